@@ -1,0 +1,96 @@
+import { readFrames } from '../engine/decode/frame-reader.ts';
+import type { RgbFrame, VideoInfo } from '../engine/types.ts';
+import type { FrameImage } from './types.ts';
+
+/**
+ * Frames for the viewer, decoded by ffmpeg through the engine (so every codec ffmpeg reads works, not
+ * only what Chromium's <video> plays, and frame N is exactly frame N). Two things keep it interactive:
+ * a byte-bounded LRU of decoded frames (scrubbing back and forth), and one open sequential reader per
+ * clip and size, so playback and frame-stepping pull the next frame instead of re-seeking each time.
+ */
+const SEQ_SKIP_MAX = 12;
+
+interface SeqReader {
+  key: string;
+  next: number;
+  it: AsyncGenerator<RgbFrame>;
+}
+
+export function createFrameService(opts: { cacheBytes?: number } = {}) {
+  const cacheBytes = opts.cacheBytes ?? 256 << 20;
+  const lru = new Map<string, FrameImage>();
+  let bytes = 0;
+  let seq: SeqReader | null = null;
+  // One decode at a time per service: concurrent ffmpeg seeks on 2 cores only slow each other down.
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const put = (k: string, f: FrameImage) => {
+    if (lru.has(k)) return;
+    lru.set(k, f);
+    bytes += f.data.byteLength;
+    for (const [key, v] of lru) {
+      if (bytes <= cacheBytes) break;
+      lru.delete(key);
+      bytes -= v.data.byteLength;
+    }
+  };
+
+  const closeSeq = async () => {
+    const s = seq;
+    seq = null;
+    if (s) await s.it.return(undefined).catch(() => undefined);
+  };
+
+  async function decode(info: VideoInfo, index: number, width: number, height: number): Promise<FrameImage> {
+    const key = `${info.path}|${width}x${height}`;
+    if (!seq || seq.key !== key || index < seq.next || index > seq.next + SEQ_SKIP_MAX) {
+      await closeSeq();
+      seq = { key, next: index, it: readFrames(info, { start: index, width, height }) };
+    }
+    const s = seq;
+    while (true) {
+      const r = await s.it.next();
+      if (r.done) {
+        await closeSeq();
+        throw new Error(`frame ${index} of ${info.path} could not be decoded`);
+      }
+      s.next = r.value.index + 1;
+      const img = toRgba(r.value);
+      put(`${key}|${r.value.index}`, img);
+      if (r.value.index >= index) return img;
+    }
+  }
+
+  return {
+    get(info: VideoInfo, index: number, maxWidth?: number): Promise<FrameImage> {
+      const scale = maxWidth && maxWidth < info.width ? maxWidth / info.width : 1;
+      // Even sizes: some scalers and pixel formats dislike odd dimensions.
+      const width = Math.max(2, Math.round((info.width * scale) / 2) * 2);
+      const height = Math.max(2, Math.round((info.height * scale) / 2) * 2);
+      const hit = lru.get(`${info.path}|${width}x${height}|${index}`);
+      if (hit) return Promise.resolve(hit);
+      const p = chain.then(() => decode(info, index, width, height));
+      chain = p.catch(() => undefined);
+      return p;
+    },
+    async dispose() {
+      await closeSeq();
+      lru.clear();
+      bytes = 0;
+    },
+  };
+}
+
+export function toRgba(f: RgbFrame): FrameImage {
+  const n = f.width * f.height;
+  const out = new Uint8Array(n * 4);
+  const src = f.data;
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    const o = i * 4;
+    out[o] = src[j];
+    out[o + 1] = src[j + 1];
+    out[o + 2] = src[j + 2];
+    out[o + 3] = 255;
+  }
+  return { index: f.index, time: f.time, width: f.width, height: f.height, data: out };
+}

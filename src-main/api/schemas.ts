@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * Every request that crosses into the engine from a front end (Electron IPC, the test host, the CLI)
+ * is parsed here first: a renderer bug or a hostile page can only reach the engine with well-formed
+ * input. Paths must be absolute so nothing depends on the main process's working directory.
+ */
+const absPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), 'must be an absolute path')
+  .refine((p) => !p.includes('\0'), 'must not contain NUL');
+const frame = z.number().int().min(0).max(100_000_000);
+const modelId = z.string().min(1).max(200).regex(/^[\w.@+-]+$/, 'model ids are letters, digits and . _ - @ +');
+const device = z.enum(['auto', 'cpu', 'cuda']);
+
+export const EffectStackInput = z.array(z.unknown()).max(32);
+
+export const Schemas = {
+  appInfo: z.object({}).strict(),
+  listModels: z.object({}).strict(),
+  validateModelFile: z.object({ path: absPath, modelId: modelId.optional() }).strict(),
+  listEffects: z.object({}).strict(),
+  importMedia: z.object({ path: absPath }).strict(),
+  getFrame: z
+    .object({ path: absPath, index: frame, maxWidth: z.number().int().min(16).max(8192).optional() })
+    .strict(),
+  getDepth: z.object({ path: absPath, index: frame, model: modelId.optional() }).strict(),
+  analysisStatus: z.object({ path: absPath, model: modelId.optional() }).strict(),
+  getScene: z
+    .object({
+      path: absPath,
+      index: frame,
+      model: modelId.optional(),
+      /** Frames either side of index to accumulate. */
+      accumulate: z.number().int().min(0).max(60).default(0),
+      stride: z.number().int().min(1).max(32).default(2),
+    })
+    .strict(),
+  startAnalysis: z
+    .object({ path: absPath, model: modelId.optional(), device: device.optional(), start: frame.optional(), end: frame.optional() })
+    .strict(),
+  startExport: z
+    .object({
+      input: absPath,
+      out: absPath,
+      effects: EffectStackInput,
+      start: frame.optional(),
+      end: frame.optional(),
+      width: z.number().int().min(16).max(16384).optional(),
+      height: z.number().int().min(16).max(16384).optional(),
+      codec: z.enum(['h264', 'h265', 'prores', 'vp9']).optional(),
+      crf: z.number().int().min(0).max(63).optional(),
+      bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate like 8M or 4500k').optional(),
+      model: modelId.optional(),
+      device: device.optional(),
+      depthPng: absPath.optional(),
+      depthMkv: absPath.optional(),
+      pointcloud: absPath.optional(),
+      cameraPath: absPath.optional(),
+    })
+    .strict(),
+  cancelJob: z.object({ jobId: z.string().min(1).max(64) }).strict(),
+  listJobs: z.object({}).strict(),
+  newProject: z.object({ name: z.string().max(200).optional() }).strict(),
+  openProject: z.object({ path: absPath }).strict(),
+  saveProject: z.object({ path: absPath, doc: z.unknown() }).strict(),
+  autosaveProject: z.object({ path: absPath.nullable(), doc: z.unknown() }).strict(),
+  recentProjects: z.object({}).strict(),
+  relinkClip: z.object({ doc: z.unknown(), clipId: z.string().min(1), path: absPath }).strict(),
+} as const;
+
+export type ApiMethod = keyof typeof Schemas;
+export type ApiRequest<M extends ApiMethod> = z.input<(typeof Schemas)[M]>;
+export type ApiParsed<M extends ApiMethod> = z.output<(typeof Schemas)[M]>;
+export const API_METHODS = Object.keys(Schemas) as ApiMethod[];

@@ -1,0 +1,184 @@
+import type { DepthKind, Intrinsics, Mat4, Progress, VideoInfo } from '../engine/types.ts';
+import type { MediaIssue, ProjectClip, ProjectDoc, RecentProject } from '../engine/project/index.ts';
+import type { ApiRequest } from './schemas.ts';
+
+/** Plain data only: these cross IPC / the test bridge by structured clone. Typed arrays stay typed. */
+export interface ModelEntry {
+  id: string;
+  name: string;
+  installed: boolean;
+  path: string | null;
+  outputKind: string;
+  licence: string;
+  note?: string;
+}
+
+export interface DeviceReport {
+  /** 'cuda' or 'cpu' */
+  device: string;
+  reason: string;
+}
+
+export interface AppInfo {
+  version: string;
+  platform: string;
+  ffmpeg: string;
+  device: DeviceReport;
+  models: ModelEntry[];
+  /** No depth model can be found: the renderer shows the first-run guide. */
+  firstRun: boolean;
+  configDir: string;
+}
+
+export interface ParamSpecView {
+  name: string;
+  type: string;
+  min?: number;
+  max?: number;
+  step?: number;
+  default: unknown;
+  unit?: string;
+  label?: string;
+  options?: string[];
+}
+export interface EffectSpecView {
+  id: string;
+  label: string;
+  params: ParamSpecView[];
+}
+
+export type MediaInfo = Omit<VideoInfo, 'timestamps' | 'files'>;
+
+export interface ImportedMedia {
+  info: MediaInfo;
+  clip: ProjectClip;
+}
+
+export interface FrameImage {
+  index: number;
+  time: number;
+  width: number;
+  height: number;
+  /** RGBA, row-major, top row first. */
+  data: Uint8Array;
+}
+
+export interface DepthImage {
+  index: number;
+  width: number;
+  height: number;
+  kind: DepthKind;
+  data: Float32Array;
+  min: number;
+  max: number;
+  intrinsics: Intrinsics | null;
+}
+
+export interface AnalysisStatus {
+  analysed: boolean;
+  model: string;
+  frames: number;
+  depthWidth: number;
+  depthHeight: number;
+  hasPoses: boolean;
+  device: string | null;
+}
+
+export interface SceneData {
+  index: number;
+  positions: Float32Array;
+  colors: Uint8Array;
+  /** Camera-to-world per analysed frame (null when the analysis has no poses). */
+  poses: (Mat4 | null)[];
+  firstFrame: number;
+  intrinsics: Intrinsics;
+}
+
+export type JobState = 'running' | 'done' | 'error' | 'cancelled';
+export interface JobInfo {
+  id: string;
+  kind: 'analysis' | 'export';
+  label: string;
+  /** The clip or output the job works on, so the UI can draw progress on the right clip. */
+  target: string;
+  state: JobState;
+  progress: Progress | null;
+  error: string | null;
+  result: unknown;
+  startedAt: number;
+  endedAt: number | null;
+}
+export interface JobEvent {
+  type: 'progress' | 'state';
+  job: JobInfo;
+}
+
+export interface OpenedProject {
+  path: string | null;
+  doc: ProjectDoc;
+  issues: MediaIssue[];
+  /** An autosave newer than the file, offered for recovery. */
+  recovery: { path: string; doc: ProjectDoc } | null;
+}
+
+export interface ModelValidation {
+  ok: boolean;
+  message: string;
+  modelId: string | null;
+}
+
+/** The one engine API. Every front end calls exactly this, after validation by Schemas. */
+export interface EngineApi {
+  appInfo(req: ApiRequest<'appInfo'>): Promise<AppInfo>;
+  listModels(req: ApiRequest<'listModels'>): Promise<ModelEntry[]>;
+  validateModelFile(req: ApiRequest<'validateModelFile'>): Promise<ModelValidation>;
+  listEffects(req: ApiRequest<'listEffects'>): Promise<EffectSpecView[]>;
+  importMedia(req: ApiRequest<'importMedia'>): Promise<ImportedMedia>;
+  getFrame(req: ApiRequest<'getFrame'>): Promise<FrameImage>;
+  getDepth(req: ApiRequest<'getDepth'>): Promise<DepthImage | null>;
+  analysisStatus(req: ApiRequest<'analysisStatus'>): Promise<AnalysisStatus>;
+  getScene(req: ApiRequest<'getScene'>): Promise<SceneData | null>;
+  startAnalysis(req: ApiRequest<'startAnalysis'>): Promise<{ jobId: string }>;
+  startExport(req: ApiRequest<'startExport'>): Promise<{ jobId: string }>;
+  cancelJob(req: ApiRequest<'cancelJob'>): Promise<{ cancelled: boolean }>;
+  listJobs(req: ApiRequest<'listJobs'>): Promise<JobInfo[]>;
+  newProject(req: ApiRequest<'newProject'>): Promise<OpenedProject>;
+  openProject(req: ApiRequest<'openProject'>): Promise<OpenedProject>;
+  saveProject(req: ApiRequest<'saveProject'>): Promise<{ path: string }>;
+  autosaveProject(req: ApiRequest<'autosaveProject'>): Promise<{ path: string }>;
+  recentProjects(req: ApiRequest<'recentProjects'>): Promise<RecentProject[]>;
+  relinkClip(req: ApiRequest<'relinkClip'>): Promise<{ doc: ProjectDoc }>;
+  /** Not an IPC method: front ends forward these to the renderer. */
+  onJobEvent(listener: (e: JobEvent) => void): () => void;
+  /** Cancels running jobs and releases decoders (app quit, test teardown). */
+  dispose(): Promise<void>;
+}
+
+/** Shell-side actions a front end provides around the engine (dialogs, window). */
+export type DialogPurpose = 'import' | 'open-project' | 'save-project' | 'export' | 'model';
+export interface DialogRequest {
+  purpose: DialogPurpose;
+  defaultPath?: string;
+}
+export type MenuCommand =
+  | 'new' | 'open' | 'save' | 'save-as' | 'import' | 'export' | 'undo' | 'redo' | 'settings' | 'close-requested'
+  | `open-recent:${string}`;
+
+/** The errors envelope: messages only, in words; the kind says how the UI shows it. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { kind: 'user' | 'cancelled' | 'bug'; message: string } };
+
+type Methods = Omit<EngineApi, 'onJobEvent' | 'dispose'>;
+/** What the renderer sees as `window.gemdepth`: identical in Electron (preload) and the test host. */
+export type GemdepthBridge = {
+  [K in keyof Methods]: Methods[K];
+} & {
+  onJobEvent(listener: (e: JobEvent) => void): () => void;
+  onMenu(listener: (cmd: MenuCommand) => void): () => void;
+  pickPath(req: DialogRequest): Promise<string[] | null>;
+  setDirty(dirty: boolean): void;
+  /** After the user settled unsaved changes, let the window close. */
+  closeWindow(): void;
+  /** Path of a dropped File (Electron only; null where the host cannot know it). */
+  pathForFile(file: File): string | null;
+  readonly host: 'electron' | 'test-host';
+};

@@ -1,0 +1,84 @@
+import { Command, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../util/errors.ts';
+import { cancelOnSigint, deviceOption, intArg } from './args.ts';
+import { checkOutput } from './output-checks.ts';
+import { createProgressPrinter } from './progress-line.ts';
+
+interface RenderFlags {
+  out: string;
+  effect: string[];
+  effects?: string;
+  start?: number;
+  end?: number;
+  width?: number;
+  height?: number;
+  codec?: 'h264' | 'h265' | 'prores' | 'vp9';
+  crf?: number;
+  bitrate?: string;
+  model?: string;
+  device: 'auto' | 'cpu' | 'cuda';
+  depthPng?: string;
+  depthMkv?: string;
+  pointcloud?: string;
+  cameraPath?: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+async function readStack(path: string) {
+  const { loadEffectStack } = await import('../engine/effects/index.ts');
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read effect stack ${path}: ${(e as Error).message.split('\n')[0]}`, 'EINPUT');
+  }
+  return loadEffectStack(json);
+}
+
+export function registerRender(program: Command): void {
+  program
+    .command('render')
+    .description('apply depth effects and export the composited video (with the source audio)')
+    .argument('<input>', 'video file or folder of PNG/JPG frames')
+    .requiredOption('--out <file>', 'output video (.mp4, .mov, .mkv, .webm)')
+    .option('--effect <spec>', 'effect and parameters, e.g. fog:density=0.6,color=#c8d0e0 (repeatable, applied in order)', collect, [])
+    .option('--effects <stack.json>', 'effect stack preset (same format as the project file)')
+    .option('--start <n>', 'first frame (inclusive)', intArg('--start'))
+    .option('--end <n>', 'last frame (inclusive)', intArg('--end'))
+    .option('--width <px>', 'output width', intArg('--width'))
+    .option('--height <px>', 'output height', intArg('--height'))
+    .addOption(new Option('--codec <codec>', 'video codec').choices(['h264', 'h265', 'prores', 'vp9']).default('h264'))
+    .option('--crf <n>', 'constant quality (lower is better)', intArg('--crf'))
+    .option('--bitrate <rate>', 'target bitrate, e.g. 8M (instead of --crf)')
+    .option('--model <id>', 'depth model id')
+    .addOption(deviceOption())
+    .option('--depth-png <dir>', 'also write depth as a 16-bit PNG sequence')
+    .option('--depth-mkv <file.mkv>', 'also write depth as lossless FFV1 gray16 video')
+    .option('--pointcloud <file.ply>', 'also write the fused point cloud')
+    .option('--camera-path <dir>', 'also write the camera path (poses.json, COLMAP text)')
+    .action(async (input: string, o: RenderFlags) => {
+      const { parseEffectSpec } = await import('../engine/effects/index.ts');
+      const effects = [...(o.effects ? await readStack(o.effects) : []), ...o.effect.map((s) => parseEffectSpec(s))];
+      if (effects.length === 0) throw new UserError('no effect given: add --effect fog (or --effects stack.json)', 'EINPUT');
+      const out = await checkOutput(o.out, [input], 'file');
+      for (const extra of [o.depthMkv, o.pointcloud]) if (extra) await checkOutput(extra, [input], 'file');
+      for (const extra of [o.depthPng, o.cameraPath]) if (extra) await checkOutput(extra, [input], 'folder');
+      const { runRender } = await import('../engine/jobs/render.ts');
+      const ac = cancelOnSigint();
+      const printer = createProgressPrinter();
+      const t0 = performance.now();
+      try {
+        const r = await runRender(
+          { ...o, input, out, effects },
+          { signal: ac.signal, onProgress: (p) => printer.update(p) },
+        );
+        printer.end();
+        const secs = (performance.now() - t0) / 1000;
+        process.stderr.write(`rendered ${r.frames} frames in ${secs.toFixed(1)} s -> ${r.out}\n`);
+      } finally {
+        printer.end();
+      }
+    });
+}

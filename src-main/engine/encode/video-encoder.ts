@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { commitFile, tempSibling } from '../../util/atomic.ts';
+import { UserError } from '../../util/errors.ts';
+import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
+import { lastErrorLine } from '../decode/run-tool.ts';
+import type { Rational } from '../types.ts';
+
+export type VideoCodec = 'h264' | 'h265' | 'prores' | 'vp9' | 'ffv1';
+
+export interface EncoderOptions {
+  width: number;
+  height: number;
+  frameRate: Rational;
+  codec?: VideoCodec;
+  /** Constant quality; ignored when `bitrate` is set. */
+  crf?: number;
+  /** e.g. '8M'. */
+  bitrate?: string;
+  inputPixelFormat?: 'rgb24' | 'gray16le';
+  /** Carry this file's audio over, trimmed to the exported range; copied unchanged when the container allows. */
+  audioFrom?: { path: string; startTime: number; duration: number };
+  colour?: { space?: string; primaries?: string; transfer?: string; range?: string };
+  signal?: AbortSignal;
+}
+
+export interface VideoEncoder {
+  readonly tempPath: string;
+  write(frame: Uint8Array): Promise<void>;
+  /** Waits for ffmpeg, then renames the temporary file to the final path. */
+  finish(): Promise<string>;
+  /** Stops ffmpeg and removes the partial file. */
+  abort(): Promise<void>;
+}
+
+function codecArgs(o: EncoderOptions): string[] {
+  const codec = o.codec ?? 'h264';
+  const q = (def: number) => (o.bitrate ? ['-b:v', o.bitrate] : ['-crf', String(o.crf ?? def)]);
+  switch (codec) {
+    case 'h264':
+      return ['-c:v', 'libx264', '-preset', 'medium', ...q(18), '-pix_fmt', 'yuv420p'];
+    case 'h265':
+      return ['-c:v', 'libx265', '-preset', 'medium', ...q(22), '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1'];
+    case 'vp9':
+      return ['-c:v', 'libvpx-vp9', '-row-mt', '1', ...(o.bitrate ? ['-b:v', o.bitrate] : ['-crf', String(o.crf ?? 32), '-b:v', '0']), '-pix_fmt', 'yuv420p'];
+    case 'prores':
+      // ProRes 422 HQ; its quality is set by profile, not CRF.
+      return ['-c:v', 'prores_ks', '-profile:v', '3', '-pix_fmt', 'yuv422p10le'];
+    case 'ffv1':
+      return ['-c:v', 'ffv1', '-level', '3', '-pix_fmt', o.inputPixelFormat === 'gray16le' ? 'gray16le' : 'yuv444p'];
+  }
+}
+
+/** Audio codecs each container takes as-is; anything else is re-encoded rather than dropped. */
+function audioArgs(outPath: string, codec: VideoCodec): string[] {
+  const ext = outPath.toLowerCase().split('.').pop();
+  if (ext === 'webm' || codec === 'vp9') return ['-c:a', 'libopus', '-b:a', '160k'];
+  if (ext === 'mov' || ext === 'mkv' || ext === 'mp4') return ['-c:a', 'copy'];
+  return ['-c:a', 'aac', '-b:a', '192k'];
+}
+
+function colourArgs(c: EncoderOptions['colour']): string[] {
+  if (!c) return [];
+  const out: string[] = [];
+  const ok = (v?: string) => v && v !== 'unknown' && v !== 'reserved';
+  if (ok(c.space)) out.push('-colorspace', c.space!);
+  if (ok(c.primaries)) out.push('-color_primaries', c.primaries!);
+  if (ok(c.transfer)) out.push('-color_trc', c.transfer!);
+  if (ok(c.range)) out.push('-color_range', c.range!);
+  return out;
+}
+
+/**
+ * Raw frames in, a finished file out. Writes go to a hidden temporary sibling and respect ffmpeg's
+ * pipe backpressure; the final name appears only after ffmpeg exits cleanly.
+ */
+export async function openVideoEncoder(outPath: string, o: EncoderOptions): Promise<VideoEncoder> {
+  const finalPath = resolve(outPath);
+  const tempPath = tempSibling(finalPath);
+  const { ffmpeg } = resolveFfmpeg();
+  const codec = o.codec ?? 'h264';
+  const args = [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
+    '-f', 'rawvideo', '-pix_fmt', o.inputPixelFormat ?? 'rgb24', '-s', `${o.width}x${o.height}`,
+    '-framerate', `${o.frameRate.num}/${o.frameRate.den}`, '-i', 'pipe:0',
+  ];
+  if (o.audioFrom) {
+    args.push('-ss', o.audioFrom.startTime.toFixed(6), '-t', o.audioFrom.duration.toFixed(6), '-i', o.audioFrom.path);
+    args.push('-map', '0:v:0', '-map', '1:a?');
+    args.push(...audioArgs(finalPath, codec));
+  } else {
+    args.push('-map', '0:v:0');
+  }
+  args.push(...codecArgs(o), ...colourArgs(o.colour));
+  if (/\.(mp4|mov)$/i.test(finalPath)) args.push('-movflags', '+faststart');
+  args.push(tempPath);
+
+  const proc = spawn(ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < 20000) stderr += d.toString();
+  });
+  let failure: Error | null = null;
+  proc.on('error', (e) => (failure = e));
+  proc.stdin.on('error', (e) => (failure ??= e));
+  const exited = new Promise<number | null>((res) => proc.on('close', (code) => res(code)));
+  const onAbort = () => proc.kill('SIGKILL');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const explain = (code: number | null): UserError => {
+    const line = lastErrorLine(stderr);
+    if (/No space left/i.test(stderr)) return new UserError(`disk full while writing ${finalPath}: free space and retry`, 'ENOSPC');
+    if (code === null) return new UserError(`the encoder was killed while writing ${finalPath}; nothing was written`, 'EENCODER');
+    return new UserError(`encoding ${finalPath} failed: ${line}`, 'EENCODER');
+  };
+  const cleanup = async () => {
+    o.signal?.removeEventListener('abort', onAbort);
+    await rm(tempPath, { force: true });
+  };
+
+  return {
+    tempPath,
+    async write(frame) {
+      if (failure || proc.exitCode !== null) {
+        await exited;
+        await cleanup();
+        throw explain(proc.exitCode);
+      }
+      if (!proc.stdin.write(frame)) {
+        await new Promise<void>((res) => {
+          const done = () => {
+            proc.stdin.off('drain', done);
+            proc.off('close', done);
+            res();
+          };
+          proc.stdin.on('drain', done);
+          proc.on('close', done);
+        });
+      }
+    },
+    async finish() {
+      proc.stdin.end();
+      const code = await exited;
+      if (code !== 0 || failure) {
+        await cleanup();
+        throw explain(code);
+      }
+      o.signal?.removeEventListener('abort', onAbort);
+      await commitFile(tempPath, finalPath);
+      return finalPath;
+    },
+    async abort() {
+      proc.kill('SIGKILL');
+      await exited;
+      await cleanup();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './schema.ts';
+export { migrateProject } from './migrate.ts';
+export { readProject, writeProject, checkMedia, relinkClip, autosavePathFor, type MediaIssue } from './io.ts';
+export { fingerprintFile, sameFingerprint } from './fingerprint.ts';
+export { readRecent, addRecent, configDir, type RecentProject } from './recent.ts';

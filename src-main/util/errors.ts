@@ -1,0 +1,28 @@
+/**
+ * An error the user can act on: its message is one line naming the problem and what to do.
+ * Front ends print `message` alone (no stack) and exit non-zero; anything else is a bug.
+ */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly code: string = 'EUSER',
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Thrown when an AbortSignal stops a job; front ends report it as "cancelled", not as a failure. */
+export class CancelledError extends Error {
+  constructor(message = 'cancelled') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+export const isUserError = (e: unknown): e is UserError => e instanceof UserError;
+export const isCancelled = (e: unknown): e is CancelledError => e instanceof CancelledError;

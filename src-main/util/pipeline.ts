@@ -1,0 +1,71 @@
+import { CancelledError } from './errors.ts';
+import type { Progress } from '../engine/types.ts';
+
+/**
+ * A bounded queue between two pipeline stages: the producer runs at most `depth` items ahead of the
+ * consumer, so decode, inference and writing overlap while memory stays bounded.
+ */
+export async function* prefetch<T>(src: AsyncIterable<T>, depth: number, signal?: AbortSignal): AsyncGenerator<T> {
+  const it = src[Symbol.asyncIterator]();
+  const pending: Promise<IteratorResult<T>>[] = [];
+  let done = false;
+  const fill = () => {
+    while (!done && pending.length < Math.max(1, depth)) {
+      const p = it.next();
+      pending.push(p);
+      // Stop pulling once the source reports its end; later next() calls would be wasted.
+      p.then((r) => {
+        if (r.done) done = true;
+      }, () => {
+        done = true;
+      });
+      if (pending.length >= depth) break;
+    }
+  };
+  try {
+    fill();
+    while (pending.length) {
+      if (signal?.aborted) throw new CancelledError();
+      const r = await pending.shift()!;
+      if (r.done) return;
+      fill();
+      yield r.value;
+    }
+  } finally {
+    // Let the source release its resources (kill ffmpeg, close files) on early exit.
+    await it.return?.(undefined);
+  }
+}
+
+/** Map with at most `concurrency` calls in flight, results in input order. */
+export async function* mapConcurrent<T, U>(
+  src: AsyncIterable<T>,
+  concurrency: number,
+  fn: (item: T) => Promise<U>,
+): AsyncGenerator<U> {
+  const inflight: Promise<U>[] = [];
+  for await (const item of src) {
+    inflight.push(fn(item));
+    if (inflight.length >= concurrency) yield await inflight.shift()!;
+  }
+  while (inflight.length) yield await inflight.shift()!;
+}
+
+/** Frames/s and ETA over a sliding window, so a slow start does not distort the estimate forever. */
+export function createProgressMeter(total: number, stage: string, device?: string) {
+  const t0 = performance.now();
+  const marks: { t: number; done: number }[] = [{ t: t0, done: 0 }];
+  return {
+    update(done: number, message?: string): Progress {
+      const t = performance.now();
+      marks.push({ t, done });
+      while (marks.length > 2 && t - marks[0].t > 5000) marks.shift();
+      const first = marks[0];
+      const dt = (t - first.t) / 1000;
+      const fps = dt > 0 ? (done - first.done) / dt : 0;
+      const eta = fps > 0 ? (total - done) / fps : null;
+      return { stage, done, total, fps, etaSeconds: eta, device, message };
+    },
+    elapsedSeconds: () => (performance.now() - t0) / 1000,
+  };
+}

@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { resolveFfmpeg } from '../../src-main/engine/decode/ffmpeg-path.ts';
+import { REPO_ROOT } from './shared.ts';
+
+const exec = promisify(execFile);
+
+export const tempDir = (prefix = 'gemdepth-test-') => mkdtemp(join(tmpdir(), prefix));
+
+/** Independent ffprobe read, to check the engine against ffmpeg's own view. */
+export async function ffprobeJson(path: string, extra: string[] = []): Promise<any> {
+  const { ffprobe } = resolveFfmpeg();
+  const { stdout } = await exec(ffprobe!, ['-v', 'error', '-print_format', 'json', ...extra, path], {
+    maxBuffer: 64 << 20,
+  });
+  return JSON.parse(stdout);
+}
+
+export async function ffmpeg(args: string[]): Promise<void> {
+  await exec(resolveFfmpeg().ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 64 << 20 });
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real `gemdepth` binary, as a user runs it. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'gemdepth.mjs'), ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
