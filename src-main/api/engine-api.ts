@@ -5,12 +5,11 @@ import { probe } from '../engine/decode/probe.ts';
 import { readFrame } from '../engine/decode/frame-reader.ts';
 import { resolveFfmpeg } from '../engine/decode/ffmpeg-path.ts';
 import { getManifest, listManifests, type ModelManifest } from '../engine/infer/manifest.ts';
-import { findModelFile } from '../engine/infer/model-paths.ts';
+import { downloadModel, importModel, licenceNotice, listModels as listModelStatus, needsLicenceConsent } from '../engine/model-manager/index.ts';
 import { planProviders } from '../engine/infer/providers.ts';
 import { loadModel } from '../engine/infer/session.ts';
 import { openAnalysis, runAnalysis, type AnalysisResult } from '../engine/jobs/analyze.ts';
-import { runRender } from '../engine/jobs/render.ts';
-import { effectRegistry, loadEffectStack } from '../engine/effects/index.ts';
+import { depthRangeOf, effectRegistry, loadEffectStack, mergeRanges, type DepthRange } from '../engine/effects/index.ts';
 import { backproject } from '../engine/geometry/stage.ts';
 import {
   addRecent,
@@ -26,13 +25,13 @@ import {
   writeProject,
   type ProjectDoc,
 } from '../engine/project/index.ts';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VideoInfo } from '../engine/types.ts';
 import { createFrameService } from './frames.ts';
 import { createJobManager } from './jobs.ts';
 import type { ApiParsed } from './schemas.ts';
-import type { EffectSpecView, EngineApi, MediaInfo, ModelEntry } from './types.ts';
+import type { EngineApi, MediaInfo, ModelEntry } from './types.ts';
 
 const DEFAULT_MODEL = 'fastdepth';
 
@@ -45,7 +44,7 @@ function appVersion(): string {
   }
 }
 
-const mediaInfo = ({ timestamps: _t, files: _f, ...rest }: VideoInfo): MediaInfo => rest;
+const mediaInfo = ({ files: _f, ...rest }: VideoInfo): MediaInfo => rest;
 
 /**
  * The engine behind every front end. Stateless towards callers except for caches that only make things
@@ -70,6 +69,21 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     return p;
   };
 
+  const ranges = new WeakMap<AnalysisResult, Promise<DepthRange>>();
+  /** The clip's depth range over all analysed frames, as export computes it (render.ts scanDepth), once per analysis. */
+  const clipRange = (a: AnalysisResult): Promise<DepthRange> => {
+    let r = ranges.get(a);
+    if (!r) {
+      r = (async () => {
+        const rs: DepthRange[] = [];
+        for (let f = a.start; f <= a.end; f++) rs.push(depthRangeOf(await a.readDepth(f)));
+        return mergeRanges(rs);
+      })();
+      ranges.set(a, r);
+    }
+    return r;
+  };
+
   const analysisKey = (path: string, model: string) => `${resolve(path)}|${model}`;
   async function analysis(path: string, model = defaultModel): Promise<AnalysisResult | null> {
     const key = analysisKey(path, model);
@@ -81,32 +95,25 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
   }
 
   async function modelEntries(): Promise<ModelEntry[]> {
-    const manifests = await listManifests();
-    return manifests.map((m) => {
-      let path: string | null = null;
-      let note: string | undefined;
-      try {
-        path = findModelFile(m);
-      } catch (e) {
-        note = (e as Error).message;
-      }
-      return {
-        id: m.id,
-        name: m.name,
-        installed: path !== null,
-        path,
-        outputKind: m.outputKind,
-        licence: `${m.licence.id}${m.licence.commercialUse ? '' : ' (non-commercial)'}`,
-        note,
-      };
-    });
+    return (await listModelStatus()).map(({ manifest: m, installedAt, downloadable, partialBytes }) => ({
+      id: m.id,
+      name: m.name,
+      installed: installedAt !== null,
+      path: installedAt,
+      outputKind: m.outputKind,
+      licence: licenceNotice(m),
+      commercialUse: m.licence.commercialUse,
+      downloadable,
+      partialBytes,
+      source: m.source.url,
+    }));
   }
 
   const api: EngineApi = {
     async appInfo() {
       const models = await modelEntries();
       const plan = planProviders('auto');
-      let ffmpeg = 'not found';
+      let ffmpeg: string;
       try {
         const f = resolveFfmpeg();
         ffmpeg = `${f.ffmpeg} (${f.source})`;
@@ -148,8 +155,37 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       };
     },
 
+    async importModelFile(req) {
+      const v = await api.validateModelFile(req);
+      if (!v.ok || !v.modelId) return { ...v, installedAt: null };
+      const r = await importModel(req.path, v.modelId);
+      return { ok: true, modelId: v.modelId, installedAt: r.path, message: `${v.message}; installed as ${r.path}` };
+    },
+
+    async downloadModel(req) {
+      const m = await getManifest(req.modelId);
+      if (needsLicenceConsent(m) && !req.acceptLicence) throw new UserError(`${licenceNotice(m)}: accept the licence to download it`);
+      if (!m.download) throw new UserError(`'${m.id}' has no download address: get it from ${m.source.url} and import the file`);
+      const job = jobs.start('download', `Download ${m.name}`, m.id, async (control) => {
+        const r = await downloadModel(m, {
+          signal: control.signal,
+          onProgress: (p) =>
+            control.onProgress?.({
+              stage: 'download',
+              done: p.bytes,
+              total: p.total,
+              fps: p.rate,
+              etaSeconds: p.etaSeconds,
+              message: `${(p.bytes / 1e6).toFixed(1)} / ${(p.total / 1e6).toFixed(1)} MB`,
+            }),
+        });
+        return { path: r.path, resumedFrom: r.resumedFrom };
+      });
+      return { jobId: job.id };
+    },
+
     async listEffects() {
-      return Object.values(effectRegistry as Record<string, EffectLike>).map(effectView);
+      return Object.values(effectRegistry).map((e) => ({ id: e.id, label: e.label, description: e.description, params: e.params.map((p) => ({ ...p })) }));
     },
 
     async importMedia(req) {
@@ -191,7 +227,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
         if (v < min) min = v;
         if (v > max) max = v;
       }
-      return { index: d.index, width: d.width, height: d.height, kind: d.kind, data: d.data, min, max, intrinsics: a.intrinsics };
+      return { index: d.index, width: d.width, height: d.height, kind: d.kind, data: d.data, min, max, intrinsics: a.intrinsics, range: await clipRange(a) };
     },
 
     async analysisStatus(req) {
@@ -253,8 +289,9 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       if (out === i.path) throw new UserError(`export would overwrite its input ${out}: choose another file name`);
       const effects = loadEffectStack(req.effects);
       const job = jobs.start('export', `Export ${basename(out)}`, out, async (control) => {
-        const r = await runRender({ ...req, input: i.path, out, effects }, control);
-        return r;
+        // Loaded on first export: the render module brings the worker pool, which start-up does not need.
+        const { runRender } = await import('../engine/jobs/render.ts');
+        return runRender({ ...req, input: i.path, out, effects }, control);
       });
       return { jobId: job.id };
     },
@@ -266,7 +303,11 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     listJobs: async () => jobs.list(),
 
     async newProject(req) {
-      return { path: null, doc: emptyProject(req.name), issues: [], recovery: null };
+      // An autosave of an unsaved project means the last session ended without saving: offer it.
+      const auto = untitledAutosave();
+      const st = await stat(auto).catch(() => null);
+      const recovery = st ? { path: auto, doc: await readProject(auto).catch(() => null), savedAt: st.mtimeMs, target: null } : null;
+      return { path: null, doc: emptyProject(req.name), issues: [], recovery: recovery?.doc ? { ...recovery, doc: recovery.doc } : null };
     },
 
     async openProject(req) {
@@ -277,7 +318,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       const auto = autosavePathFor(path);
       try {
         const [a, p] = await Promise.all([stat(auto), stat(path)]);
-        if (a.mtimeMs > p.mtimeMs) recovery = { path: auto, doc: await readProject(auto) };
+        if (a.mtimeMs > p.mtimeMs) recovery = { path: auto, doc: await readProject(auto), savedAt: a.mtimeMs, target: path };
       } catch {
         /* no autosave */
       }
@@ -289,18 +330,30 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       const path = resolve(req.path);
       const doc = migrateProject(req.doc, 'the project being saved');
       await writeProject(path, doc);
+      // The autosave beside it is older than what was just saved: drop it so it is not offered again.
+      await rm(autosavePathFor(path), { force: true });
       await addRecent(path, doc.name).catch(() => undefined);
       return { path };
     },
 
     async autosaveProject(req) {
       const doc = migrateProject(req.doc, 'the project being autosaved');
-      const path = req.path ? autosavePathFor(resolve(req.path)) : join(configDir(), 'untitled.gdproj.autosave');
+      const path = req.path ? autosavePathFor(resolve(req.path)) : untitledAutosave();
       await writeProject(path, doc);
       return { path };
     },
 
     recentProjects: () => readRecent(),
+
+    async discardAutosave(req) {
+      // Only files the app itself writes: the unsaved-project autosave, or `.NAME.gdproj.autosave` siblings.
+      const p = resolve(req.path);
+      const ours = p === untitledAutosave() || /[\\/]\.[^\\/]+\.gdproj\.autosave$/.test(p);
+      if (!ours) throw new UserError(`${p} is not a GemDepth autosave file`);
+      const existed = await stat(p).then(() => true, () => false);
+      await rm(p, { force: true });
+      return { removed: existed };
+    },
 
     async relinkClip(req) {
       const doc = migrateProject(req.doc, 'the project');
@@ -317,24 +370,8 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
   return api;
 }
 
+const untitledAutosave = () => join(configDir(), 'untitled.gdproj.autosave');
+
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-
-interface EffectLike {
-  id: string;
-  label?: string;
-  params: Record<string, unknown>[] | Record<string, Record<string, unknown>>;
-}
-
-function effectView(e: EffectLike): EffectSpecView {
-  const list = Array.isArray(e.params) ? e.params : Object.entries(e.params).map(([name, p]) => ({ name, ...p }));
-  return {
-    id: e.id,
-    label: e.label ?? e.id,
-    params: list.map((p) => {
-      const { apply: _a, ...plain } = p as Record<string, unknown>;
-      return JSON.parse(JSON.stringify(plain)) as EffectSpecView['params'][number];
-    }),
-  };
-}
 
 export type { ProjectDoc };

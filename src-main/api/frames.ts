@@ -55,7 +55,8 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
         throw new Error(`frame ${index} of ${info.path} could not be decoded`);
       }
       s.next = r.value.index + 1;
-      const img = toRgba(r.value);
+      const f = r.value;
+      const img: FrameImage = { index: f.index, time: f.time, width: f.width, height: f.height, data: f.data };
       put(`${key}|${r.value.index}`, img);
       if (r.value.index >= index) return img;
     }
@@ -81,16 +82,3 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
   };
 }
 
-export function toRgba(f: RgbFrame): FrameImage {
-  const n = f.width * f.height;
-  const out = new Uint8Array(n * 4);
-  const src = f.data;
-  for (let i = 0, j = 0; i < n; i++, j += 3) {
-    const o = i * 4;
-    out[o] = src[j];
-    out[o + 1] = src[j + 1];
-    out[o + 2] = src[j + 2];
-    out[o + 3] = 255;
-  }
-  return { index: f.index, time: f.time, width: f.width, height: f.height, data: out };
-}

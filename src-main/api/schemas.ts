@@ -21,6 +21,8 @@ export const Schemas = {
   appInfo: z.object({}).strict(),
   listModels: z.object({}).strict(),
   validateModelFile: z.object({ path: absPath, modelId: modelId.optional() }).strict(),
+  importModelFile: z.object({ path: absPath, modelId: modelId.optional() }).strict(),
+  downloadModel: z.object({ modelId, acceptLicence: z.boolean().default(false) }).strict(),
   listEffects: z.object({}).strict(),
   importMedia: z.object({ path: absPath }).strict(),
   getFrame: z
@@ -68,6 +70,7 @@ export const Schemas = {
   saveProject: z.object({ path: absPath, doc: z.unknown() }).strict(),
   autosaveProject: z.object({ path: absPath.nullable(), doc: z.unknown() }).strict(),
   recentProjects: z.object({}).strict(),
+  discardAutosave: z.object({ path: absPath.refine((p) => p.endsWith('.autosave'), 'only autosave files can be discarded') }).strict(),
   relinkClip: z.object({ doc: z.unknown(), clipId: z.string().min(1), path: absPath }).strict(),
 } as const;
 
@@ -75,3 +78,13 @@ export type ApiMethod = keyof typeof Schemas;
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof Schemas)[M]>;
 export type ApiParsed<M extends ApiMethod> = z.output<(typeof Schemas)[M]>;
 export const API_METHODS = Object.keys(Schemas) as ApiMethod[];
+
+// Compile-time check: methods.ts (used by the preload) lists exactly the schema'd methods.
+import type { API_METHOD_NAMES } from './methods.ts';
+type Listed = (typeof API_METHOD_NAMES)[number];
+const _sameMethods: [Listed] extends [ApiMethod] ? ([ApiMethod] extends [Listed] ? true : never) : never = true;
+void _sameMethods;
+
+export const DialogRequestSchema = z
+  .object({ purpose: z.enum(['import', 'open-project', 'save-project', 'export', 'model']), defaultPath: z.string().max(4096).optional() })
+  .strict();

@@ -1,6 +1,8 @@
 import type { DepthKind, Intrinsics, Mat4, Progress, VideoInfo } from '../engine/types.ts';
 import type { MediaIssue, ProjectClip, ProjectDoc, RecentProject } from '../engine/project/index.ts';
 import type { ApiRequest } from './schemas.ts';
+import type { ParamSpec } from '../engine/effects/params.ts';
+import type { DepthRange } from '../engine/effects/distance.ts';
 
 /** Plain data only: these cross IPC / the test bridge by structured clone. Typed arrays stay typed. */
 export interface ModelEntry {
@@ -9,8 +11,14 @@ export interface ModelEntry {
   installed: boolean;
   path: string | null;
   outputKind: string;
+  /** The licence line to show before a download or import (non-commercial said plainly). */
   licence: string;
-  note?: string;
+  commercialUse: boolean;
+  downloadable: boolean;
+  /** Bytes of an interrupted download that a new download resumes. */
+  partialBytes: number;
+  /** Where to get it when not installed. */
+  source: string;
 }
 
 export interface DeviceReport {
@@ -30,24 +38,17 @@ export interface AppInfo {
   configDir: string;
 }
 
-export interface ParamSpecView {
-  name: string;
-  type: string;
-  min?: number;
-  max?: number;
-  step?: number;
-  default: unknown;
-  unit?: string;
-  label?: string;
-  options?: string[];
-}
+/** The effects module's ONE parameter schema, passed through unchanged. */
+export type ParamSpecView = ParamSpec;
 export interface EffectSpecView {
   id: string;
   label: string;
-  params: ParamSpecView[];
+  description: string;
+  params: ParamSpec[];
 }
 
-export type MediaInfo = Omit<VideoInfo, 'timestamps' | 'files'>;
+/** Probe result; `timestamps` (seconds per frame) place keyframes at the same times export evaluates them. */
+export type MediaInfo = Omit<VideoInfo, 'files'>;
 
 export interface ImportedMedia {
   info: MediaInfo;
@@ -59,7 +60,7 @@ export interface FrameImage {
   time: number;
   width: number;
   height: number;
-  /** RGBA, row-major, top row first. */
+  /** RGB 8-bit interleaved, row-major, top row first (what the engine decodes and the GL preview uploads). */
   data: Uint8Array;
 }
 
@@ -72,6 +73,8 @@ export interface DepthImage {
   min: number;
   max: number;
   intrinsics: Intrinsics | null;
+  /** The clip's fixed depth range, the one export uses, so preview effects match export. */
+  range: DepthRange | null;
 }
 
 export interface AnalysisStatus {
@@ -97,7 +100,7 @@ export interface SceneData {
 export type JobState = 'running' | 'done' | 'error' | 'cancelled';
 export interface JobInfo {
   id: string;
-  kind: 'analysis' | 'export';
+  kind: 'analysis' | 'export' | 'download';
   label: string;
   /** The clip or output the job works on, so the UI can draw progress on the right clip. */
   target: string;
@@ -117,8 +120,8 @@ export interface OpenedProject {
   path: string | null;
   doc: ProjectDoc;
   issues: MediaIssue[];
-  /** An autosave newer than the file, offered for recovery. */
-  recovery: { path: string; doc: ProjectDoc } | null;
+  /** An autosave newer than the file (or of an unsaved project), offered for recovery. */
+  recovery: { path: string; doc: ProjectDoc; savedAt: number; target: string | null } | null;
 }
 
 export interface ModelValidation {
@@ -132,6 +135,10 @@ export interface EngineApi {
   appInfo(req: ApiRequest<'appInfo'>): Promise<AppInfo>;
   listModels(req: ApiRequest<'listModels'>): Promise<ModelEntry[]>;
   validateModelFile(req: ApiRequest<'validateModelFile'>): Promise<ModelValidation>;
+  /** Validate a user's ONNX file against its manifest, then install it into the model folder. */
+  importModelFile(req: ApiRequest<'importModelFile'>): Promise<ModelValidation & { installedAt: string | null }>;
+  /** Download with progress as a job; non-commercial licences need acceptLicence. */
+  downloadModel(req: ApiRequest<'downloadModel'>): Promise<{ jobId: string }>;
   listEffects(req: ApiRequest<'listEffects'>): Promise<EffectSpecView[]>;
   importMedia(req: ApiRequest<'importMedia'>): Promise<ImportedMedia>;
   getFrame(req: ApiRequest<'getFrame'>): Promise<FrameImage>;
@@ -147,6 +154,7 @@ export interface EngineApi {
   saveProject(req: ApiRequest<'saveProject'>): Promise<{ path: string }>;
   autosaveProject(req: ApiRequest<'autosaveProject'>): Promise<{ path: string }>;
   recentProjects(req: ApiRequest<'recentProjects'>): Promise<RecentProject[]>;
+  discardAutosave(req: ApiRequest<'discardAutosave'>): Promise<{ removed: boolean }>;
   relinkClip(req: ApiRequest<'relinkClip'>): Promise<{ doc: ProjectDoc }>;
   /** Not an IPC method: front ends forward these to the renderer. */
   onJobEvent(listener: (e: JobEvent) => void): () => void;

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { cancelOnSigint, deviceOption, intArg, numArg } from './args.ts';
-import { checkOutput } from './output-checks.ts';
+import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
 
 interface AnalyzeFlags {
@@ -41,6 +41,7 @@ export function registerAnalyze(program: Command): void {
       const out = await checkOutput(o.out, [input], 'folder');
       const pointcloud = o.pointcloud ? await checkOutput(o.pointcloud, [input], 'file') : undefined;
       // Loaded on use: onnxruntime is heavy and other commands never need it.
+      if (!o.model) await requireSomeModel();
       const { runAnalysis } = await import('../engine/jobs/analyze.ts');
       const ac = cancelOnSigint();
       const printer = createProgressPrinter();

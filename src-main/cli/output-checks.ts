@@ -44,3 +44,10 @@ export async function checkOutput(out: string, inputs: string[], what: 'file' | 
   }
   return target;
 }
+
+/** First run: say what to do instead of failing deep inside the engine. */
+export async function requireSomeModel(): Promise<void> {
+  const { firstRunHint } = await import('../engine/model-manager/index.ts');
+  const hint = await firstRunHint();
+  if (hint) throw new UserError(hint, 'ENOMODEL');
+}

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.ts';
 import { cancelOnSigint, deviceOption, intArg } from './args.ts';
-import { checkOutput } from './output-checks.ts';
+import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
 
 interface RenderFlags {
@@ -65,6 +65,7 @@ export function registerRender(program: Command): void {
       const out = await checkOutput(o.out, [input], 'file');
       for (const extra of [o.depthMkv, o.pointcloud]) if (extra) await checkOutput(extra, [input], 'file');
       for (const extra of [o.depthPng, o.cameraPath]) if (extra) await checkOutput(extra, [input], 'folder');
+      if (!o.model) await requireSomeModel();
       const { runRender } = await import('../engine/jobs/render.ts');
       const ac = cancelOnSigint();
       const printer = createProgressPrinter();

@@ -8,23 +8,13 @@ import type { Progress } from '../engine/types.ts';
 export async function* prefetch<T>(src: AsyncIterable<T>, depth: number, signal?: AbortSignal): AsyncGenerator<T> {
   const it = src[Symbol.asyncIterator]();
   const pending: Promise<IteratorResult<T>>[] = [];
-  let done = false;
   const fill = () => {
-    while (!done && pending.length < Math.max(1, depth)) {
-      const p = it.next();
-      pending.push(p);
-      // Stop pulling once the source reports its end; later next() calls would be wasted.
-      p.then((r) => {
-        if (r.done) done = true;
-      }, () => {
-        done = true;
-      });
-      if (pending.length >= depth) break;
-    }
+    // Async generators queue concurrent next() calls, so asking ahead is safe; past the end they answer done.
+    while (pending.length < Math.max(1, depth)) pending.push(it.next());
   };
   try {
     fill();
-    while (pending.length) {
+    for (;;) {
       if (signal?.aborted) throw new CancelledError();
       const r = await pending.shift()!;
       if (r.done) return;

@@ -56,6 +56,8 @@ export const manifestSchema = z
     size: sizeRuleSchema,
     normalisation: z.enum(['imagenet', 'unit']),
     outputKind: z.enum(['metric', 'relative-inverse']),
+    /** Metric outputs below this (metres) are network artefacts (ReLU zeros) and are raised to it; default 0.001. */
+    minDepth: z.number().positive().optional(),
     window: z
       .object({ default: z.enum(['large', 'medium', 'small']), presets: z.partialRecord(z.enum(['large', 'medium', 'small']), windowParamsSchema) })
       .strict()

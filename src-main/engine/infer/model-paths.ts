@@ -28,7 +28,7 @@ export function findModelFile(m: ModelManifest, dirs = modelSearchDirs()): strin
   for (const dir of dirs) {
     const direct = join(dir, m.file);
     if (existsSync(direct)) return direct;
-    let subs: string[] = [];
+    let subs: string[];
     try {
       subs = readdirSync(dir).sort();
     } catch {

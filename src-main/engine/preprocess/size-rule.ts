@@ -40,5 +40,7 @@ export function depthSize(rule: SizeRule, srcW: number, srcH: number): Size {
   if (!('fixed' in rule)) return modelInputSize(rule, srcW, srcH);
   const short = Math.min(rule.fixed[0], rule.fixed[1]);
   const s = short / Math.min(srcW, srcH);
-  return { width: Math.max(1, Math.round(srcW * s)), height: Math.max(1, Math.round(srcH * s)) };
+  // Even sides: the preview is H.264 4:2:0, which needs them.
+  const even = (x: number) => Math.max(2, 2 * Math.round(x / 2));
+  return { width: even(srcW * s), height: even(srcH * s) };
 }

@@ -59,12 +59,7 @@ export async function checkMedia(doc: ProjectDoc, projectPath?: string): Promise
   const issues: MediaIssue[] = [];
   const clips = [];
   for (const c of doc.clips) {
-    let fp = null;
-    try {
-      fp = await fingerprintFile(c.path);
-    } catch {
-      fp = null;
-    }
+    const fp = await fingerprintFile(c.path).catch(() => null);
     if (!fp) {
       const candidate = await findCandidate(c.path, c.fingerprint, projectPath);
       issues.push({

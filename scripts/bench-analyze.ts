@@ -1,0 +1,126 @@
+/**
+ * Analysis benchmark (not a test): `npm run bench:analyze`.
+ * 1. Throughput on ../shared/clips/cockatoo.mp4 with FastDepth: the whole analysis against the bare
+ *    model on the same preprocessed frames, in the same run (target ratio >= 0.8).
+ * 2. Peak RSS of an analysis of a 1-minute and a 10-minute 720p clip (cockatoo looped), each in a
+ *    child process that reports its own maxRSS (target: 10-minute within 15% of 1-minute, < 1 GiB).
+ * Options: --skip-rss, --minutes a,b (default 1,10), --poses (run the geometry stage in the RSS runs).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveFfmpeg } from '../src-main/engine/decode/ffmpeg-path.ts';
+import { readFrames } from '../src-main/engine/decode/frame-reader.ts';
+import { probe } from '../src-main/engine/decode/probe.ts';
+import { getManifest } from '../src-main/engine/infer/manifest.ts';
+import { loadModel } from '../src-main/engine/infer/session.ts';
+import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
+import { depthSize, frameToTensor, modelInputSize } from '../src-main/engine/preprocess/index.ts';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
+const SHARED = resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared'));
+const COCKATOO = join(SHARED, 'clips', 'cockatoo.mp4');
+
+async function child(input: string, poses: boolean): Promise<void> {
+  const cacheDir = await mkdtemp(join(tmpdir(), 'gemdepth-bench-cache-'));
+  const t0 = performance.now();
+  try {
+    const r = await runAnalysis({ input, poses, cacheDir, device: 'cpu' });
+    const secs = (performance.now() - t0) / 1000;
+    const frames = r.end - r.start + 1;
+    // maxRSS is in KiB.
+    process.stdout.write(JSON.stringify({ frames, secs, maxRssMiB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+async function throughput() {
+  const manifest = await getManifest('fastdepth');
+  const info = await probe(COCKATOO);
+  const inSize = modelInputSize(manifest.size, info.width, info.height);
+  const dSize = depthSize(manifest.size, info.width, info.height);
+  const per = 3 * inSize.width * inSize.height;
+  const tensors: Float32Array[] = [];
+  for await (const f of readFrames(info, { width: dSize.width, height: dSize.height, scaleFlags: 'bilinear' })) {
+    const t = new Float32Array(per);
+    frameToTensor(f, inSize, manifest, t, 0);
+    tensors.push(t);
+  }
+  const model = await loadModel(manifest, { device: 'cpu' });
+  await model.run(tensors[0], [1, 3, inSize.height, inSize.width]); // warm-up
+  const rounds: number[] = [];
+  const analyses: number[] = [];
+  // Alternate bare and full runs so load from other processes hits both alike.
+  for (let round = 0; round < 2; round++) {
+    let t0 = performance.now();
+    for (const t of tensors) await model.run(t, [1, 3, inSize.height, inSize.width]);
+    rounds.push(tensors.length / ((performance.now() - t0) / 1000));
+    const cacheDir = await mkdtemp(join(tmpdir(), 'gemdepth-bench-cache-'));
+    const out = await mkdtemp(join(tmpdir(), 'gemdepth-bench-out-'));
+    t0 = performance.now();
+    await runAnalysis({ input: COCKATOO, out: join(out, 'a'), poses: false, cacheDir, device: 'cpu' });
+    analyses.push(info.frameCount / ((performance.now() - t0) / 1000));
+    await rm(cacheDir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  }
+  await model.close();
+  const bare = Math.max(...rounds);
+  const full = Math.max(...analyses);
+  return { frames: info.frameCount, bare, full, ratio: full / bare, device: model.deviceLabel };
+}
+
+function makeLoop(minutes: number, dir: string): string {
+  const out = join(dir, `cockatoo-${minutes}min.mp4`);
+  // Stream copy: the loop is made in seconds and stays real 720p H.264.
+  const r = spawnSync(resolveFfmpeg().ffmpeg, ['-v', 'error', '-y', '-stream_loop', '-1', '-i', COCKATOO, '-t', String(minutes * 60), '-an', '-c:v', 'copy', out]);
+  if (r.status !== 0) throw new Error(`ffmpeg loop failed: ${r.stderr}`);
+  return out;
+}
+
+function runChild(input: string, poses: boolean): Promise<{ frames: number; secs: number; maxRssMiB: number }> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', input, poses ? '--poses' : ''], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', (code) => (code === 0 ? res(JSON.parse(out.trim().split('\n').pop()!)) : rej(new Error(`child exited ${code}`))));
+  });
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') return child(args[1], args.includes('--poses'));
+  const poses = args.includes('--poses');
+  const mi = args.indexOf('--minutes');
+  const minutes = mi >= 0 ? args[mi + 1].split(',').map(Number) : [1, 10];
+  const rows: string[][] = [];
+  const t = await throughput();
+  rows.push(['throughput: bare FastDepth (same preprocessed frames)', `${t.bare.toFixed(1)} fps`, t.device]);
+  rows.push([`throughput: analyze cockatoo.mp4 (${t.frames} frames, .npy + preview)`, `${t.full.toFixed(1)} fps`, `ratio ${t.ratio.toFixed(2)} (target >= 0.8)`]);
+  if (!args.includes('--skip-rss')) {
+    const dir = await mkdtemp(join(tmpdir(), 'gemdepth-bench-clips-'));
+    try {
+      const rss: number[] = [];
+      for (const m of minutes) {
+        const clip = makeLoop(m, dir);
+        const r = await runChild(clip, poses);
+        rss.push(r.maxRssMiB);
+        rows.push([`peak RSS: ${m}-minute 720p clip (${r.frames} frames, poses ${poses ? 'on' : 'off'})`, `${r.maxRssMiB.toFixed(0)} MiB`, `${(r.frames / r.secs).toFixed(1)} fps`]);
+      }
+      if (rss.length >= 2) {
+        const growth = rss[rss.length - 1] / rss[0] - 1;
+        rows.push(['peak RSS growth, longest vs shortest', `${(growth * 100).toFixed(1)} %`, 'target <= 15 %, < 1024 MiB']);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join('  |  '));
+}
+
+await main();

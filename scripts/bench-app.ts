@@ -1,0 +1,90 @@
+/**
+ * npm run bench:app — the app's interactive latencies in headless Chromium against the real engine:
+ *  - launch to an interactive window (browser start + page load + first API round trip),
+ *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog (p50/p95).
+ * Uses ../shared/clips/cockatoo.mp4 (1280x720). Its analysis comes from the depth cache when present.
+ */
+import { performance } from 'node:perf_hooks';
+import { clip, sharedModels } from '../test/helpers/shared.ts';
+import { buildRenderer, launchHost } from '../test/host/host.ts';
+import { clickFrame, drawSeq, tid, waitDrawn } from '../test/e2e/ui.ts';
+
+const SCRUBS = Number(process.env.BENCH_SCRUBS ?? 40);
+
+function pct(xs: number[], p: number) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.round(p * (s.length - 1)))];
+}
+
+async function main() {
+  sharedModels();
+  const input = clip('cockatoo.mp4');
+  const rendererDir = await buildRenderer();
+
+  const launches: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const h = await launchHost({ rendererDir });
+    await h.page.waitForSelector(tid('app-ready'));
+    launches.push(performance.now() - t0);
+    await h.close();
+  }
+
+  const host = await launchHost({ viewport: { width: 1920, height: 1080 }, rendererDir });
+  const page = host.page;
+  await page.waitForSelector(tid('app-ready'));
+  host.answerDialog([input]);
+  await page.click(tid('import'));
+  await page.waitForSelector(`${tid('clip-item')} >> text=cockatoo.mp4`);
+  const ta = performance.now();
+  await page.click(tid('analyse'));
+  await page.waitForSelector(`${tid('job')}[data-kind="analysis"][data-state="done"]`, { timeout: 1_800_000 });
+  await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓")`);
+  const analyseS = (performance.now() - ta) / 1000;
+  await page.selectOption(tid('effect-add-select'), 'fog');
+  await page.click(tid('effect-add'));
+  await page.waitForSelector('[data-param="density"]');
+  const frames = 280;
+  const canvasW = await page.evaluate(() => (document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement).width);
+
+  // Random jumps (each a real seek) and then single steps (the sequential-read path).
+  const jumps: number[] = [];
+  const steps: number[] = [];
+  let rnd = 12345;
+  const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31), rnd / 2 ** 31);
+  let prev = 0;
+  for (let i = 0; i < SCRUBS; i++) {
+    let f = Math.floor(next() * frames);
+    if (f === prev) f = (f + 7) % frames;
+    const s = await drawSeq(page);
+    const t0 = performance.now();
+    await clickFrame(page, f, frames);
+    await waitDrawn(page, f, s);
+    jumps.push(performance.now() - t0);
+    prev = f;
+  }
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  for (let i = 0; i < SCRUBS && prev + 1 < frames; i++) {
+    const s = await drawSeq(page);
+    const t0 = performance.now();
+    await page.keyboard.press('ArrowRight');
+    await waitDrawn(page, prev + 1, s);
+    steps.push(performance.now() - t0);
+    prev++;
+  }
+  await host.close();
+
+  const row = (name: string, xs: number[]) => `| ${name.padEnd(44)} | ${pct(xs, 0.5).toFixed(0).padStart(6)} | ${pct(xs, 0.95).toFixed(0).padStart(6)} | ${String(xs.length).padStart(3)} |`;
+  console.log(`\nGemDepth Studio app benchmark — headless Chromium (SwiftShader WebGL2), cockatoo.mp4 1280x720, preview canvas ${canvasW}px wide`);
+  console.log(`analysis (cache hit if analysed before): ${analyseS.toFixed(1)} s\n`);
+  console.log('| measure                                      | p50 ms | p95 ms |   n |');
+  console.log('| -------------------------------------------- | ------ | ------ | --- |');
+  console.log(row('launch -> interactive window', launches));
+  console.log(row('scrub (random jump) -> frame drawn with fog', jumps));
+  console.log(row('frame step (→) -> frame drawn with fog', steps));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+/** npm run eval -- DATASET_DIR [--limit N] [--default-fov] [--width W]: accuracy table for the geometry pipeline. */
+import { Command } from 'commander';
+import { formatEvalTable, runEval } from '../src-main/eval/run-eval.ts';
+import { isUserError } from '../src-main/util/errors.ts';
+
+const program = new Command()
+  .name('eval')
+  .argument('<dataset>', 'folder with frames/, gt_depth/, gt_poses.txt, K.txt (see scripts/convert-dataset.ts)')
+  .option('--limit <n>', 'first N frames only', (v) => parseInt(v, 10))
+  .option('--model <id>', 'per-frame model manifest id', 'fastdepth')
+  .option('--cap <m>', 'max valid GT depth in metres', parseFloat)
+  .option('--width <px>', 'analysis width', (v) => parseInt(v, 10))
+  .option('--default-fov', 'ignore K.txt: use the default field of view')
+  .option('--json', 'print the result as JSON too')
+  .action(async (dir: string, o) => {
+    const r = await runEval(dir, {
+      limit: o.limit, model: o.model, cap: o.cap, analysisWidth: o.width, defaultFov: o.defaultFov,
+      onFrame: (d, n) => { if (process.stderr.isTTY) process.stderr.write(`\r${d}/${n}`); },
+    });
+    if (process.stderr.isTTY) process.stderr.write('\r');
+    console.log(formatEvalTable(r));
+    if (o.json) console.log(JSON.stringify(r));
+  });
+
+program.parseAsync().catch((e) => {
+  console.error(isUserError(e) ? `error: ${e.message}` : e);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../util/atomic.ts';
+import { dequantize, quantize } from './quantize.ts';
+
+const MAGIC = Buffer.from('GDC1');
+
+export interface ChunkFrame {
+  depth: Float32Array;
+  /** Network pose (9 numbers) or camera-to-world 4x4 (16), whatever the layer stores. */
+  pose?: number[] | null;
+  extra?: Record<string, unknown>;
+}
+
+export interface Chunk {
+  first: number;
+  width: number;
+  height: number;
+  frames: ChunkFrame[];
+}
+
+/**
+ * One chunk of consecutive frames: magic, header length, JSON header (frame range, size, per-frame
+ * offset/scale, poses), uint16 depth, then a sha256 of everything before it so a torn or corrupted
+ * file is detected instead of served.
+ */
+export function encodeChunk(c: Chunk): Buffer {
+  const q = c.frames.map((f) => quantize(f.depth));
+  const header = Buffer.from(
+    JSON.stringify({
+      first: c.first,
+      count: c.frames.length,
+      width: c.width,
+      height: c.height,
+      offsets: q.map((x) => x.offset),
+      scales: q.map((x) => x.scale),
+      poses: c.frames.map((f) => f.pose ?? null),
+      extra: c.frames.map((f) => f.extra ?? null),
+    }),
+  );
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(header.length);
+  const body = Buffer.concat([MAGIC, len, header, ...q.map((x) => Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength))]);
+  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+}
+
+/** null when the file is missing, torn or corrupt. */
+export function decodeChunk(buf: Buffer): Chunk | null {
+  if (buf.length < 40 || !buf.subarray(0, 4).equals(MAGIC)) return null;
+  const body = buf.subarray(0, buf.length - 32);
+  if (!createHash('sha256').update(body).digest().equals(buf.subarray(buf.length - 32))) return null;
+  try {
+    const hl = body.readUInt32LE(4);
+    const h = JSON.parse(body.subarray(8, 8 + hl).toString()) as {
+      first: number;
+      count: number;
+      width: number;
+      height: number;
+      offsets: number[];
+      scales: number[];
+      poses: (number[] | null)[];
+      extra: (Record<string, unknown> | null)[];
+    };
+    const n = h.width * h.height;
+    const data = body.subarray(8 + hl);
+    if (data.length !== h.count * n * 2) return null;
+    // Copy: the file buffer's offset may not be 2-byte aligned.
+    const all = new Uint16Array(new Uint8Array(data).buffer);
+    const frames: ChunkFrame[] = [];
+    for (let i = 0; i < h.count; i++) {
+      const depth = dequantize({ offset: h.offsets[i], scale: h.scales[i], data: all.subarray(i * n, (i + 1) * n) });
+      frames.push({ depth, pose: h.poses[i], extra: h.extra[i] ?? undefined });
+    }
+    return { first: h.first, width: h.width, height: h.height, frames };
+  } catch {
+    return null;
+  }
+}
+
+export async function writeChunk(path: string, c: Chunk): Promise<void> {
+  await writeFileAtomic(path, encodeChunk(c));
+}
+
+export async function readChunk(path: string): Promise<Chunk | null> {
+  try {
+    return decodeChunk(await readFile(path));
+  } catch {
+    return null;
+  }
+}

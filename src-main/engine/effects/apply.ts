@@ -1,0 +1,61 @@
+import { scaleIntrinsics } from '../geometry/intrinsics.ts';
+import type { DepthMap, Intrinsics } from '../types.ts';
+import { toDistance, nearRatioOf, type DepthRange } from './distance.ts';
+import { evaluateParams } from './keyframes.ts';
+import { getEffect } from './registry.ts';
+import type { EffectInput, EffectStack } from './types.ts';
+import { guidedUpsample } from './upsample.ts';
+
+export interface Picture {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface PreparedDepth {
+  /** Raw depth (the map's own units) at frame resolution, edges following the frame's colour edges. */
+  raw?: Float32Array;
+  /** Normalised distance 0..1 at frame resolution (distance.ts). */
+  dist: Float32Array;
+  nearRatio: number;
+}
+
+
+/**
+ * Low-res analysis depth -> normalised distance at the frame's resolution (the low-res map is mapped
+ * to distance first, then guided-upsampled: cheaper than mapping every output pixel). `wantRaw` also
+ * upsamples the raw depth, in its own units, for the depth passes.
+ */
+export function prepareDepth(
+  depth: Pick<DepthMap, 'data' | 'width' | 'height'>,
+  frame: Picture,
+  range: DepthRange,
+  wantRaw = false,
+): PreparedDepth {
+  const same = depth.width === frame.width && depth.height === frame.height;
+  const up = (v: Float32Array) => (same ? v : guidedUpsample(v, depth.width, depth.height, frame.data, frame.width, frame.height));
+  const dist = up(toDistance(depth.data, range));
+  const raw = wantRaw ? (same ? new Float32Array(depth.data) : up(depth.data)) : undefined;
+  return { dist, nearRatio: nearRatioOf(range), raw };
+}
+
+/**
+ * Applies the enabled effects in order at time `t` (seconds; keyframes evaluated there). Pure: the
+ * input frame is not modified; returns a new RGB8 buffer.
+ */
+export function applyStack(frame: Picture, prep: Pick<PreparedDepth, 'dist' | 'nearRatio'>, K: Intrinsics, stack: EffectStack, t: number): Uint8Array {
+  const Kf = K.width === frame.width && K.height === frame.height ? K : scaleIntrinsics(K, frame.width, frame.height);
+  let src = frame.data;
+  let spare: Uint8Array | null = null;
+  for (const inst of stack) {
+    if (!inst.enabled) continue;
+    const def = getEffect(inst.effect);
+    if (!def) throw new Error(`unknown effect ${inst.effect}`);
+    const out: Uint8Array = spare ?? new Uint8Array(src.length);
+    const input: EffectInput = { width: frame.width, height: frame.height, rgb: src, dist: prep.dist, nearRatio: prep.nearRatio, K: Kf };
+    def.apply(input, evaluateParams(def.params, inst, t), out);
+    spare = src === frame.data ? null : src;
+    src = out;
+  }
+  return src === frame.data ? new Uint8Array(frame.data) : src;
+}

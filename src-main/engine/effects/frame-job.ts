@@ -1,0 +1,29 @@
+import type { DepthMap, Intrinsics } from '../types.ts';
+import { applyStack, prepareDepth, type Picture } from './apply.ts';
+import type { DepthRange } from './distance.ts';
+import type { EffectStack } from './types.ts';
+
+/** Everything needed to render one output frame: plain data, so it crosses to a worker thread as is. */
+export interface FrameJob {
+  frame: Picture;
+  depth: Pick<DepthMap, 'data' | 'width' | 'height'>;
+  range: DepthRange;
+  /** For the depth's or the frame's resolution; rescaled as needed. */
+  K: Intrinsics;
+  stack: EffectStack;
+  /** Seconds, for keyframes. */
+  time: number;
+  /** Also return the upsampled raw depth (for depth passes). */
+  wantDepth?: boolean;
+}
+
+export interface FrameResult {
+  rgb: Uint8Array;
+  depth?: Float32Array;
+}
+
+export function renderFrame(job: FrameJob): FrameResult {
+  const prep = prepareDepth(job.depth, job.frame, job.range, job.wantDepth);
+  const rgb = applyStack(job.frame, prep, job.K, job.stack, job.time);
+  return prep.raw ? { rgb, depth: prep.raw } : { rgb };
+}

@@ -1,0 +1,14 @@
+import { parentPort } from 'node:worker_threads';
+import { renderFrame, type FrameJob } from './frame-job.ts';
+
+/** Worker side of pool.ts: one frame at a time, results handed back without copying. */
+parentPort!.on('message', (msg: { id: number; job: FrameJob }) => {
+  try {
+    const r = renderFrame(msg.job);
+    const transfer: ArrayBuffer[] = [r.rgb.buffer as ArrayBuffer];
+    if (r.depth) transfer.push(r.depth.buffer as ArrayBuffer);
+    parentPort!.postMessage({ id: msg.id, result: r }, transfer);
+  } catch (e) {
+    parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) });
+  }
+});

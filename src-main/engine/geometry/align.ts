@@ -1,0 +1,77 @@
+import type { Intrinsics, Mat4 } from '../types.ts';
+import { invRigid, mul4 } from './linalg.ts';
+
+/**
+ * Robust fit of y ~ s*x + t (disparity space) for chaining frames to their neighbours. Least squares
+ * is NOT used on purpose: with noise in x (the model's own errors) its slope shrinks toward 0
+ * (regression dilution), and over a chain of frames that compounds until depth is a flat plane.
+ * Scale-only: median of log ratios. With shift: slope from the ratio of robust spreads (symmetric in
+ * x and y, so no dilution), shift from the median residual. Medians ignore moving objects and
+ * mis-registered edges. Returns null when the samples do not determine a positive scale.
+ */
+export function fitScaleShift(x: Float32Array, y: Float32Array, n: number, o: { shift?: boolean } = {}): { s: number; t: number; inlierFrac: number } | null {
+  if (n < 20) return null;
+  let s: number, t = 0;
+  if (!o.shift) {
+    const lr = new Float32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) if (x[i] > 0 && y[i] > 0) lr[m++] = Math.log(y[i] / x[i]);
+    if (m < 20) return null;
+    s = Math.exp(median(lr, m));
+  } else {
+    const sx = x.slice(0, n).sort(), sy = y.slice(0, n).sort();
+    const q = (a: Float32Array, f: number) => a[Math.min(n - 1, Math.floor(f * n))];
+    const spreadX = q(sx, 0.8) - q(sx, 0.2), spreadY = q(sy, 0.8) - q(sy, 0.2);
+    if (!(spreadX > 0 && spreadY > 0)) return null;
+    s = spreadY / spreadX;
+    const r = new Float32Array(n);
+    for (let i = 0; i < n; i++) r[i] = y[i] - s * x[i];
+    t = median(r, n);
+  }
+  const res = new Float32Array(n);
+  for (let i = 0; i < n; i++) res[i] = Math.abs(s * x[i] + t - y[i]) / Math.max(1e-9, y[i]);
+  let inl = 0;
+  for (let i = 0; i < n; i++) if (res[i] < 0.25) inl++;
+  if (!(s > 0) || !Number.isFinite(t)) return null;
+  return { s, t, inlierFrac: inl / n };
+}
+
+export function median(a: Float32Array, n = a.length): number {
+  if (!n) return 0;
+  const c = a.slice(0, n).sort();
+  return c[n >> 1];
+}
+
+export function percentile(a: Float32Array, p: number, skipZero = true): number {
+  const v: number[] = [];
+  for (let i = 0; i < a.length; i += 3) if (!skipZero || a[i] > 0) v.push(a[i]);
+  if (!v.length) return 0;
+  v.sort((x, y) => x - y);
+  return v[Math.min(v.length - 1, Math.max(0, Math.round((p / 100) * (v.length - 1))))];
+}
+
+/**
+ * Forward-warps inverse depth `invA` of camera A (pose c2wA) into camera B: the inverse depth each
+ * B pixel sees of A's surface, nearest surface wins (0 = nothing lands there).
+ */
+export function warpInvDepth(invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB: Mat4, stride = 1): Float32Array {
+  const w = K.width, h = K.height;
+  const T = mul4(invRigid(c2wB), c2wA); // A camera -> B camera
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y += stride)
+    for (let x = 0; x < w; x += stride) {
+      const r = invA[y * w + x];
+      if (!(r > 0)) continue;
+      const z = 1 / r;
+      const X = ((x - K.cx) / K.fx) * z, Y = ((y - K.cy) / K.fy) * z;
+      const Xb = T[0] * X + T[1] * Y + T[2] * z + T[3];
+      const Yb = T[4] * X + T[5] * Y + T[6] * z + T[7];
+      const Zb = T[8] * X + T[9] * Y + T[10] * z + T[11];
+      if (Zb <= 1e-6) continue;
+      const u = Math.round((K.fx * Xb) / Zb + K.cx), v = Math.round((K.fy * Yb) / Zb + K.cy);
+      if (u < 0 || v < 0 || u >= w || v >= h) continue;
+      const i = v * w + u, rb = 1 / Zb;
+      if (rb > out[i]) out[i] = rb;
+    }
+  return out;
+}

@@ -1,0 +1,101 @@
+import { boxFilter, gradients, sample, type Plane } from './image.ts';
+
+/**
+ * Shi-Tomasi corners, at most one per grid cell so features spread over the whole image: pose
+ * estimation is far better conditioned by many well-spread points than by a cluster of strong ones.
+ */
+export function detectCorners(p: Plane, cell = 10, border = 8): Float32Array {
+  const w = p.width, h = p.height;
+  const { gx, gy } = gradients(p);
+  const xx = new Float32Array(w * h), yy = new Float32Array(w * h), xy = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) { xx[i] = gx[i] * gx[i]; yy[i] = gy[i] * gy[i]; xy[i] = gx[i] * gy[i]; }
+  const a = boxFilter(xx, w, h, 2), c = boxFilter(yy, w, h, 2), b = boxFilter(xy, w, h, 2);
+  const score = new Float32Array(w * h);
+  let maxS = 0;
+  for (let i = 0; i < w * h; i++) {
+    const tr = (a[i] + c[i]) / 2, d = Math.sqrt(((a[i] - c[i]) / 2) ** 2 + b[i] * b[i]);
+    score[i] = tr - d;
+    if (score[i] > maxS) maxS = score[i];
+  }
+  // Relative threshold (like OpenCV's qualityLevel) plus an absolute floor so flat frames give none.
+  const thr = Math.max(maxS * 0.01, 4);
+  const pts: number[] = [];
+  for (let cy = border; cy < h - border; cy += cell)
+    for (let cx = border; cx < w - border; cx += cell) {
+      let best = thr, bx = -1, by = -1;
+      for (let y = cy; y < Math.min(h - border, cy + cell); y++)
+        for (let x = cx; x < Math.min(w - border, cx + cell); x++) {
+          const s = score[y * w + x];
+          if (s > best) { best = s; bx = x; by = y; }
+        }
+      if (bx >= 0) pts.push(bx, by);
+    }
+  return Float32Array.from(pts);
+}
+
+/**
+ * Pyramidal Lucas-Kanade of points from `a` to `b`. Returns tracked positions and a status byte
+ * (1 = tracked). A forward-backward check rejects drifted tracks (occlusions, repetitive texture).
+ */
+export function trackKLT(pa: Plane[], pb: Plane[], pts: Float32Array, r = 4, fbMax = 0.7): { pts: Float32Array; ok: Uint8Array } {
+  const fwd = lk(pa, pb, pts, r);
+  const back = lk(pb, pa, fwd.pts, r);
+  const n = pts.length / 2;
+  const ok = new Uint8Array(n);
+  const w = pa[0].width, h = pa[0].height;
+  for (let i = 0; i < n; i++) {
+    if (!fwd.ok[i] || !back.ok[i]) continue;
+    const dx = back.pts[2 * i] - pts[2 * i], dy = back.pts[2 * i + 1] - pts[2 * i + 1];
+    const x = fwd.pts[2 * i], y = fwd.pts[2 * i + 1];
+    if (dx * dx + dy * dy < fbMax * fbMax && x >= 1 && y >= 1 && x < w - 2 && y < h - 2) ok[i] = 1;
+  }
+  return { pts: fwd.pts, ok };
+}
+
+function lk(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): { pts: Float32Array; ok: Uint8Array } {
+  const n = pts.length / 2;
+  const out = new Float32Array(pts.length);
+  const ok = new Uint8Array(n).fill(1);
+  const L = pa.length;
+  const grads = pa.map((p) => gradients(p));
+  const win = (2 * r + 1) * (2 * r + 1);
+  const Ix = new Float32Array(win), Iy = new Float32Array(win), I0 = new Float32Array(win);
+  for (let i = 0; i < n; i++) {
+    let gx = 0, gy = 0; // flow guess at the current level
+    for (let l = L - 1; l >= 0; l--) {
+      const A = pa[l], B = pb[l], sc = 1 / (1 << l);
+      const px = pts[2 * i] * sc, py = pts[2 * i + 1] * sc;
+      const gxPlane = { width: A.width, height: A.height, data: grads[l].gx };
+      const gyPlane = { width: A.width, height: A.height, data: grads[l].gy };
+      let a11 = 0, a12 = 0, a22 = 0, k = 0;
+      for (let dy = -r; dy <= r; dy++)
+        for (let dx = -r; dx <= r; dx++, k++) {
+          const ix = sample(gxPlane, px + dx, py + dy), iy = sample(gyPlane, px + dx, py + dy);
+          Ix[k] = ix; Iy[k] = iy; I0[k] = sample(A, px + dx, py + dy);
+          a11 += ix * ix; a12 += ix * iy; a22 += iy * iy;
+        }
+      const det = a11 * a22 - a12 * a12;
+      const minEig = (a11 + a22 - Math.sqrt((a11 - a22) ** 2 + 4 * a12 * a12)) / 2 / win;
+      if (det < 1e-6 || minEig < 1e-3) { ok[i] = 0; break; }
+      let vx = 0, vy = 0;
+      for (let it = 0; it < 12; it++) {
+        let b1 = 0, b2 = 0; k = 0;
+        const qx = px + gx + vx, qy = py + gy + vy;
+        if (qx < -r || qy < -r || qx > B.width + r || qy > B.height + r) { ok[i] = 0; break; }
+        for (let dy = -r; dy <= r; dy++)
+          for (let dx = -r; dx <= r; dx++, k++) {
+            const e = I0[k] - sample(B, qx + dx, qy + dy);
+            b1 += e * Ix[k]; b2 += e * Iy[k];
+          }
+        const ux = (a22 * b1 - a12 * b2) / det, uy = (a11 * b2 - a12 * b1) / det;
+        vx += ux; vy += uy;
+        if (ux * ux + uy * uy < 1e-4) break;
+      }
+      if (!ok[i]) break;
+      if (l > 0) { gx = 2 * (gx + vx); gy = 2 * (gy + vy); } else { gx += vx; gy += vy; }
+    }
+    out[2 * i] = pts[2 * i] + gx;
+    out[2 * i + 1] = pts[2 * i + 1] + gy;
+  }
+  return { pts: out, ok };
+}

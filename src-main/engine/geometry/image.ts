@@ -1,0 +1,123 @@
+/** Typed-array image helpers at analysis resolution (single-channel float planes). */
+
+export interface Plane {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** Area-average resize of interleaved RGB to a grey plane (0..255) and an RGB copy at the new size. */
+export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): { gray: Plane; rgb: Uint8Array } {
+  const gray = new Float32Array(dw * dh);
+  const rgb = new Uint8Array(dw * dh * 3);
+  const fx = sw / dw, fy = sh / dh;
+  for (let y = 0; y < dh; y++) {
+    const y0 = Math.floor(y * fy), y1 = Math.max(y0 + 1, Math.floor((y + 1) * fy));
+    for (let x = 0; x < dw; x++) {
+      const x0 = Math.floor(x * fx), x1 = Math.max(x0 + 1, Math.floor((x + 1) * fx));
+      let r = 0, g = 0, b = 0, n = 0;
+      for (let yy = y0; yy < y1 && yy < sh; yy++) {
+        let o = (yy * sw + x0) * 3;
+        for (let xx = x0; xx < x1 && xx < sw; xx++, o += 3) { r += src[o]; g += src[o + 1]; b += src[o + 2]; n++; }
+      }
+      n = n || 1;
+      const i = y * dw + x;
+      rgb[i * 3] = r / n; rgb[i * 3 + 1] = g / n; rgb[i * 3 + 2] = b / n;
+      gray[i] = (0.299 * r + 0.587 * g + 0.114 * b) / n;
+    }
+  }
+  return { gray: { width: dw, height: dh, data: gray }, rgb };
+}
+
+/** Bilinear resample of a float plane (pixel-centre aligned). Non-positive samples are treated as holes. */
+export function resizeWithHoles(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
+  const out = new Float32Array(dw * dh);
+  const sx = sw / dw, sy = sh / dh;
+  for (let y = 0; y < dh; y++) {
+    const fy = Math.min(sh - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy), y1 = Math.min(sh - 1, y0 + 1), wy = fy - y0;
+    for (let x = 0; x < dw; x++) {
+      const fx = Math.min(sw - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx), x1 = Math.min(sw - 1, x0 + 1), wx = fx - x0;
+      const a = src[y0 * sw + x0], b = src[y0 * sw + x1], c = src[y1 * sw + x0], d = src[y1 * sw + x1];
+      let s = 0, w = 0;
+      const wa = (1 - wx) * (1 - wy), wb = wx * (1 - wy), wc = (1 - wx) * wy, wd = wx * wy;
+      if (a > 0) { s += a * wa; w += wa; }
+      if (b > 0) { s += b * wb; w += wb; }
+      if (c > 0) { s += c * wc; w += wc; }
+      if (d > 0) { s += d * wd; w += wd; }
+      out[y * dw + x] = w > 1e-6 ? s / w : 0;
+    }
+  }
+  return out;
+}
+
+/** Bilinear sample with border clamp. */
+export function sample(p: Plane, x: number, y: number): number {
+  const w = p.width, h = p.height;
+  if (x < 0) x = 0; else if (x > w - 1.001) x = w - 1.001;
+  if (y < 0) y = 0; else if (y > h - 1.001) y = h - 1.001;
+  const x0 = x | 0, y0 = y | 0, ax = x - x0, ay = y - y0;
+  const i = y0 * w + x0, d = p.data;
+  return (d[i] * (1 - ax) + d[i + 1] * ax) * (1 - ay) + (d[i + w] * (1 - ax) + d[i + w + 1] * ax) * ay;
+}
+
+/** Half-size with a [1 2 1]^2 / 16 prefilter (Gaussian pyramid level). */
+export function pyrDown(p: Plane): Plane {
+  const w = p.width, h = p.height, dw = Math.max(1, w >> 1), dh = Math.max(1, h >> 1);
+  const out = new Float32Array(dw * dh);
+  const s = p.data;
+  const at = (x: number, y: number) => s[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))];
+  for (let y = 0; y < dh; y++)
+    for (let x = 0; x < dw; x++) {
+      const X = 2 * x, Y = 2 * y;
+      out[y * dw + x] =
+        (at(X - 1, Y - 1) + 2 * at(X, Y - 1) + at(X + 1, Y - 1) +
+          2 * at(X - 1, Y) + 4 * at(X, Y) + 2 * at(X + 1, Y) +
+          at(X - 1, Y + 1) + 2 * at(X, Y + 1) + at(X + 1, Y + 1)) / 16;
+    }
+  return { width: dw, height: dh, data: out };
+}
+
+export function pyramid(p: Plane, levels: number): Plane[] {
+  const out = [p];
+  for (let i = 1; i < levels; i++) out.push(pyrDown(out[i - 1]));
+  return out;
+}
+
+/** Central-difference gradients (x and y). */
+export function gradients(p: Plane): { gx: Float32Array; gy: Float32Array } {
+  const w = p.width, h = p.height, d = p.data;
+  const gx = new Float32Array(w * h), gy = new Float32Array(w * h);
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      gx[i] = (d[i + 1] - d[i - 1]) * 0.5;
+      gy[i] = (d[i + w] - d[i - w]) * 0.5;
+    }
+  return { gx, gy };
+}
+
+/** Separable box filter of radius r (clamped borders), via running sums. */
+export function boxFilter(src: Float32Array, w: number, h: number, r: number, out = new Float32Array(w * h)): Float32Array {
+  const tmp = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    let s = 0;
+    for (let x = -r; x <= r; x++) s += src[o + Math.min(w - 1, Math.max(0, x))];
+    for (let x = 0; x < w; x++) {
+      tmp[o + x] = s;
+      s += src[o + Math.min(w - 1, x + r + 1)] - src[o + Math.max(0, x - r)];
+    }
+  }
+  const n = (2 * r + 1) * (2 * r + 1);
+  for (let x = 0; x < w; x++) {
+    let s = 0;
+    for (let y = -r; y <= r; y++) s += tmp[Math.min(h - 1, Math.max(0, y)) * w + x];
+    for (let y = 0; y < h; y++) {
+      out[y * w + x] = s / n;
+      s += tmp[Math.min(h - 1, y + r + 1) * w + x] - tmp[Math.max(0, y - r) * w + x];
+    }
+  }
+  return out;
+}

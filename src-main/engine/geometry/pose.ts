@@ -1,0 +1,284 @@
+import type { Intrinsics, Mat4 } from '../types.ts';
+import { expSO3, fromRt, identity3, mul3, mulVec3, rotOf, transOf, umeyama, solveSPD, type Mat3, type Vec3 } from './linalg.ts';
+
+export interface PoseEstimate {
+  /** Transform from the previous camera's coordinates to the current camera's (rigid, previous depth units). */
+  T: Mat4;
+  inliers: number;
+  ratio: number;
+  /** RMS reprojection error of the inliers, pixels. */
+  rms: number;
+  ok: boolean;
+}
+
+/**
+ * Deterministic PRNG (mulberry32): RANSAC must give the same poses on every run, so cached analyses
+ * and test results are reproducible.
+ */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Pose of the current frame relative to the previous one, from previous-frame 3D points (depth
+ * back-projected, so the translation comes out in the depth's units) and their tracked pixels in the
+ * current frame. RANSAC over minimal 3-point 3D-3D fits (using the current frame's own depth only to
+ * seed hypotheses; its scale may differ, so it is a similarity), scored by reprojection error; the
+ * winner is refined by robust Gauss-Newton on reprojection alone (PnP).
+ *
+ * P: previous-camera points xyz; uv: current pixels; Z: current depth at uv (0 = unknown).
+ */
+export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intrinsics, o: { thresholdPx?: number; iterations?: number; seed?: number } = {}): PoseEstimate {
+  const n = uv.length / 2;
+  const thr = o.thresholdPx ?? 1.5;
+  const fail: PoseEstimate = { T: fromRt(identity3(), [0, 0, 0]), inliers: 0, ratio: 0, rms: Infinity, ok: false };
+  if (n < 8) return fail;
+  const Q = new Float32Array(n * 3); // current-camera points from the current depth
+  const withZ: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const z = Z[i];
+    if (z > 0) {
+      Q[i * 3] = ((uv[2 * i] - K.cx) / K.fx) * z; Q[i * 3 + 1] = ((uv[2 * i + 1] - K.cy) / K.fy) * z; Q[i * 3 + 2] = z;
+      withZ.push(i);
+    }
+  }
+  const score = (R: Mat3, t: Vec3) => {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (reprojErr2(P, uv, i, R, t, K) < thr * thr) c++;
+    return c;
+  };
+  // Identity is a hypothesis too: static shots and tiny motions must not be talked into a random pose.
+  let bestR = identity3(), bestT: Vec3 = [0, 0, 0];
+  let best = score(bestR, bestT);
+  const rand = rng(o.seed ?? 12345);
+  const iters = o.iterations ?? 150;
+  const src = new Float64Array(9), dst = new Float64Array(9);
+  if (withZ.length >= 3) {
+    for (let it = 0; it < iters; it++) {
+      const a = withZ[(rand() * withZ.length) | 0], b = withZ[(rand() * withZ.length) | 0], c = withZ[(rand() * withZ.length) | 0];
+      if (a === b || b === c || a === c) continue;
+      [a, b, c].forEach((k, j) => { for (let d = 0; d < 3; d++) { src[j * 3 + d] = P[k * 3 + d]; dst[j * 3 + d] = Q[k * 3 + d]; } });
+      const f = umeyama(src, dst, 3, true);
+      if (!(f.s > 0.2 && f.s < 5)) continue;
+      const t: Vec3 = [f.t[0] / f.s, f.t[1] / f.s, f.t[2] / f.s];
+      const sc = score(f.R, t);
+      if (sc > best) { best = sc; bestR = f.R; bestT = t; }
+    }
+  }
+  let R = bestR, t = bestT;
+  // Refine with a shrinking robust threshold; the first passes may pull in near-inliers of the seed.
+  let inl = 0, rms = Infinity;
+  for (const th of [thr * 3, thr * 2, thr, thr]) {
+    const r = refine(P, uv, R, t, K, th);
+    R = r.R; t = r.t;
+  }
+  let se = 0;
+  for (let i = 0; i < n; i++) {
+    const e2 = reprojErr2(P, uv, i, R, t, K);
+    if (e2 < thr * thr) { inl++; se += e2; }
+  }
+  rms = inl ? Math.sqrt(se / inl) : Infinity;
+  const ratio = inl / n;
+  return { T: fromRt(R, t), inliers: inl, ratio, rms, ok: inl >= 12 && ratio >= 0.25 };
+}
+
+function reprojErr2(P: ArrayLike<number>, uv: ArrayLike<number>, i: number, R: Mat3, t: Vec3, K: Intrinsics): number {
+  const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
+  const X = R[0] * x + R[1] * y + R[2] * z + t[0];
+  const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
+  const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
+  if (Zc <= 1e-6) return Infinity;
+  const du = K.fx * X / Zc + K.cx - uv[2 * i], dv = K.fy * Y / Zc + K.cy - uv[2 * i + 1];
+  return du * du + dv * dv;
+}
+
+/** Gauss-Newton on SE(3) (left perturbation) with Huber weights; points beyond 3x the threshold are ignored. */
+function refine(P: Float32Array, uv: Float32Array, R0: Mat3, t0: Vec3, K: Intrinsics, thr: number, fixT = false): { R: Mat3; t: Vec3 } {
+  let R = R0, t = t0;
+  const n = uv.length / 2;
+  const H = new Float64Array(36), g = new Float64Array(6);
+  const J = new Float64Array(12);
+  for (let it = 0; it < 8; it++) {
+    H.fill(0); g.fill(0);
+    let used = 0;
+    for (let i = 0; i < n; i++) {
+      const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
+      const X = R[0] * x + R[1] * y + R[2] * z + t[0];
+      const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
+      const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
+      if (Zc <= 1e-6) continue;
+      const iz = 1 / Zc;
+      const eu = K.fx * X * iz + K.cx - uv[2 * i], ev = K.fy * Y * iz + K.cy - uv[2 * i + 1];
+      const e = Math.hypot(eu, ev);
+      if (e > thr * 3) continue;
+      const w = e <= thr ? 1 : thr / e;
+      used++;
+      // d(u,v)/d(X,Y,Z) times d(X,Y,Z)/d(omega, v) = [-[Xc]x | I]
+      const du = [K.fx * iz, 0, -K.fx * X * iz * iz], dv = [0, K.fy * iz, -K.fy * Y * iz * iz];
+      const dXw = [[0, Zc, -Y], [-Zc, 0, X], [Y, -X, 0]]; // rows: dX, dY, dZ wrt omega (x,y,z)
+      for (let k = 0; k < 3; k++) {
+        J[k] = du[0] * dXw[0][k] + du[1] * dXw[1][k] + du[2] * dXw[2][k];
+        J[6 + k] = dv[0] * dXw[0][k] + dv[1] * dXw[1][k] + dv[2] * dXw[2][k];
+        J[3 + k] = du[k];
+        J[9 + k] = dv[k];
+      }
+      for (let a = 0; a < 6; a++) {
+        g[a] -= w * (J[a] * eu + J[6 + a] * ev);
+        for (let b = 0; b < 6; b++) H[a * 6 + b] += w * (J[a] * J[b] + J[6 + a] * J[6 + b]);
+      }
+    }
+    if (used < 6) break;
+    for (let a = 0; a < 6; a++) H[a * 7] += 1e-6 + H[a * 7] * 1e-4 + (fixT && a >= 3 ? 1e12 : 0);
+    const d = solveSPD(H, g, 6);
+    if (!d) break;
+    const dR = expSO3([d[0], d[1], d[2]]);
+    R = mul3(dR, R);
+    const tt = mulVec3(dR, t);
+    t = [tt[0] + d[3], tt[1] + d[4], tt[2] + d[5]];
+    if (Math.hypot(d[0], d[1], d[2]) < 1e-7 && Math.hypot(d[3], d[4], d[5]) < 1e-7) break;
+  }
+  return { R, t };
+}
+
+/** Mean pixel shift that the translation part alone causes for the given points (observability of depth). */
+export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): number {
+  const R = rotOf(T), t = transOf(T);
+  const n = P.length / 3;
+  if (!n) return 0;
+  const ds: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const X = mulVec3(R, [P[i * 3], P[i * 3 + 1], P[i * 3 + 2]]);
+    const Z1 = X[2] + t[2];
+    if (X[2] <= 1e-6 || Z1 <= 1e-6) continue;
+    const du = K.fx * ((X[0] + t[0]) / Z1 - X[0] / X[2]), dv = K.fy * ((X[1] + t[1]) / Z1 - X[1] / X[2]);
+    ds.push(Math.hypot(du, dv));
+  }
+  ds.sort((a, b) => a - b);
+  return ds.length ? ds[ds.length >> 1] : 0;
+}
+
+/**
+ * Two-view bundle adjustment: the pose AND each point's inverse depth are refined on reprojection
+ * error, with a weak prior tying the inverse depths to the depth map. A small model's depth has the
+ * wrong shape; fixing the points to it (plain PnP) bends the rotation to explain the shape error. Here
+ * the tracks decide the shape where there is parallax, and the depth still sets the scale (and keeps
+ * pure rotations well posed). Per-point unknowns are eliminated by the Schur complement.
+ *
+ * P: previous-camera points (from the depth), uv: current pixels, T: initial pose (prev -> cur).
+ * priorSigma: allowed relative inverse-depth deviation, in units where 1 px of reprojection weighs 1.
+ */
+export function refineTwoView(P: Float32Array, uv: Float32Array, T: Mat4, K: Intrinsics, o: { thresholdPx?: number; priorSigma?: number } = {}): { T: Mat4; inliers: number; rms: number } {
+  const n = uv.length / 2;
+  const thr = o.thresholdPx ?? 1.5;
+  const lam = 1 / ((o.priorSigma ?? 0.3) ** 2); // weight of (log q - log q0)^2 relative to a 1 px^2 residual
+  const rx = new Float64Array(n), ry = new Float64Array(n), q = new Float64Array(n), q0 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const z = P[i * 3 + 2];
+    rx[i] = P[i * 3] / z; ry[i] = P[i * 3 + 1] / z; q[i] = q0[i] = 1 / z;
+  }
+  let R = rotOf(T), t = transOf(T);
+  const Hpp = new Float64Array(36), gp = new Float64Array(6);
+  const Hpq = new Float64Array(n * 6), Hqq = new Float64Array(n), gq = new Float64Array(n), used = new Uint8Array(n);
+  const Jp = new Float64Array(12);
+  for (let it = 0; it < 10; it++) {
+    Hpp.fill(0); gp.fill(0); Hpq.fill(0); Hqq.fill(0); gq.fill(0); used.fill(0);
+    let cnt = 0;
+    for (let i = 0; i < n; i++) {
+      const z = 1 / q[i];
+      const x = rx[i] * z, y = ry[i] * z;
+      const X = R[0] * x + R[1] * y + R[2] * z + t[0];
+      const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
+      const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
+      if (Zc <= 1e-6) continue;
+      const iz = 1 / Zc;
+      const eu = K.fx * X * iz + K.cx - uv[2 * i], ev = K.fy * Y * iz + K.cy - uv[2 * i + 1];
+      const e = Math.hypot(eu, ev);
+      if (e > thr * 3) continue;
+      const w = e <= thr ? 1 : thr / e;
+      used[i] = 1; cnt++;
+      const du = [K.fx * iz, 0, -K.fx * X * iz * iz], dv = [0, K.fy * iz, -K.fy * Y * iz * iz];
+      const dXw = [[0, Zc, -Y], [-Zc, 0, X], [Y, -X, 0]];
+      for (let k = 0; k < 3; k++) {
+        Jp[k] = du[0] * dXw[0][k] + du[1] * dXw[1][k] + du[2] * dXw[2][k];
+        Jp[6 + k] = dv[0] * dXw[0][k] + dv[1] * dXw[1][k] + dv[2] * dXw[2][k];
+        Jp[3 + k] = du[k];
+        Jp[9 + k] = dv[k];
+      }
+      // d Xc / d q = -R ray / q^2  (ray = [rx, ry, 1])
+      const s2 = -z * z;
+      const dq = [s2 * (R[0] * rx[i] + R[1] * ry[i] + R[2]), s2 * (R[3] * rx[i] + R[4] * ry[i] + R[5]), s2 * (R[6] * rx[i] + R[7] * ry[i] + R[8])];
+      const Jqu = du[0] * dq[0] + du[2] * dq[2], Jqv = dv[1] * dq[1] + dv[2] * dq[2];
+      for (let a = 0; a < 6; a++) {
+        gp[a] -= w * (Jp[a] * eu + Jp[6 + a] * ev);
+        Hpq[i * 6 + a] = w * (Jp[a] * Jqu + Jp[6 + a] * Jqv);
+        for (let b = 0; b < 6; b++) Hpp[a * 6 + b] += w * (Jp[a] * Jp[b] + Jp[6 + a] * Jp[6 + b]);
+      }
+      // prior on log q: r = sqrt(lam) * log(q/q0), dr/dq = sqrt(lam)/q
+      const lr = Math.log(q[i] / q0[i]);
+      Hqq[i] = w * (Jqu * Jqu + Jqv * Jqv) + lam / (q[i] * q[i]);
+      gq[i] = -w * (Jqu * eu + Jqv * ev) - (lam * lr) / q[i];
+    }
+    if (cnt < 8) break;
+    // Schur complement: eliminate the per-point inverse depths.
+    const H = Hpp.slice(), g = gp.slice();
+    for (let i = 0; i < n; i++) {
+      if (!used[i]) continue;
+      const inv = 1 / Hqq[i];
+      for (let a = 0; a < 6; a++) {
+        g[a] -= Hpq[i * 6 + a] * inv * gq[i];
+        for (let b = 0; b < 6; b++) H[a * 6 + b] -= Hpq[i * 6 + a] * inv * Hpq[i * 6 + b];
+      }
+    }
+    for (let a = 0; a < 6; a++) H[a * 7] += 1e-6 + H[a * 7] * 1e-4;
+    const d = solveSPD(H, g, 6);
+    if (!d) break;
+    for (let i = 0; i < n; i++) {
+      if (!used[i]) continue;
+      let s = gq[i];
+      for (let a = 0; a < 6; a++) s -= Hpq[i * 6 + a] * d[a];
+      const nq = q[i] + s / Hqq[i];
+      q[i] = Math.min(q[i] * 3, Math.max(q[i] / 3, nq));
+    }
+    const dR = expSO3([d[0], d[1], d[2]]);
+    R = mul3(dR, R);
+    const tt = mulVec3(dR, t);
+    t = [tt[0] + d[3], tt[1] + d[4], tt[2] + d[5]];
+    if (Math.hypot(d[0], d[1], d[2]) < 1e-7 && Math.hypot(d[3], d[4], d[5]) < 1e-7) break;
+  }
+  let inl = 0, se = 0;
+  const Pn = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) { const z = 1 / q[i]; Pn[i * 3] = rx[i] * z; Pn[i * 3 + 1] = ry[i] * z; Pn[i * 3 + 2] = z; }
+  for (let i = 0; i < n; i++) {
+    const e2 = reprojErr2(Pn, uv, i, R, t, K);
+    if (e2 < thr * thr) { inl++; se += e2; }
+  }
+  return { T: fromRt(R, t), inliers: inl, rms: inl ? Math.sqrt(se / inl) : Infinity };
+}
+
+/**
+ * Model selection between a full pose and a pure rotation (t = 0): when the rotation alone explains
+ * the tracks about as well, the translation is noise trading off against rotation (the two are
+ * nearly ambiguous without parallax), so it is dropped. Keeps tripod pans and static shots clean.
+ */
+export function preferRotationOnly(P: Float32Array, uv: Float32Array, T: Mat4, K: Intrinsics, thr = 1.5): { T: Mat4; rotationOnly: boolean } {
+  const n = uv.length / 2;
+  const rmsOf = (R: Mat3, t: Vec3) => {
+    const e: number[] = [];
+    for (let i = 0; i < n; i++) e.push(Math.min(thr * thr * 4, reprojErr2(P, uv, i, R, t, K)));
+    e.sort((a, b) => a - b);
+    const m = e.slice(0, Math.max(1, Math.floor(e.length * 0.8)));
+    return Math.sqrt(m.reduce((a, b) => a + b, 0) / m.length);
+  };
+  let R = rotOf(T);
+  const t0: Vec3 = [0, 0, 0];
+  for (const th of [thr * 2, thr, thr]) R = refine(P, uv, R, t0, K, th, true).R;
+  const full = rmsOf(rotOf(T), transOf(T)), rot = rmsOf(R, t0);
+  return rot <= full * 1.15 + 0.08 ? { T: fromRt(R, t0), rotationOnly: true } : { T, rotationOnly: false };
+}

@@ -1,0 +1,460 @@
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { withAtomicDir } from '../../util/atomic.ts';
+import { CancelledError, UserError } from '../../util/errors.ts';
+import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
+import { DepthLayer } from '../cache/layer.ts';
+import { defaultCacheDir } from '../cache/paths.ts';
+import type { ChunkFrame } from '../cache/chunk-file.ts';
+import { clampRange, readFrames } from '../decode/frame-reader.ts';
+import { probe } from '../decode/probe.ts';
+import { colorizeDepth, depthRange } from '../encode/colormap.ts';
+import { encodeNpy } from '../encode/npy.ts';
+import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
+import { intrinsicsFor, scaleIntrinsics } from '../geometry/intrinsics.ts';
+import { cachedSha256 } from '../infer/checksum.ts';
+import { getManifest, type ModelManifest, type WindowParams } from '../infer/manifest.ts';
+import { findModelFile } from '../infer/model-paths.ts';
+import type { DeviceRequest } from '../infer/providers.ts';
+import { rawDepthFrames, type RawDepthFrame } from '../infer/raw-depth.ts';
+import { loadModel, type LoadedModel } from '../infer/session.ts';
+import { depthSize, modelInputSize, type Size } from '../preprocess/index.ts';
+import { fingerprintFile } from '../project/fingerprint.ts';
+import type { DepthKind, DepthMap, Intrinsics, JobControl, Mat4, RgbFrame, VideoInfo } from '../types.ts';
+
+export interface AnalyzeOptions {
+  input: string;
+  out?: string;
+  model?: string;
+  start?: number;
+  end?: number;
+  device?: DeviceRequest;
+  threads?: number;
+  preset?: 'large' | 'medium' | 'small';
+  poses?: boolean;
+  pointcloud?: string;
+  /** fx in pixels at the source resolution, or a horizontal field of view. */
+  intrinsics?: { fx?: number; fovDeg?: number };
+  cacheDir?: string;
+  preview?: boolean;
+}
+
+export interface AnalysisResult {
+  cacheKey: string;
+  info: VideoInfo;
+  modelId: string;
+  depthKind: DepthKind;
+  device: string;
+  width: number;
+  height: number;
+  intrinsics: Intrinsics;
+  poses: Mat4[] | null;
+  confidence: number[] | null;
+  shotIds: number[] | null;
+  start: number;
+  end: number;
+  /** Depth of clip frame `index` (start..end), from the cache. */
+  readDepth(index: number): Promise<DepthMap>;
+}
+
+// ---- geometry hook (src-main/engine/geometry/stage.ts, the geometry helper's contract) ----
+interface GeometryOutput {
+  index: number;
+  depth: DepthMap;
+  pose: Mat4;
+  confidence: number;
+  shotId: number;
+}
+interface GeometryModule {
+  createGeometryStage(o: { intrinsics: Intrinsics; window?: number; signal?: AbortSignal }): {
+    push(f: { index: number; rgb: RgbFrame; depth: DepthMap; modelPose?: number[] }): Promise<GeometryOutput[]>;
+    flush(): Promise<GeometryOutput[]>;
+  };
+  backproject(depth: DepthMap, rgb: RgbFrame | null, K: Intrinsics, pose: Mat4, stride?: number): { positions: Float32Array; colors: Uint8Array };
+  writePly(path: string, cloud: { positions: Float32Array; colors: Uint8Array }): Promise<void>;
+  writeCameraPath(dir: string, poses: Mat4[], K: Intrinsics, timestamps: number[]): Promise<void>;
+}
+
+const STAGE_URL = new URL('../geometry/stage.ts', import.meta.url);
+let geometryModule: Promise<GeometryModule | null> | null = null;
+
+/** The geometry stage is optional at build time: a build without it analyses depth alone. */
+function loadGeometry(): Promise<GeometryModule | null> {
+  geometryModule ??= existsSync(STAGE_URL) ? (import(STAGE_URL.href) as Promise<GeometryModule>) : Promise.resolve(null);
+  return geometryModule;
+}
+
+// ---- plan: everything that decides the cache entry, without loading the network ----
+interface Plan {
+  info: VideoInfo;
+  manifest: ModelManifest;
+  modelPath: string;
+  modelSha: string;
+  start: number;
+  end: number;
+  length: number;
+  inputSize: Size;
+  depthSize: Size;
+  window: WindowParams | null;
+  geometry: GeometryModule | null;
+  raw: DepthLayer;
+  /** The layer holding the final depth: raw itself without geometry. */
+  final: DepthLayer;
+  cacheKey: string;
+}
+
+interface FinalRecord {
+  device: string;
+  intrinsics: Intrinsics;
+  poses: Mat4[] | null;
+  confidence: number[] | null;
+  shotIds: number[] | null;
+}
+
+const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 32);
+
+async function plan(opts: AnalyzeOptions): Promise<Plan> {
+  const info = await probe(opts.input);
+  const { start, end } = clampRange(info, opts.start, opts.end);
+  const manifest = await getManifest(opts.model ?? 'fastdepth');
+  const modelPath = findModelFile(manifest);
+  const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
+  const modelSha = await cachedSha256(modelPath, cacheDir);
+  if (manifest.sha256 && manifest.sha256 !== modelSha) {
+    throw new UserError(
+      `model file ${modelPath} has the wrong checksum: expected sha256 ${manifest.sha256}, found ${modelSha} (re-download it from ${manifest.source.url})`,
+      'ECHECKSUM',
+    );
+  }
+  let window: WindowParams | null = null;
+  if (manifest.window) {
+    const name = opts.preset ?? manifest.window.default;
+    window = manifest.window.presets[name] ?? null;
+    if (!window) throw new UserError(`model '${manifest.id}' has no '${name}' window preset: use ${Object.keys(manifest.window.presets).join(', ')}`);
+  }
+  const inputSize = modelInputSize(manifest.size, info.width, info.height);
+  const dsize = depthSize(manifest.size, info.width, info.height);
+  const fingerprint = await fingerprintFile(opts.input);
+  const rawSettings = {
+    v: 1,
+    fingerprint,
+    model: { id: manifest.id, sha256: modelSha, normalisation: manifest.normalisation, outputKind: manifest.outputKind },
+    start,
+    end,
+    inputSize,
+    depthSize: dsize,
+    window,
+  };
+  const rawKey = hash(rawSettings);
+  const raw = await DepthLayer.open(join(cacheDir, 'depth', rawKey), rawSettings);
+  const geometry = opts.poses === false ? null : await loadGeometry();
+  let final = raw;
+  let cacheKey = rawKey;
+  if (geometry) {
+    const geoSettings = { v: 1, raw: rawKey, intrinsics: opts.intrinsics ?? null };
+    const geoKey = hash(geoSettings);
+    final = await DepthLayer.open(join(raw.dir, `geo-${geoKey}`), geoSettings);
+    cacheKey = `${rawKey}-${geoKey}`;
+  }
+  if (opts.pointcloud && !geometry) {
+    throw new UserError(
+      opts.poses === false ? 'a point cloud needs camera poses: drop --no-poses' : 'a point cloud needs the geometry stage, which this build lacks',
+    );
+  }
+  return {
+    info,
+    manifest,
+    modelPath,
+    modelSha,
+    start,
+    end,
+    length: end - start + 1,
+    inputSize,
+    depthSize: dsize,
+    window,
+    geometry,
+    raw,
+    final,
+    cacheKey,
+  };
+}
+
+function intrinsicsOf(p: Plan, opts: AnalyzeOptions, modelPose: number[] | null): Intrinsics {
+  const modelFov = modelPose ? ([modelPose[7], modelPose[8]] as [number, number]) : undefined;
+  const K = intrinsicsFor(p.info.width, p.info.height, { fx: opts.intrinsics?.fx, fovDeg: opts.intrinsics?.fovDeg, modelFov });
+  return scaleIntrinsics(K, p.depthSize.width, p.depthSize.height);
+}
+
+function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
+  const kind = p.manifest.outputKind;
+  return {
+    cacheKey: p.cacheKey,
+    info: p.info,
+    modelId: p.manifest.id,
+    depthKind: kind,
+    device: rec.device,
+    width: p.depthSize.width,
+    height: p.depthSize.height,
+    intrinsics: rec.intrinsics,
+    poses: rec.poses,
+    confidence: rec.confidence,
+    shotIds: rec.shotIds,
+    start: p.start,
+    end: p.end,
+    async readDepth(index) {
+      if (!Number.isInteger(index) || index < p.start || index > p.end) {
+        throw new UserError(`frame ${index} is outside the analysed range ${p.start}..${p.end}`, 'ERANGE');
+      }
+      const f = await p.final.read(index - p.start);
+      if (!f) throw new UserError(`cached depth for frame ${index} is missing or corrupt: run the analysis again`, 'ECACHE');
+      return { index, width: f.width, height: f.height, kind, data: f.depth };
+    },
+  };
+}
+
+/** A finished analysis from the cache, or null (nothing is computed). */
+export async function openAnalysis(opts: AnalyzeOptions): Promise<AnalysisResult | null> {
+  const p = await plan(opts);
+  const rec = await p.final.readComplete<FinalRecord>(p.length);
+  return rec ? resultOf(p, rec) : null;
+}
+
+// ---- outputs ----
+interface OutputSink {
+  frame(rel: number, depth: Float32Array): Promise<void>;
+  finish(meta: Record<string, unknown>, rec: FinalRecord): Promise<void>;
+  abort(): Promise<void>;
+}
+
+async function openOutputs(dir: string, p: Plan, preview: boolean, signal?: AbortSignal): Promise<OutputSink> {
+  const { width, height } = p.depthSize;
+  const kind = p.manifest.outputKind;
+  let encoder: VideoEncoder | null = null;
+  let range: [number, number] | null = null;
+  if (preview) {
+    encoder = await openVideoEncoder(join(dir, 'depth_preview.mp4'), { width, height, frameRate: p.info.frameRate, crf: 20, signal });
+  }
+  return {
+    async frame(rel, depth) {
+      const index = p.start + rel;
+      await writeFile(join(dir, `depth_${String(index).padStart(6, '0')}.npy`), encodeNpy(depth, [height, width]));
+      if (encoder) {
+        // One colour range for the whole preview (from its first frame) so colours do not flicker.
+        if (!range) {
+          const disp = kind === 'metric' ? depth.map((v) => (v > 0 ? 1 / v : 0)) : depth;
+          range = depthRange(disp);
+        }
+        await encoder.write(colorizeDepth(depth, width, height, kind, range));
+      }
+    },
+    async finish(meta, rec) {
+      if (encoder) await encoder.finish();
+      encoder = null;
+      await writeFile(join(dir, 'meta.json'), JSON.stringify(meta, null, 2));
+      if (rec.poses) {
+        const g = p.geometry!;
+        const ts = Array.from({ length: p.length }, (_v, i) => p.info.timestamps[p.start + i] ?? (p.start + i) / p.info.fps);
+        await g.writeCameraPath(dir, rec.poses, rec.intrinsics, ts);
+      }
+    },
+    async abort() {
+      await encoder?.abort();
+    },
+  };
+}
+
+function metaOf(p: Plan, rec: FinalRecord): Record<string, unknown> {
+  return {
+    depthKind: p.manifest.outputKind,
+    depthMeaning: p.manifest.outputKind === 'metric' ? 'depth in metres (larger = farther)' : 'relative inverse depth (disparity, larger = nearer), affine-invariant',
+    model: { id: p.manifest.id, name: p.manifest.name, sha256: p.modelSha, licence: p.manifest.licence },
+    device: rec.device,
+    intrinsics: rec.intrinsics,
+    frameRate: { num: p.info.frameRate.num, den: p.info.frameRate.den, fps: p.info.fps },
+    frameCount: p.length,
+    start: p.start,
+    end: p.end,
+    width: p.depthSize.width,
+    height: p.depthSize.height,
+    source: { path: p.info.path, width: p.info.width, height: p.info.height },
+    files: 'depth_%06d.npy (float32, HxW, one per source frame index)',
+    poses: rec.poses ? 'poses.json' : null,
+    cacheKey: p.cacheKey,
+  };
+}
+
+// ---- the job ----
+export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}): Promise<AnalysisResult> {
+  const p = await plan(opts);
+  const wantOut = opts.out ? resolve(opts.out) : null;
+  if (wantOut && resolve(opts.input) === wantOut) throw new UserError('--out must differ from the input', 'EOUT');
+  const preview = opts.preview ?? true;
+  const done = await p.final.readComplete<FinalRecord>(p.length);
+  if (done) {
+    control.onProgress?.({ stage: 'analyze', done: p.length, total: p.length, fps: 0, etaSeconds: 0, device: done.device, message: 'from cache' });
+    if (wantOut) await writeOutputsFromCache(wantOut, p, done, preview, control);
+    return resultOf(p, done);
+  }
+  const rawDone = await p.raw.readComplete<{ device: string }>(p.length);
+  let model: LoadedModel | null = null;
+  if (!rawDone) {
+    model = await loadModel(p.manifest, {
+      device: opts.device,
+      threads: opts.threads,
+      path: p.modelPath,
+      cacheDir: opts.cacheDir,
+      onWarning: (m) => control.onProgress?.({ stage: 'analyze', done: 0, total: p.length, fps: 0, etaSeconds: null, message: `warning: ${m}` }),
+    });
+  }
+  try {
+    const device = model?.deviceLabel ?? rawDone!.device;
+    const work = (out: string | null) => analyse(p, opts, model, device, out, preview, control);
+    const rec = wantOut ? await withAtomicDir(wantOut, (tmp) => work(tmp)) : await work(null);
+    return resultOf(p, rec);
+  } finally {
+    await model?.close();
+  }
+}
+
+async function analyse(
+  p: Plan,
+  opts: AnalyzeOptions,
+  model: LoadedModel | null,
+  device: string,
+  outDir: string | null,
+  preview: boolean,
+  control: JobControl,
+): Promise<FinalRecord> {
+  const signal = control.signal;
+  const meter = createProgressMeter(p.length, 'analyze', device);
+  const sink = outDir ? await openOutputs(outDir, p, preview, signal) : null;
+  const g = p.geometry;
+  // Geometry depends on every earlier frame, so it is redone from the start: its layer is rewritten whole.
+  if (g) await p.final.truncate(0);
+  let stage: ReturnType<GeometryModule['createGeometryStage']> | null = null;
+  let K: Intrinsics | null = g ? null : intrinsicsOf(p, opts, null);
+  const rgbs = new Map<number, RgbFrame>();
+  const poses: Mat4[] = [];
+  const confidence: number[] = [];
+  const shotIds: number[] = [];
+  const cloud: { positions: Float32Array[]; colors: Uint8Array[]; points: number } = { positions: [], colors: [], points: 0 };
+  const cloudStride = Math.max(2, Math.ceil(Math.sqrt((p.depthSize.width * p.depthSize.height * p.length) / 2_000_000)));
+  let chunk: ChunkFrame[] = [];
+  let chunkFirst = 0;
+  let finished = 0;
+
+  const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }) => {
+    if (g) {
+      if (chunk.length === 0) chunkFirst = rel;
+      chunk.push({ depth, pose: extra?.pose ?? null, extra: extra ? { confidence: extra.confidence, shotId: extra.shotId } : undefined });
+      if (chunk.length >= 16 || rel === p.length - 1) {
+        await p.final.write(chunkFirst, p.depthSize.width, p.depthSize.height, chunk);
+        chunk = [];
+      }
+    }
+    await sink?.frame(rel, depth);
+    finished++;
+    control.onProgress?.(meter.update(finished));
+  };
+
+  const onGeometry = async (outs: GeometryOutput[]) => {
+    for (const o of outs) {
+      const rel = o.index - p.start;
+      poses.push(o.pose);
+      confidence.push(o.confidence);
+      shotIds.push(o.shotId);
+      if (opts.pointcloud && rel % Math.max(1, Math.round(p.length / 60)) === 0) {
+        const c = g!.backproject(o.depth, rgbs.get(rel) ?? null, K!, o.pose, cloudStride);
+        cloud.positions.push(c.positions);
+        cloud.colors.push(c.colors);
+        cloud.points += c.positions.length / 3;
+      }
+      rgbs.delete(rel);
+      await emit(rel, o.depth.data, { pose: o.pose, confidence: o.confidence, shotId: o.shotId });
+    }
+  };
+
+  try {
+    // Bilinear: decoding is a large share of the CPU budget and depth networks do not see the difference.
+    // Cancellation ends the stages quietly and is raised here, after the loop: a stage that threw while
+    // prefetch still held its pending next() calls would surface as an unhandled rejection.
+    const frames = prefetch(readFrames(p.info, { start: p.start, end: p.end, width: p.depthSize.width, height: p.depthSize.height, scaleFlags: 'bilinear' }), 8);
+    const raw = rawDepthFrames(frames, {
+      model,
+      layer: p.raw,
+      start: p.start,
+      length: p.length,
+      inputSize: p.inputSize,
+      depthSize: p.depthSize,
+      window: p.window,
+      batch: model?.device === 'cuda' ? 8 : 4,
+      signal,
+    });
+    // Inference runs ahead of geometry and writing by a few frames: the stages overlap, memory stays bounded.
+    for await (const r of prefetch(raw, 4) as AsyncGenerator<RawDepthFrame>) {
+      if (signal?.aborted) break;
+      if (!g) {
+        await emit(r.rel, r.depth);
+        continue;
+      }
+      if (!stage) {
+        K = intrinsicsOf(p, opts, r.pose);
+        stage = g.createGeometryStage({ intrinsics: K, signal });
+      }
+      if (opts.pointcloud) rgbs.set(r.rel, r.rgb);
+      const depth: DepthMap = { index: p.start + r.rel, width: p.depthSize.width, height: p.depthSize.height, kind: p.manifest.outputKind, data: r.depth };
+      await onGeometry(await stage.push({ index: p.start + r.rel, rgb: r.rgb, depth, modelPose: r.pose ?? undefined }));
+    }
+    if (signal?.aborted) throw new CancelledError();
+    if (stage) await onGeometry(await stage.flush());
+    if (finished !== p.length) throw new Error(`analysis produced ${finished} of ${p.length} frames`);
+    const rec: FinalRecord = {
+      device,
+      intrinsics: K!,
+      poses: g ? poses : null,
+      confidence: g ? confidence : null,
+      shotIds: g ? shotIds : null,
+    };
+    // The raw layer's record stands alone (no poses) so a later --no-poses run can serve it directly.
+    await p.raw.markComplete(g ? { ...rec, intrinsics: intrinsicsOf(p, opts, null), poses: null, confidence: null, shotIds: null } : rec);
+    if (g) await p.final.markComplete(rec);
+    if (sink) await sink.finish(metaOf(p, rec), rec);
+    if (opts.pointcloud && g) await g.writePly(opts.pointcloud, concatCloud(cloud));
+    return rec;
+  } catch (e) {
+    await sink?.abort();
+    throw e;
+  }
+}
+
+function concatCloud(c: { positions: Float32Array[]; colors: Uint8Array[]; points: number }) {
+  const positions = new Float32Array(c.points * 3);
+  const colors = new Uint8Array(c.points * 3);
+  let o = 0;
+  c.positions.forEach((p, i) => {
+    positions.set(p, o);
+    colors.set(c.colors[i], o);
+    o += p.length;
+  });
+  return { positions, colors };
+}
+
+async function writeOutputsFromCache(out: string, p: Plan, rec: FinalRecord, preview: boolean, control: JobControl): Promise<void> {
+  await withAtomicDir(out, async (dir) => {
+    const sink = await openOutputs(dir, p, preview, control.signal);
+    try {
+      for (let rel = 0; rel < p.length; rel++) {
+        if (control.signal?.aborted) throw new CancelledError();
+        const f = await p.final.read(rel);
+        if (!f) throw new UserError('the depth cache changed while it was being read: run the analysis again', 'ECACHE');
+        await sink.frame(rel, f.depth);
+      }
+      await sink.finish(metaOf(p, rec), rec);
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
+  });
+}

@@ -1,0 +1,234 @@
+import { extname, resolve } from 'node:path';
+import { withAtomicDir } from '../../util/atomic.ts';
+import { CancelledError, UserError } from '../../util/errors.ts';
+import { createProgressMeter, mapConcurrent, prefetch } from '../../util/pipeline.ts';
+import { clampRange, outputSize, readFrames } from '../decode/frame-reader.ts';
+import { probe } from '../decode/probe.ts';
+import { createEffectPool, type EffectPool } from '../effects/pool.ts';
+import { depthRangeOf, mergeRanges, type DepthRange } from '../effects/distance.ts';
+import type { EffectStack } from '../effects/types.ts';
+import { depthMappingFor, openDepthPasses, type DepthPassSink } from '../encode/depth-passes.ts';
+import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
+import { backproject, writeCameraPath, writePly } from '../geometry/stage.ts';
+import { resizeRgb } from '../preprocess/resize.ts';
+import type { DeviceRequest } from '../infer/providers.ts';
+import type { JobControl, RgbFrame, VideoInfo } from '../types.ts';
+import { runAnalysis, type AnalysisResult } from './analyze.ts';
+
+export type RenderCodec = 'h264' | 'h265' | 'prores' | 'vp9';
+
+export interface RenderOptions {
+  input: string;
+  out: string;
+  effects: EffectStack;
+  /** Inclusive source frame range. */
+  start?: number;
+  end?: number;
+  /** Output size; one side keeps the aspect ratio. Default: the source's. */
+  width?: number;
+  height?: number;
+  codec?: RenderCodec;
+  crf?: number;
+  bitrate?: string;
+  model?: string;
+  device?: DeviceRequest;
+  /** Extra passes. */
+  depthPng?: string;
+  depthMkv?: string;
+  pointcloud?: string;
+  cameraPath?: string;
+  cacheDir?: string;
+  /** Effect worker threads (default: cores, at most 4). */
+  threads?: number;
+}
+
+const CONTAINERS: Record<RenderCodec, string[]> = {
+  h264: ['.mp4', '.mov', '.mkv'],
+  h265: ['.mp4', '.mov', '.mkv'],
+  prores: ['.mov', '.mkv'],
+  vp9: ['.webm', '.mkv', '.mp4'],
+};
+
+function checkOptions(o: RenderOptions): RenderCodec {
+  const input = resolve(o.input);
+  const codec = o.codec ?? 'h264';
+  if (!CONTAINERS[codec]) throw new UserError(`unknown codec '${codec}': use h264, h265, prores or vp9`, 'EINPUT');
+  const outputs = [o.out, o.depthPng, o.depthMkv, o.pointcloud, o.cameraPath].filter((p): p is string => !!p).map((p) => resolve(p));
+  for (const p of outputs) if (p === input) throw new UserError(`output ${p} is the input: choose another name, the input is never overwritten`, 'EOUT');
+  if (new Set(outputs).size !== outputs.length) throw new UserError('two outputs have the same path: give each pass its own name', 'EOUT');
+  const ext = extname(o.out).toLowerCase();
+  if (!CONTAINERS[codec].includes(ext)) throw new UserError(`${codec} cannot be written to '${ext || 'no extension'}': use ${CONTAINERS[codec].join(', ')}`, 'EOUT');
+  if (o.depthMkv && extname(o.depthMkv).toLowerCase() !== '.mkv') throw new UserError(`--depth-mkv must end in .mkv (got ${o.depthMkv})`, 'EOUT');
+  if (o.pointcloud && extname(o.pointcloud).toLowerCase() !== '.ply') throw new UserError(`--pointcloud must end in .ply (got ${o.pointcloud})`, 'EOUT');
+  if (o.crf !== undefined && !(Number.isInteger(o.crf) && o.crf >= 0 && o.crf <= 63)) throw new UserError(`--crf ${o.crf} is not valid: use 0..51 (h264/h265) or 0..63 (vp9)`, 'EINPUT');
+  if (o.bitrate !== undefined && !/^\d+(\.\d+)?[kKmM]?$/.test(o.bitrate)) throw new UserError(`--bitrate ${o.bitrate} is not valid: use e.g. 8M or 2500k`, 'EINPUT');
+  if (!o.effects.length) throw new UserError('no effect given: add --effect fog (or --effects stack.json)', 'EINPUT');
+  return codec;
+}
+
+/** yuv420p needs even sizes: a derived side is rounded up, an explicit odd one is refused. */
+function frameSize(info: VideoInfo, o: RenderOptions, codec: RenderCodec) {
+  const s = outputSize(info, o);
+  if (codec === 'prores') return s;
+  const even = (v: number, given?: number) => {
+    if (v % 2 === 0) return v;
+    if (given !== undefined) throw new UserError(`size ${s.width}x${s.height} is not valid for ${codec}: width and height must be even`, 'EINPUT');
+    return v + 1;
+  };
+  return { width: even(s.width, o.width), height: even(s.height, o.height) };
+}
+
+/** One depth range for the whole export (effects and passes must not pump from frame to frame). */
+async function scanDepth(a: AnalysisResult, start: number, end: number, signal?: AbortSignal) {
+  const ranges: DepthRange[] = [];
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = start; i <= end; i++) {
+    if (signal?.aborted) throw new CancelledError();
+    const d = await a.readDepth(i);
+    ranges.push(depthRangeOf(d));
+    for (let k = 0; k < d.data.length; k++) {
+      const v = d.data[k];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return { range: mergeRanges(ranges), min, max };
+}
+
+/**
+ * Export: decode -> depth (from the analysis cache, computed first if missing) -> guided upsampling and
+ * the effect stack on worker threads -> encode, streamed through bounded queues. Every output is
+ * written under a temporary name and renamed when complete; on error or cancel, partial files are removed.
+ */
+export async function runRender(opts: RenderOptions, control: JobControl = {}): Promise<{ out: string; frames: number }> {
+  const signal = control.signal;
+  const codec = checkOptions(opts);
+  const info = await probe(opts.input);
+  const { start, end } = clampRange(info, opts.start, opts.end);
+  const { width, height } = frameSize(info, opts, codec);
+  const total = end - start + 1;
+
+  const analysis = await runAnalysis(
+    { input: info.path, model: opts.model, device: opts.device, start, end, cacheDir: opts.cacheDir, preview: false },
+    { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze' }) },
+  );
+  const { range, min, max } = await scanDepth(analysis, start, end, signal);
+  const wantDepth = !!(opts.depthPng || opts.depthMkv);
+  const wantCloud = !!opts.pointcloud;
+  if ((wantCloud || opts.cameraPath) && !analysis.poses) {
+    throw new UserError('the point cloud and camera path need camera poses, and this analysis has none', 'EINPUT');
+  }
+
+  let encoder: VideoEncoder | null = null;
+  let passes: DepthPassSink | null = null;
+  let pool: EffectPool | null = null;
+  try {
+    encoder = await openVideoEncoder(opts.out, {
+      width,
+      height,
+      frameRate: info.frameRate,
+      codec,
+      crf: opts.crf,
+      bitrate: opts.bitrate,
+      audioFrom: info.hasAudio ? { path: info.path, startTime: info.timestamps[start], duration: total / info.fps } : undefined,
+      colour: { space: info.colorSpace, primaries: info.colorPrimaries, transfer: info.colorTransfer, range: info.colorRange },
+    });
+    if (wantDepth) {
+      const m = depthMappingFor(analysis.depthKind, min, max);
+      passes = await openDepthPasses({
+        pngDir: opts.depthPng,
+        mkvPath: opts.depthMkv,
+        width,
+        height,
+        frameRate: info.frameRate,
+        mapping: {
+          format: 'gemdepth-depth-pass',
+          version: 1,
+          kind: analysis.depthKind,
+          meaning: analysis.depthKind === 'metric' ? 'depth in metres (larger = farther)' : 'relative inverse depth (disparity, larger = nearer)',
+          formula: 'depth = offset + scale * value',
+          ...m,
+          width,
+          height,
+          start,
+          end,
+          frameRate: info.frameRate,
+          model: analysis.modelId,
+        },
+      });
+    }
+    pool = createEffectPool(opts.threads);
+    const cloud: { positions: Float32Array[]; colors: Uint8Array[]; points: number } = { positions: [], colors: [], points: 0 };
+    // About 60 frames feed the cloud, thinned so it stays around a million points whatever the clip length.
+    const cloudEvery = Math.max(1, Math.round(total / 60));
+    const cloudStride = Math.max(1, Math.round(Math.sqrt((analysis.width * analysis.height * Math.min(60, total)) / 1e6)));
+    const meter = createProgressMeter(total, 'render');
+    // Cancellation is checked at each frame below and raised after the loop, which closes the stages
+    // in order (decoder killed, queues drained); an abort signal inside the stages would instead reject
+    // their pending reads with nobody listening.
+    const frames = prefetch(readFrames(info, { start, end, width, height }), 4);
+    const p = pool;
+    const work = async (f: RgbFrame) => {
+      const depth = await analysis.readDepth(f.index);
+      const small = wantCloud && (f.index - start) % cloudEvery === 0 ? resizeRgb(f.data, f.width, f.height, depth.width, depth.height) : null;
+      const r = await p.run({ frame: f, depth, range, K: analysis.intrinsics, stack: opts.effects, time: f.time, wantDepth });
+      return { index: f.index, low: depth, small, rgb: r.rgb, depth: r.depth };
+    };
+    const rendered = mapConcurrent(frames, p.size + 1, (f) => {
+      const job = work(f);
+      // Jobs still in flight when the loop stops on an error must not surface as unhandled rejections.
+      job.catch(() => {});
+      return job;
+    });
+    let done = 0;
+    for await (const r of rendered) {
+      if (signal?.aborted) break;
+      await encoder.write(r.rgb);
+      if (passes && r.depth) await passes.write(r.index, r.depth);
+      if (r.small) {
+        const pose = analysis.poses![r.index - analysis.start];
+        const c = backproject(r.low, { index: r.index, time: 0, width: r.low.width, height: r.low.height, data: r.small }, analysis.intrinsics, pose, cloudStride);
+        cloud.positions.push(c.positions);
+        cloud.colors.push(c.colors);
+        cloud.points += c.positions.length / 3;
+      }
+      done++;
+      control.onProgress?.(meter.update(done));
+    }
+    if (signal?.aborted) throw new CancelledError();
+    if (done !== total) throw new Error(`render produced ${done} of ${total} frames`);
+    const out = await encoder.finish();
+    encoder = null;
+    await passes?.finish();
+    passes = null;
+    if (opts.pointcloud) await writePly(opts.pointcloud, concatCloud(cloud));
+    if (opts.cameraPath) {
+      const poses = analysis.poses!.slice(start - analysis.start, end - analysis.start + 1);
+      const ts = info.timestamps.slice(start, end + 1);
+      await withAtomicDir(opts.cameraPath, (dir) => writeCameraPath(dir, poses, analysis.intrinsics, ts));
+    }
+    return { out, frames: done };
+  } catch (e) {
+    await encoder?.abort();
+    await passes?.abort();
+    if (signal?.aborted) throw new CancelledError();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new UserError(`disk full while exporting ${resolve(opts.out)}: free space and retry (partial files were removed)`, 'ENOSPC');
+    throw e;
+  } finally {
+    await pool?.close();
+  }
+}
+
+function concatCloud(c: { positions: Float32Array[]; colors: Uint8Array[]; points: number }) {
+  const positions = new Float32Array(c.points * 3);
+  const colors = new Uint8Array(c.points * 3);
+  let o = 0;
+  c.positions.forEach((p, i) => {
+    positions.set(p, o);
+    colors.set(c.colors[i], o);
+    o += p.length;
+  });
+  return { positions, colors };
+}

@@ -1,0 +1,113 @@
+import type { DepthMap, Mat4 } from '../engine/types.ts';
+import { createGeometryStage, type GeometryOutput } from '../engine/geometry/stage.ts';
+import { intrinsicsFor, scaleIntrinsics } from '../engine/geometry/intrinsics.ts';
+import { openDataset, readGtDepth, readRgb } from './dataset.ts';
+import { openFrameDepthModel } from './depth-model.ts';
+import { scoreDepth, scorePoses, type DepthScores, type PoseScores } from './metrics.ts';
+import { join } from 'node:path';
+
+export interface EvalOptions {
+  limit?: number;
+  model?: string;
+  /** Depth cap in metres for valid GT (DATASETS.md: 10 indoor, 70 TartanAir). Default: 70 if the folder name says tartanair, else 10. */
+  cap?: number;
+  /** Ignore K.txt and use the default field of view (what an uncalibrated user gets). */
+  defaultFov?: boolean;
+  analysisWidth?: number;
+  onFrame?: (done: number, total: number) => void;
+}
+
+export interface EvalResult {
+  frames: number;
+  perFrame: DepthScores;
+  aligned: DepthScores;
+  full: DepthScores;
+  poses: PoseScores;
+  meanConfidence: number;
+  /** Estimated camera-to-world per frame (for inspection; scoring aligns them to GT). */
+  estimatedPoses: Mat4[];
+  confidence: number[];
+  shots: number;
+  modelFps: number;
+  geometryFps: number;
+  pipelineFps: number;
+}
+
+const toInv = (d: DepthMap) => {
+  const data = new Float32Array(d.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = d.kind === 'metric' ? (d.data[i] > 0 ? 1 / d.data[i] : 0) : d.data[i];
+  return { data, width: d.width, height: d.height };
+};
+
+export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalResult> {
+  const ds = await openDataset(dir, o.limit);
+  const cap = o.cap ?? (/tartan/i.test(dir) ? 70 : 10);
+  const model = await openFrameDepthModel(o.model ?? 'fastdepth');
+  let stage: ReturnType<typeof createGeometryStage> | null = null;
+  const perFrame: ReturnType<typeof toInv>[] = [], aligned: typeof perFrame = [], full: typeof perFrame = [];
+  const poses: Mat4[] = [], conf: number[] = [], shots = new Set<number>();
+  let tModel = 0, tGeom = 0;
+  const take = (outs: GeometryOutput[]) => {
+    for (const g of outs) {
+      full[g.index] = toInv(g.depth);
+      aligned[g.index] = toInv(g.aligned!);
+      poses[g.index] = g.pose; conf[g.index] = g.confidence; shots.add(g.shotId);
+    }
+  };
+  try {
+    for (let i = 0; i < ds.frames.length; i++) {
+      const rgb = await readRgb(join(dir, 'frames', ds.frames[i]), i);
+      let t0 = performance.now();
+      const depth = await model.predict(rgb);
+      tModel += performance.now() - t0;
+      perFrame[i] = toInv(depth);
+      if (!stage) {
+        const K = o.defaultFov ? intrinsicsFor(depth.width, depth.height) : scaleIntrinsics(ds.K, depth.width, depth.height);
+        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth });
+      }
+      t0 = performance.now();
+      take(await stage.push({ index: i, rgb, depth }));
+      tGeom += performance.now() - t0;
+      o.onFrame?.(i + 1, ds.frames.length);
+    }
+    const t0 = performance.now();
+    take(await stage!.flush());
+    tGeom += performance.now() - t0;
+  } finally {
+    await model.close();
+  }
+  const gt: Float32Array[] = [];
+  for (let i = 0; i < ds.frames.length; i++) gt.push(await readGtDepth(ds, i));
+  const n = ds.frames.length;
+  return {
+    frames: n,
+    perFrame: scoreDepth(perFrame, gt, ds.K, ds.gtPoses, cap),
+    aligned: scoreDepth(aligned, gt, ds.K, ds.gtPoses, cap),
+    full: scoreDepth(full, gt, ds.K, ds.gtPoses, cap),
+    poses: scorePoses(poses, ds.gtPoses),
+    meanConfidence: conf.reduce((a, b) => a + b, 0) / n,
+    estimatedPoses: poses,
+    confidence: conf,
+    shots: shots.size,
+    modelFps: (1000 * n) / tModel,
+    geometryFps: (1000 * n) / tGeom,
+    pipelineFps: (1000 * n) / (tModel + tGeom),
+  };
+}
+
+export function formatEvalTable(r: EvalResult): string {
+  const f = (x: number, d = 3) => x.toFixed(d);
+  const row = (name: string, s: DepthScores) => `| ${name.padEnd(34)} | ${f(s.absRel).padStart(6)} | ${f(s.delta1).padStart(6)} | ${f(s.tae, 2).padStart(6)} |`;
+  const p = r.poses;
+  return [
+    `frames: ${r.frames}, shots: ${r.shots}, mean pose confidence: ${f(r.meanConfidence, 2)}`,
+    '| stage                              | AbsRel | delta1 |    TAE |',
+    '| ---------------------------------- | ------ | ------ | ------ |',
+    row('model frame by frame', r.perFrame),
+    row('+ poses + scale/shift alignment', r.aligned),
+    row('+ multi-view refinement (full)', r.full),
+    '',
+    `poses: ATE ${f(p.ate)} m (${f((100 * p.ate) / Math.max(1e-9, p.pathLength), 2)}% of path ${f(p.pathLength, 2)} m), RPE ${f(p.rpeTrans, 4)} m / ${f(p.rpeRotDeg, 3)} deg per frame, scale to GT ${f(p.scale, 3)}`,
+    `speed: model ${f(r.modelFps, 1)} fps, geometry ${f(r.geometryFps, 1)} fps, pipeline ${f(r.pipelineFps, 1)} fps (CPU)`,
+  ].join('\n');
+}

@@ -1,0 +1,119 @@
+import { app, BrowserWindow, dialog, ipcMain, session, shell as eShell, type WebContents } from 'electron';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createEngineApi } from '../api/engine-api.ts';
+import { dispatch } from '../api/dispatch.ts';
+import { CHANNELS } from '../api/methods.ts';
+import { DialogRequestSchema } from '../api/schemas.ts';
+import type { MenuCommand } from '../api/types.ts';
+import { buildMenu } from './menu.ts';
+import { CSP, dialogOptions } from './policy.ts';
+
+/**
+ * Electron main: the only code that imports 'electron'. It owns the window, the menu and the native
+ * dialogs, and forwards every renderer request through api/dispatch.ts (zod-validated) to the engine.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+const rendererIndex = process.env.GEMDEPTH_RENDERER ?? join(repoRoot, 'dist-renderer', 'index.html');
+const rendererUrl = pathToFileURL(rendererIndex).href;
+
+const api = createEngineApi();
+let win: BrowserWindow | null = null;
+let dirty = false;
+let closeAllowed = false;
+
+function isOurFrame(sender: WebContents, frameUrl: string | undefined): boolean {
+  return !!win && sender === win.webContents && !!frameUrl && frameUrl.startsWith(rendererUrl.replace(/index\.html$/, ''));
+}
+
+function sendMenu(cmd: MenuCommand) {
+  win?.webContents.send(CHANNELS.menu, cmd);
+}
+
+function createWindow() {
+  win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'GemDepth Studio',
+    backgroundColor: '#16181d',
+    show: false,
+    webPreferences: {
+      preload: join(here, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win?.show());
+  win.on('close', (e) => {
+    // Unsaved edits: the renderer asks the user (save / discard / cancel) and then calls closeWindow().
+    if (dirty && !closeAllowed) {
+      e.preventDefault();
+      sendMenu('close-requested');
+    }
+  });
+  win.on('closed', () => {
+    win = null;
+  });
+  void win.loadURL(rendererUrl);
+}
+
+app.on('web-contents-created', (_e, contents) => {
+  // No navigation away from the renderer, no new windows; external links go to the system browser.
+  contents.on('will-navigate', (e, url) => {
+    if (url !== contents.getURL()) e.preventDefault();
+  });
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (/^https:\/\//.test(url)) void eShell.openExternal(url);
+    return { action: 'deny' };
+  });
+});
+
+ipcMain.handle(CHANNELS.call, async (e, method: unknown, arg: unknown) => {
+  if (!isOurFrame(e.sender, e.senderFrame?.url)) return { ok: false, error: { kind: 'bug', message: 'request from an unknown frame' } };
+  return dispatch(api, method, arg);
+});
+
+ipcMain.handle(CHANNELS.pickPath, async (e, raw: unknown) => {
+  if (!win || !isOurFrame(e.sender, e.senderFrame?.url)) return null;
+  const req = DialogRequestSchema.parse(raw);
+  const o = dialogOptions(req);
+  if (o.save) {
+    const r = await dialog.showSaveDialog(win, o.save);
+    return r.canceled || !r.filePath ? null : [r.filePath];
+  }
+  const r = await dialog.showOpenDialog(win, o.open!);
+  return r.canceled ? null : r.filePaths;
+});
+
+ipcMain.on(CHANNELS.setDirty, (e, value: unknown) => {
+  if (isOurFrame(e.sender, e.senderFrame?.url)) dirty = value === true;
+});
+ipcMain.on(CHANNELS.closeWindow, (e) => {
+  if (!isOurFrame(e.sender, e.senderFrame?.url)) return;
+  closeAllowed = true;
+  win?.close();
+});
+
+api.onJobEvent((ev) => win?.webContents.send(CHANNELS.job, ev));
+
+void app.whenReady().then(async () => {
+  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  // Nothing in the app asks for device permissions; refuse them all.
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  const recent = await api.recentProjects({}).catch(() => []);
+  buildMenu(sendMenu, recent);
+  createWindow();
+});
+
+app.on('window-all-closed', () => {
+  void api.dispose().finally(() => app.quit());
+});

@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import { downloadModel, importModelFile } from '../state/actions.ts';
+import { edit, useApp } from '../state/store.ts';
+
+export function SettingsDialog() {
+  const info = useApp((s) => s.info);
+  const analysis = useApp((s) => s.hist.present.analysis);
+  const [check, setCheck] = useState<{ ok: boolean; message: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const current = info?.models.find((m) => m.id === analysis.model);
+
+  const pickModel = async () => {
+    setBusy(true);
+    setCheck(await importModelFile());
+    setBusy(false);
+  };
+
+  return (
+    <div className="modal-backdrop">
+      <div className="modal" role="dialog" aria-label="Settings" data-testid="settings">
+        <h3>Settings</h3>
+        <label>
+          Depth model
+          <select value={analysis.model} onChange={(e) => edit((d) => ({ ...d, analysis: { ...d.analysis, model: e.target.value } }))} data-testid="model-select">
+            {info?.models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name} {m.installed ? '' : '(not installed)'}
+              </option>
+            ))}
+          </select>
+        </label>
+        {current && (
+          <div className="model-info">
+            <p className={current.commercialUse ? 'hint' : 'warn'}>{current.licence}</p>
+            {current.installed ? (
+              <p className="ok">Installed: {current.path}</p>
+            ) : (
+              <p className="warn">
+                Not installed.{' '}
+                {current.downloadable ? (
+                  <button onClick={() => void downloadModel(current.id, current.commercialUse ? undefined : current.licence)}>
+                    {current.partialBytes ? 'Resume download' : 'Download'}
+                  </button>
+                ) : (
+                  <>Get it from {current.source} and import the file below.</>
+                )}
+              </p>
+            )}
+          </div>
+        )}
+        <p>
+          <button onClick={() => void pickModel()} disabled={busy} data-testid="import-model">
+            {busy ? 'Checking…' : 'Import model file…'}
+          </button>{' '}
+          <span className="hint">An ONNX file you pick is checked against the model manifests (checksum, inputs, outputs) before it is installed.</span>
+        </p>
+        {check && <p className={check.ok ? 'ok' : 'error'} data-testid="model-check">{check.message}</p>}
+        <label>
+          Device
+          <select
+            value={analysis.device}
+            onChange={(e) => edit((d) => ({ ...d, analysis: { ...d.analysis, device: e.target.value as 'auto' | 'cpu' | 'cuda' } }))}
+          >
+            <option value="auto">Automatic (CUDA when available)</option>
+            <option value="cpu">CPU</option>
+            <option value="cuda">CUDA</option>
+          </select>
+        </label>
+        <p className="hint">
+          Automatic here: {info?.device.device.toUpperCase()} — {info?.device.reason}. ffmpeg: {info?.ffmpeg}
+        </p>
+        <div className="modal-actions">
+          <button className="primary" onClick={() => useApp.setState({ dialog: null })}>Close</button>
+        </div>
+      </div>
+    </div>
+  );
+}

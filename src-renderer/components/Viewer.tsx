@@ -1,0 +1,123 @@
+import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { ViewMode } from '../../src-main/engine/project/schema.ts';
+import { useFrameData } from '../preview/use-frame-data.ts';
+import { containedRect, createPreview, type Preview } from '../preview/gl-preview.ts';
+import { frameDrawn, setPlaying, stepFrames } from '../state/playback.ts';
+import { analyseClip } from '../state/actions.ts';
+import { pickFocus } from '../preview/focus.ts';
+import { selectedClip, setView, useApp } from '../state/store.ts';
+import type { EffectInstance } from '../state/effects-model.ts';
+
+// three.js is large: the 3D view loads on first use so the editor starts fast.
+const SceneView = lazy(() => import('./SceneView.tsx').then((m) => ({ default: m.SceneView })));
+
+const MODES: [ViewMode, string][] = [
+  ['composite', 'Composite'],
+  ['depth', 'Depth'],
+  ['split', 'Split'],
+  ['3d', '3D'],
+];
+
+export function Viewer() {
+  const clip = useApp((s) => selectedClip(s));
+  const mode = useApp((s) => s.view.mode);
+  const playhead = useApp((s) => s.view.playhead);
+  const playing = useApp((s) => s.playing);
+  const analysed = useApp((s) => (clip ? s.analysis[clip.path]?.analysed : false));
+  const canvasRef = useRef<HTMLCanvasElement | null>(null);
+  const boxRef = useRef<HTMLDivElement>(null);
+  const preview = useRef<Preview | null>(null);
+  const [glError, setGlError] = useState<string | null>(null);
+  const [box, setBox] = useState({ w: 960, h: 540 });
+  // Steps of 320 px: resizing the window a little does not invalidate the decoded-frame cache.
+  const maxWidth = Math.min(1280, Math.max(320, Math.ceil((box.w * (window.devicePixelRatio || 1)) / 320) * 320));
+  const data = useFrameData(clip && mode !== '3d' ? clip.path : null, Math.min(playhead, (clip?.frameCount ?? 1) - 1), maxWidth);
+  const stack = (clip?.effects ?? []) as EffectInstance[];
+
+  useLayoutEffect(() => {
+    const el = boxRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setBox({ w: el.clientWidth, h: el.clientHeight }));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // The GL context belongs to the canvas element: (re)create it when a new canvas mounts.
+  const attachCanvas = useCallback((el: HTMLCanvasElement | null) => {
+    if (el === canvasRef.current) return;
+    preview.current?.dispose();
+    preview.current = null;
+    canvasRef.current = el;
+    if (!el) return;
+    try {
+      preview.current = createPreview(el);
+      setGlError(null);
+    } catch (e) {
+      setGlError((e as Error).message);
+    }
+  }, []);
+
+  // Draw whenever the frame, depth, stack or mode changes; report the drawn frame to playback and tests.
+  useEffect(() => {
+    const p = preview.current;
+    const c = canvasRef.current;
+    if (!p || !c || !data || !clip || mode === '3d') return;
+    try {
+      p.draw({ frame: data.frame, depth: data.depth, stack, time: data.frame.time, mode });
+      c.dataset.frame = String(data.frame.index);
+      c.dataset.drawSeq = String(Number(c.dataset.drawSeq ?? 0) + 1);
+      frameDrawn(data.frame.index);
+    } catch (e) {
+      setGlError((e as Error).message);
+    }
+  }, [data, stack, mode, clip]);
+
+  const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
+    if (!data?.depth || !clip) return;
+    const r = e.currentTarget.getBoundingClientRect();
+    const fit = containedRect(r.width, r.height, data.frame.width, data.frame.height);
+    const x = (e.clientX - r.left - fit.x) / fit.w;
+    const y = (e.clientY - r.top - fit.y) / fit.h;
+    if (x < 0 || x > 1 || y < 0 || y > 1) return;
+    pickFocus(clip.id, data, x, y, playhead);
+  };
+
+  return (
+    <section className="panel viewer" data-testid="viewer">
+      <div className="viewer-bar">
+        {MODES.map(([m, label]) => (
+          <button key={m} className={m === mode ? 'active' : ''} onClick={() => setView({ mode: m })} data-testid={`mode-${m}`}>
+            {label}
+          </button>
+        ))}
+        <span className="grow" />
+        <button onClick={() => stepFrames(-1)} title="Previous frame (←)">◀|</button>
+        <button onClick={() => setPlaying(playing ? 0 : 1)} title="Play/pause (space)">{playing ? 'Pause' : 'Play'}</button>
+        <button onClick={() => stepFrames(1)} title="Next frame (→)">|▶</button>
+      </div>
+      <div className="viewer-box" ref={boxRef}>
+        {!clip && <div className="overlay-msg">Import a clip (File ▸ Import, or drop a file on the media bin) to start.</div>}
+        {clip && mode === '3d' && (
+          <Suspense fallback={<div className="overlay-msg">Loading 3D view…</div>}>
+            <SceneView />
+          </Suspense>
+        )}
+        {clip && mode !== '3d' && (
+          <canvas
+            ref={attachCanvas}
+            className="preview-canvas"
+            data-testid="preview-canvas"
+            onClick={onClick}
+            title={data?.depth ? 'Click to set the refocus distance' : undefined}
+          />
+        )}
+        {clip && mode !== '3d' && !analysed && (
+          <div className="overlay-note">
+            No depth yet: effects need an analysis. <button onClick={() => void analyseClip(clip)}>Analyse depth</button>
+          </div>
+        )}
+        {glError && <div className="overlay-msg error">Preview unavailable: {glError}</div>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+import type { DepthImage, FrameImage } from '../../src-main/api/types.ts';
+import type { ViewMode } from '../../src-main/engine/project/schema.ts';
+import { colorizeDepth, depthRange } from '../../src-main/engine/encode/colormap.ts';
+import { depthRangeOf } from '../../src-main/engine/effects/distance.ts';
+import { createEffectRenderer, type EffectRenderer } from '../../src-main/engine/effects/glsl/renderer.ts';
+import type { ShaderSources } from '../../src-main/engine/effects/glsl/uniforms.ts';
+import type { EffectStack } from '../../src-main/engine/effects/types.ts';
+import vertex from '../../src-main/engine/effects/glsl/fullscreen.vert.glsl?raw';
+import common from '../../src-main/engine/effects/glsl/common.glsl?raw';
+import upsample from '../../src-main/engine/effects/glsl/upsample.glsl?raw';
+import fog from '../../src-main/engine/effects/glsl/fog.glsl?raw';
+import refocus from '../../src-main/engine/effects/glsl/refocus.glsl?raw';
+import relight from '../../src-main/engine/effects/glsl/relight.glsl?raw';
+import { BLIT_FS, FULLSCREEN_VS, program, texture, uploadRgb } from './gl.ts';
+
+const SHADERS: ShaderSources = { vertex, common, upsample, fog, refocus, relight };
+
+export interface DrawRequest {
+  frame: FrameImage;
+  depth: DepthImage | null;
+  stack: EffectStack;
+  /** Seconds on the clip's timeline, where keyframes are evaluated (the same time export uses). */
+  time: number;
+  mode: ViewMode;
+}
+
+export interface Preview {
+  draw(r: DrawRequest): void;
+  dispose(): void;
+}
+
+/**
+ * The viewer's live preview: the effects module's own WebGL2 renderer (glsl/renderer.ts, the shaders
+ * whose output the parity test holds to the CPU export kernels) draws the stack into the canvas at the
+ * frame's size; CSS letterboxes it. Split mode then redraws the source over the left half; depth mode
+ * shows the same colour map as the CLI's depth preview.
+ */
+export function createPreview(canvas: HTMLCanvasElement): Preview {
+  const gl = canvas.getContext('webgl2', { preserveDrawingBuffer: true, antialias: false, premultipliedAlpha: false });
+  if (!gl) throw new Error('WebGL2 is not available in this window');
+  const fx: EffectRenderer = createEffectRenderer(gl, SHADERS);
+  const blit = program(gl, FULLSCREEN_VS, BLIT_FS, 'blit');
+  const srcTex = texture(gl);
+  const colorTex = texture(gl);
+  const vao = gl.createVertexArray();
+  let lastFrame: FrameImage | null = null;
+  let lastDepth: DepthImage | null = null;
+  let lastColored: DepthImage | null = null;
+
+  const drawTex = (tex: WebGLTexture, x0: number, w: number) => {
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    gl.viewport(0, 0, canvas.width, canvas.height);
+    gl.enable(gl.SCISSOR_TEST);
+    gl.scissor(x0, 0, w, canvas.height);
+    gl.useProgram(blit);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, tex);
+    gl.uniform1i(gl.getUniformLocation(blit, 'uSrc'), 0);
+    gl.uniform1i(gl.getUniformLocation(blit, 'uFlipY'), 1);
+    gl.bindVertexArray(vao);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    gl.disable(gl.SCISSOR_TEST);
+  };
+
+  return {
+    draw({ frame, depth, stack, time, mode }) {
+      if (canvas.width !== frame.width || canvas.height !== frame.height) {
+        canvas.width = frame.width;
+        canvas.height = frame.height;
+      }
+      if (mode === 'depth') {
+        gl.clearColor(0.06, 0.07, 0.09, 1);
+        gl.clear(gl.COLOR_BUFFER_BIT);
+        if (!depth) return;
+        if (depth !== lastColored) {
+          const disp = depth.kind === 'metric' ? depth.data.map((v) => (v > 0 ? 1 / v : 0)) : depth.data;
+          uploadRgb(gl, colorTex, depth.width, depth.height, colorizeDepth(depth.data, depth.width, depth.height, depth.kind, depthRange(disp)));
+          lastColored = depth;
+        }
+        drawTex(colorTex, 0, canvas.width);
+        return;
+      }
+      const sourceChanged = frame !== lastFrame;
+      if (sourceChanged) uploadRgb(gl, srcTex, frame.width, frame.height, frame.data);
+      if (!depth) {
+        drawTex(srcTex, 0, canvas.width);
+        lastFrame = frame;
+        return;
+      }
+      if (sourceChanged || depth !== lastDepth) {
+        fx.setFrame(frame.data, frame.width, frame.height);
+        fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth));
+        lastFrame = frame;
+        lastDepth = depth;
+      }
+      const K = depth.intrinsics ?? { fx: frame.width, fy: frame.width, cx: frame.width / 2, cy: frame.height / 2, width: frame.width, height: frame.height };
+      fx.render(stack, time, K, { toScreen: true });
+      if (mode === 'split') {
+        const mid = Math.round(canvas.width / 2);
+        drawTex(srcTex, 0, mid);
+        gl.enable(gl.SCISSOR_TEST);
+        gl.scissor(mid - 1, 0, 2, canvas.height);
+        gl.clearColor(1, 0.8, 0.2, 1);
+        gl.clear(gl.COLOR_BUFFER_BIT);
+        gl.disable(gl.SCISSOR_TEST);
+      }
+    },
+    dispose() {
+      fx.dispose();
+      gl.deleteTexture(srcTex);
+      gl.deleteTexture(colorTex);
+      gl.deleteProgram(blit);
+      gl.deleteVertexArray(vao);
+    },
+  };
+}
+
+/** Where a canvas of this picture size sits inside its CSS box with object-fit: contain. */
+export function containedRect(boxW: number, boxH: number, picW: number, picH: number) {
+  const s = Math.min(boxW / picW, boxH / picH);
+  const w = picW * s;
+  const h = picH * s;
+  return { x: (boxW - w) / 2, y: (boxH - h) / 2, w, h };
+}

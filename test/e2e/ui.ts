@@ -1,0 +1,69 @@
+import type { Page } from 'playwright-core';
+
+/** Small helpers over the real UI (no test-only hooks beyond data-testid and the canvas' draw counter). */
+export const tid = (id: string) => `[data-testid="${id}"]`;
+
+export async function drawSeq(page: Page): Promise<number> {
+  return Number((await page.getAttribute(tid('preview-canvas'), 'data-draw-seq')) ?? 0);
+}
+
+/** Waits until the preview canvas has drawn `frame` after draw number `after`. */
+export async function waitDrawn(page: Page, frame: number, after: number, timeout = 30_000) {
+  await page.waitForFunction(
+    ([f, a]) => {
+      const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement | null;
+      return !!c && Number(c.dataset.frame) === f && Number(c.dataset.drawSeq ?? 0) > a;
+    },
+    [frame, after] as const,
+    { timeout },
+  );
+}
+
+/** A coarse luminance grid of a canvas (WebGL canvases keep their buffer: preserveDrawingBuffer). */
+export async function canvasGrid(page: Page, selector: string, gw = 64, gh = 48): Promise<number[]> {
+  return page.evaluate(
+    ([sel, w, h]) => {
+      const src = document.querySelector(sel) as HTMLCanvasElement;
+      const c = document.createElement('canvas');
+      c.width = w;
+      c.height = h;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(src, 0, 0, w, h);
+      const d = ctx.getImageData(0, 0, w, h).data;
+      const out: number[] = [];
+      for (let i = 0; i < d.length; i += 4) out.push(0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]);
+      return out;
+    },
+    [selector, gw, gh] as const,
+  );
+}
+
+export const meanAbsDiff = (a: number[], b: number[]) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+
+/** Pixels of a canvas that differ from its background colour, counted on the real drawing buffer. */
+export async function nonBackgroundPixels(page: Page, selector: string, bg: [number, number, number]): Promise<number> {
+  return page.evaluate(
+    ([sel, [r, g, b]]) => {
+      const src = document.querySelector(sel) as HTMLCanvasElement;
+      const c = document.createElement('canvas');
+      c.width = src.width;
+      c.height = src.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(src, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) > 30) n++;
+      return n;
+    },
+    [selector, bg] as const,
+  );
+}
+
+/** Moves the playhead by clicking the timeline ruler at the centre of `frame`. */
+export async function clickFrame(page: Page, frame: number, frameCount: number) {
+  const box = (await page.locator(tid('ruler')).boundingBox())!;
+  const clipBox = (await page.locator('.clip-bar').boundingBox())!;
+  const ppf = clipBox.width / frameCount;
+  await page.mouse.click(clipBox.x + (frame + 0.5) * ppf, box.y + box.height / 2);
+  await page.waitForSelector(`${tid('frame-number')}:text-is("${frame}")`);
+}

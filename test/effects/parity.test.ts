@@ -1,0 +1,88 @@
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyStack, parseEffectSpec, prepareDepth } from '../../src-main/engine/effects/index.ts';
+import { SHADER_FILES, type ShaderSources } from '../../src-main/engine/effects/glsl/uniforms.ts';
+import { REPO_ROOT } from '../helpers/shared.ts';
+import { psnr, realFrame, type RealFrame } from './fixture.ts';
+
+const GLSL_DIR = join(REPO_ROOT, 'src-main/engine/effects/glsl');
+const b64 = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+
+let browser: Browser;
+let bundle: string;
+let sources: ShaderSources;
+let real: RealFrame;
+
+beforeAll(async () => {
+  // The preview renderer exactly as the app ships it, bundled for the page.
+  const out = await build({ entryPoints: [join(GLSL_DIR, 'renderer.ts')], bundle: true, format: 'iife', globalName: 'GD', write: false, platform: 'browser' });
+  bundle = out.outputFiles[0].text;
+  sources = Object.fromEntries(Object.entries(SHADER_FILES).map(([k, f]) => [k, readFileSync(join(GLSL_DIR, f), 'utf8')])) as ShaderSources;
+  real = await realFrame('cockatoo.mp4', 0, { width: 640, height: 360 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Renders the stack in headless Chromium's WebGL2 from the same frame and low-res depth. */
+async function gpuRender(specs: string[]): Promise<Uint8Array> {
+  const page = await browser.newPage();
+  try {
+    await page.setContent('<canvas id="c"></canvas>');
+    await page.addScriptTag({ content: bundle });
+    const { frame, depth, range, K } = real;
+    const stack = specs.map((s) => parseEffectSpec(s));
+    const res = await page.evaluate(
+      (a) => {
+        const dec = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+        const canvas = document.getElementById('c') as HTMLCanvasElement;
+        canvas.width = a.W;
+        canvas.height = a.H;
+        const gl = canvas.getContext('webgl2');
+        if (!gl) throw new Error('no WebGL2');
+        const r = (globalThis as any).GD.createEffectRenderer(gl, a.sources);
+        r.setFrame(dec(a.rgb), a.W, a.H);
+        r.setDepth(new Float32Array(dec(a.depth).buffer), a.lw, a.lh, a.range);
+        r.render(a.stack, 0, a.K);
+        const px: Uint8Array = r.readPixels();
+        let s = '';
+        for (let i = 0; i < px.length; i += 0x8000) s += String.fromCharCode(...px.subarray(i, i + 0x8000));
+        return btoa(s);
+      },
+      { rgb: b64(frame.data), W: frame.width, H: frame.height, depth: b64(depth.data), lw: depth.width, lh: depth.height, range, K, stack, sources },
+    );
+    return new Uint8Array(Buffer.from(res, 'base64'));
+  } finally {
+    await page.close();
+  }
+}
+
+describe('CPU kernels and GLSL shaders agree (real frame, real depth)', () => {
+  const cases: [string, string[]][] = [
+    ['fog', ['fog:density=2,start=0.05,color=#b0c4de']],
+    ['fog with height', ['fog:density=3,heightFog=true,heightLevel=-0.1,heightFalloff=6']],
+    ['refocus', ['refocus:focus=0.15,aperture=10,maxBlur=1.5']],
+    ['relight', ['relight:pointIntensity=2,dirIntensity=0.6,ambient=0.3']],
+    ['stack', ['relight', 'refocus:focus=0.3', 'fog:density=1']],
+  ];
+  for (const [name, specs] of cases) {
+    it(`${name}: PSNR >= 35 dB`, async () => {
+      const cpuPrep = prepareDepth(real.depth, real.frame, real.range);
+      const cpu = applyStack(real.frame, cpuPrep, real.K, specs.map((s) => parseEffectSpec(s)), 0);
+      const gpu = await gpuRender(specs);
+      const p = psnr(cpu, gpu);
+      // The effect must actually change the picture, or agreement proves nothing.
+      expect(psnr(cpu, real.frame.data)).toBeLessThan(40);
+      console.log(`parity ${name}: ${p.toFixed(1)} dB`);
+      expect(p).toBeGreaterThanOrEqual(35);
+    });
+  }
+});

@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeNpy } from '../../src-main/engine/encode/npy.ts';
+import { openAnalysis, runAnalysis, type AnalysisResult, type AnalyzeOptions } from '../../src-main/engine/jobs/analyze.ts';
+import { CancelledError } from '../../src-main/util/errors.ts';
+import type { Progress } from '../../src-main/engine/types.ts';
+import { clip, dataset, sharedModels } from '../helpers/shared.ts';
+
+let tmp = '';
+beforeAll(async () => {
+  process.env.GEMDEPTH_MODELS = sharedModels();
+  tmp = await mkdtemp(join(tmpdir(), 'gemdepth-analyze-'));
+});
+
+async function allDepth(r: AnalysisResult): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (let i = r.start; i <= r.end; i++) out.push((await r.readDepth(i)).data);
+  return out;
+}
+
+async function checkOutputs(dir: string, frames: number[], w: number, h: number) {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.npy')).sort();
+  expect(names).toEqual(frames.map((i) => `depth_${String(i).padStart(6, '0')}.npy`));
+  for (const n of names) {
+    const { data, shape } = decodeNpy(await readFile(join(dir, n)));
+    expect(shape).toEqual([h, w]);
+    let bad = 0;
+    for (const v of data) if (!(Number.isFinite(v) && v > 0)) bad++;
+    expect(bad).toBe(0);
+  }
+}
+
+describe('analyze with FastDepth', () => {
+  it('realshort.mp4: one positive finite .npy a frame, meta.json and a preview', async () => {
+    const out = join(tmp, 'realshort');
+    const progress: Progress[] = [];
+    const r = await runAnalysis(
+      { input: clip('realshort.mp4'), out, poses: false, cacheDir: join(tmp, 'cache'), device: 'cpu' },
+      { onProgress: (p) => progress.push(p) },
+    );
+    expect([r.start, r.end, r.depthKind, r.modelId]).toEqual([0, 35, 'metric', 'fastdepth']);
+    // 320x240 source, FastDepth's 224 short side, aspect kept.
+    expect([r.width, r.height]).toEqual([298, 224]);
+    await checkOutputs(out, Array.from({ length: 36 }, (_v, i) => i), 298, 224);
+    const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8'));
+    expect(meta).toMatchObject({ depthKind: 'metric', frameCount: 36, start: 0, end: 35, width: 298, height: 224, model: { id: 'fastdepth' } });
+    expect(meta.frameRate.num / meta.frameRate.den).toBeCloseTo(meta.frameRate.fps, 6);
+    expect(meta.device).toMatch(/^cpu/);
+    expect(existsSync(join(out, 'depth_preview.mp4'))).toBe(true);
+    const last = progress.at(-1)!;
+    expect([last.done, last.total]).toEqual([36, 36]);
+    expect(last.device).toMatch(/^cpu/);
+    // Not a constant map: the scene has near and far parts.
+    const d = (await r.readDepth(10)).data;
+    expect(Math.max(...d) / Math.min(...d)).toBeGreaterThan(1.5);
+  });
+
+  it('tartanair-hospital frames folder (first 20 frames)', async () => {
+    const out = join(tmp, 'tartan');
+    const r = await runAnalysis({ input: join(dataset('tartanair-hospital'), 'rgb'), out, end: 19, poses: false, cacheDir: join(tmp, 'cache'), preview: false });
+    expect([r.width, r.height]).toEqual([298, 224]);
+    await checkOutputs(out, Array.from({ length: 20 }, (_v, i) => i), 298, 224);
+    expect(existsSync(join(out, 'depth_preview.mp4'))).toBe(false);
+  });
+
+  it('cancel at a random frame, restart: equals an uninterrupted run; the cache serves the next call', async () => {
+    const base: AnalyzeOptions = { input: clip('realshort.mp4'), start: 2, end: 33, poses: false, preview: false };
+    const full = await runAnalysis({ ...base, cacheDir: join(tmp, 'c-full') });
+    const cut = 3 + Math.floor(Math.random() * 26);
+    const ac = new AbortController();
+    const cacheDir = join(tmp, `c-cut-${cut}`);
+    const err = await runAnalysis(
+      { ...base, cacheDir, out: join(tmp, 'cut-out') },
+      { signal: ac.signal, onProgress: (p) => p.done >= cut && ac.abort() },
+    ).catch((e) => e);
+    expect(err, `cancelled at ${cut}`).toBeInstanceOf(CancelledError);
+    expect(existsSync(join(tmp, 'cut-out'))).toBe(false);
+    expect(await openAnalysis({ ...base, cacheDir })).toBeNull();
+    let firstDone = -1;
+    const resumed = await runAnalysis({ ...base, cacheDir }, { onProgress: (p) => firstDone < 0 && (firstDone = p.done) });
+    expect(resumed.cacheKey).toBe(full.cacheKey);
+    expect(await allDepth(resumed)).toEqual(await allDepth(full));
+    const again = await openAnalysis({ ...base, cacheDir });
+    expect(again).not.toBeNull();
+    // Other settings never reuse this entry.
+    expect(await openAnalysis({ ...base, end: 32, cacheDir })).toBeNull();
+  });
+
+  it('a corrupt cache chunk is detected and recomputed', async () => {
+    const base: AnalyzeOptions = { input: clip('realshort.mp4'), end: 20, poses: false, cacheDir: join(tmp, 'c-corrupt') };
+    const r = await runAnalysis(base);
+    const want = await allDepth(r);
+    const entry = join(tmp, 'c-corrupt', 'depth', r.cacheKey);
+    const chunk = (await readdir(entry)).filter((n) => n.startsWith('chunk_')).sort()[0];
+    const bytes = await readFile(join(entry, chunk));
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(join(entry, chunk), bytes);
+    expect(await openAnalysis(base)).toBeNull();
+    const again = await runAnalysis(base);
+    expect(await allDepth(again)).toEqual(want);
+  });
+
+  it('an unknown model lists the known ones', async () => {
+    await expect(runAnalysis({ input: clip('realshort.mp4'), model: 'nope', cacheDir: join(tmp, 'cache') })).rejects.toThrow(
+      /^unknown model 'nope': known models are .*fastdepth/,
+    );
+  });
+});

@@ -1,0 +1,136 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src-main/util/errors.ts';
+import { listManifests, parseManifest, STANDARD_WINDOW_PRESETS, type ModelManifest } from '../../src-main/engine/infer/manifest.ts';
+import { findModelFile } from '../../src-main/engine/infer/model-paths.ts';
+import { loadModel } from '../../src-main/engine/infer/session.ts';
+import { planProviders } from '../../src-main/engine/infer/providers.ts';
+import { sharedModels } from '../helpers/shared.ts';
+import { windowedModel, writeModel } from './helpers/onnx-models.ts';
+
+let dir = '';
+const manifest = (over: Partial<ModelManifest> = {}): ModelManifest =>
+  parseManifest(
+    {
+      id: 'test-windowed',
+      name: 'test',
+      file: 'test-windowed.onnx',
+      licence: { id: 'MIT', commercialUse: true, url: 'https://example.org/licence' },
+      source: { url: 'https://example.org/model', note: 'built by the test' },
+      kind: 'windowed',
+      input: { name: 'images', layout: 'NTCHW', rank: 5 },
+      output: { name: 'depth', rank: 4 },
+      poses: { name: 'poses' },
+      size: { multiple: 32, maxSide: 128 },
+      normalisation: 'unit',
+      outputKind: 'relative-inverse',
+      window: { default: 'small', presets: { small: STANDARD_WINDOW_PRESETS.small } },
+      ...over,
+    },
+    'test',
+  );
+
+async function loadError(m: ModelManifest, path: string): Promise<string> {
+  try {
+    const model = await loadModel(m, { path, device: 'cpu', cacheDir: dir });
+    await model.close();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the load to fail');
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gemdepth-verify-'));
+});
+afterAll(() => {});
+
+describe('model manifests', () => {
+  it('every bundled manifest parses, and fastdepth is found on the search path with its checksum', async () => {
+    const all = await listManifests();
+    expect(all.map((m) => m.id).sort()).toEqual(['depth-anything-v2-small', 'fastdepth', 'gemdepth', 'video-depth-anything-small']);
+    const fd = all.find((m) => m.id === 'fastdepth')!;
+    process.env.GEMDEPTH_MODELS = sharedModels();
+    const path = findModelFile(fd);
+    expect(path).toMatch(/fastdepth[\\/]fastdepth-224\.onnx$/);
+    const model = await loadModel(fd, { device: 'cpu', cacheDir: dir });
+    expect(model.sha256).toBe(fd.sha256);
+    expect(model.io).toEqual({ batch: 1, T: null, height: 224, width: 224 });
+    expect(model.deviceLabel).toMatch(/^cpu \(/);
+    const out = await model.run(new Float32Array(3 * 224 * 224).fill(0.5), [1, 3, 224, 224]);
+    expect(out.dims).toEqual([1, 224, 224]);
+    await model.close();
+  });
+
+  it('rejects a malformed manifest with the field named', () => {
+    expect(() => manifest({ window: { default: 'small', presets: { small: { ...STANDARD_WINDOW_PRESETS.small, keyframes: [1, 3, 6, 7] } } } })).toThrow(
+      /invalid model manifest test: window\.presets\.small.*keyframes\[0\] must be 0/,
+    );
+  });
+
+  it('a missing model file names where it looked and where to get it', () => {
+    expect(() => findModelFile(manifest({ file: 'nowhere.onnx' }), [dir])).toThrow(
+      new RegExp(`model file nowhere\\.onnx for 'test-windowed' not found in ${dir}.*get it from https://example\\.org/model`),
+    );
+  });
+
+  it('CPU is chosen with the reason when the CUDA provider is absent', () => {
+    expect(planProviders('cpu')).toEqual({ order: ['cpu'], reason: 'requested' });
+    const auto = planProviders('auto');
+    if (auto.order[0] === 'cpu') expect(auto.reason).toMatch(/CUDA provider not installed|no NVIDIA GPU/);
+  });
+});
+
+describe('loading verifies the file against the manifest', () => {
+  it('accepts the matching windowed model', async () => {
+    const path = await writeModel(join(dir, 'ok.onnx'), windowedModel({ T: 8, posesName: 'poses' }).bytes);
+    const m = await loadModel(manifest(), { path, device: 'cpu', cacheDir: dir });
+    expect(m.io).toEqual({ batch: 1, T: 8, height: null, width: null });
+    await m.close();
+  });
+
+  it('wrong input name', async () => {
+    const path = await writeModel(join(dir, 'name.onnx'), windowedModel({ T: 8, inputName: 'video', posesName: 'poses' }).bytes);
+    expect(await loadError(manifest(), path)).toBe(
+      `model ${path} does not match manifest 'test-windowed': expected input 'images', found 'video'`,
+    );
+  });
+
+  it('wrong input rank', async () => {
+    const path = await writeModel(join(dir, 'rank.onnx'), windowedModel({ T: 8, inputRank: 4 }).bytes);
+    expect(await loadError(manifest({ poses: undefined }), path)).toBe(
+      `model ${path} does not match manifest 'test-windowed': expected input 'images' of rank 5 [1,T,3,H,W], found rank 4 [1,3,h,w]`,
+    );
+  });
+
+  it('missing pose output', async () => {
+    const path = await writeModel(join(dir, 'noposes.onnx'), windowedModel({ T: 8 }).bytes);
+    expect(await loadError(manifest(), path)).toBe(
+      `model ${path} does not match manifest 'test-windowed': expected pose output 'poses', found 'depth'`,
+    );
+  });
+
+  it('wrong checksum', async () => {
+    const path = await writeModel(join(dir, 'sum.onnx'), windowedModel({ T: 8, posesName: 'poses' }).bytes);
+    const bad = '0'.repeat(64);
+    const msg = await loadError(manifest({ sha256: bad }), path);
+    expect(msg).toMatch(new RegExp(`^model file .*sum\\.onnx has the wrong checksum: expected sha256 ${bad}, found [0-9a-f]{64} \\(re-download it from https://example\\.org/model\\)$`));
+  });
+
+  it('fixed size mismatch (FastDepth declared as 256x256)', async () => {
+    const fd = (await listManifests()).find((m) => m.id === 'fastdepth')!;
+    const path = join(sharedModels(), 'fastdepth', 'fastdepth-224.onnx');
+    expect(await loadError({ ...fd, size: { fixed: [256, 256] } }, path)).toBe(
+      `model ${path} does not match manifest 'fastdepth': expected input size 256x256 (HxW), found [1,3,224,224]`,
+    );
+  });
+
+  it('a file that is not ONNX is one clear error', async () => {
+    const path = join(dir, 'junk.onnx');
+    await writeFile(path, 'not a model');
+    expect(await loadError(manifest(), path)).toMatch(/^cannot load model .*junk\.onnx: /);
+  });
+});

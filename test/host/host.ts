@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createEngineApi } from '../../src-main/api/engine-api.ts';
+import { dispatch } from '../../src-main/api/dispatch.ts';
+import { API_METHOD_NAMES } from '../../src-main/api/methods.ts';
+import type { EngineApi } from '../../src-main/api/types.ts';
+import { REPO_ROOT } from '../helpers/shared.ts';
+import { installPageBridge } from './page-bridge.ts';
+import { serveStatic } from './server.ts';
+import { encodeForWire } from './wire.ts';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const RENDERER_DIR = join(REPO_ROOT, 'dist-renderer');
+
+/**
+ * Builds the renderer with Vite (the same build Electron loads), by default into a fresh temporary
+ * folder, so test files running in parallel never serve each other's half-written build.
+ */
+export async function buildRenderer(outDir?: string): Promise<string> {
+  const { build } = await import('vite');
+  const dir = outDir ?? (await mkdtemp(join(tmpdir(), 'gd-renderer-')));
+  await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
+  return dir;
+}
+
+export interface Host {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  api: EngineApi;
+  url: string;
+  /** Native file dialogs do not exist here: the next pickPath() answers with these paths. */
+  answerDialog(paths: string[] | null): void;
+  dirty(): boolean;
+  closeRequested(): boolean;
+  /** Send a menu command as the Electron menu would. */
+  menu(cmd: string): Promise<void>;
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The renderer in headless Chromium, wired to the REAL engine: window.gemdepth has the preload's shape,
+ * and every call goes through api/dispatch.ts (zod validation included) into createEngineApi() in this
+ * Node process. Only the native parts of the shell (dialogs, window close) are answered by the test.
+ */
+export async function launchHost(opts: { api?: EngineApi; viewport?: { width: number; height: number }; rendererDir?: string } = {}): Promise<Host> {
+  const dir = opts.rendererDir ?? RENDERER_DIR;
+  if (!existsSync(join(dir, 'index.html'))) throw new Error(`renderer not built: ${dir}/index.html missing (run npm run build:renderer)`);
+  const api = opts.api ?? createEngineApi();
+  const server = await serveStatic(dir);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
+  const dialogAnswers: (string[] | null)[] = [];
+  let dirty = false;
+  let closeRequested = false;
+  const consoleErrors: string[] = [];
+
+  await context.exposeBinding('__gemdepthCall', async (_src, method: string, arg: unknown) => {
+    if (method === '__pickPath') return dialogAnswers.length ? dialogAnswers.shift() : null;
+    if (method === '__setDirty') return void (dirty = arg === true);
+    if (method === '__closeWindow') return void (closeRequested = true);
+    return encodeForWire(await dispatch(api, method, arg));
+  });
+  // tsx/esbuild may wrap functions with a __name() helper that does not exist in the page: define it.
+  await context.addInitScript({ content: `var __name = (f) => f;\n(${installPageBridge.toString()})(${JSON.stringify(API_METHOD_NAMES)});` });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  const unsubscribe = api.onJobEvent((e) => {
+    void page.evaluate(([ev]) => (window as unknown as { __gemdepthEmit?: (c: string, e: unknown) => void }).__gemdepthEmit?.('job', ev), [e] as const).catch(() => undefined);
+  });
+  await page.goto(server.url);
+
+  return {
+    browser,
+    context,
+    page,
+    api,
+    url: server.url,
+    answerDialog: (paths) => void dialogAnswers.push(paths),
+    dirty: () => dirty,
+    closeRequested: () => closeRequested,
+    menu: (cmd) => page.evaluate((c) => (window as unknown as { __gemdepthEmit: (ch: string, e: unknown) => void }).__gemdepthEmit('menu', c), cmd),
+    consoleErrors,
+    async close() {
+      unsubscribe();
+      await browser.close().catch(() => undefined);
+      await server.close();
+      if (!opts.api) await api.dispose();
+    },
+  };
+}

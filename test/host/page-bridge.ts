@@ -1,0 +1,46 @@
+/**
+ * Runs IN THE PAGE (passed to addInitScript, so it must be self-contained): defines window.gemdepth
+ * with the preload's exact shape, forwarding every engine call to the Node binding `__gemdepthCall`.
+ * Events arrive through window.__gemdepthEmit, which the host calls with page.evaluate.
+ */
+export function installPageBridge(methods: readonly string[]): void {
+  type Listener = (e: unknown) => void;
+  const jobListeners = new Set<Listener>();
+  const menuListeners = new Set<Listener>();
+  const decode = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(decode);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.__ta === 'string' && typeof o.b64 === 'string') {
+        const bin = atob(o.b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        return o.__ta === 'Float32Array' ? new Float32Array(bytes.buffer) : bytes;
+      }
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(o)) out[k] = decode(x);
+      return out;
+    }
+    return v;
+  };
+  const w = window as unknown as Record<string, unknown> & { __gemdepthCall: (m: string, a: unknown) => Promise<unknown> };
+  const call = async (method: string, arg: unknown) => {
+    const env = decode(await w.__gemdepthCall(method, arg ?? {})) as { ok: boolean; value?: unknown; error?: { kind: string; message: string } };
+    if (env.ok) return env.value;
+    const err = new Error(env.error!.message);
+    err.name = env.error!.kind === 'cancelled' ? 'CancelledError' : env.error!.kind === 'user' ? 'UserError' : 'Error';
+    throw err;
+  };
+  const api: Record<string, unknown> = { host: 'test-host' };
+  for (const m of methods) api[m] = (arg: unknown) => call(m, arg);
+  api.onJobEvent = (l: Listener) => (jobListeners.add(l), () => jobListeners.delete(l));
+  api.onMenu = (l: Listener) => (menuListeners.add(l), () => menuListeners.delete(l));
+  api.pickPath = (req: unknown) => w.__gemdepthCall('__pickPath', req);
+  api.setDirty = (d: boolean) => void w.__gemdepthCall('__setDirty', d);
+  api.closeWindow = () => void w.__gemdepthCall('__closeWindow', {});
+  api.pathForFile = () => null;
+  w.gemdepth = Object.freeze(api);
+  w.__gemdepthEmit = (channel: string, e: unknown) => {
+    for (const l of channel === 'job' ? jobListeners : menuListeners) l(e);
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { prefetch } from '../../src-main/util/pipeline.ts';
+import { CancelledError } from '../../src-main/util/errors.ts';
+
+describe('prefetch (bounded queue between stages)', () => {
+  it('keeps order, runs the producer at most `depth` ahead, and closes the source on early exit', async () => {
+    let produced = 0;
+    let consumed = 0;
+    let maxAhead = 0;
+    let closed = false;
+    async function* source() {
+      try {
+        for (let i = 0; i < 50; i++) {
+          produced++;
+          maxAhead = Math.max(maxAhead, produced - consumed);
+          await new Promise((r) => setTimeout(r, 1));
+          yield i;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const seen: number[] = [];
+    for await (const v of prefetch(source(), 3)) {
+      seen.push(v);
+      consumed++;
+      await new Promise((r) => setTimeout(r, 3));
+      if (v === 20) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 21 }, (_v, i) => i));
+    expect(maxAhead).toBeLessThanOrEqual(4);
+    expect(closed).toBe(true);
+  });
+
+  it('stops with CancelledError when the signal aborts', async () => {
+    const ac = new AbortController();
+    async function* source() {
+      for (let i = 0; ; i++) yield i;
+    }
+    const run = async () => {
+      for await (const v of prefetch(source(), 2, ac.signal)) if (v === 5) ac.abort();
+    };
+    await expect(run()).rejects.toBeInstanceOf(CancelledError);
+  });
+});
