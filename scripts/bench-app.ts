@@ -45,11 +45,14 @@ async function main() {
   await page.click(tid('effect-add'));
   await page.waitForSelector('[data-param="density"]');
   const frames = 280;
-  const canvasW = await page.evaluate(() => (document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement).width);
 
   // Random jumps (each a real seek) and then single steps (the sequential-read path).
   const jumps: number[] = [];
   const steps: number[] = [];
+  const fetchJ: number[] = [];
+  const fetchS: number[] = [];
+  const canvasTimes = () =>
+    page.evaluate(() => Number((document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement).dataset.fetchMs));
   let rnd = 12345;
   const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31), rnd / 2 ** 31);
   let prev = 0;
@@ -61,6 +64,7 @@ async function main() {
     await clickFrame(page, f, frames);
     await waitDrawn(page, f, s);
     jumps.push(performance.now() - t0);
+    fetchJ.push(await canvasTimes());
     prev = f;
   }
   await page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -70,8 +74,10 @@ async function main() {
     await page.keyboard.press('ArrowRight');
     await waitDrawn(page, prev + 1, s);
     steps.push(performance.now() - t0);
+    fetchS.push(await canvasTimes());
     prev++;
   }
+  const canvasW = await page.evaluate(() => (document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement).width);
   await host.close();
 
   const row = (name: string, xs: number[]) => `| ${name.padEnd(44)} | ${pct(xs, 0.5).toFixed(0).padStart(6)} | ${pct(xs, 0.95).toFixed(0).padStart(6)} | ${String(xs.length).padStart(3)} |`;
@@ -81,7 +87,9 @@ async function main() {
   console.log('| -------------------------------------------- | ------ | ------ | --- |');
   console.log(row('launch -> interactive window', launches));
   console.log(row('scrub (random jump) -> frame drawn with fog', jumps));
+  console.log(row('  of which: engine frame+depth delivery', fetchJ));
   console.log(row('frame step (→) -> frame drawn with fog', steps));
+  console.log(row('  of which: engine frame+depth delivery', fetchS));
 }
 
 main().catch((e) => {

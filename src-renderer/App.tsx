@@ -15,7 +15,7 @@ import { SettingsDialog } from './components/SettingsDialog.tsx';
 import { CloseConfirm } from './components/CloseConfirm.tsx';
 import { Notices } from './components/Notices.tsx';
 import { Toolbar } from './components/Toolbar.tsx';
-import { FirstRun } from './components/FirstRun.tsx';
+import { FirstRun, RecoveryBanner } from './components/FirstRun.tsx';
 
 export function App() {
   const [bootError, setBootError] = useState<string | null>(null);
@@ -33,6 +33,9 @@ export function App() {
   useEffect(() => {
     if (!window.gemdepth) return;
     bridge().setDirty(dirty);
+    // Electron asks in its own close handler (save / don't save / cancel); a beforeunload veto there
+    // would silently block the close the user just confirmed.
+    if (bridge().host === 'electron') return;
     const h = (e: BeforeUnloadEvent) => {
       if (useApp.getState().hist.dirty) e.preventDefault();
     };
@@ -55,6 +58,7 @@ export function App() {
     <div className="app" data-testid="app-ready">
       <Toolbar />
       <FirstRun />
+      <RecoveryBanner />
       <div className="workspace">
         <div className="left">
           <MediaBin />

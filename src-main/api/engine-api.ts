@@ -2,7 +2,7 @@ import { basename, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.ts';
 import { probe } from '../engine/decode/probe.ts';
-import { readFrame } from '../engine/decode/frame-reader.ts';
+import { readFrames } from '../engine/decode/frame-reader.ts';
 import { resolveFfmpeg } from '../engine/decode/ffmpeg-path.ts';
 import { getManifest, listManifests, type ModelManifest } from '../engine/infer/manifest.ts';
 import { downloadModel, importModel, licenceNotice, listModels as listModelStatus, needsLicenceConsent } from '../engine/model-manager/index.ts';
@@ -34,6 +34,8 @@ import type { ApiParsed } from './schemas.ts';
 import type { EngineApi, MediaInfo, ModelEntry } from './types.ts';
 
 const DEFAULT_MODEL = 'fastdepth';
+const RANGE_SAMPLES = 300;
+const MISSING_TTL_MS = 3000;
 
 function appVersion(): string {
   try {
@@ -70,13 +72,19 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
   };
 
   const ranges = new WeakMap<AnalysisResult, Promise<DepthRange>>();
-  /** The clip's depth range over all analysed frames, as export computes it (render.ts scanDepth), once per analysis. */
+  /**
+   * The clip's depth range as export computes it (render.ts scanDepth: merged per-frame ranges), once
+   * per analysis. Up to RANGE_SAMPLES frames it reads every frame (identical to a whole-clip export);
+   * longer clips use evenly spaced frames so opening a long clip does not stall the viewer.
+   */
   const clipRange = (a: AnalysisResult): Promise<DepthRange> => {
     let r = ranges.get(a);
     if (!r) {
       r = (async () => {
         const rs: DepthRange[] = [];
-        for (let f = a.start; f <= a.end; f++) rs.push(depthRangeOf(await a.readDepth(f)));
+        const n = a.end - a.start + 1;
+        const step = n <= RANGE_SAMPLES ? 1 : n / RANGE_SAMPLES;
+        for (let k = 0; a.start + Math.floor(k * step) <= a.end; k++) rs.push(depthRangeOf(await a.readDepth(a.start + Math.floor(k * step))));
         return mergeRanges(rs);
       })();
       ranges.set(a, r);
@@ -85,12 +93,16 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
   };
 
   const analysisKey = (path: string, model: string) => `${resolve(path)}|${model}`;
+  // "Not analysed" is remembered briefly: the viewer asks for depth on every frame it shows.
+  const missing = new Map<string, number>();
   async function analysis(path: string, model = defaultModel): Promise<AnalysisResult | null> {
     const key = analysisKey(path, model);
     const hit = analyses.get(key);
     if (hit) return hit;
+    if (Date.now() - (missing.get(key) ?? 0) < MISSING_TTL_MS) return null;
     const opened = await openAnalysis({ input: path, model });
     if (opened) analyses.set(key, opened);
+    else missing.set(key, Date.now());
     return opened;
   }
 
@@ -254,11 +266,11 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       // Accumulated ranges thin out with their size so the point count stays bounded.
       const stride = r.stride * Math.max(1, Math.ceil(Math.sqrt((hi - lo + 1) / 4)));
       const parts: { positions: Float32Array; colors: Uint8Array }[] = [];
-      for (let f = lo; f <= hi; f++) {
-        const depth = await a.readDepth(f);
-        const rgb = await readFrame(i, f, { width: depth.width, height: depth.height });
-        const pose = a.poses?.[f - a.start] ?? IDENTITY;
-        parts.push(backproject(depth, rgb, a.intrinsics, pose, f === r.index ? r.stride : stride));
+      // One streaming decode for the whole range (not one ffmpeg per frame), at the depth's size.
+      for await (const rgb of readFrames(i, { start: lo, end: hi, width: a.width, height: a.height })) {
+        const depth = await a.readDepth(rgb.index);
+        const pose = a.poses?.[rgb.index - a.start] ?? IDENTITY;
+        parts.push(backproject(depth, rgb, a.intrinsics, pose, rgb.index === r.index ? r.stride : stride));
       }
       const n = parts.reduce((s, p) => s + p.positions.length, 0);
       const positions = new Float32Array(n);
@@ -278,6 +290,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       const job = jobs.start('analysis', `Analyse ${basename(i.path)}`, i.path, async (control) => {
         const res = await runAnalysis({ input: i.path, model, device: req.device, start: req.start, end: req.end }, control);
         analyses.set(analysisKey(i.path, model), res);
+        missing.delete(analysisKey(i.path, model));
         return { frames: res.end - res.start + 1, device: res.device, depthKind: res.depthKind };
       });
       return { jobId: job.id };

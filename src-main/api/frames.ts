@@ -65,9 +65,9 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
   return {
     get(info: VideoInfo, index: number, maxWidth?: number): Promise<FrameImage> {
       const scale = maxWidth && maxWidth < info.width ? maxWidth / info.width : 1;
-      // Even sizes: some scalers and pixel formats dislike odd dimensions.
-      const width = Math.max(2, Math.round((info.width * scale) / 2) * 2);
-      const height = Math.max(2, Math.round((info.height * scale) / 2) * 2);
+      // Full size stays exact (720x405 is 405 rows); a reduced preview is rounded to even sizes.
+      const width = scale === 1 ? info.width : Math.max(2, Math.round((info.width * scale) / 2) * 2);
+      const height = scale === 1 ? info.height : Math.max(2, Math.round((info.height * scale) / 2) * 2);
       const hit = lru.get(`${info.path}|${width}x${height}|${index}`);
       if (hit) return Promise.resolve(hit);
       const p = chain.then(() => decode(info, index, width, height));

@@ -1,4 +1,5 @@
 import type { JobControl, Progress } from '../engine/types.ts';
+import { throwIfAborted } from '../util/errors.ts';
 import { describeError } from './dispatch.ts';
 import type { JobEvent, JobInfo } from './types.ts';
 
@@ -58,6 +59,8 @@ export function createJobManager(): JobManager {
         // Yield first so the caller gets the id before any event about it.
         await Promise.resolve();
         try {
+          // Cancelled before it began (cancel right after start): never run it.
+          throwIfAborted(ac.signal);
           info.result = await run({ signal: ac.signal, onProgress });
           info.state = 'done';
         } catch (e) {

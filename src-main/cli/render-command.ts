@@ -22,6 +22,7 @@ interface RenderFlags {
   depthMkv?: string;
   pointcloud?: string;
   cameraPath?: string;
+  cacheDir?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -58,6 +59,7 @@ export function registerRender(program: Command): void {
     .option('--depth-mkv <file.mkv>', 'also write depth as lossless FFV1 gray16 video')
     .option('--pointcloud <file.ply>', 'also write the fused point cloud')
     .option('--camera-path <dir>', 'also write the camera path (poses.json, COLMAP text)')
+    .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)')
     .action(async (input: string, o: RenderFlags) => {
       const { parseEffectSpec } = await import('../engine/effects/index.ts');
       const effects = [...(o.effects ? await readStack(o.effects) : []), ...o.effect.map((s) => parseEffectSpec(s))];

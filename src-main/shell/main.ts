@@ -7,6 +7,7 @@ import { CHANNELS } from '../api/methods.ts';
 import { DialogRequestSchema } from '../api/schemas.ts';
 import type { MenuCommand } from '../api/types.ts';
 import { buildMenu } from './menu.ts';
+import { PROJECT_EXT } from '../engine/project/schema.ts';
 import { CSP, dialogOptions } from './policy.ts';
 
 /**
@@ -22,6 +23,16 @@ const api = createEngineApi();
 let win: BrowserWindow | null = null;
 let dirty = false;
 let closeAllowed = false;
+const argProject = process.argv.slice(1).find((a) => a.endsWith(PROJECT_EXT));
+let pendingProject: string | null = argProject ? resolve(argProject) : null;
+
+// macOS delivers double-clicked documents as an event, possibly before the window exists.
+app.on('open-file', (e, path) => {
+  if (!path.endsWith(PROJECT_EXT)) return;
+  e.preventDefault();
+  if (win) sendMenu(`open-recent:${path}`);
+  else pendingProject = path;
+});
 
 function isOurFrame(sender: WebContents, frameUrl: string | undefined): boolean {
   return !!win && sender === win.webContents && !!frameUrl && frameUrl.startsWith(rendererUrl.replace(/index\.html$/, ''));
@@ -50,6 +61,11 @@ function createWindow() {
     },
   });
   win.once('ready-to-show', () => win?.show());
+  // A project opened from the file manager (file association) or given on the command line.
+  win.webContents.once('did-finish-load', () => {
+    if (pendingProject) sendMenu(`open-recent:${pendingProject}`);
+    pendingProject = null;
+  });
   win.on('close', (e) => {
     // Unsaved edits: the renderer asks the user (save / discard / cancel) and then calls closeWindow().
     if (dirty && !closeAllowed) {
@@ -77,8 +93,16 @@ app.on('web-contents-created', (_e, contents) => {
 
 ipcMain.handle(CHANNELS.call, async (e, method: unknown, arg: unknown) => {
   if (!isOurFrame(e.sender, e.senderFrame?.url)) return { ok: false, error: { kind: 'bug', message: 'request from an unknown frame' } };
-  return dispatch(api, method, arg);
+  const res = await dispatch(api, method, arg);
+  // Saving or opening changes the recent-projects list that File ▸ Open Recent shows.
+  if (res.ok && (method === 'saveProject' || method === 'openProject')) await refreshMenu();
+  return res;
 });
+
+async function refreshMenu() {
+  const recent = await api.recentProjects({}).catch(() => []);
+  buildMenu(sendMenu, recent);
+}
 
 ipcMain.handle(CHANNELS.pickPath, async (e, raw: unknown) => {
   if (!win || !isOurFrame(e.sender, e.senderFrame?.url)) return null;
@@ -109,8 +133,7 @@ void app.whenReady().then(async () => {
   });
   // Nothing in the app asks for device permissions; refuse them all.
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  const recent = await api.recentProjects({}).catch(() => []);
-  buildMenu(sendMenu, recent);
+  await refreshMenu();
   createWindow();
 });
 

@@ -22,6 +22,8 @@ export async function* prefetch<T>(src: AsyncIterable<T>, depth: number, signal?
       yield r.value;
     }
   } finally {
+    // Reads asked ahead may fail once the source is torn down; nobody awaits them any more.
+    for (const p of pending) p.catch(() => {});
     // Let the source release its resources (kill ffmpeg, close files) on early exit.
     await it.return?.(undefined);
   }

@@ -1,4 +1,4 @@
-import { downloadModel, importModelFile } from '../state/actions.ts';
+import { downloadModel, importModelFile, recover } from '../state/actions.ts';
 import { notify, useApp } from '../state/store.ts';
 
 /** Shown when no depth model can be found: say what to do, never leave the user with an empty screen. */
@@ -22,6 +22,19 @@ export function FirstRun() {
         Import a model file…
       </button>{' '}
       <span className="hint">You can import media and browse frames meanwhile; Settings lists every supported model and its licence.</span>
+    </div>
+  );
+}
+
+/** Unsaved work found in an autosave (crash, or closed without saving): recover or discard, never silently lost. */
+export function RecoveryBanner() {
+  const rec = useApp((s) => s.recovery);
+  if (!rec) return null;
+  return (
+    <div className="first-run" role="alert" data-testid="recovery">
+      <strong>Unsaved work found</strong> from {new Date(rec.savedAt).toLocaleString()}
+      {rec.target ? ` (newer than ${rec.target})` : ' (a project that was never saved)'}.{' '}
+      <button className="primary" onClick={() => recover(true)}>Recover</button> <button onClick={() => recover(false)}>Discard</button>
     </div>
   );
 }

@@ -5,6 +5,7 @@ import * as THREE from 'three';
 import type { SceneData } from '../../src-main/api/types.ts';
 import { bridge, errorText } from '../api.ts';
 import { selectedClip, setView, useApp } from '../state/store.ts';
+import { frameDrawn } from '../state/playback.ts';
 
 /** Latest-wins fetch of the pose-aligned cloud around the playhead. */
 function useScene(path: string | null, index: number, stride: number, accumulate: number) {
@@ -20,6 +21,8 @@ function useScene(path: string | null, index: number, stride: number, accumulate
       try {
         const s = await bridge().getScene({ path, index, stride, accumulate, model });
         setScene(s);
+        // Playback waits for each frame to be shown; in 3D the cloud is what is shown.
+        frameDrawn(index);
         setError(s ? null : 'Analyse this clip to see it in 3D.');
       } catch (e) {
         setError(errorText(e));

@@ -63,7 +63,11 @@ export function Viewer() {
     const c = canvasRef.current;
     if (!p || !c || !data || !clip || mode === '3d') return;
     try {
+      const t0 = performance.now();
       p.draw({ frame: data.frame, depth: data.depth, stack, time: data.frame.time, mode });
+      // Timings for the benchmark (scripts/bench-app.ts): engine fetch and GPU draw of this frame.
+      c.dataset.fetchMs = data.fetchMs.toFixed(1);
+      c.dataset.drawMs = (performance.now() - t0).toFixed(1);
       c.dataset.frame = String(data.frame.index);
       c.dataset.drawSeq = String(Number(c.dataset.drawSeq ?? 0) + 1);
       frameDrawn(data.frame.index);

@@ -7,6 +7,8 @@ export interface FrameData {
   frame: FrameImage;
   depth: DepthImage | null;
   path: string;
+  /** Time the engine took to deliver frame + depth (shown to the benchmark as data-fetch-ms). */
+  fetchMs: number;
 }
 
 /**
@@ -34,11 +36,12 @@ export function useFrameData(path: string | null, index: number, maxWidth: numbe
         const w = wanted.current;
         wanted.current = null;
         try {
+          const t0 = performance.now();
           const [frame, depth] = await Promise.all([
             bridge().getFrame({ path: w.path, index: w.index, maxWidth: w.maxWidth }),
             bridge().getDepth({ path: w.path, index: w.index, model }).catch(() => null),
           ]);
-          setData({ frame, depth, path: w.path });
+          setData({ frame, depth, path: w.path, fetchMs: performance.now() - t0 });
         } catch (e) {
           const msg = errorText(e);
           if (msg !== lastError) notify('error', `Frame ${w.index}: ${msg}`);

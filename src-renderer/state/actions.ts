@@ -22,6 +22,8 @@ export async function initApp() {
     guard('Loading effects', () => api.listEffects({})),
   ]);
   useApp.setState({ info: info ?? null, effectSpecs: effectSpecs ?? [] });
+  const fresh = await guard('New project', () => api.newProject({}));
+  if (fresh?.recovery) useApp.setState({ recovery: fresh.recovery });
   // Jobs keep running in the engine across a renderer reload: show them again.
   const jobs = await guard('Listing jobs', () => api.listJobs({}));
   if (jobs) useApp.setState({ jobs: Object.fromEntries(jobs.map((j) => [j.id, j])) });
@@ -166,7 +168,19 @@ function docForSave(): ProjectDoc {
   return { ...s.hist.present, view: { ...s.view } };
 }
 
+// The menu accelerator and the renderer's own Ctrl+S can both fire: one save at a time.
+let saving = false;
 export async function saveProject(as = false): Promise<boolean> {
+  if (saving) return false;
+  saving = true;
+  try {
+    return await saveProjectNow(as);
+  } finally {
+    saving = false;
+  }
+}
+
+async function saveProjectNow(as: boolean): Promise<boolean> {
   let path = useApp.getState().projectPath;
   if (!path || as) {
     const picked = await guard('Save', () => bridge().pickPath({ purpose: 'save-project', defaultPath: path ?? 'Untitled.gdproj' }));
@@ -177,8 +191,11 @@ export async function saveProject(as = false): Promise<boolean> {
   // A new project takes its file's name, so recent lists and title bars say something useful.
   const stem = target.split(/[\\/]/).pop()!.replace(/\.gdproj$/, '');
   if (doc().name === 'Untitled' && stem) edit((d) => ({ ...d, name: stem }));
+  const wasUntitled = !useApp.getState().projectPath;
   const r = await guard('Save', () => bridge().saveProject({ path: target, doc: docForSave() }));
   if (!r) return false;
+  const cfg = useApp.getState().info?.configDir;
+  if (wasUntitled && cfg) void bridge().discardAutosave({ path: `${cfg}/untitled.gdproj.autosave` }).catch(() => undefined);
   useApp.setState({ projectPath: r.path });
   markClean();
   notify('info', `Saved ${r.path}`);
@@ -207,7 +224,7 @@ export async function openProjectPath(path: string) {
   useApp.setState({ media: {}, thumbs: {}, analysis: {}, issues: r.issues });
   loadDoc(r.doc, r.path);
   for (const i of r.issues) notify('warn', i.message);
-  if (r.recovery) notify('warn', `An autosave newer than this project exists at ${r.recovery.path}: open it to recover unsaved edits`);
+  useApp.setState({ recovery: r.recovery });
   for (const c of r.doc.clips) if (!r.issues.some((i) => i.clipId === c.id && i.problem === 'missing')) void loadClipMedia(c);
 }
 
@@ -236,6 +253,21 @@ export async function relink(clipId: string, candidate?: string | null) {
   useApp.setState((s) => ({ issues: s.issues.filter((i) => i.clipId !== clipId) }));
   const clip = r.doc.clips.find((c) => c.id === clipId);
   if (clip) void loadClipMedia(clip);
+}
+
+/** Restore unsaved work from an autosave: it opens as unsaved edits on top of its project (or as untitled). */
+export function recover(accept: boolean) {
+  const rec = useApp.getState().recovery;
+  useApp.setState({ recovery: null });
+  if (!rec) return;
+  if (!accept) {
+    void bridge().discardAutosave({ path: rec.path }).catch(() => undefined);
+    return;
+  }
+  useApp.setState({ media: {}, thumbs: {}, analysis: {}, issues: [] });
+  loadDoc(rec.doc, rec.target, false);
+  for (const c of rec.doc.clips) void loadClipMedia(c);
+  notify('info', 'Recovered unsaved work: save it to keep it');
 }
 
 export const undoAction = undoEdit;

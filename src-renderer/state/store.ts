@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AnalysisStatus, AppInfo, EffectSpecView, JobInfo, MediaInfo } from '../../src-main/api/types.ts';
+import type { AnalysisStatus, AppInfo, EffectSpecView, JobInfo, MediaInfo, OpenedProject } from '../../src-main/api/types.ts';
 import type { ProjectDoc, ViewSettings } from '../../src-main/engine/project/schema.ts';
 import type { MediaIssue } from '../../src-main/engine/project/io.ts';
 import { emptyProject, type ProjectClip } from '../../src-main/engine/project/schema.ts';
@@ -29,6 +29,8 @@ export interface AppState {
   notices: Notice[];
   dialog: Dialog;
   selectedEffect: number | null;
+  /** Unsaved work from an autosave that the user may recover. */
+  recovery: OpenedProject['recovery'];
   /** Bumped whenever depth for a clip changes (analysis finished), so views refetch. */
   depthEpoch: number;
 }
@@ -48,6 +50,7 @@ export const useApp = create<AppState>(() => ({
   notices: [],
   dialog: null,
   selectedEffect: null,
+  recovery: null,
   depthEpoch: 0,
 }));
 

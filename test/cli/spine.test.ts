@@ -33,7 +33,7 @@ describe('gemdepth analyze + render on real footage (the spine)', () => {
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8'));
     expect(meta.frameCount).toBe(36);
     expect(['metric', 'relative-inverse']).toContain(meta.depthKind);
-    expect(meta.model ?? meta.modelId).toBe('fastdepth');
+    expect(meta.model.id).toBe('fastdepth');
     expect(meta.intrinsics.fx).toBeGreaterThan(0);
     const names = await npyFrames(out);
     expect(names).toHaveLength(36);

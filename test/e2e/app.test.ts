@@ -176,6 +176,19 @@ describe('renderer end to end against the real engine', () => {
     await page.waitForSelector(`${tid('frame-number')}:text-is("35")`, { timeout: 20_000 });
     await page.keyboard.press('k');
 
+    // Click-to-focus: with Refocus in the stack, a click on the picture sets its focus distance there.
+    await page.selectOption(tid('effect-add-select'), 'refocus');
+    await page.click(tid('effect-add'));
+    await page.waitForSelector('[data-param="focus"]');
+    const before = Number(await page.inputValue(tid('num-focus')));
+    const box = (await page.locator(tid('preview-canvas')).boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height * 0.85);
+    await page.waitForSelector('text=Focus set to distance');
+    const after = Number(await page.inputValue(tid('num-focus')));
+    expect(after).toBeGreaterThanOrEqual(0);
+    expect(after).toBeLessThanOrEqual(1);
+    expect(after).not.toBe(before);
+
     expect(host.consoleErrors).toEqual([]);
   }, 300_000);
 });

@@ -103,8 +103,15 @@ describe('relight', () => {
         if (Math.abs(g) < 0.02) continue;
         const a = out[i * 3] + out[i * 3 + 1] + out[i * 3 + 2];
         const b = r.frame.data[i * 3] + r.frame.data[i * 3 + 1] + r.frame.data[i * 3 + 2] + 1;
-        if (g < 0) (litA += a), (litB += b), nl++;
-        else (darkA += a), (darkB += b), nd++;
+        if (g < 0) {
+          litA += a;
+          litB += b;
+          nl++;
+        } else {
+          darkA += a;
+          darkB += b;
+          nd++;
+        }
       }
     expect(nl).toBeGreaterThan(1000);
     expect(nd).toBeGreaterThan(1000);

@@ -12,7 +12,7 @@ import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
 import { runRender } from '../../src-main/engine/jobs/render.ts';
 import { CancelledError, UserError } from '../../src-main/util/errors.ts';
 import { clip } from '../helpers/shared.ts';
-import { ffprobeJson, tempDir } from '../helpers/tools.ts';
+import { ffmpeg, ffprobeJson, tempDir } from '../helpers/tools.ts';
 import { TEST_CACHE } from './fixture.ts';
 
 const streams = async (p: string) => (await ffprobeJson(p, ['-show_streams'])).streams as { codec_type: string; codec_name: string; duration?: string }[];
@@ -72,9 +72,11 @@ describe('runRender export', () => {
     expect(readdirSync(dir).sort()).toEqual(['camera', 'cloud.ply', 'depth.json', 'depth.mkv', 'depth_png', 'fog.mp4']);
   });
 
-  it('a range at another size and codec (VP9/WebM): frame count, duration, audio', async () => {
-    const input = clip('realshort.mp4');
+  it('a range at another size and codec (VP9/WebM): frame count, duration, audio, colour tags kept', async () => {
     const dir = await tempDir();
+    // A BT.709-tagged copy of the clip, so there is colour metadata to carry over.
+    const input = join(dir, 'tagged.mp4');
+    await ffmpeg(['-i', clip('realshort.mp4'), '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv', '-c:a', 'copy', input]);
     const out = join(dir, 'range.webm');
     await runRender({ input, out, start: 5, end: 24, width: 160, codec: 'vp9', crf: 40, effects: [parseEffectSpec('refocus:focus=0.1'), parseEffectSpec('relight')], cacheDir: TEST_CACHE });
     const src = await probe(input);
@@ -84,6 +86,8 @@ describe('runRender export', () => {
     expect(got.height).toBe(120);
     expect(got.codec).toBe('vp9');
     expect(Math.abs(got.duration - 20 / src.fps)).toBeLessThan(0.08);
+    expect(src.colorSpace).toBe('bt709');
+    expect([got.colorSpace, got.colorPrimaries, got.colorTransfer]).toEqual([src.colorSpace, src.colorPrimaries, src.colorTransfer]);
     const a = (await streams(out)).find((s) => s.codec_type === 'audio');
     expect(a?.codec_name).toBe('opus');
   });

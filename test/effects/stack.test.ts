@@ -28,8 +28,11 @@ describe('parameter schema', () => {
     for (const def of Object.values(effectRegistry)) {
       for (const p of def.params) {
         expect(p.label, `${def.id}.${p.name}`).toBeTruthy();
-        if (p.type === 'number') expect(p.default as number).toBeGreaterThanOrEqual(p.min!), expect(p.default as number).toBeLessThanOrEqual(p.max!);
-        if (p.type === 'vec3') for (const v of p.default as number[]) expect(v).toBeGreaterThanOrEqual(p.min!), expect(v).toBeLessThanOrEqual(p.max!);
+        const values = p.type === 'number' ? [p.default as number] : p.type === 'vec3' ? (p.default as number[]) : [];
+        for (const v of values) {
+          expect(v).toBeGreaterThanOrEqual(p.min!);
+          expect(v).toBeLessThanOrEqual(p.max!);
+        }
       }
       // Defaults alone must load: the schema validates its own defaults.
       expect(loadEffectStack([{ effect: def.id }])[0].params).toEqual(Object.fromEntries(def.params.map((p) => [p.name, p.default])));

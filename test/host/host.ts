@@ -10,7 +10,7 @@ import type { EngineApi } from '../../src-main/api/types.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { installPageBridge } from './page-bridge.ts';
 import { serveStatic } from './server.ts';
-import { encodeForWire } from './wire.ts';
+import { createBlobStore } from './wire.ts';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const RENDERER_DIR = join(REPO_ROOT, 'dist-renderer');
@@ -51,7 +51,8 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
   const dir = opts.rendererDir ?? RENDERER_DIR;
   if (!existsSync(join(dir, 'index.html'))) throw new Error(`renderer not built: ${dir}/index.html missing (run npm run build:renderer)`);
   const api = opts.api ?? createEngineApi();
-  const server = await serveStatic(dir);
+  const blobs = createBlobStore();
+  const server = await serveStatic(dir, blobs);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
   const dialogAnswers: (string[] | null)[] = [];
@@ -63,7 +64,7 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
     if (method === '__pickPath') return dialogAnswers.length ? dialogAnswers.shift() : null;
     if (method === '__setDirty') return void (dirty = arg === true);
     if (method === '__closeWindow') return void (closeRequested = true);
-    return encodeForWire(await dispatch(api, method, arg));
+    return blobs.encode(await dispatch(api, method, arg));
   });
   // tsx/esbuild may wrap functions with a __name() helper that does not exist in the page: define it.
   await context.addInitScript({ content: `var __name = (f) => f;\n(${installPageBridge.toString()})(${JSON.stringify(API_METHOD_NAMES)});` });
@@ -92,6 +93,7 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
       unsubscribe();
       await browser.close().catch(() => undefined);
       await server.close();
+      blobs.clear();
       if (!opts.api) await api.dispose();
     },
   };

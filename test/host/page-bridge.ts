@@ -1,31 +1,31 @@
 /**
  * Runs IN THE PAGE (passed to addInitScript, so it must be self-contained): defines window.gemdepth
  * with the preload's exact shape, forwarding every engine call to the Node binding `__gemdepthCall`.
- * Events arrive through window.__gemdepthEmit, which the host calls with page.evaluate.
+ * Events arrive through window.__gemdepthEmit, which the host calls with page.evaluate; typed arrays
+ * arrive as binary fetched from the host (wire.ts).
  */
 export function installPageBridge(methods: readonly string[]): void {
   type Listener = (e: unknown) => void;
   const jobListeners = new Set<Listener>();
   const menuListeners = new Set<Listener>();
-  const decode = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(decode);
+  const decode = async (v: unknown): Promise<unknown> => {
+    if (Array.isArray(v)) return Promise.all(v.map(decode));
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if (typeof o.__ta === 'string' && typeof o.b64 === 'string') {
-        const bin = atob(o.b64);
-        const bytes = new Uint8Array(bin.length);
-        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-        return o.__ta === 'Float32Array' ? new Float32Array(bytes.buffer) : bytes;
+      if (typeof o.__ta === 'string' && typeof o.blob === 'string') {
+        const res = await fetch(`/__blob/${o.blob}`);
+        const buf = await res.arrayBuffer();
+        return o.__ta === 'Float32Array' ? new Float32Array(buf) : new Uint8Array(buf);
       }
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(o)) out[k] = decode(x);
+      for (const [k, x] of Object.entries(o)) out[k] = await decode(x);
       return out;
     }
     return v;
   };
   const w = window as unknown as Record<string, unknown> & { __gemdepthCall: (m: string, a: unknown) => Promise<unknown> };
   const call = async (method: string, arg: unknown) => {
-    const env = decode(await w.__gemdepthCall(method, arg ?? {})) as { ok: boolean; value?: unknown; error?: { kind: string; message: string } };
+    const env = (await decode(await w.__gemdepthCall(method, arg ?? {}))) as { ok: boolean; value?: unknown; error?: { kind: string; message: string } };
     if (env.ok) return env.value;
     const err = new Error(env.error!.message);
     err.name = env.error!.kind === 'cancelled' ? 'CancelledError' : env.error!.kind === 'user' ? 'UserError' : 'Error';

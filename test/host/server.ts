@@ -13,11 +13,18 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Serves the built renderer on 127.0.0.1 with the shell's CSP header: the page sees the same policy. */
-export async function serveStatic(root: string): Promise<{ url: string; close(): Promise<void> }> {
+/** Serves the built renderer on 127.0.0.1 with the shell's CSP header (the page sees the same policy), and the bridge's binary blobs. */
+export async function serveStatic(root: string, blobs?: { take(id: string): Buffer | undefined }): Promise<{ url: string; close(): Promise<void> }> {
   const base = resolve(root);
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    const blob = /^\/__blob\/([0-9a-f]{24})$/.exec(url.pathname);
+    if (blob) {
+      const b = blobs?.take(blob[1]);
+      if (!b) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': b.byteLength, 'Cache-Control': 'no-store' });
+      return void res.end(b);
+    }
     const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
     const file = join(base, rel || 'index.html');
     if (!file.startsWith(base)) {

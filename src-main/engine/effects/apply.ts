@@ -4,7 +4,7 @@ import { toDistance, nearRatioOf, type DepthRange } from './distance.ts';
 import { evaluateParams } from './keyframes.ts';
 import { getEffect } from './registry.ts';
 import type { EffectInput, EffectStack } from './types.ts';
-import { guidedUpsample } from './upsample.ts';
+import { FLAT_EPS, guidedUpsample } from './upsample.ts';
 
 export interface Picture {
   width: number;
@@ -33,9 +33,10 @@ export function prepareDepth(
   wantRaw = false,
 ): PreparedDepth {
   const same = depth.width === frame.width && depth.height === frame.height;
-  const up = (v: Float32Array) => (same ? v : guidedUpsample(v, depth.width, depth.height, frame.data, frame.width, frame.height));
-  const dist = up(toDistance(depth.data, range));
-  const raw = wantRaw ? (same ? new Float32Array(depth.data) : up(depth.data)) : undefined;
+  const up = (v: Float32Array, eps: number) => (same ? v : guidedUpsample(v, depth.width, depth.height, frame.data, frame.width, frame.height, eps));
+  const dist = up(toDistance(depth.data, range), FLAT_EPS);
+  // Raw depth for the passes: full joint bilateral everywhere (its units have no fixed scale).
+  const raw = wantRaw ? (same ? new Float32Array(depth.data) : up(depth.data, 0)) : undefined;
   return { dist, nearRatio: nearRatioOf(range), raw };
 }
 

@@ -25,7 +25,8 @@ export interface ParamSpec {
 
 /**
  * A parameter after keyframes are evaluated, in the form kernels and shaders use: colours become
- * linear 0..1 triples (the sRGB hex is only the storage form), everything else keeps its JSON type.
+ * 0..1 triples of their (sRGB-encoded) components, the hex string being only the storage form;
+ * everything else keeps its JSON type.
  */
 export type ResolvedValue = number | boolean | string | [number, number, number];
 export type ResolvedParams = Record<string, ResolvedValue>;

@@ -47,12 +47,19 @@ export function cocPixels(s: number, p: ResolvedParams, height: number): number 
 export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Array): void {
   const { width: W, height: H, rgb, dist } = inp;
   const n = W * H;
-  const coc = new Float32Array(n);
   const scale = H / 100;
   const focus = p.focus as number;
   const ap = p.aperture as number;
   const mb = p.maxBlur as number;
-  for (let i = 0; i < n; i++) coc[i] = Math.min(mb, ap * Math.abs(dist[i] - focus)) * scale;
+  // Per pixel: coc and distance side by side, and the colour packed in one word, so each of the
+  // 48 samples touches two cache lines instead of five (this loop is the whole cost of refocus).
+  const cd = new Float32Array(n * 2);
+  const packed = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    cd[i * 2] = Math.min(mb, ap * Math.abs(dist[i] - focus)) * scale;
+    cd[i * 2 + 1] = dist[i];
+    packed[i] = rgb[i * 3] | (rgb[i * 3 + 1] << 8) | (rgb[i * 3 + 2] << 16);
+  }
   const px = new Float32Array(REFOCUS_SAMPLES), py = new Float32Array(REFOCUS_SAMPLES), pr = new Float32Array(REFOCUS_SAMPLES);
   for (let k = 0; k < REFOCUS_SAMPLES; k++) {
     px[k] = REFOCUS_PATTERN[k * 3];
@@ -64,14 +71,14 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
     for (let x = 0; x < W; x++) {
       const i = y * W + x;
       const o = i * 3;
-      const c = coc[i];
+      const c = cd[i * 2];
       if (c < REFOCUS_MIN_COC) {
         out[o] = rgb[o];
         out[o + 1] = rgb[o + 1];
         out[o + 2] = rgb[o + 2];
         continue;
       }
-      const sp = dist[i];
+      const sp = cd[i * 2 + 1];
       let wr = rgb[o], wg = rgb[o + 1], wb = rgb[o + 2];
       let ws = 1;
       const fx = x + 0.5, fy = y + 0.5;
@@ -82,15 +89,15 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
         qx = qx < 0 ? 0 : qx > W1 ? W1 : qx;
         qy = qy < 0 ? 0 : qy > H1 ? H1 : qy;
         const q = qy * W + qx;
-        const cq = coc[q];
-        const ce = dist[q] < sp ? cq : cq < c ? cq : c;
+        const cq = cd[q * 2];
+        const ce = cd[q * 2 + 1] < sp ? cq : cq < c ? cq : c;
         let w = ce - c * pr[k] + COVERAGE_BIAS;
         if (w <= 0) continue;
         if (w > 1) w = 1;
-        const qo = q * 3;
-        wr += w * rgb[qo];
-        wg += w * rgb[qo + 1];
-        wb += w * rgb[qo + 2];
+        const v = packed[q];
+        wr += w * (v & 255);
+        wg += w * ((v >> 8) & 255);
+        wb += w * (v >> 16);
         ws += w;
       }
       out[o] = (wr / ws + 0.5) | 0;

@@ -34,7 +34,9 @@ export function applyRelight(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   const [ux, uy, uz] = [-dd[0] / dn, -dd[1] / dn, -dd[2] / dn];
   const dc = p.dirColor as number[];
   const di = p.dirIntensity as number;
-  const z = (i: number) => nr + dist[i] * (1 - nr);
+  const zs = new Float32Array(W * H);
+  for (let i = 0; i < zs.length; i++) zs[i] = nr + dist[i] * (1 - nr);
+  const z = (i: number) => zs[i];
   const rx = new Float32Array(W);
   const ry = new Float32Array(H);
   for (let x = 0; x < W; x++) rx[x] = (x + 0.5 - K.cx) / K.fx;

@@ -18,6 +18,8 @@ export interface EncoderOptions {
   crf?: number;
   /** e.g. '8M'. */
   bitrate?: string;
+  /** x264/x265 speed preset; previews use a fast one so they do not compete with inference. */
+  preset?: 'ultrafast' | 'veryfast' | 'fast' | 'medium' | 'slow';
   inputPixelFormat?: 'rgb24' | 'gray16le';
   /** Carry this file's audio over, trimmed to the exported range; copied unchanged when the container allows. */
   audioFrom?: { path: string; startTime: number; duration: number };
@@ -39,9 +41,9 @@ function codecArgs(o: EncoderOptions): string[] {
   const q = (def: number) => (o.bitrate ? ['-b:v', o.bitrate] : ['-crf', String(o.crf ?? def)]);
   switch (codec) {
     case 'h264':
-      return ['-c:v', 'libx264', '-preset', 'medium', ...q(18), '-pix_fmt', 'yuv420p'];
+      return ['-c:v', 'libx264', '-preset', o.preset ?? 'medium', ...q(18), '-pix_fmt', 'yuv420p'];
     case 'h265':
-      return ['-c:v', 'libx265', '-preset', 'medium', ...q(22), '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1'];
+      return ['-c:v', 'libx265', '-preset', o.preset ?? 'medium', ...q(22), '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1'];
     case 'vp9':
       return ['-c:v', 'libvpx-vp9', '-row-mt', '1', ...(o.bitrate ? ['-b:v', o.bitrate] : ['-crf', String(o.crf ?? 32), '-b:v', '0']), '-pix_fmt', 'yuv420p'];
     case 'prores':

@@ -42,6 +42,7 @@ export function median(a: Float32Array, n = a.length): number {
   return c[n >> 1];
 }
 
+/** p-th percentile of the positive values, from every third sample (fast on full maps). */
 export function percentile(a: Float32Array, p: number, skipZero = true): number {
   const v: number[] = [];
   for (let i = 0; i < a.length; i += 3) if (!skipZero || a[i] > 0) v.push(a[i]);

@@ -35,7 +35,7 @@ export function rng(seed: number): () => number {
  *
  * P: previous-camera points xyz; uv: current pixels; Z: current depth at uv (0 = unknown).
  */
-export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intrinsics, o: { thresholdPx?: number; iterations?: number; seed?: number } = {}): PoseEstimate {
+export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intrinsics, o: { thresholdPx?: number; iterations?: number; seed?: number; init?: Mat4 } = {}): PoseEstimate {
   const n = uv.length / 2;
   const thr = o.thresholdPx ?? 1.5;
   const fail: PoseEstimate = { T: fromRt(identity3(), [0, 0, 0]), inliers: 0, ratio: 0, rms: Infinity, ok: false };
@@ -57,6 +57,11 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
   // Identity is a hypothesis too: static shots and tiny motions must not be talked into a random pose.
   let bestR = identity3(), bestT: Vec3 = [0, 0, 0];
   let best = score(bestR, bestT);
+  // A motion prior (the last pose against the same keyframe) is usually closest of all.
+  if (o.init) {
+    const R0 = rotOf(o.init), t0 = transOf(o.init), sc0 = score(R0, t0);
+    if (sc0 > best) { best = sc0; bestR = R0; bestT = t0; }
+  }
   const rand = rng(o.seed ?? 12345);
   const iters = o.iterations ?? 150;
   const src = new Float64Array(9), dst = new Float64Array(9);
@@ -74,7 +79,7 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
   }
   let R = bestR, t = bestT;
   // Refine with a shrinking robust threshold; the first passes may pull in near-inliers of the seed.
-  let inl = 0, rms = Infinity;
+  let inl = 0;
   for (const th of [thr * 3, thr * 2, thr, thr]) {
     const r = refine(P, uv, R, t, K, th);
     R = r.R; t = r.t;
@@ -84,7 +89,7 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
     const e2 = reprojErr2(P, uv, i, R, t, K);
     if (e2 < thr * thr) { inl++; se += e2; }
   }
-  rms = inl ? Math.sqrt(se / inl) : Infinity;
+  const rms = inl ? Math.sqrt(se / inl) : Infinity;
   const ratio = inl / n;
   return { T: fromRt(R, t), inliers: inl, ratio, rms, ok: inl >= 12 && ratio >= 0.25 };
 }
@@ -174,9 +179,9 @@ export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): nu
  * P: previous-camera points (from the depth), uv: current pixels, T: initial pose (prev -> cur).
  * priorSigma: allowed relative inverse-depth deviation, in units where 1 px of reprojection weighs 1.
  */
-export function refineTwoView(P: Float32Array, uv: Float32Array, T: Mat4, K: Intrinsics, o: { thresholdPx?: number; priorSigma?: number } = {}): { T: Mat4; inliers: number; rms: number } {
+export function refineTwoView(P: Float32Array, uv: Float32Array, T: Mat4, K: Intrinsics, o: { thresholdPx?: number; priorSigma?: number } = {}): { T: Mat4; inliers: number; rms: number; points: Float32Array } {
   const n = uv.length / 2;
-  const thr = o.thresholdPx ?? 1.5;
+  const thr0 = o.thresholdPx ?? 1.5;
   const lam = 1 / ((o.priorSigma ?? 0.3) ** 2); // weight of (log q - log q0)^2 relative to a 1 px^2 residual
   const rx = new Float64Array(n), ry = new Float64Array(n), q = new Float64Array(n), q0 = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -187,7 +192,12 @@ export function refineTwoView(P: Float32Array, uv: Float32Array, T: Mat4, K: Int
   const Hpp = new Float64Array(36), gp = new Float64Array(6);
   const Hpq = new Float64Array(n * 6), Hqq = new Float64Array(n), gq = new Float64Array(n), used = new Uint8Array(n);
   const Jp = new Float64Array(12);
-  for (let it = 0; it < 10; it++) {
+  // Graduated robust threshold: the initial pose comes from the model's (wrong-shaped) depth, so good
+  // tracks may start several pixels off; a tight threshold from the start would discard exactly the
+  // points whose depth most needs correcting and keep the pose biased.
+  const sched = process.env.GSCH ? [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] : [4, 4, 4, 2, 2, 2, 1, 1, 1, 1, 1, 1];
+  for (let it = 0; it < sched.length; it++) {
+    const thr = thr0 * sched[it];
     Hpp.fill(0); gp.fill(0); Hpq.fill(0); Hqq.fill(0); gq.fill(0); used.fill(0);
     let cnt = 0;
     for (let i = 0; i < n; i++) {
@@ -250,8 +260,9 @@ export function refineTwoView(P: Float32Array, uv: Float32Array, T: Mat4, K: Int
     R = mul3(dR, R);
     const tt = mulVec3(dR, t);
     t = [tt[0] + d[3], tt[1] + d[4], tt[2] + d[5]];
-    if (Math.hypot(d[0], d[1], d[2]) < 1e-7 && Math.hypot(d[3], d[4], d[5]) < 1e-7) break;
+    if (sched[it] === 1 && Math.hypot(d[0], d[1], d[2]) < 1e-7 && Math.hypot(d[3], d[4], d[5]) < 1e-7) break;
   }
+  const thr = thr0;
   let inl = 0, se = 0;
   const Pn = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) { const z = 1 / q[i]; Pn[i * 3] = rx[i] * z; Pn[i * 3 + 1] = ry[i] * z; Pn[i * 3 + 2] = z; }
@@ -259,7 +270,7 @@ export function refineTwoView(P: Float32Array, uv: Float32Array, T: Mat4, K: Int
     const e2 = reprojErr2(Pn, uv, i, R, t, K);
     if (e2 < thr * thr) { inl++; se += e2; }
   }
-  return { T: fromRt(R, t), inliers: inl, rms: inl ? Math.sqrt(se / inl) : Infinity };
+  return { T: fromRt(R, t), inliers: inl, rms: inl ? Math.sqrt(se / inl) : Infinity, points: Pn };
 }
 
 /**
@@ -280,5 +291,27 @@ export function preferRotationOnly(P: Float32Array, uv: Float32Array, T: Mat4, K
   const t0: Vec3 = [0, 0, 0];
   for (const th of [thr * 2, thr, thr]) R = refine(P, uv, R, t0, K, th, true).R;
   const full = rmsOf(rotOf(T), transOf(T)), rot = rmsOf(R, t0);
-  return rot <= full * 1.15 + 0.08 ? { T: fromRt(R, t0), rotationOnly: true } : { T, rotationOnly: false };
+  return rot <= full * Number(process.env.GRF ?? 1.15) + Number(process.env.GRO ?? 0.08) ? { T: fromRt(R, t0), rotationOnly: true } : { T, rotationOnly: false };
+}
+
+/**
+ * Per point, distance (pixels) of the tracked pixel from the epipolar line of T: unlike the
+ * reprojection error it does not depend on the point's depth, so a small model's wrong depth does not
+ * make good tracks look like outliers. Without translation there is no epipolar line: reprojection
+ * error then.
+ */
+export function epipolarErrors(P: Float32Array, uv: Float32Array, T: Mat4, K: Intrinsics): Float32Array {
+  const R = rotOf(T), t = transOf(T), n = uv.length / 2, e = new Float32Array(n);
+  const tn = Math.hypot(t[0], t[1], t[2]);
+  for (let i = 0; i < n; i++) {
+    const z = P[i * 3 + 2];
+    if (!(tn > 1e-9 * z) || !(z > 0)) { e[i] = Math.sqrt(reprojErr2(P, uv, i, R, t, K)); continue; }
+    // Epipolar line in the current image: through the projections of the point at depth 0+ (R ray) and at infinity... here: of R*ray (infinity) and of the epipole direction t.
+    const r = mulVec3(R, [P[i * 3] / z, P[i * 3 + 1] / z, 1]);
+    // l = t x r in normalised coordinates; pixel distance scaled by the focal length.
+    const l0 = t[1] * r[2] - t[2] * r[1], l1 = t[2] * r[0] - t[0] * r[2], l2 = t[0] * r[1] - t[1] * r[0];
+    const x = (uv[2 * i] - K.cx) / K.fx, y = (uv[2 * i + 1] - K.cy) / K.fy;
+    e[i] = (Math.abs(l0 * x + l1 * y + l2) / Math.max(1e-12, Math.hypot(l0, l1))) * K.fx;
+  }
+  return e;
 }

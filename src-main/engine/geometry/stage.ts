@@ -7,7 +7,7 @@ import { pyramid, resizeWithHoles, downsampleRgbGray, type Plane } from './image
 import { scaleIntrinsics } from './intrinsics.ts';
 import { identity4, invRigid, mul4, transOf } from './linalg.ts';
 import { census5, planeSweep, type MvsSource } from './mvs.ts';
-import { estimatePose, preferRotationOnly, refineTwoView } from './pose.ts';
+import { estimatePose, preferRotationOnly, refineTwoView, epipolarErrors } from './pose.ts';
 import { colorHistogram, createCutDetector } from './shot-cut.ts';
 
 export { intrinsicsFor } from './intrinsics.ts';
@@ -48,6 +48,19 @@ export interface GeometryStageOptions {
   /** Frames of look-ahead the stereo may use (= output lag). Default 4. */
   lag?: number;
   keepAligned?: boolean;
+}
+
+interface Keyframe {
+  frame: FrameState;
+  /** Keyframe-camera 3D point per corner (from its aligned depth). */
+  P: Float32Array;
+  /** Corner pixels in the keyframe and their latest tracked positions (tracking resolution). */
+  pix: Float32Array;
+  pos: Float32Array;
+  alive: Uint8Array;
+  n0: number;
+  /** Last estimated keyframe -> frame transform (motion prior for the next frame). */
+  lastT: Mat4;
 }
 
 interface FrameState {
@@ -111,45 +124,98 @@ export function createGeometryStage(opts: GeometryStageOptions) {
 
   const bestInv = (s: FrameState) => s.final ?? s.aligned;
 
+  /**
+   * Tracking keyframe: its corners are followed frame to frame (chained KLT) and every later frame's
+   * pose is estimated against the keyframe's 3D points. The longer baseline conditions the
+   * rotation/translation split far better than consecutive frames (where lateral motion and rotation
+   * are nearly ambiguous), and neighbouring frames share the keyframe's errors, so their RELATIVE
+   * poses (what the stereo needs) are much more accurate than a chain of two-view estimates.
+   */
+  let kf: Keyframe | null = null;
+
+  function makeKeyframe(s: FrameState): Keyframe {
+    const k = K!;
+    const tk = scaleIntrinsics(k, s.pyr[0].width, s.pyr[0].height);
+    const sc = k.width / tk.width;
+    const pts = detectCorners(s.pyr[0], 12);
+    const inv = bestInv(s);
+    const P: number[] = [], pix: number[] = [];
+    for (let i = 0; i < pts.length / 2; i++) {
+      const px = pts[2 * i], py = pts[2 * i + 1];
+      const r = inv[Math.min(k.height - 1, Math.round(py * sc)) * k.width + Math.min(k.width - 1, Math.round(px * sc))];
+      if (!(r > 0)) continue;
+      P.push(((px - tk.cx) / tk.fx) / r, ((py - tk.cy) / tk.fy) / r, 1 / r);
+      pix.push(px, py);
+    }
+    const n = pix.length / 2;
+    return { frame: s, P: Float32Array.from(P), pix: Float32Array.from(pix), pos: Float32Array.from(pix), alive: new Uint8Array(n).fill(1), n0: n, lastT: identity4() };
+  }
+
   /** Tracks prev -> cur; returns false when the picture changed too much to follow (a cut, or lost track). */
   function estimateMotion(prev: FrameState, cur: FrameState): boolean {
     const k = K!;
     const tk = scaleIntrinsics(k, cur.pyr[0].width, cur.pyr[0].height);
     const sc = k.width / tk.width;
-    const pts = detectCorners(prev.pyr[0], 12);
-    const tr = trackKLT(prev.pyr, cur.pyr, pts, 5, 1.0);
-    const inv = bestInv(prev);
-    const P: number[] = [], uv: number[] = [], Z: number[] = [];
+    if (!kf || kf.frame.shotId !== prev.shotId) kf = makeKeyframe(prev);
+    const key = kf;
+    const ids: number[] = [];
+    for (let i = 0; i < key.n0; i++) if (key.alive[i]) ids.push(i);
+    const from = new Float32Array(ids.length * 2);
+    ids.forEach((id, j) => { from[2 * j] = key.pos[2 * id]; from[2 * j + 1] = key.pos[2 * id + 1]; });
+    const tr = trackKLT(prev.pyr, cur.pyr, from, 5, 1.0);
     const w = k.width, h = k.height;
     const at = (x: number, y: number) => Math.min(h - 1, Math.round(y * sc)) * w + Math.min(w - 1, Math.round(x * sc));
-    let tracked = 0;
-    for (let i = 0; i < pts.length / 2; i++) {
-      if (!tr.ok[i]) continue;
-      tracked++;
-      const px = pts[2 * i], py = pts[2 * i + 1];
-      const r = inv[at(px, py)];
-      if (!(r > 0)) continue;
-      const z = 1 / r;
-      P.push(((px - tk.cx) / tk.fx) * z, ((py - tk.cy) / tk.fy) * z, z);
-      const qx = tr.pts[2 * i], qy = tr.pts[2 * i + 1];
+    const P: number[] = [], uv: number[] = [], Z: number[] = [], used: number[] = [];
+    for (let j = 0; j < ids.length; j++) {
+      const id = ids[j];
+      if (!tr.ok[j]) { key.alive[id] = 0; continue; }
+      const qx = tr.pts[2 * j], qy = tr.pts[2 * j + 1];
+      key.pos[2 * id] = qx; key.pos[2 * id + 1] = qy;
+      P.push(key.P[3 * id], key.P[3 * id + 1], key.P[3 * id + 2]);
       uv.push(qx, qy);
+      used.push(id);
       const xc = cur.x[at(qx, qy)];
       const rc = prev.fit.s * xc + prev.fit.t;
       Z.push(xc > 0 && rc > 0 ? 1 / rc : 0);
     }
+    const tracked = used.length;
     // A colour jump alone may be a light change; a cut also breaks tracking.
-    if (cur.histCut && tracked < 0.35 * (pts.length / 2)) return false;
+    if (cur.histCut && tracked < 0.35 * ids.length) { kf = null; return false; }
     const P32 = Float32Array.from(P), uv32 = Float32Array.from(uv);
-    const est = estimatePose(P32, uv32, Float32Array.from(Z), tk, { seed: cur.index + 1 });
-    if (est.ok) est.T = preferRotationOnly(P32, uv32, refineTwoView(P32, uv32, est.T, tk).T, tk).T;
+    const est = estimatePose(P32, uv32, Float32Array.from(Z), tk, { seed: cur.index + 1, init: key.lastT });
+    if (est.ok || tracked >= 30) {
+      // The two-view BA frees each point's depth (tracks decide the shape, the model only the scale):
+      // with it, inliers are judged on geometry the model's depth errors cannot spoil.
+      const ba = refineTwoView(P32, uv32, est.ok ? est.T : key.lastT, tk, { priorSigma: Number(process.env.GPS ?? 0.3) });
+      const ratio = ba.inliers / Math.max(1, tracked);
+      est.ok = ba.inliers >= 12 && ratio >= 0.25;
+      est.inliers = ba.inliers; est.ratio = ratio;
+      est.T = preferRotationOnly(ba.points, uv32, ba.T, tk).T;
+    }
+    let flow = 0;
     if (est.ok) {
-      cur.c2w = mul4(prev.c2w, invRigid(est.T));
+      cur.c2w = mul4(key.frame.c2w, invRigid(est.T));
       cur.track = Math.min(1, est.inliers / 40) * Math.min(1, est.ratio / 0.5);
+      key.lastT = est.T;
+      // Tracks that disagree with the pose have drifted (or sit on something moving): drop them for good.
+      const err = epipolarErrors(P32, uv32, est.T, tk);
+      const flows: number[] = [];
+      for (let j = 0; j < used.length; j++) {
+        if (!(err[j] < 2)) { key.alive[used[j]] = 0; continue; }
+        flows.push(Math.hypot(uv32[2 * j] - key.pix[2 * used[j]], uv32[2 * j + 1] - key.pix[2 * used[j] + 1]));
+      }
+      flows.sort((a, b) => a - b);
+      flow = flows.length ? flows[flows.length >> 1] : 0;
     } else {
       // Lost track (blur, occlusion): assume no motion rather than invent one, and say so.
       cur.c2w = prev.c2w.slice();
       cur.track = 0;
     }
+    let alive = 0;
+    for (let i = 0; i < key.n0; i++) alive += key.alive[i];
+    // The next frame tracks against this one when the keyframe's view is used up.
+    if (process.env.GDBG) console.error("kf", key.frame.index, "cur", cur.index, "alive", alive, "n0", key.n0, "flow", flow.toFixed(1), "ok", est.ok, est.inliers, est.ratio.toFixed(2));
+    if (!est.ok || alive < Math.max(40, KF_KEEP * key.n0) || flow > KF_FLOW * tk.width) kf = null;
     return true;
   }
 
@@ -163,7 +229,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       const targets = [past[past.length - 1]];
       const refined = past.filter((s) => s.final);
       if (refined.length) targets.push(refined[refined.length - 1]);
-      if (refined.length > 3) targets.push(refined[refined.length - 4]);
+      if (refined.length > 3) targets.push(refined[0]); // the oldest kept: long baselines stop scale random-walking
       const xs: number[] = [], ys: number[] = [];
       for (const t of targets) {
         if (t.track === 0 && t !== targets[0]) continue;
@@ -175,9 +241,11 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       const prev = past[past.length - 1];
       const f = fitScaleShift(Float32Array.from(xs), Float32Array.from(ys), xs.length, { shift: cur.kind === 'relative-inverse' });
       cur.fit = f && f.inlierFrac > 0.2 ? { s: f.s, t: f.t } : { ...prev.fit };
+      // A chain of frame-to-frame fits random-walks in scale; a metric model's own scale is right on
+      // average, so the chained scale leaks slowly back toward it (consistency frame to frame, no drift).
+      if (cur.kind === 'metric') cur.fit.s = Math.exp((1 - SCALE_LEAK) * Math.log(cur.fit.s));
     }
     const { s, t } = cur.fit;
-    if (process.env.GEMDEPTH_GEOM_DEBUG) { const xm = sortedSample(cur.x); console.error(`align ${cur.index}: s ${s.toFixed(3)} t/(s*xmed) ${(t / (s * xm[xm.length >> 1])).toFixed(3)} track ${cur.track.toFixed(2)}`); }
     // Disparity cannot go below a small floor: the far field would become infinite depth.
     let maxR = 0;
     for (let p = 0; p < cur.x.length; p++) if (cur.x[p] > 0) maxR = Math.max(maxR, s * cur.x[p] + t);
@@ -211,7 +279,6 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const labels = Math.max(24, Math.min(96, Math.round(k.fx * maxPx / (k.fx * medRho) * (hi - lo) * 1.5)));
     const sources: MvsSource[] = chosen.map((c) => ({ census: c.s.census, T: c.T }));
     const m = planeSweep(ref.gray, ref.census, sources, k, { min: lo, max: hi, labels });
-    if (process.env.GEMDEPTH_GEOM_DEBUG) console.error(`mvs ${ref.index}: sources ${chosen.map((c) => `${c.s.index}:${c.px.toFixed(1)}px`).join(" ")} labels ${labels}`);
     const N = prior.length;
     const wgt = new Float32Array(N);
     // Trust a stereo pixel only if it is distinct, textured and not wildly off the prior.
@@ -277,6 +344,14 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     },
   };
 }
+
+/** Per-frame pull of a metric model's chained scale back toward the model's own. */
+const SCALE_LEAK = 0.1;
+
+/** A new keyframe when fewer than this fraction of its corners survive... */
+const KF_KEEP = Number(process.env.KFK ?? 0.5);
+/** ...or the median corner moved more than this fraction of the width. */
+const KF_FLOW = Number(process.env.KFF ?? 0.12);
 
 /** Frames are tracked at up to this multiple of the analysis width. */
 const TRACK_FACTOR = 2;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { withAtomicDir } from '../../util/atomic.ts';
 import { CancelledError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
@@ -23,6 +22,7 @@ import { loadModel, type LoadedModel } from '../infer/session.ts';
 import { depthSize, modelInputSize, type Size } from '../preprocess/index.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
 import type { DepthKind, DepthMap, Intrinsics, JobControl, Mat4, RgbFrame, VideoInfo } from '../types.ts';
+import * as geometryStage from '../geometry/stage.ts';
 
 export interface AnalyzeOptions {
   input: string;
@@ -59,32 +59,9 @@ export interface AnalysisResult {
   readDepth(index: number): Promise<DepthMap>;
 }
 
-// ---- geometry hook (src-main/engine/geometry/stage.ts, the geometry helper's contract) ----
-interface GeometryOutput {
-  index: number;
-  depth: DepthMap;
-  pose: Mat4;
-  confidence: number;
-  shotId: number;
-}
-interface GeometryModule {
-  createGeometryStage(o: { intrinsics: Intrinsics; window?: number; signal?: AbortSignal }): {
-    push(f: { index: number; rgb: RgbFrame; depth: DepthMap; modelPose?: number[] }): Promise<GeometryOutput[]>;
-    flush(): Promise<GeometryOutput[]>;
-  };
-  backproject(depth: DepthMap, rgb: RgbFrame | null, K: Intrinsics, pose: Mat4, stride?: number): { positions: Float32Array; colors: Uint8Array };
-  writePly(path: string, cloud: { positions: Float32Array; colors: Uint8Array }): Promise<void>;
-  writeCameraPath(dir: string, poses: Mat4[], K: Intrinsics, timestamps: number[]): Promise<void>;
-}
-
-const STAGE_URL = new URL('../geometry/stage.ts', import.meta.url);
-let geometryModule: Promise<GeometryModule | null> | null = null;
-
-/** The geometry stage is optional at build time: a build without it analyses depth alone. */
-function loadGeometry(): Promise<GeometryModule | null> {
-  geometryModule ??= existsSync(STAGE_URL) ? (import(STAGE_URL.href) as Promise<GeometryModule>) : Promise.resolve(null);
-  return geometryModule;
-}
+// The geometry stage (poses, 3D-consistent depth, point clouds) as one module object, so a plan can carry it.
+type GeometryModule = typeof geometryStage;
+type GeometryOutput = geometryStage.GeometryOutput;
 
 // ---- plan: everything that decides the cache entry, without loading the network ----
 interface Plan {
@@ -149,7 +126,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   };
   const rawKey = hash(rawSettings);
   const raw = await DepthLayer.open(join(cacheDir, 'depth', rawKey), rawSettings);
-  const geometry = opts.poses === false ? null : await loadGeometry();
+  const geometry = opts.poses === false ? null : geometryStage;
   let final = raw;
   let cacheKey = rawKey;
   if (geometry) {
@@ -234,7 +211,7 @@ async function openOutputs(dir: string, p: Plan, preview: boolean, signal?: Abor
   let encoder: VideoEncoder | null = null;
   let range: [number, number] | null = null;
   if (preview) {
-    encoder = await openVideoEncoder(join(dir, 'depth_preview.mp4'), { width, height, frameRate: p.info.frameRate, crf: 20, signal });
+    encoder = await openVideoEncoder(join(dir, 'depth_preview.mp4'), { width, height, frameRate: p.info.frameRate, crf: 20, preset: 'veryfast', signal });
   }
   return {
     async frame(rel, depth) {

@@ -131,7 +131,8 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
       codec,
       crf: opts.crf,
       bitrate: opts.bitrate,
-      audioFrom: info.hasAudio ? { path: info.path, startTime: info.timestamps[start], duration: total / info.fps } : undefined,
+      // By timestamps, so variable-frame-rate clips keep their audio in sync with the exported frames.
+      audioFrom: info.hasAudio ? { path: info.path, startTime: info.timestamps[start], duration: info.timestamps[end] - info.timestamps[start] + 1 / info.fps } : undefined,
       colour: { space: info.colorSpace, primaries: info.colorPrimaries, transfer: info.colorTransfer, range: info.colorRange },
     });
     if (wantDepth) {

@@ -3,7 +3,7 @@ import type { ResolvedParams } from '../params.ts';
 import { COVERAGE_BIAS, REFOCUS_MIN_COC, REFOCUS_PATTERN } from '../refocus.ts';
 import { getEffect } from '../registry.ts';
 import type { EffectId } from '../types.ts';
-import { RANGE_QUANT_SHIFT, UPSAMPLE_SIGMA_RANGE, UPSAMPLE_SIGMA_SPATIAL } from '../upsample.ts';
+import { FLAT_EPS, RANGE_QUANT_SHIFT, UPSAMPLE_SIGMA_RANGE, UPSAMPLE_SIGMA_SPATIAL } from '../upsample.ts';
 import type { Intrinsics } from '../../types.ts';
 
 /**
@@ -80,5 +80,6 @@ export function upsampleUniforms(range: DepthRange, lowWidth: number, lowHeight:
     { name: 'u_sigmaSpatial', kind: '1f', value: UPSAMPLE_SIGMA_SPATIAL },
     { name: 'u_sigmaRange', kind: '1f', value: UPSAMPLE_SIGMA_RANGE },
     { name: 'u_rangeQuantShift', kind: '1i', value: RANGE_QUANT_SHIFT },
+    { name: 'u_flatEps', kind: '1f', value: FLAT_EPS },
   ];
 }

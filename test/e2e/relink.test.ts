@@ -1,0 +1,55 @@
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyProject } from '../../src-main/engine/project/schema.ts';
+import { clip } from '../helpers/shared.ts';
+import { buildRenderer, launchHost, type Host } from '../host/host.ts';
+import { tid } from './ui.ts';
+
+/** A project whose media was moved: reported on open, relinked with one click, nothing lost. */
+let host: Host;
+let tmp: string;
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'gd-relink-'));
+  saved.GEMDEPTH_CONFIG = process.env.GEMDEPTH_CONFIG;
+  process.env.GEMDEPTH_CONFIG = join(tmp, 'config');
+  const rendererDir = await buildRenderer(join(tmp, 'renderer'));
+  host = await launchHost({ rendererDir });
+  await host.page.waitForSelector(tid('app-ready'));
+}, 120_000);
+
+afterAll(async () => {
+  await host?.close();
+  if (saved.GEMDEPTH_CONFIG === undefined) delete process.env.GEMDEPTH_CONFIG;
+  else process.env.GEMDEPTH_CONFIG = saved.GEMDEPTH_CONFIG;
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('moved media', () => {
+  it('is reported when the project opens and relinked to the file found beside it', async () => {
+    // A project made with the engine API (the same calls the app makes), then the clip is moved.
+    const media = join(tmp, 'desk.mp4');
+    await copyFile(clip('realshort.mp4'), media);
+    const { clip: c } = await host.api.importMedia({ path: media });
+    const proj = join(tmp, 'moved.gdproj');
+    await host.api.saveProject({ path: proj, doc: { ...emptyProject('Moved'), clips: [{ ...c, effects: [{ effect: 'fog', enabled: true, params: { density: 2 }, keyframes: {} }] }] } });
+    await mkdir(join(tmp, 'media'));
+    await rename(media, join(tmp, 'media', 'desk.mp4'));
+
+    const page = host.page;
+    host.answerDialog([proj]);
+    await page.click(tid('open-project'));
+    const item = page.locator(tid('clip-item'));
+    await item.locator('text=media missing').waitFor();
+    expect(await item.textContent()).toContain(media);
+    await item.locator('button:has-text("Use found file")').click();
+    await item.locator('img').waitFor();
+    expect(await item.textContent()).not.toContain('media missing');
+    // The edit survives the relink, and the relink itself is an undoable, unsaved change.
+    expect(await page.locator(tid('effect-item')).count()).toBe(1);
+    await expect(page.textContent(tid('project-title'))).resolves.toContain('•');
+  }, 120_000);
+});

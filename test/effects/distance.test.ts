@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { depthRangeOf, fromDistance, nearRatioOf, toDistance } from '../../src-main/engine/effects/index.ts';
+
+describe('normalised distance for both depth kinds', () => {
+  it('metric: linear in metres between the robust near and far', () => {
+    const data = Float32Array.from({ length: 1000 }, (_v, i) => 1 + (i / 999) * 9); // 1..10 m
+    const r = depthRangeOf({ data, kind: 'metric' });
+    expect(r.near).toBeCloseTo(1.18, 1);
+    expect(r.far).toBeCloseTo(9.82, 1);
+    const s = toDistance(Float32Array.from([0.5, r.near, (r.near + r.far) / 2, r.far, 50]), r);
+    expect(Array.from(s).map((v) => +v.toFixed(4))).toEqual([0, 0, 0.5, 1, 1]);
+    expect(fromDistance(0.5, r)).toBeCloseTo((r.near + r.far) / 2, 4);
+    expect(nearRatioOf(r)).toBeCloseTo(r.near / r.far, 6);
+  });
+
+  it('relative inverse depth: large disparity is near, and s is linear in 1/disparity (scene depth)', () => {
+    // Disparity of depths 1..10 (scale 3): s must equal the metric mapping of the same scene.
+    const depths = Array.from({ length: 1000 }, (_v, i) => 1 + (i / 999) * 9);
+    const disp = Float32Array.from(depths, (z) => 3 / z);
+    const metric = Float32Array.from(depths);
+    const rd = depthRangeOf({ data: disp, kind: 'relative-inverse' });
+    const rm = depthRangeOf({ data: metric, kind: 'metric' });
+    expect(rd.near).toBeGreaterThan(rd.far);
+    const sd = toDistance(disp, rd);
+    const sm = toDistance(metric, rm);
+    let worst = 0;
+    for (let i = 0; i < sd.length; i++) worst = Math.max(worst, Math.abs(sd[i] - sm[i]));
+    expect(worst).toBeLessThan(0.02);
+    expect(nearRatioOf(rd)).toBeCloseTo(nearRatioOf(rm), 2);
+    // Degenerate inputs (zero or negative disparity, NaN) never produce NaN or out-of-range values.
+    const weird = toDistance(Float32Array.from([0, -1, NaN, 1e9]), rd);
+    for (const v of weird) expect(v >= 0 && v <= 1).toBe(true);
+  });
+});
