@@ -1,4 +1,4 @@
-/** npm run eval -- DATASET_DIR [--limit N] [--default-fov] [--width W]: accuracy table for the geometry pipeline. */
+/** npm run eval -- DATASET_DIR [--limit N] [--default-fov] [--width W] [--no-mvs]: accuracy table for the geometry pipeline. */
 import { Command } from 'commander';
 import { formatEvalTable, runEval } from '../src-main/eval/run-eval.ts';
 import { isUserError } from '../src-main/util/errors.ts';
@@ -11,10 +11,11 @@ const program = new Command()
   .option('--cap <m>', 'max valid GT depth in metres', parseFloat)
   .option('--width <px>', 'analysis width', (v) => parseInt(v, 10))
   .option('--default-fov', 'ignore K.txt: use the default field of view')
+  .option('--no-mvs', 'skip the opt-in multi-view refinement row (times the default pipeline)')
   .option('--json', 'print the result as JSON too')
   .action(async (dir: string, o) => {
     const r = await runEval(dir, {
-      limit: o.limit, model: o.model, cap: o.cap, analysisWidth: o.width, defaultFov: o.defaultFov,
+      limit: o.limit, model: o.model, cap: o.cap, analysisWidth: o.width, defaultFov: o.defaultFov, mvs: o.mvs,
       onFrame: (d, n) => { if (process.stderr.isTTY) process.stderr.write(`\r${d}/${n}`); },
     });
     if (process.stderr.isTTY) process.stderr.write('\r');

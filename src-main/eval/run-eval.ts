@@ -14,13 +14,17 @@ export interface EvalOptions {
   /** Ignore K.txt and use the default field of view (what an uncalibrated user gets). */
   defaultFov?: boolean;
   analysisWidth?: number;
+  /** Also run the opt-in multi-view refinement (the `full` row). Default true; false gives the default pipeline's speed. */
+  mvs?: boolean;
   onFrame?: (done: number, total: number) => void;
 }
 
 export interface EvalResult {
   frames: number;
   perFrame: DepthScores;
+  /** The default pipeline (what `analyze` writes): poses + scale/shift alignment. */
   aligned: DepthScores;
+  /** With the opt-in multi-view refinement (equal to `aligned` when run with mvs: false). */
   full: DepthScores;
   poses: PoseScores;
   meanConfidence: number;
@@ -63,7 +67,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
       perFrame[i] = toInv(depth);
       if (!stage) {
         const K = o.defaultFov ? intrinsicsFor(depth.width, depth.height) : scaleIntrinsics(ds.K, depth.width, depth.height);
-        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth });
+        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true });
       }
       t0 = performance.now();
       take(await stage.push({ index: i, rgb, depth }));
@@ -104,8 +108,8 @@ export function formatEvalTable(r: EvalResult): string {
     '| stage                              | AbsRel | delta1 |    TAE |',
     '| ---------------------------------- | ------ | ------ | ------ |',
     row('model frame by frame', r.perFrame),
-    row('+ poses + scale/shift alignment', r.aligned),
-    row('+ multi-view refinement (full)', r.full),
+    row('+ poses + alignment (default)', r.aligned),
+    row('+ multi-view refinement (opt-in)', r.full),
     '',
     `poses: ATE ${f(p.ate)} m (${f((100 * p.ate) / Math.max(1e-9, p.pathLength), 2)}% of path ${f(p.pathLength, 2)} m), RPE ${f(p.rpeTrans, 4)} m / ${f(p.rpeRotDeg, 3)} deg per frame, scale to GT ${f(p.scale, 3)}`,
     `speed: model ${f(r.modelFps, 1)} fps, geometry ${f(r.geometryFps, 1)} fps, pipeline ${f(r.pipelineFps, 1)} fps (CPU)`,

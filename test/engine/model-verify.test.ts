@@ -8,29 +8,11 @@ import { findModelFile } from '../../src-main/engine/infer/model-paths.ts';
 import { loadModel } from '../../src-main/engine/infer/session.ts';
 import { planProviders } from '../../src-main/engine/infer/providers.ts';
 import { sharedModels } from '../helpers/shared.ts';
-import { windowedModel, writeModel } from './helpers/onnx-models.ts';
+import { windowedManifestJson, windowedModel, writeModel } from './helpers/onnx-models.ts';
 
 let dir = '';
 const manifest = (over: Partial<ModelManifest> = {}): ModelManifest =>
-  parseManifest(
-    {
-      id: 'test-windowed',
-      name: 'test',
-      file: 'test-windowed.onnx',
-      licence: { id: 'MIT', commercialUse: true, url: 'https://example.org/licence' },
-      source: { url: 'https://example.org/model', note: 'built by the test' },
-      kind: 'windowed',
-      input: { name: 'images', layout: 'NTCHW', rank: 5 },
-      output: { name: 'depth', rank: 4 },
-      poses: { name: 'poses' },
-      size: { multiple: 32, maxSide: 128 },
-      normalisation: 'unit',
-      outputKind: 'relative-inverse',
-      window: { default: 'small', presets: { small: STANDARD_WINDOW_PRESETS.small } },
-      ...over,
-    },
-    'test',
-  );
+  parseManifest({ ...windowedManifestJson(STANDARD_WINDOW_PRESETS.small), ...over }, 'test');
 
 async function loadError(m: ModelManifest, path: string): Promise<string> {
   try {

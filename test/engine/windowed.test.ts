@@ -10,7 +10,7 @@ import { WindowStitcher } from '../../src-main/engine/stitch/stitcher.ts';
 import { windowCount, windowInputFrames } from '../../src-main/engine/stitch/windows.ts';
 import { CancelledError } from '../../src-main/util/errors.ts';
 import { clip } from '../helpers/shared.ts';
-import { windowedModel, writeModel } from './helpers/onnx-models.ts';
+import { windowedManifestJson, windowedModel, writeModel } from './helpers/onnx-models.ts';
 
 const P = STANDARD_WINDOW_PRESETS.small;
 let tmp = '';
@@ -27,21 +27,7 @@ beforeAll(async () => {
   await writeModel(join(models, 'test-windowed.onnx'), m.bytes);
   await writeFile(
     join(manifests, 'test-windowed.json'),
-    JSON.stringify({
-      id: 'test-windowed',
-      name: 'windowed test model',
-      file: 'test-windowed.onnx',
-      licence: { id: 'MIT', commercialUse: true, url: 'https://example.org/licence' },
-      source: { url: 'https://example.org/model', note: 'built by the test suite' },
-      kind: 'windowed',
-      input: { name: 'images', layout: 'NTCHW', rank: 5 },
-      output: { name: 'depth', rank: 4 },
-      poses: { name: 'poses' },
-      size: { multiple: 32, maxSide: 128 },
-      normalisation: 'unit',
-      outputKind: 'relative-inverse',
-      window: { default: 'small', presets: { small: P } },
-    }),
+    JSON.stringify(windowedManifestJson(P)),
   );
   process.env.GEMDEPTH_MANIFESTS = manifests;
   process.env.GEMDEPTH_MODELS = models;

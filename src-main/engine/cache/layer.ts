@@ -56,7 +56,8 @@ export class DepthLayer {
   /** Drops chunks, state and completion mark (settings stay). */
   async reset(): Promise<void> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((n) => n !== 'layer.json').map((n) => rm(join(this.dir, n), { recursive: true, force: true })));
+    // Hidden names are another writer's in-flight temporary files (two jobs on one clip): not ours to delete.
+    await Promise.all(names.filter((n) => n !== 'layer.json' && !n.startsWith('.')).map((n) => rm(join(this.dir, n), { recursive: true, force: true })));
     this.chunks = [];
     this.last = null;
   }

@@ -74,43 +74,50 @@ export function guidedUpsample(
       g[d + 2] = guide[s + 2];
     }
   }
-  const ci = cols.idx, cw = cols.w;
+  // Column taps split into flat arrays: the inner loop reads them sequentially.
+  const ci0 = new Int32Array(W), ci1 = new Int32Array(W), cw0 = new Float32Array(W), cw1 = new Float32Array(W);
+  for (let X = 0; X < W; X++) {
+    ci0[X] = cols.idx[X * 2];
+    ci1[X] = cols.idx[X * 2 + 1];
+    cw0[X] = cols.w[X * 2];
+    cw1[X] = cols.w[X * 2 + 1];
+  }
   const sh = RANGE_QUANT_SHIFT;
   for (let Y = 0; Y < H; Y++) {
     const j0 = rows.idx[Y * 2] * lw, j1 = rows.idx[Y * 2 + 1] * lw;
     const wy0 = rows.w[Y * 2], wy1 = rows.w[Y * 2 + 1];
-    let p = Y * W * 3;
+    const rowOut = Y * W;
+    let p = rowOut * 3;
     for (let X = 0; X < W; X++, p += 3) {
-      const i0 = ci[X * 2], i1 = ci[X * 2 + 1];
-      const wx0 = cw[X * 2], wx1 = cw[X * 2 + 1];
+      const i0 = ci0[X], i1 = ci1[X];
+      const wx0 = cw0[X], wx1 = cw1[X];
       const d00 = low[j0 + i0], d01 = low[j0 + i1], d10 = low[j1 + i0], d11 = low[j1 + i1];
-      const lo = Math.min(d00, d01, d10, d11);
-      if (Math.max(d00, d01, d10, d11) - lo < flatEps) {
-        const a = wx0 * wy0, b = wx1 * wy0, c = wx0 * wy1, d = wx1 * wy1;
-        out[Y * W + X] = (a * d00 + b * d01 + c * d10 + d * d11) / (a + b + c + d);
+      let lo = d00, hi = d00;
+      if (d01 < lo) lo = d01; else if (d01 > hi) hi = d01;
+      if (d10 < lo) lo = d10; else if (d10 > hi) hi = d10;
+      if (d11 < lo) lo = d11; else if (d11 > hi) hi = d11;
+      const a = wx0 * wy0, b = wx1 * wy0, c = wx0 * wy1, d = wx1 * wy1;
+      if (hi - lo < flatEps) {
+        out[rowOut + X] = (a * d00 + b * d01 + c * d10 + d * d11) / (a + b + c + d);
         continue;
       }
       const r0 = guide[p], g0 = guide[p + 1], b0 = guide[p + 2];
       // The four taps unrolled: this runs once per output pixel and dominates the cost.
-      let q = j0 + i0, gq = q * 3;
+      let gq = (j0 + i0) * 3;
       let dr = r0 - g[gq], dg = g0 - g[gq + 1], db = b0 - g[gq + 2];
-      const w00 = wx0 * wy0 * lut[(dr * dr + dg * dg + db * db) >> sh];
-      let sv = w00 * d00;
-      q = j0 + i1; gq = q * 3;
+      const w00 = a * lut[(dr * dr + dg * dg + db * db) >> sh];
+      gq = (j0 + i1) * 3;
       dr = r0 - g[gq]; dg = g0 - g[gq + 1]; db = b0 - g[gq + 2];
-      const w01 = wx1 * wy0 * lut[(dr * dr + dg * dg + db * db) >> sh];
-      sv += w01 * d01;
-      q = j1 + i0; gq = q * 3;
+      const w01 = b * lut[(dr * dr + dg * dg + db * db) >> sh];
+      gq = (j1 + i0) * 3;
       dr = r0 - g[gq]; dg = g0 - g[gq + 1]; db = b0 - g[gq + 2];
-      const w10 = wx0 * wy1 * lut[(dr * dr + dg * dg + db * db) >> sh];
-      sv += w10 * d10;
-      q = j1 + i1; gq = q * 3;
+      const w10 = c * lut[(dr * dr + dg * dg + db * db) >> sh];
+      gq = (j1 + i1) * 3;
       dr = r0 - g[gq]; dg = g0 - g[gq + 1]; db = b0 - g[gq + 2];
-      const w11 = wx1 * wy1 * lut[(dr * dr + dg * dg + db * db) >> sh];
-      sv += w11 * d11;
+      const w11 = d * lut[(dr * dr + dg * dg + db * db) >> sh];
       const sw = w00 + w01 + w10 + w11;
       // No tap resembles this pixel's colour at all: fall back to the nearest sample's depth.
-      out[Y * W + X] = sw > 1e-10 ? sv / sw : low[(wy1 > wy0 ? j1 : j0) + (wx1 > wx0 ? i1 : i0)];
+      out[rowOut + X] = sw > 1e-10 ? (w00 * d00 + w01 * d01 + w10 * d10 + w11 * d11) / sw : wy1 > wy0 ? (wx1 > wx0 ? d11 : d10) : wx1 > wx0 ? d01 : d00;
     }
   }
   return out;

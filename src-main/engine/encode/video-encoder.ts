@@ -106,7 +106,14 @@ export async function openVideoEncoder(outPath: string, o: EncoderOptions): Prom
   let failure: Error | null = null;
   proc.on('error', (e) => (failure = e));
   proc.stdin.on('error', (e) => (failure ??= e));
-  const exited = new Promise<number | null>((res) => proc.on('close', (code) => res(code)));
+  // 'close' fires once; a process killed by a signal keeps exitCode null, so track it ourselves.
+  let closed = false;
+  const exited = new Promise<number | null>((res) =>
+    proc.on('close', (code) => {
+      closed = true;
+      res(code);
+    }),
+  );
   const onAbort = () => proc.kill('SIGKILL');
   o.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -124,12 +131,12 @@ export async function openVideoEncoder(outPath: string, o: EncoderOptions): Prom
   return {
     tempPath,
     async write(frame) {
-      if (failure || proc.exitCode !== null) {
+      if (failure || closed || proc.exitCode !== null || proc.signalCode !== null) {
         await exited;
         await cleanup();
         throw explain(proc.exitCode);
       }
-      if (!proc.stdin.write(frame)) {
+      if (!proc.stdin.write(frame) && !closed) {
         await new Promise<void>((res) => {
           const done = () => {
             proc.stdin.off('drain', done);

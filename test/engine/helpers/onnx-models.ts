@@ -74,3 +74,22 @@ export async function writeModel(path: string, bytes: Uint8Array): Promise<strin
   await writeFile(path, bytes);
   return path;
 }
+
+/** The manifest (as JSON) that describes `windowedModel`'s graph: one place for both tests that need it. */
+export function windowedManifestJson(preset: { T: number; overlap: number; keyframes: number[]; interpLen: number } | unknown) {
+  return {
+    id: 'test-windowed',
+    name: 'windowed test model',
+    file: 'test-windowed.onnx',
+    licence: { id: 'MIT', commercialUse: true, url: 'https://example.org/licence' },
+    source: { url: 'https://example.org/model', note: 'built by the test suite' },
+    kind: 'windowed',
+    input: { name: 'images', layout: 'NTCHW', rank: 5 },
+    output: { name: 'depth', rank: 4 },
+    poses: { name: 'poses' },
+    size: { multiple: 32, maxSide: 128 },
+    normalisation: 'unit',
+    outputKind: 'relative-inverse',
+    window: { default: 'small', presets: { small: preset } },
+  };
+}

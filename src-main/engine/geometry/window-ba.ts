@@ -1,0 +1,161 @@
+import type { Intrinsics, Mat4 } from '../types.ts';
+import { expSO3, fromRt, mul3, mulVec3, rotOf, solveSPD, transOf, type Mat3, type Vec3 } from './linalg.ts';
+
+/** One frame's view of the keyframe's corners. */
+export interface WindowObservation {
+  /** Keyframe camera -> this frame's camera (refined in place). */
+  T: Mat4;
+  /** Corner index per observation and its tracked pixel (tracking resolution). */
+  ids: Int32Array;
+  uv: Float32Array;
+}
+
+export interface WindowProblem {
+  /** Normalised keyframe ray (x/z, y/z) per corner. */
+  rays: Float32Array;
+  /** Inverse depth per corner in the keyframe (refined in place) and the model's value (the prior). */
+  q: Float64Array;
+  q0: Float64Array;
+}
+
+/**
+ * Keyframe-anchored sliding-window bundle adjustment: the poses of the last few frames AND the
+ * inverse depth of every keyframe corner are refined together on reprojection error (Huber), with a
+ * weak log-prior tying each inverse depth to the model's depth. Several views of the same corners
+ * pin the shape by triangulation, which a small model's depth cannot; the prior only supplies the
+ * scale (and keeps rotation-only stretches well posed). The keyframe itself is the gauge (identity).
+ * Point unknowns are eliminated by the Schur complement, leaving a 6M x 6M system; Levenberg-
+ * Marquardt with a cost check keeps it from diverging on bad starts.
+ */
+export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], K: Intrinsics, o: { thresholdPx?: number; priorSigma?: number; iterations?: number } = {}): void {
+  const M = obs.length, nP = pb.q.length;
+  if (!M) return;
+  const thr = o.thresholdPx ?? 1.5;
+  const lam = 1 / (o.priorSigma ?? 2) ** 2;
+  const Rs: Mat3[] = obs.map((ob) => rotOf(ob.T)), ts: Vec3[] = obs.map((ob) => transOf(ob.T));
+  const q = pb.q;
+  const robustCost = (Rl: Mat3[], tl: Vec3[], ql: Float64Array) => {
+    let c = 0;
+    for (let j = 0; j < M; j++) {
+      const ob = obs[j], R = Rl[j], t = tl[j];
+      for (let k = 0; k < ob.ids.length; k++) {
+        const i = ob.ids[k], z = 1 / ql[i], x = pb.rays[2 * i] * z, y = pb.rays[2 * i + 1] * z;
+        const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
+        if (Zc <= 1e-6) { c += (3 * thr) ** 2; continue; }
+        const eu = (K.fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
+        const ev = (K.fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
+        const e = Math.min(3 * thr, Math.hypot(eu, ev));
+        c += e <= thr ? e * e : thr * (2 * e - thr);
+      }
+    }
+    for (let i = 0; i < nP; i++) c += lam * Math.log(ql[i] / pb.q0[i]) ** 2;
+    return c;
+  };
+  const D = 6 * M;
+  const H = new Float64Array(D * D), g = new Float64Array(D);
+  const Hqq = new Float64Array(nP), gq = new Float64Array(nP);
+  // Per point, its observations' pose-point coupling blocks (frame, 6 values).
+  const couple: { j: number; v: Float64Array }[][] = Array.from({ length: nP }, () => []);
+  const Jp = new Float64Array(12);
+  let mu = 1e-3;
+  let cost = robustCost(Rs, ts, q);
+  for (let it = 0; it < (o.iterations ?? 8); it++) {
+    H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0);
+    for (const c of couple) c.length = 0;
+    for (let j = 0; j < M; j++) {
+      const ob = obs[j], R = Rs[j], t = ts[j], base = 6 * j;
+      for (let k = 0; k < ob.ids.length; k++) {
+        const i = ob.ids[k], z = 1 / q[i], rx = pb.rays[2 * i], ry = pb.rays[2 * i + 1];
+        const x = rx * z, y = ry * z;
+        const X = R[0] * x + R[1] * y + R[2] * z + t[0];
+        const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
+        const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
+        if (Zc <= 1e-6) continue;
+        const iz = 1 / Zc;
+        const eu = K.fx * X * iz + K.cx - ob.uv[2 * k], ev = K.fy * Y * iz + K.cy - ob.uv[2 * k + 1];
+        const e = Math.hypot(eu, ev);
+        if (e > thr * 3) continue;
+        const w = e <= thr ? 1 : thr / e;
+        const du0 = K.fx * iz, du2 = -K.fx * X * iz * iz, dv1 = K.fy * iz, dv2 = -K.fy * Y * iz * iz;
+        // d(X,Y,Z)/d omega = -[Xc]x ; d/dv = I
+        Jp[0] = du2 * Y; Jp[1] = du0 * Zc - du2 * X; Jp[2] = -du0 * Y;
+        Jp[6] = -dv1 * Zc + dv2 * Y; Jp[7] = -dv2 * X; Jp[8] = dv1 * X;
+        Jp[3] = du0; Jp[4] = 0; Jp[5] = du2;
+        Jp[9] = 0; Jp[10] = dv1; Jp[11] = dv2;
+        const s2 = -z * z;
+        const dqx = s2 * (R[0] * rx + R[1] * ry + R[2]), dqy = s2 * (R[3] * rx + R[4] * ry + R[5]), dqz = s2 * (R[6] * rx + R[7] * ry + R[8]);
+        const Jqu = du0 * dqx + du2 * dqz, Jqv = dv1 * dqy + dv2 * dqz;
+        const v = new Float64Array(6);
+        for (let a = 0; a < 6; a++) {
+          g[base + a] -= w * (Jp[a] * eu + Jp[6 + a] * ev);
+          v[a] = w * (Jp[a] * Jqu + Jp[6 + a] * Jqv);
+          for (let b = a; b < 6; b++) H[(base + a) * D + base + b] += w * (Jp[a] * Jp[b] + Jp[6 + a] * Jp[6 + b]);
+        }
+        couple[i].push({ j, v });
+        Hqq[i] += w * (Jqu * Jqu + Jqv * Jqv);
+        gq[i] -= w * (Jqu * eu + Jqv * ev);
+      }
+    }
+    for (let i = 0; i < nP; i++) {
+      const lr = Math.log(q[i] / pb.q0[i]);
+      Hqq[i] += lam / (q[i] * q[i]);
+      gq[i] -= (lam * lr) / q[i];
+    }
+    for (let a = 0; a < D; a++) for (let b = 0; b < a; b++) H[a * D + b] = H[b * D + a];
+    // Schur complement over the inverse depths.
+    const S = H.slice(), r = g.slice();
+    for (let i = 0; i < nP; i++) {
+      const c = couple[i];
+      if (!c.length) continue;
+      const inv = 1 / Hqq[i];
+      for (const A of c) {
+        for (let a = 0; a < 6; a++) r[6 * A.j + a] -= A.v[a] * inv * gq[i];
+        for (const B of c) for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) S[(6 * A.j + a) * D + 6 * B.j + b] -= A.v[a] * inv * B.v[b];
+      }
+    }
+    let improved = false;
+    for (let tries = 0; tries < 5 && !improved; tries++) {
+      const A = S.slice();
+      for (let a = 0; a < D; a++) A[a * D + a] += 1e-9 + mu * Math.max(A[a * D + a], 1e-6);
+      const d = solveSPD(A, r, D);
+      if (!d) { mu *= 10; continue; }
+      const nq = new Float64Array(nP);
+      for (let i = 0; i < nP; i++) {
+        let s = gq[i];
+        for (const c of couple[i]) for (let a = 0; a < 6; a++) s -= c.v[a] * d[6 * c.j + a];
+        nq[i] = Math.min(q[i] * 2, Math.max(q[i] / 2, q[i] + s / Hqq[i]));
+      }
+      const nR: Mat3[] = [], nt: Vec3[] = [];
+      for (let j = 0; j < M; j++) {
+        const dR = expSO3([d[6 * j], d[6 * j + 1], d[6 * j + 2]]);
+        nR.push(mul3(dR, Rs[j]));
+        const tt = mulVec3(dR, ts[j]);
+        nt.push([tt[0] + d[6 * j + 3], tt[1] + d[6 * j + 4], tt[2] + d[6 * j + 5]]);
+      }
+      const nc = robustCost(nR, nt, nq);
+      if (nc < cost) {
+        improved = true;
+        cost = nc;
+        for (let j = 0; j < M; j++) { Rs[j] = nR[j]; ts[j] = nt[j]; }
+        q.set(nq);
+        mu = Math.max(1e-6, mu / 3);
+      } else mu *= 10;
+    }
+    if (!improved) break;
+  }
+  for (let j = 0; j < M; j++) obs[j].T = fromRt(Rs[j], ts[j]);
+}
+
+/** Reprojection error (pixels) of each observation of one frame under the problem's current depths. */
+export function windowErrors(pb: WindowProblem, ob: WindowObservation, K: Intrinsics): Float32Array {
+  const R = rotOf(ob.T), t = transOf(ob.T), e = new Float32Array(ob.ids.length);
+  for (let k = 0; k < ob.ids.length; k++) {
+    const i = ob.ids[k], z = 1 / pb.q[i], x = pb.rays[2 * i] * z, y = pb.rays[2 * i + 1] * z;
+    const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
+    if (Zc <= 1e-6) { e[k] = Infinity; continue; }
+    const eu = (K.fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
+    const ev = (K.fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
+    e[k] = Math.hypot(eu, ev);
+  }
+  return e;
+}
