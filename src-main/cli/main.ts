@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
 import { probe } from '../engine/decode/probe.ts';
 import { isCancelled, isUserError } from '../util/errors.ts';
 import { registerAnalyze } from './analyze-command.ts';
@@ -8,7 +9,7 @@ import { registerModels } from './models-command.ts';
 async function buildProgram(): Promise<Command> {
   const program = new Command('gemdepth')
     .description('GemDepth Studio engine: 3D-consistent video depth, camera poses and depth effects')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version((createRequire(import.meta.url)('../../package.json') as { version: string }).version)
     .showSuggestionAfterError()
     .exitOverride();
   program

@@ -28,8 +28,8 @@ describe('accuracy harness on the shared datasets', () => {
     expect(r.aligned.delta1).toBeGreaterThan(r.perFrame.delta1);
     expect(r.aligned.tae).toBeLessThan(r.perFrame.tae);
     // KNOWN GAP (issue 4), the strongest true claim for the opt-in multi-view refinement: it beats the
-    // model on AbsRel and delta1 but NOT on TAE (measured 4.98 vs 4.69) while estimated poses are
-    // ~0.4 deg/frame off; that is why it is off by default. Assert what holds, so a regression shows.
+    // model on AbsRel and delta1 but NOT on TAE (measured 6.09 vs 4.69) while estimated poses are
+    // ~0.2-0.4 deg/frame off; that is why it is off by default. Assert what holds, so a regression shows.
     expect(r.full.absRel).toBeLessThan(r.perFrame.absRel);
     expect(r.full.delta1).toBeGreaterThan(r.perFrame.delta1);
     expect(r.poses.ate / r.poses.pathLength).toBeLessThan(0.05);

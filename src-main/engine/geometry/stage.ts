@@ -361,7 +361,9 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       inv[i] = x > 0 ? a * x + b : 0;
       if (inv[i] > maxR) maxR = inv[i];
     }
-    const floor = maxR * 0.01;
+    // Only a guard against infinite depth: a 1% floor (as on the analysis grid) clipped the far field
+    // of wide indoor scenes to 100x the nearest depth and measurably cost accuracy.
+    const floor = maxR * 1e-3;
     for (let i = 0; i < n; i++) if (inv[i] !== 0) inv[i] = Math.max(floor, inv[i]);
     const toMap = (v: Float32Array): DepthMap => {
       const d = v.slice();
@@ -417,7 +419,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
 }
 
 /** Per-frame pull of a metric model's chained scale back toward the model's own. */
-const SCALE_LEAK = 0.1;
+const SCALE_LEAK = 0.3;
 
 /** Views of a keyframe before tracks may be dropped on reprojection error. */
 const KILL_AFTER = 3;
