@@ -11,6 +11,7 @@ interface AnalyzeFlags {
   device: 'auto' | 'cpu' | 'cuda';
   threads?: number;
   poses: boolean;
+  multiview?: boolean;
   pointcloud?: string;
   fov?: number;
   focal?: number;
@@ -31,6 +32,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(deviceOption())
     .option('--threads <n>', 'CPU threads for inference', intArg('--threads'))
     .option('--no-poses', 'skip camera poses and 3D-consistency')
+    .option('--multiview', 'refine depth shape by multi-view stereo against neighbouring frames (slow)')
     .option('--pointcloud <file.ply>', 'also write a fused, pose-aligned point cloud')
     .option('--fov <degrees>', 'horizontal field of view of the camera', numArg('--fov'))
     .option('--focal <pixels>', 'focal length in pixels at the source resolution', numArg('--focal'))
@@ -57,6 +59,7 @@ export function registerAnalyze(program: Command): void {
             device: o.device,
             threads: o.threads,
             poses: o.poses,
+            multiview: o.multiview,
             pointcloud,
             intrinsics: o.focal || o.fov ? { fx: o.focal, fovDeg: o.fov } : undefined,
             preset: o.preset,

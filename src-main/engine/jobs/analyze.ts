@@ -34,6 +34,8 @@ export interface AnalyzeOptions {
   threads?: number;
   preset?: 'large' | 'medium' | 'small';
   poses?: boolean;
+  /** Dense multi-view stereo refinement of the depth's shape (slow; opt-in until it beats alignment on TAE). */
+  multiview?: boolean;
   pointcloud?: string;
   /** fx in pixels at the source resolution, or a horizontal field of view. */
   intrinsics?: { fx?: number; fovDeg?: number };
@@ -130,7 +132,8 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   let final = raw;
   let cacheKey = rawKey;
   if (geometry) {
-    const geoSettings = { v: 1, raw: rawKey, intrinsics: opts.intrinsics ?? null };
+    // v: bump whenever the geometry stage's output changes, so old cache entries are never reused.
+    const geoSettings = { v: 2, raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false };
     const geoKey = hash(geoSettings);
     final = await DepthLayer.open(join(raw.dir, `geo-${geoKey}`), geoSettings);
     cacheKey = `${rawKey}-${geoKey}`;
@@ -378,7 +381,7 @@ async function analyse(
       }
       if (!stage) {
         K = intrinsicsOf(p, opts, r.pose);
-        stage = g.createGeometryStage({ intrinsics: K, signal });
+        stage = g.createGeometryStage({ intrinsics: K, signal, mvs: opts.multiview ?? false });
       }
       if (opts.pointcloud) rgbs.set(r.rel, r.rgb);
       const depth: DepthMap = { index: p.start + r.rel, width: p.depthSize.width, height: p.depthSize.height, kind: p.manifest.outputKind, data: r.depth };
