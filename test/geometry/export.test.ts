@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backproject, createVoxelGrid, readPly, writePly } from '../../src-main/engine/geometry/pointcloud.ts';
+import { backproject, createCloudFuser, createVoxelGrid, readPly, writePly } from '../../src-main/engine/geometry/pointcloud.ts';
 import { posesFileSchema, writeCameraPath } from '../../src-main/engine/geometry/camera-path.ts';
 import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
 import { poseYaw, renderRoom } from './synthetic.ts';
@@ -33,6 +33,18 @@ describe('point cloud and camera path exports', () => {
     const raw = frames.reduce((n, f) => n + backproject(f.depth, f.rgb, K, f.c2w, 2).positions.length / 3, 0);
     expect(fused.positions.length / 3).toBeGreaterThan(100);
     expect(fused.positions.length / 3).toBeLessThan(raw);
+  });
+
+  it('fuses a clip into a cloud bounded by the scene, not by the number of frames', () => {
+    const fuser = createCloudFuser();
+    const sizes: number[] = [];
+    for (let pass = 0; pass < 5; pass++) {
+      for (const f of frames) fuser.add(backproject(f.depth, f.rgb, K, f.c2w, 1), f.c2w);
+      sizes.push(fuser.cloud().positions.length / 3);
+    }
+    expect(sizes[0]).toBeGreaterThan(500);
+    // Revisiting the same views adds no voxels: 5x the frames, same cloud.
+    expect(sizes[4]).toBe(sizes[0]);
   });
 
   it('writes a binary little-endian PLY that reads back (header, count, finite coordinates)', async () => {

@@ -72,6 +72,33 @@ export function createVoxelGrid(voxel: number) {
   };
 }
 
+/**
+ * Fuses a clip's per-frame clouds: the voxel is 1/100 of the first frame's median viewing distance,
+ * fine enough to keep shapes in whatever unit the depth has, coarse enough to bound the cloud.
+ */
+export function createCloudFuser() {
+  let grid: ReturnType<typeof createVoxelGrid> | null = null;
+  return {
+    add(c: PointCloud, pose: Mat4) {
+      grid ??= createVoxelGrid(voxelSizeFor(c, pose));
+      grid.add(c);
+    },
+    cloud(): PointCloud {
+      return grid ? grid.cloud() : { positions: new Float32Array(0), colors: new Uint8Array(0) };
+    },
+  };
+}
+
+function voxelSizeFor(c: PointCloud, pose: Mat4): number {
+  const d: number[] = [];
+  for (let i = 0; i < c.positions.length; i += 3 * 16) {
+    d.push(Math.hypot(c.positions[i] - pose[3], c.positions[i + 1] - pose[7], c.positions[i + 2] - pose[11]));
+  }
+  d.sort((x, y) => x - y);
+  const median = d[d.length >> 1] ?? 1;
+  return median > 0 && Number.isFinite(median) ? median / 100 : 0.01;
+}
+
 /** Binary little-endian PLY, vertices with float x,y,z and uchar red,green,blue; written atomically. */
 export async function writePly(path: string, cloud: PointCloud): Promise<void> {
   const n = cloud.positions.length / 3;

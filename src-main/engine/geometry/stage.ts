@@ -12,7 +12,7 @@ import { bundleAdjustWindow, windowErrors, type WindowObservation, type WindowPr
 import { colorHistogram, createCutDetector } from './shot-cut.ts';
 
 export { intrinsicsFor } from './intrinsics.ts';
-export { backproject, writePly } from './pointcloud.ts';
+export { backproject, createCloudFuser, writePly } from './pointcloud.ts';
 export { writeCameraPath } from './camera-path.ts';
 
 export interface GeometryFrame {

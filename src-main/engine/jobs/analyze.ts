@@ -319,7 +319,8 @@ async function analyse(
   const poses: Mat4[] = [];
   const confidence: number[] = [];
   const shotIds: number[] = [];
-  const cloud: { positions: Float32Array[]; colors: Uint8Array[]; points: number } = { positions: [], colors: [], points: 0 };
+  // Every frame feeds the cloud; the fuser's voxels keep its size to the scene's extent, not the clip's length.
+  const fused = opts.pointcloud && g ? g.createCloudFuser() : null;
   const cloudStride = Math.max(2, Math.ceil(Math.sqrt((p.depthSize.width * p.depthSize.height * p.length) / 2_000_000)));
   let chunk: ChunkFrame[] = [];
   let chunkFirst = 0;
@@ -345,12 +346,7 @@ async function analyse(
       poses.push(o.pose);
       confidence.push(o.confidence);
       shotIds.push(o.shotId);
-      if (opts.pointcloud && rel % Math.max(1, Math.round(p.length / 60)) === 0) {
-        const c = g!.backproject(o.depth, rgbs.get(rel) ?? null, K!, o.pose, cloudStride);
-        cloud.positions.push(c.positions);
-        cloud.colors.push(c.colors);
-        cloud.points += c.positions.length / 3;
-      }
+      fused?.add(g!.backproject(o.depth, rgbs.get(rel) ?? null, K!, o.pose, cloudStride), o.pose);
       rgbs.delete(rel);
       await emit(rel, o.depth.data, { pose: o.pose, confidence: o.confidence, shotId: o.shotId });
     }
@@ -401,24 +397,12 @@ async function analyse(
     await p.raw.markComplete(g ? { ...rec, intrinsics: intrinsicsOf(p, opts, null), poses: null, confidence: null, shotIds: null } : rec);
     if (g) await p.final.markComplete(rec);
     if (sink) await sink.finish(metaOf(p, rec), rec);
-    if (opts.pointcloud && g) await g.writePly(opts.pointcloud, concatCloud(cloud));
+    if (opts.pointcloud && g && fused) await g.writePly(opts.pointcloud, fused.cloud());
     return rec;
   } catch (e) {
     await sink?.abort();
     throw e;
   }
-}
-
-function concatCloud(c: { positions: Float32Array[]; colors: Uint8Array[]; points: number }) {
-  const positions = new Float32Array(c.points * 3);
-  const colors = new Uint8Array(c.points * 3);
-  let o = 0;
-  c.positions.forEach((p, i) => {
-    positions.set(p, o);
-    colors.set(c.colors[i], o);
-    o += p.length;
-  });
-  return { positions, colors };
 }
 
 async function writeOutputsFromCache(out: string, p: Plan, rec: FinalRecord, preview: boolean, control: JobControl): Promise<void> {

@@ -9,7 +9,7 @@ import { depthRangeOf, mergeRanges, type DepthRange } from '../effects/distance.
 import type { EffectStack } from '../effects/types.ts';
 import { depthMappingFor, openDepthPasses, type DepthPassSink } from '../encode/depth-passes.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
-import { backproject, writeCameraPath, writePly } from '../geometry/stage.ts';
+import { backproject, createCloudFuser, writeCameraPath, writePly } from '../geometry/stage.ts';
 import { resizeRgb } from '../preprocess/resize.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import type { JobControl, RgbFrame, VideoInfo } from '../types.ts';
@@ -160,7 +160,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
       });
     }
     pool = createEffectPool(opts.threads);
-    const cloud: { positions: Float32Array[]; colors: Uint8Array[]; points: number } = { positions: [], colors: [], points: 0 };
+    const cloud = createCloudFuser();
     // About 60 frames feed the cloud, thinned so it stays around a million points whatever the clip length.
     const cloudEvery = Math.max(1, Math.round(total / 60));
     const cloudStride = Math.max(1, Math.round(Math.sqrt((analysis.width * analysis.height * Math.min(60, total)) / 1e6)));
@@ -189,10 +189,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
       if (passes && r.depth) await passes.write(r.index, r.depth);
       if (r.small) {
         const pose = analysis.poses![r.index - analysis.start];
-        const c = backproject(r.low, { index: r.index, time: 0, width: r.low.width, height: r.low.height, data: r.small }, analysis.intrinsics, pose, cloudStride);
-        cloud.positions.push(c.positions);
-        cloud.colors.push(c.colors);
-        cloud.points += c.positions.length / 3;
+        cloud.add(backproject(r.low, { index: r.index, time: 0, width: r.low.width, height: r.low.height, data: r.small }, analysis.intrinsics, pose, cloudStride), pose);
       }
       done++;
       control.onProgress?.(meter.update(done));
@@ -203,7 +200,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     encoder = null;
     await passes?.finish();
     passes = null;
-    if (opts.pointcloud) await writePly(opts.pointcloud, concatCloud(cloud));
+    if (opts.pointcloud) await writePly(opts.pointcloud, cloud.cloud());
     if (opts.cameraPath) {
       const poses = analysis.poses!.slice(start - analysis.start, end - analysis.start + 1);
       const ts = info.timestamps.slice(start, end + 1);
@@ -220,16 +217,4 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
   } finally {
     await pool?.close();
   }
-}
-
-function concatCloud(c: { positions: Float32Array[]; colors: Uint8Array[]; points: number }) {
-  const positions = new Float32Array(c.points * 3);
-  const colors = new Uint8Array(c.points * 3);
-  let o = 0;
-  c.positions.forEach((p, i) => {
-    positions.set(p, o);
-    colors.set(c.colors[i], o);
-    o += p.length;
-  });
-  return { positions, colors };
 }
