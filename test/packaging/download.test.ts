@@ -25,6 +25,12 @@ let mode: { cutFirstAt?: number; stallAt?: number } = {};
 let seen: { range: string | undefined }[] = [];
 
 function serve(req: IncomingMessage, res: ServerResponse) {
+  if (req.url === '/not-a-model.onnx') {
+    // A plausible-looking download that is not the network (an error page, a different export...).
+    const body = Buffer.from('<html>Rate limited. Try again later.</html>'.repeat(50));
+    res.writeHead(200, { 'Content-Length': String(body.length) }).end(body);
+    return;
+  }
   if (req.url !== '/fastdepth-224.onnx') {
     res.writeHead(404, 'Not Found').end();
     return;
@@ -184,6 +190,29 @@ describe('model download from a local HTTP server', () => {
     clearTimeout(t);
     expect(existsSync(final())).toBe(false);
     expect(existsSync(partMeta())).toBe(true);
+  });
+
+  it('unpinned (no published checksum): learns the size from the server, resumes, verifies the I/O, says it was not pinned', async () => {
+    const unpinned = withDownload({ sha256: undefined, size: undefined });
+    mode = { cutFirstAt: Math.floor(size / 3) };
+    const progress: number[] = [];
+    const r = await downloadModel(unpinned, { dir, retries: 1, onProgress: (p) => progress.push(p.total) });
+    expect(r.pinned).toBe(false);
+    expect(r.resumedFrom).toBe(0);
+    expect(seen.map((x) => x.range)).toEqual([undefined, `bytes=${Math.floor(size / 3)}-`]);
+    expect(progress.at(-1)).toBe(size);
+    expect(await sha256File(final())).toBe(sha256);
+    expect(r.sha256).toBe(sha256);
+    expect(existsSync(part()) || existsSync(partMeta())).toBe(false);
+  });
+
+  it('unpinned: a file that is not the described network is rejected and nothing is installed', async () => {
+    const bad = withDownload({ sha256: undefined, size: undefined, urls: [`${base}/not-a-model.onnx`] });
+    const err = await downloadModel(bad, { dir, retries: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/^downloaded fastdepth is not the model its manifest describes \(.+\); nothing was installed/);
+    expect((err as Error).message).not.toContain('\n');
+    expect(existsSync(final()) || existsSync(part()) || existsSync(partMeta())).toBe(false);
   });
 
   it('says how to get a model that has no download', async () => {

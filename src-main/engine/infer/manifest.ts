@@ -63,7 +63,12 @@ export const manifestSchema = z
       .strict()
       .optional(),
     /** Read by the model manager (issue 7). */
-    download: z.object({ urls: z.array(z.string().url()).min(1), size: positiveInt, sha256: sha256Schema }).strict().optional(),
+    /**
+     * Where the model manager downloads the file. Without sha256 the download is "unpinned" (the
+     * publisher gives no checksum we could verify): it is then accepted only if onnxruntime reads the
+     * manifest's inputs and outputs from it, and the user is told it was not checksum-verified.
+     */
+    download: z.object({ urls: z.array(z.string().url()).min(1), size: positiveInt.optional(), sha256: sha256Schema.optional() }).strict().optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

@@ -53,7 +53,7 @@ export function registerModelCommands(program: Command): void {
         const state = s.installedAt
           ? `installed: ${s.installedAt}`
           : s.downloadable
-            ? `not installed: gemdepth models download ${m.id} (${mb(m.download!.size)})${s.partialBytes ? `, ${mb(s.partialBytes)} partial, resumes` : ''}`
+            ? `not installed: gemdepth models download ${m.id}${m.download!.size ? ` (${mb(m.download!.size)})` : ''}${s.partialBytes ? `, ${mb(s.partialBytes)} partial, resumes` : ''}`
             : `not installed: get it from ${m.source.url}, then gemdepth models import FILE --as ${m.id}`;
         const nc = m.licence.commercialUse ? '' : ', NON-COMMERCIAL';
         out(`${m.id.padEnd(28)} ${m.kind.padEnd(9)} ${m.licence.id}${nc}  ${state}`);
@@ -70,7 +70,11 @@ export function registerModelCommands(program: Command): void {
       out(`${m.id}: ${m.name}`);
       out(licenceNotice(m));
       out(`source: ${m.source.url}\n  ${m.source.note}`);
-      out(m.download ? `download: ${mb(m.download.size)}, sha256 ${m.download.sha256}` : 'download: none (import the file you obtained)');
+      out(
+        m.download
+          ? `download: ${m.download.urls[0]}${m.download.size ? `, ${mb(m.download.size)}` : ''}, ${m.download.sha256 ? `sha256 ${m.download.sha256}` : 'no published checksum (inputs and outputs are verified instead)'}`
+          : 'download: none (import the file you obtained)',
+      );
       out(`input '${m.input.name}' ${m.input.layout}, output '${m.output.name}' (${m.outputKind})${m.poses ? `, poses '${m.poses.name}'` : ''}`);
     });
 
@@ -97,7 +101,7 @@ export function registerModelCommands(program: Command): void {
         },
         onRetry: (msg) => err(`\ngemdepth: ${msg}`),
       }).finally(() => tty && process.stderr.write('\n'));
-      err(r.alreadyInstalled ? `${m.id} is already installed: ${r.path}` : `installed ${m.id} (sha256 verified${r.resumedFrom ? `, resumed at ${mb(r.resumedFrom)}` : ''}): ${r.path}`);
+      err(r.alreadyInstalled ? `${m.id} is already installed: ${r.path}` : `installed ${m.id} (${r.pinned ? 'sha256 verified' : `no published checksum: inputs and outputs verified, sha256 ${r.sha256}`}${r.resumedFrom ? `, resumed at ${mb(r.resumedFrom)}` : ''}): ${r.path}`);
     });
 
   models

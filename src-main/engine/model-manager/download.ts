@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../../util/atomic.ts';
 import { CancelledError, UserError, throwIfAborted } from '../../util/errors.ts';
 import { sha256File } from '../infer/checksum.ts';
 import type { ModelManifest } from '../infer/manifest.ts';
+import { loadModel } from '../infer/session.ts';
 import { installDir, partMetaPath, partPath } from './store.ts';
 
 export interface DownloadProgress {
@@ -32,12 +33,16 @@ export interface DownloadResult {
   /** Bytes already on disk from an earlier, interrupted download. */
   resumedFrom: number;
   alreadyInstalled: boolean;
+  /** True when a published checksum was verified; false for an unpinned download (I/O verified instead). */
+  pinned: boolean;
 }
 
 /** What the partial file is a part of: a later run resumes only if the manifest still expects the same file. */
 interface PartMeta {
-  sha256: string;
-  size: number;
+  /** null: an unpinned download. */
+  sha256: string | null;
+  /** null until the server has told the size (unpinned downloads). */
+  size: number | null;
 }
 
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
@@ -62,7 +67,8 @@ function noDownloadMessage(m: ModelManifest): string {
 async function readPartMeta(path: string): Promise<PartMeta | null> {
   try {
     const j = JSON.parse(await readFile(path, 'utf8')) as PartMeta;
-    return typeof j.sha256 === 'string' && typeof j.size === 'number' ? j : null;
+    const ok = (v: unknown, t: string) => v === null || typeof v === t;
+    return ok(j.sha256, 'string') && ok(j.size, 'number') ? j : null;
   } catch {
     return null;
   }
@@ -88,9 +94,11 @@ export async function downloadModel(m: ModelManifest, o: DownloadOptions = {}): 
   const part = partPath(dir, m);
   const metaPath = partMetaPath(dir, m);
 
+  const pinned = d.sha256 !== undefined;
+  const expected = d.sha256 ?? null;
   if (existsSync(final)) {
     const have = await sha256File(final);
-    if (have === d.sha256) return { path: final, sha256: have, resumedFrom: 0, alreadyInstalled: true };
+    if (!pinned || have === d.sha256) return { path: final, sha256: have, resumedFrom: 0, alreadyInstalled: true, pinned };
     throw new UserError(
       `${final} already exists but is not the published file (sha256 ${have}): remove it first with gemdepth models remove ${m.id}`,
       'EEXIST',
@@ -98,18 +106,24 @@ export async function downloadModel(m: ModelManifest, o: DownloadOptions = {}): 
   }
 
   const meta = await readPartMeta(metaPath);
-  if (!meta || meta.sha256 !== d.sha256 || meta.size !== d.size || (await sizeOf(part)) > d.size) {
+  // The expected size: the manifest's, else what a server said in an earlier run, else learnt below.
+  let total: number | null = d.size ?? (meta?.sha256 === null ? meta.size : null);
+  if (!meta || meta.sha256 !== expected || (d.size !== undefined && meta.size !== d.size) || (total !== null && (await sizeOf(part)) > total)) {
     // A part of some other file (the manifest changed) or garbage: start over.
     await rm(part, { force: true });
-    await writeFileAtomic(metaPath, JSON.stringify({ sha256: d.sha256, size: d.size } satisfies PartMeta));
+    total = d.size ?? null;
+    await writeFileAtomic(metaPath, JSON.stringify({ sha256: expected, size: total } satisfies PartMeta));
   }
   const resumedFrom = await sizeOf(part);
 
-  const { bavail, bsize } = await statfs(dir);
-  const need = d.size - resumedFrom;
-  if (bavail * bsize < need) {
-    throw new UserError(`not enough disk space in ${dir} for ${m.id}: needs ${MB(need)}, ${MB(bavail * bsize)} free`, 'ENOSPC');
-  }
+  const checkSpace = async (size: number) => {
+    const { bavail, bsize } = await statfs(dir);
+    const need = size - (await sizeOf(part));
+    if (bavail * bsize < need) {
+      throw new UserError(`not enough disk space in ${dir} for ${m.id}: needs ${MB(need)}, ${MB(bavail * bsize)} free`, 'ENOSPC');
+    }
+  };
+  if (total !== null) await checkSpace(total);
 
   const started = Date.now();
   let sessionBytes = 0;
@@ -120,12 +134,13 @@ export async function downloadModel(m: ModelManifest, o: DownloadOptions = {}): 
     lastReport = now;
     const secs = Math.max(1e-3, (now - started) / 1000);
     const rate = sessionBytes / secs;
-    o.onProgress({ bytes, total: d.size, rate, etaSeconds: rate > 0 ? (d.size - bytes) / rate : null });
+    const all = total ?? bytes;
+    o.onProgress({ bytes, total: all, rate, etaSeconds: rate > 0 && total !== null ? (all - bytes) / rate : null });
   };
 
   const fetchOnce = async (url: string): Promise<void> => {
     const have = await sizeOf(part);
-    if (have === d.size) return;
+    if (total !== null && have === total) return;
     let res: Response;
     try {
       res = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal: o.signal, redirect: 'follow' });
@@ -157,12 +172,21 @@ export async function downloadModel(m: ModelManifest, o: DownloadOptions = {}): 
       throw new UserError(`cannot download ${m.id}: ${msg}`, 'EHTTP');
     }
     if (!res.body) throw new RetryableError(`${url} sent no body`);
+    if (total === null) {
+      // Unpinned: the server's word is the size (whole-body length, or the total of a range answer).
+      const told = res.status === 206 ? Number(/\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1]) : Number(res.headers.get('content-length'));
+      if (Number.isSafeInteger(told) && told > 0) {
+        total = told;
+        await writeFileAtomic(metaPath, JSON.stringify({ sha256: null, size: total } satisfies PartMeta));
+        await checkSpace(total);
+      }
+    }
     let bytes = append ? have : 0;
     const counted = async function* (body: AsyncIterable<Uint8Array>) {
       for await (const chunk of body) {
         bytes += chunk.byteLength;
         sessionBytes += chunk.byteLength;
-        if (bytes > d.size) throw new UserError(`cannot download ${m.id}: ${url} sent more than the expected ${d.size} bytes`, 'ESIZE');
+        if (total !== null && bytes > total) throw new UserError(`cannot download ${m.id}: ${url} sent more than the expected ${total} bytes`, 'ESIZE');
         report(bytes);
         yield chunk;
       }
@@ -183,7 +207,7 @@ export async function downloadModel(m: ModelManifest, o: DownloadOptions = {}): 
       if (/^E(ACCES|PERM|ROFS)$/.test(code)) throw new UserError(`cannot write ${part}: ${code}`, code);
       throw new RetryableError(`connection cut after ${MB(bytes)} (${code})`);
     }
-    if (bytes < d.size) throw new RetryableError(`connection closed after ${MB(bytes)} of ${MB(d.size)}`);
+    if (total !== null && bytes < total) throw new RetryableError(`connection closed after ${MB(bytes)} of ${MB(total)}`);
   };
 
   const attempts = d.urls.length * (1 + (o.retries ?? 3));
@@ -209,15 +233,29 @@ export async function downloadModel(m: ModelManifest, o: DownloadOptions = {}): 
   report(await sizeOf(part), true);
 
   const sha256 = await sha256File(part);
-  if (sha256 !== d.sha256) {
+  const discard = async () => {
     await rm(part, { force: true });
     await rm(metaPath, { force: true });
+  };
+  if (pinned && sha256 !== d.sha256) {
+    await discard();
     throw new UserError(
       `downloaded ${m.id} has the wrong checksum: expected sha256 ${d.sha256}, got ${sha256}; nothing was installed (the download was discarded)`,
       'ECHECKSUM',
     );
   }
+  if (!pinned) {
+    // No checksum to trust: the file must at least be the network the manifest describes.
+    try {
+      const model = await loadModel(m, { path: part, device: 'cpu', threads: 1 });
+      await model.close();
+    } catch (e) {
+      await discard();
+      const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      throw new UserError(`downloaded ${m.id} is not the model its manifest describes (${why}); nothing was installed (the download was discarded)`, 'EMODELIO');
+    }
+  }
   await rename(part, final);
   await rm(metaPath, { force: true });
-  return { path: final, sha256, resumedFrom, alreadyInstalled: false };
+  return { path: final, sha256, resumedFrom, alreadyInstalled: false, pinned };
 }
