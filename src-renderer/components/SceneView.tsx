@@ -91,21 +91,20 @@ function Frustums({ scene, scale }: { scene: SceneData; scale: number }) {
   }, [scene, scale, K]);
   return (
     <>
-      <lineSegments>
-        <bufferGeometry>
-          <bufferAttribute attach="attributes-position" args={[path, 3]} />
-        </bufferGeometry>
-        <lineBasicMaterial color="#7f8ca3" />
-      </lineSegments>
-      {current && (
-        <lineSegments>
-          <bufferGeometry>
-            <bufferAttribute attach="attributes-position" args={[current, 3]} />
-          </bufferGeometry>
-          <lineBasicMaterial color="#ffcc33" />
-        </lineSegments>
-      )}
+      <Segments positions={path} color="#7f8ca3" />
+      {current && <Segments positions={current} color="#ffcc33" />}
     </>
+  );
+}
+
+function Segments({ positions, color }: { positions: Float32Array; color: string }) {
+  return (
+    <lineSegments>
+      <bufferGeometry>
+        <bufferAttribute attach="attributes-position" args={[positions, 3]} />
+      </bufferGeometry>
+      <lineBasicMaterial color={color} />
+    </lineSegments>
   );
 }
 

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveFfmpeg } from '../../src-main/engine/decode/ffmpeg-path.ts';
 import { runTool } from '../../src-main/engine/decode/run-tool.ts';
 import { clip, REPO_ROOT, sharedModels } from '../helpers/shared.ts';
@@ -17,17 +17,14 @@ const ART = join(REPO_ROOT, 'test-artifacts', 'app');
 const FRAMES = 36;
 let host: Host;
 let tmp: string;
-const env: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
   sharedModels();
   tmp = await mkdtemp(join(tmpdir(), 'gd-e2e-'));
   await mkdir(ART, { recursive: true });
   // A fresh cache and config: the analysis really runs, and recent projects do not leak between runs.
-  for (const [k, v] of Object.entries({ GEMDEPTH_CACHE: join(tmp, 'cache'), GEMDEPTH_CONFIG: join(tmp, 'config') })) {
-    env[k] = process.env[k];
-    process.env[k] = v;
-  }
+  vi.stubEnv('GEMDEPTH_CACHE', join(tmp, 'cache'));
+  vi.stubEnv('GEMDEPTH_CONFIG', join(tmp, 'config'));
   const rendererDir = await buildRenderer(join(tmp, 'renderer'));
   host = await launchHost({ viewport: { width: 1440, height: 900 }, rendererDir });
   await host.page.waitForSelector(tid('app-ready'));
@@ -35,10 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.close();
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  vi.unstubAllEnvs();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 

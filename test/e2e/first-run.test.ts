@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clip, REPO_ROOT, sharedModels } from '../helpers/shared.ts';
 import { buildRenderer, launchHost, type Host } from '../host/host.ts';
 import { tid } from './ui.ts';
@@ -15,7 +15,6 @@ let host: Host;
 let tmp: string;
 let modelFile: string;
 let notAModel: string;
-const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
   modelFile = join(sharedModels(), 'fastdepth', 'fastdepth-224.onnx');
@@ -24,21 +23,14 @@ beforeAll(async () => {
   const rendererDir = await buildRenderer(join(tmp, 'renderer'));
   // No model anywhere on the search path: an empty "shared" folder and an empty per-user model folder.
   const env = { GEMDEPTH_SHARED: join(tmp, 'no-shared'), XDG_DATA_HOME: join(tmp, 'data'), GEMDEPTH_MODELS: undefined, GEMDEPTH_CACHE: join(tmp, 'cache'), GEMDEPTH_CONFIG: join(tmp, 'config') };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
   host = await launchHost({ rendererDir });
   await host.page.waitForSelector(tid('app-ready'));
 }, 120_000);
 
 afterAll(async () => {
   await host?.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  vi.unstubAllEnvs();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { emptyProject } from '../../src-main/engine/project/schema.ts';
 import { clip } from '../helpers/shared.ts';
 import { buildRenderer, launchHost, type Host } from '../host/host.ts';
@@ -10,12 +10,10 @@ import { tid } from './ui.ts';
 /** A project whose media was moved: reported on open, relinked with one click, nothing lost. */
 let host: Host;
 let tmp: string;
-const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'gd-relink-'));
-  saved.GEMDEPTH_CONFIG = process.env.GEMDEPTH_CONFIG;
-  process.env.GEMDEPTH_CONFIG = join(tmp, 'config');
+  vi.stubEnv('GEMDEPTH_CONFIG', join(tmp, 'config'));
   const rendererDir = await buildRenderer(join(tmp, 'renderer'));
   host = await launchHost({ rendererDir });
   await host.page.waitForSelector(tid('app-ready'));
@@ -23,8 +21,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.close();
-  if (saved.GEMDEPTH_CONFIG === undefined) delete process.env.GEMDEPTH_CONFIG;
-  else process.env.GEMDEPTH_CONFIG = saved.GEMDEPTH_CONFIG;
+  vi.unstubAllEnvs();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 

@@ -161,7 +161,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     }
     pool = createEffectPool(opts.threads);
     const cloud = createCloudFuser();
-    // About 60 frames feed the cloud, thinned so it stays around a million points whatever the clip length.
+    // About 60 frames feed the cloud (each needs its frame resized); the fuser keeps its size to the scene.
     const cloudEvery = Math.max(1, Math.round(total / 60));
     const cloudStride = Math.max(1, Math.round(Math.sqrt((analysis.width * analysis.height * Math.min(60, total)) / 1e6)));
     const meter = createProgressMeter(total, 'render');

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { CancelledError, UserError, throwIfAborted } from '../../util/errors.ts';
-import { sha256File } from '../infer/checksum.ts';
+import { cachedSha256, sha256File } from '../infer/checksum.ts';
 import type { ModelManifest } from '../infer/manifest.ts';
 import { loadModel } from '../infer/session.ts';
 import { installDir, partMetaPath, partPath } from './store.ts';
@@ -232,7 +232,8 @@ export async function downloadModel(m: ModelManifest, o: DownloadOptions = {}): 
   }
   report(await sizeOf(part), true);
 
-  const sha256 = await sha256File(part);
+  // Unpinned: loadModel below hashes the file too; the cached hash makes that a lookup, not a second read.
+  const sha256 = pinned ? await sha256File(part) : await cachedSha256(part);
   const discard = async () => {
     await rm(part, { force: true });
     await rm(metaPath, { force: true });
