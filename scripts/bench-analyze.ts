@@ -49,27 +49,36 @@ async function throughput() {
     frameToTensor(f, inSize, manifest, t, 0);
     tensors.push(t);
   }
-  const model = await loadModel(manifest, { device: 'cpu' });
-  await model.run(tensors[0], [1, 3, inSize.height, inSize.width]); // warm-up
+  // The baseline is the bare model at its best: ORT's threads busy-waiting between runs (its default,
+  // fastest back to back) and not (what the analysis uses), whichever is faster in this run.
+  const models = [await loadModel(manifest, { device: 'cpu', spin: true }), await loadModel(manifest, { device: 'cpu' })];
+  for (const model of models) await model.run(tensors[0], [1, 3, inSize.height, inSize.width]); // warm-up
   const rounds: number[] = [];
   const analyses: number[] = [];
+  const cacheOnly: number[] = [];
   // Alternate bare and full runs so load from other processes hits both alike.
   for (let round = 0; round < 2; round++) {
-    let t0 = performance.now();
-    for (const t of tensors) await model.run(t, [1, 3, inSize.height, inSize.width]);
-    rounds.push(tensors.length / ((performance.now() - t0) / 1000));
-    const cacheDir = await mkdtemp(join(tmpdir(), 'gemdepth-bench-cache-'));
-    const out = await mkdtemp(join(tmpdir(), 'gemdepth-bench-out-'));
-    t0 = performance.now();
-    await runAnalysis({ input: COCKATOO, out: join(out, 'a'), poses: false, cacheDir, device: 'cpu' });
-    analyses.push(info.frameCount / ((performance.now() - t0) / 1000));
-    await rm(cacheDir, { recursive: true, force: true });
-    await rm(out, { recursive: true, force: true });
+    for (const model of models) {
+      const t0 = performance.now();
+      for (const t of tensors) await model.run(t, [1, 3, inSize.height, inSize.width]);
+      rounds.push(tensors.length / ((performance.now() - t0) / 1000));
+    }
+    // With the CLI's outputs (.npy per frame + colour preview video), and into the cache alone (the app).
+    for (const withOut of [true, false]) {
+      const cacheDir = await mkdtemp(join(tmpdir(), 'gemdepth-bench-cache-'));
+      const out = await mkdtemp(join(tmpdir(), 'gemdepth-bench-out-'));
+      const t0 = performance.now();
+      await runAnalysis({ input: COCKATOO, out: withOut ? join(out, 'a') : undefined, poses: false, cacheDir, device: 'cpu' });
+      (withOut ? analyses : cacheOnly).push(info.frameCount / ((performance.now() - t0) / 1000));
+      await rm(cacheDir, { recursive: true, force: true });
+      await rm(out, { recursive: true, force: true });
+    }
   }
-  await model.close();
+  for (const model of models) await model.close();
   const bare = Math.max(...rounds);
   const full = Math.max(...analyses);
-  return { frames: info.frameCount, bare, full, ratio: full / bare, device: model.deviceLabel };
+  const cache = Math.max(...cacheOnly);
+  return { frames: info.frameCount, bare, full, ratio: full / bare, cache, cacheRatio: cache / bare, device: models[0].deviceLabel };
 }
 
 function makeLoop(minutes: number, dir: string): string {
@@ -101,6 +110,7 @@ async function main() {
   const t = await throughput();
   rows.push(['throughput: bare FastDepth (same preprocessed frames)', `${t.bare.toFixed(1)} fps`, t.device]);
   rows.push([`throughput: analyze cockatoo.mp4 (${t.frames} frames, .npy + preview)`, `${t.full.toFixed(1)} fps`, `ratio ${t.ratio.toFixed(2)} (target >= 0.8)`]);
+  rows.push([`throughput: analyze cockatoo.mp4 (${t.frames} frames, cache only, as the app does)`, `${t.cache.toFixed(1)} fps`, `ratio ${t.cacheRatio.toFixed(2)} (target >= 0.8)`]);
   if (!args.includes('--skip-rss')) {
     const dir = await mkdtemp(join(tmpdir(), 'gemdepth-bench-clips-'));
     try {

@@ -6,6 +6,7 @@ import { UserError } from '../../src-main/util/errors.ts';
 import { listManifests, parseManifest, STANDARD_WINDOW_PRESETS, type ModelManifest } from '../../src-main/engine/infer/manifest.ts';
 import { findModelFile } from '../../src-main/engine/infer/model-paths.ts';
 import { loadModel } from '../../src-main/engine/infer/session.ts';
+import { loadModelThreaded } from '../../src-main/engine/infer/model-thread.ts';
 import { planProviders } from '../../src-main/engine/infer/providers.ts';
 import { sharedModels } from '../helpers/shared.ts';
 import { windowedManifestJson, windowedModel, writeModel } from './helpers/onnx-models.ts';
@@ -14,12 +15,13 @@ let dir = '';
 const manifest = (over: Partial<ModelManifest> = {}): ModelManifest =>
   parseManifest({ ...windowedManifestJson(STANDARD_WINDOW_PRESETS.small), ...over }, 'test');
 
-async function loadError(m: ModelManifest, path: string): Promise<string> {
+async function loadError(m: ModelManifest, path: string, load = loadModel): Promise<string> {
   try {
-    const model = await loadModel(m, { path, device: 'cpu', cacheDir: dir });
+    const model = await load(m, { path, device: 'cpu', cacheDir: dir });
     await model.close();
   } catch (e) {
     expect(e).toBeInstanceOf(UserError);
+    expect((e as UserError).code).toMatch(/^E[A-Z]+$/);
     return (e as Error).message;
   }
   throw new Error('expected the load to fail');
@@ -114,5 +116,42 @@ describe('loading verifies the file against the manifest', () => {
     const path = join(dir, 'junk.onnx');
     await writeFile(path, 'not a model');
     expect(await loadError(manifest(), path)).toMatch(/^cannot load model .*junk\.onnx: /);
+  });
+});
+
+describe('the inference thread (analysis runs the session off the main thread)', () => {
+  it('gives the same depth as the in-thread session, bit for bit, and takes the input without a copy', async () => {
+    const fd = (await listManifests()).find((m) => m.id === 'fastdepth')!;
+    const path = join(sharedModels(), 'fastdepth', 'fastdepth-224.onnx');
+    const input = new Float32Array(3 * 224 * 224).map((_v, i) => Math.sin(i * 0.01));
+    const local = await loadModel(fd, { path, device: 'cpu', cacheDir: dir });
+    const want = await local.run(input.slice(), [1, 3, 224, 224]);
+    await local.close();
+    const remote = await loadModelThreaded(fd, { path, device: 'cpu', cacheDir: dir });
+    expect(remote.io).toEqual({ batch: 1, T: null, height: 224, width: 224 });
+    expect(remote.sha256).toBe(fd.sha256);
+    const sent = input.slice();
+    const [a, b] = await Promise.all([remote.run(sent, [1, 3, 224, 224]), remote.run(input.slice(), [1, 3, 224, 224])]);
+    expect(sent.length).toBe(0); // transferred to the worker
+    expect(a.dims).toEqual(want.dims);
+    expect(Buffer.from(a.depth.buffer).equals(Buffer.from(want.depth.buffer, want.depth.byteOffset, want.depth.byteLength))).toBe(true);
+    expect(b.depth).toEqual(a.depth);
+    await remote.close();
+    await expect(remote.run(input, [1, 3, 224, 224])).rejects.toThrow(/closed/);
+  });
+
+  it('a manifest mismatch is the same one-line user error as in-thread', async () => {
+    const path = await writeModel(join(dir, 'name-thread.onnx'), windowedModel({ T: 8, inputName: 'video', posesName: 'poses' }).bytes);
+    expect(await loadError(manifest(), path, loadModelThreaded)).toBe(await loadError(manifest(), path));
+  });
+
+  it('a failing run rejects that run only', async () => {
+    const path = await writeModel(join(dir, 'ok-thread.onnx'), windowedModel({ T: 8, posesName: 'poses' }).bytes);
+    const m = await loadModelThreaded(manifest(), { path, device: 'cpu', cacheDir: dir });
+    await expect(m.run(new Float32Array(10), [1, 8, 3, 2, 2])).rejects.toThrow(/./);
+    const ok = await m.run(new Float32Array(8 * 3 * 16 * 16), [1, 8, 3, 16, 16]);
+    expect(ok.dims[0]).toBe(8);
+    expect(ok.poses?.length).toBe(8 * 9);
+    await m.close();
   });
 });

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import { dequantize, quantize } from './quantize.ts';
+import { dequantize, quantize, type Quantized } from './quantize.ts';
 
 const MAGIC = Buffer.from('GDC1');
 
 export interface ChunkFrame {
   depth: Float32Array;
+  /** `depth` already quantised (see roundTrip): written as is. */
+  quantized?: Quantized;
   /** Network pose (9 numbers) or camera-to-world 4x4 (16), whatever the layer stores. */
   pose?: number[] | null;
   extra?: Record<string, unknown>;
@@ -25,7 +27,7 @@ export interface Chunk {
  * file is detected instead of served.
  */
 export function encodeChunk(c: Chunk): Buffer {
-  const q = c.frames.map((f) => quantize(f.depth));
+  const q = c.frames.map((f) => f.quantized ?? quantize(f.depth));
   const header = Buffer.from(
     JSON.stringify({
       first: c.first,

@@ -22,9 +22,11 @@ export function quantize(src: Float32Array): Quantized {
   // Math.fround: offset and scale are stored as float32, so dequantising uses exactly what is stored.
   const offset = Math.fround(lo);
   const scale = Math.fround(hi > lo ? (hi - lo) / 65535 : 1);
+  const inv = 1 / scale;
   const data = new Uint16Array(src.length);
+  // Values are >= offset, so truncating x + 0.5 rounds; the analysis loop runs this per frame.
   for (let i = 0; i < src.length; i++) {
-    const q = Math.round((src[i] - offset) / scale);
+    const q = ((src[i] - offset) * inv + 0.5) | 0;
     data[i] = q < 0 ? 0 : q > 65535 ? 65535 : q;
   }
   return { offset, scale, data };
@@ -36,5 +38,11 @@ export function dequantize(q: Quantized): Float32Array {
   return out;
 }
 
-/** What the cache will give back for this map: used so a fresh run and a resumed one agree bit for bit. */
-export const roundTrip = (src: Float32Array): Float32Array => dequantize(quantize(src));
+/**
+ * What the cache will give back for this map, with the quantised form the cache writes (so it is not
+ * computed twice): a fresh run and a resumed one then agree bit for bit.
+ */
+export function roundTrip(src: Float32Array): { depth: Float32Array; quantized: Quantized } {
+  const quantized = quantize(src);
+  return { depth: dequantize(quantized), quantized };
+}

@@ -72,7 +72,16 @@ function buildArgs(info: VideoInfo, start: number, count: number, w: number, h: 
       filters.push(`select=gte(t\\,${threshold.toFixed(6)})`);
     }
   }
-  if (w !== info.width || h !== info.height) filters.push(`scale=${w}:${h}:flags=${flags}`);
+  if (w !== info.width || h !== info.height) {
+    if (flags === 'bilinear' && /^yuvj?420p$/.test(info.pixelFormat) && w % 2 === 0 && h % 2 === 0) {
+      // Analysis input: scale in YUV, then convert to RGB at the small size. The one-step bilinear
+      // scale to rgb24 takes swscale's slow path (0.65 vs 0.25 CPU-s per 280 frames of 720p here);
+      // the two agree to 44 dB PSNR, far below what a depth network sees.
+      filters.push(`scale=${w}:${h}:flags=bilinear`, 'format=yuv420p', 'scale=flags=fast_bilinear');
+    } else {
+      filters.push(`scale=${w}:${h}:flags=${flags}`);
+    }
+  }
   args.push('-map', '0:v:0', '-an', '-sn', '-vsync', 'passthrough');
   if (filters.length) args.push('-vf', filters.join(','));
   args.push('-frames:v', String(count), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');

@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../util/worker-entry.ts';
 import { renderFrame, type FrameJob, type FrameResult } from './frame-job.ts';
 
 /**
  * A small pool of worker threads rendering whole frames in parallel (frames are independent, so
  * frame-level parallelism needs no synchronisation inside a frame). From TypeScript sources the workers
- * boot through worker-boot.mjs (tsx); a compiled build loads worker.js. A worker that dies fails the
+ * boot through util/worker-boot.mjs (tsx); a compiled build loads worker.js. A worker that dies fails the
  * jobs it holds with its error; GEMDEPTH_EFFECT_THREADS=0 renders on the calling thread instead.
  */
 export interface EffectPool {
@@ -26,9 +27,6 @@ export function inlinePool(): EffectPool {
 
 export function createEffectPool(size = defaultPoolSize()): EffectPool {
   if (size <= 0) return inlinePool();
-  const ts = import.meta.url.endsWith('.ts');
-  const entry = new URL(ts ? './worker.ts' : './worker.js', import.meta.url);
-  const url = ts ? new URL('./worker-boot.mjs', import.meta.url) : entry;
   const workers: { w: Worker; busy: boolean }[] = [];
   const waiting: { job: FrameJob; resolve: (r: FrameResult) => void; reject: (e: Error) => void }[] = [];
   const pending = new Map<number, { resolve: (r: FrameResult) => void; reject: (e: Error) => void; slot: number }>();
@@ -52,7 +50,7 @@ export function createEffectPool(size = defaultPoolSize()): EffectPool {
   };
 
   for (let s = 0; s < size; s++) {
-    const w = new Worker(url, { workerData: { entry: entry.href } });
+    const w = startWorker(import.meta.url, './worker.ts');
     w.on('message', (m: { id: number; result?: FrameResult; error?: string }) => {
       const p = pending.get(m.id);
       if (!p) return;

@@ -10,7 +10,8 @@ function turbo(x: number): [number, number, number] {
   return [c(r), c(g), c(b)];
 }
 
-const LUT = Array.from({ length: 256 }, (_v, i) => turbo(i / 255));
+// Flat RGB triples: this runs per pixel of every preview frame.
+const LUT = Uint8Array.from(Array.from({ length: 256 }, (_v, i) => turbo(i / 255)).flat());
 
 /** Robust display range: percentiles, so a few outliers do not flatten the picture. */
 export function depthRange(depth: Float32Array, lo = 0.02, hi = 0.98): [number, number] {
@@ -41,12 +42,13 @@ export function colorizeDepth(
   const [lo, hi] = range ?? depthRange(disp);
   const scale = 255 / (hi - lo);
   const out = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const v = Math.max(0, Math.min(255, Math.round((disp[i] - lo) * scale)));
-    const c = LUT[v];
-    out[i * 3] = c[0];
-    out[i * 3 + 1] = c[1];
-    out[i * 3 + 2] = c[2];
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    const x = (disp[i] - lo) * scale + 0.5;
+    // NaN fails both tests and maps to 0, as before.
+    const v = x >= 255 ? 765 : x > 0 ? (x | 0) * 3 : 0;
+    out[o] = LUT[v];
+    out[o + 1] = LUT[v + 1];
+    out[o + 2] = LUT[v + 2];
   }
   return out;
 }

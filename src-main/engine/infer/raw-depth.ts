@@ -1,13 +1,13 @@
 import type { DepthLayer } from '../cache/layer.ts';
 import { decodeStitchState, encodeStitchState } from '../cache/stitch-state.ts';
-import { roundTrip } from '../cache/quantize.ts';
+import { roundTrip, type Quantized } from '../cache/quantize.ts';
 import { frameToTensor, type Size } from '../preprocess/index.ts';
 import { resizePlane } from '../preprocess/resize.ts';
 import { WindowStitcher, type StitchedFrame } from '../stitch/stitcher.ts';
 import { windowCount, windowInputFrames } from '../stitch/windows.ts';
 import type { RgbFrame } from '../types.ts';
 import type { ModelManifest, WindowParams } from './manifest.ts';
-import type { LoadedModel } from './session.ts';
+import type { LoadedModel, ModelOutput } from './session.ts';
 
 /** A frame with the model's depth at depth resolution, exactly as the cache returns it. */
 export interface RawDepthFrame {
@@ -52,7 +52,7 @@ export async function resumePoint(layer: DepthLayer, window: WindowParams | null
 }
 
 /** Network output to depth resolution, floored for metric models (a zero depth breaks every 1/d downstream), as cached. */
-function toDepthRes(map: Float32Array, w: number, h: number, size: Size, manifest: ModelManifest): Float32Array {
+function toDepthRes(map: Float32Array, w: number, h: number, size: Size, manifest: ModelManifest): { depth: Float32Array; quantized: Quantized } {
   const d = resizePlane(map, w, h, size.width, size.height);
   const out = d === map ? new Float32Array(map) : d;
   if (manifest.outputKind === 'metric') {
@@ -88,30 +88,41 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
   const { width: iw, height: ih } = ctx.inputSize;
   const per = 3 * iw * ih;
   let pending: RgbFrame[] = [];
-  let chunk: { first: number; frames: RawDepthFrame[] } | null = null;
+  let chunk: { first: number; frames: { depth: Float32Array; quantized: Quantized }[] } | null = null;
+  // Batches sent to the model and not yet collected: with a threaded model the next batch is
+  // preprocessed, and the last one postprocessed and cached, while this one runs.
+  const inflight: { frames: RgbFrame[]; out: Promise<ModelOutput> }[] = [];
+  const MAX_INFLIGHT = 2;
 
-  const runBatch = async function* (): AsyncGenerator<RawDepthFrame> {
+  const startBatch = () => {
     if (!model) throw new Error('model needed for uncached frames');
     const n = pending.length;
     // A static batch dim (e.g. FastDepth's 1) is padded rather than changed.
     const rows = model.io.batch ?? n;
     const input = new Float32Array(rows * per);
     pending.forEach((f, i) => frameToTensor(f, ctx.inputSize, model.manifest, input, i * per));
-    const out = await model.run(input, [rows, 3, ih, iw]);
-    const [, oh, ow] = out.dims;
-    for (let i = 0; i < n; i++) {
-      const f = pending[i];
-      const rel = f.index - ctx.start;
-      const depth = toDepthRes(out.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, ctx.depthSize, model.manifest);
-      const r: RawDepthFrame = { rel, rgb: f, depth, pose: null };
-      if (!chunk) chunk = { first: rel, frames: [] };
-      chunk.frames.push(r);
-      yield r;
-    }
+    const out = model.run(input, [rows, 3, ih, iw]);
+    // Handled when collected; if the run is abandoned (cancel), its failure must not surface as unhandled.
+    out.catch(() => {});
+    inflight.push({ frames: pending, out });
     pending = [];
-    const c = chunk as { first: number; frames: RawDepthFrame[] } | null;
+  };
+
+  const collect = async function* (): AsyncGenerator<RawDepthFrame> {
+    const b = inflight.shift()!;
+    const out = await b.out;
+    const [, oh, ow] = out.dims;
+    for (let i = 0; i < b.frames.length; i++) {
+      const f = b.frames[i];
+      const rel = f.index - ctx.start;
+      const d = toDepthRes(out.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, ctx.depthSize, model!.manifest);
+      if (!chunk) chunk = { first: rel, frames: [] };
+      chunk.frames.push(d);
+      yield { rel, rgb: f, depth: d.depth, pose: null };
+    }
+    const c = chunk as { first: number; frames: { depth: Float32Array; quantized: Quantized }[] } | null;
     if (c && (c.frames.length >= chunkSize || c.first + c.frames.length >= ctx.length)) {
-      await ctx.layer.write(c.first, ctx.depthSize.width, ctx.depthSize.height, c.frames.map((x) => ({ depth: x.depth })));
+      await ctx.layer.write(c.first, ctx.depthSize.width, ctx.depthSize.height, c.frames);
       chunk = null;
     }
   };
@@ -124,9 +135,13 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
       continue;
     }
     pending.push(f);
-    if (pending.length >= batch || rel === ctx.length - 1 || (rel + 1) % chunkSize === 0) yield* runBatch();
+    if (pending.length >= batch || rel === ctx.length - 1 || (rel + 1) % chunkSize === 0) {
+      startBatch();
+      if (inflight.length >= MAX_INFLIGHT) yield* collect();
+    }
   }
-  if (pending.length) yield* runBatch();
+  if (pending.length) startBatch();
+  while (inflight.length) yield* collect();
 }
 
 async function* windowed(
@@ -158,20 +173,20 @@ async function* windowed(
   const lastOf = (j: number) => Math.min(j * (p.T - p.overlap) + p.T - 1, L - 1);
 
   const finish = async function* (emitted: StitchedFrame[], withState: boolean): AsyncGenerator<RawDepthFrame> {
-    const out: RawDepthFrame[] = [];
+    const out: (RawDepthFrame & { quantized: Quantized })[] = [];
     for (const e of emitted) {
       const rgb = rgbs.get(e.index);
       if (!rgb) throw new Error(`frame ${e.index} left the window before its depth was final`);
-      const depth = toDepthRes(e.depth, outW, outH, ctx.depthSize, model!.manifest);
-      out.push({ rel: e.index, rgb, depth, pose: e.pose });
+      const d = toDepthRes(e.depth, outW, outH, ctx.depthSize, model!.manifest);
+      out.push({ rel: e.index, rgb, depth: d.depth, quantized: d.quantized, pose: e.pose });
       rgbs.delete(e.index);
     }
     if (out.length) {
-      await ctx.layer.write(out[0].rel, ctx.depthSize.width, ctx.depthSize.height, out.map((x) => ({ depth: x.depth, pose: x.pose })));
+      await ctx.layer.write(out[0].rel, ctx.depthSize.width, ctx.depthSize.height, out.map((x) => ({ depth: x.depth, quantized: x.quantized, pose: x.pose })));
     }
     if (out.length) emittedThrough = out[out.length - 1].rel + 1;
     if (withState) await ctx.layer.writeBlob(STATE, encodeStitchState(stitcher.state(), emittedThrough));
-    yield* out;
+    for (const x of out) yield { rel: x.rel, rgb: x.rgb, depth: x.depth, pose: x.pose };
   };
   let outW = 0;
   let outH = 0;

@@ -18,7 +18,8 @@ import { getManifest, type ModelManifest, type WindowParams } from '../infer/man
 import { findModelFile } from '../infer/model-paths.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import { rawDepthFrames, type RawDepthFrame } from '../infer/raw-depth.ts';
-import { loadModel, type LoadedModel } from '../infer/session.ts';
+import { loadModelThreaded } from '../infer/model-thread.ts';
+import type { LoadedModel } from '../infer/session.ts';
 import { depthSize, modelInputSize, type Size } from '../preprocess/index.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
 import type { DepthKind, DepthMap, Intrinsics, JobControl, Mat4, RgbFrame, VideoInfo } from '../types.ts';
@@ -280,7 +281,7 @@ export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}
   const rawDone = await p.raw.readComplete<{ device: string }>(p.length);
   let model: LoadedModel | null = null;
   if (!rawDone) {
-    model = await loadModel(p.manifest, {
+    model = await loadModelThreaded(p.manifest, {
       device: opts.device,
       threads: opts.threads,
       path: p.modelPath,

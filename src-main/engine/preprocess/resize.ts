@@ -1,5 +1,5 @@
 /** Bilinear sampling grid (half-pixel centres, like ffmpeg and OpenCV): source index and weight per output index. */
-function axis(outN: number, inN: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
+export function axis(outN: number, inN: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
   const i0 = new Int32Array(outN);
   const i1 = new Int32Array(outN);
   const w = new Float32Array(outN);
@@ -49,6 +49,15 @@ export function resizePlane(src: Float32Array, sw: number, sh: number, dw: numbe
     const r0 = Y.i0[y] * sw;
     const r1 = Y.i1[y] * sw;
     const wy = Y.w[y];
+    const o = y * dw;
+    if (wy === 0) {
+      // Source row falls exactly on this one (same height, e.g. the network's 224x224 -> 398x224).
+      for (let x = 0; x < dw; x++) {
+        const wx = X.w[x];
+        out[o + x] = src[r0 + X.i0[x]] * (1 - wx) + src[r0 + X.i1[x]] * wx;
+      }
+      continue;
+    }
     for (let x = 0; x < dw; x++) {
       const a = X.i0[x];
       const b = X.i1[x];
