@@ -9,7 +9,8 @@ import { downloadModel, importModel, licenceNotice, listModels as listModelStatu
 import { planProviders } from '../engine/infer/providers.ts';
 import { loadModel } from '../engine/infer/session.ts';
 import { openAnalysis, runAnalysis, type AnalysisResult } from '../engine/jobs/analyze.ts';
-import { depthRangeOf, effectRegistry, loadEffectStack, mergeRanges, type DepthRange } from '../engine/effects/index.ts';
+import { effectRegistry, loadEffectStack, type DepthRange } from '../engine/effects/index.ts';
+import { clipDepthRange } from '../engine/jobs/depth-range.ts';
 import { backproject } from '../engine/geometry/stage.ts';
 import {
   addRecent,
@@ -34,7 +35,6 @@ import type { ApiParsed } from './schemas.ts';
 import type { EngineApi, MediaInfo, ModelEntry } from './types.ts';
 
 const DEFAULT_MODEL = 'fastdepth';
-const RANGE_SAMPLES = 300;
 const MISSING_TTL_MS = 3000;
 
 function appVersion(): string {
@@ -72,21 +72,11 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
   };
 
   const ranges = new WeakMap<AnalysisResult, Promise<DepthRange>>();
-  /**
-   * The clip's depth range as export computes it (render.ts scanDepth: merged per-frame ranges), once
-   * per analysis. Up to RANGE_SAMPLES frames it reads every frame (identical to a whole-clip export);
-   * longer clips use evenly spaced frames so opening a long clip does not stall the viewer.
-   */
+  /** The clip's depth range exactly as export computes it (jobs/depth-range.ts), once per analysis. */
   const clipRange = (a: AnalysisResult): Promise<DepthRange> => {
     let r = ranges.get(a);
     if (!r) {
-      r = (async () => {
-        const rs: DepthRange[] = [];
-        const n = a.end - a.start + 1;
-        const step = n <= RANGE_SAMPLES ? 1 : n / RANGE_SAMPLES;
-        for (let k = 0; a.start + Math.floor(k * step) <= a.end; k++) rs.push(depthRangeOf(await a.readDepth(a.start + Math.floor(k * step))));
-        return mergeRanges(rs);
-      })();
+      r = clipDepthRange(a);
       ranges.set(a, r);
     }
     return r;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { depthRangeOf, fromDistance, nearRatioOf, toDistance } from '../../src-main/engine/effects/index.ts';
+import { clipDepthRange, RANGE_SAMPLES } from '../../src-main/engine/jobs/depth-range.ts';
+import type { AnalysisResult } from '../../src-main/engine/jobs/analyze.ts';
 
 describe('normalised distance for both depth kinds', () => {
   it('metric: linear in metres between the robust near and far', () => {
@@ -30,5 +32,43 @@ describe('normalised distance for both depth kinds', () => {
     // Degenerate inputs (zero or negative disparity, NaN) never produce NaN or out-of-range values.
     const weird = toDistance(Float32Array.from([0, -1, NaN, 1e9]), rd);
     for (const v of weird) expect(v >= 0 && v <= 1).toBe(true);
+  });
+});
+
+describe('one depth range per clip, shared by preview and export', () => {
+  // A synthetic analysis whose far plane drifts over the clip: frame i spans 1..(2 + i/100) m.
+  const analysis = (n: number) => {
+    const reads: number[] = [];
+    const a = {
+      start: 5,
+      end: 5 + n - 1,
+      async readDepth(i: number) {
+        reads.push(i);
+        const far = 2 + (i - 5) / 100;
+        return { index: i, width: 100, height: 1, kind: 'metric' as const, data: Float32Array.from({ length: 100 }, (_v, k) => 1 + (k / 99) * (far - 1)) };
+      },
+    };
+    return { a: a as unknown as AnalysisResult, reads };
+  };
+
+  it('a short clip reads every frame; a long one at most RANGE_SAMPLES, spread over the whole clip', async () => {
+    const short = analysis(40);
+    const r = await clipDepthRange(short.a);
+    expect(short.reads).toEqual(Array.from({ length: 40 }, (_v, i) => 5 + i));
+    expect(r.far).toBeGreaterThan(2.3); // the last frame's far plane counts
+
+    const long = analysis(15000);
+    const rl = await clipDepthRange(long.a);
+    expect(long.reads.length).toBeLessThanOrEqual(RANGE_SAMPLES);
+    expect(Math.min(...long.reads)).toBe(5);
+    expect(Math.max(...long.reads)).toBeGreaterThan(5 + 15000 - 60);
+    expect(rl.far).toBeGreaterThan(140);
+  });
+
+  it('cancel stops the scan', async () => {
+    const { a } = analysis(1000);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(clipDepthRange(a, ac.signal)).rejects.toThrow(/cancelled/);
   });
 });

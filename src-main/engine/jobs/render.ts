@@ -5,7 +5,7 @@ import { createProgressMeter, mapConcurrent, prefetch } from '../../util/pipelin
 import { clampRange, outputSize, readFrames } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
 import { createEffectPool, type EffectPool } from '../effects/pool.ts';
-import { depthRangeOf, mergeRanges, type DepthRange } from '../effects/distance.ts';
+import { clipDepthRange, depthExtent } from './depth-range.ts';
 import type { EffectStack } from '../effects/types.ts';
 import { depthMappingFor, openDepthPasses, type DepthPassSink } from '../encode/depth-passes.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
@@ -13,7 +13,7 @@ import { backproject, createCloudFuser, writeCameraPath, writePly } from '../geo
 import { resizeRgb } from '../preprocess/resize.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import type { JobControl, RgbFrame, VideoInfo } from '../types.ts';
-import { runAnalysis, type AnalysisResult } from './analyze.ts';
+import { runAnalysis } from './analyze.ts';
 
 export type RenderCodec = 'h264' | 'h265' | 'prores' | 'vp9';
 
@@ -78,23 +78,6 @@ function frameSize(info: VideoInfo, o: RenderOptions, codec: RenderCodec) {
   return { width: even(s.width, o.width), height: even(s.height, o.height) };
 }
 
-/** One depth range for the whole export (effects and passes must not pump from frame to frame). */
-async function scanDepth(a: AnalysisResult, start: number, end: number, signal?: AbortSignal) {
-  const ranges: DepthRange[] = [];
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = start; i <= end; i++) {
-    if (signal?.aborted) throw new CancelledError();
-    const d = await a.readDepth(i);
-    ranges.push(depthRangeOf(d));
-    for (let k = 0; k < d.data.length; k++) {
-      const v = d.data[k];
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  return { range: mergeRanges(ranges), min, max };
-}
 
 /**
  * Export: decode -> depth (from the analysis cache, computed first if missing) -> guided upsampling and
@@ -113,7 +96,6 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     { input: info.path, model: opts.model, device: opts.device, start, end, cacheDir: opts.cacheDir, preview: false },
     { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze' }) },
   );
-  const { range, min, max } = await scanDepth(analysis, start, end, signal);
   const wantDepth = !!(opts.depthPng || opts.depthMkv);
   const wantCloud = !!opts.pointcloud;
   if ((wantCloud || opts.cameraPath) && !analysis.poses) {
@@ -122,8 +104,10 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
 
   let encoder: VideoEncoder | null = null;
   let passes: DepthPassSink | null = null;
-  let pool: EffectPool | null = null;
+  // Started first: the workers boot while the depth range is read and the encoder starts.
+  const pool: EffectPool = createEffectPool(opts.threads);
   try {
+    const range = await clipDepthRange(analysis, signal);
     encoder = await openVideoEncoder(opts.out, {
       width,
       height,
@@ -136,6 +120,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
       colour: { space: info.colorSpace, primaries: info.colorPrimaries, transfer: info.colorTransfer, range: info.colorRange },
     });
     if (wantDepth) {
+      const { min, max } = await depthExtent(analysis, start, end, signal);
       const m = depthMappingFor(analysis.depthKind, min, max);
       passes = await openDepthPasses({
         pngDir: opts.depthPng,
@@ -159,7 +144,6 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
         },
       });
     }
-    pool = createEffectPool(opts.threads);
     const cloud = createCloudFuser();
     // About 60 frames feed the cloud (each needs its frame resized); the fuser keeps its size to the scene.
     const cloudEvery = Math.max(1, Math.round(total / 60));
@@ -169,14 +153,13 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     // in order (decoder killed, queues drained); an abort signal inside the stages would instead reject
     // their pending reads with nobody listening.
     const frames = prefetch(readFrames(info, { start, end, width, height }), 4);
-    const p = pool;
     const work = async (f: RgbFrame) => {
       const depth = await analysis.readDepth(f.index);
       const small = wantCloud && (f.index - start) % cloudEvery === 0 ? resizeRgb(f.data, f.width, f.height, depth.width, depth.height) : null;
-      const r = await p.run({ frame: f, depth, range, K: analysis.intrinsics, stack: opts.effects, time: f.time, wantDepth });
+      const r = await pool.run({ frame: f, depth, range, K: analysis.intrinsics, stack: opts.effects, time: f.time, wantDepth });
       return { index: f.index, low: depth, small, rgb: r.rgb, depth: r.depth };
     };
-    const rendered = mapConcurrent(frames, p.size + 1, (f) => {
+    const rendered = mapConcurrent(frames, pool.size + 1, (f) => {
       const job = work(f);
       // Jobs still in flight when the loop stops on an error must not surface as unhandled rejections.
       job.catch(() => {});
@@ -215,6 +198,6 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     if (code === 'ENOSPC' || code === 'EDQUOT') throw new UserError(`disk full while exporting ${resolve(opts.out)}: free space and retry (partial files were removed)`, 'ENOSPC');
     throw e;
   } finally {
-    await pool?.close();
+    await pool.close();
   }
 }
