@@ -5,6 +5,7 @@ import { isCancelled, isUserError } from '../util/errors.ts';
 import { registerAnalyze } from './analyze-command.ts';
 import { registerRender } from './render-command.ts';
 import { registerModels } from './models-command.ts';
+import { registerCache } from './cache-command.ts';
 
 async function buildProgram(): Promise<Command> {
   const program = new Command('gemdepth')
@@ -26,6 +27,7 @@ async function buildProgram(): Promise<Command> {
     });
   registerAnalyze(program);
   registerRender(program);
+  registerCache(program);
   await registerModels(program);
   return program;
 }

@@ -23,9 +23,19 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
   let lastPlain = 0;
   let lastLen = 0;
   let active = false;
+  let lastMessage: string | undefined;
   return {
     update(p: Progress) {
-      const line = formatProgress(p);
+      // A note (CUDA fallback, cache eviction, "from cache") gets a line of its own, once, so the
+      // rewritten progress line cannot hide it.
+      if (p.message && p.message !== lastMessage) {
+        lastMessage = p.message;
+        if (active) stream.write('\n');
+        active = false;
+        lastLen = 0;
+        stream.write(`${p.stage}: ${p.message}\n`);
+      }
+      const line = formatProgress({ ...p, message: undefined });
       if (stream.isTTY) {
         stream.write('\r' + line.padEnd(lastLen));
         lastLen = line.length;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { type Chunk, type ChunkFrame, readChunk, writeChunk } from './chunk-file.ts';
@@ -39,6 +39,10 @@ export class DepthLayer {
     if (stable(stored) !== stable(settings)) {
       await layer.reset();
       await writeFileAtomic(join(dir, 'layer.json'), stable(settings));
+    } else {
+      // Marks the entry as used, so cache eviction (evict.ts) removes the least recently used first.
+      const now = new Date();
+      await utimes(join(dir, 'layer.json'), now, now).catch(() => {});
     }
     await layer.rescan();
     return layer;

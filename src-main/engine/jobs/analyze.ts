@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
 import { CancelledError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
 import { DepthLayer } from '../cache/layer.ts';
 import { defaultCacheDir } from '../cache/paths.ts';
+import { cacheLimitBytes, evictCache } from '../cache/evict.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
 import { clampRange, readFrames } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
@@ -69,6 +70,7 @@ type GeometryOutput = geometryStage.GeometryOutput;
 // ---- plan: everything that decides the cache entry, without loading the network ----
 interface Plan {
   info: VideoInfo;
+  cacheDir: string;
   manifest: ModelManifest;
   modelPath: string;
   modelSha: string;
@@ -146,6 +148,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   }
   return {
     info,
+    cacheDir,
     manifest,
     modelPath,
     modelSha,
@@ -277,6 +280,14 @@ export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}
     control.onProgress?.({ stage: 'analyze', done: p.length, total: p.length, fps: 0, etaSeconds: 0, device: done.device, message: 'from cache' });
     if (wantOut) await writeOutputsFromCache(wantOut, p, done, preview, control);
     return resultOf(p, done);
+  }
+  // New depth is about to be written: make room first (least recently used analyses go; this one stays).
+  const evicted = await evictCache(p.cacheDir, cacheLimitBytes(), new Set([basename(p.raw.dir)]));
+  if (evicted.removed.length) {
+    const gb = (b: number) => (b / 1024 ** 3).toFixed(1);
+    const freed = evicted.removed.reduce((s, e) => s + e.bytes, 0);
+    const message = `cache: removed ${evicted.removed.length} least recently used analyses (${gb(freed)} GB) to stay under ${gb(cacheLimitBytes())} GB (GEMDEPTH_CACHE_MAX_GB)`;
+    control.onProgress?.({ stage: 'analyze', done: 0, total: p.length, fps: 0, etaSeconds: null, message });
   }
   const rawDone = await p.raw.readComplete<{ device: string }>(p.length);
   let model: LoadedModel | null = null;

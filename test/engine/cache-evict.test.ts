@@ -1,0 +1,85 @@
+import { readdir, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { IN_USE_MS, listCache } from '../../src-main/engine/cache/evict.ts';
+import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
+import type { Progress } from '../../src-main/engine/types.ts';
+import { clip, sharedModels } from '../helpers/shared.ts';
+import { runCli, tempDir } from '../helpers/tools.ts';
+
+beforeAll(() => {
+  process.env.GEMDEPTH_MODELS = sharedModels();
+});
+afterEach(() => vi.unstubAllEnvs());
+
+/** Makes a cache entry look last used `ageMs` ago (every file and folder in it). */
+async function age(dir: string, ageMs: number): Promise<void> {
+  const t = new Date(Date.now() - ageMs);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await age(p, ageMs);
+    else await utimes(p, t, t);
+  }
+  await utimes(dir, t, t);
+}
+
+const analyse = (cacheDir: string, start: number, progress?: Progress[]) =>
+  runAnalysis({ input: clip('realshort.mp4'), start, end: start + 3, cacheDir, preview: false }, { onProgress: (p) => progress?.push(p) });
+
+describe('depth cache eviction (least recently used first)', () => {
+  it('over the limit, the oldest analysis goes; the running one and recently used ones stay; a removed one recomputes', async () => {
+    const cacheDir = await tempDir('gemdepth-evict-');
+    const a = await analyse(cacheDir, 0);
+    const b = await analyse(cacheDir, 4);
+    const entries = await listCache(cacheDir);
+    expect(entries).toHaveLength(2);
+    const keyA = a.cacheKey.split('-')[0];
+    const keyB = b.cacheKey.split('-')[0];
+    const one = entries[0].bytes;
+    expect(one).toBeGreaterThan(10_000);
+    await age(join(cacheDir, 'depth', keyA), 2 * IN_USE_MS);
+    await age(join(cacheDir, 'depth', keyB), IN_USE_MS / 2); // "in use": must survive even over the limit
+    expect((await listCache(cacheDir)).map((e) => e.key)).toEqual([keyA, keyB]);
+
+    // Room for about one analysis: A (old) must go, B (recent) and C (this run) stay.
+    vi.stubEnv('GEMDEPTH_CACHE_MAX_GB', String((1.5 * one) / 1024 ** 3));
+    const progress: Progress[] = [];
+    const c = await analyse(cacheDir, 8, progress);
+    expect(progress.map((p) => p.message).find((m) => m?.startsWith('cache: removed 1 least recently used'))).toBeTruthy();
+    const left = (await listCache(cacheDir)).map((e) => e.key).sort();
+    expect(left).toEqual([keyB, c.cacheKey.split('-')[0]].sort());
+
+    // Opening an entry marks it used, and the removed one is simply recomputed.
+    const before = (await stat(join(cacheDir, 'depth', keyB, 'layer.json'))).mtimeMs;
+    await analyse(cacheDir, 4);
+    expect((await stat(join(cacheDir, 'depth', keyB, 'layer.json'))).mtimeMs).toBeGreaterThan(before);
+    vi.stubEnv('GEMDEPTH_CACHE_MAX_GB', '0');
+    const again = await analyse(cacheDir, 0);
+    expect((await again.readDepth(2)).data.length).toBe((await c.readDepth(9)).data.length);
+  }, 120_000);
+
+  it('a bad GEMDEPTH_CACHE_MAX_GB is one clear error', async () => {
+    vi.stubEnv('GEMDEPTH_CACHE_MAX_GB', 'lots');
+    await expect(analyse(await tempDir('gemdepth-evict-'), 0)).rejects.toThrow(/^GEMDEPTH_CACHE_MAX_GB=lots is not a size: give gigabytes/);
+  });
+
+  it('gemdepth cache list / prune / clear', async () => {
+    const cacheDir = await tempDir('gemdepth-evict-cli-');
+    const a = await analyse(cacheDir, 0);
+    const key = a.cacheKey.split('-')[0];
+    const list = await runCli(['cache', 'list', '--cache-dir', cacheDir]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${key} +[0-9.]+ GB +last used \\d{4}-`, 'm'));
+    expect(list.stdout).toMatch(/1 analyses, [0-9.]+ GB in .*limit 20\.00 GB/);
+    // Just used: clear keeps it and says why.
+    const kept = await runCli(['cache', 'clear', '--cache-dir', cacheDir]);
+    expect(kept.stdout).toMatch(/removed 0 analyses .*kept: a job may be using them/);
+    await age(join(cacheDir, 'depth', key), 2 * IN_USE_MS);
+    const cleared = await runCli(['cache', 'clear', '--cache-dir', cacheDir]);
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toMatch(/^removed 1 analyses \([0-9.]+ GB\); 0\.00 GB left$/m);
+    expect(await listCache(cacheDir)).toEqual([]);
+    const bad = await runCli(['cache', 'prune', '--max-gb', 'x', '--cache-dir', cacheDir]);
+    expect(bad.code).toBe(2);
+  }, 60_000);
+});
