@@ -11,6 +11,8 @@ import { loadModel } from '../engine/infer/session.ts';
 import { openAnalysis, runAnalysis, type AnalysisResult } from '../engine/jobs/analyze.ts';
 import { effectRegistry, loadEffectStack, type DepthRange } from '../engine/effects/index.ts';
 import { clipDepthRange } from '../engine/jobs/depth-range.ts';
+import { cacheLimitBytes, evictCache, listCache } from '../engine/cache/evict.ts';
+import { defaultCacheDir } from '../engine/cache/paths.ts';
 import { backproject } from '../engine/geometry/stage.ts';
 import {
   addRecent,
@@ -134,6 +136,19 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     },
 
     listModels: () => modelEntries(),
+    async cacheInfo() {
+      const dir = defaultCacheDir();
+      const entries = await listCache(dir);
+      const limit = cacheLimitBytes();
+      return { dir, analyses: entries.length, bytes: entries.reduce((n, e) => n + e.bytes, 0), limitBytes: Number.isFinite(limit) ? limit : null };
+    },
+    async clearCache() {
+      // What the app has open stays: its depth is on screen.
+      const open = new Set([...analyses.values()].map((a) => a.cacheKey.split('-')[0]));
+      const r = await evictCache(defaultCacheDir(), 0, open);
+      missing.clear();
+      return { removed: r.removed.length, freedBytes: r.removed.reduce((n, e) => n + e.bytes, 0), keptBytes: r.keptBytes };
+    },
 
     async validateModelFile(req) {
       const path = req.path;

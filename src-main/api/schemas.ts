@@ -20,6 +20,8 @@ export const EffectStackInput = z.array(z.unknown()).max(32);
 export const Schemas = {
   appInfo: z.object({}).strict(),
   listModels: z.object({}).strict(),
+  cacheInfo: z.object({}).strict(),
+  clearCache: z.object({}).strict(),
   validateModelFile: z.object({ path: absPath, modelId: modelId.optional() }).strict(),
   importModelFile: z.object({ path: absPath, modelId: modelId.optional() }).strict(),
   downloadModel: z.object({ modelId, acceptLicence: z.boolean().default(false) }).strict(),

@@ -38,6 +38,15 @@ export interface AppInfo {
   configDir: string;
 }
 
+/** The depth cache as the settings show it. */
+export interface CacheInfo {
+  dir: string;
+  analyses: number;
+  bytes: number;
+  /** null: no limit (GEMDEPTH_CACHE_MAX_GB=0). */
+  limitBytes: number | null;
+}
+
 /** The effects module's ONE parameter schema, passed through unchanged. */
 export type ParamSpecView = ParamSpec;
 export interface EffectSpecView {
@@ -156,6 +165,9 @@ export interface EngineApi {
   recentProjects(req: ApiRequest<'recentProjects'>): Promise<RecentProject[]>;
   discardAutosave(req: ApiRequest<'discardAutosave'>): Promise<{ removed: boolean }>;
   relinkClip(req: ApiRequest<'relinkClip'>): Promise<{ doc: ProjectDoc }>;
+  cacheInfo(req: ApiRequest<'cacheInfo'>): Promise<CacheInfo>;
+  /** Removes cached analyses, except those open in this app or used in the last 10 minutes (a job may hold them). */
+  clearCache(req: ApiRequest<'clearCache'>): Promise<{ removed: number; freedBytes: number; keptBytes: number }>;
   /** Not an IPC method: front ends forward these to the renderer. */
   onJobEvent(listener: (e: JobEvent) => void): () => void;
   /** Cancels running jobs and releases decoders (app quit, test teardown). */

@@ -1,4 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { CacheInfo } from '../../src-main/api/types.ts';
+import { bridge, errorText } from '../api.ts';
 import { downloadModel, importModelFile } from '../state/actions.ts';
 import { edit, useApp } from '../state/store.ts';
 
@@ -8,6 +10,21 @@ export function SettingsDialog() {
   const [check, setCheck] = useState<{ ok: boolean; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const current = info?.models.find((m) => m.id === analysis.model);
+  const [cache, setCache] = useState<CacheInfo | null>(null);
+  const [cacheNote, setCacheNote] = useState<string | null>(null);
+  useEffect(() => {
+    bridge().cacheInfo({}).then(setCache, (e: unknown) => setCacheNote(errorText(e)));
+  }, []);
+  const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
+  const clearCache = async () => {
+    try {
+      const r = await bridge().clearCache({});
+      setCacheNote(`Removed ${r.removed} ${r.removed === 1 ? 'analysis' : 'analyses'} (${gb(r.freedBytes)}).` + (r.keptBytes > 0 ? ' Open clips and analyses used in the last 10 minutes were kept.' : ''));
+      setCache(await bridge().cacheInfo({}));
+    } catch (e) {
+      setCacheNote(errorText(e));
+    }
+  };
 
   const pickModel = async () => {
     setBusy(true);
@@ -68,6 +85,18 @@ export function SettingsDialog() {
         </label>
         <p className="hint">
           Automatic here: {info?.device.device.toUpperCase()} — {info?.device.reason}. ffmpeg: {info?.ffmpeg}
+        </p>
+        <h4>Depth cache</h4>
+        <p className="hint" data-testid="cache-info">
+          {cache
+            ? `${cache.analyses} ${cache.analyses === 1 ? 'analysis' : 'analyses'}, ${gb(cache.bytes)}${cache.limitBytes ? ` of ${gb(cache.limitBytes)}` : ''} in ${cache.dir}. The oldest are removed when it is full; a removed analysis is recomputed when needed.`
+            : 'Reading…'}
+        </p>
+        <p>
+          <button onClick={() => void clearCache()} disabled={!cache || cache.analyses === 0} data-testid="clear-cache">
+            Clear cache
+          </button>{' '}
+          {cacheNote && <span className="hint" data-testid="cache-note">{cacheNote}</span>}
         </p>
         <div className="modal-actions">
           <button className="primary" onClick={() => useApp.setState({ dialog: null })}>Close</button>

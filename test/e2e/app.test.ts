@@ -56,6 +56,15 @@ describe('renderer end to end against the real engine', () => {
     await page.waitForSelector(`${tid('job')}[data-kind="analysis"][data-state="done"]`, { timeout: 150_000 });
     await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓")`);
 
+    // Settings show the depth cache; clearing it keeps the open clip's analysis (its depth is on screen).
+    await page.click(tid('open-settings'));
+    await page.waitForSelector(`${tid('cache-info')}:has-text("1 analysis")`);
+    await expect(page.textContent(tid('cache-info'))).resolves.toContain(join(tmp, 'cache'));
+    await page.click(tid('clear-cache'));
+    await page.waitForSelector(`${tid('cache-note')}:has-text("Removed 0 analyses")`);
+    await expect(page.textContent(tid('cache-info'))).resolves.toMatch(/^1 analysis, [0-9.]+ GB of 20\.00 GB/);
+    await page.click(`${tid('settings')} >> text=Close`);
+
     // Scrub to frame 20 on the timeline.
     await clickFrame(page, 20, FRAMES);
     const seq0 = await drawSeq(page);
