@@ -1,7 +1,8 @@
 /**
  * npm run bench:app — the app's interactive latencies in headless Chromium against the real engine:
  *  - launch to an interactive window (browser start + page load + first API round trip),
- *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog (p50/p95).
+ *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog (p50/p95);
+ *    single steps forward and back.
  * Uses ../shared/clips/cockatoo.mp4 (1280x720). Its analysis comes from the depth cache when present.
  */
 import { performance } from 'node:perf_hooks';
@@ -77,6 +78,16 @@ async function main() {
     fetchS.push(await canvasTimes());
     prev++;
   }
+  // And back again (reverse play / stepping back: decoded a block at a time).
+  const backs: number[] = [];
+  for (let i = 0; i < SCRUBS && prev > 0; i++) {
+    const s = await drawSeq(page);
+    const t0 = performance.now();
+    await page.keyboard.press('ArrowLeft');
+    await waitDrawn(page, prev - 1, s);
+    backs.push(performance.now() - t0);
+    prev--;
+  }
   const canvasW = await page.evaluate(() => (document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement).width);
   await host.close();
 
@@ -90,6 +101,7 @@ async function main() {
   console.log(row('  of which: engine frame+depth delivery', fetchJ));
   console.log(row('frame step (→) -> frame drawn with fog', steps));
   console.log(row('  of which: engine frame+depth delivery', fetchS));
+  console.log(row('frame step back (←) -> frame drawn with fog', backs));
 }
 
 main().catch((e) => {

@@ -9,6 +9,12 @@ import type { FrameImage } from './types.ts';
  * clip and size, so playback and frame-stepping pull the next frame instead of re-seeking each time.
  */
 const SEQ_SKIP_MAX = 12;
+/**
+ * Stepping or playing backwards would otherwise re-seek for every frame (a decode from the previous
+ * keyframe each time): a short step back decodes the block of frames before it in one pass instead,
+ * so the next steps back come from the LRU.
+ */
+const REVERSE_BLOCK = 24;
 
 interface SeqReader {
   key: string;
@@ -41,11 +47,37 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
     if (s) await s.it.return(undefined).catch(() => undefined);
   };
 
+  let readers = 0;
+  let lastRead: { key: string; index: number } | null = null;
+  const open = (info: VideoInfo, start: number, width: number, height: number, end?: number) => {
+    readers++;
+    return readFrames(info, { start, end, width, height });
+  };
+
+  async function decodeBlockBefore(info: VideoInfo, index: number, width: number, height: number): Promise<FrameImage> {
+    const key = `${info.path}|${width}x${height}`;
+    let hit: FrameImage | null = null;
+    for await (const f of open(info, Math.max(0, index - REVERSE_BLOCK + 1), width, height, index)) {
+      const img: FrameImage = { index: f.index, time: f.time, width: f.width, height: f.height, data: f.data };
+      put(`${key}|${f.index}`, img);
+      if (f.index === index) hit = img;
+    }
+    if (!hit) throw new Error(`frame ${index} of ${info.path} could not be decoded`);
+    return hit;
+  }
+
   async function decode(info: VideoInfo, index: number, width: number, height: number): Promise<FrameImage> {
     const key = `${info.path}|${width}x${height}`;
+    // A short step back from the last frame read (reverse play, frame-stepping back).
+    const from = lastRead?.key === key ? lastRead.index : null;
+    if (from !== null && index < from && index >= from - 1 - SEQ_SKIP_MAX) {
+      const img = await decodeBlockBefore(info, index, width, height);
+      lastRead = { key, index: Math.max(0, index - REVERSE_BLOCK + 1) };
+      return img;
+    }
     if (!seq || seq.key !== key || index < seq.next || index > seq.next + SEQ_SKIP_MAX) {
       await closeSeq();
-      seq = { key, next: index, it: readFrames(info, { start: index, width, height }) };
+      seq = { key, next: index, it: open(info, index, width, height) };
     }
     const s = seq;
     while (true) {
@@ -58,7 +90,10 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
       const f = r.value;
       const img: FrameImage = { index: f.index, time: f.time, width: f.width, height: f.height, data: f.data };
       put(`${key}|${r.value.index}`, img);
-      if (r.value.index >= index) return img;
+      if (r.value.index >= index) {
+        lastRead = { key, index: r.value.index };
+        return img;
+      }
     }
   }
 
@@ -74,6 +109,8 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
       chain = p.catch(() => undefined);
       return p;
     },
+    /** Decoder processes started so far (tests check that stepping back does not start one per frame). */
+    stats: () => ({ readers }),
     async dispose() {
       await closeSeq();
       lru.clear();

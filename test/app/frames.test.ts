@@ -1,0 +1,26 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFrameService } from '../../src-main/api/frames.ts';
+import { readFrames } from '../../src-main/engine/decode/frame-reader.ts';
+import { probe } from '../../src-main/engine/decode/probe.ts';
+import { clip } from '../helpers/shared.ts';
+
+const frames = createFrameService();
+afterAll(() => frames.dispose());
+
+describe('viewer frames: playing backwards', () => {
+  it('steps back frame by frame with exact pictures and one decoder per block of frames, not per frame', async () => {
+    const info = await probe(clip('cockatoo.mp4'));
+    const ref = new Map<number, Buffer>();
+    for await (const f of readFrames(info, { start: 0, end: 60, width: 320, height: 180 })) ref.set(f.index, Buffer.from(f.data));
+    expect((await frames.get(info, 60, 320)).index).toBe(60);
+    const before = frames.stats().readers;
+    for (let i = 59; i >= 0; i--) {
+      const f = await frames.get(info, i, 320);
+      expect(f.index).toBe(i);
+      expect([f.width, f.height]).toEqual([320, 180]);
+      expect(Buffer.compare(Buffer.from(f.data), ref.get(i)!)).toBe(0);
+    }
+    // 60 steps back: three blocks of 24 frames at most, instead of 60 seeks.
+    expect(frames.stats().readers - before).toBeLessThanOrEqual(3);
+  });
+});
