@@ -26,3 +26,10 @@ export function throwIfAborted(signal?: AbortSignal): void {
 
 export const isUserError = (e: unknown): e is UserError => e instanceof UserError;
 export const isCancelled = (e: unknown): e is CancelledError => e instanceof CancelledError;
+
+/** A full disk (or quota) as the one-line error users get; null for any other error. */
+export function diskFullError(e: unknown, doing: string): UserError | null {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return null;
+  return new UserError(`disk full while ${doing}: free space and run it again (partial files were removed)`, 'ENOSPC');
+}

@@ -10,7 +10,13 @@ export async function* prefetch<T>(src: AsyncIterable<T>, depth: number, signal?
   const pending: Promise<IteratorResult<T>>[] = [];
   const fill = () => {
     // Async generators queue concurrent next() calls, so asking ahead is safe; past the end they answer done.
-    while (pending.length < Math.max(1, depth)) pending.push(it.next());
+    while (pending.length < Math.max(1, depth)) {
+      const next = it.next();
+      // Awaited in order below; until then a failure must not count as unhandled (Node would exit
+      // before the consumer reaches it, e.g. a disk-full cache write while it is busy encoding).
+      next.catch(() => {});
+      pending.push(next);
+    }
   };
   try {
     fill();

@@ -42,4 +42,30 @@ describe('prefetch (bounded queue between stages)', () => {
     };
     await expect(run()).rejects.toBeInstanceOf(CancelledError);
   });
+
+  it('a stage that fails while the consumer is busy reaches the consumer as its error, not as an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      async function* source() {
+        yield 1;
+        throw new Error('disk full');
+      }
+      const seen: number[] = [];
+      const run = async () => {
+        for await (const v of prefetch(source(), 3)) {
+          seen.push(v);
+          // Busy past a turn of the event loop: the failed read ahead sits unawaited meanwhile.
+          await new Promise((r) => setTimeout(r, 30));
+        }
+      };
+      await expect(run()).rejects.toThrow('disk full');
+      await new Promise((r) => setTimeout(r, 10));
+      expect(seen).toEqual([1]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { commitFile, tempSibling } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
-import { lastErrorLine } from '../decode/run-tool.ts';
+import { lastErrorLine, runTool } from '../decode/run-tool.ts';
 import type { Rational } from '../types.ts';
 
 export type VideoCodec = 'h264' | 'h265' | 'prores' | 'vp9' | 'ffv1';
@@ -73,6 +73,17 @@ function colourArgs(c: EncoderOptions['colour']): string[] {
   return out;
 }
 
+const WRITE_ERROR = /No space left|Error writing trailer|I\/O error|av_interleaved_write_frame\(\): /i;
+
+/** Video packets in a finished file (ffprobe reads the index, no decoding), or null without ffprobe. */
+async function countVideoPackets(path: string): Promise<number | null> {
+  const { ffprobe } = resolveFfmpeg();
+  if (!ffprobe) return null;
+  const r = await runTool(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', path]);
+  const n = parseInt(r.stdout.trim(), 10);
+  return r.code === 0 && Number.isFinite(n) ? n : -1;
+}
+
 /**
  * Raw frames in, a finished file out. Writes go to a hidden temporary sibling and respect ffmpeg's
  * pipe backpressure; the final name appears only after ffmpeg exits cleanly.
@@ -117,6 +128,7 @@ export async function openVideoEncoder(outPath: string, o: EncoderOptions): Prom
   const onAbort = () => proc.kill('SIGKILL');
   o.signal?.addEventListener('abort', onAbort, { once: true });
 
+  let written = 0;
   const explain = (code: number | null): UserError => {
     const line = lastErrorLine(stderr);
     if (/No space left/i.test(stderr)) return new UserError(`disk full while writing ${finalPath}: free space and retry`, 'ENOSPC');
@@ -136,6 +148,7 @@ export async function openVideoEncoder(outPath: string, o: EncoderOptions): Prom
         await cleanup();
         throw explain(proc.exitCode);
       }
+      written++;
       if (!proc.stdin.write(frame) && !closed) {
         await new Promise<void>((res) => {
           const done = () => {
@@ -151,9 +164,17 @@ export async function openVideoEncoder(outPath: string, o: EncoderOptions): Prom
     async finish() {
       proc.stdin.end();
       const code = await exited;
-      if (code !== 0 || failure) {
+      // Some ffmpeg builds exit 0 when writing the trailer fails (measured: a full disk left a file with
+      // no moov atom, "done"): a write error in its log fails the job like a non-zero exit.
+      if (code !== 0 || failure || WRITE_ERROR.test(stderr)) {
         await cleanup();
-        throw explain(code);
+        throw explain(code === 0 ? 1 : code);
+      }
+      // And the file must hold every frame sent: nothing truncated is ever renamed into place.
+      const found = await countVideoPackets(tempPath);
+      if (found !== null && found !== written) {
+        await cleanup();
+        throw new UserError(`encoding ${finalPath} failed: the file holds ${found} of ${written} frames (disk full or an encoder fault); nothing was written`, 'EENCODER');
       }
       o.signal?.removeEventListener('abort', onAbort);
       await commitFile(tempPath, finalPath);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
-import { CancelledError, UserError } from '../../util/errors.ts';
+import { CancelledError, diskFullError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
 import { DepthLayer } from '../cache/layer.ts';
 import { defaultCacheDir } from '../cache/paths.ts';
@@ -278,7 +278,11 @@ export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}
   const done = await p.final.readComplete<FinalRecord>(p.length);
   if (done) {
     control.onProgress?.({ stage: 'analyze', done: p.length, total: p.length, fps: 0, etaSeconds: 0, device: done.device, message: 'from cache' });
-    if (wantOut) await writeOutputsFromCache(wantOut, p, done, preview, control);
+    if (wantOut) {
+      await writeOutputsFromCache(wantOut, p, done, preview, control).catch((e: unknown) => {
+        throw diskFullError(e, `writing ${wantOut}`) ?? e;
+      });
+    }
     return resultOf(p, done);
   }
   // New depth is about to be written: make room first (least recently used analyses go; this one stays).
@@ -303,8 +307,13 @@ export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}
   try {
     const device = model?.deviceLabel ?? rawDone!.device;
     const work = (out: string | null) => analyse(p, opts, model, device, out, preview, control);
-    const rec = wantOut ? await withAtomicDir(wantOut, (tmp) => work(tmp)) : await work(null);
-    return resultOf(p, rec);
+    try {
+      const rec = wantOut ? await withAtomicDir(wantOut, (tmp) => work(tmp)) : await work(null);
+      return resultOf(p, rec);
+    } catch (e) {
+      // Frames already cached stay valid: the next run resumes from them.
+      throw diskFullError(e, `analysing ${p.info.path} (output ${wantOut ?? 'none'}, cache ${p.cacheDir})`) ?? e;
+    }
   } finally {
     await model?.close();
   }

@@ -1,6 +1,6 @@
 import { extname, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
-import { CancelledError, UserError } from '../../util/errors.ts';
+import { CancelledError, diskFullError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, mapConcurrent, prefetch } from '../../util/pipeline.ts';
 import { clampRange, outputSize, readFrames } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
@@ -194,9 +194,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     await encoder?.abort();
     await passes?.abort();
     if (signal?.aborted) throw new CancelledError();
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw new UserError(`disk full while exporting ${resolve(opts.out)}: free space and retry (partial files were removed)`, 'ENOSPC');
-    throw e;
+    throw diskFullError(e, `exporting ${resolve(opts.out)}`) ?? e;
   } finally {
     await pool.close();
   }
