@@ -7,7 +7,25 @@ import { resizePlane } from '../engine/preprocess/resize.ts';
  * one least-squares scale+shift per sequence in disparity space, then AbsRel/delta1 per frame (averaged)
  * and TAE over consecutive frames with ground-truth poses.
  */
-export interface DepthScores { absRel: number; delta1: number; tae: number; /** Per frame, for finding where a method fails. */ frameAbsRel: number[] }
+export interface DepthScores {
+  absRel: number; delta1: number; tae: number;
+  /** Per frame, for finding where a method fails. */
+  frameAbsRel: number[];
+  /**
+   * The sequence's disparity fit. A slope near 0 means a few outlier disparities (a model's failed
+   * near-zero depths) took over the least squares and the row was scored as one constant depth.
+   */
+  fit: { s: number; t: number };
+}
+
+/**
+ * Metric predictions are clipped to at least this depth before inversion (a deviation from DATASETS.md,
+ * which clips only the inverse depth from below). FastDepth outputs exactly 0 m in failed patches
+ * (tartanair-hospital frames 66-70, 186); as disparity those few pixels (up to 1000 and more) took
+ * over the sequence's least-squares fit (slope 0.0002) and every method was scored as one constant depth.
+ * No scene point in these datasets is nearer than 5 cm, so the clip changes no valid prediction.
+ */
+export const MIN_PRED_DEPTH_M = 0.05;
 
 /** pred: per-frame predicted inverse depth (any grid; resampled to the GT grid bilinearly). */
 export function scoreDepth(predInv: { data: Float32Array; width: number; height: number }[], gt: Float32Array[], K: Intrinsics, gtPoses: Mat4[], cap: number): DepthScores {
@@ -52,7 +70,7 @@ export function scoreDepth(predInv: { data: Float32Array; width: number; height:
     prev = d;
   }
   const N = gt.length;
-  return { absRel: absRel / N, delta1: delta1 / N, tae: N > 1 ? (100 * tae) / (2 * (N - 1)) : 0, frameAbsRel };
+  return { absRel: absRel / N, delta1: delta1 / N, tae: N > 1 ? (100 * tae) / (2 * (N - 1)) : 0, frameAbsRel, fit: { s, t } };
 }
 
 /** mean |d_b - proj| / d_b of depth a moved into camera b (rounded pixels). */

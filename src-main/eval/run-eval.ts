@@ -3,7 +3,7 @@ import { createGeometryStage, type GeometryOutput } from '../engine/geometry/sta
 import { intrinsicsFor, scaleIntrinsics } from '../engine/geometry/intrinsics.ts';
 import { openDataset, readGtDepth, readRgb } from './dataset.ts';
 import { openFrameDepthModel } from './depth-model.ts';
-import { scoreDepth, scorePoses, type DepthScores, type PoseScores } from './metrics.ts';
+import { MIN_PRED_DEPTH_M, scoreDepth, scorePoses, type DepthScores, type PoseScores } from './metrics.ts';
 import { join } from 'node:path';
 
 export interface EvalOptions {
@@ -22,10 +22,11 @@ export interface EvalOptions {
 export interface EvalResult {
   frames: number;
   perFrame: DepthScores;
-  /** The default pipeline (what `analyze` writes): poses + scale/shift alignment. */
+  /** Poses, repair of the model's failed pixels, and scale/shift alignment (relative models): before the temporal filter. */
   aligned: DepthScores;
-  /** With the opt-in multi-view refinement (equal to `aligned` when run with mvs: false). */
+  /** What `analyze` writes: + the pose-guided temporal filter, and with `mvs` the opt-in multi-view refinement. */
   full: DepthScores;
+  mvs: boolean;
   poses: PoseScores;
   meanConfidence: number;
   /** Estimated camera-to-world per frame (for inspection; scoring aligns them to GT). */
@@ -39,7 +40,7 @@ export interface EvalResult {
 
 const toInv = (d: DepthMap) => {
   const data = new Float32Array(d.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = d.kind === 'metric' ? (d.data[i] > 0 ? 1 / d.data[i] : 0) : d.data[i];
+  for (let i = 0; i < data.length; i++) data[i] = d.kind === 'metric' ? 1 / Math.max(MIN_PRED_DEPTH_M, d.data[i]) : d.data[i];
   return { data, width: d.width, height: d.height };
 };
 
@@ -85,6 +86,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
   const n = ds.frames.length;
   return {
     frames: n,
+    mvs: o.mvs ?? true,
     perFrame: scoreDepth(perFrame, gt, ds.K, ds.gtPoses, cap),
     aligned: scoreDepth(aligned, gt, ds.K, ds.gtPoses, cap),
     full: scoreDepth(full, gt, ds.K, ds.gtPoses, cap),
@@ -108,10 +110,11 @@ export function formatEvalTable(r: EvalResult): string {
     '| stage                              | AbsRel | delta1 |    TAE |',
     '| ---------------------------------- | ------ | ------ | ------ |',
     row('model frame by frame', r.perFrame),
-    row('+ poses + alignment (default)', r.aligned),
-    row('+ multi-view refinement (opt-in)', r.full),
+    row('+ poses, pixel repair, alignment', r.aligned),
+    row(r.mvs ? '+ temporal filter + MVS (opt-in)' : '+ temporal filter (default)', r.full),
     '',
     `poses: ATE ${f(p.ate)} m (${f((100 * p.ate) / Math.max(1e-9, p.pathLength), 2)}% of path ${f(p.pathLength, 2)} m), RPE ${f(p.rpeTrans, 4)} m / ${f(p.rpeRotDeg, 3)} deg per frame, scale to GT ${f(p.scale, 3)}`,
+    `sequence disparity fit (slope, shift): ${[r.perFrame, r.aligned, r.full].map((d) => `${f(d.fit.s, 4)}, ${f(d.fit.t)}`).join(' | ')} (a slope near 0: that row was scored as one constant depth)`,
     `speed: model ${f(r.modelFps, 1)} fps, geometry ${f(r.geometryFps, 1)} fps, pipeline ${f(r.pipelineFps, 1)} fps (CPU)`,
   ].join('\n');
 }

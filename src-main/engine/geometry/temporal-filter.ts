@@ -1,0 +1,93 @@
+import type { DepthKind, Intrinsics, Mat4 } from '../types.ts';
+import { invRigid, mul4 } from './linalg.ts';
+
+/**
+ * A recursive temporal filter on the 3D-consistent depth, guided by the camera poses: the previous
+ * frame's filtered depth is moved into the current camera (back-projected, transformed, splatted with
+ * a z-buffer) and averaged with the current depth wherever the two agree within `tolerance`; where they
+ * do not (something moved, an occlusion, a new surface) the current depth stands alone. Frame-to-frame
+ * flicker of a small network's depth thus averages out on static geometry without lagging behind the
+ * camera. It also matters for export: flickering depth makes every effect flicker, and x264 spends
+ * measurably more bits and time on a flickering fog than on the source (cockatoo: 8.8 vs 5.9 CPU-s).
+ */
+export interface TemporalFilterOptions {
+  K: Intrinsics;
+  kind: DepthKind;
+  width: number;
+  height: number;
+  /** Weight of the current frame (1 = no filtering). */
+  alpha?: number;
+  /** Relative depth difference under which the warped history and the current depth are merged. */
+  tolerance?: number;
+  /** Pose confidence under which a frame is not merged with its history (the warp would be a guess). */
+  minConfidence?: number;
+}
+
+export const TEMPORAL_ALPHA = 0.5;
+export const TEMPORAL_TOLERANCE = 0.12;
+
+export function createTemporalFilter(o: TemporalFilterOptions) {
+  const { K, kind, width: w, height: h } = o;
+  const alpha = o.alpha ?? TEMPORAL_ALPHA;
+  const tol = o.tolerance ?? TEMPORAL_TOLERANCE;
+  const minConf = o.minConfidence ?? 0.05;
+  const n = w * h;
+  // Pixel centre -> intrinsics coordinates (the depth grid may be smaller than K's): as pointcloud.ts.
+  const sx = K.width / w, sy = K.height / h;
+  const rayX = new Float32Array(w), rayY = new Float32Array(h);
+  for (let x = 0; x < w; x++) rayX[x] = ((x + 0.5) * sx - 0.5 - K.cx) / K.fx;
+  for (let y = 0; y < h; y++) rayY[y] = ((y + 0.5) * sy - 0.5 - K.cy) / K.fy;
+  let prevZ: Float32Array | null = null;
+  let prevPose: Mat4 | null = null;
+  let prevShot = -1;
+  const warped = new Float32Array(n);
+
+  const toZ = (v: number) => (kind === 'metric' ? v : 1 / v);
+  const fromZ = (z: number) => (kind === 'metric' ? z : 1 / z);
+
+  /** Previous filtered depth seen from the current camera; 0 where nothing lands. */
+  function warp(prev: Float32Array, M: Mat4): void {
+    warped.fill(0);
+    for (let y = 0; y < h; y++) {
+      const ry = rayY[y];
+      for (let x = 0; x < w; x++) {
+        const z = prev[y * w + x];
+        if (!(z > 0)) continue;
+        const X = rayX[x] * z, Y = ry * z;
+        const zc = M[8] * X + M[9] * Y + M[10] * z + M[11];
+        if (!(zc > 1e-6)) continue;
+        const xc = M[0] * X + M[1] * Y + M[2] * z + M[3];
+        const yc = M[4] * X + M[5] * Y + M[6] * z + M[7];
+        const u = Math.floor(((xc / zc) * K.fx + K.cx + 0.5) / sx);
+        const v = Math.floor(((yc / zc) * K.fy + K.cy + 0.5) / sy);
+        if (u < 0 || v < 0 || u >= w || v >= h) continue;
+        const i = v * w + u;
+        if (warped[i] === 0 || zc < warped[i]) warped[i] = zc; // nearest surface wins
+      }
+    }
+  }
+
+  return {
+    /** The filtered depth for this frame (same kind and grid); frames must come in order. */
+    apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number): Float32Array {
+      const z = new Float32Array(n);
+      for (let i = 0; i < n; i++) z[i] = depth[i] > 0 ? toZ(depth[i]) : 0;
+      const out = new Float32Array(depth);
+      if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1) {
+        // Previous camera -> current camera.
+        warp(prevZ, mul4(invRigid(pose), prevPose));
+        for (let i = 0; i < n; i++) {
+          const a = warped[i], b = z[i];
+          if (a > 0 && b > 0 && Math.abs(a - b) < tol * b) {
+            z[i] = alpha * b + (1 - alpha) * a;
+            out[i] = fromZ(z[i]);
+          }
+        }
+      }
+      prevZ = z;
+      prevPose = pose;
+      prevShot = shotId;
+      return out;
+    },
+  };
+}

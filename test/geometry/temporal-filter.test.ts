@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { createTemporalFilter } from '../../src-main/engine/geometry/temporal-filter.ts';
+import type { Intrinsics, Mat4 } from '../../src-main/engine/types.ts';
+
+// A camera sliding sideways past a tilted wall (Z = 2 + 0.2 X in the world), depth measured with 3% noise.
+const W = 64, H = 48;
+const K: Intrinsics = { fx: 60, fy: 60, cx: 31.5, cy: 23.5, width: W, height: H };
+const pose = (tx: number): Mat4 => [1, 0, 0, tx, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const truth = (tx: number) =>
+  Float32Array.from({ length: W * H }, (_v, i) => {
+    const rx = (i % W - K.cx) / K.fx;
+    return (2 + 0.2 * tx) / (1 - 0.2 * rx);
+  });
+let seed = 7;
+const gauss = () => {
+  const u = ((seed = (seed * 16807) % 2147483647) / 2147483647) || 1e-9;
+  const v = (seed = (seed * 16807) % 2147483647) / 2147483647;
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+};
+const relErr = (a: Float32Array, b: Float32Array, from = 0, to = W) => {
+  let s = 0, k = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = i % W;
+    if (x < from || x >= to) continue;
+    s += ((a[i] - b[i]) / b[i]) ** 2;
+    k++;
+  }
+  return Math.sqrt(s / k);
+};
+
+describe('pose-guided temporal depth filter', () => {
+  it('averages flicker away on static geometry while the camera moves (metric depth)', () => {
+    const f = createTemporalFilter({ K, kind: 'metric', width: W, height: H });
+    let raw = 0, filtered = 0;
+    for (let t = 0; t < 20; t++) {
+      const tx = 0.03 * t;
+      const gt = truth(tx);
+      const noisy = gt.map((z) => z * (1 + 0.03 * gauss()));
+      const out = f.apply(noisy, pose(tx), 0, 1);
+      if (t >= 5) {
+        // Columns the previous frames saw (the camera moves right: new geometry enters on the right).
+        raw += relErr(noisy, gt, 0, W - 4);
+        filtered += relErr(out, gt, 0, W - 4);
+      }
+    }
+    expect(filtered / raw).toBeLessThan(0.75);
+  });
+
+  it('relative inverse depth: the same, in disparity', () => {
+    const f = createTemporalFilter({ K, kind: 'relative-inverse', width: W, height: H });
+    let raw = 0, filtered = 0;
+    for (let t = 0; t < 12; t++) {
+      const gt = truth(0.03 * t).map((z) => 1 / z);
+      const noisy = gt.map((d) => d * (1 + 0.03 * gauss()));
+      const out = f.apply(noisy, pose(0.03 * t), 0, 1);
+      if (t >= 4) {
+        raw += relErr(noisy, gt, 0, W - 4);
+        filtered += relErr(out, gt, 0, W - 4);
+      }
+    }
+    expect(filtered / raw).toBeLessThan(0.75);
+  });
+
+  it('does not drag what changed (moving object), a new shot, or a frame whose pose is a guess', () => {
+    const f = createTemporalFilter({ K, kind: 'metric', width: W, height: H });
+    const still = truth(0);
+    f.apply(still, pose(0), 0, 1);
+    // Something 30% nearer appears in the left half: it must show at once, at its own depth.
+    const moved = still.map((z, i) => (i % W < W / 2 ? z * 0.7 : z));
+    const out = f.apply(moved, pose(0), 0, 1);
+    for (let i = 0; i < W * H; i += 97) expect(out[i]).toBeCloseTo(moved[i], 5);
+    // A new shot or an unreliable pose: the frame passes through untouched.
+    const other = still.map((z) => z * 1.02);
+    expect(Array.from(f.apply(other, pose(0), 1, 1))).toEqual(Array.from(other));
+    expect(Array.from(f.apply(still, pose(0), 1, 0))).toEqual(Array.from(still));
+  });
+});
