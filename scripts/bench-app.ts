@@ -78,7 +78,15 @@ async function main() {
     fetchS.push(await canvasTimes());
     prev++;
   }
-  // And back again (reverse play / stepping back: decoded a block at a time).
+  // Stepping back from the clip's end, over frames the forward steps did not visit (reverse play /
+  // stepping back: decoded a block at a time, not one seek per frame).
+  {
+    const s = await drawSeq(page);
+    await clickFrame(page, frames - 1, frames);
+    await waitDrawn(page, frames - 1, s);
+    prev = frames - 1;
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+  }
   const backs: number[] = [];
   for (let i = 0; i < SCRUBS && prev > 0; i++) {
     const s = await drawSeq(page);
