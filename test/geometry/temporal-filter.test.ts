@@ -28,37 +28,30 @@ const relErr = (a: Float32Array, b: Float32Array, from = 0, to = W) => {
   return Math.sqrt(s / k);
 };
 
+/** Filtered vs raw error over frames after `warm`, on columns the previous frames saw (new geometry enters on the right). */
+function noiseRatio(kind: 'metric' | 'relative-inverse', frames: number, warm: number): number {
+  const f = createTemporalFilter({ K, kind, width: W, height: H });
+  let raw = 0, filtered = 0;
+  for (let t = 0; t < frames; t++) {
+    const tx = 0.03 * t;
+    const gt = kind === 'metric' ? truth(tx) : truth(tx).map((z) => 1 / z);
+    const noisy = gt.map((v) => v * (1 + 0.03 * gauss()));
+    const out = f.apply(noisy, pose(tx), 0, 1);
+    if (t >= warm) {
+      raw += relErr(noisy, gt, 0, W - 4);
+      filtered += relErr(out, gt, 0, W - 4);
+    }
+  }
+  return filtered / raw;
+}
+
 describe('pose-guided temporal depth filter', () => {
   it('averages flicker away on static geometry while the camera moves (metric depth)', () => {
-    const f = createTemporalFilter({ K, kind: 'metric', width: W, height: H });
-    let raw = 0, filtered = 0;
-    for (let t = 0; t < 20; t++) {
-      const tx = 0.03 * t;
-      const gt = truth(tx);
-      const noisy = gt.map((z) => z * (1 + 0.03 * gauss()));
-      const out = f.apply(noisy, pose(tx), 0, 1);
-      if (t >= 5) {
-        // Columns the previous frames saw (the camera moves right: new geometry enters on the right).
-        raw += relErr(noisy, gt, 0, W - 4);
-        filtered += relErr(out, gt, 0, W - 4);
-      }
-    }
-    expect(filtered / raw).toBeLessThan(0.75);
+    expect(noiseRatio('metric', 20, 5)).toBeLessThan(0.75);
   });
 
   it('relative inverse depth: the same, in disparity', () => {
-    const f = createTemporalFilter({ K, kind: 'relative-inverse', width: W, height: H });
-    let raw = 0, filtered = 0;
-    for (let t = 0; t < 12; t++) {
-      const gt = truth(0.03 * t).map((z) => 1 / z);
-      const noisy = gt.map((d) => d * (1 + 0.03 * gauss()));
-      const out = f.apply(noisy, pose(0.03 * t), 0, 1);
-      if (t >= 4) {
-        raw += relErr(noisy, gt, 0, W - 4);
-        filtered += relErr(out, gt, 0, W - 4);
-      }
-    }
-    expect(filtered / raw).toBeLessThan(0.75);
+    expect(noiseRatio('relative-inverse', 12, 4)).toBeLessThan(0.75);
   });
 
   it('does not drag what changed (moving object), a new shot, or a frame whose pose is a guess', () => {
