@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
-import { CancelledError, diskFullError, UserError } from '../../util/errors.ts';
+import { CancelledError, diskFullError, isUserError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
 import { DepthLayer } from '../cache/layer.ts';
 import { defaultCacheDir } from '../cache/paths.ts';
@@ -20,7 +20,7 @@ import { findModelFile } from '../infer/model-paths.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import { rawDepthFrames, type RawDepthFrame } from '../infer/raw-depth.ts';
 import { loadModelThreaded } from '../infer/model-thread.ts';
-import type { LoadedModel } from '../infer/session.ts';
+import { loadModel, type LoadedModel } from '../infer/session.ts';
 import { depthSize, modelInputSize, type Size } from '../preprocess/index.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
 import type { DepthKind, DepthMap, Intrinsics, JobControl, Mat4, RgbFrame, VideoInfo } from '../types.ts';
@@ -296,12 +296,13 @@ export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}
   const rawDone = await p.raw.readComplete<{ device: string }>(p.length);
   let model: LoadedModel | null = null;
   if (!rawDone) {
-    model = await loadModelThreaded(p.manifest, {
-      device: opts.device,
-      threads: opts.threads,
-      path: p.modelPath,
-      cacheDir: opts.cacheDir,
-      onWarning: (m) => control.onProgress?.({ stage: 'analyze', done: 0, total: p.length, fps: 0, etaSeconds: null, message: `warning: ${m}` }),
+    const warn = (m: string) => control.onProgress?.({ stage: 'analyze', done: 0, total: p.length, fps: 0, etaSeconds: null, message: `warning: ${m}` });
+    const load = { device: opts.device, threads: opts.threads, path: p.modelPath, cacheDir: opts.cacheDir, onWarning: warn };
+    model = await loadModelThreaded(p.manifest, load).catch((e: unknown) => {
+      if (isUserError(e)) throw e;
+      // The thread itself could not start (a packaging quirk, say): same model on this thread, slower.
+      warn(`${(e as Error).message}; running the model on the main thread`);
+      return loadModel(p.manifest, load);
     });
   }
   try {
@@ -375,8 +376,8 @@ async function analyse(
 
   try {
     // Bilinear: decoding is a large share of the CPU budget and depth networks do not see the difference.
-    // Cancellation ends the stages quietly and is raised here, after the loop: a stage that threw while
-    // prefetch still held its pending next() calls would surface as an unhandled rejection.
+    // Cancellation ends the stages quietly and is raised here, after the loop, so that the stages close in
+    // order (decoder killed, queues drained) before the job reports it.
     const frames = prefetch(readFrames(p.info, { start: p.start, end: p.end, width: p.depthSize.width, height: p.depthSize.height, scaleFlags: 'bilinear' }), 8);
     const raw = rawDepthFrames(frames, {
       model,
