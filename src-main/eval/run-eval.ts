@@ -52,6 +52,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
   const perFrame: ReturnType<typeof toInv>[] = [], aligned: typeof perFrame = [], full: typeof perFrame = [];
   const poses: Mat4[] = [], conf: number[] = [], shots = new Set<number>();
   let tModel = 0, tGeom = 0;
+  let metric = false;
   const take = (outs: GeometryOutput[]) => {
     for (const g of outs) {
       full[g.index] = toInv(g.depth);
@@ -66,6 +67,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
       const depth = await model.predict(rgb);
       tModel += performance.now() - t0;
       perFrame[i] = toInv(depth);
+      metric = depth.kind === 'metric';
       if (!stage) {
         const K = o.defaultFov ? intrinsicsFor(depth.width, depth.height) : scaleIntrinsics(ds.K, depth.width, depth.height);
         stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true });
@@ -84,12 +86,14 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
   const gt: Float32Array[] = [];
   for (let i = 0; i < ds.frames.length; i++) gt.push(await readGtDepth(ds, i));
   const n = ds.frames.length;
+  // Failed pixels of a metric model (clipped at MIN_PRED_DEPTH_M) must not steer the alignment.
+  const fitMax = metric ? 0.5 / MIN_PRED_DEPTH_M : Infinity;
   return {
     frames: n,
     mvs: o.mvs ?? true,
-    perFrame: scoreDepth(perFrame, gt, ds.K, ds.gtPoses, cap),
-    aligned: scoreDepth(aligned, gt, ds.K, ds.gtPoses, cap),
-    full: scoreDepth(full, gt, ds.K, ds.gtPoses, cap),
+    perFrame: scoreDepth(perFrame, gt, ds.K, ds.gtPoses, cap, fitMax),
+    aligned: scoreDepth(aligned, gt, ds.K, ds.gtPoses, cap, fitMax),
+    full: scoreDepth(full, gt, ds.K, ds.gtPoses, cap, fitMax),
     poses: scorePoses(poses, ds.gtPoses),
     meanConfidence: conf.reduce((a, b) => a + b, 0) / n,
     estimatedPoses: poses,
