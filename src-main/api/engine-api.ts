@@ -11,7 +11,7 @@ import { loadModel } from '../engine/infer/session.ts';
 import { openAnalysis, runAnalysis, type AnalysisResult } from '../engine/jobs/analyze.ts';
 import { effectRegistry, loadEffectStack, type DepthRange } from '../engine/effects/index.ts';
 import { clipDepthRange } from '../engine/jobs/depth-range.ts';
-import { cacheLimitBytes, evictCache, listCache } from '../engine/cache/evict.ts';
+import { cacheSummary, evictCache } from '../engine/cache/evict.ts';
 import { defaultCacheDir } from '../engine/cache/paths.ts';
 import { backproject } from '../engine/geometry/stage.ts';
 import {
@@ -138,16 +138,15 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     listModels: () => modelEntries(),
     async cacheInfo() {
       const dir = defaultCacheDir();
-      const entries = await listCache(dir);
-      const limit = cacheLimitBytes();
-      return { dir, analyses: entries.length, bytes: entries.reduce((n, e) => n + e.bytes, 0), limitBytes: Number.isFinite(limit) ? limit : null };
+      const { entries, bytes, limitBytes } = await cacheSummary(dir);
+      return { dir, analyses: entries.length, bytes, limitBytes };
     },
     async clearCache() {
       // What the app has open stays: its depth is on screen.
-      const open = new Set([...analyses.values()].map((a) => a.cacheKey.split('-')[0]));
+      const open = new Set([...analyses.values()].map((a) => a.cacheEntry));
       const r = await evictCache(defaultCacheDir(), 0, open);
       missing.clear();
-      return { removed: r.removed.length, freedBytes: r.removed.reduce((n, e) => n + e.bytes, 0), keptBytes: r.keptBytes };
+      return { removed: r.removed.length, freedBytes: r.freedBytes, keptBytes: r.keptBytes };
     },
 
     async validateModelFile(req) {

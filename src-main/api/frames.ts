@@ -54,12 +54,18 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
     return readFrames(info, { start, end, width, height });
   };
 
+  /** A decoded frame into the LRU, as the viewer gets it. */
+  const keep = (key: string, f: RgbFrame): FrameImage => {
+    const img: FrameImage = { index: f.index, time: f.time, width: f.width, height: f.height, data: f.data };
+    put(`${key}|${f.index}`, img);
+    return img;
+  };
+
   async function decodeBlockBefore(info: VideoInfo, index: number, width: number, height: number): Promise<FrameImage> {
     const key = `${info.path}|${width}x${height}`;
     let hit: FrameImage | null = null;
     for await (const f of open(info, Math.max(0, index - REVERSE_BLOCK + 1), width, height, index)) {
-      const img: FrameImage = { index: f.index, time: f.time, width: f.width, height: f.height, data: f.data };
-      put(`${key}|${f.index}`, img);
+      const img = keep(key, f);
       if (f.index === index) hit = img;
     }
     if (!hit) throw new Error(`frame ${index} of ${info.path} could not be decoded`);
@@ -87,9 +93,7 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
         throw new Error(`frame ${index} of ${info.path} could not be decoded`);
       }
       s.next = r.value.index + 1;
-      const f = r.value;
-      const img: FrameImage = { index: f.index, time: f.time, width: f.width, height: f.height, data: f.data };
-      put(`${key}|${r.value.index}`, img);
+      const img = keep(key, r.value);
       if (r.value.index >= index) {
         lastRead = { key, index: r.value.index };
         return img;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { cacheLimitBytes, evictCache, IN_USE_MS, listCache } from '../engine/cache/evict.ts';
+import { cacheLimitBytes, cacheSummary, evictCache, IN_USE_MS, type EvictResult } from '../engine/cache/evict.ts';
 import { defaultCacheDir } from '../engine/cache/paths.ts';
 import { numArg } from './args.ts';
 
@@ -16,11 +16,9 @@ export function registerCache(program: Command): void {
     .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)')
     .action(async (o: { cacheDir?: string }) => {
       const dir = dirOf(o);
-      const entries = await listCache(dir);
+      const { entries, bytes, limitBytes } = await cacheSummary(dir);
       for (const e of entries) process.stdout.write(`${e.key}  ${gb(e.bytes).padStart(10)}  last used ${new Date(e.lastUsed).toISOString()}\n`);
-      const total = entries.reduce((s, e) => s + e.bytes, 0);
-      const limit = cacheLimitBytes();
-      process.stdout.write(`${entries.length} analyses, ${gb(total)} in ${dir} (limit ${Number.isFinite(limit) ? gb(limit) : 'none'}; set GEMDEPTH_CACHE_MAX_GB)\n`);
+      process.stdout.write(`${entries.length} analyses, ${gb(bytes)} in ${dir} (limit ${limitBytes === null ? 'none' : gb(limitBytes)}; set GEMDEPTH_CACHE_MAX_GB)\n`);
     });
   cache
     .command('prune')
@@ -35,8 +33,7 @@ export function registerCache(program: Command): void {
     .action(async (o: { cacheDir?: string }) => report(await evictCache(dirOf(o), 0)));
 }
 
-function report(r: { removed: { bytes: number }[]; keptBytes: number }): void {
-  const freed = r.removed.reduce((s, e) => s + e.bytes, 0);
-  process.stdout.write(`removed ${r.removed.length} analyses (${gb(freed)}); ${gb(r.keptBytes)} left`);
+function report(r: EvictResult): void {
+  process.stdout.write(`removed ${r.removed.length} analyses (${gb(r.freedBytes)}); ${gb(r.keptBytes)} left`);
   process.stdout.write(r.keptBytes > 0 ? ` (analyses used in the last ${IN_USE_MS / 60000} minutes are kept: a job may be using them)\n` : '\n');
 }

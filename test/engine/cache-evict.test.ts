@@ -33,8 +33,8 @@ describe('depth cache eviction (least recently used first)', () => {
     const b = await analyse(cacheDir, 4);
     const entries = await listCache(cacheDir);
     expect(entries).toHaveLength(2);
-    const keyA = a.cacheKey.split('-')[0];
-    const keyB = b.cacheKey.split('-')[0];
+    const keyA = a.cacheEntry;
+    const keyB = b.cacheEntry;
     const one = entries[0].bytes;
     expect(one).toBeGreaterThan(10_000);
     await age(join(cacheDir, 'depth', keyA), 2 * IN_USE_MS);
@@ -47,7 +47,7 @@ describe('depth cache eviction (least recently used first)', () => {
     const c = await analyse(cacheDir, 8, progress);
     expect(progress.map((p) => p.message).find((m) => m?.startsWith('cache: removed 1 least recently used'))).toBeTruthy();
     const left = (await listCache(cacheDir)).map((e) => e.key).sort();
-    expect(left).toEqual([keyB, c.cacheKey.split('-')[0]].sort());
+    expect(left).toEqual([keyB, c.cacheEntry].sort());
 
     // Opening an entry marks it used, and the removed one is simply recomputed.
     const before = (await stat(join(cacheDir, 'depth', keyB, 'layer.json'))).mtimeMs;
@@ -66,7 +66,7 @@ describe('depth cache eviction (least recently used first)', () => {
   it('gemdepth cache list / prune / clear', async () => {
     const cacheDir = await tempDir('gemdepth-evict-cli-');
     const a = await analyse(cacheDir, 0);
-    const key = a.cacheKey.split('-')[0];
+    const key = a.cacheEntry;
     const list = await runCli(['cache', 'list', '--cache-dir', cacheDir]);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(new RegExp(`^${key} +[0-9.]+ GB +last used \\d{4}-`, 'm'));

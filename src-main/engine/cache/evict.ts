@@ -53,7 +53,15 @@ export async function listCache(cacheDir: string): Promise<CacheEntry[]> {
 
 export interface EvictResult {
   removed: CacheEntry[];
+  freedBytes: number;
   keptBytes: number;
+}
+
+/** What the cache holds, and its limit (null: none). */
+export async function cacheSummary(cacheDir: string): Promise<{ entries: CacheEntry[]; bytes: number; limitBytes: number | null }> {
+  const entries = await listCache(cacheDir);
+  const limit = cacheLimitBytes();
+  return { entries, bytes: entries.reduce((n, e) => n + e.bytes, 0), limitBytes: Number.isFinite(limit) ? limit : null };
 }
 
 /**
@@ -71,7 +79,7 @@ export async function evictCache(cacheDir: string, maxBytes: number, keep: Reado
     total -= e.bytes;
     removed.push(e);
   }
-  return { removed, keptBytes: total };
+  return { removed, freedBytes: removed.reduce((n, e) => n + e.bytes, 0), keptBytes: total };
 }
 
 /** The ceiling in bytes: GEMDEPTH_CACHE_MAX_GB (0 = no automatic eviction), else the default. */

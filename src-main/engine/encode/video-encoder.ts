@@ -75,7 +75,7 @@ function colourArgs(c: EncoderOptions['colour']): string[] {
 
 const WRITE_ERROR = /No space left|Error writing trailer|I\/O error|av_interleaved_write_frame\(\): /i;
 
-/** Video packets in a finished file (ffprobe reads the index, no decoding), or null without ffprobe. */
+/** Video packets in a finished file (ffprobe demuxes it once, no decoding), or null without ffprobe; -1 if unreadable. */
 async function countVideoPackets(path: string): Promise<number | null> {
   const { ffprobe } = resolveFfmpeg();
   if (!ffprobe) return null;

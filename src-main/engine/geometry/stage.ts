@@ -400,7 +400,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     if (opts.temporal !== false) {
       // Inverse depth in shot-world units, as the poses: the filter's warp needs exactly that.
       temporal ??= createTemporalFilter({ K: opts.intrinsics, kind: 'relative-inverse', width: s.outW, height: s.outH });
-      refined = temporal.apply(refined, s.c2w, s.shotId, conf) as Float32Array<ArrayBuffer>;
+      refined = temporal.apply(refined, s.c2w, s.shotId, conf);
     }
     return {
       index: s.index, depth: toMap(refined), pose: s.c2w.slice(), confidence: conf, shotId: s.shotId,

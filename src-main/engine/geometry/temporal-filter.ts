@@ -69,7 +69,7 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
 
   return {
     /** The filtered depth for this frame (same kind and grid); frames must come in order. */
-    apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number): Float32Array {
+    apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number): Float32Array<ArrayBuffer> {
       const z = new Float32Array(n);
       for (let i = 0; i < n; i++) z[i] = depth[i] > 0 ? toZ(depth[i]) : 0;
       const out = new Float32Array(depth);

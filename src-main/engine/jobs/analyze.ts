@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
 import { CancelledError, diskFullError, isUserError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
@@ -47,6 +47,8 @@ export interface AnalyzeOptions {
 
 export interface AnalysisResult {
   cacheKey: string;
+  /** The cache entry this analysis lives in (see cache/evict.ts). */
+  cacheEntry: string;
   info: VideoInfo;
   modelId: string;
   depthKind: DepthKind;
@@ -71,6 +73,8 @@ type GeometryOutput = geometryStage.GeometryOutput;
 interface Plan {
   info: VideoInfo;
   cacheDir: string;
+  /** The cache entry (folder under depth/) holding this analysis's raw depth and its geometry layers. */
+  cacheEntry: string;
   manifest: ModelManifest;
   modelPath: string;
   modelSha: string;
@@ -149,6 +153,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   return {
     info,
     cacheDir,
+    cacheEntry: rawKey,
     manifest,
     modelPath,
     modelSha,
@@ -175,6 +180,7 @@ function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
   const kind = p.manifest.outputKind;
   return {
     cacheKey: p.cacheKey,
+    cacheEntry: p.cacheEntry,
     info: p.info,
     modelId: p.manifest.id,
     depthKind: kind,
@@ -286,11 +292,11 @@ export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}
     return resultOf(p, done);
   }
   // New depth is about to be written: make room first (least recently used analyses go; this one stays).
-  const evicted = await evictCache(p.cacheDir, cacheLimitBytes(), new Set([basename(p.raw.dir)]));
+  const limit = cacheLimitBytes();
+  const evicted = await evictCache(p.cacheDir, limit, new Set([p.cacheEntry]));
   if (evicted.removed.length) {
     const gb = (b: number) => (b / 1024 ** 3).toFixed(1);
-    const freed = evicted.removed.reduce((s, e) => s + e.bytes, 0);
-    const message = `cache: removed ${evicted.removed.length} least recently used analyses (${gb(freed)} GB) to stay under ${gb(cacheLimitBytes())} GB (GEMDEPTH_CACHE_MAX_GB)`;
+    const message = `cache: removed ${evicted.removed.length} least recently used analyses (${gb(evicted.freedBytes)} GB) to stay under ${gb(limit)} GB (GEMDEPTH_CACHE_MAX_GB)`;
     control.onProgress?.({ stage: 'analyze', done: 0, total: p.length, fps: 0, etaSeconds: null, message });
   }
   const rawDone = await p.raw.readComplete<{ device: string }>(p.length);
