@@ -7,8 +7,9 @@
  * Options: --skip-rss, --minutes a,b (default 1,10), --poses (run the geometry stage in the RSS runs).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveFfmpeg } from '../src-main/engine/decode/ffmpeg-path.ts';
@@ -52,17 +53,33 @@ async function throughput() {
   // The baseline is the bare model at its best: ORT's threads busy-waiting between runs (its default,
   // fastest back to back) and not (what the analysis uses), whichever is faster in this run.
   const models = [await loadModel(manifest, { device: 'cpu', spin: true }), await loadModel(manifest, { device: 'cpu' })];
-  for (const model of models) await model.run(tensors[0], [1, 3, inSize.height, inSize.width]); // warm-up
+  // One thread: the fewest CPU seconds a frame (no pool synchronisation), for the ceiling only.
+  const single = await loadModel(manifest, { device: 'cpu', threads: 1 });
+  for (const model of [...models, single]) await model.run(tensors[0], [1, 3, inSize.height, inSize.width]); // warm-up
   const rounds: number[] = [];
   const analyses: number[] = [];
   const cacheOnly: number[] = [];
+  const decodes: number[] = [];
+  // CPU seconds per frame of each stage alone (ORT's threads are ours; ffmpeg is a reaped child).
+  const cpuModel: number[] = [];
+  const cpuDecode: number[] = [];
   // Alternate bare and full runs so load from other processes hits both alike.
   for (let round = 0; round < 2; round++) {
-    for (const model of models) {
+    for (const model of [...models, single]) {
       const t0 = performance.now();
+      const c0 = cpuSeconds();
       for (const t of tensors) await model.run(t, [1, 3, inSize.height, inSize.width]);
-      rounds.push(tensors.length / ((performance.now() - t0) / 1000));
+      if (model !== single) rounds.push(tensors.length / ((performance.now() - t0) / 1000));
+      cpuModel.push((cpuSeconds().self - c0.self) / tensors.length);
     }
+    // Decoding and scaling alone, as the analysis reads frames: the other half of the work on these cores.
+    const t1 = performance.now();
+    const c1 = cpuSeconds();
+    let n = 0;
+    for await (const _f of readFrames(info, { width: dSize.width, height: dSize.height, scaleFlags: 'bilinear' })) n++;
+    decodes.push(n / ((performance.now() - t1) / 1000));
+    const c2 = await settledCpuSeconds();
+    cpuDecode.push((c2.children + c2.self - c1.children - c1.self) / n);
     // With the CLI's outputs (.npy per frame + colour preview video), and into the cache alone (the app).
     for (const withOut of [true, false]) {
       const cacheDir = await mkdtemp(join(tmpdir(), 'gemdepth-bench-cache-'));
@@ -74,11 +91,44 @@ async function throughput() {
       await rm(out, { recursive: true, force: true });
     }
   }
-  for (const model of models) await model.close();
+  for (const model of [...models, single]) await model.close();
   const bare = Math.max(...rounds);
   const full = Math.max(...analyses);
   const cache = Math.max(...cacheOnly);
-  return { frames: info.frameCount, bare, full, ratio: full / bare, cache, cacheRatio: cache / bare, device: models[0].deviceLabel };
+  const decode = Math.max(...decodes);
+  // Whatever the overlap, the cores cannot run more frames a second than their CPU seconds allow
+  // for decoding plus the model alone (no preprocessing, stitching or writing counted).
+  const perFrame = Math.min(...cpuModel) + Math.min(...cpuDecode);
+  const ceiling = availableParallelism() / perFrame;
+  return {
+    frames: info.frameCount, bare, full, ratio: full / bare, cache, cacheRatio: cache / bare, decode, ceiling,
+    cpuModelMs: Math.min(...cpuModel) * 1000, cpuDecodeMs: Math.min(...cpuDecode) * 1000, device: models[0].deviceLabel,
+  };
+}
+
+/** This process's CPU seconds (all threads) and its reaped children's (Linux /proc; zeros elsewhere). */
+function cpuSeconds(): { self: number; children: number } {
+  const u = process.cpuUsage();
+  let children = 0;
+  try {
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    children = (Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    // Not Linux: the ceiling then counts the model alone.
+  }
+  return { self: (u.user + u.system) / 1e6, children };
+}
+
+/** The decoder is reaped a moment after its last frame: wait until the children's CPU stops moving. */
+async function settledCpuSeconds(): Promise<{ self: number; children: number }> {
+  let last = cpuSeconds();
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = cpuSeconds();
+    if (now.children === last.children && i >= 2) return now;
+    last = now;
+  }
+  return last;
 }
 
 function makeLoop(minutes: number, dir: string): string {
@@ -111,6 +161,12 @@ async function main() {
   rows.push(['throughput: bare FastDepth (same preprocessed frames)', `${t.bare.toFixed(1)} fps`, t.device]);
   rows.push([`throughput: analyze cockatoo.mp4 (${t.frames} frames, .npy + preview)`, `${t.full.toFixed(1)} fps`, `ratio ${t.ratio.toFixed(2)} (target >= 0.8)`]);
   rows.push([`throughput: analyze cockatoo.mp4 (${t.frames} frames, cache only, as the app does)`, `${t.cache.toFixed(1)} fps`, `ratio ${t.cacheRatio.toFixed(2)} (target >= 0.8)`]);
+  rows.push(['throughput: decode + scale alone (ffmpeg, no model)', `${t.decode.toFixed(1)} fps`, `${availableParallelism()} cores`]);
+  rows.push([
+    `ceiling: ${availableParallelism()} cores / CPU a frame (model ${t.cpuModelMs.toFixed(1)} ms + decode ${t.cpuDecodeMs.toFixed(1)} ms)`,
+    `${t.ceiling.toFixed(1)} fps`,
+    `ratio ${(t.ceiling / t.bare).toFixed(2)}`,
+  ]);
   if (!args.includes('--skip-rss')) {
     const dir = await mkdtemp(join(tmpdir(), 'gemdepth-bench-clips-'));
     try {

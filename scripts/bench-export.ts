@@ -5,7 +5,7 @@
  * CRF 18, yuv420p, audio copied), measured in the same run; then the same at 1080p (the clip upscaled
  * with ffmpeg into bench-out/). Target: fog >= 0.5x the bare transcode's frames per second.
  * The depth analysis is computed first and is not part of the export timing (it is cached once per
- * clip; its time is printed separately). Bare and fog: best of two alternating runs.
+ * clip; its time is printed separately). Bare and fog: best of three alternating runs.
  * Options: --frames N (default 120; 'all' for the whole clip), --threads N (effect workers),
  * --skip-1080p.
  */
@@ -63,11 +63,11 @@ async function benchInput(input: string, label: string, frames: number | 'all', 
     if (r.frames !== n) throw new Error(`export wrote ${r.frames} of ${n} frames`);
     return (performance.now() - t0) / 1000;
   };
-  // The machine is shared: bare and fog are measured alternately, twice, and the best of each kept,
+  // The machine is shared: bare and fog are measured alternately, three times, and the best of each kept,
   // so a burst of load elsewhere does not decide the ratio.
   let bareSecs = Infinity;
   let fogSecs = Infinity;
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 3; round++) {
     bareSecs = Math.min(bareSecs, bare());
     fogSecs = Math.min(fogSecs, await exportWith('fog', 'fog:density=1.5'));
   }

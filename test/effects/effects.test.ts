@@ -168,4 +168,22 @@ describe('worker pool', () => {
       await pool.close();
     }
   });
+
+  it('renders into recycled buffers: dirty contents never show, stacks of any length, sources handed back', async () => {
+    const pool = createEffectPool(1);
+    try {
+      for (const specs of [[], ['fog'], ['relight', 'fog'], ['fog', 'refocus:focus=0.2,aperture=6', 'relight']]) {
+        const stack = specs.map((s) => parseEffectSpec(s));
+        const job = () => ({ frame: { ...r.frame, data: new Uint8Array(r.frame.data) }, depth: r.depth, range: r.range, K: r.K, stack, time: 0 });
+        const fresh = renderFrame(job());
+        const dirty = new Uint8Array(r.frame.data.length).fill(0xab);
+        const recycled = await pool.run({ ...job(), into: dirty });
+        expect(Buffer.from(recycled.rgb).equals(Buffer.from(fresh.rgb)), `stack [${specs.join(', ')}]`).toBe(true);
+        expect(recycled.source.length).toBe(r.frame.data.length);
+        expect(dirty.length, 'the recycled buffer moved to the worker').toBe(0);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { createBufferPool } from '../../src-main/util/buffer-pool.ts';
 import { describe, expect, it } from 'vitest';
 import { prefetch } from '../../src-main/util/pipeline.ts';
 import { CancelledError } from '../../src-main/util/errors.ts';
@@ -67,5 +68,27 @@ describe('prefetch (bounded queue between stages)', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+describe('buffer pool', () => {
+  it('hands back recycled buffers of its size only, and keeps at most `keep`', () => {
+    const pool = createBufferPool(16, 2);
+    const a = pool.take();
+    const b = pool.take();
+    expect(a.length).toBe(16);
+    expect(a).not.toBe(b);
+    a.fill(7);
+    pool.give(a);
+    pool.give(a); // twice: kept once
+    pool.give(new Uint8Array(8)); // wrong size
+    pool.give(new Uint8Array(32).subarray(0, 16)); // a view into a bigger buffer
+    pool.give(undefined);
+    expect(pool.take()).toBe(a);
+    expect(pool.take()).not.toBe(a);
+    for (const x of [b, new Uint8Array(16), new Uint8Array(16)]) pool.give(x);
+    const kept = [pool.take(), pool.take(), pool.take()];
+    expect(kept.filter((x) => x === b || x.every((v) => v === 0)).length).toBe(3);
+    expect(new Set(kept).size).toBe(3);
   });
 });

@@ -7,6 +7,7 @@ import type { RgbFrame, VideoInfo } from '../types.ts';
 import { resolveFfmpeg } from './ffmpeg-path.ts';
 import { concatScript } from './image-sequence.ts';
 import { lastErrorLine } from './run-tool.ts';
+import type { BufferPool } from '../../util/buffer-pool.ts';
 
 export interface ReadOptions {
   start?: number;
@@ -17,6 +18,8 @@ export interface ReadOptions {
   height?: number;
   scaleFlags?: 'bicubic' | 'bilinear' | 'area' | 'lanczos' | 'neighbor';
   signal?: AbortSignal;
+  /** Frame buffers come from here (the consumer gives them back when done); default: new ones. */
+  buffers?: BufferPool;
 }
 
 export function outputSize(info: VideoInfo, o: { width?: number; height?: number }): { width: number; height: number } {
@@ -117,7 +120,8 @@ export async function* readFrames(info: VideoInfo, opts: ReadOptions = {}): Asyn
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const frameBytes = width * height * 3;
-  let buf = new Uint8Array(frameBytes);
+  const newBuffer = () => opts.buffers?.take() ?? new Uint8Array(frameBytes);
+  let buf = newBuffer();
   let filled = 0;
   let index = start;
   try {
@@ -132,7 +136,7 @@ export async function* readFrames(info: VideoInfo, opts: ReadOptions = {}): Asyn
           if (opts.signal?.aborted) throw new CancelledError();
           const frame: RgbFrame = { index, time: info.timestamps[index], width, height, data: buf };
           index++;
-          buf = new Uint8Array(frameBytes);
+          buf = newBuffer();
           filled = 0;
           yield frame;
           if (index > end) return;

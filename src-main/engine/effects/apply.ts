@@ -42,21 +42,31 @@ export function prepareDepth(
 
 /**
  * Applies the enabled effects in order at time `t` (seconds; keyframes evaluated there). Pure: the
- * input frame is not modified; returns a new RGB8 buffer.
+ * input frame is not modified; returns the result in `into` when given (a recycled buffer: every
+ * effect writes every pixel of its output), else in a new RGB8 buffer.
  */
-export function applyStack(frame: Picture, prep: Pick<PreparedDepth, 'dist' | 'nearRatio'>, K: Intrinsics, stack: EffectStack, t: number): Uint8Array {
+export function applyStack(
+  frame: Picture,
+  prep: Pick<PreparedDepth, 'dist' | 'nearRatio'>,
+  K: Intrinsics,
+  stack: EffectStack,
+  t: number,
+  into?: Uint8Array,
+): Uint8Array {
   const Kf = K.width === frame.width && K.height === frame.height ? K : scaleIntrinsics(K, frame.width, frame.height);
+  const result = into && into.length === frame.data.length ? into : new Uint8Array(frame.data.length);
+  const steps = stack.filter((inst) => inst.enabled);
+  // Effects ping-pong between the result and one scratch buffer, ordered so that the last writes the result.
+  let scratch: Uint8Array | null = null;
   let src = frame.data;
-  let spare: Uint8Array | null = null;
-  for (const inst of stack) {
-    if (!inst.enabled) continue;
+  steps.forEach((inst, k) => {
     const def = getEffect(inst.effect);
     if (!def) throw new Error(`unknown effect ${inst.effect}`);
-    const out: Uint8Array = spare ?? new Uint8Array(src.length);
+    const out = (steps.length - 1 - k) % 2 === 0 ? result : (scratch ??= new Uint8Array(frame.data.length));
     const input: EffectInput = { width: frame.width, height: frame.height, rgb: src, dist: prep.dist, nearRatio: prep.nearRatio, K: Kf };
     def.apply(input, evaluateParams(def.params, inst, t), out);
-    spare = src === frame.data ? null : src;
     src = out;
-  }
-  return src === frame.data ? new Uint8Array(frame.data) : src;
+  });
+  if (!steps.length) result.set(frame.data);
+  return result;
 }

@@ -15,15 +15,19 @@ export interface FrameJob {
   time: number;
   /** Also return the upsampled raw depth (for depth passes). */
   wantDepth?: boolean;
+  /** A recycled buffer of the frame's size to render into (see util/buffer-pool.ts). */
+  into?: Uint8Array;
 }
 
 export interface FrameResult {
   rgb: Uint8Array;
   depth?: Float32Array;
+  /** The job's source frame, handed back (from a worker, moved back) so its buffer can be recycled. */
+  source: Uint8Array;
 }
 
 export function renderFrame(job: FrameJob): FrameResult {
   const prep = prepareDepth(job.depth, job.frame, job.range, job.wantDepth);
-  const rgb = applyStack(job.frame, prep, job.K, job.stack, job.time);
-  return prep.raw ? { rgb, depth: prep.raw } : { rgb };
+  const rgb = applyStack(job.frame, prep, job.K, job.stack, job.time, job.into);
+  return prep.raw ? { rgb, depth: prep.raw, source: job.frame.data } : { rgb, source: job.frame.data };
 }

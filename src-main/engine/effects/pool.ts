@@ -40,12 +40,10 @@ export function createEffectPool(size = defaultPoolSize()): EffectPool {
       const id = nextId++;
       pending.set(id, { resolve: t.resolve, reject: t.reject, slot: s });
       workers[s].busy = true;
-      const transfer: ArrayBuffer[] = [];
-      // The decoded frame is owned by the job; hand it over instead of copying it.
-      if (t.job.frame.data.byteOffset === 0 && t.job.frame.data.buffer instanceof ArrayBuffer && t.job.frame.data.byteLength === t.job.frame.data.buffer.byteLength) {
-        transfer.push(t.job.frame.data.buffer);
-      }
-      workers[s].w.postMessage({ id, job: t.job }, transfer);
+      // The decoded frame and the output buffer are owned by the job; hand them over instead of copying.
+      const whole = (a: Uint8Array | undefined): a is Uint8Array => !!a && a.byteOffset === 0 && a.buffer instanceof ArrayBuffer && a.byteLength === a.buffer.byteLength;
+      const transfer = new Set([t.job.frame.data, t.job.into].filter(whole).map((a) => a.buffer as ArrayBuffer));
+      workers[s].w.postMessage({ id, job: t.job }, [...transfer]);
     }
   };
 

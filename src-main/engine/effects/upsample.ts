@@ -74,50 +74,57 @@ export function guidedUpsample(
       g[d + 2] = guide[s + 2];
     }
   }
-  // Column taps split into flat arrays: the inner loop reads them sequentially.
-  const ci0 = new Int32Array(W), ci1 = new Int32Array(W), cw0 = new Float32Array(W), cw1 = new Float32Array(W);
-  for (let X = 0; X < W; X++) {
-    ci0[X] = cols.idx[X * 2];
-    ci1[X] = cols.idx[X * 2 + 1];
-    cw0[X] = cols.w[X * 2];
-    cw1[X] = cols.w[X * 2 + 1];
-  }
+  // Output columns come in runs that share the same two low-res columns (about W / lw pixels each):
+  // the four depth samples, their flatness and their guide colours are read once per run.
+  const runs: number[] = [];
+  for (let X = 0; X < W; X++) if (X === 0 || cols.idx[X * 2] !== cols.idx[X * 2 - 2] || cols.idx[X * 2 + 1] !== cols.idx[X * 2 - 1]) runs.push(X);
+  runs.push(W);
+  // Horizontal weights normalised per column, for the flat (bilinear) path.
+  const nx0 = new Float32Array(W);
+  for (let X = 0; X < W; X++) nx0[X] = cols.w[X * 2] / (cols.w[X * 2] + cols.w[X * 2 + 1]);
   const sh = RANGE_QUANT_SHIFT;
   for (let Y = 0; Y < H; Y++) {
     const j0 = rows.idx[Y * 2] * lw, j1 = rows.idx[Y * 2 + 1] * lw;
     const wy0 = rows.w[Y * 2], wy1 = rows.w[Y * 2 + 1];
+    const ny0 = wy0 / (wy0 + wy1), ny1 = 1 - ny0;
     const rowOut = Y * W;
-    let p = rowOut * 3;
-    for (let X = 0; X < W; X++, p += 3) {
-      const i0 = ci0[X], i1 = ci1[X];
-      const wx0 = cw0[X], wx1 = cw1[X];
+    for (let r = 0; r + 1 < runs.length; r++) {
+      const X0 = runs[r], X1 = runs[r + 1];
+      const i0 = cols.idx[X0 * 2], i1 = cols.idx[X0 * 2 + 1];
       const d00 = low[j0 + i0], d01 = low[j0 + i1], d10 = low[j1 + i0], d11 = low[j1 + i1];
-      let lo = d00, hi = d00;
-      if (d01 < lo) lo = d01; else if (d01 > hi) hi = d01;
-      if (d10 < lo) lo = d10; else if (d10 > hi) hi = d10;
-      if (d11 < lo) lo = d11; else if (d11 > hi) hi = d11;
-      const a = wx0 * wy0, b = wx1 * wy0, c = wx0 * wy1, d = wx1 * wy1;
+      const lo = Math.min(d00, d01, d10, d11), hi = Math.max(d00, d01, d10, d11);
+      const left = ny0 * d00 + ny1 * d10, right = ny0 * d01 + ny1 * d11;
       if (hi - lo < flatEps) {
-        out[rowOut + X] = (a * d00 + b * d01 + c * d10 + d * d11) / (a + b + c + d);
+        for (let X = X0; X < X1; X++) out[rowOut + X] = right + nx0[X] * (left - right);
         continue;
       }
-      const r0 = guide[p], g0 = guide[p + 1], b0 = guide[p + 2];
-      // The four taps unrolled: this runs once per output pixel and dominates the cost.
-      let gq = (j0 + i0) * 3;
-      let dr = r0 - g[gq], dg = g0 - g[gq + 1], db = b0 - g[gq + 2];
-      const w00 = a * lut[(dr * dr + dg * dg + db * db) >> sh];
-      gq = (j0 + i1) * 3;
-      dr = r0 - g[gq]; dg = g0 - g[gq + 1]; db = b0 - g[gq + 2];
-      const w01 = b * lut[(dr * dr + dg * dg + db * db) >> sh];
-      gq = (j1 + i0) * 3;
-      dr = r0 - g[gq]; dg = g0 - g[gq + 1]; db = b0 - g[gq + 2];
-      const w10 = c * lut[(dr * dr + dg * dg + db * db) >> sh];
-      gq = (j1 + i1) * 3;
-      dr = r0 - g[gq]; dg = g0 - g[gq + 1]; db = b0 - g[gq + 2];
-      const w11 = d * lut[(dr * dr + dg * dg + db * db) >> sh];
-      const sw = w00 + w01 + w10 + w11;
-      // No tap resembles this pixel's colour at all: fall back to the nearest sample's depth.
-      out[rowOut + X] = sw > 1e-10 ? (w00 * d00 + w01 * d01 + w10 * d10 + w11 * d11) / sw : wy1 > wy0 ? (wx1 > wx0 ? d11 : d10) : wx1 > wx0 ? d01 : d00;
+      let q = (j0 + i0) * 3;
+      const r00 = g[q], g00 = g[q + 1], b00 = g[q + 2];
+      q = (j0 + i1) * 3;
+      const r01 = g[q], g01 = g[q + 1], b01 = g[q + 2];
+      q = (j1 + i0) * 3;
+      const r10 = g[q], g10 = g[q + 1], b10 = g[q + 2];
+      q = (j1 + i1) * 3;
+      const r11 = g[q], g11 = g[q + 1], b11 = g[q + 2];
+      // Ties between the taps go to the nearest sample's depth (used when no tap resembles the pixel).
+      const nearTop = wy0 >= wy1;
+      let p = (rowOut + X0) * 3;
+      for (let X = X0; X < X1; X++, p += 3) {
+        const wx0 = cols.w[X * 2], wx1 = cols.w[X * 2 + 1];
+        const r0 = guide[p], g0 = guide[p + 1], b0 = guide[p + 2];
+        // The four taps unrolled: this runs once per output pixel at depth edges and dominates the cost.
+        let dr = r0 - r00, dg = g0 - g00, db = b0 - b00;
+        const w00 = wx0 * wy0 * lut[(dr * dr + dg * dg + db * db) >> sh];
+        dr = r0 - r01; dg = g0 - g01; db = b0 - b01;
+        const w01 = wx1 * wy0 * lut[(dr * dr + dg * dg + db * db) >> sh];
+        dr = r0 - r10; dg = g0 - g10; db = b0 - b10;
+        const w10 = wx0 * wy1 * lut[(dr * dr + dg * dg + db * db) >> sh];
+        dr = r0 - r11; dg = g0 - g11; db = b0 - b11;
+        const w11 = wx1 * wy1 * lut[(dr * dr + dg * dg + db * db) >> sh];
+        const sw = w00 + w01 + w10 + w11;
+        // No tap resembles this pixel's colour at all: fall back to the nearest sample's depth.
+        out[rowOut + X] = sw > 1e-10 ? (w00 * d00 + w01 * d01 + w10 * d10 + w11 * d11) / sw : !nearTop ? (wx1 > wx0 ? d11 : d10) : wx1 > wx0 ? d01 : d00;
+      }
     }
   }
   return out;

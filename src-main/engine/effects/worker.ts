@@ -5,8 +5,7 @@ import { renderFrame, type FrameJob } from './frame-job.ts';
 parentPort!.on('message', (msg: { id: number; job: FrameJob }) => {
   try {
     const r = renderFrame(msg.job);
-    const transfer: ArrayBuffer[] = [r.rgb.buffer as ArrayBuffer];
-    if (r.depth) transfer.push(r.depth.buffer as ArrayBuffer);
+    const transfer = [r.rgb, r.depth, r.source].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : []));
     parentPort!.postMessage({ id: msg.id, result: r }, transfer);
   } catch (e) {
     parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) });

@@ -16,10 +16,12 @@ const LUT = Uint8Array.from(Array.from({ length: 256 }, (_v, i) => turbo(i / 255
 /** Robust display range: percentiles, so a few outliers do not flatten the picture. */
 export function depthRange(depth: Float32Array, lo = 0.02, hi = 0.98): [number, number] {
   const step = Math.max(1, Math.floor(depth.length / 4096));
-  const s: number[] = [];
-  for (let i = 0; i < depth.length; i += step) if (Number.isFinite(depth[i])) s.push(depth[i]);
-  if (!s.length) return [0, 1];
-  s.sort((a, b) => a - b);
+  const all = new Float32Array(Math.ceil(depth.length / step));
+  let k = 0;
+  for (let i = 0; i < depth.length; i += step) if (Number.isFinite(depth[i])) all[k++] = depth[i];
+  if (!k) return [0, 1];
+  // A typed array sorts numerically without a comparator (several times faster: export reads every frame's range).
+  const s = all.subarray(0, k).sort();
   const a = s[Math.floor(lo * (s.length - 1))];
   const b = s[Math.floor(hi * (s.length - 1))];
   return b > a ? [a, b] : [a, a + 1e-6];

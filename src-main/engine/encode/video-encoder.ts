@@ -29,6 +29,7 @@ export interface EncoderOptions {
 
 export interface VideoEncoder {
   readonly tempPath: string;
+  /** Resolves when ffmpeg's pipe has taken the frame: the buffer may then be reused. */
   write(frame: Uint8Array): Promise<void>;
   /** Waits for ffmpeg, then renames the temporary file to the final path. */
   finish(): Promise<string>;
@@ -149,17 +150,16 @@ export async function openVideoEncoder(outPath: string, o: EncoderOptions): Prom
         throw explain(proc.exitCode);
       }
       written++;
-      if (!proc.stdin.write(frame) && !closed) {
-        await new Promise<void>((res) => {
-          const done = () => {
-            proc.stdin.off('drain', done);
-            proc.off('close', done);
-            res();
-          };
-          proc.stdin.on('drain', done);
-          proc.on('close', done);
-        });
-      }
+      // Resolves once the frame has gone into the pipe, so the caller may recycle the buffer (and a
+      // fast producer waits for ffmpeg); a failed write shows at the next write or at finish.
+      await new Promise<void>((res) => {
+        const done = () => {
+          proc.off('close', done);
+          res();
+        };
+        proc.on('close', done);
+        proc.stdin.write(frame, done);
+      });
     },
     async finish() {
       proc.stdin.end();

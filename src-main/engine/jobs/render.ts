@@ -1,6 +1,7 @@
 import { extname, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
 import { CancelledError, diskFullError, UserError } from '../../util/errors.ts';
+import { createBufferPool } from '../../util/buffer-pool.ts';
 import { createProgressMeter, mapConcurrent, prefetch } from '../../util/pipeline.ts';
 import { clampRange, outputSize, readFrames } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
@@ -152,12 +153,13 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     // Cancellation is checked at each frame below and raised after the loop, which closes the stages
     // in order (decoder killed, queues drained); an abort signal inside the stages would instead reject
     // their pending reads with nobody listening.
-    const frames = prefetch(readFrames(info, { start, end, width, height }), 4);
+    const buffers = createBufferPool(width * height * 3);
+    const frames = prefetch(readFrames(info, { start, end, width, height, buffers }), 4);
     const work = async (f: RgbFrame) => {
       const depth = await analysis.readDepth(f.index);
       const small = wantCloud && (f.index - start) % cloudEvery === 0 ? resizeRgb(f.data, f.width, f.height, depth.width, depth.height) : null;
-      const r = await pool.run({ frame: f, depth, range, K: analysis.intrinsics, stack: opts.effects, time: f.time, wantDepth });
-      return { index: f.index, low: depth, small, rgb: r.rgb, depth: r.depth };
+      const r = await pool.run({ frame: f, depth, range, K: analysis.intrinsics, stack: opts.effects, time: f.time, wantDepth, into: buffers.take() });
+      return { index: f.index, low: depth, small, rgb: r.rgb, depth: r.depth, source: r.source };
     };
     const rendered = mapConcurrent(frames, pool.size + 1, (f) => {
       const job = work(f);
@@ -169,6 +171,8 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     for await (const r of rendered) {
       if (signal?.aborted) break;
       await encoder.write(r.rgb);
+      buffers.give(r.rgb);
+      buffers.give(r.source);
       if (passes && r.depth) await passes.write(r.index, r.depth);
       if (r.small) {
         const pose = analysis.poses![r.index - analysis.start];
