@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { isWholeBuffer } from '../../util/buffer-pool.ts';
 import { startWorker } from '../../util/worker-entry.ts';
 import { renderFrame, type FrameJob, type FrameResult } from './frame-job.ts';
 
@@ -41,8 +42,7 @@ export function createEffectPool(size = defaultPoolSize()): EffectPool {
       pending.set(id, { resolve: t.resolve, reject: t.reject, slot: s });
       workers[s].busy = true;
       // The decoded frame and the output buffer are owned by the job; hand them over instead of copying.
-      const whole = (a: Uint8Array | undefined): a is Uint8Array => !!a && a.byteOffset === 0 && a.buffer instanceof ArrayBuffer && a.byteLength === a.buffer.byteLength;
-      const transfer = new Set([t.job.frame.data, t.job.into].filter(whole).map((a) => a.buffer as ArrayBuffer));
+      const transfer = new Set([t.job.frame.data, t.job.into].filter(isWholeBuffer).map((a) => a.buffer as ArrayBuffer));
       workers[s].w.postMessage({ id, job: t.job }, [...transfer]);
     }
   };

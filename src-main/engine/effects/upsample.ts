@@ -87,6 +87,8 @@ export function guidedUpsample(
     const j0 = rows.idx[Y * 2] * lw, j1 = rows.idx[Y * 2 + 1] * lw;
     const wy0 = rows.w[Y * 2], wy1 = rows.w[Y * 2 + 1];
     const ny0 = wy0 / (wy0 + wy1), ny1 = 1 - ny0;
+    // When no tap resembles a pixel, the nearest sample's depth is used: its row is fixed for this output row.
+    const nearTop = wy0 >= wy1;
     const rowOut = Y * W;
     for (let r = 0; r + 1 < runs.length; r++) {
       const X0 = runs[r], X1 = runs[r + 1];
@@ -106,8 +108,6 @@ export function guidedUpsample(
       const r10 = g[q], g10 = g[q + 1], b10 = g[q + 2];
       q = (j1 + i1) * 3;
       const r11 = g[q], g11 = g[q + 1], b11 = g[q + 2];
-      // Ties between the taps go to the nearest sample's depth (used when no tap resembles the pixel).
-      const nearTop = wy0 >= wy1;
       let p = (rowOut + X0) * 3;
       for (let X = X0; X < X1; X++, p += 3) {
         const wx0 = cols.w[X * 2], wx1 = cols.w[X * 2 + 1];
