@@ -98,11 +98,12 @@ async function throughput() {
   const decode = Math.max(...decodes);
   // Whatever the overlap, the cores cannot run more frames a second than their CPU seconds allow
   // for decoding plus the model alone (no preprocessing, stitching or writing counted).
-  const perFrame = Math.min(...cpuModel) + Math.min(...cpuDecode);
-  const ceiling = availableParallelism() / perFrame;
+  const model = Math.min(...cpuModel);
+  const decodeCpu = Math.min(...cpuDecode);
+  const ceiling = availableParallelism() / (model + decodeCpu);
   return {
     frames: info.frameCount, bare, full, ratio: full / bare, cache, cacheRatio: cache / bare, decode, ceiling,
-    cpuModelMs: Math.min(...cpuModel) * 1000, cpuDecodeMs: Math.min(...cpuDecode) * 1000, device: models[0].deviceLabel,
+    cpuModelMs: model * 1000, cpuDecodeMs: decodeCpu * 1000, device: models[0].deviceLabel,
   };
 }
 
