@@ -199,7 +199,12 @@ describe('model download from a local HTTP server', () => {
     const r = await downloadModel(unpinned, { dir, retries: 1, onProgress: (p) => progress.push(p.total) });
     expect(r.pinned).toBe(false);
     expect(r.resumedFrom).toBe(0);
-    expect(seen.map((x) => x.range)).toEqual([undefined, `bytes=${Math.floor(size / 3)}-`]);
+    // The client keeps what reached it before the cut; under load that can be less than the server sent.
+    expect(seen).toHaveLength(2);
+    expect(seen[0].range).toBeUndefined();
+    const resumeAt = Number(/^bytes=(\d+)-$/.exec(seen[1].range ?? '')?.[1]);
+    expect(resumeAt).toBeGreaterThan(0);
+    expect(resumeAt).toBeLessThanOrEqual(Math.floor(size / 3));
     expect(progress.at(-1)).toBe(size);
     expect(await sha256File(final())).toBe(sha256);
     expect(r.sha256).toBe(sha256);
