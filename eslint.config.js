@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'dist-main', 'dist-renderer', 'out', 'release', 'test-artifacts', 'bench-out'] },
+  { ignores: ['node_modules', 'dist', 'dist-main', 'dist-renderer', 'out', 'release', 'test-artifacts', 'bench-out', '**/*.as.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { depthRangeOf, fromDistance, nearRatioOf, toDistance } from '../../src-main/engine/effects/index.ts';
 import { clipDepthRange, RANGE_SAMPLES } from '../../src-main/engine/jobs/depth-range.ts';
@@ -40,6 +43,7 @@ describe('one depth range per clip, shared by preview and export', () => {
   const analysis = (n: number) => {
     const reads: number[] = [];
     const a = {
+      depthDir: mkdtempSync(join(tmpdir(), 'gemdepth-range-')),
       start: 5,
       end: 5 + n - 1,
       async readDepth(i: number) {
@@ -63,6 +67,18 @@ describe('one depth range per clip, shared by preview and export', () => {
     expect(Math.min(...long.reads)).toBe(5);
     expect(Math.max(...long.reads)).toBeGreaterThan(5 + 15000 - 60);
     expect(rl.far).toBeGreaterThan(140);
+  });
+
+  it('is kept beside the cached depth: the next export reads no depth map; a damaged record is recomputed', async () => {
+    const { a, reads } = analysis(40);
+    const first = await clipDepthRange(a);
+    expect(reads).toHaveLength(40);
+    expect(await clipDepthRange(a)).toEqual(first);
+    expect(reads).toHaveLength(40);
+    const [file] = readdirSync(a.depthDir).filter((n) => n.startsWith('range-'));
+    writeFileSync(join(a.depthDir, file), '{"kind":"metric","near":');
+    expect(await clipDepthRange(a)).toEqual(first);
+    expect(reads).toHaveLength(80);
   });
 
   it('cancel stops the scan', async () => {

@@ -46,37 +46,46 @@ export function encodeChunk(c: Chunk): Buffer {
   return Buffer.concat([body, createHash('sha256').update(body).digest()]);
 }
 
-/** null when the file is missing, torn or corrupt. */
-export function decodeChunk(buf: Buffer): Chunk | null {
+interface ChunkHeader {
+  first: number;
+  count: number;
+  width: number;
+  height: number;
+  offsets: number[];
+  scales: number[];
+  poses: (number[] | null)[];
+  extra: (Record<string, unknown> | null)[];
+}
+
+/** Header and quantised data of an intact chunk (checksum, header and size agree); null when torn or corrupt. */
+function parseChunk(buf: Buffer): { h: ChunkHeader; data: Buffer } | null {
   if (buf.length < 40 || !buf.subarray(0, 4).equals(MAGIC)) return null;
   const body = buf.subarray(0, buf.length - 32);
   if (!createHash('sha256').update(body).digest().equals(buf.subarray(buf.length - 32))) return null;
   try {
     const hl = body.readUInt32LE(4);
-    const h = JSON.parse(body.subarray(8, 8 + hl).toString()) as {
-      first: number;
-      count: number;
-      width: number;
-      height: number;
-      offsets: number[];
-      scales: number[];
-      poses: (number[] | null)[];
-      extra: (Record<string, unknown> | null)[];
-    };
-    const n = h.width * h.height;
+    const h = JSON.parse(body.subarray(8, 8 + hl).toString()) as ChunkHeader;
     const data = body.subarray(8 + hl);
-    if (data.length !== h.count * n * 2) return null;
-    // Copy: the file buffer's offset may not be 2-byte aligned.
-    const all = new Uint16Array(new Uint8Array(data).buffer);
-    const frames: ChunkFrame[] = [];
-    for (let i = 0; i < h.count; i++) {
-      const depth = dequantize({ offset: h.offsets[i], scale: h.scales[i], data: all.subarray(i * n, (i + 1) * n) });
-      frames.push({ depth, pose: h.poses[i], extra: h.extra[i] ?? undefined });
-    }
-    return { first: h.first, width: h.width, height: h.height, frames };
+    return data.length === h.count * h.width * h.height * 2 ? { h, data } : null;
   } catch {
     return null;
   }
+}
+
+/** null when the file is missing, torn or corrupt. */
+export function decodeChunk(buf: Buffer): Chunk | null {
+  const parsed = parseChunk(buf);
+  if (!parsed) return null;
+  const { h, data } = parsed;
+  const n = h.width * h.height;
+  // Copy: the file buffer's offset may not be 2-byte aligned.
+  const all = new Uint16Array(new Uint8Array(data).buffer);
+  const frames: ChunkFrame[] = [];
+  for (let i = 0; i < h.count; i++) {
+    const depth = dequantize({ offset: h.offsets[i], scale: h.scales[i], data: all.subarray(i * n, (i + 1) * n) });
+    frames.push({ depth, pose: h.poses[i], extra: h.extra[i] ?? undefined });
+  }
+  return { first: h.first, width: h.width, height: h.height, frames };
 }
 
 export async function writeChunk(path: string, c: Chunk): Promise<void> {
@@ -88,5 +97,14 @@ export async function readChunk(path: string): Promise<Chunk | null> {
     return decodeChunk(await readFile(path));
   } catch {
     return null;
+  }
+}
+
+/** Whether the chunk file is whole and intact, without decoding its frames (opening a cached analysis). */
+export async function chunkIntact(path: string): Promise<boolean> {
+  try {
+    return parseChunk(await readFile(path)) !== null;
+  } catch {
+    return false;
   }
 }

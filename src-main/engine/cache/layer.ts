@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import { type Chunk, type ChunkFrame, readChunk, writeChunk } from './chunk-file.ts';
+import { type Chunk, type ChunkFrame, chunkIntact, readChunk, writeChunk } from './chunk-file.ts';
 
 interface ChunkRef {
   first: number;
@@ -75,7 +75,7 @@ export class DepthLayer {
     let next = 0;
     const keep: ChunkRef[] = [];
     for (const c of this.chunks) {
-      const ok = c.first === next && (await readChunk(c.path)) !== null;
+      const ok = c.first === next && (await chunkIntact(c.path));
       if (!ok) break;
       keep.push(c);
       next = c.first + c.count;

@@ -90,6 +90,20 @@ export async function probe(input: string, opts: ProbeOptions = {}): Promise<Vid
   }
   if (st.isDirectory()) return probeImageFolder(path, opts);
   if (st.size === 0) throw new UserError(`input is an empty file: ${input}`, 'EMEDIA');
+  // An export probes its input, then opens its analysis, which probes it again: two ffprobe runs each.
+  const key = `${path}|${st.size}|${st.mtimeMs}|${st.ino}`;
+  const known = probed.get(key);
+  if (known) return structuredClone(known);
+  const info = await probeFile(input, path, st.size, opts);
+  probed.set(key, info);
+  if (probed.size > 16) probed.delete(probed.keys().next().value!);
+  return structuredClone(info);
+}
+
+/** Recent results by file identity (path, size, mtime, inode): a changed file is probed afresh. */
+const probed = new Map<string, VideoInfo>();
+
+async function probeFile(input: string, path: string, size: number, opts: ProbeOptions): Promise<VideoInfo> {
 
   const { ffprobe } = resolveFfmpeg();
   if (!ffprobe) throw new UserError('ffprobe not found: install ffmpeg with ffprobe, or set GEMDEPTH_FFPROBE');
@@ -136,7 +150,7 @@ export async function probe(input: string, opts: ProbeOptions = {}): Promise<Vid
   }
   if (times.length === 0) throw new UserError(`no decodable video frames in ${input}`, 'ECORRUPT');
   // The packet index of a truncated file points past its end (e.g. an MP4 whose moov survived).
-  if (lastEnd > st.size) {
+  if (lastEnd > size) {
     throw new UserError(`file is truncated or corrupt: ${input} (video data ends past the end of the file)`, 'ECORRUPT');
   }
   times.sort((a, b) => a - b);

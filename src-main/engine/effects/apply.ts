@@ -31,10 +31,13 @@ export function prepareDepth(
   frame: Picture,
   range: DepthRange,
   wantRaw = false,
+  /** Where to put the distance (e.g. upsample.ts's depthPlane, read by the kernels without a copy). */
+  distInto?: Float32Array,
 ): PreparedDepth {
   const same = depth.width === frame.width && depth.height === frame.height;
-  const up = (v: Float32Array, eps: number) => (same ? v : guidedUpsample(v, depth.width, depth.height, frame.data, frame.width, frame.height, eps));
-  const dist = up(toDistance(depth.data, range), FLAT_EPS);
+  const up = (v: Float32Array, eps: number, out?: Float32Array) =>
+    same ? v : guidedUpsample(v, depth.width, depth.height, frame.data, frame.width, frame.height, eps, out);
+  const dist = up(toDistance(depth.data, range), FLAT_EPS, distInto);
   // Raw depth for the passes: full joint bilateral everywhere (its units have no fixed scale).
   const raw = wantRaw ? (same ? new Float32Array(depth.data) : up(depth.data, 0)) : undefined;
   return { dist, nearRatio: nearRatioOf(range), raw };

@@ -1,5 +1,6 @@
 import type { ParamSpec, ResolvedParams } from './params.ts';
 import type { EffectDef, EffectInput } from './types.ts';
+import { FOG_TABLE_SIZE, kernelsFor } from './wasm-kernels.ts';
 
 /**
  * Fog by distance: amount f = 1 - exp(-density * max(0, s - start)^falloff), s the normalised distance.
@@ -16,7 +17,7 @@ export const fogParams: ParamSpec[] = [
   { name: 'heightFalloff', type: 'number', label: 'Height falloff', default: 4, min: 0, max: 50, step: 0.1, unit: 'per scene unit' },
 ];
 
-const LUT_SIZE = 16384;
+const L = FOG_TABLE_SIZE;
 
 export function fogAmount(t: number, density: number, falloff: number): number {
   return t <= 0 ? 0 : 1 - Math.exp(-density * Math.pow(t, falloff));
@@ -52,27 +53,25 @@ export function applyFog(inp: EffectInput, p: ResolvedParams, out: Uint8Array): 
 
 /**
  * Without height fog the amount depends on s alone, so it comes from a table, in 1/256 steps, and the
- * blend runs in integers: export's hottest loop after upsampling. Error at most one 8-bit level.
+ * blend runs in integers (WebAssembly, wasm/kernels.as.ts): export's hottest loop after upsampling.
+ * Error at most one 8-bit level.
  */
 function fogByTable(inp: EffectInput, density: number, start: number, falloff: number, color: number[], out: Uint8Array): void {
-  const { rgb, dist } = inp;
-  const amount = new Int32Array(LUT_SIZE + 1);
-  for (let i = 0; i <= LUT_SIZE; i++) amount[i] = Math.round(256 * fogAmount(i / LUT_SIZE - start, density, falloff));
+  const { rgb, dist, width: W, height: H } = inp;
+  const n = W * H;
+  const k = kernelsFor({ w: W, h: H, low: 0 });
+  k.fill('amount', `${density} ${start} ${falloff}`, () => {
+    const amount = k.i32('amount', L + 1);
+    for (let i = 0; i <= L; i++) amount[i] = Math.round(256 * fogAmount(i / L - start, density, falloff));
+  });
   // Fog colour times amount, plus the rounding half, per channel and amount 0..256.
-  const add = [0, 1, 2].map((c) => Int32Array.from({ length: 257 }, (_, f) => Math.round(color[c] * f) + 128));
-  const [ar, ag, ab] = add;
-  const n = inp.width * inp.height;
-  const L = LUT_SIZE; // a local: module constants are re-read from the module context in the loop
-  for (let i = 0, o = 0; i < n; i++, o += 3) {
-    let k = (dist[i] * L + 0.5) | 0;
-    if (k > L) k = L;
-    else if (k < 0) k = 0;
-    const f = amount[k];
-    const g = 256 - f;
-    out[o] = (rgb[o] * g + ar[f]) >> 8;
-    out[o + 1] = (rgb[o + 1] * g + ag[f]) >> 8;
-    out[o + 2] = (rgb[o + 2] * g + ab[f]) >> 8;
-  }
+  k.fill('add', color.join(' '), () => {
+    const add = k.i32('add', 3 * 257);
+    for (let c = 0; c < 3; c++) for (let f = 0; f <= 256; f++) add[c * 257 + f] = Math.round(color[c] * f) + 128;
+  });
+  const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
+  k.exports.fogTable(k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), dst, n, k.at('amount'), k.at('add'), L);
+  if (!k.owns(out)) out.set(k.u8('rgbOut', n * 3));
 }
 
 export const fogEffect: EffectDef = {

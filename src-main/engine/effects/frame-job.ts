@@ -2,6 +2,7 @@ import type { DepthMap, Intrinsics } from '../types.ts';
 import { applyStack, prepareDepth, type Picture } from './apply.ts';
 import type { DepthRange } from './distance.ts';
 import type { EffectStack } from './types.ts';
+import { depthPlane } from './upsample.ts';
 
 /** Everything needed to render one output frame: plain data, so it crosses to a worker thread as is. */
 export interface FrameJob {
@@ -27,7 +28,10 @@ export interface FrameResult {
 }
 
 export function renderFrame(job: FrameJob): FrameResult {
-  const prep = prepareDepth(job.depth, job.frame, job.range, job.wantDepth);
+  const { depth, frame } = job;
+  // The distance is scratch for this frame: kept in the kernels' memory, where the effects read it in place.
+  const plane = depthPlane(frame.width, frame.height, depth.width, depth.height);
+  const prep = prepareDepth(depth, frame, job.range, job.wantDepth, plane);
   const rgb = applyStack(job.frame, prep, job.K, job.stack, job.time, job.into);
   return prep.raw ? { rgb, depth: prep.raw, source: job.frame.data } : { rgb, source: job.frame.data };
 }

@@ -7,7 +7,7 @@ import { renderFrame, type FrameJob, type FrameResult } from './frame-job.ts';
 /**
  * A small pool of worker threads rendering whole frames in parallel (frames are independent, so
  * frame-level parallelism needs no synchronisation inside a frame). From TypeScript sources the workers
- * boot through util/worker-boot.mjs (tsx); a compiled build loads worker.js. A worker that dies fails the
+ * start from an esbuild bundle of worker.ts (util/worker-entry.ts); a compiled build loads worker.js. A worker that dies fails the
  * jobs it holds with its error; GEMDEPTH_EFFECT_THREADS=0 renders on the calling thread instead.
  */
 export interface EffectPool {
@@ -48,7 +48,7 @@ export function createEffectPool(size = defaultPoolSize()): EffectPool {
   };
 
   for (let s = 0; s < size; s++) {
-    const w = startWorker(import.meta.url, './worker.ts');
+    const w = startWorker(import.meta.url, './worker.ts', { bundle: true });
     w.on('message', (m: { id: number; result?: FrameResult; error?: string }) => {
       const p = pending.get(m.id);
       if (!p) return;

@@ -1,3 +1,5 @@
+import { kernelsFor, RANGE_LUT_CAPACITY } from './wasm-kernels.ts';
+
 /**
  * Depth at output resolution by joint bilateral upsampling (Kopf et al. 2007): each output pixel
  * averages the 2x2 low-res samples around it (the bilinear footprint), weighted by a spatial Gaussian
@@ -20,6 +22,7 @@ let rangeLut: Float32Array | null = null;
 function rangeWeights(): Float32Array {
   if (rangeLut) return rangeLut;
   const n = ((3 * 255 * 255) >> RANGE_QUANT_SHIFT) + 1;
+  if (n > RANGE_LUT_CAPACITY) throw new Error('range LUT larger than its slot in wasm-kernels.ts');
   rangeLut = new Float32Array(n);
   const k = 1 / (2 * UPSAMPLE_SIGMA_RANGE * UPSAMPLE_SIGMA_RANGE);
   for (let i = 0; i < n; i++) rangeLut[i] = Math.exp(-(i << RANGE_QUANT_SHIFT) * k);
@@ -47,6 +50,49 @@ function axisTaps(outSize: number, lowSize: number) {
 /** Full-res pixel whose colour stands for low-res sample i (nearest to its centre). */
 export const guidePixel = (i: number, lowSize: number, outSize: number) => Math.min(outSize - 1, Math.floor(((i + 0.5) * outSize) / lowSize));
 
+/** The per-size tables of one upsampling geometry (output W x H from lw x lh), kept for the next frame. */
+interface Geometry {
+  key: string;
+  cols: ReturnType<typeof axisTaps>;
+  rows: ReturnType<typeof axisTaps>;
+  /** Output columns come in runs that share the same two low-res columns (about W / lw pixels each). */
+  runs: Int32Array;
+  /** Horizontal weights normalised per column, for the flat (bilinear) path. */
+  nx0: Float32Array;
+  /** Full-res pixel offset (x3) of each low-res sample's guide colour. */
+  guideAt: Int32Array;
+}
+let geometry: Geometry | null = null;
+
+function geometryFor(lw: number, lh: number, W: number, H: number): Geometry {
+  const key = `${lw}x${lh}>${W}x${H}`;
+  if (geometry?.key === key) return geometry;
+  const cols = axisTaps(W, lw);
+  const rows = axisTaps(H, lh);
+  const runs: number[] = [];
+  for (let X = 0; X < W; X++) if (X === 0 || cols.idx[X * 2] !== cols.idx[X * 2 - 2] || cols.idx[X * 2 + 1] !== cols.idx[X * 2 - 1]) runs.push(X);
+  runs.push(W);
+  const nx0 = new Float32Array(W);
+  for (let X = 0; X < W; X++) nx0[X] = cols.w[X * 2] / (cols.w[X * 2] + cols.w[X * 2 + 1]);
+  const guideAt = new Int32Array(lw * lh);
+  for (let j = 0; j < lh; j++) for (let i = 0; i < lw; i++) guideAt[j * lw + i] = (guidePixel(j, lh, H) * W + guidePixel(i, lw, W)) * 3;
+  return (geometry = { key, cols, rows, runs: Int32Array.from(runs), nx0, guideAt });
+}
+
+/**
+ * A frame-sized plane in the kernels' memory: passed as `out`, the upsampled depth is written there in
+ * place and the effects read it without a copy. Valid until a larger frame is processed on this thread.
+ */
+export function depthPlane(W: number, H: number, lw: number, lh: number): Float32Array {
+  return kernelsFor({ w: W, h: H, low: lw * lh }).f32('dist', W * H);
+}
+
+/**
+ * The loops run in WebAssembly (wasm/kernels.as.ts, the same arithmetic as the GLSL). Each output pixel
+ * reads the four low-res samples of its run; where they agree within `flatEps` it is plain bilinear,
+ * else each sample is weighted by the range LUT of the colour distance to the sample's guide pixel, and
+ * when no sample resembles the pixel at all, the nearest sample's depth is used.
+ */
 export function guidedUpsample(
   low: Float32Array,
   lw: number,
@@ -56,76 +102,35 @@ export function guidedUpsample(
   H: number,
   /** In the units of `low`; FLAT_EPS suits distances 0..1, 0 disables the shortcut. */
   flatEps = FLAT_EPS,
-  out = new Float32Array(W * H),
+  out: Float32Array = new Float32Array(W * H),
 ): Float32Array {
+  const geo = geometryFor(lw, lh, W, H);
+  const k = kernelsFor({ w: W, h: H, low: lw * lh });
   const lut = rangeWeights();
-  const cols = axisTaps(W, lw);
-  const rows = axisTaps(H, lh);
+  k.fill('lut', 'range', () => k.f32('lut', lut.length).set(lut));
+  k.fill('colIdx', geo.key, () => {
+    k.i32('colIdx', W * 2).set(geo.cols.idx);
+    k.f32('colW', W * 2).set(geo.cols.w);
+    k.i32('rowIdx', H * 2).set(geo.rows.idx);
+    k.f32('rowW', H * 2).set(geo.rows.w);
+    k.f32('nx0', W).set(geo.nx0);
+    k.i32('runs', geo.runs.length).set(geo.runs);
+  });
   // Guide colour per low-res sample, gathered once per frame.
-  const g = new Int32Array(lw * lh * 3);
-  for (let j = 0; j < lh; j++) {
-    const Y = guidePixel(j, lh, H);
-    for (let i = 0; i < lw; i++) {
-      const X = guidePixel(i, lw, W);
-      const s = (Y * W + X) * 3;
-      const d = (j * lw + i) * 3;
-      g[d] = guide[s];
-      g[d + 1] = guide[s + 1];
-      g[d + 2] = guide[s + 2];
-    }
+  const g = k.i32('g', lw * lh * 3);
+  for (let s = 0, d = 0; s < geo.guideAt.length; s++, d += 3) {
+    const p = geo.guideAt[s];
+    g[d] = guide[p];
+    g[d + 1] = guide[p + 1];
+    g[d + 2] = guide[p + 2];
   }
-  // Output columns come in runs that share the same two low-res columns (about W / lw pixels each):
-  // the four depth samples, their flatness and their guide colours are read once per run.
-  const runs: number[] = [];
-  for (let X = 0; X < W; X++) if (X === 0 || cols.idx[X * 2] !== cols.idx[X * 2 - 2] || cols.idx[X * 2 + 1] !== cols.idx[X * 2 - 1]) runs.push(X);
-  runs.push(W);
-  // Horizontal weights normalised per column, for the flat (bilinear) path.
-  const nx0 = new Float32Array(W);
-  for (let X = 0; X < W; X++) nx0[X] = cols.w[X * 2] / (cols.w[X * 2] + cols.w[X * 2 + 1]);
-  const sh = RANGE_QUANT_SHIFT;
-  for (let Y = 0; Y < H; Y++) {
-    const j0 = rows.idx[Y * 2] * lw, j1 = rows.idx[Y * 2 + 1] * lw;
-    const wy0 = rows.w[Y * 2], wy1 = rows.w[Y * 2 + 1];
-    const ny0 = wy0 / (wy0 + wy1), ny1 = 1 - ny0;
-    // When no tap resembles a pixel, the nearest sample's depth is used: its row is fixed for this output row.
-    const nearTop = wy0 >= wy1;
-    const rowOut = Y * W;
-    for (let r = 0; r + 1 < runs.length; r++) {
-      const X0 = runs[r], X1 = runs[r + 1];
-      const i0 = cols.idx[X0 * 2], i1 = cols.idx[X0 * 2 + 1];
-      const d00 = low[j0 + i0], d01 = low[j0 + i1], d10 = low[j1 + i0], d11 = low[j1 + i1];
-      const lo = Math.min(d00, d01, d10, d11), hi = Math.max(d00, d01, d10, d11);
-      const left = ny0 * d00 + ny1 * d10, right = ny0 * d01 + ny1 * d11;
-      if (hi - lo < flatEps) {
-        for (let X = X0; X < X1; X++) out[rowOut + X] = right + nx0[X] * (left - right);
-        continue;
-      }
-      let q = (j0 + i0) * 3;
-      const r00 = g[q], g00 = g[q + 1], b00 = g[q + 2];
-      q = (j0 + i1) * 3;
-      const r01 = g[q], g01 = g[q + 1], b01 = g[q + 2];
-      q = (j1 + i0) * 3;
-      const r10 = g[q], g10 = g[q + 1], b10 = g[q + 2];
-      q = (j1 + i1) * 3;
-      const r11 = g[q], g11 = g[q + 1], b11 = g[q + 2];
-      let p = (rowOut + X0) * 3;
-      for (let X = X0; X < X1; X++, p += 3) {
-        const wx0 = cols.w[X * 2], wx1 = cols.w[X * 2 + 1];
-        const r0 = guide[p], g0 = guide[p + 1], b0 = guide[p + 2];
-        // The four taps unrolled: this runs once per output pixel at depth edges and dominates the cost.
-        let dr = r0 - r00, dg = g0 - g00, db = b0 - b00;
-        const w00 = wx0 * wy0 * lut[(dr * dr + dg * dg + db * db) >> sh];
-        dr = r0 - r01; dg = g0 - g01; db = b0 - b01;
-        const w01 = wx1 * wy0 * lut[(dr * dr + dg * dg + db * db) >> sh];
-        dr = r0 - r10; dg = g0 - g10; db = b0 - b10;
-        const w10 = wx0 * wy1 * lut[(dr * dr + dg * dg + db * db) >> sh];
-        dr = r0 - r11; dg = g0 - g11; db = b0 - b11;
-        const w11 = wx1 * wy1 * lut[(dr * dr + dg * dg + db * db) >> sh];
-        const sw = w00 + w01 + w10 + w11;
-        // No tap resembles this pixel's colour at all: fall back to the nearest sample's depth.
-        out[rowOut + X] = sw > 1e-10 ? (w00 * d00 + w01 * d01 + w10 * d10 + w11 * d11) / sw : !nearTop ? (wx1 > wx0 ? d11 : d10) : wx1 > wx0 ? d01 : d00;
-      }
-    }
-  }
+  const dst = k.owns(out) ? out.byteOffset : k.at('ftmp');
+  // prettier-ignore
+  k.exports.upsample(
+    k.input(low, 'low'), lw, k.input(guide, 'rgb'), W, H, flatEps, dst,
+    k.at('colIdx'), k.at('colW'), k.at('rowIdx'), k.at('rowW'), k.at('nx0'), k.at('runs'), geo.runs.length - 1,
+    k.at('g'), k.at('lut'), RANGE_QUANT_SHIFT,
+  );
+  if (!k.owns(out)) out.set(k.f32('ftmp', W * H));
   return out;
 }

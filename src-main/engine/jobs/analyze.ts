@@ -49,6 +49,8 @@ export interface AnalysisResult {
   cacheKey: string;
   /** The cache entry this analysis lives in (see cache/evict.ts). */
   cacheEntry: string;
+  /** Folder of the depth readDepth returns; small results derived from it are kept there (depth-range.ts). */
+  depthDir: string;
   info: VideoInfo;
   modelId: string;
   depthKind: DepthKind;
@@ -181,6 +183,7 @@ function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
   return {
     cacheKey: p.cacheKey,
     cacheEntry: p.cacheEntry,
+    depthDir: p.final.dir,
     info: p.info,
     modelId: p.manifest.id,
     depthKind: kind,

@@ -1,3 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../util/atomic.ts';
 import { CancelledError } from '../../util/errors.ts';
 import { depthRangeOf, mergeRanges, type DepthRange } from '../effects/distance.ts';
 import type { AnalysisResult } from './analyze.ts';
@@ -5,12 +9,21 @@ import type { AnalysisResult } from './analyze.ts';
 /** Frames read to find a clip's depth range: every frame up to this many, evenly spaced beyond. */
 export const RANGE_SAMPLES = 300;
 
+const storedRange = z.object({ kind: z.enum(['metric', 'relative-inverse']), near: z.number().finite(), far: z.number().finite() });
+
 /**
  * The one depth range for a whole analysis, used by the app's preview and by export alike so that what
  * the user sees is what is exported (effects must not pump from frame to frame, so it is per clip).
  * Long clips are sampled: a 10-minute clip would otherwise read 15 000 depth maps before exporting.
+ * The result is kept beside the cached depth it was read from (that depth never changes under its key),
+ * so a second export starts at once; a cache that cannot be written just means computing it again.
  */
 export async function clipDepthRange(a: AnalysisResult, signal?: AbortSignal): Promise<DepthRange> {
+  const file = join(a.depthDir, `range-v1-${a.start}-${a.end}-of-${RANGE_SAMPLES}.json`);
+  const known = await readFile(file, 'utf8')
+    .then((t) => storedRange.parse(JSON.parse(t)))
+    .catch(() => null);
+  if (known) return known;
   const n = a.end - a.start + 1;
   const step = n <= RANGE_SAMPLES ? 1 : n / RANGE_SAMPLES;
   const rs: DepthRange[] = [];
@@ -18,7 +31,9 @@ export async function clipDepthRange(a: AnalysisResult, signal?: AbortSignal): P
     if (signal?.aborted) throw new CancelledError();
     rs.push(depthRangeOf(await a.readDepth(a.start + Math.floor(k * step))));
   }
-  return mergeRanges(rs);
+  const range = mergeRanges(rs);
+  await writeFileAtomic(file, JSON.stringify(range)).catch(() => {});
+  return range;
 }
 
 /** Exact smallest and largest depth over frames start..end (the 16-bit depth passes map this range). */

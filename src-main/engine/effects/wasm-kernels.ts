@@ -1,0 +1,118 @@
+import { KERNELS_WASM_BASE64 } from './wasm-binary.ts';
+
+/**
+ * The WebAssembly kernels (wasm/kernels.as.ts) and the memory they work in, one per thread.
+ *
+ * Buffers live at fixed slots of the module's memory, sized for the largest frame seen so far. A larger
+ * frame gets a new memory and instance instead of growing the old one: growing would detach every view
+ * handed out before (kernelPlane), and a detached view fails far from its cause. Arrays that are views of
+ * the current memory are used in place; any other array is copied into its slot (inputs) or out of it
+ * (outputs).
+ */
+interface KernelExports {
+  upsample(
+    low: number, lw: number, guide: number, W: number, H: number, flatEps: number, out: number,
+    colIdx: number, colW: number, rowIdx: number, rowW: number, nx0: number, runs: number, nRuns: number,
+    g: number, lut: number, shift: number,
+  ): void;
+  fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
+}
+
+/** Largest sizes the memory holds: output width/height and low-res sample count. */
+interface Capacity {
+  w: number;
+  h: number;
+  low: number;
+}
+
+type Slot = 'lut' | 'amount' | 'add' | 'colIdx' | 'colW' | 'nx0' | 'runs' | 'rowIdx' | 'rowW' | 'g' | 'low' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp';
+
+export interface Kernels {
+  readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  /** Byte offset of a slot. */
+  at(slot: Slot): number;
+  /** Pointer for reading `a`: its own place when it lives in this memory, else a copy in `slot`. */
+  input(a: ArrayBufferView, slot: Slot): number;
+  /** A typed view of a slot (valid until a larger frame replaces the memory). */
+  f32(slot: Slot, length: number): Float32Array;
+  i32(slot: Slot, length: number): Int32Array;
+  u8(slot: Slot, length: number): Uint8Array;
+  /** Whether `a` is a view of this memory (then kernels can write it in place). */
+  owns(a: ArrayBufferView): boolean;
+  /** Runs `write` unless the slot already holds the table named `key` (tables outlive calls). */
+  fill(slot: Slot, key: string, write: () => void): void;
+}
+
+let wasmModule: WebAssembly.Module | null = null;
+let current: (Kernels & { cap: Capacity }) | null = null;
+
+function compiled(): WebAssembly.Module {
+  if (!wasmModule) wasmModule = new WebAssembly.Module(Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)));
+  return wasmModule;
+}
+
+/** Entries of the fog amount table (fog.ts); fixed so the slot size is known. */
+export const FOG_TABLE_SIZE = 16384;
+/** Room for the upsampling range-weight table (upsample.ts; 48769 entries). */
+export const RANGE_LUT_CAPACITY = 65536;
+
+function layout(cap: Capacity) {
+  const n = cap.w * cap.h;
+  const bytes: [Slot, number][] = [
+    ['lut', RANGE_LUT_CAPACITY * 4],
+    ['amount', (FOG_TABLE_SIZE + 1) * 4],
+    ['add', 3 * 257 * 4],
+    ['colIdx', cap.w * 8],
+    ['colW', cap.w * 8],
+    ['nx0', cap.w * 4],
+    ['runs', (cap.w + 1) * 4],
+    ['rowIdx', cap.h * 8],
+    ['rowW', cap.h * 8],
+    ['g', cap.low * 12],
+    ['low', cap.low * 4],
+    ['rgb', n * 3],
+    ['rgbOut', n * 3],
+    ['dist', n * 4],
+    ['ftmp', n * 4],
+  ];
+  const offsets = {} as Record<Slot, number>;
+  let end = 1024;
+  for (const [slot, b] of bytes) {
+    offsets[slot] = end;
+    end += (b + 63) & ~63;
+  }
+  return { offsets, end };
+}
+
+/** Kernels whose memory holds frames of at least this size. */
+export function kernelsFor(need: Capacity): Kernels {
+  if (current && need.w <= current.cap.w && need.h <= current.cap.h && need.low <= current.cap.low) return current;
+  const cap = current ? { w: Math.max(need.w, current.cap.w), h: Math.max(need.h, current.cap.h), low: Math.max(need.low, current.cap.low) } : need;
+  const { offsets, end } = layout(cap);
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
+  const held = new Map<Slot, string>();
+  const exports = new WebAssembly.Instance(compiled(), { env: { memory } }).exports as unknown as KernelExports;
+  const k = {
+    cap,
+    exports,
+    memory,
+    at: (slot: Slot) => offsets[slot],
+    owns: (a: ArrayBufferView) => a.buffer === memory.buffer,
+    input(a: ArrayBufferView, slot: Slot) {
+      if (a.buffer === memory.buffer) return a.byteOffset;
+      new Uint8Array(memory.buffer, offsets[slot], a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      return offsets[slot];
+    },
+    f32: (slot: Slot, length: number) => new Float32Array(memory.buffer, offsets[slot], length),
+    i32: (slot: Slot, length: number) => new Int32Array(memory.buffer, offsets[slot], length),
+    u8: (slot: Slot, length: number) => new Uint8Array(memory.buffer, offsets[slot], length),
+    fill(slot: Slot, key: string, write: () => void) {
+      if (held.get(slot) === key) return;
+      write();
+      held.set(slot, key);
+    },
+  };
+  current = k;
+  return k;
+}
