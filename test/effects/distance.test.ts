@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { depthRangeOf, fromDistance, nearRatioOf, toDistance } from '../../src-main/engine/effects/index.ts';
 import { clipDepthRange, RANGE_SAMPLES } from '../../src-main/engine/jobs/depth-range.ts';
 import type { AnalysisResult } from '../../src-main/engine/jobs/analyze.ts';
+import { DepthLayer, DERIVED_PREFIX } from '../../src-main/engine/cache/layer.ts';
 
 describe('normalised distance for both depth kinds', () => {
   it('metric: linear in metres between the robust near and far', () => {
@@ -75,10 +76,18 @@ describe('one depth range per clip, shared by preview and export', () => {
     expect(reads).toHaveLength(40);
     expect(await clipDepthRange(a)).toEqual(first);
     expect(reads).toHaveLength(40);
-    const [file] = readdirSync(a.depthDir).filter((n) => n.startsWith('range-'));
+    const [file] = readdirSync(a.depthDir).filter((n) => n.includes('range-'));
     writeFileSync(join(a.depthDir, file), '{"kind":"metric","near":');
     expect(await clipDepthRange(a)).toEqual(first);
     expect(reads).toHaveLength(80);
+  });
+
+  it('a depth layer that is recomputed drops the ranges derived from it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gemdepth-layer-'));
+    const layer = await DepthLayer.open(dir, { v: 1 });
+    writeFileSync(join(dir, `${DERIVED_PREFIX}range-v1-0-9-of-300.json`), '{}');
+    await layer.truncate(5);
+    expect(readdirSync(dir).filter((n) => n.startsWith(DERIVED_PREFIX))).toEqual([]);
   });
 
   it('cancel stops the scan', async () => {

@@ -11,6 +11,8 @@ interface ChunkRef {
 }
 
 const CHUNK_RE = /^chunk_(\d{6,})_(\d+)\.bin$/;
+/** Files named so hold results computed from the layer's depth (depth-range.ts): dropped with the depth. */
+export const DERIVED_PREFIX = 'derived-';
 const stable = (v: unknown) => JSON.stringify(v);
 
 /**
@@ -85,9 +87,11 @@ export class DepthLayer {
     return next;
   }
 
-  /** Removes chunks that start at or after `frame` (a resume recomputes them). */
+  /** Removes chunks that start at or after `frame` (a resume recomputes them), and what was derived from them. */
   async truncate(frame: number): Promise<void> {
     for (const c of this.chunks.filter((c) => c.first >= frame)) await rm(c.path, { force: true });
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => n.startsWith(DERIVED_PREFIX)).map((n) => rm(join(this.dir, n), { force: true })));
     this.chunks = this.chunks.filter((c) => c.first < frame);
     this.last = null;
     await rm(join(this.dir, 'complete.json'), { force: true });

@@ -88,7 +88,7 @@ export function depthPlane(W: number, H: number, lw: number, lh: number): Float3
 }
 
 /**
- * The loops run in WebAssembly (wasm/kernels.as.ts, the same arithmetic as the GLSL). Each output pixel
+ * The loops run in WebAssembly (wasm/kernels.as.ts; the same taps and weights as the GLSL). Each output pixel
  * reads the four low-res samples of its run; where they agree within `flatEps` it is plain bilinear,
  * else each sample is weighted by the range LUT of the colour distance to the sample's guide pixel, and
  * when no sample resembles the pixel at all, the nearest sample's depth is used.

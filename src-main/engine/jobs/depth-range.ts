@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../util/atomic.ts';
+import { DERIVED_PREFIX } from '../cache/layer.ts';
 import { CancelledError } from '../../util/errors.ts';
 import { depthRangeOf, mergeRanges, type DepthRange } from '../effects/distance.ts';
 import type { AnalysisResult } from './analyze.ts';
@@ -19,7 +20,7 @@ const storedRange = z.object({ kind: z.enum(['metric', 'relative-inverse']), nea
  * so a second export starts at once; a cache that cannot be written just means computing it again.
  */
 export async function clipDepthRange(a: AnalysisResult, signal?: AbortSignal): Promise<DepthRange> {
-  const file = join(a.depthDir, `range-v1-${a.start}-${a.end}-of-${RANGE_SAMPLES}.json`);
+  const file = join(a.depthDir, `${DERIVED_PREFIX}range-v1-${a.start}-${a.end}-of-${RANGE_SAMPLES}.json`);
   const known = await readFile(file, 'utf8')
     .then((t) => storedRange.parse(JSON.parse(t)))
     .catch(() => null);
