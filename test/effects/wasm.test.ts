@@ -85,8 +85,12 @@ describe('WebAssembly kernels', () => {
     const job = (scale: number) => {
       const W = Math.round(r.frame.width * scale) & ~1, H = Math.round(r.frame.height * scale) & ~1;
       const data = new Uint8Array(W * H * 3);
+      // Nearest-neighbour resize of the real frame.
       for (let y = 0; y < H; y++)
-        for (let x = 0; x < W; x++) data.set(r.frame.data.subarray(((Math.floor(y / scale) * r.frame.width + Math.floor(x / scale)) * 3), (Math.floor(y / scale) * r.frame.width + Math.floor(x / scale)) * 3 + 3), (y * W + x) * 3);
+        for (let x = 0; x < W; x++) {
+          const s = (Math.floor(y / scale) * r.frame.width + Math.floor(x / scale)) * 3;
+          data.set(r.frame.data.subarray(s, s + 3), (y * W + x) * 3);
+        }
       return { frame: { width: W, height: H, data }, depth: r.depth, range: r.range, K: r.K, stack: [parseEffectSpec('fog')], time: 0 };
     };
     const small = job(0.5);

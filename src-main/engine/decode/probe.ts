@@ -104,7 +104,6 @@ export async function probe(input: string, opts: ProbeOptions = {}): Promise<Vid
 const probed = new Map<string, VideoInfo>();
 
 async function probeFile(input: string, path: string, size: number, opts: ProbeOptions): Promise<VideoInfo> {
-
   const { ffprobe } = resolveFfmpeg();
   if (!ffprobe) throw new UserError('ffprobe not found: install ffmpeg with ffprobe, or set GEMDEPTH_FFPROBE');
   const meta = await runTool(

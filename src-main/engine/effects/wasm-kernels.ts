@@ -5,7 +5,7 @@ import { KERNELS_WASM_BASE64 } from './wasm-binary.ts';
  *
  * Buffers live at fixed slots of the module's memory, sized for the largest frame seen so far. A larger
  * frame gets a new memory and instance instead of growing the old one: growing would detach every view
- * handed out before (kernelPlane), and a detached view fails far from its cause. Arrays that are views of
+ * handed out before (upsample.ts: depthPlane), and a detached view fails far from its cause. Arrays that are views of
  * the current memory are used in place; any other array is copied into its slot (inputs) or out of it
  * (outputs).
  */

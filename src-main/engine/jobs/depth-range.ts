@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import { DERIVED_PREFIX } from '../cache/layer.ts';
 import { CancelledError } from '../../util/errors.ts';
+import { DERIVED_PREFIX } from '../cache/layer.ts';
 import { depthRangeOf, mergeRanges, type DepthRange } from '../effects/distance.ts';
 import type { AnalysisResult } from './analyze.ts';
 

@@ -93,20 +93,21 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
   const { width, height } = frameSize(info, opts, codec);
   const total = end - start + 1;
 
-  // Started first: the workers boot while the analysis is opened from the cache and the encoder starts.
-  const pool: EffectPool = createEffectPool(opts.threads);
+  const analysis = await runAnalysis(
+    { input: info.path, model: opts.model, device: opts.device, start, end, cacheDir: opts.cacheDir, preview: false },
+    { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze' }) },
+  );
+  const wantDepth = !!(opts.depthPng || opts.depthMkv);
+  const wantCloud = !!opts.pointcloud;
+  if ((wantCloud || opts.cameraPath) && !analysis.poses) {
+    throw new UserError('the point cloud and camera path need camera poses, and this analysis has none', 'EINPUT');
+  }
+
   let encoder: VideoEncoder | null = null;
   let passes: DepthPassSink | null = null;
+  // Started first: the workers boot while the depth range is read and the encoder starts.
+  const pool: EffectPool = createEffectPool(opts.threads);
   try {
-    const analysis = await runAnalysis(
-      { input: info.path, model: opts.model, device: opts.device, start, end, cacheDir: opts.cacheDir, preview: false },
-      { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze' }) },
-    );
-    const wantDepth = !!(opts.depthPng || opts.depthMkv);
-    const wantCloud = !!opts.pointcloud;
-    if ((wantCloud || opts.cameraPath) && !analysis.poses) {
-      throw new UserError('the point cloud and camera path need camera poses, and this analysis has none', 'EINPUT');
-    }
     const range = await clipDepthRange(analysis, signal);
     encoder = await openVideoEncoder(opts.out, {
       width,
