@@ -1,6 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertDataset } from '../../src-main/eval/convert.ts';
 import { openDataset, readGtDepth } from '../../src-main/eval/dataset.ts';
@@ -12,6 +15,9 @@ afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, forc
 
 /** The tartanair slice the harness test runs (a full run is `npm run eval`). */
 const SLICE = { start: Number(process.env.GEOM_TEST_START ?? 95), count: 30 };
+
+const evalStereo = (dir: string, ...args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/eval-stereo.ts', dir, '--json', ...args], { encoding: 'utf8' });
 
 describe('accuracy harness on the shared datasets', () => {
   it('tartanair-hospital slice: the default pipeline is temporally more consistent than the per-frame model, at its accuracy', async () => {
@@ -38,6 +44,19 @@ describe('accuracy harness on the shared datasets', () => {
     const m = await runEval(out, { mvs: true });
     expect(m.full.absRel).toBeLessThan(r.perFrame.absRel + 0.02);
     expect(Number.isFinite(m.full.tae)).toBe(true);
+
+    // The stereo diagnostic: on ground-truth poses the stereo (model as prior) sharpens the model's shapes.
+    const stereo = await evalStereo(out);
+    console.log(stereo.stdout);
+    const s = JSON.parse(stereo.stdout.trim().split('\n').pop()!) as { frames: number; model: { delta1: number }; stereo: { delta1: number } };
+    expect(s.frames).toBe(2);
+    expect(s.stereo.delta1).toBeGreaterThan(s.model.delta1 + 0.1);
+    // A poses file that does not fit is one clear line and exit 1.
+    const bad = join(out, 'bad-poses.json');
+    await writeFile(bad, '[[1, 0, 0]]');
+    const e = await evalStereo(out, '--poses', bad).then(() => null, (err: { code: number; stderr: string }) => err);
+    expect(e?.code).toBe(1);
+    expect(e?.stderr.trim()).toMatch(/^error: .*bad-poses\.json: expected 30 camera-to-world 4x4 matrices/);
   }, 240_000);
 
   it('kinect-room-5: converts (PGM depth, poses) and runs end to end with finite scores', async () => {

@@ -52,7 +52,7 @@ export function planeSweep(
   sources: MvsSource[],
   K: Intrinsics,
   range: { min: number; max: number; labels: number },
-  o: { P1?: number; P2?: number } = {},
+  o: { P1?: number; P2?: number; prior?: MvsPrior } = {},
 ): MvsResult {
   const w = ref.width, h = ref.height, N = w * h, D = range.labels;
   const rho = new Float32Array(D);
@@ -92,6 +92,7 @@ export function planeSweep(
     cost[i] = nv === 0 ? 10 : nv === 1 ? b1 + 1 : (b1 + b2) / 2;
   }
   aggregateBox(cost, w, h, D);
+  if (o.prior) addPrior(cost, rho, o.prior, N, D);
   const agg = sgm(cost, ref, D, o.P1 ?? 1.2, o.P2 ?? 8);
   const inv = new Float32Array(N), conf = new Float32Array(N);
   for (let p = 0; p < N; p++) {
@@ -112,6 +113,31 @@ export function planeSweep(
     conf[p] = edge || !Number.isFinite(second) ? 0 : Math.min(1, (second - bv) / (bv + 1e-3));
   }
   return { inv, conf };
+}
+
+/**
+ * The model's (aligned) inverse depth as a soft data term: where the pictures do not decide (no
+ * texture, no parallax, occlusion) the regularised minimum stays near the model instead of drifting
+ * to whatever label the noise favours; where they do, the photometric cost outweighs it.
+ */
+export interface MvsPrior {
+  inv: Float32Array;
+  /** Relative error of the prior (log units) one cost unit stands for. */
+  sigma: number;
+  /** Cost per sigma of deviation. */
+  weight: number;
+  /** Deviation (in sigmas) beyond which the cost stops growing: the model may be plainly wrong. */
+  cap: number;
+}
+
+function addPrior(cost: Float32Array, rho: Float32Array, pr: MvsPrior, N: number, D: number): void {
+  const lr = rho.map((r) => Math.log(r));
+  for (let p = 0; p < N; p++) {
+    const v = pr.inv[p];
+    if (!(v > 0)) continue;
+    const lv = Math.log(v), o = p * D;
+    for (let d = 0; d < D; d++) cost[o + d] += pr.weight * Math.min(pr.cap, Math.abs(lr[d] - lv) / pr.sigma);
+  }
 }
 
 function homographyTerms(T: Mat4, K: Intrinsics): number[] {

@@ -1,0 +1,125 @@
+/**
+ * npm run eval:stereo -- DATASET_DIR [--poses FILE] [--offsets -4,-2,-1,1,2,4] [--every 10]
+ *
+ * A diagnostic, not the product: it separates the stereo's accuracy from the poses' by running the
+ * plane sweep (with the model's depth as its prior) on every Nth frame with poses read from a file:
+ * the dataset's ground truth by default, or the pipeline's own (`npm run eval -- DATASET --json > F`).
+ * Scored at the analysis grid against ground truth. The model's depth takes ONE scale per sequence
+ * from the ground truth, as the metrics align it, so the poses' units and the prior's agree.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { openDataset, readGtDepth, readRgb } from '../src-main/eval/dataset.ts';
+import { openFrameDepthModel } from '../src-main/eval/depth-model.ts';
+import { downsampleRgbGray, resizeWithHoles, type Plane } from '../src-main/engine/geometry/image.ts';
+import { census5, planeSweep } from '../src-main/engine/geometry/mvs.ts';
+import { scaleIntrinsics } from '../src-main/engine/geometry/intrinsics.ts';
+import { invRigid, mul4 } from '../src-main/engine/geometry/linalg.ts';
+import { UserError, isUserError } from '../src-main/util/errors.ts';
+import type { Mat4 } from '../src-main/engine/types.ts';
+
+/** Prior weight, sigma, cap and SGM P2 that scored best with ground-truth poses on tartanair-hospital. */
+const PRIOR = { sigma: 0.3, weight: 0.5, cap: 10 };
+const P2 = 24;
+
+interface View { gray: Plane; census: Int32Array; gtInv: Float32Array; modelInv: Float32Array }
+
+function readPoses(file: string, n: number): Mat4[] {
+  const j = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  const poses = (Array.isArray(j) ? j : (j as { estimatedPoses?: unknown }).estimatedPoses) as Mat4[] | undefined;
+  if (!Array.isArray(poses) || poses.length < n || poses.some((p) => !Array.isArray(p) || p.length !== 16)) {
+    throw new UserError(`${file}: expected ${n} camera-to-world 4x4 matrices (an array, or the JSON of npm run eval -- DATASET --json)`);
+  }
+  return poses;
+}
+
+/** AbsRel and delta1 of inverse depth against ground-truth inverse depth (valid where both > 0). */
+function score(inv: Float32Array, gtInv: Float32Array): [number, number] {
+  let a = 0, b = 0, n = 0;
+  for (let p = 0; p < gtInv.length; p++) {
+    if (!(gtInv[p] > 0 && inv[p] > 0)) continue;
+    const d = 1 / inv[p], g = 1 / gtInv[p];
+    a += Math.abs(d - g) / g; b += Math.max(d / g, g / d) < 1.25 ? 1 : 0; n++;
+  }
+  return [a / n, b / n];
+}
+
+async function main(dir: string, o: { poses?: string; offsets: string; every: number; width: number; cap?: number; json?: boolean }) {
+  const ds = await openDataset(dir);
+  const cap = o.cap ?? (/tartan/i.test(dir) ? 70 : 10);
+  const poses = o.poses ? readPoses(o.poses, ds.frames.length) : ds.gtPoses;
+  const offsets = o.offsets.split(',').map(Number);
+  if (offsets.some((v) => !Number.isInteger(v) || v === 0)) throw new UserError('--offsets: non-zero whole numbers, e.g. -4,-2,-1,1,2,4');
+  const aw = o.width, ah = Math.round((aw * ds.height) / ds.width);
+  const K = scaleIntrinsics(ds.K, aw, ah);
+  const model = await openFrameDepthModel('fastdepth');
+  const views = new Map<number, View>();
+  const view = async (i: number): Promise<View> => {
+    const have = views.get(i);
+    if (have) return have;
+    const rgb = await readRgb(join(dir, 'frames', ds.frames[i]), i);
+    const { gray } = downsampleRgbGray(rgb.data, rgb.width, rgb.height, aw, ah);
+    const gt = resizeWithHoles(await readGtDepth(ds, i), ds.width, ds.height, aw, ah);
+    const d = await model.predict(rgb);
+    const m = resizeWithHoles(d.data, d.width, d.height, aw, ah);
+    const v = { gray, census: census5(gray), gtInv: gt.map((z) => (z > 1e-3 && z < cap ? 1 / z : 0)), modelInv: m.map((z) => (z > 0.05 ? 1 / z : 0)) };
+    views.set(i, v);
+    return v;
+  };
+  const refs: number[] = [];
+  for (let r = 0; r < ds.frames.length; r += o.every) if (offsets.every((k) => r + k >= 0 && r + k < ds.frames.length)) refs.push(r);
+  if (!refs.length) throw new UserError(`${dir}: too few frames for neighbours at ${offsets.join(',')}`);
+  try {
+    // One scale per sequence for the model (the median inverse-depth ratio to the ground truth).
+    const ratios: number[] = [];
+    for (const r of refs) {
+      const v = await view(r);
+      for (let p = 0; p < v.gtInv.length; p += 7) if (v.gtInv[p] > 0 && v.modelInv[p] > 0) ratios.push(v.gtInv[p] / v.modelInv[p]);
+    }
+    ratios.sort((a, b) => a - b);
+    const scale = ratios[ratios.length >> 1];
+    const sum = { model: [0, 0], stereo: [0, 0] };
+    const rows: string[] = [];
+    let ms = 0;
+    for (const r of refs) {
+      const ref = await view(r);
+      const prior = ref.modelInv.map((x) => x * scale);
+      const sources = [];
+      for (const k of offsets) sources.push({ census: (await view(r + k)).census, T: mul4(invRigid(poses[r + k]), poses[r]) });
+      const sorted = prior.filter((x) => x > 0).sort();
+      const range = { min: sorted[Math.floor(sorted.length * 0.02)] * 0.4, max: sorted[Math.floor(sorted.length * 0.98)] * 2, labels: 64 };
+      const t0 = performance.now();
+      const m = planeSweep(ref.gray, ref.census, sources, K, range, { P2, prior: { inv: prior, ...PRIOR } });
+      ms += performance.now() - t0;
+      const a = score(prior, ref.gtInv), b = score(m.inv, ref.gtInv);
+      sum.model[0] += a[0]; sum.model[1] += a[1]; sum.stereo[0] += b[0]; sum.stereo[1] += b[1];
+      rows.push(`| ${String(r).padStart(5)} | ${a[0].toFixed(3)} | ${a[1].toFixed(3)} | ${b[0].toFixed(3)} | ${b[1].toFixed(3)} |`);
+    }
+    const n = refs.length;
+    console.log(`poses: ${o.poses ?? 'ground truth'}; neighbours ${offsets.join(',')}; ${aw}x${ah}; ${n} frames; ${(ms / n).toFixed(0)} ms a sweep`);
+    console.log('| frame | model AbsRel | model delta1 | stereo+prior AbsRel | stereo+prior delta1 |');
+    console.log('| ----- | ------------ | ------------ | ------------------- | ------------------- |');
+    for (const row of rows) console.log(row);
+    console.log(`|  mean | ${(sum.model[0] / n).toFixed(3)} | ${(sum.model[1] / n).toFixed(3)} | ${(sum.stereo[0] / n).toFixed(3)} | ${(sum.stereo[1] / n).toFixed(3)} |`);
+    if (o.json) console.log(JSON.stringify({ frames: n, model: { absRel: sum.model[0] / n, delta1: sum.model[1] / n }, stereo: { absRel: sum.stereo[0] / n, delta1: sum.stereo[1] / n } }));
+  } finally {
+    await model.close();
+  }
+}
+
+new Command()
+  .name('eval:stereo')
+  .argument('<dataset>', 'folder in the eval layout (frames/, gt_depth/, gt_poses.txt, K.txt)')
+  .option('--poses <file>', 'camera-to-world poses to use instead of the ground truth (JSON)')
+  .option('--offsets <list>', 'neighbour frame offsets', '-4,-2,-1,1,2,4')
+  .option('--every <n>', 'score every Nth frame', (v) => parseInt(v, 10), 10)
+  .option('--width <px>', 'analysis width', (v) => parseInt(v, 10), 256)
+  .option('--cap <m>', 'max valid GT depth in metres', parseFloat)
+  .option('--json', 'print the means as JSON too')
+  .action(main)
+  .parseAsync()
+  .catch((e) => {
+    console.error(isUserError(e) ? `error: ${e.message}` : e);
+    process.exit(1);
+  });
