@@ -11,9 +11,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { openDataset, readGtDepth, readRgb } from '../src-main/eval/dataset.ts';
+import { MIN_PRED_DEPTH_M, frameErrors } from '../src-main/eval/metrics.ts';
+import { defaultCap } from '../src-main/eval/run-eval.ts';
 import { openFrameDepthModel } from '../src-main/eval/depth-model.ts';
 import { downsampleRgbGray, resizeWithHoles, type Plane } from '../src-main/engine/geometry/image.ts';
-import { census5, planeSweep } from '../src-main/engine/geometry/mvs.ts';
+import { census5, planeSweep, sweepRange } from '../src-main/engine/geometry/mvs.ts';
 import { scaleIntrinsics } from '../src-main/engine/geometry/intrinsics.ts';
 import { invRigid, mul4 } from '../src-main/engine/geometry/linalg.ts';
 import { UserError, isUserError } from '../src-main/util/errors.ts';
@@ -23,7 +25,7 @@ import type { Mat4 } from '../src-main/engine/types.ts';
 const PRIOR = { sigma: 0.3, weight: 0.5, cap: 10 };
 const P2 = 24;
 
-interface View { gray: Plane; census: Int32Array; gtInv: Float32Array; modelInv: Float32Array }
+interface View { gray: Plane; census: Int32Array; gt: Float32Array; modelInv: Float32Array }
 
 function readPoses(file: string, n: number): Mat4[] {
   const j = JSON.parse(readFileSync(file, 'utf8')) as unknown;
@@ -34,25 +36,19 @@ function readPoses(file: string, n: number): Mat4[] {
   return poses;
 }
 
-/** AbsRel and delta1 of inverse depth against ground-truth inverse depth (valid where both > 0). */
-function score(inv: Float32Array, gtInv: Float32Array): [number, number] {
-  let a = 0, b = 0, n = 0;
-  for (let p = 0; p < gtInv.length; p++) {
-    if (!(gtInv[p] > 0 && inv[p] > 0)) continue;
-    const d = 1 / inv[p], g = 1 / gtInv[p];
-    a += Math.abs(d - g) / g; b += Math.max(d / g, g / d) < 1.25 ? 1 : 0; n++;
-  }
-  return [a / n, b / n];
-}
+const score = (inv: Float32Array, gt: Float32Array, cap: number) => frameErrors(inv.map((x) => (x > 0 ? 1 / x : 0)), gt, cap);
 
 async function main(dir: string, o: { poses?: string; offsets: string; every: number; width: number; cap?: number; json?: boolean }) {
   const ds = await openDataset(dir);
-  const cap = o.cap ?? (/tartan/i.test(dir) ? 70 : 10);
+  const cap = o.cap ?? defaultCap(dir);
   const poses = o.poses ? readPoses(o.poses, ds.frames.length) : ds.gtPoses;
   const offsets = o.offsets.split(',').map(Number);
   if (offsets.some((v) => !Number.isInteger(v) || v === 0)) throw new UserError('--offsets: non-zero whole numbers, e.g. -4,-2,-1,1,2,4');
   const aw = o.width, ah = Math.round((aw * ds.height) / ds.width);
   const K = scaleIntrinsics(ds.K, aw, ah);
+  const refs: number[] = [];
+  for (let r = 0; r < ds.frames.length; r += o.every) if (offsets.every((k) => r + k >= 0 && r + k < ds.frames.length)) refs.push(r);
+  if (!refs.length) throw new UserError(`${dir}: too few frames for neighbours at ${offsets.join(',')}`);
   const model = await openFrameDepthModel('fastdepth');
   const views = new Map<number, View>();
   const view = async (i: number): Promise<View> => {
@@ -63,19 +59,16 @@ async function main(dir: string, o: { poses?: string; offsets: string; every: nu
     const gt = resizeWithHoles(await readGtDepth(ds, i), ds.width, ds.height, aw, ah);
     const d = await model.predict(rgb);
     const m = resizeWithHoles(d.data, d.width, d.height, aw, ah);
-    const v = { gray, census: census5(gray), gtInv: gt.map((z) => (z > 1e-3 && z < cap ? 1 / z : 0)), modelInv: m.map((z) => (z > 0.05 ? 1 / z : 0)) };
+    const v = { gray, census: census5(gray), gt, modelInv: m.map((z) => (z > MIN_PRED_DEPTH_M ? 1 / z : 0)) };
     views.set(i, v);
     return v;
   };
-  const refs: number[] = [];
-  for (let r = 0; r < ds.frames.length; r += o.every) if (offsets.every((k) => r + k >= 0 && r + k < ds.frames.length)) refs.push(r);
-  if (!refs.length) throw new UserError(`${dir}: too few frames for neighbours at ${offsets.join(',')}`);
   try {
     // One scale per sequence for the model (the median inverse-depth ratio to the ground truth).
     const ratios: number[] = [];
     for (const r of refs) {
       const v = await view(r);
-      for (let p = 0; p < v.gtInv.length; p += 7) if (v.gtInv[p] > 0 && v.modelInv[p] > 0) ratios.push(v.gtInv[p] / v.modelInv[p]);
+      for (let p = 0; p < v.gt.length; p += 7) if (v.gt[p] > 1e-3 && v.gt[p] < cap && v.modelInv[p] > 0) ratios.push(1 / v.gt[p] / v.modelInv[p]);
     }
     ratios.sort((a, b) => a - b);
     const scale = ratios[ratios.length >> 1];
@@ -87,14 +80,13 @@ async function main(dir: string, o: { poses?: string; offsets: string; every: nu
       const prior = ref.modelInv.map((x) => x * scale);
       const sources = [];
       for (const k of offsets) sources.push({ census: (await view(r + k)).census, T: mul4(invRigid(poses[r + k]), poses[r]) });
-      const sorted = prior.filter((x) => x > 0).sort();
-      const range = { min: sorted[Math.floor(sorted.length * 0.02)] * 0.4, max: sorted[Math.floor(sorted.length * 0.98)] * 2, labels: 64 };
+      const range = { ...sweepRange(prior.filter((x) => x > 0).sort()), labels: 64 };
       const t0 = performance.now();
       const m = planeSweep(ref.gray, ref.census, sources, K, range, { P2, prior: { inv: prior, ...PRIOR } });
       ms += performance.now() - t0;
-      const a = score(prior, ref.gtInv), b = score(m.inv, ref.gtInv);
-      sum.model[0] += a[0]; sum.model[1] += a[1]; sum.stereo[0] += b[0]; sum.stereo[1] += b[1];
-      rows.push(`| ${String(r).padStart(5)} | ${a[0].toFixed(3)} | ${a[1].toFixed(3)} | ${b[0].toFixed(3)} | ${b[1].toFixed(3)} |`);
+      const a = score(prior, ref.gt, cap), b = score(m.inv, ref.gt, cap);
+      sum.model[0] += a.absRel; sum.model[1] += a.delta1; sum.stereo[0] += b.absRel; sum.stereo[1] += b.delta1;
+      rows.push(`| ${String(r).padStart(5)} | ${a.absRel.toFixed(3)} | ${a.delta1.toFixed(3)} | ${b.absRel.toFixed(3)} | ${b.delta1.toFixed(3)} |`);
     }
     const n = refs.length;
     console.log(`poses: ${o.poses ?? 'ground truth'}; neighbours ${offsets.join(',')}; ${aw}x${ah}; ${n} frames; ${(ms / n).toFixed(0)} ms a sweep`);

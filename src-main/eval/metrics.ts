@@ -66,21 +66,27 @@ export function scoreDepth(
   let prev: Float32Array | null = null;
   const frameAbsRel: number[] = [];
   for (let i = 0; i < gt.length; i++) {
-    const d = aligned(i), g = gt[i];
-    let a = 0, b = 0, n = 0;
-    for (let p = 0; p < g.length; p++) {
-      if (!(g[p] > 1e-3 && g[p] < cap)) continue;
-      a += Math.abs(d[p] - g[p]) / g[p];
-      b += Math.max(d[p] / g[p], g[p] / d[p]) < 1.25 ? 1 : 0;
-      n++;
-    }
-    absRel += n ? a / n : 0; delta1 += n ? b / n : 0;
-    frameAbsRel.push(n ? a / n : 0);
+    const d = aligned(i);
+    const e = frameErrors(d, gt[i], cap);
+    absRel += e.absRel; delta1 += e.delta1;
+    frameAbsRel.push(e.absRel);
     if (prev) tae += transferError(prev, d, K, gtPoses[i - 1], gtPoses[i]) + transferError(d, prev, K, gtPoses[i], gtPoses[i - 1]);
     prev = d;
   }
   const N = gt.length;
   return { absRel: absRel / N, delta1: delta1 / N, tae: N > 1 ? (100 * tae) / (2 * (N - 1)) : 0, frameAbsRel, fit: { s, t } };
+}
+
+/** AbsRel and delta1 of one frame's depth over the valid ground truth (and predicted depth > 0); 0 when none. */
+export function frameErrors(d: Float32Array, g: Float32Array, cap: number): { absRel: number; delta1: number } {
+  let a = 0, b = 0, n = 0;
+  for (let p = 0; p < g.length; p++) {
+    if (!(g[p] > 1e-3 && g[p] < cap && d[p] > 0)) continue;
+    a += Math.abs(d[p] - g[p]) / g[p];
+    b += Math.max(d[p] / g[p], g[p] / d[p]) < 1.25 ? 1 : 0;
+    n++;
+  }
+  return { absRel: n ? a / n : 0, delta1: n ? b / n : 0 };
 }
 
 /** mean |d_b - proj| / d_b of depth a moved into camera b (rounded pixels). */

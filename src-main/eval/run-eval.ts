@@ -44,9 +44,12 @@ const toInv = (d: DepthMap) => {
   return { data, width: d.width, height: d.height };
 };
 
+/** DATASETS.md's cap on valid ground-truth depth: 70 m for TartanAir, 10 m indoors. */
+export const defaultCap = (dir: string): number => (/tartan/i.test(dir) ? 70 : 10);
+
 export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalResult> {
   const ds = await openDataset(dir, o.limit);
-  const cap = o.cap ?? (/tartan/i.test(dir) ? 70 : 10);
+  const cap = o.cap ?? defaultCap(dir);
   const model = await openFrameDepthModel(o.model ?? 'fastdepth');
   let stage: ReturnType<typeof createGeometryStage> | null = null;
   const perFrame: ReturnType<typeof toInv>[] = [], aligned: typeof perFrame = [], full: typeof perFrame = [];

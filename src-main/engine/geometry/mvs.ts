@@ -115,6 +115,11 @@ export function planeSweep(
   return { inv, conf };
 }
 
+/** Inverse-depth range a sweep covers around a prior (its values sorted ascending, no zeros): wide enough for a model off by 2x. */
+export function sweepRange(sorted: ArrayLike<number>): { min: number; max: number } {
+  return { min: sorted[Math.floor(sorted.length * 0.02)] * 0.4, max: sorted[Math.floor(sorted.length * 0.98)] * 2 };
+}
+
 /**
  * The model's (aligned) inverse depth as a soft data term: where the pictures do not decide (no
  * texture, no parallax, occlusion) the regularised minimum stays near the model instead of drifting

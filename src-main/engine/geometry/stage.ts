@@ -8,7 +8,7 @@ import { fuseWithPrior } from './fuse.ts';
 import { pyramid, resizeWithHoles, downsampleRgbGray, trackingGray, type Plane } from './image.ts';
 import { scaleIntrinsics } from './intrinsics.ts';
 import { identity4, invRigid, mul4, rotationAngle, rotOf, transOf } from './linalg.ts';
-import { census5, planeSweep } from './mvs.ts';
+import { census5, planeSweep, sweepRange } from './mvs.ts';
 import { estimatePose, preferRotationOnly } from './pose.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation, type WindowProblem } from './window-ba.ts';
 import { colorHistogram, createCutDetector } from './shot-cut.ts';
@@ -325,7 +325,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const trackQ = Math.min(ref.track || 0, ...chosen.map((c) => c.s.track));
     const conf = Math.min(1, maxPx / 8) * (chosen.length ? trackQ : 0);
     if (!useMvs || chosen.length === 0 || maxPx < 3) { ref.final = prior.slice(); return conf; }
-    const lo = rs[Math.floor(rs.length * 0.02)] * 0.4, hi = rs[Math.floor(rs.length * 0.98)] * 2;
+    const { min: lo, max: hi } = sweepRange(rs);
     const labels = Math.max(24, Math.min(MAX_LABELS, Math.round(k.fx * maxPx / (k.fx * medRho) * (hi - lo) * 1.5)));
     // Multi-view consistency: the past and the future neighbours give two INDEPENDENT stereo depths
     // (different baselines, different pose errors, different occlusions). Only where they agree is the
