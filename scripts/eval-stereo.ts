@@ -1,10 +1,11 @@
 /**
- * npm run eval:stereo -- DATASET_DIR [--poses FILE] [--offsets -4,-2,-1,1,2,4] [--every 10]
+ * npm run eval:stereo -- DATASET_DIR [--poses FILE] [--local-ba] [--offsets -4,-2,-1,1,2,4] [--every 10]
  *
  * A diagnostic, not the product: it separates the stereo's accuracy from the poses' by running the
  * plane sweep (with the model's depth as its prior) on every Nth frame with poses read from a file:
  * the dataset's ground truth by default, or the pipeline's own (`npm run eval -- DATASET --json > F`).
- * Scored at the analysis grid against ground truth. The model's depth takes ONE scale per sequence
+ * With --local-ba the neighbours' poses are first re-estimated around each reference frame
+ * (stereo-poses.ts), as the pipeline's stereo could. Scored at the analysis grid against ground truth. The model's depth takes ONE scale per sequence
  * from the ground truth, as the metrics align it, so the poses' units and the prior's agree.
  */
 import { readFileSync } from 'node:fs';
@@ -14,18 +15,16 @@ import { openDataset, readGtDepth, readRgb } from '../src-main/eval/dataset.ts';
 import { MIN_PRED_DEPTH_M, frameErrors } from '../src-main/eval/metrics.ts';
 import { defaultCap } from '../src-main/eval/run-eval.ts';
 import { openFrameDepthModel } from '../src-main/eval/depth-model.ts';
-import { downsampleRgbGray, resizeWithHoles, type Plane } from '../src-main/engine/geometry/image.ts';
-import { census5, planeSweep, sweepRange } from '../src-main/engine/geometry/mvs.ts';
+import { downsampleRgbGray, resizeWithHoles, trackingPyramid, type Plane } from '../src-main/engine/geometry/image.ts';
+import { census5, planeSweep, sweepRange, STEREO_P2, STEREO_PRIOR, type MvsSource } from '../src-main/engine/geometry/mvs.ts';
+import { stereoPoses } from '../src-main/engine/geometry/stereo-poses.ts';
 import { scaleIntrinsics } from '../src-main/engine/geometry/intrinsics.ts';
 import { invRigid, mul4 } from '../src-main/engine/geometry/linalg.ts';
 import { UserError, isUserError } from '../src-main/util/errors.ts';
 import type { Mat4 } from '../src-main/engine/types.ts';
 
-/** Prior weight, sigma, cap and SGM P2 that scored best with ground-truth poses on tartanair-hospital. */
-const PRIOR = { sigma: 0.3, weight: 0.5, cap: 10 };
-const P2 = 24;
 
-interface View { gray: Plane; census: Int32Array; gt: Float32Array; modelInv: Float32Array }
+interface View { gray: Plane; census: Int32Array; gt: Float32Array; modelInv: Float32Array; pyr: Plane[] | null }
 
 function readPoses(file: string, n: number): Mat4[] {
   const j = JSON.parse(readFileSync(file, 'utf8')) as unknown;
@@ -38,7 +37,7 @@ function readPoses(file: string, n: number): Mat4[] {
 
 const score = (inv: Float32Array, gt: Float32Array, cap: number) => frameErrors(inv.map((x) => (x > 0 ? 1 / x : 0)), gt, cap);
 
-async function main(dir: string, o: { poses?: string; offsets: string; every: number; width: number; cap?: number; json?: boolean }) {
+async function main(dir: string, o: { poses?: string; localBa?: boolean; offsets: string; every: number; width: number; cap?: number; json?: boolean }) {
   const ds = await openDataset(dir);
   const cap = o.cap ?? defaultCap(dir);
   const poses = o.poses ? readPoses(o.poses, ds.frames.length) : ds.gtPoses;
@@ -59,7 +58,7 @@ async function main(dir: string, o: { poses?: string; offsets: string; every: nu
     const gt = resizeWithHoles(await readGtDepth(ds, i), ds.width, ds.height, aw, ah);
     const d = await model.predict(rgb);
     const m = resizeWithHoles(d.data, d.width, d.height, aw, ah);
-    const v = { gray, census: census5(gray), gt, modelInv: m.map((z) => (z > MIN_PRED_DEPTH_M ? 1 / z : 0)) };
+    const v = { gray, census: census5(gray), gt, modelInv: m.map((z) => (z > MIN_PRED_DEPTH_M ? 1 / z : 0)), pyr: o.localBa ? trackingPyramid(rgb.data, rgb.width, rgb.height, aw) : null };
     views.set(i, v);
     return v;
   };
@@ -78,18 +77,30 @@ async function main(dir: string, o: { poses?: string; offsets: string; every: nu
     for (const r of refs) {
       const ref = await view(r);
       const prior = ref.modelInv.map((x) => x * scale);
-      const sources = [];
+      const sources: MvsSource[] = [];
       for (const k of offsets) sources.push({ census: (await view(r + k)).census, T: mul4(invRigid(poses[r + k]), poses[r]) });
+      if (o.localBa) {
+        // Chains of consecutive frames out to the farthest offset on each side, as the pipeline holds them.
+        const sides = [];
+        for (const dir of [-1, 1]) {
+          const steps = Math.max(0, ...offsets.map((k) => k * dir));
+          const chain = [], init = [];
+          for (let s = 1; s <= steps; s++) { chain.push((await view(r + dir * s)).pyr!); init.push(mul4(invRigid(poses[r + dir * s]), poses[r])); }
+          sides.push({ chain, init });
+        }
+        const Ts = stereoPoses(ref.pyr!, prior, K, sides, (step) => offsets.includes(step) || offsets.includes(-step));
+        offsets.forEach((k, i) => { const T = Ts[k < 0 ? 0 : 1][Math.abs(k) - 1]; if (T) sources[i].T = T; });
+      }
       const range = { ...sweepRange(prior.filter((x) => x > 0).sort()), labels: 64 };
       const t0 = performance.now();
-      const m = planeSweep(ref.gray, ref.census, sources, K, range, { P2, prior: { inv: prior, ...PRIOR } });
+      const m = planeSweep(ref.gray, ref.census, sources, K, range, { P2: STEREO_P2, prior: { inv: prior, ...STEREO_PRIOR } });
       ms += performance.now() - t0;
       const a = score(prior, ref.gt, cap), b = score(m.inv, ref.gt, cap);
       sum.model[0] += a.absRel; sum.model[1] += a.delta1; sum.stereo[0] += b.absRel; sum.stereo[1] += b.delta1;
       rows.push(`| ${String(r).padStart(5)} | ${a.absRel.toFixed(3)} | ${a.delta1.toFixed(3)} | ${b.absRel.toFixed(3)} | ${b.delta1.toFixed(3)} |`);
     }
     const n = refs.length;
-    console.log(`poses: ${o.poses ?? 'ground truth'}; neighbours ${offsets.join(',')}; ${aw}x${ah}; ${n} frames; ${(ms / n).toFixed(0)} ms a sweep`);
+    console.log(`poses: ${o.poses ?? 'ground truth'}${o.localBa ? ', re-estimated around each frame' : ''}; neighbours ${offsets.join(',')}; ${aw}x${ah}; ${n} frames; ${(ms / n).toFixed(0)} ms a sweep`);
     console.log('| frame | model AbsRel | model delta1 | stereo+prior AbsRel | stereo+prior delta1 |');
     console.log('| ----- | ------------ | ------------ | ------------------- | ------------------- |');
     for (const row of rows) console.log(row);
@@ -104,6 +115,7 @@ new Command()
   .name('eval:stereo')
   .argument('<dataset>', 'folder in the eval layout (frames/, gt_depth/, gt_poses.txt, K.txt)')
   .option('--poses <file>', 'camera-to-world poses to use instead of the ground truth (JSON)')
+  .option('--local-ba', 're-estimate the neighbours\' poses around each reference frame first (stereo-poses.ts)')
   .option('--offsets <list>', 'neighbour frame offsets', '-4,-2,-1,1,2,4')
   .option('--every <n>', 'score every Nth frame', (v) => parseInt(v, 10), 10)
   .option('--width <px>', 'analysis width', (v) => parseInt(v, 10), 256)

@@ -1,4 +1,6 @@
+import type { Intrinsics } from '../types.ts';
 import { boxFilter, gradients, sample, type Plane } from './image.ts';
+import { scaleIntrinsics } from './intrinsics.ts';
 
 /**
  * Shi-Tomasi corners, at most one per grid cell so features spread over the whole image: pose
@@ -98,4 +100,24 @@ function lk(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): { pts: Floa
     out[2 * i + 1] = pts[2 * i + 1] + gy;
   }
   return { pts: out, ok };
+}
+
+/**
+ * Corners of a tracking image with the depth under them: normalised rays, inverse depth (from `inv`
+ * on the analysis grid of K) and pixels. Corners on a failed depth pixel are left out.
+ */
+export function depthCorners(p: Plane, inv: Float32Array, K: Intrinsics): { rays: Float32Array; q: Float64Array; pix: Float32Array } {
+  const tk = scaleIntrinsics(K, p.width, p.height);
+  const sc = K.width / tk.width;
+  const pts = detectCorners(p, 12);
+  const rays: number[] = [], q: number[] = [], pix: number[] = [];
+  for (let i = 0; i < pts.length / 2; i++) {
+    const px = pts[2 * i], py = pts[2 * i + 1];
+    const r = inv[Math.min(K.height - 1, Math.round(py * sc)) * K.width + Math.min(K.width - 1, Math.round(px * sc))];
+    if (!(r > 0)) continue;
+    rays.push((px - tk.cx) / tk.fx, (py - tk.cy) / tk.fy);
+    q.push(r);
+    pix.push(px, py);
+  }
+  return { rays: Float32Array.from(rays), q: Float64Array.from(q), pix: Float32Array.from(pix) };
 }

@@ -77,6 +77,28 @@ export function trackingGray(src: Uint8Array, sw: number, sh: number, dw: number
   return { width: dw, height: dh, data };
 }
 
+/** Frames are tracked at up to this multiple of the analysis width: KLT cost is per point, not per pixel, so finer is nearly free and much more accurate. */
+const TRACK_FACTOR = 2;
+
+/** The tracker's pyramid of a frame analysed at `analysisWidth` (4 levels, gain-normalised grey). */
+export function trackingPyramid(rgb: Uint8Array, w: number, h: number, analysisWidth: number): Plane[] {
+  const tw = Math.min(w, analysisWidth * TRACK_FACTOR), th = Math.round((tw * h) / w);
+  const p = trackingGray(rgb, w, h, tw, th);
+  normalizeGain(p);
+  return pyramid(p, 4);
+}
+
+/** Zero-mean, fixed-contrast grey: KLT assumes constant brightness, real cameras and renderers adjust exposure. */
+function normalizeGain(p: Plane) {
+  const d = p.data;
+  let m = 0, v = 0;
+  for (let i = 0; i < d.length; i++) m += d[i];
+  m /= d.length;
+  for (let i = 0; i < d.length; i++) v += (d[i] - m) ** 2;
+  const g = 40 / Math.sqrt(v / d.length + 1e-6);
+  for (let i = 0; i < d.length; i++) d[i] = (d[i] - m) * g + 128;
+}
+
 /** Bilinear sample with border clamp. */
 export function sample(p: Plane, x: number, y: number): number {
   const w = p.width, h = p.height;

@@ -1,11 +1,11 @@
 import { throwIfAborted } from '../../util/errors.ts';
 import type { DepthKind, DepthMap, Intrinsics, Mat4, RgbFrame } from '../types.ts';
 import { fitScaleShift, warpInvDepth } from './align.ts';
-import { detectCorners, trackKLT } from './features.ts';
+import { depthCorners, trackKLT } from './features.ts';
 import { fillHoles, spikeLimit } from './depth-spikes.ts';
 import { createTemporalFilter } from './temporal-filter.ts';
 import { fuseWithPrior } from './fuse.ts';
-import { pyramid, resizeWithHoles, downsampleRgbGray, trackingGray, type Plane } from './image.ts';
+import { resizeWithHoles, downsampleRgbGray, trackingPyramid, type Plane } from './image.ts';
 import { scaleIntrinsics } from './intrinsics.ts';
 import { identity4, invRigid, mul4, rotationAngle, rotOf, transOf } from './linalg.ts';
 import { census5, planeSweep, sweepRange } from './mvs.ts';
@@ -120,9 +120,6 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const ah = Math.max(8, Math.round((aw * f.rgb.height) / f.rgb.width));
     if (!K) K = scaleIntrinsics(opts.intrinsics, aw, ah);
     const { gray, rgb } = downsampleRgbGray(f.rgb.data, f.rgb.width, f.rgb.height, aw, ah);
-    const tw = Math.min(f.rgb.width, aw * TRACK_FACTOR), th = Math.round((tw * f.rgb.height) / f.rgb.width);
-    const track = trackingGray(f.rgb.data, f.rgb.width, f.rgb.height, tw, th);
-    normalizeGain(track);
     const d = resizeWithHoles(f.depth.data, f.depth.width, f.depth.height, aw, ah);
     const x = new Float32Array(aw * ah);
     for (let i = 0; i < x.length; i++) {
@@ -135,7 +132,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const hist = colorHistogram(rgb);
     return {
       index: f.index, shotId, kind: f.depth.kind, outW: f.depth.width, outH: f.depth.height, input: f.depth, hist, histCut: cuts.push(hist).cut,
-      gray, pyr: pyramid(track, 4), census: census5(gray), x, aligned: new Float32Array(aw * ah), final: null,
+      gray, pyr: trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, aw), census: census5(gray), x, aligned: new Float32Array(aw * ah), final: null,
       c2w: identity4(), track: 1, fit: { s: 1, t: 0 },
     };
   }
@@ -152,24 +149,11 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   let kf: Keyframe | null = null;
 
   function makeKeyframe(s: FrameState): Keyframe {
-    const k = K!;
-    const tk = scaleIntrinsics(k, s.pyr[0].width, s.pyr[0].height);
-    const sc = k.width / tk.width;
-    const pts = detectCorners(s.pyr[0], 12);
-    const inv = bestInv(s);
-    const rays: number[] = [], q: number[] = [], pix: number[] = [];
-    for (let i = 0; i < pts.length / 2; i++) {
-      const px = pts[2 * i], py = pts[2 * i + 1];
-      const r = inv[Math.min(k.height - 1, Math.round(py * sc)) * k.width + Math.min(k.width - 1, Math.round(px * sc))];
-      if (!(r > 0)) continue;
-      rays.push((px - tk.cx) / tk.fx, (py - tk.cy) / tk.fy);
-      q.push(r);
-      pix.push(px, py);
-    }
-    const n = pix.length / 2;
+    const { rays, q, pix } = depthCorners(s.pyr[0], bestInv(s), K!);
+    const n = q.length;
     return {
-      frame: s, pb: { rays: Float32Array.from(rays), q: Float64Array.from(q), q0: Float64Array.from(q) },
-      pix: Float32Array.from(pix), pos: Float32Array.from(pix), alive: new Uint8Array(n).fill(1), n0: n, obs: [], lastT: identity4(),
+      frame: s, pb: { rays, q, q0: q.slice() },
+      pix, pos: pix.slice(), alive: new Uint8Array(n).fill(1), n0: n, obs: [], lastT: identity4(),
     };
   }
 
@@ -469,19 +453,6 @@ const MAX_LABELS = 64;
 /** Largest |log| ratio between the past-side and future-side stereo for a pixel to count as consistent. */
 const AGREE = 0.05;
 
-/** Frames are tracked at up to this multiple of the analysis width. */
-const TRACK_FACTOR = 2;
-
-/** Zero-mean, fixed-contrast grey: KLT assumes constant brightness, real cameras and renderers adjust exposure. */
-function normalizeGain(p: Plane) {
-  const d = p.data;
-  let m = 0, v = 0;
-  for (let i = 0; i < d.length; i++) m += d[i];
-  m /= d.length;
-  for (let i = 0; i < d.length; i++) v += (d[i] - m) ** 2;
-  const g = 40 / Math.sqrt(v / d.length + 1e-6);
-  for (let i = 0; i < d.length; i++) d[i] = (d[i] - m) * g + 128;
-}
 
 function sortedSample(a: Float32Array): Float32Array {
   const v: number[] = [];
