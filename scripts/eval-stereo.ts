@@ -5,8 +5,9 @@
  * plane sweep (with the model's depth as its prior) on every Nth frame with poses read from a file:
  * the dataset's ground truth by default, or the pipeline's own (`npm run eval -- DATASET --json > F`).
  * With --local-ba the neighbours' poses are first re-estimated around each reference frame
- * (stereo-poses.ts), as the pipeline's stereo could. Scored at the analysis grid against ground truth. The model's depth takes ONE scale per sequence
- * from the ground truth, as the metrics align it, so the poses' units and the prior's agree.
+ * (stereo-poses.ts), as the pipeline's stereo could. Scored at the analysis grid against ground
+ * truth. The model's depth takes ONE scale per sequence from the ground truth, as the metrics align
+ * it, so the poses' units and the prior's agree.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,6 @@ import { scaleIntrinsics } from '../src-main/engine/geometry/intrinsics.ts';
 import { invRigid, mul4 } from '../src-main/engine/geometry/linalg.ts';
 import { UserError, isUserError } from '../src-main/util/errors.ts';
 import type { Mat4 } from '../src-main/engine/types.ts';
-
 
 interface View { gray: Plane; census: Int32Array; gt: Float32Array; modelInv: Float32Array; pyr: Plane[] | null }
 

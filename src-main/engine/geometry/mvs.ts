@@ -120,15 +120,15 @@ export function sweepRange(sorted: ArrayLike<number>): { min: number; max: numbe
   return { min: sorted[Math.floor(sorted.length * 0.02)] * 0.4, max: sorted[Math.floor(sorted.length * 0.98)] * 2 };
 }
 
+/** Prior weight, sigma and cap, and the SGM P2, that scored best with ground-truth poses on tartanair-hospital (npm run eval:stereo). */
+export const STEREO_PRIOR = { sigma: 0.3, weight: 0.5, cap: 10 } as const;
+export const STEREO_P2 = 24;
+
 /**
  * The model's (aligned) inverse depth as a soft data term: where the pictures do not decide (no
  * texture, no parallax, occlusion) the regularised minimum stays near the model instead of drifting
  * to whatever label the noise favours; where they do, the photometric cost outweighs it.
  */
-/** Prior weight, sigma and cap, and the SGM P2, that scored best with ground-truth poses on tartanair-hospital (npm run eval:stereo). */
-export const STEREO_PRIOR = { sigma: 0.3, weight: 0.5, cap: 10 } as const;
-export const STEREO_P2 = 24;
-
 export interface MvsPrior {
   inv: Float32Array;
   /** Relative error of the prior (log units) one cost unit stands for. */

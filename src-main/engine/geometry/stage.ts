@@ -453,7 +453,6 @@ const MAX_LABELS = 64;
 /** Largest |log| ratio between the past-side and future-side stereo for a pixel to count as consistent. */
 const AGREE = 0.05;
 
-
 function sortedSample(a: Float32Array): Float32Array {
   const v: number[] = [];
   for (let i = 0; i < a.length; i += 3) if (a[i] > 0) v.push(a[i]);
