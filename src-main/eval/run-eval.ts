@@ -16,6 +16,8 @@ export interface EvalOptions {
   analysisWidth?: number;
   /** Also run the opt-in multi-view refinement (the `full` row). Default true; false gives the default pipeline's speed. */
   mvs?: boolean;
+  /** The metric scale made one along the shot (stage option `scale`). Default true; false shows what it adds. */
+  scale?: boolean;
   onFrame?: (done: number, total: number) => void;
 }
 
@@ -73,7 +75,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
       metric = depth.kind === 'metric';
       if (!stage) {
         const K = o.defaultFov ? intrinsicsFor(depth.width, depth.height) : scaleIntrinsics(ds.K, depth.width, depth.height);
-        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true });
+        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale });
       }
       t0 = performance.now();
       take(await stage.push({ index: i, rgb, depth }));
