@@ -9,7 +9,7 @@ import { fuseWithPrior } from './fuse.ts';
 import { resizeWithHoles, downsampleRgbGray, trackingPyramid, type Plane } from './image.ts';
 import { scaleIntrinsics } from './intrinsics.ts';
 import { identity4, invRigid, mul4, rotationAngle, rotOf, transOf } from './linalg.ts';
-import { census5, planeSweep, sweepRange } from './mvs.ts';
+import { census5, planeSweep, sweepRange, STEREO_P2, STEREO_PRIOR } from './mvs.ts';
 import { estimatePose, preferRotationOnly } from './pose.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation, type WindowProblem } from './window-ba.ts';
 import { colorHistogram, createCutDetector } from './shot-cut.ts';
@@ -49,8 +49,8 @@ export interface GeometryStageOptions {
   analysisWidth?: number;
   /**
    * Multi-view shape refinement (plane sweep + SGM, past/future consistency check). Default false:
-   * measured on tartanair-hospital it lowers AbsRel but RAISES the temporal error while the estimated
-   * poses are ~0.4 deg/frame off (it needs ~0.1 deg); see the geometry report.
+   * measured on tartanair-hospital it barely changes AbsRel and delta1 and RAISES the temporal error
+   * while the estimated poses are ~0.4 deg/frame off (it needs ~0.1 deg); see the README's figures.
    */
   mvs?: boolean;
   /** Frames of look-ahead the stereo may use (= output lag). Default 4. */
@@ -309,7 +309,10 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   /** Refines frame `ref` against posed neighbours in its shot; returns the frame's confidence. */
   function refine(ref: FrameState): number {
     const k = K!;
-    const prior = ref.aligned;
+    // In the smoothed scale (when there is one), so the prior and every neighbour's baseline agree.
+    const gain = outLag !== lag ? Math.exp(smoother.value(ref.index)) : 1;
+    const prior = gain === 1 ? ref.aligned : ref.aligned.map((v) => v * gain);
+    const refPose = poseOf(ref);
     const rs = sortedSample(prior);
     if (!rs.length) { ref.final = prior.slice(); return 0; }
     const medRho = rs[rs.length >> 1];
@@ -317,7 +320,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const cands = frames
       .filter((s) => s.shotId === ref.shotId && s !== ref && Math.abs(s.index - ref.index) <= lag + 4 && s.track > 0)
       .map((s) => {
-        const T = mul4(invRigid(s.c2w), ref.c2w);
+        const T = mul4(invRigid(poseOf(s)), refPose);
         const b = Math.hypot(...transOf(T));
         return { s, T, px: k.fx * b * medRho };
       })
@@ -327,7 +330,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const maxPx = chosen.reduce((m, c) => Math.max(m, c.px), 0);
     const trackQ = Math.min(ref.track || 0, ...chosen.map((c) => c.s.track));
     const conf = Math.min(1, maxPx / 8) * (chosen.length ? trackQ : 0);
-    if (!useMvs || chosen.length === 0 || maxPx < 3) { ref.final = prior.slice(); return conf; }
+    if (!useMvs || chosen.length === 0 || maxPx < 3) { ref.final = ref.aligned.slice(); return conf; }
     const { min: lo, max: hi } = sweepRange(rs);
     const labels = Math.max(24, Math.min(MAX_LABELS, Math.round(k.fx * maxPx / (k.fx * medRho) * (hi - lo) * 1.5)));
     // Multi-view consistency: the past and the future neighbours give two INDEPENDENT stereo depths
@@ -337,8 +340,10 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const side = (cs: typeof chosen) => cs.reduce((m, c) => Math.max(m, c.px), 0);
     // Depth error ~ pose error (pixels) / parallax (pixels): a side whose baseline is short next to
     // the remaining pose error would only copy that error into the depth.
-    if (side(past) < MIN_SIDE_PX || side(future) < MIN_SIDE_PX) { ref.final = prior.slice(); return conf; }
-    const sweep = (cs: typeof chosen) => planeSweep(ref.gray, ref.census, cs.map((c) => ({ census: c.s.census, T: c.T })), k, { min: lo, max: hi, labels });
+    if (side(past) < MIN_SIDE_PX || side(future) < MIN_SIDE_PX) { ref.final = ref.aligned.slice(); return conf; }
+    // The model's depth is a soft term of the sweep's cost: in the smoothed scale it agrees with the
+    // baselines (opt-in stereo on tartanair-hospital: TAE 6.98 -> 6.55, AbsRel and delta1 the same).
+    const sweep = (cs: typeof chosen) => planeSweep(ref.gray, ref.census, cs.map((c) => ({ census: c.s.census, T: c.T })), k, { min: lo, max: hi, labels }, { P2: STEREO_P2, prior: { inv: prior, ...STEREO_PRIOR } });
     const mA = sweep(past), mB = sweep(future);
     const N = prior.length;
     const wgt = new Float32Array(N), inv = new Float32Array(N);
@@ -355,6 +360,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     // Pointwise only: spreading the stereo's correction to untrusted pixels (normalised convolution)
     // was measured to raise the temporal error with estimated poses.
     ref.final = fuseWithPrior(prior, inv, wgt, k.width, k.height, []);
+    if (gain !== 1) for (let p = 0; p < N; p++) ref.final[p] /= gain;
     return conf;
   }
 
@@ -365,14 +371,27 @@ export function createGeometryStage(opts: GeometryStageOptions) {
    * Holds the emitted frames that later frames may still be anchored to.
    */
   const placed = new Map<number, { raw: number[]; out: number[]; depthGain: number }>();
+  /** A position measured from keyframe `anchor`, rescaled; frames not yet emitted take their factor so far. */
+  function rescaled(anchor: number, raw: number[]): number[] {
+    const a = placed.get(anchor);
+    if (a) return raw.map((v, i) => a.out[i] + a.depthGain * (v - a.raw[i]));
+    const f = frames.find((s) => s.index === anchor);
+    if (!f) return raw;
+    const fRaw = transOf(f.c2w), fOut = rescaled(f.anchor, fRaw), g = Math.exp(-smoother.value(f.index));
+    return raw.map((v, i) => fOut[i] + g * (v - fRaw[i]));
+  }
+  const withPosition = (c2w: Mat4, t: number[]): Mat4 => {
+    const m = c2w.slice();
+    m[3] = t[0]; m[7] = t[1]; m[11] = t[2];
+    return m;
+  };
+  /** The pose in the output's (smoothed) units. */
+  const poseOf = (s: FrameState): Mat4 => (outLag === lag ? s.c2w : placed.has(s.index) ? withPosition(s.c2w, placed.get(s.index)!.out) : withPosition(s.c2w, rescaled(s.anchor, transOf(s.c2w))));
   function place(s: FrameState, gain: number): Mat4 {
     const raw = transOf(s.c2w);
-    const a = placed.get(s.anchor);
-    const out = a ? raw.map((v, i) => a.out[i] + a.depthGain * (v - a.raw[i])) : raw;
+    const out = rescaled(s.anchor, raw);
     placed.set(s.index, { raw, out, depthGain: 1 / gain });
-    const c2w = s.c2w.slice();
-    c2w[3] = out[0]; c2w[7] = out[1]; c2w[11] = out[2];
-    return c2w;
+    return withPosition(s.c2w, out);
   }
 
   /** `gain`: the scale smoother's factor on inverse depth. */
@@ -435,18 +454,18 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     for (const k of SCALE_LINKS) {
       const o = frames.find((s) => s.index === cur.index - k);
       if (!o || o.shotId !== cur.shotId || o.track === 0) continue;
-      const warped = warpInvDepth(o.x, K!, o.c2w, cur.c2w, 2);
-      const logs: number[] = [];
-      let seen = 0;
+      // A sparse grid is plenty for one median ratio (and keeps this a few ms a frame).
+      const warped = warpInvDepth(o.x, K!, o.c2w, cur.c2w, 3);
+      const logs = new Float32Array(warped.length);
+      let n = 0, seen = 0;
       for (let p = 0; p < warped.length; p++) {
         if (!(warped[p] > 0)) continue;
         seen++;
-        if (cur.x[p] > 0) logs.push(Math.log(warped[p] / cur.x[p]));
+        if (cur.x[p] > 0) logs[n++] = Math.log(warped[p] / cur.x[p]);
       }
       // Little overlap (a fast turn): no trustworthy ratio.
-      if (logs.length < 0.2 * seen || logs.length < 50) continue;
-      logs.sort((a, b) => a - b);
-      smoother.link(o.index, cur.index, logs[logs.length >> 1]);
+      if (n < 0.2 * seen || n < 50) continue;
+      smoother.link(o.index, cur.index, logs.subarray(0, n).sort()[n >> 1]);
     }
     // Tracking images are only needed for the newest frames (and the stereo's neighbours).
     if (!useMvs) for (const s of frames) if (s.index < cur.index - 1 && s !== kf?.frame) { s.pyr = []; s.census = EMPTY_CENSUS; }
