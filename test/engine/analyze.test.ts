@@ -58,6 +58,19 @@ describe('analyze with FastDepth', () => {
     expect(Math.max(...d) / Math.min(...d)).toBeGreaterThan(1.5);
   });
 
+  it('with poses, progress follows the frames taken in, not the geometry output held back for the scale', async () => {
+    const seen: { done: number; t: number }[] = [];
+    const t0 = performance.now();
+    await runAnalysis({ input: clip('realshort.mp4'), cacheDir: join(tmp, 'c-poses'), preview: false }, { onProgress: (p) => seen.push({ done: p.done, t: performance.now() }) });
+    const total = performance.now() - t0;
+    for (let i = 1; i < seen.length; i++) expect(seen[i].done).toBeGreaterThanOrEqual(seen[i - 1].done);
+    expect(seen.at(-1)!.done).toBe(36);
+    // The whole clip fits in the scale smoother's 40-frame look-ahead, so every frame is written at the
+    // end: counted on output, frames 1 to 30 would all show up within the last moments of the run.
+    const at = (n: number) => seen.find((e) => e.done >= n)!.t;
+    expect(at(30) - at(1)).toBeGreaterThan(0.3 * total);
+  });
+
   it('tartanair-hospital frames folder (first 20 frames)', async () => {
     const out = join(tmp, 'tartan');
     const r = await runAnalysis({ input: join(dataset('tartanair-hospital'), 'rgb'), out, end: 19, poses: false, cacheDir: join(tmp, 'cache'), preview: false });

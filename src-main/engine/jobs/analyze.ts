@@ -356,6 +356,11 @@ async function analyse(
   let chunk: ChunkFrame[] = [];
   let chunkFirst = 0;
   let finished = 0;
+  // With poses, progress counts the frames the geometry has taken in: its output trails them by up to
+  // the scale smoother's look-ahead (40 frames), which a slow model would otherwise show as a stall.
+  // The last frame is counted once it is written.
+  let taken = 0;
+  const report = () => control.onProgress?.(meter.update(Math.max(finished, Math.min(taken, p.length - 1))));
 
   const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }) => {
     if (g) {
@@ -368,7 +373,7 @@ async function analyse(
     }
     await sink?.frame(rel, depth);
     finished++;
-    control.onProgress?.(meter.update(finished));
+    report();
   };
 
   const onGeometry = async (outs: GeometryOutput[]) => {
@@ -413,6 +418,8 @@ async function analyse(
       if (opts.pointcloud) rgbs.set(r.rel, r.rgb);
       const depth: DepthMap = { index: p.start + r.rel, width: p.depthSize.width, height: p.depthSize.height, kind: p.manifest.outputKind, data: r.depth };
       await onGeometry(await stage.push({ index: p.start + r.rel, rgb: r.rgb, depth, modelPose: r.pose ?? undefined }));
+      taken++;
+      report();
     }
     if (signal?.aborted) throw new CancelledError();
     if (stage) await onGeometry(await stage.flush());
