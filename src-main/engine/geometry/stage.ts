@@ -120,6 +120,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   const useScale = opts.scale ?? true;
   const smoother = createScaleSmoother({ pull: SCALE_PULL, lookahead: SCALE_LOOKAHEAD });
   // Decided on the first frame, when the depth's kind is known: only a metric model's scale is smoothed.
+  let scaled = false;
   let outLag = lag;
   let windowSize = Math.max(lag + 4, opts.window ?? 14);
   const frames: FrameState[] = [];
@@ -310,11 +311,11 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   function refine(ref: FrameState): number {
     const k = K!;
     // In the smoothed scale (when there is one), so the prior and every neighbour's baseline agree.
-    const gain = outLag !== lag ? Math.exp(smoother.value(ref.index)) : 1;
+    const gain = scaled ? Math.exp(smoother.value(ref.index)) : 1;
     const prior = gain === 1 ? ref.aligned : ref.aligned.map((v) => v * gain);
     const refPose = poseOf(ref);
     const rs = sortedSample(prior);
-    if (!rs.length) { ref.final = prior.slice(); return 0; }
+    if (!rs.length) { ref.final = ref.aligned.slice(); return 0; }
     const medRho = rs[rs.length >> 1];
     // Choose neighbours whose baseline gives useful parallax (too little: no depth signal; too much: occlusion, distortion).
     const cands = frames
@@ -386,7 +387,10 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     return m;
   };
   /** The pose in the output's (smoothed) units. */
-  const poseOf = (s: FrameState): Mat4 => (outLag === lag ? s.c2w : placed.has(s.index) ? withPosition(s.c2w, placed.get(s.index)!.out) : withPosition(s.c2w, rescaled(s.anchor, transOf(s.c2w))));
+  function poseOf(s: FrameState): Mat4 {
+    if (!scaled) return s.c2w;
+    return withPosition(s.c2w, placed.get(s.index)?.out ?? rescaled(s.anchor, transOf(s.c2w)));
+  }
   function place(s: FrameState, gain: number): Mat4 {
     const raw = transOf(s.c2w);
     const out = rescaled(s.anchor, raw);
@@ -397,7 +401,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   /** `gain`: the scale smoother's factor on inverse depth. */
   function output(s: FrameState, conf: number, gain: number): GeometryOutput {
     const k = K!;
-    const c2w = outLag !== lag ? place(s, gain) : s.c2w;
+    const c2w = scaled ? place(s, gain) : s.c2w;
     // The fit is applied to the model's depth on ITS OWN grid: resampling to the analysis grid and
     // back would blur away detail (measured: it alone cost more AbsRel than alignment gains). The
     // stereo's change, where there is one, comes back as a smooth per-pixel factor.
@@ -450,7 +454,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
 
   /** Scale ratios between this frame's depth and its recent neighbours' (see scale-smoother.ts). */
   function linkScale(cur: FrameState) {
-    if (outLag === lag || cur.track === 0) return;
+    if (!scaled || cur.track === 0) return;
     for (const k of SCALE_LINKS) {
       const o = frames.find((s) => s.index === cur.index - k);
       if (!o || o.shotId !== cur.shotId || o.track === 0) continue;
@@ -467,17 +471,15 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       if (n < 0.2 * seen || n < 50) continue;
       smoother.link(o.index, cur.index, logs.subarray(0, n).sort()[n >> 1]);
     }
-    // Tracking images are only needed for the newest frames (and the stereo's neighbours).
-    if (!useMvs) for (const s of frames) if (s.index < cur.index - 1 && s !== kf?.frame) { s.pyr = []; s.census = EMPTY_CENSUS; }
   }
 
   function emitUpTo(limit: number, out: GeometryOutput[]) {
-    if (outLag !== lag && frames.length) smoother.solve(frames[frames.length - 1].index);
+    if (scaled && frames.length) smoother.solve(frames[frames.length - 1].index);
     for (const s of frames) {
       if (s.index <= nextEmit || s.index > limit) continue;
       throwIfAborted(opts.signal);
       const conf = refine(s);
-      out.push(output(s, conf, outLag !== lag ? Math.exp(smoother.value(s.index)) : 1));
+      out.push(output(s, conf, scaled ? Math.exp(smoother.value(s.index)) : 1));
       nextEmit = s.index;
     }
     while (frames.length > windowSize) frames.shift();
@@ -497,12 +499,15 @@ export function createGeometryStage(opts: GeometryStageOptions) {
         cur.shotId = ++shotId;
       }
       if (!prev && useScale && cur.kind === 'metric') {
+        scaled = true;
         outLag = Math.max(lag, SCALE_LOOKAHEAD);
         windowSize = Math.max(windowSize, outLag + 4);
       }
       frames.push(cur);
       align(cur);
       linkScale(cur);
+      // Tracking images are only needed for the newest frames (and the stereo's neighbours).
+      if (scaled && !useMvs) for (const s of frames) if (s.index < cur.index - 1 && s !== kf?.frame) { s.pyr = []; s.census = EMPTY_CENSUS; }
       emitUpTo(cur.index - outLag, out);
       return out;
     },
