@@ -24,7 +24,10 @@ export interface TemporalFilterOptions {
 }
 
 export const TEMPORAL_ALPHA = 0.5;
-export const TEMPORAL_TOLERANCE = 0.12;
+// With the scale made one along the shot, neighbouring frames agree more often: 0.2 measured better
+// than 0.12 on tartanair-hospital (TAE 5.56 -> 5.30, AbsRel and delta1 the same or better), and an
+// object 30% nearer is still kept apart.
+export const TEMPORAL_TOLERANCE = 0.2;
 
 export function createTemporalFilter(o: TemporalFilterOptions) {
   const { K, kind, width: w, height: h } = o;
