@@ -142,7 +142,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   let cacheKey = rawKey;
   if (geometry) {
     // v: bump whenever the geometry stage's output changes, so old cache entries are never reused.
-    const geoSettings = { v: 4, raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false };
+    const geoSettings = { v: 5, raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false };
     const geoKey = hash(geoSettings);
     final = await DepthLayer.open(join(raw.dir, `geo-${geoKey}`), geoSettings);
     cacheKey = `${rawKey}-${geoKey}`;
