@@ -11,8 +11,8 @@
  * the model's. Holds the links of the last few look-aheads only: memory does not grow with the clip.
  */
 export interface ScaleSmoother {
-  /** log(scale of j) - log(scale of i) = m, measured with weight w. */
-  link(i: number, j: number, m: number, w?: number): void;
+  /** log(scale of j) - log(scale of i) = m, as measured. */
+  link(i: number, j: number, m: number): void;
   /** Re-solves the frames whose value may still change, given links up to frame `newest`. */
   solve(newest: number): void;
   value(i: number): number;
@@ -20,9 +20,9 @@ export interface ScaleSmoother {
   reset(): void;
 }
 
-interface Link { other: number; m: number; w: number }
+interface Link { other: number; m: number }
 
-export function createScaleSmoother(o: { pull: number; lookahead: number; iterations?: number }): ScaleSmoother {
+export function createScaleSmoother(o: { pull: number; lookahead: number }): ScaleSmoother {
   const x = new Map<number, number>();
   const links = new Map<number, Link[]>();
   // Frames still re-solved behind the newest, and as many again held fixed as their boundary.
@@ -34,10 +34,10 @@ export function createScaleSmoother(o: { pull: number; lookahead: number; iterat
     if (!x.has(i)) x.set(i, 0);
   };
   return {
-    link(i, j, m, w = 1) {
-      if (!Number.isFinite(m) || !(w > 0)) return;
-      add(i, { other: j, m: -m, w });
-      add(j, { other: i, m, w });
+    link(i, j, m) {
+      if (!Number.isFinite(m)) return;
+      add(i, { other: j, m: -m });
+      add(j, { other: i, m });
     },
     solve(newest) {
       const lo = newest - keep;
@@ -48,14 +48,14 @@ export function createScaleSmoother(o: { pull: number; lookahead: number; iterat
       }
       const live = [...x.keys()].filter((i) => i >= lo).sort((a, b) => a - b);
       // Gauss-Seidel: a few sweeps a frame, warm-started from the last frame's solution.
-      for (let it = 0; it < (o.iterations ?? 30); it++) {
+      for (let it = 0; it < SWEEPS; it++) {
         for (const i of live) {
           let a = o.pull, b = 0;
           for (const l of links.get(i) ?? []) {
             const v = x.get(l.other);
             if (v === undefined) continue;
-            a += l.w;
-            b += l.w * (v + l.m);
+            a += 1;
+            b += v + l.m;
           }
           x.set(i, b / a);
         }
@@ -68,3 +68,6 @@ export function createScaleSmoother(o: { pull: number; lookahead: number; iterat
     },
   };
 }
+
+/** Gauss-Seidel sweeps per solve: warm-started, a few suffice. */
+const SWEEPS = 30;

@@ -8,7 +8,7 @@ import { createScaleSmoother } from './scale-smoother.ts';
 import { fuseWithPrior } from './fuse.ts';
 import { resizeWithHoles, downsampleRgbGray, trackingPyramid, type Plane } from './image.ts';
 import { scaleIntrinsics } from './intrinsics.ts';
-import { identity4, invRigid, mul4, rotationAngle, rotOf, transOf } from './linalg.ts';
+import { fromRt, identity4, invRigid, mul4, rotationAngle, rotOf, transOf } from './linalg.ts';
 import { census5, planeSweep, sweepRange, STEREO_P2, STEREO_PRIOR } from './mvs.ts';
 import { estimatePose, preferRotationOnly } from './pose.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation, type WindowProblem } from './window-ba.ts';
@@ -307,11 +307,13 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     for (let p = 0; p < cur.x.length; p++) cur.aligned[p] = cur.x[p] > 0 ? Math.max(floor, s * cur.x[p] + t) : 0;
   }
 
-  /** Refines frame `ref` against posed neighbours in its shot; returns the frame's confidence. */
-  function refine(ref: FrameState): number {
+  /**
+   * Refines frame `ref` against posed neighbours in its shot; returns the frame's confidence. `gain`
+   * (the scale smoother's factor) puts it in the smoothed scale, so the prior and every neighbour's
+   * baseline agree.
+   */
+  function refine(ref: FrameState, gain: number): number {
     const k = K!;
-    // In the smoothed scale (when there is one), so the prior and every neighbour's baseline agree.
-    const gain = scaled ? Math.exp(smoother.value(ref.index)) : 1;
     const prior = gain === 1 ? ref.aligned : ref.aligned.map((v) => v * gain);
     const refPose = poseOf(ref);
     const rs = sortedSample(prior);
@@ -381,21 +383,16 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const fRaw = transOf(f.c2w), fOut = rescaled(f.anchor, fRaw), g = Math.exp(-smoother.value(f.index));
     return raw.map((v, i) => fOut[i] + g * (v - fRaw[i]));
   }
-  const withPosition = (c2w: Mat4, t: number[]): Mat4 => {
-    const m = c2w.slice();
-    m[3] = t[0]; m[7] = t[1]; m[11] = t[2];
-    return m;
-  };
   /** The pose in the output's (smoothed) units. */
   function poseOf(s: FrameState): Mat4 {
     if (!scaled) return s.c2w;
-    return withPosition(s.c2w, placed.get(s.index)?.out ?? rescaled(s.anchor, transOf(s.c2w)));
+    return fromRt(rotOf(s.c2w), placed.get(s.index)?.out ?? rescaled(s.anchor, transOf(s.c2w)));
   }
   function place(s: FrameState, gain: number): Mat4 {
     const raw = transOf(s.c2w);
     const out = rescaled(s.anchor, raw);
     placed.set(s.index, { raw, out, depthGain: 1 / gain });
-    return withPosition(s.c2w, out);
+    return fromRt(rotOf(s.c2w), out);
   }
 
   /** `gain`: the scale smoother's factor on inverse depth. */
@@ -478,8 +475,8 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     for (const s of frames) {
       if (s.index <= nextEmit || s.index > limit) continue;
       throwIfAborted(opts.signal);
-      const conf = refine(s);
-      out.push(output(s, conf, scaled ? Math.exp(smoother.value(s.index)) : 1));
+      const gain = scaled ? Math.exp(smoother.value(s.index)) : 1;
+      out.push(output(s, refine(s, gain), gain));
       nextEmit = s.index;
     }
     while (frames.length > windowSize) frames.shift();
