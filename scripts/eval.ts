@@ -1,4 +1,4 @@
-/** npm run eval -- DATASET_DIR [--limit N] [--default-fov] [--width W] [--no-mvs] [--no-scale]: accuracy table for the geometry pipeline. */
+/** npm run eval -- DATASET_DIR [--limit N] [--default-fov] [--width W] [--no-mvs] [--no-scale] [--no-fusion]: accuracy table for the geometry pipeline. */
 import { Command } from 'commander';
 import { formatEvalTable, runEval } from '../src-main/eval/run-eval.ts';
 import { isUserError } from '../src-main/util/errors.ts';
@@ -13,10 +13,11 @@ const program = new Command()
   .option('--default-fov', 'ignore K.txt: use the default field of view')
   .option('--no-mvs', 'skip the opt-in multi-view refinement row (times the default pipeline)')
   .option('--no-scale', 'leave a metric model\'s scale frame by frame (what the scale smoother adds)')
+  .option('--no-fusion', 'leave out the fusion of each frame with its posed neighbours (what it adds)')
   .option('--json', 'print the result as JSON too')
   .action(async (dir: string, o) => {
     const r = await runEval(dir, {
-      limit: o.limit, model: o.model, cap: o.cap, analysisWidth: o.width, defaultFov: o.defaultFov, mvs: o.mvs, scale: o.scale,
+      limit: o.limit, model: o.model, cap: o.cap, analysisWidth: o.width, defaultFov: o.defaultFov, mvs: o.mvs, scale: o.scale, fusion: o.fusion,
       onFrame: (d, n) => { if (process.stderr.isTTY) process.stderr.write(`\r${d}/${n}`); },
     });
     if (process.stderr.isTTY) process.stderr.write('\r');

@@ -12,6 +12,7 @@ interface AnalyzeFlags {
   threads?: number;
   poses: boolean;
   multiview?: boolean;
+  fusion: boolean;
   pointcloud?: string;
   fov?: number;
   focal?: number;
@@ -33,6 +34,7 @@ export function registerAnalyze(program: Command): void {
     .option('--threads <n>', 'CPU threads for inference', intArg('--threads'))
     .option('--no-poses', 'skip camera poses and 3D-consistency')
     .option('--multiview', 'refine depth shape by multi-view stereo against neighbouring frames (slow)')
+    .option('--no-fusion', 'leave each frame\'s depth unfused with its neighbours\' (footage dominated by moving things)')
     .option('--pointcloud <file.ply>', 'also write a fused, pose-aligned point cloud')
     .option('--fov <degrees>', 'horizontal field of view of the camera', numArg('--fov'))
     .option('--focal <pixels>', 'focal length in pixels at the source resolution', numArg('--focal'))
@@ -60,6 +62,7 @@ export function registerAnalyze(program: Command): void {
             threads: o.threads,
             poses: o.poses,
             multiview: o.multiview,
+            fusion: o.fusion,
             pointcloud,
             intrinsics: o.focal || o.fov ? { fx: o.focal, fovDeg: o.fov } : undefined,
             preset: o.preset,

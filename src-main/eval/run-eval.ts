@@ -18,6 +18,8 @@ export interface EvalOptions {
   mvs?: boolean;
   /** The metric scale made one along the shot (stage option `scale`). Default true; false shows what it adds. */
   scale?: boolean;
+  /** Each frame fused with its posed neighbours (stage option `fusion`). Default true; false shows what it adds. */
+  fusion?: boolean;
   onFrame?: (done: number, total: number) => void;
 }
 
@@ -29,6 +31,7 @@ export interface EvalResult {
   /** What `analyze` writes: + the pose-guided temporal filter, and with `mvs` the opt-in multi-view refinement. */
   full: DepthScores;
   mvs: boolean;
+  fusion: boolean;
   poses: PoseScores;
   meanConfidence: number;
   /** Estimated camera-to-world per frame (for inspection; scoring aligns them to GT). */
@@ -75,7 +78,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
       metric = depth.kind === 'metric';
       if (!stage) {
         const K = o.defaultFov ? intrinsicsFor(depth.width, depth.height) : scaleIntrinsics(ds.K, depth.width, depth.height);
-        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale });
+        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale, fusion: o.fusion });
       }
       t0 = performance.now();
       take(await stage.push({ index: i, rgb, depth }));
@@ -96,6 +99,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
   return {
     frames: n,
     mvs: o.mvs ?? true,
+    fusion: o.fusion ?? true,
     perFrame: scoreDepth(perFrame, gt, ds.K, ds.gtPoses, cap, fitMax),
     aligned: scoreDepth(aligned, gt, ds.K, ds.gtPoses, cap, fitMax),
     full: scoreDepth(full, gt, ds.K, ds.gtPoses, cap, fitMax),
@@ -112,15 +116,15 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
 
 export function formatEvalTable(r: EvalResult): string {
   const f = (x: number, d = 3) => x.toFixed(d);
-  const row = (name: string, s: DepthScores) => `| ${name.padEnd(34)} | ${f(s.absRel).padStart(6)} | ${f(s.delta1).padStart(6)} | ${f(s.tae, 2).padStart(6)} |`;
+  const row = (name: string, s: DepthScores) => `| ${name.padEnd(46)} | ${f(s.absRel).padStart(6)} | ${f(s.delta1).padStart(6)} | ${f(s.tae, 2).padStart(6)} |`;
   const p = r.poses;
   return [
     `frames: ${r.frames}, shots: ${r.shots}, mean pose confidence: ${f(r.meanConfidence, 2)}`,
-    '| stage                              | AbsRel | delta1 |    TAE |',
-    '| ---------------------------------- | ------ | ------ | ------ |',
+    `| ${'stage'.padEnd(46)} | AbsRel | delta1 |    TAE |`,
+    `| ${'-'.repeat(46)} | ------ | ------ | ------ |`,
     row('model frame by frame', r.perFrame),
     row('+ poses, pixel repair, alignment', r.aligned),
-    row(r.mvs ? '+ temporal filter + MVS (opt-in)' : '+ temporal filter (default)', r.full),
+    row(`+ ${r.fusion ? 'view fusion, ' : ''}temporal filter${r.mvs ? ', MVS (opt-in)' : ' (default)'}`, r.full),
     '',
     `poses: ATE ${f(p.ate)} m (${f((100 * p.ate) / Math.max(1e-9, p.pathLength), 2)}% of path ${f(p.pathLength, 2)} m), RPE ${f(p.rpeTrans, 4)} m / ${f(p.rpeRotDeg, 3)} deg per frame, scale to GT ${f(p.scale, 3)}`,
     `sequence disparity fit (slope, shift): ${[r.perFrame, r.aligned, r.full].map((d) => `${f(d.fit.s, 4)}, ${f(d.fit.t)}`).join(' | ')} (a slope near 0: that row was scored as one constant depth)`,

@@ -109,6 +109,27 @@ export function sample(p: Plane, x: number, y: number): number {
   return (d[i] * (1 - ax) + d[i + 1] * ax) * (1 - ay) + (d[i + w] * (1 - ax) + d[i + w + 1] * ax) * ay;
 }
 
+/**
+ * f x f block means (output floor(w / f) x floor(h / f)); with `holes`, values <= 0 are left out of
+ * the mean and a block without any stays 0.
+ */
+export function boxDown(src: Float32Array, w: number, h: number, f: number, holes = false): Float32Array {
+  const dw = Math.max(1, Math.floor(w / f)), dh = Math.max(1, Math.floor(h / f));
+  const out = new Float32Array(dw * dh);
+  for (let y = 0; y < dh; y++)
+    for (let x = 0; x < dw; x++) {
+      let s = 0, n = 0;
+      for (let yy = y * f; yy < Math.min(h, (y + 1) * f); yy++)
+        for (let xx = x * f; xx < Math.min(w, (x + 1) * f); xx++) {
+          const v = src[yy * w + xx];
+          if (holes && !(v > 0)) continue;
+          s += v; n++;
+        }
+      out[y * dw + x] = n ? s / n : 0;
+    }
+  return out;
+}
+
 /** Half-size with a [1 2 1]^2 / 16 prefilter (Gaussian pyramid level). */
 export function pyrDown(p: Plane): Plane {
   const w = p.width, h = p.height, dw = Math.max(1, w >> 1), dh = Math.max(1, h >> 1);

@@ -5,8 +5,9 @@ import { depthCorners, trackKLT } from './features.ts';
 import { fillHoles, spikeLimit } from './depth-spikes.ts';
 import { createTemporalFilter } from './temporal-filter.ts';
 import { createScaleSmoother } from './scale-smoother.ts';
+import { createViewFusion, fusionGrid, FUSION_RADIUS, FUSION_STEP, type FusionView } from './view-fusion.ts';
 import { fuseWithPrior } from './fuse.ts';
-import { resizeWithHoles, downsampleRgbGray, trackingPyramid, type Plane } from './image.ts';
+import { boxDown, resizeWithHoles, downsampleRgbGray, trackingPyramid, type Plane } from './image.ts';
 import { scaleIntrinsics } from './intrinsics.ts';
 import { fromRt, identity4, invRigid, mul4, rotationAngle, rotOf, transOf } from './linalg.ts';
 import { census5, planeSweep, sweepRange, STEREO_P2, STEREO_PRIOR } from './mvs.ts';
@@ -42,7 +43,7 @@ export interface GeometryOutput {
 export interface GeometryStageOptions {
   /** Intrinsics of the input depth's grid. */
   intrinsics: Intrinsics;
-  /** Frames kept in memory (past and pending); bounds memory whatever the clip length. Default 14. */
+  /** Frames kept in memory (past and pending) at least; bounds memory whatever the clip length. The output's lag and the fusion's reach raise it. */
   window?: number;
   signal?: AbortSignal;
   /** Width frames are analysed at (poses, stereo). Default 256. */
@@ -64,6 +65,11 @@ export interface GeometryStageOptions {
    * tracking images, so memory stays a few MB per held frame.
    */
   scale?: boolean;
+  /**
+   * Each frame's depth fused with its neighbours' (+-FUSION_RADIUS frames) moved into it along the
+   * poses (view-fusion.ts). Default true; it delays the output by FUSION_RADIUS frames.
+   */
+  fusion?: boolean;
 }
 
 interface KeyframeObservation extends WindowObservation { frame: FrameState }
@@ -102,6 +108,8 @@ interface FrameState {
   /** Aligned inverse depth in shot-world units. */
   aligned: Float32Array;
   final: Float32Array | null;
+  /** Aligned inverse depth and grey levels on the fusion grid (view-fusion.ts), with `fusion`. */
+  coarse: { inv: Float32Array; gray: Float32Array } | null;
   c2w: Mat4;
   /** The keyframe this frame's pose was measured from (-1: none): its translation is in that frame's depth units. */
   anchor: number;
@@ -111,18 +119,23 @@ interface FrameState {
 
 /**
  * Streaming geometry: per pushed frame, estimate its pose against the previous one, align its depth
- * to the scene seen so far, then refine (multi-view stereo) and emit the frame `lag` frames back,
- * once its future neighbours are posed. Holds at most `window` frames.
+ * to the scene seen so far, then fuse it with its posed neighbours (and, opt-in, refine it by stereo)
+ * and emit it once its future neighbours are posed: FUSION_RADIUS frames back (SCALE_LOOKAHEAD for a
+ * metric model, whose scale waits for them). Holds a bounded window of frames, whatever the clip length.
  */
 export function createGeometryStage(opts: GeometryStageOptions) {
   const lag = Math.max(0, opts.lag ?? 4);
   const useMvs = opts.mvs ?? false;
   const useScale = opts.scale ?? true;
+  const useFusion = opts.fusion ?? true;
+  const fusionRadius = useFusion ? FUSION_RADIUS : 0;
+  let fusion: ReturnType<typeof createViewFusion> | null = null;
   const smoother = createScaleSmoother({ pull: SCALE_PULL, lookahead: SCALE_LOOKAHEAD });
   // Decided on the first frame, when the depth's kind is known: only a metric model's scale is smoothed.
   let scaled = false;
-  let outLag = lag;
-  let windowSize = Math.max(lag + 4, opts.window ?? 14);
+  let outLag = Math.max(lag, fusionRadius);
+  // Held: the frames awaiting output, and the emitted ones still fused into them.
+  let windowSize = Math.max(lag + 4, opts.window ?? 14, outLag + fusionRadius + 2);
   const frames: FrameState[] = [];
   let K: Intrinsics | null = null;
   let shotId = 0;
@@ -146,7 +159,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const hist = colorHistogram(rgb);
     return {
       index: f.index, shotId, kind: f.depth.kind, outW: f.depth.width, outH: f.depth.height, input: f.depth, hist, histCut: cuts.push(hist).cut,
-      gray, pyr: trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, aw), census: census5(gray), x, aligned: new Float32Array(aw * ah), final: null,
+      gray, pyr: trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, aw), census: census5(gray), x, aligned: new Float32Array(aw * ah), final: null, coarse: null,
       c2w: identity4(), anchor: -1, track: 1, fit: { s: 1, t: 0 },
     };
   }
@@ -305,6 +318,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     for (let p = 0; p < cur.x.length; p++) if (cur.x[p] > 0) maxR = Math.max(maxR, s * cur.x[p] + t);
     const floor = maxR * 0.01;
     for (let p = 0; p < cur.x.length; p++) cur.aligned[p] = cur.x[p] > 0 ? Math.max(floor, s * cur.x[p] + t) : 0;
+    if (useFusion) cur.coarse = { inv: boxDown(cur.aligned, k.width, k.height, FUSION_STEP, true), gray: boxDown(cur.gray.data, k.width, k.height, FUSION_STEP) };
   }
 
   /**
@@ -383,6 +397,8 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     const fRaw = transOf(f.c2w), fOut = rescaled(f.anchor, fRaw), g = Math.exp(-smoother.value(f.index));
     return raw.map((v, i) => fOut[i] + g * (v - fRaw[i]));
   }
+  /** The scale smoother's current factor on a frame's inverse depth. */
+  const gainOf = (f: FrameState) => (scaled ? Math.exp(smoother.value(f.index)) : 1);
   /** The pose in the output's (smoothed) units. */
   function poseOf(s: FrameState): Mat4 {
     if (!scaled) return s.c2w;
@@ -449,6 +465,30 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     };
   }
 
+  /** The frame's (refined) depth fused with its posed neighbours' aligned depth, all in the smoothed scale. */
+  function fuseNeighbours(s: FrameState, gain: number) {
+    if (s.track === 0 || !s.coarse) return;
+    const k = K!, kc = fusionGrid(k);
+    const view = (f: FrameState, inv: Float32Array, g: number): FusionView => ({ inv: g === 1 ? inv : inv.map((v) => v * g), gray: f.coarse!.gray, c2w: poseOf(f) });
+    const views = frames
+      .filter((f) => f !== s && f.shotId === s.shotId && f.track > 0 && f.coarse && Math.abs(f.index - s.index) <= fusionRadius)
+      .map((f) => view(f, f.coarse!.inv, gainOf(f)));
+    if (!views.length) return;
+    fusion ??= createViewFusion(kc);
+    const base = bestInv(s);
+    const own = view(s, s.final ? boxDown(s.final, k.width, k.height, FUSION_STEP, true) : s.coarse.inv, gain);
+    // The fusion's correction comes back as a factor on the frame's own depth, so its detail stays.
+    const ratio = fusion.fuse(own, views);
+    for (let p = 0; p < ratio.length; p++) ratio[p] = own.inv[p] > 0 && ratio[p] > 0 ? ratio[p] / own.inv[p] : 0;
+    const up = resizeWithHoles(ratio, kc.width, kc.height, kc.width * FUSION_STEP, kc.height * FUSION_STEP);
+    const uw = kc.width * FUSION_STEP;
+    s.final = base.map((v, p) => {
+      const x = p % k.width, y = (p - x) / k.width;
+      const r = x < uw && y < kc.height * FUSION_STEP ? up[y * uw + x] : 0;
+      return r > 0 ? v * r : v;
+    });
+  }
+
   /** Scale ratios between this frame's depth and its recent neighbours' (see scale-smoother.ts). */
   function linkScale(cur: FrameState) {
     if (!scaled || cur.track === 0) return;
@@ -475,8 +515,10 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     for (const s of frames) {
       if (s.index <= nextEmit || s.index > limit) continue;
       throwIfAborted(opts.signal);
-      const gain = scaled ? Math.exp(smoother.value(s.index)) : 1;
-      out.push(output(s, refine(s, gain), gain));
+      const gain = gainOf(s);
+      const conf = refine(s, gain);
+      if (useFusion) fuseNeighbours(s, gain);
+      out.push(output(s, conf, gain));
       nextEmit = s.index;
     }
     while (frames.length > windowSize) frames.shift();
@@ -497,14 +539,14 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       }
       if (!prev && useScale && cur.kind === 'metric') {
         scaled = true;
-        outLag = Math.max(lag, SCALE_LOOKAHEAD);
-        windowSize = Math.max(windowSize, outLag + 4);
+        outLag = Math.max(outLag, SCALE_LOOKAHEAD);
+        windowSize = Math.max(windowSize, outLag + fusionRadius + 2);
       }
       frames.push(cur);
       align(cur);
       linkScale(cur);
       // Tracking images are only needed for the newest frames (and the stereo's neighbours).
-      if (scaled && !useMvs) for (const s of frames) if (s.index < cur.index - 1 && s !== kf?.frame) { s.pyr = []; s.census = EMPTY_CENSUS; }
+      if (!useMvs) for (const s of frames) if (s.index < cur.index - 1 && s !== kf?.frame) { s.pyr = []; s.census = EMPTY_CENSUS; }
       emitUpTo(cur.index - outLag, out);
       return out;
     },

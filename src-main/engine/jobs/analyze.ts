@@ -38,6 +38,8 @@ export interface AnalyzeOptions {
   poses?: boolean;
   /** Dense multi-view stereo refinement of the depth's shape (slow; opt-in until it beats alignment on TAE). */
   multiview?: boolean;
+  /** Each frame's depth fused with its posed neighbours' (default true; off for footage dominated by things that move). */
+  fusion?: boolean;
   pointcloud?: string;
   /** fx in pixels at the source resolution, or a horizontal field of view. */
   intrinsics?: { fx?: number; fovDeg?: number };
@@ -142,7 +144,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   let cacheKey = rawKey;
   if (geometry) {
     // v: bump whenever the geometry stage's output changes, so old cache entries are never reused.
-    const geoSettings = { v: 5, raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false };
+    const geoSettings = { v: 6, raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false, fusion: opts.fusion ?? true };
     const geoKey = hash(geoSettings);
     final = await DepthLayer.open(join(raw.dir, `geo-${geoKey}`), geoSettings);
     cacheKey = `${rawKey}-${geoKey}`;
@@ -413,7 +415,7 @@ async function analyse(
       }
       if (!stage) {
         K = intrinsicsOf(p, opts, r.pose);
-        stage = g.createGeometryStage({ intrinsics: K, signal, mvs: opts.multiview ?? false });
+        stage = g.createGeometryStage({ intrinsics: K, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? true });
       }
       if (opts.pointcloud) rgbs.set(r.rel, r.rgb);
       const depth: DepthMap = { index: p.start + r.rel, width: p.depthSize.width, height: p.depthSize.height, kind: p.manifest.outputKind, data: r.depth };
