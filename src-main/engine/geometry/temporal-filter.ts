@@ -43,7 +43,8 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   let prevZ: Float32Array | null = null;
   let prevPose: Mat4 | null = null;
   let prevShot = -1;
-  const warped = new Float32Array(n);
+  const warped = new Float32Array(n), cracks = new Float32Array(n);
+  const pairs = [1, w, w + 1, w - 1];
 
   const toZ = (v: number) => (kind === 'metric' ? v : 1 / v);
   const fromZ = (z: number) => (kind === 'metric' ? z : 1 / z);
@@ -68,6 +69,23 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
         if (warped[i] === 0 || zc < warped[i]) warped[i] = zc; // nearest surface wins
       }
     }
+    // Moving toward a surface spreads its pixels apart, and the splat leaves one-pixel cracks: left
+    // unfiltered among filtered neighbours, they showed as a grid of thin lines in the depth. A crack
+    // takes the nearest of two opposite neighbours when both sides of it landed.
+    cracks.fill(0);
+    for (let y = 1; y < h - 1; y++)
+      for (let x = 1; x < w - 1; x++) {
+        const i = y * w + x;
+        if (warped[i] > 0) continue;
+        let z = Infinity;
+        // Opposite neighbours: left/right, up/down, and the diagonals (where two cracks cross).
+        for (const o of pairs) {
+          const a = warped[i - o], b = warped[i + o];
+          if (a > 0 && b > 0) z = Math.min(z, a, b);
+        }
+        cracks[i] = z < Infinity ? z : 0;
+      }
+    for (let i = 0; i < n; i++) if (cracks[i] > 0) warped[i] = cracks[i];
   }
 
   return {
