@@ -16,10 +16,15 @@ export interface EvalOptions {
   analysisWidth?: number;
   /** Also run the opt-in multi-view refinement (the `full` row). Default true; false gives the default pipeline's speed. */
   mvs?: boolean;
-  /** The metric scale made one along the shot (stage option `scale`). Default true; false shows what it adds. */
+  /** The depth's scale made one along the shot (stage option `scale`). Default true; false shows what it adds. */
   scale?: boolean;
   /** Each frame fused with its posed neighbours (stage option `fusion`). Default true; false shows what it adds. */
   fusion?: boolean;
+  /**
+   * Feed a metric model's depth to the pipeline as relative disparity with a random scale (+-15%) and
+   * shift per frame: the relative-model path, measured without a relative model's weights.
+   */
+  asRelative?: boolean;
   onFrame?: (done: number, total: number) => void;
 }
 
@@ -49,6 +54,15 @@ const toInv = (d: DepthMap) => {
   return { data, width: d.width, height: d.height };
 };
 
+/** A metric depth as a relative model would give it: disparity in an arbitrary scale and shift, fixed by `frame`. */
+function asRelative(d: DepthMap, frame: number): DepthMap {
+  if (d.kind !== 'metric') return d;
+  // A fixed pseudo-random draw per frame, so runs compare.
+  const r = (k: number) => (Math.sin(12.9898 * (frame + 1) + 78.233 * k) * 43758.5453) % 1;
+  const s = Math.exp(0.15 * r(1)), t = 0.025 * r(2);
+  return { ...d, kind: 'relative-inverse', data: d.data.map((v) => Math.max(0, s / Math.max(MIN_PRED_DEPTH_M, v) + t)) };
+}
+
 /** DATASETS.md's cap on valid ground-truth depth: 70 m for TartanAir, 10 m indoors. */
 export const defaultCap = (dir: string): number => (/tartan/i.test(dir) ? 70 : 10);
 
@@ -72,7 +86,8 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
     for (let i = 0; i < ds.frames.length; i++) {
       const rgb = await readRgb(join(dir, 'frames', ds.frames[i]), i);
       let t0 = performance.now();
-      const depth = await model.predict(rgb);
+      const predicted = await model.predict(rgb);
+      const depth = o.asRelative ? asRelative(predicted, i) : predicted;
       tModel += performance.now() - t0;
       perFrame[i] = toInv(depth);
       metric = depth.kind === 'metric';
