@@ -121,8 +121,8 @@ interface FrameState {
 /**
  * Streaming geometry: per pushed frame, estimate its pose against the previous one, align its depth
  * to the scene seen so far, then fuse it with its posed neighbours (and, opt-in, refine it by stereo)
- * and emit it once its future neighbours are posed: FUSION_RADIUS frames back (SCALE_LOOKAHEAD for a
- * metric model, whose scale waits for them). Holds a bounded window of frames, whatever the clip length.
+ * and emit it once its future neighbours are posed: SCALE_LOOKAHEAD frames back, as the scale waits for
+ * them (FUSION_RADIUS with `scale: false`). Holds a bounded window of frames, whatever the clip length.
  */
 export function createGeometryStage(opts: GeometryStageOptions) {
   const lag = Math.max(0, opts.lag ?? 4);
@@ -483,13 +483,8 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     // The fusion's correction comes back as a factor on the frame's own depth, so its detail stays.
     const ratio = fusion.fuse(own, views);
     for (let p = 0; p < ratio.length; p++) ratio[p] = own.inv[p] > 0 && ratio[p] > 0 ? ratio[p] / own.inv[p] : 0;
-    const up = resizeWithHoles(ratio, kc.width, kc.height, kc.width * FUSION_STEP, kc.height * FUSION_STEP);
-    const uw = kc.width * FUSION_STEP;
-    s.final = base.map((v, p) => {
-      const x = p % k.width, y = (p - x) / k.width;
-      const r = x < uw && y < kc.height * FUSION_STEP ? up[y * uw + x] : 0;
-      return r > 0 ? v * r : v;
-    });
+    const up = resizeWithHoles(ratio, kc.width, kc.height, k.width, k.height);
+    s.final = base.map((v, p) => (up[p] > 0 ? v * up[p] : v));
   }
 
   /** Scale ratios between this frame's depth and its recent neighbours' (see scale-smoother.ts). */
