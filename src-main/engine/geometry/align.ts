@@ -55,10 +55,15 @@ export function percentile(a: Float32Array, p: number, skipZero = true): number 
  * Forward-warps inverse depth `invA` of camera A (pose c2wA) into camera B: the inverse depth each
  * B pixel sees of A's surface, nearest surface wins (0 = nothing lands there).
  */
-export function warpInvDepth(invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB: Mat4, stride = 1): Float32Array {
+export function warpInvDepth(
+  invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB: Mat4, stride = 1,
+  /** `out`: a buffer to reuse; `carry`: a value per A pixel (e.g. its grey level) moved along with the surface that wins. */
+  o: { out?: Float32Array; carry?: { from: Float32Array; to: Float32Array } } = {},
+): Float32Array {
   const w = K.width, h = K.height;
   const T = mul4(invRigid(c2wB), c2wA); // A camera -> B camera
-  const out = new Float32Array(w * h);
+  const out = o.out ? o.out.fill(0) : new Float32Array(w * h);
+  const carry = o.carry;
   for (let y = 0; y < h; y += stride)
     for (let x = 0; x < w; x += stride) {
       const r = invA[y * w + x];
@@ -72,7 +77,10 @@ export function warpInvDepth(invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB
       const u = Math.round((K.fx * Xb) / Zb + K.cx), v = Math.round((K.fy * Yb) / Zb + K.cy);
       if (u < 0 || v < 0 || u >= w || v >= h) continue;
       const i = v * w + u, rb = 1 / Zb;
-      if (rb > out[i]) out[i] = rb;
+      if (rb > out[i]) {
+        out[i] = rb;
+        if (carry) carry.to[i] = carry.from[y * w + x];
+      }
     }
   return out;
 }

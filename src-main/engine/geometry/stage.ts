@@ -293,8 +293,9 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     // model's scale by 30% a frame it cost accuracy (AbsRel/delta1 0.404/0.317 against 0.393/0.351 with
     // the model's scale). The scale is made one along the shot at output instead, from ratios solved
     // together with a look-ahead (linkScale, scale-smoother.ts). That holds for a relative model too
-    // (simulated: 0.337/0.438 against the chain's 0.428/0.289 and the model's 0.398/0.350); only with
-    // `scale: false` is relative depth chained here, in scale and shift, to the frames before it.
+    // (`npm run eval -- DIR --as-relative`: 0.369/0.354 against the chain's 0.417/0.291 and the model's
+    // 0.415/0.336 on tartanair-hospital); only with `scale: false` is relative depth chained here, in
+    // scale and shift, to the frames before it.
     if (!past.length || scaled || cur.kind === 'metric') {
       cur.fit = { s: 1, t: 0 };
     } else {

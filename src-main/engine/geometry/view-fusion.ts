@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../types.ts';
-import { invRigid, mul4 } from './linalg.ts';
+import { warpInvDepth } from './align.ts';
 
 /** One posed view on the fusion grid: inverse depth, grey levels, camera-to-world in the depth's units. */
 export interface FusionView {
@@ -50,20 +50,14 @@ export function fusionGrid(K: Intrinsics): Intrinsics {
 }
 
 export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
-  const w = K.width, h = K.height, n = w * h;
+  const n = K.width * K.height;
   const gate = o.gate ?? FUSION_GATE, reach = o.reach ?? FUSION_REACH, photo = o.photo ?? FUSION_PHOTO, trim = o.trim ?? 0.25;
   const lo = Math.exp(-gate), hi = Math.exp(gate);
   const reachLo = Math.exp(-reach), reachHi = Math.exp(reach);
-  const rayX = new Float32Array(w), rayY = new Float32Array(h);
-  for (let x = 0; x < w; x++) rayX[x] = (x - K.cx) / K.fx;
-  for (let y = 0; y < h; y++) rayY[y] = (y - K.cy) / K.fy;
   // Values per pixel, MAX_VIEWS slots each: one allocation reused for every frame.
   const vals = new Float32Array(n * MAX_VIEWS);
   const count = new Uint8Array(n);
-  const warped = new Float32Array(n), grey = new Float32Array(n), touched = new Int32Array(n);
-  // Pixels touched by the current view carry its stamp: no clearing of whole buffers per view.
-  const stamp = new Int32Array(n).fill(-1);
-  let tick = 0;
+  const warped = new Float32Array(n), grey = new Float32Array(n);
   return {
     /** Fused inverse depth of `ref` (0 where its own is 0); `views` are its neighbours. */
     fuse(ref: FusionView, views: FusionView[]): Float32Array {
@@ -72,29 +66,9 @@ export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
       for (let p = 0; p < n; p++) if (own[p] > 0) vals[p * MAX_VIEWS + count[p]++] = own[p];
       for (const v of views.slice(0, MAX_VIEWS - 1)) {
         // The view's nearest surface per pixel (z-buffer on inverse depth), with its grey level.
-        const T = mul4(invRigid(ref.c2w), v.c2w), inv = v.inv, gray = v.gray;
-        let nt = 0;
-        for (let y = 0; y < h; y++) {
-          const ry = rayY[y];
-          for (let x = 0; x < w; x++) {
-            const i = y * w + x, q = inv[i];
-            if (!(q > 0)) continue;
-            const rx = rayX[x];
-            // The point at depth 1/q, transformed: R (rx, ry, 1) / q + t, kept multiplied by q.
-            const zc = T[8] * rx + T[9] * ry + T[10] + T[11] * q;
-            if (!(zc > 1e-6)) continue;
-            const iz = 1 / zc;
-            const uf = K.fx * (T[0] * rx + T[1] * ry + T[2] + T[3] * q) * iz + K.cx + 0.5;
-            const vf = K.fy * (T[4] * rx + T[5] * ry + T[6] + T[7] * q) * iz + K.cy + 0.5;
-            if (!(uf >= 0 && vf >= 0 && uf < w && vf < h)) continue;
-            const p = (vf | 0) * w + (uf | 0), r = q * iz;
-            if (stamp[p] !== tick) { stamp[p] = tick; touched[nt++] = p; warped[p] = 0; }
-            if (r > warped[p]) { warped[p] = r; grey[p] = gray[i]; }
-          }
-        }
-        tick = (tick + 1) | 0;
-        for (let k = 0; k < nt; k++) {
-          const p = touched[k], r = warped[p] / own[p];
+        warpInvDepth(v.inv, K, v.c2w, ref.c2w, 1, { out: warped, carry: { from: v.gray, to: grey } });
+        for (let p = 0; p < n; p++) {
+          const r = warped[p] / own[p];
           if (!(r > reachLo && r < reachHi) || Math.abs(grey[p] - refGray[p]) > photo) continue;
           vals[p * MAX_VIEWS + count[p]++] = warped[p];
         }
