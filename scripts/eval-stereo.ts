@@ -1,5 +1,5 @@
 /**
- * npm run eval:stereo -- DATASET_DIR [--poses FILE] [--local-ba] [--offsets -4,-2,-1,1,2,4] [--every 10]
+ * npm run eval:stereo -- DATASET_DIR [--poses FILE] [--local-ba] [--true-lengths] [--offsets -4,-2,-1,1,2,4] [--every 10]
  *
  * A diagnostic, not the product: it separates the stereo's accuracy from the poses' by running the
  * plane sweep (with the model's depth as its prior) on every Nth frame with poses read from a file:
@@ -8,6 +8,9 @@
  * (stereo-poses.ts), as the pipeline's stereo could. Scored at the analysis grid against ground
  * truth. The model's depth takes ONE scale per sequence from the ground truth, as the metrics align
  * it, so the poses' units and the prior's agree.
+ * With --true-lengths each neighbour keeps the given pose's rotation and direction of travel but takes
+ * the length of its baseline from the ground truth: what the stereo would score if only the poses'
+ * scale were consistent along the shot.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,9 +38,17 @@ function readPoses(file: string, n: number): Mat4[] {
   return poses;
 }
 
+/** T with the length of `like`'s translation (its rotation and direction of travel kept). */
+function withLength(T: Mat4, like: Mat4): Mat4 {
+  const f = Math.hypot(like[3], like[7], like[11]) / Math.max(1e-12, Math.hypot(T[3], T[7], T[11]));
+  const out = T.slice() as Mat4;
+  out[3] *= f; out[7] *= f; out[11] *= f;
+  return out;
+}
+
 const score = (inv: Float32Array, gt: Float32Array, cap: number) => frameErrors(inv.map((x) => (x > 0 ? 1 / x : 0)), gt, cap);
 
-async function main(dir: string, o: { poses?: string; localBa?: boolean; offsets: string; every: number; width: number; cap?: number; json?: boolean }) {
+async function main(dir: string, o: { poses?: string; localBa?: boolean; trueLengths?: boolean; offsets: string; every: number; width: number; cap?: number; json?: boolean }) {
   const ds = await openDataset(dir);
   const cap = o.cap ?? defaultCap(dir);
   const poses = o.poses ? readPoses(o.poses, ds.frames.length) : ds.gtPoses;
@@ -91,6 +102,7 @@ async function main(dir: string, o: { poses?: string; localBa?: boolean; offsets
         const Ts = stereoPoses(ref.pyr!, prior, K, sides, (step) => offsets.includes(step) || offsets.includes(-step));
         offsets.forEach((k, i) => { const T = Ts[k < 0 ? 0 : 1][Math.abs(k) - 1]; if (T) sources[i].T = T; });
       }
+      if (o.trueLengths) offsets.forEach((k, i) => { sources[i].T = withLength(sources[i].T, mul4(invRigid(ds.gtPoses[r + k]), ds.gtPoses[r])); });
       const range = { ...sweepRange(prior.filter((x) => x > 0).sort()), labels: 64 };
       const t0 = performance.now();
       const m = planeSweep(ref.gray, ref.census, sources, K, range, { P2: STEREO_P2, prior: { inv: prior, ...STEREO_PRIOR } });
@@ -100,7 +112,7 @@ async function main(dir: string, o: { poses?: string; localBa?: boolean; offsets
       rows.push(`| ${String(r).padStart(5)} | ${a.absRel.toFixed(3)} | ${a.delta1.toFixed(3)} | ${b.absRel.toFixed(3)} | ${b.delta1.toFixed(3)} |`);
     }
     const n = refs.length;
-    console.log(`poses: ${o.poses ?? 'ground truth'}${o.localBa ? ', re-estimated around each frame' : ''}; neighbours ${offsets.join(',')}; ${aw}x${ah}; ${n} frames; ${(ms / n).toFixed(0)} ms a sweep`);
+    console.log(`poses: ${o.poses ?? 'ground truth'}${o.localBa ? ', re-estimated around each frame' : ''}${o.trueLengths ? ', baseline lengths from the ground truth' : ''}; neighbours ${offsets.join(',')}; ${aw}x${ah}; ${n} frames; ${(ms / n).toFixed(0)} ms a sweep`);
     console.log('| frame | model AbsRel | model delta1 | stereo+prior AbsRel | stereo+prior delta1 |');
     console.log('| ----- | ------------ | ------------ | ------------------- | ------------------- |');
     for (const row of rows) console.log(row);
@@ -116,6 +128,7 @@ new Command()
   .argument('<dataset>', 'folder in the eval layout (frames/, gt_depth/, gt_poses.txt, K.txt)')
   .option('--poses <file>', 'camera-to-world poses to use instead of the ground truth (JSON)')
   .option('--local-ba', 're-estimate the neighbours\' poses around each reference frame first (stereo-poses.ts)')
+  .option('--true-lengths', 'keep the poses\' rotations and directions of travel, take each baseline\'s length from the ground truth')
   .option('--offsets <list>', 'neighbour frame offsets', '-4,-2,-1,1,2,4')
   .option('--every <n>', 'score every Nth frame', (v) => parseInt(v, 10), 10)
   .option('--width <px>', 'analysis width', (v) => parseInt(v, 10), 256)
