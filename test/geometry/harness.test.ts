@@ -58,14 +58,14 @@ describe('accuracy harness on the shared datasets', () => {
     // The stereo diagnostic: on ground-truth poses the stereo (model as prior) sharpens the model's shapes.
     const stereo = await evalStereo(out);
     console.log(stereo.stdout);
-    const s = JSON.parse(stereo.stdout.trim().split('\n').pop()!) as { frames: number; model: { delta1: number }; stereo: { delta1: number } };
+    const parse = (o: { stdout: string }) => JSON.parse(o.stdout.trim().split('\n').pop()!) as { frames: number; model: { delta1: number }; stereo: { delta1: number } };
+    const s = parse(stereo);
     expect(s.frames).toBe(2);
     expect(s.stereo.delta1).toBeGreaterThan(s.model.delta1 + 0.1);
     // --true-lengths keeps a pose file's rotations and directions and takes the baselines' lengths from the
     // ground truth: poses three times too long lose the stereo's gain, and with it get it back exactly.
     const long = join(out, 'long-poses.json');
     await writeFile(long, JSON.stringify(ds.gtPoses.map((T) => T.map((v, i) => (i === 3 || i === 7 || i === 11 ? 3 * v : v)))));
-    const parse = (o: { stdout: string }) => JSON.parse(o.stdout.trim().split('\n').pop()!) as typeof s;
     const wrong = parse(await evalStereo(out, '--poses', long)), mended = parse(await evalStereo(out, '--poses', long, '--true-lengths'));
     expect(wrong.stereo.delta1).toBeLessThan(s.stereo.delta1 - 0.05);
     expect(mended.stereo.delta1).toBeCloseTo(s.stereo.delta1, 3);
