@@ -20,6 +20,20 @@ const spread = (v: number[]) => {
 const median = (v: number[]) => v.sort((a, b) => a - b)[v.length >> 1];
 
 describe('scale smoother', () => {
+  it('a frame without links (lost track) takes its neighbours\' scale, not the model\'s', () => {
+    const s = createScaleSmoother({ pull: 0.03, lookahead: 40 });
+    // Frames 0..20 linked to their neighbours along a steady drift, except frame 15, never linked.
+    for (let i = 0; i < 20; i++) if (i !== 14 && i !== 15) s.link(i, i + 1, 0.05);
+    s.link(14, 16, 0.1);
+    s.solve(20);
+    const lo = s.value(14), hi = s.value(16);
+    expect(Math.abs(hi - lo)).toBeGreaterThan(0.05);
+    expect(s.value(15)).toBeCloseTo((lo + hi) / 2, 6);
+    expect(Math.abs(s.value(15))).toBeGreaterThan(0.05); // the model's own scale would be 0
+    // Past the newest linked frame: the last known scale.
+    expect(s.value(25)).toBeCloseTo(s.value(20), 6);
+  });
+
   const N = 300;
   // log factor the model's inverse depth is off by: a slow 2.2x wander, like FastDepth's along a shot.
   const truth = Array.from({ length: N }, (_, i) => 0.4 * Math.sin((2 * Math.PI * i) / 150) + 0.15 * Math.sin(i / 9));

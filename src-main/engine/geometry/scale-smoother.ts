@@ -61,7 +61,21 @@ export function createScaleSmoother(o: { pull: number; lookahead: number }): Sca
         }
       }
     },
-    value: (i) => x.get(i) ?? 0,
+    value(i) {
+      const v = x.get(i);
+      if (v !== undefined) return v;
+      // A frame with no links (lost track, no overlap) takes its neighbours' scale, not the model's: its
+      // own would be a jump in the middle of the shot (tartanair-hospital frame 184: 54%, the worst TAE).
+      // Before the first frame still held (forgotten, or none linked yet) it is the model's own, 0.
+      let lo = -Infinity, hi = Infinity;
+      for (const k of x.keys()) {
+        if (k < i && k > lo) lo = k;
+        if (k > i && k < hi) hi = k;
+      }
+      if (lo === -Infinity) return 0;
+      if (hi === Infinity) return x.get(lo)!;
+      return x.get(lo)! + ((x.get(hi)! - x.get(lo)!) * (i - lo)) / (hi - lo);
+    },
     reset() {
       x.clear();
       links.clear();

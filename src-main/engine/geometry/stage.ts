@@ -293,7 +293,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     // model's scale by 30% a frame it cost accuracy (AbsRel/delta1 0.404/0.317 against 0.393/0.351 with
     // the model's scale). The scale is made one along the shot at output instead, from ratios solved
     // together with a look-ahead (linkScale, scale-smoother.ts). That holds for a relative model too
-    // (`npm run eval -- DIR --as-relative`: 0.369/0.354 against the chain's 0.417/0.291 and the model's
+    // (`npm run eval -- DIR --as-relative`: 0.374/0.350 against the chain's 0.417/0.291 and the model's
     // 0.415/0.336 on tartanair-hospital); only with `scale: false` is relative depth chained here, in
     // scale and shift, to the frames before it.
     if (!past.length || scaled || cur.kind === 'metric') {
