@@ -8,7 +8,7 @@ import { getManifest, listManifests, type ModelManifest } from '../engine/infer/
 import { downloadModel, importModel, licenceNotice, listModels as listModelStatus, needsLicenceConsent } from '../engine/model-manager/index.ts';
 import { planProviders } from '../engine/infer/providers.ts';
 import { loadModel } from '../engine/infer/session.ts';
-import { openAnalysis, runAnalysis, type AnalysisResult } from '../engine/jobs/analyze.ts';
+import { openAnalysis, runAnalysis, type AnalysisResult, type GeometrySettings } from '../engine/jobs/analyze.ts';
 import { effectRegistry, loadEffectStack, type DepthRange } from '../engine/effects/index.ts';
 import { clipDepthRange } from '../engine/jobs/depth-range.ts';
 import { cacheSummary, evictCache } from '../engine/cache/evict.ts';
@@ -33,11 +33,16 @@ import { join } from 'node:path';
 import type { VideoInfo } from '../engine/types.ts';
 import { createFrameService } from './frames.ts';
 import { createJobManager } from './jobs.ts';
-import type { ApiParsed } from './schemas.ts';
+import type { ApiParsed, GeometryRequest } from './schemas.ts';
 import type { EngineApi, MediaInfo, ModelEntry } from './types.ts';
 
 const DEFAULT_MODEL = 'fastdepth';
 const MISSING_TTL_MS = 3000;
+
+/** A front end's geometry request as the engine's settings (unset: the defaults, fusion on, the model's or the default field of view). */
+function settingsOf(g: GeometryRequest | undefined): GeometrySettings {
+  return { fusion: g?.fusion ?? true, intrinsics: g?.fovDeg !== undefined ? { fovDeg: g.fovDeg } : undefined };
+}
 
 function appVersion(): string {
   try {
@@ -84,15 +89,16 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     return r;
   };
 
-  const analysisKey = (path: string, model: string) => `${resolve(path)}|${model}`;
+  const analysisKey = (path: string, model: string, g: GeometrySettings) => `${resolve(path)}|${model}|${g.fusion}|${g.intrinsics?.fovDeg ?? ''}`;
   // "Not analysed" is remembered briefly: the viewer asks for depth on every frame it shows.
   const missing = new Map<string, number>();
-  async function analysis(path: string, model = defaultModel): Promise<AnalysisResult | null> {
-    const key = analysisKey(path, model);
+  async function analysis(path: string, model = defaultModel, geometry?: GeometryRequest): Promise<AnalysisResult | null> {
+    const g = settingsOf(geometry);
+    const key = analysisKey(path, model, g);
     const hit = analyses.get(key);
     if (hit) return hit;
     if (Date.now() - (missing.get(key) ?? 0) < MISSING_TTL_MS) return null;
-    const opened = await openAnalysis({ input: path, model });
+    const opened = await openAnalysis({ input: path, model, ...g });
     if (opened) analyses.set(key, opened);
     else missing.set(key, Date.now());
     return opened;
@@ -232,7 +238,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     },
 
     async getDepth(req) {
-      const a = await analysis(req.path, req.model);
+      const a = await analysis(req.path, req.model, req.geometry);
       if (!a) return null;
       if (req.index < a.start || req.index > a.end) return null;
       const d = await a.readDepth(req.index);
@@ -248,7 +254,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
 
     async analysisStatus(req) {
       const model = req.model ?? defaultModel;
-      const a = await analysis(req.path, model);
+      const a = await analysis(req.path, model, req.geometry);
       return {
         analysed: !!a,
         model,
@@ -262,7 +268,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
 
     async getScene(req) {
       const r = req as ApiParsed<'getScene'>;
-      const a = await analysis(r.path, r.model);
+      const a = await analysis(r.path, r.model, r.geometry);
       if (!a) return null;
       const i = await info(r.path);
       const lo = Math.max(a.start, r.index - r.accumulate);
@@ -292,9 +298,10 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       const i = await info(req.path);
       const model = req.model ?? defaultModel;
       const job = jobs.start('analysis', `Analyse ${basename(i.path)}`, i.path, async (control) => {
-        const res = await runAnalysis({ input: i.path, model, device: req.device, start: req.start, end: req.end }, control);
-        analyses.set(analysisKey(i.path, model), res);
-        missing.delete(analysisKey(i.path, model));
+        const g = settingsOf(req.geometry);
+        const res = await runAnalysis({ input: i.path, model, device: req.device, start: req.start, end: req.end, ...g }, control);
+        analyses.set(analysisKey(i.path, model, g), res);
+        missing.delete(analysisKey(i.path, model, g));
         return { frames: res.end - res.start + 1, device: res.device, depthKind: res.depthKind };
       });
       return { jobId: job.id };
@@ -308,7 +315,8 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       const job = jobs.start('export', `Export ${basename(out)}`, out, async (control) => {
         // Loaded on first export: the render module brings the worker pool, which start-up does not need.
         const { runRender } = await import('../engine/jobs/render.ts');
-        return runRender({ ...req, input: i.path, out, effects }, control);
+        const { geometry, ...rest } = req;
+        return runRender({ ...rest, ...settingsOf(geometry), input: i.path, out, effects }, control);
       });
       return { jobId: job.id };
     },

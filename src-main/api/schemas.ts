@@ -14,6 +14,12 @@ const absPath = z
 const frame = z.number().int().min(0).max(100_000_000);
 const modelId = z.string().min(1).max(200).regex(/^[\w.@+-]+$/, 'model ids are letters, digits and . _ - @ +');
 const device = z.enum(['auto', 'cpu', 'cuda']);
+/** The geometry settings an analysis was made with: part of which analysis a request means (see GeometrySettings). */
+export const GeometryRequest = z
+  .object({ fusion: z.boolean().optional(), fovDeg: z.number().min(10).max(170).optional() })
+  .strict();
+
+export type GeometryRequest = z.infer<typeof GeometryRequest>;
 
 export const EffectStackInput = z.array(z.unknown()).max(32);
 
@@ -30,20 +36,21 @@ export const Schemas = {
   getFrame: z
     .object({ path: absPath, index: frame, maxWidth: z.number().int().min(16).max(8192).optional() })
     .strict(),
-  getDepth: z.object({ path: absPath, index: frame, model: modelId.optional() }).strict(),
-  analysisStatus: z.object({ path: absPath, model: modelId.optional() }).strict(),
+  getDepth: z.object({ path: absPath, index: frame, model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),
+  analysisStatus: z.object({ path: absPath, model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),
   getScene: z
     .object({
       path: absPath,
       index: frame,
       model: modelId.optional(),
+      geometry: GeometryRequest.optional(),
       /** Frames either side of index to accumulate. */
       accumulate: z.number().int().min(0).max(60).default(0),
       stride: z.number().int().min(1).max(32).default(2),
     })
     .strict(),
   startAnalysis: z
-    .object({ path: absPath, model: modelId.optional(), device: device.optional(), start: frame.optional(), end: frame.optional() })
+    .object({ path: absPath, model: modelId.optional(), geometry: GeometryRequest.optional(), device: device.optional(), start: frame.optional(), end: frame.optional() })
     .strict(),
   startExport: z
     .object({
@@ -58,6 +65,7 @@ export const Schemas = {
       crf: z.number().int().min(0).max(63).optional(),
       bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate like 8M or 4500k').optional(),
       model: modelId.optional(),
+      geometry: GeometryRequest.optional(),
       device: device.optional(),
       depthPng: absPath.optional(),
       depthMkv: absPath.optional(),

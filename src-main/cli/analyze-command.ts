@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
-import { cancelOnSigint, deviceOption, intArg, numArg } from './args.ts';
+import { addGeometryOptions, cancelOnSigint, deviceOption, geometryFrom, intArg, type GeometryFlags } from './args.ts';
 import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
 
-interface AnalyzeFlags {
+interface AnalyzeFlags extends GeometryFlags {
   out: string;
   model?: string;
   start?: number;
@@ -11,18 +11,14 @@ interface AnalyzeFlags {
   device: 'auto' | 'cpu' | 'cuda';
   threads?: number;
   poses: boolean;
-  multiview?: boolean;
-  fusion: boolean;
   pointcloud?: string;
-  fov?: number;
-  focal?: number;
   preset?: 'large' | 'medium' | 'small';
   cacheDir?: string;
   preview: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .description('estimate depth (and camera poses) for every frame: per-frame .npy, meta.json, depth preview MP4')
     .argument('<input>', 'video file or folder of PNG/JPG frames')
@@ -33,14 +29,11 @@ export function registerAnalyze(program: Command): void {
     .addOption(deviceOption())
     .option('--threads <n>', 'CPU threads for inference', intArg('--threads'))
     .option('--no-poses', 'skip camera poses and 3D-consistency')
-    .option('--multiview', 'refine depth shape by multi-view stereo against neighbouring frames (slow)')
-    .option('--no-fusion', 'leave each frame\'s depth unfused with its neighbours\' (footage dominated by moving things)')
     .option('--pointcloud <file.ply>', 'also write a fused, pose-aligned point cloud')
-    .option('--fov <degrees>', 'horizontal field of view of the camera', numArg('--fov'))
-    .option('--focal <pixels>', 'focal length in pixels at the source resolution', numArg('--focal'))
     .addOption(new Option('--preset <name>', 'window memory preset for video models').choices(['large', 'medium', 'small']))
     .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)')
-    .option('--no-preview', 'skip the colour-mapped depth preview MP4')
+    .option('--no-preview', 'skip the colour-mapped depth preview MP4');
+  addGeometryOptions(cmd)
     .action(async (input: string, o: AnalyzeFlags) => {
       const out = await checkOutput(o.out, [input], 'folder');
       const pointcloud = o.pointcloud ? await checkOutput(o.pointcloud, [input], 'file') : undefined;
@@ -61,10 +54,8 @@ export function registerAnalyze(program: Command): void {
             device: o.device,
             threads: o.threads,
             poses: o.poses,
-            multiview: o.multiview,
-            fusion: o.fusion,
+            ...geometryFrom(o),
             pointcloud,
-            intrinsics: o.focal || o.fov ? { fx: o.focal, fovDeg: o.fov } : undefined,
             preset: o.preset,
             cacheDir: o.cacheDir,
             preview: o.preview,

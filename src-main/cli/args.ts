@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { GeometrySettings } from '../engine/jobs/analyze.ts';
 
 export function intArg(name: string) {
   return (v: string): number => {
@@ -28,4 +29,24 @@ export function cancelOnSigint(): AbortController {
     process.once('SIGINT', () => process.exit(130));
   });
   return ac;
+}
+
+/** Flags that pick the analysis (geometry settings): the same on `analyze` and `render`, so a render reads what analyze wrote. */
+export interface GeometryFlags {
+  multiview?: boolean;
+  fusion: boolean;
+  fov?: number;
+  focal?: number;
+}
+
+export function addGeometryOptions(cmd: Command): Command {
+  return cmd
+    .option('--multiview', 'refine depth shape by multi-view stereo against neighbouring frames (slow)')
+    .option('--no-fusion', 'leave each frame\'s depth unfused with its neighbours\' (footage dominated by moving things)')
+    .option('--fov <degrees>', 'horizontal field of view of the camera', numArg('--fov'))
+    .option('--focal <pixels>', 'focal length in pixels at the source resolution', numArg('--focal'));
+}
+
+export function geometryFrom(o: GeometryFlags): GeometrySettings {
+  return { multiview: o.multiview, fusion: o.fusion, intrinsics: o.focal || o.fov ? { fx: o.focal, fovDeg: o.fov } : undefined };
 }

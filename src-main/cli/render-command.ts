@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.ts';
-import { cancelOnSigint, deviceOption, intArg } from './args.ts';
+import { addGeometryOptions, cancelOnSigint, deviceOption, geometryFrom, intArg, type GeometryFlags } from './args.ts';
 import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
 
-interface RenderFlags {
+interface RenderFlags extends GeometryFlags {
   out: string;
   effect: string[];
   effects?: string;
@@ -39,7 +39,7 @@ async function readStack(path: string) {
 }
 
 export function registerRender(program: Command): void {
-  program
+  const cmd = program
     .command('render')
     .description('apply depth effects and export the composited video (with the source audio)')
     .argument('<input>', 'video file or folder of PNG/JPG frames')
@@ -59,7 +59,8 @@ export function registerRender(program: Command): void {
     .option('--depth-mkv <file.mkv>', 'also write depth as lossless FFV1 gray16 video')
     .option('--pointcloud <file.ply>', 'also write the fused point cloud')
     .option('--camera-path <dir>', 'also write the camera path (poses.json, COLMAP text)')
-    .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)')
+    .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)');
+  addGeometryOptions(cmd)
     .action(async (input: string, o: RenderFlags) => {
       const { parseEffectSpec } = await import('../engine/effects/index.ts');
       const effects = [...(o.effects ? await readStack(o.effects) : []), ...o.effect.map((s) => parseEffectSpec(s))];
@@ -74,7 +75,7 @@ export function registerRender(program: Command): void {
       const t0 = performance.now();
       try {
         const r = await runRender(
-          { ...o, input, out, effects },
+          { ...o, ...geometryFrom(o), input, out, effects },
           { signal: ac.signal, onProgress: (p) => printer.update(p) },
         );
         printer.end();

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import * as THREE from 'three';
 import type { SceneData } from '../../src-main/api/types.ts';
 import { bridge, errorText } from '../api.ts';
-import { selectedClip, setView, useApp } from '../state/store.ts';
+import { analysisRequest, selectedClip, setView, useApp } from '../state/store.ts';
 import { frameDrawn } from '../state/playback.ts';
 
 /** Latest-wins fetch of the pose-aligned cloud around the playhead. */
@@ -12,14 +12,14 @@ function useScene(path: string | null, index: number, stride: number, accumulate
   const [scene, setScene] = useState<SceneData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const epoch = useApp((s) => s.depthEpoch);
-  const model = useApp((s) => s.hist.present.analysis.model);
+  const settings = useApp((s) => s.hist.present.analysis);
   const busy = useRef(false);
   const next = useRef<(() => Promise<void>) | null>(null);
   useEffect(() => {
     if (!path) return;
     next.current = async () => {
       try {
-        const s = await bridge().getScene({ path, index, stride, accumulate, model });
+        const s = await bridge().getScene({ path, index, stride, accumulate, ...analysisRequest(settings) });
         setScene(s);
         // Playback waits for each frame to be shown; in 3D the cloud is what is shown.
         frameDrawn(index);
@@ -38,7 +38,7 @@ function useScene(path: string | null, index: number, stride: number, accumulate
       }
       busy.current = false;
     })();
-  }, [path, index, stride, accumulate, epoch, model]);
+  }, [path, index, stride, accumulate, epoch, settings]);
   return { scene, error };
 }
 

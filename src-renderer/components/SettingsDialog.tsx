@@ -1,14 +1,15 @@
 import { useEffect, useState } from 'react';
 import type { CacheInfo } from '../../src-main/api/types.ts';
 import { bridge, errorText } from '../api.ts';
-import { downloadModel, importModelFile } from '../state/actions.ts';
-import { edit, useApp } from '../state/store.ts';
+import { downloadModel, importModelFile, setAnalysisSettings } from '../state/actions.ts';
+import { useApp } from '../state/store.ts';
 
 export function SettingsDialog() {
   const info = useApp((s) => s.info);
   const analysis = useApp((s) => s.hist.present.analysis);
   const [check, setCheck] = useState<{ ok: boolean; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [fovText, setFovText] = useState(analysis.fovDeg === null ? '' : String(analysis.fovDeg));
   const current = info?.models.find((m) => m.id === analysis.model);
   const [cache, setCache] = useState<CacheInfo | null>(null);
   const [cacheNote, setCacheNote] = useState<string | null>(null);
@@ -38,7 +39,7 @@ export function SettingsDialog() {
         <h3>Settings</h3>
         <label>
           Depth model
-          <select value={analysis.model} onChange={(e) => edit((d) => ({ ...d, analysis: { ...d.analysis, model: e.target.value } }))} data-testid="model-select">
+          <select value={analysis.model} onChange={(e) => void setAnalysisSettings({ model: e.target.value })} data-testid="model-select">
             {info?.models.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name} {m.installed ? '' : '(not installed)'}
@@ -76,7 +77,7 @@ export function SettingsDialog() {
           Device
           <select
             value={analysis.device}
-            onChange={(e) => edit((d) => ({ ...d, analysis: { ...d.analysis, device: e.target.value as 'auto' | 'cpu' | 'cuda' } }))}
+            onChange={(e) => void setAnalysisSettings({ device: e.target.value as 'auto' | 'cpu' | 'cuda' })}
           >
             <option value="auto">Automatic (CUDA when available)</option>
             <option value="cpu">CPU</option>
@@ -85,6 +86,34 @@ export function SettingsDialog() {
         </label>
         <p className="hint">
           Automatic here: {info?.device.device.toUpperCase()} — {info?.device.reason}. ffmpeg: {info?.ffmpeg}
+        </p>
+        <h4>Camera and 3D consistency</h4>
+        <label>
+          Field of view (degrees)
+          <input
+            type="number"
+            min={10}
+            max={170}
+            step={1}
+            placeholder="from the model, else 60"
+            value={fovText}
+            onChange={(e) => {
+              // Kept as typed ("6" on the way to "65"); the setting changes once it is a valid angle or empty.
+              setFovText(e.target.value);
+              const v = e.target.value === '' ? null : Number(e.target.value);
+              if (v === null || (v >= 10 && v <= 170)) void setAnalysisSettings({ fovDeg: v }, 'fov');
+            }}
+            data-testid="fov-input"
+          />
+        </label>
+        <label>
+          <input type="checkbox" checked={analysis.fusion} onChange={(e) => void setAnalysisSettings({ fusion: e.target.checked })} data-testid="fusion-toggle" />{' '}
+          Fuse each frame's depth with its neighbours'
+        </label>
+        <p className="hint">
+          The camera's horizontal field of view when you know it (leave empty to use the model's, or a default). Fusion makes
+          the depth of still scenes steadier; turn it off for footage dominated by things that move. A clip is analysed
+          again for other settings; the earlier analysis stays in the cache.
         </p>
         <h4>Depth cache</h4>
         <p className="hint" data-testid="cache-info">

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { DepthImage, FrameImage } from '../../src-main/api/types.ts';
 import { bridge, errorText } from '../api.ts';
-import { notify, useApp } from '../state/store.ts';
+import { analysisRequest, notify, useApp } from '../state/store.ts';
 
 export interface FrameData {
   frame: FrameImage;
@@ -18,7 +18,7 @@ export interface FrameData {
 export function useFrameData(path: string | null, index: number, maxWidth: number): FrameData | null {
   const [data, setData] = useState<FrameData | null>(null);
   const epoch = useApp((s) => s.depthEpoch);
-  const model = useApp((s) => s.hist.present.analysis.model);
+  const settings = useApp((s) => s.hist.present.analysis);
   const inflight = useRef(false);
   const wanted = useRef<{ path: string; index: number; maxWidth: number; epoch: number } | null>(null);
 
@@ -39,7 +39,7 @@ export function useFrameData(path: string | null, index: number, maxWidth: numbe
           const t0 = performance.now();
           const [frame, depth] = await Promise.all([
             bridge().getFrame({ path: w.path, index: w.index, maxWidth: w.maxWidth }),
-            bridge().getDepth({ path: w.path, index: w.index, model }).catch(() => null),
+            bridge().getDepth({ path: w.path, index: w.index, ...analysisRequest(settings) }).catch(() => null),
           ]);
           setData({ frame, depth, path: w.path, fetchMs: performance.now() - t0 });
         } catch (e) {
@@ -51,6 +51,6 @@ export function useFrameData(path: string | null, index: number, maxWidth: numbe
       inflight.current = false;
     };
     void pump();
-  }, [path, index, maxWidth, epoch, model]);
+  }, [path, index, maxWidth, epoch, settings]);
   return data;
 }

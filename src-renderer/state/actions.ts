@@ -1,7 +1,7 @@
 import type { JobEvent, MenuCommand } from '../../src-main/api/types.ts';
 import type { ProjectClip, ProjectDoc } from '../../src-main/engine/project/schema.ts';
 import { bridge, errorText } from '../api.ts';
-import { doc, edit, loadDoc, markClean, notify, redoEdit, selectedClip, setView, undoEdit, useApp } from './store.ts';
+import { analysisRequest, doc, edit, loadDoc, markClean, notify, redoEdit, selectedClip, setView, undoEdit, useApp } from './store.ts';
 
 /** User-level actions shared by menus, buttons and keys. Errors become notices in words, never throws. */
 async function guard<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
@@ -54,7 +54,7 @@ export async function importModelFile(): Promise<{ ok: boolean; message: string 
     const r = await bridge().importModelFile({ path: picked[0] });
     if (r.ok && r.modelId) {
       const id = r.modelId;
-      edit((d) => ({ ...d, analysis: { ...d.analysis, model: id } }));
+      await setAnalysisSettings({ model: id });
       await refreshInfo();
     }
     return r;
@@ -70,8 +70,18 @@ export async function downloadModel(modelId: string, licenceToAccept?: string) {
   if (r) notify('info', `Downloading ${modelId}…`);
 }
 
+/**
+ * Model and geometry settings pick which analysis the project shows: after a change every clip's
+ * status is read again and the preview re-fetches (another analysis may or may not exist yet).
+ */
+export async function setAnalysisSettings(patch: Partial<ProjectDoc['analysis']>, coalesce?: string) {
+  edit((d) => ({ ...d, analysis: { ...d.analysis, ...patch } }), coalesce);
+  await Promise.all(doc().clips.map((c) => refreshAnalysis(c.path)));
+  useApp.setState((s) => ({ depthEpoch: s.depthEpoch + 1 }));
+}
+
 export async function refreshAnalysis(path: string) {
-  const st = await guard('Checking analysis', () => bridge().analysisStatus({ path, model: doc().analysis.model }));
+  const st = await guard('Checking analysis', () => bridge().analysisStatus({ path, ...analysisRequest(doc().analysis) }));
   if (st) useApp.setState((s) => ({ analysis: { ...s.analysis, [path]: st } }));
 }
 
@@ -126,7 +136,7 @@ export function removeClip(id: string) {
 export async function analyseClip(clip = selectedClip()) {
   if (!clip) return notify('warn', 'Import a clip first');
   const d = doc();
-  const r = await guard('Starting analysis', () => bridge().startAnalysis({ path: clip.path, model: d.analysis.model, device: d.analysis.device }));
+  const r = await guard('Starting analysis', () => bridge().startAnalysis({ path: clip.path, ...analysisRequest(d.analysis), device: d.analysis.device }));
   if (r) notify('info', `Analysing ${clip.name}…`);
 }
 
@@ -154,7 +164,7 @@ export async function startExport(req: ExportRequest) {
   if (!clip) return notify('warn', 'Import a clip first');
   const d = doc();
   const r = await guard('Export', () =>
-    bridge().startExport({ input: clip.path, effects: clip.effects, model: d.analysis.model, device: d.analysis.device, ...req }),
+    bridge().startExport({ input: clip.path, effects: clip.effects, ...analysisRequest(d.analysis), device: d.analysis.device, ...req }),
   );
   if (r) {
     useApp.setState({ dialog: null });

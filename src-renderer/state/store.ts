@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { AnalysisStatus, AppInfo, EffectSpecView, JobInfo, MediaInfo, OpenedProject } from '../../src-main/api/types.ts';
-import type { ProjectDoc, ViewSettings } from '../../src-main/engine/project/schema.ts';
+import type { AnalysisSettings, ProjectDoc, ViewSettings } from '../../src-main/engine/project/schema.ts';
 import type { MediaIssue } from '../../src-main/engine/project/io.ts';
 import { emptyProject, type ProjectClip } from '../../src-main/engine/project/schema.ts';
 import { clipTime, type ClipTime } from './effects-model.ts';
@@ -55,6 +55,11 @@ export const useApp = create<AppState>(() => ({
 }));
 
 export const doc = () => useApp.getState().hist.present;
+
+/** The analysis the project's settings mean, as the engine API's requests name it (model and geometry settings). */
+export function analysisRequest(a: AnalysisSettings): { model: string; geometry: { fusion: boolean; fovDeg?: number } } {
+  return { model: a.model, geometry: { fusion: a.fusion, ...(a.fovDeg !== null ? { fovDeg: a.fovDeg } : {}) } };
+}
 
 /** Every document change goes through here, so every edit can be undone. */
 export function edit(fn: (d: ProjectDoc) => ProjectDoc, coalesce?: string) {

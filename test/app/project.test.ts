@@ -46,7 +46,7 @@ async function sampleDoc(mediaPath = clip('realshort.mp4')): Promise<ProjectDoc>
       },
     ],
     view: { ...d.view, mode: 'split', playhead: 20, accumulate: 4 },
-    analysis: { model: 'fastdepth', device: 'cpu' },
+    analysis: { model: 'fastdepth', device: 'cpu', fusion: false, fovDeg: 72 },
   };
 }
 

@@ -57,6 +57,17 @@ describe('gemdepth analyze + render on real footage (the spine)', () => {
     expectDepthOk(decodeNpy(await readFile(join(out, names[5]))), meta.height, meta.width);
   });
 
+  it('render takes the same geometry flags as analyze (--fov, --no-fusion): its camera path has that field of view', async () => {
+    const cam = join(dir, 'cam-fov40');
+    const r = await runCli([
+      'render', clip('realshort.mp4'), '--effect', 'fog', '--out', join(dir, 'fov40.mp4'), '--cache-dir', join(dir, 'cache'),
+      '--fov', '40', '--no-fusion', '--camera-path', cam,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const { intrinsics: k } = JSON.parse(await readFile(join(cam, 'poses.json'), 'utf8')) as { intrinsics: { fx: number; width: number } };
+    expect(k.fx).toBeCloseTo(k.width / 2 / Math.tan((20 * Math.PI) / 180), 3);
+  }, 120_000);
+
   it('render fog: same frame count and duration, audio kept, far pixels closer to the fog colour', async () => {
     const src = clip('realshort.mp4');
     const out = join(dir, 'fog.mp4');

@@ -63,6 +63,16 @@ describe('renderer end to end against the real engine', () => {
     await page.click(tid('clear-cache'));
     await page.waitForSelector(`${tid('cache-note')}:has-text("Removed 0 analyses")`);
     await expect(page.textContent(tid('cache-info'))).resolves.toMatch(/^1 analysis, [0-9.]+ GB of 20\.00 GB/);
+    // Other geometry settings name another analysis (none yet); back to the defaults, the clip's is found again.
+    const status = tid('analysis-status');
+    await page.uncheck(tid('fusion-toggle'));
+    await page.waitForSelector(`${status}:not(:has-text("depth ✓"))`);
+    await page.check(tid('fusion-toggle'));
+    await page.waitForSelector(`${status}:has-text("depth ✓")`);
+    await page.fill(tid('fov-input'), '40');
+    await page.waitForSelector(`${status}:not(:has-text("depth ✓"))`);
+    await page.fill(tid('fov-input'), '');
+    await page.waitForSelector(`${status}:has-text("depth ✓")`);
     await page.click(`${tid('settings')} >> text=Close`);
 
     // Scrub to frame 20 on the timeline.

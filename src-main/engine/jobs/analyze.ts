@@ -26,7 +26,20 @@ import { fingerprintFile } from '../project/fingerprint.ts';
 import type { DepthKind, DepthMap, Intrinsics, JobControl, Mat4, RgbFrame, VideoInfo } from '../types.ts';
 import * as geometryStage from '../geometry/stage.ts';
 
-export interface AnalyzeOptions {
+/**
+ * How the geometry stage runs. Part of an analysis's identity: the same clip and model with other
+ * settings is another analysis in the cache, so every front end that reads one passes these too.
+ */
+export interface GeometrySettings {
+  /** Dense multi-view stereo refinement of the depth's shape (slow; opt-in until it beats alignment on TAE). */
+  multiview?: boolean;
+  /** Each frame's depth fused with its posed neighbours' (default true; off for footage dominated by things that move). */
+  fusion?: boolean;
+  /** fx in pixels at the source resolution, or a horizontal field of view. */
+  intrinsics?: { fx?: number; fovDeg?: number };
+}
+
+export interface AnalyzeOptions extends GeometrySettings {
   input: string;
   out?: string;
   model?: string;
@@ -36,13 +49,7 @@ export interface AnalyzeOptions {
   threads?: number;
   preset?: 'large' | 'medium' | 'small';
   poses?: boolean;
-  /** Dense multi-view stereo refinement of the depth's shape (slow; opt-in until it beats alignment on TAE). */
-  multiview?: boolean;
-  /** Each frame's depth fused with its posed neighbours' (default true; off for footage dominated by things that move). */
-  fusion?: boolean;
   pointcloud?: string;
-  /** fx in pixels at the source resolution, or a horizontal field of view. */
-  intrinsics?: { fx?: number; fovDeg?: number };
   cacheDir?: string;
   preview?: boolean;
 }

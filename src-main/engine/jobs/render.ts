@@ -14,11 +14,12 @@ import { backproject, createCloudFuser, writeCameraPath, writePly } from '../geo
 import { resizeRgb } from '../preprocess/resize.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import type { JobControl, RgbFrame, VideoInfo } from '../types.ts';
-import { runAnalysis } from './analyze.ts';
+import { runAnalysis, type GeometrySettings } from './analyze.ts';
 
 export type RenderCodec = 'h264' | 'h265' | 'prores' | 'vp9';
 
-export interface RenderOptions {
+/** The geometry settings pick the analysis the export reads (and computes, when it is missing). */
+export interface RenderOptions extends GeometrySettings {
   input: string;
   out: string;
   effects: EffectStack;
@@ -94,7 +95,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
   const total = end - start + 1;
 
   const analysis = await runAnalysis(
-    { input: info.path, model: opts.model, device: opts.device, start, end, cacheDir: opts.cacheDir, preview: false },
+    { input: info.path, model: opts.model, device: opts.device, start, end, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics },
     { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze' }) },
   );
   const wantDepth = !!(opts.depthPng || opts.depthMkv);

@@ -52,7 +52,12 @@ export type ViewSettings = z.infer<typeof ViewSettingsSchema>;
 export const AnalysisSettingsSchema = z.object({
   model: z.string().default('fastdepth'),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  /** Fuse each frame's depth with its neighbours' (off for footage dominated by things that move). */
+  fusion: z.boolean().default(true),
+  /** The camera's horizontal field of view; null: the model's, else the default. */
+  fovDeg: z.number().min(10).max(170).nullable().default(null),
 });
+export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;
 
 export const ProjectSchema = z.object({
   format: z.literal(PROJECT_FORMAT),

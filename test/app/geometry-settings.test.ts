@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createEngineApi } from '../../src-main/api/engine-api.ts';
+import { dispatch } from '../../src-main/api/dispatch.ts';
+import type { ApiRequest } from '../../src-main/api/schemas.ts';
+import type { EngineApi, JobInfo } from '../../src-main/api/types.ts';
+import { clip, sharedModels } from '../helpers/shared.ts';
+import { tempDir } from '../helpers/tools.ts';
+
+let api: EngineApi;
+
+beforeAll(async () => {
+  sharedModels();
+  vi.stubEnv('GEMDEPTH_CACHE', await tempDir('gemdepth-geometry-settings-'));
+  api = createEngineApi();
+});
+afterAll(async () => {
+  await api.dispose();
+  vi.unstubAllEnvs();
+});
+
+async function analyse(req: ApiRequest<'startAnalysis'>): Promise<JobInfo> {
+  const { jobId } = await api.startAnalysis(req);
+  return new Promise<JobInfo>((resolve) => {
+    const off = api.onJobEvent((e) => {
+      if (e.job.id === jobId && e.job.state !== 'running') {
+        off();
+        resolve(e.job);
+      }
+    });
+  });
+}
+
+describe('engine API: the app\'s geometry settings (field of view, fusion)', () => {
+  it('other settings are another analysis, found again by the same settings; the default stays', async () => {
+    const path = clip('realshort.mp4');
+    expect((await analyse({ path })).state).toBe('done');
+    expect((await api.analysisStatus({ path })).analysed).toBe(true);
+    // The defaults, named, are the same analysis.
+    expect((await api.analysisStatus({ path, geometry: { fusion: true } })).analysed).toBe(true);
+    expect((await api.analysisStatus({ path, geometry: { fovDeg: 40 } })).analysed).toBe(false);
+    expect((await api.analysisStatus({ path, geometry: { fusion: false } })).analysed).toBe(false);
+
+    const narrow = { fovDeg: 40, fusion: false };
+    expect((await analyse({ path, geometry: narrow })).state).toBe('done');
+    expect((await api.analysisStatus({ path, geometry: narrow })).analysed).toBe(true);
+    const d = await api.getDepth({ path, index: 3, geometry: narrow });
+    const k = d!.intrinsics!;
+    expect(k.fx).toBeCloseTo(k.width / 2 / Math.tan((20 * Math.PI) / 180), 3);
+    // The default analysis is still there, with its own (wider) camera and its own depth.
+    const dflt = await api.getDepth({ path, index: 3 });
+    expect(dflt!.intrinsics!.fx).toBeLessThan(0.8 * k.fx);
+    expect(Array.from(dflt!.data)).not.toEqual(Array.from(d!.data));
+    const scene = await api.getScene({ path, index: 3, geometry: narrow, accumulate: 0, stride: 4 });
+    expect(scene!.intrinsics.fx).toBeCloseTo(k.fx, 3);
+  }, 180_000);
+
+  it('refuses a field of view outside 10-170 degrees and unknown settings, in words', async () => {
+    const path = clip('realshort.mp4');
+    expect(await dispatch(api, 'analysisStatus', { path, geometry: { fovDeg: 5 } })).toMatchObject({ ok: false, error: { kind: 'user', message: /fovDeg/ } });
+    expect(await dispatch(api, 'startAnalysis', { path, geometry: { stereo: true } })).toMatchObject({ ok: false, error: { kind: 'user', message: /stereo|unrecognized/i } });
+  });
+});
