@@ -65,7 +65,7 @@ export function createScaleSmoother(o: { pull: number; lookahead: number }): Sca
       const v = x.get(i);
       if (v !== undefined) return v;
       // A frame with no links (lost track, no overlap) takes its neighbours' scale, not the model's: its
-      // own would be a jump in the middle of the shot (tartanair-hospital frame 184: 54%, the worst TAE).
+      // own would be a jump in the middle of the shot (tartanair-hospital frames 144 and 184: 11% and 54%).
       // Before the first frame still held (forgotten, or none linked yet) it is the model's own, 0.
       let lo = -Infinity, hi = Infinity;
       for (const k of x.keys()) {
