@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEngineApi } from '../../src-main/api/engine-api.ts';
 import { dispatch } from '../../src-main/api/dispatch.ts';
@@ -19,7 +21,10 @@ afterAll(async () => {
 });
 
 async function analyse(req: ApiRequest<'startAnalysis'>): Promise<JobInfo> {
-  const { jobId } = await api.startAnalysis(req);
+  return finished((await api.startAnalysis(req)).jobId);
+}
+
+function finished(jobId: string): Promise<JobInfo> {
   return new Promise<JobInfo>((resolve) => {
     const off = api.onJobEvent((e) => {
       if (e.job.id === jobId && e.job.state !== 'running') {
@@ -52,6 +57,12 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
     expect(Array.from(dflt!.data)).not.toEqual(Array.from(d!.data));
     const scene = await api.getScene({ path, index: 3, geometry: narrow, accumulate: 0, stride: 4 });
     expect(scene!.intrinsics.fx).toBeCloseTo(k.fx, 3);
+    // An export with those settings reads that analysis: its camera path has the 40-degree camera.
+    const out = await tempDir('gemdepth-geometry-export-');
+    const { jobId } = await api.startExport({ input: path, out: join(out, 'fog.mp4'), effects: [{ effect: 'fog' }], geometry: narrow, cameraPath: join(out, 'cam') });
+    expect((await finished(jobId)).state).toBe('done');
+    const cam = JSON.parse(await readFile(join(out, 'cam', 'poses.json'), 'utf8')) as { intrinsics: { fx: number; width: number } };
+    expect(cam.intrinsics.fx / cam.intrinsics.width).toBeCloseTo(k.fx / k.width, 4);
   }, 180_000);
 
   it('refuses a field of view outside 10-170 degrees and unknown settings, in words', async () => {
