@@ -1,4 +1,4 @@
-/** npm run eval -- DATASET_DIR [--limit N] [--default-fov] [--width W] [--no-mvs] [--no-scale] [--no-fusion] [--as-relative]: accuracy table for the geometry pipeline. */
+/** npm run eval -- DATASET_DIR [--limit N] [--default-fov] [--width W] [--no-mvs] [--no-scale] [--no-fusion] [--no-unit-transfer] [--as-relative]: accuracy table for the geometry pipeline. */
 import { Command } from 'commander';
 import { formatEvalTable, runEval } from '../src-main/eval/run-eval.ts';
 import { isUserError } from '../src-main/util/errors.ts';
@@ -14,11 +14,12 @@ const program = new Command()
   .option('--no-mvs', 'skip the opt-in multi-view refinement row (times the default pipeline)')
   .option('--no-scale', 'leave a metric model\'s scale frame by frame, chain a relative model\'s (what the scale smoother adds)')
   .option('--no-fusion', 'leave out the fusion of each frame with its posed neighbours (what it adds)')
+  .option('--no-unit-transfer', 'let each keyframe restart in its own model depth\'s units (what the unit transfer adds)')
   .option('--as-relative', 'feed the metric model to the pipeline as relative disparity (random scale and shift per frame)')
   .option('--json', 'print the result as JSON too')
   .action(async (dir: string, o) => {
     const r = await runEval(dir, {
-      limit: o.limit, model: o.model, cap: o.cap, analysisWidth: o.width, defaultFov: o.defaultFov, mvs: o.mvs, scale: o.scale, fusion: o.fusion, asRelative: o.asRelative,
+      limit: o.limit, model: o.model, cap: o.cap, analysisWidth: o.width, defaultFov: o.defaultFov, mvs: o.mvs, scale: o.scale, fusion: o.fusion, unitTransfer: o.unitTransfer, asRelative: o.asRelative,
       onFrame: (d, n) => { if (process.stderr.isTTY) process.stderr.write(`\r${d}/${n}`); },
     });
     if (process.stderr.isTTY) process.stderr.write('\r');

@@ -20,6 +20,8 @@ export interface EvalOptions {
   scale?: boolean;
   /** Each frame fused with its posed neighbours (stage option `fusion`). Default true; false shows what it adds. */
   fusion?: boolean;
+  /** Each new keyframe takes the path's units (stage option `unitTransfer`). Default true; false shows what it adds. */
+  unitTransfer?: boolean;
   /**
    * Feed a metric model's depth to the pipeline as relative disparity with a random scale (+-15%) and
    * shift per frame: the relative-model path, measured without a relative model's weights.
@@ -37,6 +39,7 @@ export interface EvalResult {
   full: DepthScores;
   mvs: boolean;
   fusion: boolean;
+  unitTransfer: boolean;
   poses: PoseScores;
   meanConfidence: number;
   /** Estimated camera-to-world per frame (for inspection; scoring aligns them to GT). */
@@ -93,7 +96,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
       metric = depth.kind === 'metric';
       if (!stage) {
         const K = o.defaultFov ? intrinsicsFor(depth.width, depth.height) : scaleIntrinsics(ds.K, depth.width, depth.height);
-        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale, fusion: o.fusion });
+        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale, fusion: o.fusion, unitTransfer: o.unitTransfer });
       }
       t0 = performance.now();
       take(await stage.push({ index: i, rgb, depth }));
@@ -115,6 +118,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
     frames: n,
     mvs: o.mvs ?? true,
     fusion: o.fusion ?? true,
+    unitTransfer: o.unitTransfer ?? true,
     perFrame: scoreDepth(perFrame, gt, ds.K, ds.gtPoses, cap, fitMax),
     aligned: scoreDepth(aligned, gt, ds.K, ds.gtPoses, cap, fitMax),
     full: scoreDepth(full, gt, ds.K, ds.gtPoses, cap, fitMax),
@@ -138,7 +142,7 @@ export function formatEvalTable(r: EvalResult): string {
     `| ${'stage'.padEnd(46)} | AbsRel | delta1 |    TAE |`,
     `| ${'-'.repeat(46)} | ------ | ------ | ------ |`,
     row('model frame by frame', r.perFrame),
-    row('+ poses, pixel repair, alignment', r.aligned),
+    row(`+ poses${r.unitTransfer ? ' (one unit)' : ''}, pixel repair, alignment`, r.aligned),
     row(`+ ${r.fusion ? 'view fusion, ' : ''}temporal filter${r.mvs ? ', MVS (opt-in)' : ' (default)'}`, r.full),
     '',
     `poses: ATE ${f(p.ate)} m (${f((100 * p.ate) / Math.max(1e-9, p.pathLength), 2)}% of path ${f(p.pathLength, 2)} m), RPE ${f(p.rpeTrans, 4)} m / ${f(p.rpeRotDeg, 3)} deg per frame, scale to GT ${f(p.scale, 3)}`,

@@ -29,8 +29,8 @@ describe('accuracy harness on the shared datasets', () => {
     const r = await runEval(out, { mvs: false });
     console.log(formatEvalTable(r));
     // `full` is what analyze writes by default. Measured on this slice: per-frame 0.229 / 0.495 / 4.76,
-    // default 0.205 / 0.546 / 0.72 (AbsRel / delta1 / TAE); on the whole sequence 0.339 / 0.436 / 3.75
-    // against 0.394 / 0.354 / 7.28. It beats the model on every metric; the issue's absolute targets
+    // default 0.203 / 0.549 / 0.82 (AbsRel / delta1 / TAE; 0.205 / 0.546 / 0.72 without the unit
+    // transfer); on the whole sequence 0.330 / 0.455 / 3.17 against 0.392 / 0.354 / 7.23. It beats the model on every metric; the issue's absolute targets
     // (0.30 / 0.55 / 1.5) are not reached (issue 4).
     expect(r.full.tae).toBeLessThan(0.5 * r.perFrame.tae);
     expect(r.full.absRel).toBeLessThan(r.perFrame.absRel - 0.005);

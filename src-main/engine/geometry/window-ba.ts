@@ -16,6 +16,8 @@ export interface WindowProblem {
   /** Inverse depth per corner in the keyframe (refined in place) and the model's value (the prior). */
   q: Float64Array;
   q0: Float64Array;
+  /** Per-corner weight of the prior (default 1): corners whose q0 was triangulated hold it more firmly. */
+  w0?: Float64Array;
 }
 
 /**
@@ -48,7 +50,7 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         c += e <= thr ? e * e : thr * (2 * e - thr);
       }
     }
-    for (let i = 0; i < nP; i++) c += lam * Math.log(ql[i] / pb.q0[i]) ** 2;
+    for (let i = 0; i < nP; i++) c += lam * (pb.w0?.[i] ?? 1) * Math.log(ql[i] / pb.q0[i]) ** 2;
     return c;
   };
   const D = 6 * M;
@@ -98,8 +100,9 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
     }
     for (let i = 0; i < nP; i++) {
       const lr = Math.log(q[i] / pb.q0[i]);
-      Hqq[i] += lam / (q[i] * q[i]);
-      gq[i] -= (lam * lr) / q[i];
+      const li = lam * (pb.w0?.[i] ?? 1);
+      Hqq[i] += li / (q[i] * q[i]);
+      gq[i] -= (li * lr) / q[i];
     }
     for (let a = 0; a < D; a++) for (let b = 0; b < a; b++) H[a * D + b] = H[b * D + a];
     // Schur complement over the inverse depths.

@@ -151,7 +151,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   let cacheKey = rawKey;
   if (geometry) {
     // v: bump whenever the geometry stage's output changes, so old cache entries are never reused.
-    const geoSettings = { v: 9, raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false, fusion: opts.fusion ?? true };
+    const geoSettings = { v: 10, raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false, fusion: opts.fusion ?? true };
     const geoKey = hash(geoSettings);
     final = await DepthLayer.open(join(raw.dir, `geo-${geoKey}`), geoSettings);
     cacheKey = `${rawKey}-${geoKey}`;

@@ -1,0 +1,76 @@
+import type { Intrinsics, Mat4 } from '../types.ts';
+
+/** One earlier view of a keyframe's corners: keyframe camera -> that camera, and each corner's pixel there (NaN: not seen). */
+export interface CornerView {
+  T: Mat4;
+  uv: Float32Array;
+}
+
+export interface Triangulated {
+  /** Inverse depth along each corner's keyframe ray (0: not triangulated). */
+  q: Float64Array;
+  /** How many corners were triangulated. */
+  count: number;
+}
+
+/**
+ * Each corner's inverse depth along its keyframe ray from its pixels in earlier views whose poses are
+ * known (a 1-D search in log inverse depth around the model's value, then a parabola through the best
+ * three). Only corners whose depth the views pin down are kept: the farthest view must move the corner
+ * by at least `minPx` pixels between +-10% of its inverse depth, and the views must agree within
+ * `maxRms` pixels. The result is in the poses' units, whatever the model's scale.
+ */
+export function triangulateCorners(rays: Float32Array, q0: Float64Array, views: CornerView[], K: Intrinsics, o: { minPx?: number; maxRms?: number; span?: number } = {}): Triangulated {
+  const n = q0.length, minPx = o.minPx ?? 2, maxRms = o.maxRms ?? 1, span = o.span ?? 4;
+  const out = new Float64Array(n);
+  const STEPS = 49;
+  const cost = new Float64Array(STEPS);
+  let count = 0;
+  const project = (T: Mat4, rx: number, ry: number, q: number): [number, number] | null => {
+    const z = 1 / q, x = rx * z, y = ry * z;
+    const Z = T[8] * x + T[9] * y + T[10] * z + T[11];
+    if (Z <= 1e-6) return null;
+    return [(K.fx * (T[0] * x + T[1] * y + T[2] * z + T[3])) / Z + K.cx, (K.fy * (T[4] * x + T[5] * y + T[6] * z + T[7])) / Z + K.cy];
+  };
+  const err2 = (i: number, q: number) => {
+    let e = 0, m = 0;
+    for (const v of views) {
+      const u = v.uv[2 * i];
+      if (!Number.isFinite(u)) continue;
+      const p = project(v.T, rays[2 * i], rays[2 * i + 1], q);
+      if (!p) return Infinity;
+      e += (p[0] - u) ** 2 + (p[1] - v.uv[2 * i + 1]) ** 2;
+      m++;
+    }
+    return m ? e / m : Infinity;
+  };
+  for (let i = 0; i < n; i++) {
+    if (!(q0[i] > 0)) continue;
+    const rx = rays[2 * i], ry = rays[2 * i + 1];
+    // The farthest view that saw the corner decides whether its depth is observable at all.
+    let far: CornerView | null = null, farB = 0;
+    for (const v of views) {
+      if (!Number.isFinite(v.uv[2 * i])) continue;
+      const b = Math.hypot(v.T[3], v.T[7], v.T[11]);
+      if (b > farB) { farB = b; far = v; }
+    }
+    if (!far) continue;
+    const lo = Math.log(q0[i] / span), hi = Math.log(q0[i] * span);
+    let best = -1, bv = Infinity;
+    for (let s = 0; s < STEPS; s++) {
+      cost[s] = err2(i, Math.exp(lo + ((hi - lo) * s) / (STEPS - 1)));
+      if (cost[s] < bv) { bv = cost[s]; best = s; }
+    }
+    // At the ends of the range: the corner is beyond what the search covers, or a bad track.
+    if (best <= 0 || best >= STEPS - 1) continue;
+    const c0 = cost[best - 1], c1 = cost[best], c2 = cost[best + 1], den = c0 - 2 * c1 + c2;
+    const sub = best + (den > 1e-12 ? Math.max(-0.5, Math.min(0.5, (c0 - c2) / (2 * den))) : 0);
+    const q = Math.exp(lo + ((hi - lo) * sub) / (STEPS - 1));
+    if (Math.sqrt(err2(i, q)) > maxRms) continue;
+    const a = project(far.T, rx, ry, q * 1.1), b = project(far.T, rx, ry, q / 1.1);
+    if (!a || !b || Math.hypot(a[0] - b[0], a[1] - b[1]) < minPx) continue;
+    out[i] = q;
+    count++;
+  }
+  return { q: out, count };
+}
