@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
 import { CancelledError, diskFullError, isUserError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
@@ -296,11 +296,12 @@ export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}
   const done = await p.final.readComplete<FinalRecord>(p.length);
   if (done) {
     control.onProgress?.({ stage: 'analyze', done: p.length, total: p.length, fps: 0, etaSeconds: 0, device: done.device, message: 'from cache' });
-    if (wantOut) {
-      await writeOutputsFromCache(wantOut, p, done, preview, control).catch((e: unknown) => {
-        throw diskFullError(e, `writing ${wantOut}`) ?? e;
-      });
-    }
+    const outputs = wantOut
+      ? writeOutputsFromCache(wantOut, p, done, preview, opts.pointcloud, control)
+      : opts.pointcloud ? writeCloudFromCache(p, done, resolve(opts.pointcloud), control.signal) : null;
+    await outputs?.catch((e: unknown) => {
+      throw diskFullError(e, `writing ${wantOut ?? opts.pointcloud}`) ?? e;
+    });
     return resultOf(p, done);
   }
   // New depth is about to be written: make room first (least recently used analyses go; this one stays).
@@ -325,7 +326,7 @@ export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}
   }
   try {
     const device = model?.deviceLabel ?? rawDone!.device;
-    const work = (out: string | null) => analyse(p, opts, model, device, out, preview, control);
+    const work = (out: string | null) => analyse(p, { ...opts, pointcloud: cloudTarget(opts.pointcloud, wantOut, out) }, model, device, out, preview, control);
     try {
       const rec = wantOut ? await withAtomicDir(wantOut, (tmp) => work(tmp)) : await work(null);
       return resultOf(p, rec);
@@ -361,7 +362,7 @@ async function analyse(
   const shotIds: number[] = [];
   // Every frame feeds the cloud; the fuser's voxels keep its size to the scene's extent, not the clip's length.
   const fused = opts.pointcloud && g ? g.createCloudFuser() : null;
-  const cloudStride = Math.max(2, Math.ceil(Math.sqrt((p.depthSize.width * p.depthSize.height * p.length) / 2_000_000)));
+  const cloudStride = cloudStrideOf(p);
   let chunk: ChunkFrame[] = [];
   let chunkFirst = 0;
   let finished = 0;
@@ -452,7 +453,41 @@ async function analyse(
   }
 }
 
-async function writeOutputsFromCache(out: string, p: Plan, rec: FinalRecord, preview: boolean, control: JobControl): Promise<void> {
+/**
+ * Where the point cloud goes while `tmpDir` is being built for the output folder `out`: a cloud asked
+ * for inside `out` is written into the folder being built, or swapping the new folder in would delete it.
+ */
+function cloudTarget(pointcloud: string | undefined, out: string | null, tmpDir: string | null): string | undefined {
+  if (!pointcloud) return undefined;
+  const abs = resolve(pointcloud);
+  if (!out || !tmpDir) return abs;
+  const rel = relative(out, abs);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? join(tmpDir, rel) : abs;
+}
+
+/** The fused point cloud of a finished analysis: its cached depth and poses, with the clip's frames decoded again for colour. */
+async function writeCloudFromCache(p: Plan, rec: FinalRecord, path: string, signal?: AbortSignal): Promise<void> {
+  const g = p.geometry;
+  if (!g || !rec.poses) throw new UserError('--pointcloud needs camera poses: run analyze without --no-poses', 'EINPUT');
+  const fused = g.createCloudFuser();
+  const stride = cloudStrideOf(p);
+  const frames = prefetch(readFrames(p.info, { start: p.start, end: p.end, width: p.depthSize.width, height: p.depthSize.height, scaleFlags: 'bilinear' }), 4);
+  let rel = 0;
+  for await (const rgb of frames) {
+    if (signal?.aborted) throw new CancelledError();
+    const f = await p.final.read(rel);
+    if (!f) throw new UserError('the depth cache changed while it was being read: run the analysis again', 'ECACHE');
+    const depth: DepthMap = { index: p.start + rel, width: f.width, height: f.height, kind: p.manifest.outputKind, data: f.depth };
+    fused.add(g.backproject(depth, rgb, rec.intrinsics, rec.poses[rel], stride), rec.poses[rel]);
+    rel++;
+  }
+  await g.writePly(path, fused.cloud());
+}
+
+/** Every frame feeds the cloud at this pixel stride: about 2 M points before fusion, whatever the clip's length. */
+const cloudStrideOf = (p: Plan) => Math.max(2, Math.ceil(Math.sqrt((p.depthSize.width * p.depthSize.height * p.length) / 2_000_000)));
+
+async function writeOutputsFromCache(out: string, p: Plan, rec: FinalRecord, preview: boolean, pointcloud: string | undefined, control: JobControl): Promise<void> {
   await withAtomicDir(out, async (dir) => {
     const sink = await openOutputs(dir, p, preview, control.signal);
     try {
@@ -463,6 +498,8 @@ async function writeOutputsFromCache(out: string, p: Plan, rec: FinalRecord, pre
         await sink.frame(rel, f.depth);
       }
       await sink.finish(metaOf(p, rec), rec);
+      const cloud = cloudTarget(pointcloud, out, dir);
+      if (cloud) await writeCloudFromCache(p, rec, cloud, control.signal);
     } catch (e) {
       await sink.abort();
       throw e;
