@@ -236,10 +236,10 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     if (tri.count < TRI_MIN) return null;
     const logs: number[] = [];
     for (let i = 0; i < n; i++) if (tri.q[i] > 0) logs.push(Math.log(tri.q[i] / q[i]));
-    const f = Math.exp(logs.sort((a, b) => a - b)[logs.length >> 1]);
+    const unit = Math.exp(logs.sort((a, b) => a - b)[logs.length >> 1]);
     const q0 = new Float64Array(n), w0 = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      q0[i] = tri.q[i] > 0 ? tri.q[i] : q[i] * f;
+      q0[i] = tri.q[i] > 0 ? tri.q[i] : q[i] * unit;
       w0[i] = tri.q[i] > 0 ? TRI_WEIGHT : 1;
     }
     return { rays, q: q0.slice(), q0, w0 };

@@ -465,23 +465,43 @@ function cloudTarget(pointcloud: string | undefined, out: string | null, tmpDir:
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? join(tmpDir, rel) : abs;
 }
 
-/** The fused point cloud of a finished analysis: its cached depth and poses, with the clip's frames decoded again for colour. */
-async function writeCloudFromCache(p: Plan, rec: FinalRecord, path: string, signal?: AbortSignal): Promise<void> {
+/**
+ * A finished analysis's cached depth, frame by frame, in one pass; with `withRgb` the clip's frames are
+ * decoded again beside it (for the point cloud's colours).
+ */
+async function* cachedFrames(p: Plan, withRgb: boolean, signal?: AbortSignal): AsyncGenerator<{ rel: number; depth: DepthMap; rgb: RgbFrame | null }> {
+  const frames = withRgb ? prefetch(readFrames(p.info, { start: p.start, end: p.end, width: p.depthSize.width, height: p.depthSize.height, scaleFlags: 'bilinear' }), 4) : null;
+  try {
+    for (let rel = 0; rel < p.length; rel++) {
+      if (signal?.aborted) throw new CancelledError();
+      const rgb = frames ? (await frames.next()).value ?? null : null;
+      const f = await p.final.read(rel);
+      if (!f) throw new UserError('the depth cache changed while it was being read: run the analysis again', 'ECACHE');
+      yield { rel, depth: { index: p.start + rel, width: f.width, height: f.height, kind: p.manifest.outputKind, data: f.depth }, rgb };
+    }
+  } finally {
+    // The decoder is stopped whether the frames ran out, the caller stopped early or something failed.
+    await frames?.return(undefined);
+  }
+}
+
+/** The fused point cloud of a finished analysis, from its cached depth and poses. */
+function cloudFromCache(p: Plan, rec: FinalRecord) {
   const g = p.geometry;
   if (!g || !rec.poses) throw new UserError('--pointcloud needs camera poses: run analyze without --no-poses', 'EINPUT');
+  const poses = rec.poses;
   const fused = g.createCloudFuser();
   const stride = cloudStrideOf(p);
-  const frames = prefetch(readFrames(p.info, { start: p.start, end: p.end, width: p.depthSize.width, height: p.depthSize.height, scaleFlags: 'bilinear' }), 4);
-  let rel = 0;
-  for await (const rgb of frames) {
-    if (signal?.aborted) throw new CancelledError();
-    const f = await p.final.read(rel);
-    if (!f) throw new UserError('the depth cache changed while it was being read: run the analysis again', 'ECACHE');
-    const depth: DepthMap = { index: p.start + rel, width: f.width, height: f.height, kind: p.manifest.outputKind, data: f.depth };
-    fused.add(g.backproject(depth, rgb, rec.intrinsics, rec.poses[rel], stride), rec.poses[rel]);
-    rel++;
-  }
-  await g.writePly(path, fused.cloud());
+  return {
+    add: (rel: number, depth: DepthMap, rgb: RgbFrame | null) => fused.add(g.backproject(depth, rgb, rec.intrinsics, poses[rel], stride), poses[rel]),
+    write: (path: string) => g.writePly(path, fused.cloud()),
+  };
+}
+
+async function writeCloudFromCache(p: Plan, rec: FinalRecord, path: string, signal?: AbortSignal): Promise<void> {
+  const cloud = cloudFromCache(p, rec);
+  for await (const f of cachedFrames(p, true, signal)) cloud.add(f.rel, f.depth, f.rgb);
+  await cloud.write(path);
 }
 
 /** Every frame feeds the cloud at this pixel stride: about 2 M points before fusion, whatever the clip's length. */
@@ -490,16 +510,15 @@ const cloudStrideOf = (p: Plan) => Math.max(2, Math.ceil(Math.sqrt((p.depthSize.
 async function writeOutputsFromCache(out: string, p: Plan, rec: FinalRecord, preview: boolean, pointcloud: string | undefined, control: JobControl): Promise<void> {
   await withAtomicDir(out, async (dir) => {
     const sink = await openOutputs(dir, p, preview, control.signal);
+    const cloudPath = cloudTarget(pointcloud, out, dir);
+    const cloud = cloudPath ? cloudFromCache(p, rec) : null;
     try {
-      for (let rel = 0; rel < p.length; rel++) {
-        if (control.signal?.aborted) throw new CancelledError();
-        const f = await p.final.read(rel);
-        if (!f) throw new UserError('the depth cache changed while it was being read: run the analysis again', 'ECACHE');
-        await sink.frame(rel, f.depth);
+      for await (const f of cachedFrames(p, !!cloud, control.signal)) {
+        await sink.frame(f.rel, f.depth.data);
+        cloud?.add(f.rel, f.depth, f.rgb);
       }
       await sink.finish(metaOf(p, rec), rec);
-      const cloud = cloudTarget(pointcloud, out, dir);
-      if (cloud) await writeCloudFromCache(p, rec, cloud, control.signal);
+      if (cloud) await cloud.write(cloudPath!);
     } catch (e) {
       await sink.abort();
       throw e;
