@@ -89,6 +89,35 @@ export function frameErrors(d: Float32Array, g: Float32Array, cap: number): { ab
   return { absRel: n ? a / n : 0, delta1: n ? b / n : 0 };
 }
 
+/**
+ * How well the output's depth and poses agree with EACH OTHER (what the 3D view and the exported cloud
+ * show, no ground truth involved): each frame's depth moved `step` frames on along the output poses,
+ * with every position scaled by `factor`, against that frame's depth; as TAE (percent, both
+ * directions). When depth and poses are in one unit, factor 1 scores best; a path in other units than
+ * the depth would score best at another factor.
+ */
+export function poseDepthAgreement(
+  predInv: { data: Float32Array; width: number; height: number }[],
+  poses: Mat4[],
+  /** Intrinsics of the depth's grid. */
+  K: Intrinsics,
+  shots: number[],
+  o: { step?: number; factor?: number } = {},
+): number {
+  const step = o.step ?? 5, f = o.factor ?? 1;
+  const z = (i: number) => predInv[i].data.map((v) => (v > 0 ? 1 / v : 0));
+  const scaled = (P: Mat4) => P.map((v, i) => (i === 3 || i === 7 || i === 11 ? v * f : v));
+  let e = 0, n = 0;
+  for (let i = 0; i + step < predInv.length; i++) {
+    if (shots[i] !== shots[i + step]) continue;
+    const a = z(i), b = z(i + step);
+    const A = scaled(poses[i]), B = scaled(poses[i + step]);
+    e += transferError(a, b, K, A, B) + transferError(b, a, K, B, A);
+    n += 2;
+  }
+  return n ? (100 * e) / n : NaN;
+}
+
 /** mean |d_b - proj| / d_b of depth a moved into camera b (rounded pixels). */
 function transferError(da: Float32Array, db: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB: Mat4): number {
   const T = mul4(invRigid(c2wB), c2wA);

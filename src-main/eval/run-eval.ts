@@ -1,9 +1,9 @@
-import type { DepthMap, Mat4 } from '../engine/types.ts';
+import type { DepthMap, Intrinsics, Mat4 } from '../engine/types.ts';
 import { createGeometryStage, type GeometryOutput } from '../engine/geometry/stage.ts';
 import { intrinsicsFor, scaleIntrinsics } from '../engine/geometry/intrinsics.ts';
 import { openDataset, readGtDepth, readRgb } from './dataset.ts';
 import { openFrameDepthModel } from './depth-model.ts';
-import { MIN_PRED_DEPTH_M, scoreDepth, scorePoses, type DepthScores, type PoseScores } from './metrics.ts';
+import { MIN_PRED_DEPTH_M, poseDepthAgreement, scoreDepth, scorePoses, type DepthScores, type PoseScores } from './metrics.ts';
 import { join } from 'node:path';
 
 export interface EvalOptions {
@@ -27,6 +27,8 @@ export interface EvalOptions {
    * shift per frame: the relative-model path, measured without a relative model's weights.
    */
   asRelative?: boolean;
+  /** Keep every frame's output (depth and pose) in the result, for diagnostics that start from the pipeline's output. */
+  keepOutputs?: boolean;
   onFrame?: (done: number, total: number) => void;
 }
 
@@ -41,9 +43,18 @@ export interface EvalResult {
   fusion: boolean;
   unitTransfer: boolean;
   poses: PoseScores;
+  /**
+   * The output's depth and poses against each other (metrics.ts: poseDepthAgreement, 5 frames apart):
+   * as they are, and with the path scaled 0.8x and 1.25x. Lowest as they are: one unit.
+   */
+  agreement: { asIs: number; shorter: number; longer: number };
   meanConfidence: number;
   /** Estimated camera-to-world per frame (for inspection; scoring aligns them to GT). */
   estimatedPoses: Mat4[];
+  /** With `keepOutputs`: what the pipeline output, frame by frame. */
+  outputs?: GeometryOutput[];
+  /** The intrinsics of the model's depth grid the pipeline ran with. */
+  gridK: Intrinsics;
   confidence: number[];
   shots: number;
   modelFps: number;
@@ -75,14 +86,17 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
   const model = await openFrameDepthModel(o.model ?? 'fastdepth');
   let stage: ReturnType<typeof createGeometryStage> | null = null;
   const perFrame: ReturnType<typeof toInv>[] = [], aligned: typeof perFrame = [], full: typeof perFrame = [];
-  const poses: Mat4[] = [], conf: number[] = [], shots = new Set<number>();
+  const poses: Mat4[] = [], conf: number[] = [], shots = new Set<number>(), shotOf: number[] = [];
+  let gridK: Intrinsics | null = null;
   let tModel = 0, tGeom = 0;
   let metric = false;
+  const kept: GeometryOutput[] = [];
   const take = (outs: GeometryOutput[]) => {
     for (const g of outs) {
+      if (o.keepOutputs) kept[g.index] = g;
       full[g.index] = toInv(g.depth);
       aligned[g.index] = toInv(g.aligned!);
-      poses[g.index] = g.pose; conf[g.index] = g.confidence; shots.add(g.shotId);
+      poses[g.index] = g.pose; conf[g.index] = g.confidence; shots.add(g.shotId); shotOf[g.index] = g.shotId;
     }
   };
   try {
@@ -96,6 +110,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
       metric = depth.kind === 'metric';
       if (!stage) {
         const K = o.defaultFov ? intrinsicsFor(depth.width, depth.height) : scaleIntrinsics(ds.K, depth.width, depth.height);
+        gridK = K;
         stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale, fusion: o.fusion, unitTransfer: o.unitTransfer });
       }
       t0 = performance.now();
@@ -123,8 +138,15 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
     aligned: scoreDepth(aligned, gt, ds.K, ds.gtPoses, cap, fitMax),
     full: scoreDepth(full, gt, ds.K, ds.gtPoses, cap, fitMax),
     poses: scorePoses(poses, ds.gtPoses),
+    agreement: {
+      asIs: poseDepthAgreement(full, poses, gridK!, shotOf),
+      shorter: poseDepthAgreement(full, poses, gridK!, shotOf, { factor: 0.8 }),
+      longer: poseDepthAgreement(full, poses, gridK!, shotOf, { factor: 1.25 }),
+    },
     meanConfidence: conf.reduce((a, b) => a + b, 0) / n,
     estimatedPoses: poses,
+    ...(o.keepOutputs ? { outputs: kept } : {}),
+    gridK: gridK!,
     confidence: conf,
     shots: shots.size,
     modelFps: (1000 * n) / tModel,
@@ -146,6 +168,9 @@ export function formatEvalTable(r: EvalResult): string {
     row(`+ ${r.fusion ? 'view fusion, ' : ''}temporal filter${r.mvs ? ', MVS (opt-in)' : ' (default)'}`, r.full),
     '',
     `poses: ATE ${f(p.ate)} m (${f((100 * p.ate) / Math.max(1e-9, p.pathLength), 2)}% of path ${f(p.pathLength, 2)} m), RPE ${f(p.rpeTrans, 4)} m / ${f(p.rpeRotDeg, 3)} deg per frame, scale to GT ${f(p.scale, 3)}`,
+    Number.isFinite(r.agreement.asIs)
+      ? `depth vs poses (the 3D view; frame i's depth moved into frame i+5 along the output poses): ${f(r.agreement.asIs, 2)}% apart as they are, ${f(r.agreement.shorter, 2)}% / ${f(r.agreement.longer, 2)}% with the path 0.8x / 1.25x as long`
+      : 'depth vs poses: not measured (no two frames 5 apart in one shot)',
     `sequence disparity fit (slope, shift): ${[r.perFrame, r.aligned, r.full].map((d) => `${f(d.fit.s, 4)}, ${f(d.fit.t)}`).join(' | ')} (a slope near 0: that row was scored as one constant depth)`,
     `speed: model ${f(r.modelFps, 1)} fps, geometry ${f(r.geometryFps, 1)} fps, pipeline ${f(r.pipelineFps, 1)} fps (CPU)`,
   ].join('\n');

@@ -39,6 +39,10 @@ describe('accuracy harness on the shared datasets', () => {
     for (const row of [r.perFrame, r.aligned, r.full]) expect(row.fit.s).toBeGreaterThan(0.3);
     expect(r.poses.ate / r.poses.pathLength).toBeLessThan(0.05);
     expect(r.shots).toBe(1);
+    // The depth and the poses the 3D view and the exported cloud combine are in one unit: moving each
+    // frame's depth along the output poses lands best with the path as it is, not scaled 0.8x or 1.25x.
+    expect(r.agreement.asIs).toBeLessThan(r.agreement.shorter);
+    expect(r.agreement.asIs).toBeLessThan(r.agreement.longer);
     // What the view fusion adds (measured without it: 0.216 / 0.541 / 2.26).
     const unfused = await runEval(out, { mvs: false, fusion: false });
     expect(r.full.tae).toBeLessThan(0.6 * unfused.full.tae);
@@ -76,6 +80,26 @@ describe('accuracy harness on the shared datasets', () => {
     expect(e?.code).toBe(1);
     expect(e?.stderr.trim()).toMatch(/^error: .*bad-poses\.json: expected 30 camera-to-world 4x4 matrices/);
   }, 240_000);
+
+  it('eval:unit runs the stereo on the pipeline\'s own output and prints a row per prior factor', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'gd-unit-')), 'tartan');
+    dirs.push(out);
+    await convertDataset(dataset('tartanair-hospital'), out, { start: SLICE.start, count: 12 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/eval-unit.ts', out, '--factors', '1.5'], { encoding: 'utf8' });
+    console.log(stdout);
+    const rows = stdout.split('\n').filter((l) => /^\| [0-9.]+ \|/.test(l));
+    // 1, the factor the footage gives (the sweep's confident pixels), and the one given.
+    expect(rows).toHaveLength(3);
+    const measured = Number(rows[1].split('|')[1]);
+    expect(measured).toBeGreaterThan(0.5);
+    expect(measured).toBeLessThan(2);
+    expect(stdout).toMatch(/^lowest photometric error \(chosen without ground truth\): factor (1|1\.5|[0-9.]+), \d+\.\d+ \/ /m);
+    for (const row of rows) for (const v of row.match(/\d+\.\d+ \/ \d+\.\d+ \/ \d+\.\d+/g)!.flatMap((c) => c.split(' / ').map(Number))) expect(Number.isFinite(v)).toBe(true);
+    // Bad input is one clear line and exit 1.
+    const e = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/eval-unit.ts', out, '--factors', '0'], { encoding: 'utf8' }).then(() => null, (err: { code: number; stderr: string }) => err);
+    expect(e?.code).toBe(1);
+    expect(e?.stderr.trim()).toBe('error: --factors: positive numbers, e.g. 1.4,1.7');
+  }, 180_000);
 
   it('kinect-room-5: converts (PGM depth, poses) and runs end to end with finite scores', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'gd-eval-')), 'kinect');
