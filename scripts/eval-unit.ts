@@ -92,7 +92,6 @@ async function main(dir: string, o: { factors: string; limit?: number; width: nu
     });
     const temporal = createTemporalFilter({ K, kind: 'relative-inverse', width: aw, height: ah });
     const filtered = fused.map((s, i) => temporal.apply(s, views[i].pose, views[i].shot, views[i].conf));
-    logs.sort((a, b) => a - b);
     // Photometric error of the result (every pixel, no ground truth): the frames 2 before and after moved
     // into each frame along its depth; textured pixels decide it, so it tells the factor only where they do.
     let pe = 0, pn = 0;
@@ -108,8 +107,9 @@ async function main(dir: string, o: { factors: string; limit?: number; width: nu
         pe += Math.abs(g.data[y * aw + x] - sample(gj, u, v)); pn++;
       }
     }
-    return {
-      photometric: pe / pn, stereo: score(stereo), fused: score(fused), filtered: score(filtered), confidentRatio: logs.length ? Math.exp(logs[logs.length >> 1]) : NaN };
+    logs.sort((a, b) => a - b);
+    const confidentRatio = logs.length ? Math.exp(logs[logs.length >> 1]) : NaN;
+    return { stereo: score(stereo), fused: score(fused), filtered: score(filtered), photometric: pe / pn, confidentRatio };
   }
 
   const f = (x: number, d = 3) => x.toFixed(d);
@@ -125,9 +125,7 @@ async function main(dir: string, o: { factors: string; limit?: number; width: nu
   const one = run(1);
   row('1', "the pipeline's units", one);
   const own = one.confidentRatio;
-  if (Number.isFinite(own)) {
-    row(f(own), "the sweep's confident pixels against the prior (no ground truth)", run(own));
-  }
+  if (Number.isFinite(own)) row(f(own), "the sweep's confident pixels against the prior (no ground truth)", run(own));
   for (const k of factors) row(String(k), 'given (--factors)', run(k));
   const best = tried.reduce((a, b) => (b.r.photometric < a.r.photometric ? b : a));
   console.log(`lowest photometric error (chosen without ground truth): factor ${best.factor}, ${cell(best.r.filtered)}`);

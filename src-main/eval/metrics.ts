@@ -105,14 +105,12 @@ export function poseDepthAgreement(
   o: { step?: number; factor?: number } = {},
 ): number {
   const step = o.step ?? 5, f = o.factor ?? 1;
-  const z = (i: number) => predInv[i].data.map((v) => (v > 0 ? 1 / v : 0));
-  const scaled = (P: Mat4) => P.map((v, i) => (i === 3 || i === 7 || i === 11 ? v * f : v));
+  const z = predInv.map((p) => p.data.map((v) => (v > 0 ? 1 / v : 0)));
+  const P = poses.map((c2w) => c2w.map((v, i) => (i === 3 || i === 7 || i === 11 ? v * f : v)));
   let e = 0, n = 0;
   for (let i = 0; i + step < predInv.length; i++) {
     if (shots[i] !== shots[i + step]) continue;
-    const a = z(i), b = z(i + step);
-    const A = scaled(poses[i]), B = scaled(poses[i + step]);
-    e += transferError(a, b, K, A, B) + transferError(b, a, K, B, A);
+    e += transferError(z[i], z[i + step], K, P[i], P[i + step]) + transferError(z[i + step], z[i], K, P[i + step], P[i]);
     n += 2;
   }
   return n ? (100 * e) / n : NaN;

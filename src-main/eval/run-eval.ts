@@ -53,8 +53,6 @@ export interface EvalResult {
   estimatedPoses: Mat4[];
   /** With `keepOutputs`: what the pipeline output, frame by frame. */
   outputs?: GeometryOutput[];
-  /** The intrinsics of the model's depth grid the pipeline ran with. */
-  gridK: Intrinsics;
   confidence: number[];
   shots: number;
   modelFps: number;
@@ -86,7 +84,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
   const model = await openFrameDepthModel(o.model ?? 'fastdepth');
   let stage: ReturnType<typeof createGeometryStage> | null = null;
   const perFrame: ReturnType<typeof toInv>[] = [], aligned: typeof perFrame = [], full: typeof perFrame = [];
-  const poses: Mat4[] = [], conf: number[] = [], shots = new Set<number>(), shotOf: number[] = [];
+  const poses: Mat4[] = [], conf: number[] = [], shotOf: number[] = [];
   let gridK: Intrinsics | null = null;
   let tModel = 0, tGeom = 0;
   let metric = false;
@@ -96,7 +94,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
       if (o.keepOutputs) kept[g.index] = g;
       full[g.index] = toInv(g.depth);
       aligned[g.index] = toInv(g.aligned!);
-      poses[g.index] = g.pose; conf[g.index] = g.confidence; shots.add(g.shotId); shotOf[g.index] = g.shotId;
+      poses[g.index] = g.pose; conf[g.index] = g.confidence; shotOf[g.index] = g.shotId;
     }
   };
   try {
@@ -146,9 +144,8 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
     meanConfidence: conf.reduce((a, b) => a + b, 0) / n,
     estimatedPoses: poses,
     ...(o.keepOutputs ? { outputs: kept } : {}),
-    gridK: gridK!,
     confidence: conf,
-    shots: shots.size,
+    shots: new Set(shotOf).size,
     modelFps: (1000 * n) / tModel,
     geometryFps: (1000 * n) / tGeom,
     pipelineFps: (1000 * n) / (tModel + tGeom),
