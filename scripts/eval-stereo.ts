@@ -11,6 +11,15 @@
  * With --true-lengths each neighbour keeps the given pose's rotation and direction of travel but takes
  * the length of its baseline from the ground truth: what the stereo would score if only the poses'
  * scale were consistent along the shot.
+ * With --true-rotations each neighbour keeps the given pose's translation and takes its rotation from
+ * the ground truth: what the stereo would score if only the rotations were exact.
+ * With --no-prior the sweep runs on the pictures alone (no model term), over a wider range.
+ *
+ * It also prints the stereo's bias by depth: at the pixels the sweep is confident on, its inverse
+ * depth times the true depth, over that product's median in the same frame (so a baseline's length
+ * error cancels), per band of true depth. 1 in every band is a stereo that only errs in scale; a
+ * far band above 1 is depth too near far away: the signature of a disparity offset, which a rotation
+ * error between the views makes (a 0.1 deg error moves every pixel by about the same amount).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,9 +55,21 @@ function withLength(T: Mat4, like: Mat4): Mat4 {
   return out;
 }
 
+/** T with the rotation of `like` (its translation kept). */
+function withRotation(T: Mat4, like: Mat4): Mat4 {
+  const out = like.slice() as Mat4;
+  out[3] = T[3]; out[7] = T[7]; out[11] = T[11];
+  return out;
+}
+
+/** Bands of true depth (metres) for the bias line; indoor scenes. */
+const BANDS = [{ name: 'under 2 m', max: 2 }, { name: '2-5 m', max: 5 }, { name: 'over 5 m', max: Infinity }];
+/** Raw sweep confidence at which a pixel counts as measured (as eval-unit.ts counts it). */
+const CONFIDENT = 0.3;
+
 const score = (inv: Float32Array, gt: Float32Array, cap: number) => frameErrors(inv.map((x) => (x > 0 ? 1 / x : 0)), gt, cap);
 
-async function main(dir: string, o: { poses?: string; localBa?: boolean; trueLengths?: boolean; offsets: string; every: number; width: number; cap?: number; json?: boolean }) {
+async function main(dir: string, o: { poses?: string; localBa?: boolean; trueLengths?: boolean; trueRotations?: boolean; prior: boolean; offsets: string; every: number; width: number; cap?: number; json?: boolean }) {
   const ds = await openDataset(dir);
   const cap = o.cap ?? defaultCap(dir);
   const poses = o.poses ? readPoses(o.poses, ds.frames.length) : ds.gtPoses;
@@ -85,6 +106,7 @@ async function main(dir: string, o: { poses?: string; localBa?: boolean; trueLen
     const sum = { model: [0, 0], stereo: [0, 0] };
     const rows: string[] = [];
     let ms = 0;
+    const bands = BANDS.map(() => [] as number[]);
     for (const r of refs) {
       const ref = await view(r);
       const prior = ref.modelInv.map((x) => x * scale);
@@ -103,21 +125,41 @@ async function main(dir: string, o: { poses?: string; localBa?: boolean; trueLen
         offsets.forEach((k, i) => { const T = Ts[k < 0 ? 0 : 1][Math.abs(k) - 1]; if (T) sources[i].T = T; });
       }
       if (o.trueLengths) offsets.forEach((k, i) => { sources[i].T = withLength(sources[i].T, mul4(invRigid(ds.gtPoses[r + k]), ds.gtPoses[r])); });
-      const range = { ...sweepRange(prior.filter((x) => x > 0).sort()), labels: 64 };
+      if (o.trueRotations) offsets.forEach((k, i) => { sources[i].T = withRotation(sources[i].T, mul4(invRigid(ds.gtPoses[r + k]), ds.gtPoses[r])); });
+      const sorted = prior.filter((x) => x > 0).sort();
+      // Without the model's term nothing keeps the sweep near it, so it may look further either way.
+      const range = o.prior ? { ...sweepRange(sorted), labels: 64 } : { min: sorted[Math.floor(sorted.length * 0.02)] * 0.2, max: sorted[Math.floor(sorted.length * 0.98)] * 3, labels: 96 };
       const t0 = performance.now();
-      const m = planeSweep(ref.gray, ref.census, sources, K, range, { P2: STEREO_P2, prior: { inv: prior, ...STEREO_PRIOR } });
+      const m = planeSweep(ref.gray, ref.census, sources, K, range, { P2: STEREO_P2, prior: o.prior ? { inv: prior, ...STEREO_PRIOR } : undefined });
       ms += performance.now() - t0;
+      const prod: number[] = [], band: number[] = [];
+      for (let p = 0; p < m.inv.length; p++) {
+        const g = ref.gt[p];
+        if (m.conf[p] < CONFIDENT || !(m.inv[p] > 0 && g > 1e-3 && g < cap)) continue;
+        prod.push(m.inv[p] * g);
+        band.push(BANDS.findIndex((b) => g < b.max));
+      }
+      const mid = prod.slice().sort((a, b) => a - b)[prod.length >> 1];
+      prod.forEach((v, i) => bands[band[i]].push(v / mid));
       const a = score(prior, ref.gt, cap), b = score(m.inv, ref.gt, cap);
       sum.model[0] += a.absRel; sum.model[1] += a.delta1; sum.stereo[0] += b.absRel; sum.stereo[1] += b.delta1;
       rows.push(`| ${String(r).padStart(5)} | ${a.absRel.toFixed(3)} | ${a.delta1.toFixed(3)} | ${b.absRel.toFixed(3)} | ${b.delta1.toFixed(3)} |`);
     }
     const n = refs.length;
-    console.log(`poses: ${o.poses ?? 'ground truth'}${o.localBa ? ', re-estimated around each frame' : ''}${o.trueLengths ? ', baseline lengths from the ground truth' : ''}; neighbours ${offsets.join(',')}; ${aw}x${ah}; ${n} frames; ${(ms / n).toFixed(0)} ms a sweep`);
-    console.log('| frame | model AbsRel | model delta1 | stereo+prior AbsRel | stereo+prior delta1 |');
+    console.log(`poses: ${o.poses ?? 'ground truth'}${o.localBa ? ', re-estimated around each frame' : ''}${o.trueLengths ? ', baseline lengths from the ground truth' : ''}${o.trueRotations ? ', rotations from the ground truth' : ''}; ${o.prior ? 'model as prior' : 'no prior'}; neighbours ${offsets.join(',')}; ${aw}x${ah}; ${n} frames; ${(ms / n).toFixed(0)} ms a sweep`);
+    console.log(`| frame | model AbsRel | model delta1 | stereo${o.prior ? '+prior' : ''} AbsRel | stereo${o.prior ? '+prior' : ''} delta1 |`);
     console.log('| ----- | ------------ | ------------ | ------------------- | ------------------- |');
     for (const row of rows) console.log(row);
     console.log(`|  mean | ${(sum.model[0] / n).toFixed(3)} | ${(sum.model[1] / n).toFixed(3)} | ${(sum.stereo[0] / n).toFixed(3)} | ${(sum.stereo[1] / n).toFixed(3)} |`);
-    if (o.json) console.log(JSON.stringify({ frames: n, model: { absRel: sum.model[0] / n, delta1: sum.model[1] / n }, stereo: { absRel: sum.stereo[0] / n, delta1: sum.stereo[1] / n } }));
+    const bias = bands.map((b) => {
+      b.sort((x, y) => x - y);
+      return b.length ? { median: b[b.length >> 1], q25: b[b.length >> 2], q75: b[(3 * b.length) >> 2], pixels: b.length } : null;
+    });
+    console.log(`stereo bias by true depth (confident pixels; inverse depth x true depth over the frame's median; 1 = none): ${BANDS.map((b, i) => {
+      const v = bias[i];
+      return `${b.name} ${v ? `${v.median.toFixed(3)} (${v.q25.toFixed(3)}-${v.q75.toFixed(3)}, ${v.pixels} px)` : 'no pixels'}`;
+    }).join('; ')}`);
+    if (o.json) console.log(JSON.stringify({ frames: n, model: { absRel: sum.model[0] / n, delta1: sum.model[1] / n }, stereo: { absRel: sum.stereo[0] / n, delta1: sum.stereo[1] / n }, bias: Object.fromEntries(BANDS.map((b, i) => [b.name, bias[i]])) }));
   } finally {
     await model.close();
   }
@@ -129,6 +171,8 @@ new Command()
   .option('--poses <file>', 'camera-to-world poses to use instead of the ground truth (JSON)')
   .option('--local-ba', 're-estimate the neighbours\' poses around each reference frame first (stereo-poses.ts)')
   .option('--true-lengths', 'keep the poses\' rotations and directions of travel, take each baseline\'s length from the ground truth')
+  .option('--true-rotations', 'keep the poses\' translations, take each neighbour\'s rotation from the ground truth')
+  .option('--no-prior', 'sweep on the pictures alone, without the model\'s depth as a term of the cost')
   .option('--offsets <list>', 'neighbour frame offsets', '-4,-2,-1,1,2,4')
   .option('--every <n>', 'score every Nth frame', (v) => parseInt(v, 10), 10)
   .option('--width <px>', 'analysis width', (v) => parseInt(v, 10), 256)

@@ -73,6 +73,26 @@ describe('accuracy harness on the shared datasets', () => {
     const wrong = parse(await evalStereo(out, '--poses', long)), mended = parse(await evalStereo(out, '--poses', long, '--true-lengths'));
     expect(wrong.stereo.delta1).toBeLessThan(s.stereo.delta1 - 0.05);
     expect(mended.stereo.delta1).toBeCloseTo(s.stereo.delta1, 3);
+    // --no-prior: on ground-truth poses the pictures alone put the near band in one unit (its bias
+    // line is 1 and narrow). Camera rotations drifting 0.4 deg a frame ruin the stereo, and
+    // --true-rotations takes most of that back (the translations stay those of the drifted poses).
+    type Band = { median: number; q25: number; q75: number; pixels: number } | null;
+    const withBias = (o: { stdout: string }) => parse(o) as ReturnType<typeof parse> & { bias: Record<string, Band> };
+    const alone = withBias(await evalStereo(out, '--no-prior'));
+    const near = alone.bias['under 2 m']!;
+    expect(near.pixels).toBeGreaterThan(10_000);
+    expect(Math.abs(near.median - 1)).toBeLessThan(0.03);
+    expect(near.q75 - near.q25).toBeLessThan(0.1);
+    const turned = join(out, 'turned-poses.json');
+    await writeFile(turned, JSON.stringify(ds.gtPoses.map((T, i) => {
+      const a = (0.4 * i * Math.PI) / 180, c = Math.cos(a), sn = Math.sin(a), M = T.slice();
+      for (let r = 0; r < 3; r++) { M[r * 4] = c * T[r * 4] - sn * T[r * 4 + 2]; M[r * 4 + 2] = sn * T[r * 4] + c * T[r * 4 + 2]; }
+      return M;
+    })));
+    const drifted = parse(await evalStereo(out, '--no-prior', '--poses', turned));
+    const rotMended = parse(await evalStereo(out, '--no-prior', '--poses', turned, '--true-rotations'));
+    expect(drifted.stereo.delta1).toBeLessThan(alone.stereo.delta1 - 0.2);
+    expect(rotMended.stereo.delta1).toBeGreaterThan(drifted.stereo.delta1 + 0.1);
     // A poses file that does not fit is one clear line and exit 1.
     const bad = join(out, 'bad-poses.json');
     await writeFile(bad, '[[1, 0, 0]]');
