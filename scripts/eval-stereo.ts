@@ -124,8 +124,9 @@ async function main(dir: string, o: { poses?: string; localBa?: boolean; trueLen
         const Ts = stereoPoses(ref.pyr!, prior, K, sides, (step) => offsets.includes(step) || offsets.includes(-step));
         offsets.forEach((k, i) => { const T = Ts[k < 0 ? 0 : 1][Math.abs(k) - 1]; if (T) sources[i].T = T; });
       }
-      if (o.trueLengths) offsets.forEach((k, i) => { sources[i].T = withLength(sources[i].T, mul4(invRigid(ds.gtPoses[r + k]), ds.gtPoses[r])); });
-      if (o.trueRotations) offsets.forEach((k, i) => { sources[i].T = withRotation(sources[i].T, mul4(invRigid(ds.gtPoses[r + k]), ds.gtPoses[r])); });
+      const trueRel = (k: number) => mul4(invRigid(ds.gtPoses[r + k]), ds.gtPoses[r]);
+      if (o.trueLengths) offsets.forEach((k, i) => { sources[i].T = withLength(sources[i].T, trueRel(k)); });
+      if (o.trueRotations) offsets.forEach((k, i) => { sources[i].T = withRotation(sources[i].T, trueRel(k)); });
       const sorted = prior.filter((x) => x > 0).sort();
       // Without the model's term nothing keeps the sweep near it, so it may look further either way.
       const range = o.prior ? { ...sweepRange(sorted), labels: 64 } : { min: sorted[Math.floor(sorted.length * 0.02)] * 0.2, max: sorted[Math.floor(sorted.length * 0.98)] * 3, labels: 96 };
