@@ -129,7 +129,7 @@ async function main(dir: string, o: { poses?: string; localBa?: boolean; trueLen
       if (o.trueRotations) offsets.forEach((k, i) => { sources[i].T = withRotation(sources[i].T, trueRel(k)); });
       const sorted = prior.filter((x) => x > 0).sort();
       // Without the model's term nothing keeps the sweep near it, so it may look further either way.
-      const range = o.prior ? { ...sweepRange(sorted), labels: 64 } : { min: sorted[Math.floor(sorted.length * 0.02)] * 0.2, max: sorted[Math.floor(sorted.length * 0.98)] * 3, labels: 96 };
+      const range = o.prior ? { ...sweepRange(sorted), labels: 64 } : { ...sweepRange(sorted, 0.2, 3), labels: 96 };
       const t0 = performance.now();
       const m = planeSweep(ref.gray, ref.census, sources, K, range, { P2: STEREO_P2, prior: o.prior ? { inv: prior, ...STEREO_PRIOR } : undefined });
       ms += performance.now() - t0;

@@ -116,8 +116,8 @@ export function planeSweep(
 }
 
 /** Inverse-depth range a sweep covers around a prior (its values sorted ascending, no zeros): wide enough for a model off by 2x. */
-export function sweepRange(sorted: ArrayLike<number>): { min: number; max: number } {
-  return { min: sorted[Math.floor(sorted.length * 0.02)] * 0.4, max: sorted[Math.floor(sorted.length * 0.98)] * 2 };
+export function sweepRange(sorted: ArrayLike<number>, below = 0.4, above = 2): { min: number; max: number } {
+  return { min: sorted[Math.floor(sorted.length * 0.02)] * below, max: sorted[Math.floor(sorted.length * 0.98)] * above };
 }
 
 /** Prior weight, sigma and cap, and the SGM P2, that scored best with ground-truth poses on tartanair-hospital (npm run eval:stereo). */
