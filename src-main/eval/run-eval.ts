@@ -1,10 +1,15 @@
-import type { DepthMap, Intrinsics, Mat4 } from '../engine/types.ts';
+import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../engine/types.ts';
 import { createGeometryStage, type GeometryOutput } from '../engine/geometry/stage.ts';
 import { intrinsicsFor, scaleIntrinsics } from '../engine/geometry/intrinsics.ts';
-import { openDataset, readGtDepth, readRgb } from './dataset.ts';
+import { openDataset, readGtDepth, readRgb, type EvalDataset } from './dataset.ts';
 import { openFrameDepthModel } from './depth-model.ts';
 import { MIN_PRED_DEPTH_M, poseDepthAgreement, scoreDepth, scorePoses, type DepthScores, type PoseScores } from './metrics.ts';
 import { join } from 'node:path';
+
+export interface FrameDepthSource {
+  predict(frame: RgbFrame): Promise<DepthMap>;
+  close(): Promise<void>;
+}
 
 export interface EvalOptions {
   limit?: number;
@@ -27,6 +32,11 @@ export interface EvalOptions {
    * shift per frame: the relative-model path, measured without a relative model's weights.
    */
   asRelative?: boolean;
+  /**
+   * Where each frame's depth comes from instead of `model` (scripts/eval-stand-in.ts: a stand-in built from
+   * the ground truth with set errors). Diagnostic only.
+   */
+  source?: (ds: EvalDataset) => Promise<FrameDepthSource>;
   /** Keep every frame's output (depth and pose) in the result, for diagnostics that start from the pipeline's output. */
   keepOutputs?: boolean;
   onFrame?: (done: number, total: number) => void;
@@ -81,7 +91,7 @@ export const defaultCap = (dir: string): number => (/tartan/i.test(dir) ? 70 : 1
 export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalResult> {
   const ds = await openDataset(dir, o.limit);
   const cap = o.cap ?? defaultCap(dir);
-  const model = await openFrameDepthModel(o.model ?? 'fastdepth');
+  const model: FrameDepthSource = o.source ? await o.source(ds) : await openFrameDepthModel(o.model ?? 'fastdepth');
   let stage: ReturnType<typeof createGeometryStage> | null = null;
   const perFrame: ReturnType<typeof toInv>[] = [], aligned: typeof perFrame = [], full: typeof perFrame = [];
   const poses: Mat4[] = [], conf: number[] = [], shotOf: number[] = [];
