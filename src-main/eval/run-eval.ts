@@ -3,6 +3,7 @@ import { createGeometryStage, type GeometryOutput } from '../engine/geometry/sta
 import { intrinsicsFor, scaleIntrinsics } from '../engine/geometry/intrinsics.ts';
 import { openDataset, readGtDepth, readRgb, type EvalDataset } from './dataset.ts';
 import { openFrameDepthModel } from './depth-model.ts';
+import { frameDraw } from './frame-draw.ts';
 import { MIN_PRED_DEPTH_M, poseDepthAgreement, scoreDepth, scorePoses, type DepthScores, type PoseScores } from './metrics.ts';
 import { join } from 'node:path';
 
@@ -79,8 +80,7 @@ const toInv = (d: DepthMap) => {
 /** A metric depth as a relative model would give it: disparity in an arbitrary scale and shift, fixed by `frame`. */
 function asRelative(d: DepthMap, frame: number): DepthMap {
   if (d.kind !== 'metric') return d;
-  // A fixed pseudo-random draw per frame, so runs compare.
-  const r = (k: number) => (Math.sin(12.9898 * (frame + 1) + 78.233 * k) * 43758.5453) % 1;
+  const r = (k: number) => frameDraw(frame, k);
   const s = Math.exp(0.15 * r(1)), t = 0.025 * r(2);
   return { ...d, kind: 'relative-inverse', data: d.data.map((v) => Math.max(0, s / Math.max(MIN_PRED_DEPTH_M, v) + t)) };
 }

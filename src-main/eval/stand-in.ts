@@ -2,7 +2,9 @@ import { getManifest } from '../engine/infer/manifest.ts';
 import { depthSize } from '../engine/preprocess/index.ts';
 import { resizePlane } from '../engine/preprocess/resize.ts';
 import type { DepthMap, RgbFrame } from '../engine/types.ts';
+import { median } from '../engine/geometry/align.ts';
 import { readGtDepth, type EvalDataset } from './dataset.ts';
+import { frameDraw as draw } from './frame-draw.ts';
 
 /**
  * How a stand-in model errs. Each knob is one kind of error a real network makes, so a sweep shows which
@@ -18,9 +20,6 @@ export interface StandInErrors {
   /** A smooth multiplicative shape error, +-this fraction, redrawn every frame (shapes that disagree across frames). */
   wobble?: number;
 }
-
-/** A fixed pseudo-random draw in [-1, 1) per (frame, k), so runs compare. */
-const draw = (frame: number, k: number) => ((Math.sin(12.9898 * (frame + 1) + 78.233 * k) * 43758.5453) % 1);
 
 function blurPlane(a: Float32Array, w: number, h: number, sigma: number): Float32Array {
   if (!(sigma > 0)) return a;
@@ -60,8 +59,7 @@ export async function openStandInModel(ds: EvalDataset, e: StandInErrors, gridOf
       const { width: w, height: h } = size;
       let g = resizePlane(inv, ds.width, ds.height, w, h);
       g = blurPlane(g, w, h, e.blur ?? 0);
-      const sorted = Float32Array.from(g.filter((v) => v > 0)).sort();
-      const mInv = sorted.length ? sorted[sorted.length >> 1] : 1;
+      const mInv = median(g.filter((v) => v > 0)) || 1;
       const c = e.compress ?? 1;
       const s = 1 + (e.jitter ?? 0) * draw(frame.index, 1);
       const a = e.wobble ?? 0, ph1 = 3 * draw(frame.index, 2), ph2 = 3 * draw(frame.index, 3);
