@@ -29,14 +29,14 @@ const relErr = (a: Float32Array, b: Float32Array, from = 0, to = W) => {
 };
 
 /** Filtered vs raw error over frames after `warm`, on columns the previous frames saw (new geometry enters on the right). */
-function noiseRatio(kind: 'metric' | 'relative-inverse', frames: number, warm: number): number {
+function noiseRatio(kind: 'metric' | 'relative-inverse', frames: number, warm: number, weight = 1): number {
   const f = createTemporalFilter({ K, kind, width: W, height: H });
   let raw = 0, filtered = 0;
   for (let t = 0; t < frames; t++) {
     const tx = 0.03 * t;
     const gt = kind === 'metric' ? truth(tx) : truth(tx).map((z) => 1 / z);
     const noisy = gt.map((v) => v * (1 + 0.03 * gauss()));
-    const out = f.apply(noisy, pose(tx), 0, 1);
+    const out = f.apply(noisy, pose(tx), 0, 1, weight);
     if (t >= warm) {
       raw += relErr(noisy, gt, 0, W - 4);
       filtered += relErr(out, gt, 0, W - 4);
@@ -83,5 +83,12 @@ describe('pose-guided temporal depth filter', () => {
     const other = still.map((z) => z * 1.02);
     expect(Array.from(f.apply(other, pose(0), 1, 1))).toEqual(Array.from(other));
     expect(Array.from(f.apply(still, pose(0), 1, 0))).toEqual(Array.from(still));
+  });
+
+  it('a weight below 1 averages less, 0 not at all (a model that agrees with itself, averaging-weight.ts)', () => {
+    const full = noiseRatio('metric', 30, 10), half = noiseRatio('metric', 30, 10, 0.5), none = noiseRatio('metric', 30, 10, 0);
+    expect(full).toBeLessThan(half);
+    expect(half).toBeLessThan(0.95);
+    expect(none).toBeCloseTo(1, 6);
   });
 });

@@ -3,6 +3,7 @@ import type { DepthKind, DepthMap, Intrinsics, Mat4, RgbFrame } from '../types.t
 import { fitScaleShift, warpInvDepth } from './align.ts';
 import { depthCorners, trackKLT } from './features.ts';
 import { fillHoles, spikeLimit } from './depth-spikes.ts';
+import { averagingWeight } from './averaging-weight.ts';
 import { createTemporalFilter } from './temporal-filter.ts';
 import { createScaleSmoother } from './scale-smoother.ts';
 import { createViewFusion, fusionGrid, FUSION_RADIUS, FUSION_STEP, type FusionView } from './view-fusion.ts';
@@ -121,6 +122,8 @@ interface FrameState {
   c2w: Mat4;
   /** The keyframe this frame's pose was measured from (-1: none): its translation is in that frame's depth units. */
   anchor: number;
+  /** Median |log| ratio between this frame's depth and the previous frame's moved into it, after their scales: how much the model disagrees with itself frame to frame. */
+  disagree?: number;
   track: number;
   fit: { s: number; t: number };
 }
@@ -478,7 +481,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   }
 
   /** `gain`: the scale smoother's factor on inverse depth. */
-  function output(s: FrameState, conf: number, gain: number): GeometryOutput {
+  function output(s: FrameState, conf: number, gain: number, w: number): GeometryOutput {
     const k = K!;
     const c2w = scaled && !useTransfer ? place(s, gain) : s.c2w;
     // The fit is applied to the model's depth on ITS OWN grid: resampling to the analysis grid and
@@ -523,7 +526,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     if (opts.temporal !== false) {
       // Inverse depth in shot-world units, as the poses: the filter's warp needs exactly that.
       temporal ??= createTemporalFilter({ K: opts.intrinsics, kind: 'relative-inverse', width: s.outW, height: s.outH });
-      refined = temporal.apply(refined, c2w, s.shotId, conf);
+      refined = temporal.apply(refined, c2w, s.shotId, conf, w);
     }
     return {
       index: s.index, depth: toMap(refined), pose: c2w.slice(), confidence: conf, shotId: s.shotId,
@@ -532,8 +535,8 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   }
 
   /** The frame's (refined) depth fused with its posed neighbours' aligned depth, all in the smoothed scale. */
-  function fuseNeighbours(s: FrameState, gain: number) {
-    if (s.track === 0 || !s.coarse) return;
+  function fuseNeighbours(s: FrameState, gain: number, w: number) {
+    if (s.track === 0 || !s.coarse || w === 0) return;
     const k = K!, kc = fusionGrid(k);
     const view = (f: FrameState, inv: Float32Array, g: number): FusionView => ({ inv: g === 1 ? inv : inv.map((v) => v * g), gray: f.coarse!.gray, c2w: poseOf(f) });
     const views = frames
@@ -543,9 +546,10 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     fusion ??= createViewFusion(kc);
     const base = bestInv(s);
     const own = view(s, s.final ? boxDown(s.final, k.width, k.height, FUSION_STEP, true) : s.coarse.inv, gain);
-    // The fusion's correction comes back as a factor on the frame's own depth, so its detail stays.
+    // The fusion's correction comes back as a factor on the frame's own depth, so its detail stays;
+    // raised to the averaging weight, as log depths are what the fusion averages.
     const ratio = fusion.fuse(own, views);
-    for (let p = 0; p < ratio.length; p++) ratio[p] = own.inv[p] > 0 && ratio[p] > 0 ? ratio[p] / own.inv[p] : 0;
+    for (let p = 0; p < ratio.length; p++) ratio[p] = own.inv[p] > 0 && ratio[p] > 0 ? (ratio[p] / own.inv[p]) ** w : 0;
     const up = resizeWithHoles(ratio, kc.width, kc.height, k.width, k.height);
     s.final = base.map((v, p) => (up[p] > 0 ? v * up[p] : v));
   }
@@ -567,8 +571,19 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       }
       // Little overlap (a fast turn): no trustworthy ratio.
       if (n < 0.2 * seen || n < 50) continue;
-      smoother.link(o.index, cur.index, logs.subarray(0, n).sort()[n >> 1]);
+      const srt = logs.subarray(0, n).sort(), med = srt[n >> 1];
+      if (k === 1) {
+        const dev = srt.map((v) => Math.abs(v - med)).sort();
+        cur.disagree = dev[n >> 1];
+      }
+      smoother.link(o.index, cur.index, med);
     }
+  }
+
+  /** The view fusion's and the temporal filter's strength for this frame (averaging-weight.ts). */
+  function weightOf(s: FrameState): number {
+    const near = frames.filter((f) => f.shotId === s.shotId && f.disagree !== undefined && Math.abs(f.index - s.index) <= FUSION_RADIUS);
+    return averagingWeight(near.map((f) => f.disagree!));
   }
 
   function emitUpTo(limit: number, out: GeometryOutput[]) {
@@ -578,8 +593,9 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       throwIfAborted(opts.signal);
       const gain = gainOf(s);
       const conf = refine(s, gain);
-      if (useFusion) fuseNeighbours(s, gain);
-      out.push(output(s, conf, gain));
+      const w = weightOf(s);
+      if (useFusion) fuseNeighbours(s, gain, w);
+      out.push(output(s, conf, gain, w));
       nextEmit = s.index;
     }
     while (frames.length > windowSize) frames.shift();

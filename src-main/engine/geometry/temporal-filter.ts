@@ -89,18 +89,21 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   }
 
   return {
-    /** The filtered depth for this frame (same kind and grid); frames must come in order. */
-    apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number): Float32Array<ArrayBuffer> {
+    /**
+     * The filtered depth for this frame (same kind and grid); frames must come in order. `weight` (0..1)
+     * scales the history's share (averaging-weight.ts): 0 leaves the frame as it is.
+     */
+    apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number, weight = 1): Float32Array<ArrayBuffer> {
       const z = new Float32Array(n);
       for (let i = 0; i < n; i++) z[i] = depth[i] > 0 ? toZ(depth[i]) : 0;
       const out = new Float32Array(depth);
-      if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1) {
+      if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
         // Previous camera -> current camera.
         warp(prevZ, mul4(invRigid(pose), prevPose));
         for (let i = 0; i < n; i++) {
           const a = warped[i], b = z[i];
           if (a > 0 && b > 0 && Math.abs(a - b) < tol * b) {
-            z[i] = alpha * b + (1 - alpha) * a;
+            z[i] = b + weight * (1 - alpha) * (a - b);
             out[i] = fromZ(z[i]);
           }
         }
