@@ -1,3 +1,5 @@
+import { median } from './align.ts';
+
 /**
  * How far the view fusion and the temporal filter may move a frame's depth toward its neighbours'.
  * Averaging views removes what the model gets wrong differently in each frame, and brings in what the
@@ -15,8 +17,8 @@ export const AVERAGING_FLOOR = 0.004;
 
 /** The weight (0..1) for a frame, from the disagreements of the frames around it (median: robust to a turn or a cut). */
 export function averagingWeight(disagreements: readonly number[], floor = AVERAGING_FLOOR): number {
-  const d = disagreements.filter(Number.isFinite).sort((a, b) => a - b);
+  const d = Float32Array.from(disagreements.filter(Number.isFinite));
   if (!d.length) return 1;
-  const m = d[d.length >> 1];
+  const m = median(d);
   return m > floor ? 1 - (floor / m) ** 2 : 0;
 }

@@ -1,6 +1,6 @@
 import { throwIfAborted } from '../../util/errors.ts';
 import type { DepthKind, DepthMap, Intrinsics, Mat4, RgbFrame } from '../types.ts';
-import { fitScaleShift, warpInvDepth } from './align.ts';
+import { fitScaleShift, median, warpInvDepth } from './align.ts';
 import { depthCorners, trackKLT } from './features.ts';
 import { fillHoles, spikeLimit } from './depth-spikes.ts';
 import { averagingWeight } from './averaging-weight.ts';
@@ -571,11 +571,8 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       }
       // Little overlap (a fast turn): no trustworthy ratio.
       if (n < 0.2 * seen || n < 50) continue;
-      const srt = logs.subarray(0, n).sort(), med = srt[n >> 1];
-      if (k === 1) {
-        const dev = srt.map((v) => Math.abs(v - med)).sort();
-        cur.disagree = dev[n >> 1];
-      }
+      const med = median(logs, n);
+      if (k === 1) cur.disagree = median(logs.subarray(0, n).map((v) => Math.abs(v - med)));
       smoother.link(o.index, cur.index, med);
     }
   }
