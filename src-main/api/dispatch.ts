@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { isCancelled, isUserError } from '../util/errors.ts';
 import { Schemas, type ApiMethod } from './schemas.ts';
 import type { EngineApi, Envelope } from './types.ts';
+import type { WriteGrants } from './write-grants.ts';
 
 /**
  * The single entry from a front end into the engine: checks the method name, parses the argument with
- * its zod schema, runs it, and turns the outcome into an envelope with a one-line message. Electron's
- * ipcMain handlers and the test host both call this, so validation cannot differ between them.
+ * its zod schema, checks that any path it writes was granted, runs it, and turns the outcome into an
+ * envelope with a one-line message. Electron's ipcMain handlers and the test host both call this, so
+ * validation cannot differ between them.
  */
-export async function dispatch(api: EngineApi, method: unknown, arg: unknown): Promise<Envelope<unknown>> {
+export async function dispatch(api: EngineApi, method: unknown, arg: unknown, grants?: WriteGrants): Promise<Envelope<unknown>> {
   if (typeof method !== 'string' || !Object.hasOwn(Schemas, method)) {
     return { ok: false, error: { kind: 'bug', message: `unknown API method ${JSON.stringify(method)}` } };
   }
@@ -19,6 +21,8 @@ export async function dispatch(api: EngineApi, method: unknown, arg: unknown): P
     return { ok: false, error: { kind: 'user', message: `invalid ${m} request: ${i.path.join('.') || 'argument'}: ${i.message}` } };
   }
   try {
+    // A renderer may only have the engine write where the user chose to (see write-grants.ts).
+    grants?.check(m, parsed.data);
     const fn = api[m] as (a: unknown) => Promise<unknown>;
     return { ok: true, value: await fn.call(api, parsed.data) };
   } catch (e) {

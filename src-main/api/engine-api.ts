@@ -8,6 +8,7 @@ import { getManifest, listManifests, type ModelManifest } from '../engine/infer/
 import { downloadModel, importModel, licenceNotice, listModels as listModelStatus, needsLicenceConsent } from '../engine/model-manager/index.ts';
 import { planProviders } from '../engine/infer/providers.ts';
 import { loadModel } from '../engine/infer/session.ts';
+import { checkFileOutput } from '../util/output-guard.ts';
 import { openAnalysis, runAnalysis, type AnalysisResult, type GeometrySettings } from '../engine/jobs/analyze.ts';
 import { effectRegistry, loadEffectStack, type DepthRange } from '../engine/effects/index.ts';
 import { clipDepthRange } from '../engine/jobs/depth-range.ts';
@@ -310,7 +311,8 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     async startExport(req) {
       const i = await info(req.input);
       const out = resolve(req.out);
-      if (out === i.path) throw new UserError(`export would overwrite its input ${out}: choose another file name`);
+      // Refused at once, not when the job starts: the engine checks every output again before writing.
+      await checkFileOutput(out, { replace: req.replace, inputs: [i.path] });
       const effects = loadEffectStack(req.effects);
       const job = jobs.start('export', `Export ${basename(out)}`, out, async (control) => {
         // Loaded on first export: the render module brings the worker pool, which start-up does not need.

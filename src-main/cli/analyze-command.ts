@@ -15,6 +15,7 @@ interface AnalyzeFlags extends GeometryFlags {
   preset?: 'large' | 'medium' | 'small';
   cacheDir?: string;
   preview: boolean;
+  force?: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -32,11 +33,12 @@ export function registerAnalyze(program: Command): void {
     .option('--pointcloud <file.ply>', 'also write a fused, pose-aligned point cloud')
     .addOption(new Option('--preset <name>', 'window memory preset for video models').choices(['large', 'medium', 'small']))
     .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)')
-    .option('--no-preview', 'skip the colour-mapped depth preview MP4');
+    .option('--no-preview', 'skip the colour-mapped depth preview MP4')
+    .option('--force', 'replace an earlier gemdepth output at --out (a folder holding anything else is never replaced)');
   addGeometryOptions(cmd)
     .action(async (input: string, o: AnalyzeFlags) => {
-      const out = await checkOutput(o.out, [input], 'folder');
-      const pointcloud = o.pointcloud ? await checkOutput(o.pointcloud, [input], 'file') : undefined;
+      const out = await checkOutput(o.out, [input], 'folder', o.force);
+      const pointcloud = o.pointcloud ? await checkOutput(o.pointcloud, [input], 'file', o.force) : undefined;
       // Loaded on use: onnxruntime is heavy and other commands never need it.
       if (!o.model) await requireSomeModel();
       const { runAnalysis } = await import('../engine/jobs/analyze.ts');
@@ -59,6 +61,7 @@ export function registerAnalyze(program: Command): void {
             preset: o.preset,
             cacheDir: o.cacheDir,
             preview: o.preview,
+            replace: o.force,
           },
           { signal: ac.signal, onProgress: (p) => printer.update(p) },
         );

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { checkDirOutput, checkFileOutput } from '../util/output-guard.ts';
 
 /** The nearest existing ancestor: where a new output would be created. */
 async function existingAncestor(p: string): Promise<string> {
@@ -19,21 +20,15 @@ async function existingAncestor(p: string): Promise<string> {
 }
 
 /**
- * Refuse outputs that would destroy an input or cannot be written, before any work starts:
- * finding out after a ten-minute analysis is the failure users remember.
+ * Refuse outputs that would destroy an input or anything the user has, or that cannot be written,
+ * before any work starts: finding out after a ten-minute analysis is the failure users remember.
+ * The engine checks the same rules again itself (util/output-guard.ts) just before it writes.
  */
-export async function checkOutput(out: string, inputs: string[], what: 'file' | 'folder'): Promise<string> {
+export async function checkOutput(out: string, inputs: string[], what: 'file' | 'folder', replace = false): Promise<string> {
   const target = resolve(out);
-  for (const input of inputs) {
-    const src = resolve(input);
-    if (target === src) throw new UserError(`output ${out} is the input: choose another output path (inputs are never overwritten)`, 'EOUTPUT');
-    if (what === 'folder' && src.startsWith(target + '/')) {
-      throw new UserError(`output folder ${out} contains the input ${input}: choose another folder`, 'EOUTPUT');
-    }
-  }
-  const st = await stat(target).catch(() => null);
-  if (st && what === 'file' && st.isDirectory()) throw new UserError(`output ${out} is a folder: give a file name`, 'EOUTPUT');
-  if (st && what === 'folder' && !st.isDirectory()) throw new UserError(`output ${out} exists and is not a folder`, 'EOUTPUT');
+  const policy = { inputs, replace };
+  if (what === 'file') await checkFileOutput(target, policy);
+  else await checkDirOutput(target, policy);
   const parent = await existingAncestor(dirname(target));
   const pst = await stat(parent);
   if (!pst.isDirectory()) throw new UserError(`cannot write ${out}: ${parent} is not a folder`, 'EOUTPUT');

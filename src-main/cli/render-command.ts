@@ -23,6 +23,7 @@ interface RenderFlags extends GeometryFlags {
   pointcloud?: string;
   cameraPath?: string;
   cacheDir?: string;
+  force?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -59,15 +60,16 @@ export function registerRender(program: Command): void {
     .option('--depth-mkv <file.mkv>', 'also write depth as lossless FFV1 gray16 video')
     .option('--pointcloud <file.ply>', 'also write the fused point cloud')
     .option('--camera-path <dir>', 'also write the camera path (poses.json, COLMAP text)')
-    .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)');
+    .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)')
+    .option('--force', 'replace earlier outputs: files at the output paths, folders an earlier gemdepth run wrote (never other folders)');
   addGeometryOptions(cmd)
     .action(async (input: string, o: RenderFlags) => {
       const { parseEffectSpec } = await import('../engine/effects/index.ts');
       const effects = [...(o.effects ? await readStack(o.effects) : []), ...o.effect.map((s) => parseEffectSpec(s))];
       if (effects.length === 0) throw new UserError('no effect given: add --effect fog (or --effects stack.json)', 'EINPUT');
-      const out = await checkOutput(o.out, [input], 'file');
-      for (const extra of [o.depthMkv, o.pointcloud]) if (extra) await checkOutput(extra, [input], 'file');
-      for (const extra of [o.depthPng, o.cameraPath]) if (extra) await checkOutput(extra, [input], 'folder');
+      const out = await checkOutput(o.out, [input], 'file', o.force);
+      for (const extra of [o.depthMkv, o.pointcloud]) if (extra) await checkOutput(extra, [input], 'file', o.force);
+      for (const extra of [o.depthPng, o.cameraPath]) if (extra) await checkOutput(extra, [input], 'folder', o.force);
       if (!o.model) await requireSomeModel();
       const { runRender } = await import('../engine/jobs/render.ts');
       const ac = cancelOnSigint();
@@ -75,7 +77,7 @@ export function registerRender(program: Command): void {
       const t0 = performance.now();
       try {
         const r = await runRender(
-          { ...o, ...geometryFrom(o), input, out, effects },
+          { ...o, ...geometryFrom(o), input, out, effects, replace: o.force },
           { signal: ac.signal, onProgress: (p) => printer.update(p) },
         );
         printer.end();

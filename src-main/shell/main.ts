@@ -5,6 +5,7 @@ import { createEngineApi } from '../api/engine-api.ts';
 import { dispatch } from '../api/dispatch.ts';
 import { CHANNELS } from '../api/methods.ts';
 import { DialogRequestSchema } from '../api/schemas.ts';
+import { createWriteGrants } from '../api/write-grants.ts';
 import type { MenuCommand } from '../api/types.ts';
 import { buildMenu } from './menu.ts';
 import { PROJECT_EXT } from '../engine/project/schema.ts';
@@ -20,16 +21,19 @@ const rendererIndex = process.env.GEMDEPTH_RENDERER ?? join(repoRoot, 'dist-rend
 const rendererUrl = pathToFileURL(rendererIndex).href;
 
 const api = createEngineApi();
+const grants = createWriteGrants();
 let win: BrowserWindow | null = null;
 let dirty = false;
 let closeAllowed = false;
 const argProject = process.argv.slice(1).find((a) => a.endsWith(PROJECT_EXT));
 let pendingProject: string | null = argProject ? resolve(argProject) : null;
+if (pendingProject) grants.grant(pendingProject);
 
 // macOS delivers double-clicked documents as an event, possibly before the window exists.
 app.on('open-file', (e, path) => {
   if (!path.endsWith(PROJECT_EXT)) return;
   e.preventDefault();
+  grants.grant(path);
   if (win) sendMenu(`open-recent:${path}`);
   else pendingProject = path;
 });
@@ -93,7 +97,7 @@ app.on('web-contents-created', (_e, contents) => {
 
 ipcMain.handle(CHANNELS.call, async (e, method: unknown, arg: unknown) => {
   if (!isOurFrame(e.sender, e.senderFrame?.url)) return { ok: false, error: { kind: 'bug', message: 'request from an unknown frame' } };
-  const res = await dispatch(api, method, arg);
+  const res = await dispatch(api, method, arg, grants);
   // Saving or opening changes the recent-projects list that File ▸ Open Recent shows.
   if (res.ok && (method === 'saveProject' || method === 'openProject')) await refreshMenu();
   return res;
@@ -101,6 +105,8 @@ ipcMain.handle(CHANNELS.call, async (e, method: unknown, arg: unknown) => {
 
 async function refreshMenu() {
   const recent = await api.recentProjects({}).catch(() => []);
+  // Projects the user saved or opened before: reopening one from the menu may save it again.
+  for (const r of recent) grants.grant(r.path);
   buildMenu(sendMenu, recent);
 }
 
@@ -110,10 +116,10 @@ ipcMain.handle(CHANNELS.pickPath, async (e, raw: unknown) => {
   const o = dialogOptions(req);
   if (o.save) {
     const r = await dialog.showSaveDialog(win, o.save);
-    return r.canceled || !r.filePath ? null : [r.filePath];
+    return grants.fromDialog(req, r.canceled || !r.filePath ? null : [r.filePath]);
   }
   const r = await dialog.showOpenDialog(win, o.open!);
-  return r.canceled ? null : r.filePaths;
+  return grants.fromDialog(req, r.canceled ? null : r.filePaths);
 });
 
 ipcMain.on(CHANNELS.setDirty, (e, value: unknown) => {

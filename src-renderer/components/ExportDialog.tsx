@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { exportSidecars } from '../../src-main/api/export-paths.ts';
 import { bridge } from '../api.ts';
 import { startExport, type ExportRequest } from '../state/actions.ts';
 import { selectedClip, useApp } from '../state/store.ts';
@@ -17,24 +18,29 @@ export function ExportDialog() {
   const [passes, setPasses] = useState({ depthPng: false, depthMkv: false, pointcloud: false, cameraPath: false });
   if (!clip) return null;
 
+  // The engine writes only where the user chose in the save dialog (which also confirms replacing a file).
   const browse = async () => {
     const p = await bridge().pickPath({ purpose: 'export', defaultPath: out });
     if (p?.length) setOut(p[0]);
+    return p?.[0] ?? null;
   };
   const even = (n: number) => Math.max(16, Math.round(n / 2) * 2);
-  const submit = () => {
-    const base = stem(out);
+  const submit = async () => {
+    const target = await browse();
+    if (!target) return;
+    const sidecars = exportSidecars(target);
     void startExport({
-      out,
+      out: target,
+      replace: true,
       start: range === 'inout' ? clip.in : 0,
       end: range === 'inout' ? clip.out : clip.frameCount - 1,
       ...(scale !== 1 ? { width: even(clip.width * scale), height: even(clip.height * scale) } : {}),
       codec,
       ...(quality === 'crf' ? { crf } : { bitrate }),
-      ...(passes.depthPng ? { depthPng: `${base}_depth_png` } : {}),
-      ...(passes.depthMkv ? { depthMkv: `${base}_depth.mkv` } : {}),
-      ...(passes.pointcloud ? { pointcloud: `${base}.ply` } : {}),
-      ...(passes.cameraPath ? { cameraPath: `${base}_camera` } : {}),
+      ...(passes.depthPng ? { depthPng: sidecars.depthPng } : {}),
+      ...(passes.depthMkv ? { depthMkv: sidecars.depthMkv } : {}),
+      ...(passes.pointcloud ? { pointcloud: sidecars.pointcloud } : {}),
+      ...(passes.cameraPath ? { cameraPath: sidecars.cameraPath } : {}),
     });
   };
 
@@ -106,7 +112,7 @@ export function ExportDialog() {
         </fieldset>
         <p className="hint">Audio, frame rate and colour metadata are carried over from the source.</p>
         <div className="modal-actions">
-          <button className="primary" onClick={submit} data-testid="export-start" disabled={!out}>Export</button>
+          <button className="primary" onClick={() => void submit()} data-testid="export-start" disabled={!out}>Export</button>
           <button onClick={() => useApp.setState({ dialog: null })}>Cancel</button>
         </div>
       </div>

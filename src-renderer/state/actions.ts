@@ -1,3 +1,4 @@
+import type { ApiRequest } from '../../src-main/api/schemas.ts';
 import type { JobEvent, MenuCommand } from '../../src-main/api/types.ts';
 import type { ProjectClip, ProjectDoc } from '../../src-main/engine/project/schema.ts';
 import { bridge, errorText } from '../api.ts';
@@ -144,20 +145,8 @@ export async function cancelJob(jobId: string) {
   await guard('Cancel', () => bridge().cancelJob({ jobId }));
 }
 
-export interface ExportRequest {
-  out: string;
-  start: number;
-  end: number;
-  width?: number;
-  height?: number;
-  codec: 'h264' | 'h265' | 'prores' | 'vp9';
-  crf?: number;
-  bitrate?: string;
-  depthPng?: string;
-  depthMkv?: string;
-  pointcloud?: string;
-  cameraPath?: string;
-}
+/** What the export dialog decides; the clip, its effects and the analysis settings come from the project. */
+export type ExportRequest = Omit<ApiRequest<'startExport'>, 'input' | 'effects' | 'model' | 'geometry' | 'device'>;
 
 export async function startExport(req: ExportRequest) {
   const clip = selectedClip();

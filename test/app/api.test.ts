@@ -18,7 +18,7 @@ describe('engine API: validation at the front door', () => {
     expect(await dispatch(api, 'getFrame', { path: clip('realshort.mp4'), index: 0, evil: true })).toMatchObject({ ok: false, error: { kind: 'user', message: /evil|unrecognized/i } });
     expect(await dispatch(api, 'startExport', { input: clip('realshort.mp4'), out: clip('realshort.mp4'), effects: [] })).toMatchObject({
       ok: false,
-      error: { kind: 'user', message: /overwrite its input/ },
+      error: { kind: 'user', message: /is the input/ },
     });
     expect(await dispatch(api, 'getFrame', { path: clip('realshort.mp4'), index: 36 })).toMatchObject({ ok: false, error: { kind: 'user', message: /past the end/ } });
   });

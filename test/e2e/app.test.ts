@@ -138,6 +138,8 @@ describe('renderer end to end against the real engine', () => {
     await page.click(tid('open-export'));
     await page.fill(tid('export-out'), out);
     await shot('export-dialog');
+    // Export asks where to write in the save dialog (the only paths the engine may write for the app).
+    host.answerDialog([out]);
     await page.click(tid('export-start'));
     await page.waitForSelector(`${tid('job')}[data-kind="export"][data-state="done"]`, { timeout: 150_000 });
     await shot('jobs-done');

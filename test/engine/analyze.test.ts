@@ -80,10 +80,11 @@ describe('analyze with FastDepth', () => {
     const cloud = readPly(fresh);
     expect(cloud.positions.length / 3).toBeGreaterThan(1000);
     expect(cloud.positions.every(Number.isFinite)).toBe(true);
-    // From the cache: into the (replaced) output folder again, and alone, without --out. The cache keeps
+    // From the cache: into the output folder again (replacing the earlier output, as --force asks), and
+    // alone, without --out. The cache keeps
     // depth in 16 bits, so a few points fall into neighbouring voxels (measured: 114851 vs 114833).
     const events: string[] = [];
-    await runAnalysis({ ...base, out, pointcloud: inside }, { onProgress: (p) => { if (p.message) events.push(p.message); } });
+    await runAnalysis({ ...base, out, pointcloud: inside, replace: true }, { onProgress: (p) => { if (p.message) events.push(p.message); } });
     expect(events).toContain('from cache');
     const alone = join(tmp, 'cloud-alone.ply');
     await runAnalysis({ ...base, pointcloud: alone });

@@ -30,12 +30,12 @@ export interface CliResult {
 }
 
 /** The real `gemdepth` binary, as a user runs it. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [join(REPO_ROOT, 'bin', 'gemdepth.mjs'), ...args],
-      { cwd: REPO_ROOT, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
+      { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -6,6 +6,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createEngineApi } from '../../src-main/api/engine-api.ts';
 import { dispatch } from '../../src-main/api/dispatch.ts';
 import { API_METHOD_NAMES } from '../../src-main/api/methods.ts';
+import { DialogRequestSchema } from '../../src-main/api/schemas.ts';
+import { createWriteGrants } from '../../src-main/api/write-grants.ts';
 import type { EngineApi } from '../../src-main/api/types.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { installPageBridge } from './page-bridge.ts';
@@ -56,15 +58,17 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
   const dialogAnswers: (string[] | null)[] = [];
+  const grants = createWriteGrants();
   let dirty = false;
   let closeRequested = false;
   const consoleErrors: string[] = [];
 
   await context.exposeBinding('__gemdepthCall', async (_src, method: string, arg: unknown) => {
-    if (method === '__pickPath') return dialogAnswers.length ? dialogAnswers.shift() : null;
+    // Answered by the test, granted exactly as the Electron shell grants a native dialog's answer.
+    if (method === '__pickPath') return grants.fromDialog(DialogRequestSchema.parse(arg), dialogAnswers.length ? dialogAnswers.shift()! : null);
     if (method === '__setDirty') return void (dirty = arg === true);
     if (method === '__closeWindow') return void (closeRequested = true);
-    return blobs.encode(await dispatch(api, method, arg));
+    return blobs.encode(await dispatch(api, method, arg, grants));
   });
   // tsx/esbuild may wrap functions with a __name() helper that does not exist in the page: define it.
   await context.addInitScript({ content: `var __name = (f) => f;\n(${installPageBridge.toString()})(${JSON.stringify(API_METHOD_NAMES)});` });
@@ -87,7 +91,11 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
     answerDialog: (paths) => void dialogAnswers.push(paths),
     dirty: () => dirty,
     closeRequested: () => closeRequested,
-    menu: (cmd) => page.evaluate((c) => (window as unknown as { __gemdepthEmit: (ch: string, e: unknown) => void }).__gemdepthEmit('menu', c), cmd),
+    menu: (cmd) => {
+      // The shell's recent list is granted when the menu is built; a test's open-recent stands for that.
+      if (cmd.startsWith('open-recent:')) grants.grant(cmd.slice('open-recent:'.length));
+      return page.evaluate((c) => (window as unknown as { __gemdepthEmit: (ch: string, e: unknown) => void }).__gemdepthEmit('menu', c), cmd);
+    },
     consoleErrors,
     async close() {
       unsubscribe();

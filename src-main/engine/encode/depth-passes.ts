@@ -1,7 +1,8 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
-import { tempSibling, writeFileAtomic, exists } from '../../util/atomic.ts';
+import { commitDir, tempSibling, writeFileAtomic } from '../../util/atomic.ts';
+import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import type { DepthKind, Rational } from '../types.ts';
 import { openVideoEncoder, type VideoEncoder } from './video-encoder.ts';
 
@@ -86,15 +87,21 @@ export async function openDepthPasses(o: {
   frameRate: Rational;
   mapping: DepthMapping;
   signal?: AbortSignal;
+  /** Whether earlier outputs may be replaced, and the inputs they must not touch. */
+  policy?: OutputPolicy;
 }): Promise<DepthPassSink> {
+  const policy = o.policy ?? {};
   const pngDir = o.pngDir ? resolve(o.pngDir) : null;
+  const mappingPath = o.mkvPath ? mappingPathFor(resolve(o.mkvPath)) : null;
+  if (pngDir) await checkDirOutput(pngDir, policy);
+  if (mappingPath) await checkFileOutput(mappingPath, policy);
   // The PNG folder is built under a temporary name and swapped in at the end (as withAtomicDir does).
   const pngTmp = pngDir ? tempSibling(pngDir) : null;
   if (pngTmp) await mkdir(pngTmp, { recursive: true });
   let mkv: VideoEncoder | null = null;
   try {
     if (o.mkvPath) {
-      mkv = await openVideoEncoder(o.mkvPath, { width: o.width, height: o.height, frameRate: o.frameRate, codec: 'ffv1', inputPixelFormat: 'gray16le', signal: o.signal });
+      mkv = await openVideoEncoder(o.mkvPath, { width: o.width, height: o.height, frameRate: o.frameRate, codec: 'ffv1', inputPixelFormat: 'gray16le', signal: o.signal, policy });
     }
   } catch (e) {
     if (pngTmp) await rm(pngTmp, { recursive: true, force: true });
@@ -111,17 +118,12 @@ export async function openDepthPasses(o: {
       const json = JSON.stringify(o.mapping, null, 2);
       if (mkv) {
         await mkv.finish();
-        await writeFileAtomic(mappingPathFor(resolve(o.mkvPath!)), json);
+        await writeFileAtomic(mappingPath!, json, policy);
       }
       if (pngDir && pngTmp) {
         await writeFile(join(pngTmp, 'mapping.json'), json);
-        if (await exists(pngDir)) {
-          // Replace an earlier export only now that the new one is complete.
-          const old = tempSibling(pngDir) + '.old';
-          await rename(pngDir, old);
-          await rename(pngTmp, pngDir);
-          await rm(old, { recursive: true, force: true });
-        } else await rename(pngTmp, pngDir);
+        // Replace an earlier export only now that the new one is complete.
+        await commitDir(pngTmp, pngDir, policy);
       }
     },
     async abort() {

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { commitFile, tempSibling } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
+import { checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
 import { lastErrorLine, runTool } from '../decode/run-tool.ts';
 import type { Rational } from '../types.ts';
@@ -25,6 +26,8 @@ export interface EncoderOptions {
   audioFrom?: { path: string; startTime: number; duration: number };
   colour?: { space?: string; primaries?: string; transfer?: string; range?: string };
   signal?: AbortSignal;
+  /** A user's output: checked before encoding and never replacing a file unless policy.replace. */
+  policy?: OutputPolicy;
 }
 
 export interface VideoEncoder {
@@ -91,6 +94,7 @@ async function countVideoPackets(path: string): Promise<number | null> {
  */
 export async function openVideoEncoder(outPath: string, o: EncoderOptions): Promise<VideoEncoder> {
   const finalPath = resolve(outPath);
+  if (o.policy) await checkFileOutput(finalPath, o.policy);
   const tempPath = tempSibling(finalPath);
   const { ffmpeg } = resolveFfmpeg();
   const codec = o.codec ?? 'h264';
@@ -177,7 +181,7 @@ export async function openVideoEncoder(outPath: string, o: EncoderOptions): Prom
         throw new UserError(`encoding ${finalPath} failed: the file holds ${found} of ${written} frames (disk full or an encoder fault); nothing was written`, 'EENCODER');
       }
       o.signal?.removeEventListener('abort', onAbort);
-      await commitFile(tempPath, finalPath);
+      await commitFile(tempPath, finalPath, o.policy ? !!o.policy.replace : true);
       return finalPath;
     },
     async abort() {

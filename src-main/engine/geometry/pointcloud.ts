@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { withAtomicFile } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
+import type { OutputPolicy } from '../../util/output-guard.ts';
 import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../types.ts';
 
 export interface PointCloud {
@@ -100,7 +101,7 @@ function voxelSizeFor(c: PointCloud, pose: Mat4): number {
 }
 
 /** Binary little-endian PLY, vertices with float x,y,z and uchar red,green,blue; written atomically. */
-export async function writePly(path: string, cloud: PointCloud): Promise<void> {
+export async function writePly(path: string, cloud: PointCloud, policy?: OutputPolicy): Promise<void> {
   const n = cloud.positions.length / 3;
   if (cloud.colors.length !== n * 3) throw new Error(`point cloud has ${n} positions but ${cloud.colors.length / 3} colours`);
   const header =
@@ -127,7 +128,7 @@ export async function writePly(path: string, cloud: PointCloud): Promise<void> {
     } finally {
       await fh.close();
     }
-  });
+  }, policy);
 }
 
 /** Parses a binary PLY written by writePly (tests and tools that re-read exports). */

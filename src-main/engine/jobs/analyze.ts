@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
+import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import { CancelledError, diskFullError, isUserError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
 import { DepthLayer } from '../cache/layer.ts';
@@ -52,6 +53,8 @@ export interface AnalyzeOptions extends GeometrySettings {
   pointcloud?: string;
   cacheDir?: string;
   preview?: boolean;
+  /** Replace an earlier output: a folder an earlier gemdepth run wrote, a point-cloud file (never anything else). */
+  replace?: boolean;
 }
 
 export interface AnalysisResult {
@@ -291,14 +294,16 @@ function metaOf(p: Plan, rec: FinalRecord): Record<string, unknown> {
 export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}): Promise<AnalysisResult> {
   const p = await plan(opts);
   const wantOut = opts.out ? resolve(opts.out) : null;
-  if (wantOut && resolve(opts.input) === wantOut) throw new UserError('--out must differ from the input', 'EOUT');
+  const policy: OutputPolicy = { replace: opts.replace, inputs: [opts.input] };
+  if (wantOut) await checkDirOutput(wantOut, policy);
+  if (opts.pointcloud && relativeInside(wantOut, opts.pointcloud) === null) await checkFileOutput(opts.pointcloud, policy);
   const preview = opts.preview ?? true;
   const done = await p.final.readComplete<FinalRecord>(p.length);
   if (done) {
     control.onProgress?.({ stage: 'analyze', done: p.length, total: p.length, fps: 0, etaSeconds: 0, device: done.device, message: 'from cache' });
     const outputs = wantOut
-      ? writeOutputsFromCache(wantOut, p, done, preview, opts.pointcloud, control)
-      : opts.pointcloud ? writeCloudFromCache(p, done, resolve(opts.pointcloud), control.signal) : null;
+      ? writeOutputsFromCache(wantOut, p, done, preview, opts.pointcloud, policy, control)
+      : opts.pointcloud ? writeCloudFromCache(p, done, resolve(opts.pointcloud), policy, control.signal) : null;
     await outputs?.catch((e: unknown) => {
       throw diskFullError(e, `writing ${wantOut ?? opts.pointcloud}`) ?? e;
     });
@@ -326,9 +331,9 @@ export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}
   }
   try {
     const device = model?.deviceLabel ?? rawDone!.device;
-    const work = (out: string | null) => analyse(p, { ...opts, pointcloud: cloudTarget(opts.pointcloud, wantOut, out) }, model, device, out, preview, control);
+    const work = (out: string | null) => analyse(p, { ...opts, pointcloud: cloudTarget(opts.pointcloud, wantOut, out) }, model, device, out, preview, control, policy);
     try {
-      const rec = wantOut ? await withAtomicDir(wantOut, (tmp) => work(tmp)) : await work(null);
+      const rec = wantOut ? await withAtomicDir(wantOut, (tmp) => work(tmp), policy) : await work(null);
       return resultOf(p, rec);
     } catch (e) {
       // Frames already cached stay valid: the next run resumes from them.
@@ -347,6 +352,7 @@ async function analyse(
   outDir: string | null,
   preview: boolean,
   control: JobControl,
+  policy: OutputPolicy,
 ): Promise<FinalRecord> {
   const signal = control.signal;
   const meter = createProgressMeter(p.length, 'analyze', device);
@@ -445,7 +451,7 @@ async function analyse(
     await p.raw.markComplete(g ? { ...rec, intrinsics: intrinsicsOf(p, opts, null), poses: null, confidence: null, shotIds: null } : rec);
     if (g) await p.final.markComplete(rec);
     if (sink) await sink.finish(metaOf(p, rec), rec);
-    if (opts.pointcloud && g && fused) await g.writePly(opts.pointcloud, fused.cloud());
+    if (opts.pointcloud && g && fused) await g.writePly(opts.pointcloud, fused.cloud(), policy);
     return rec;
   } catch (e) {
     await sink?.abort();
@@ -459,10 +465,15 @@ async function analyse(
  */
 function cloudTarget(pointcloud: string | undefined, out: string | null, tmpDir: string | null): string | undefined {
   if (!pointcloud) return undefined;
-  const abs = resolve(pointcloud);
-  if (!out || !tmpDir) return abs;
-  const rel = relative(out, abs);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? join(tmpDir, rel) : abs;
+  const rel = tmpDir ? relativeInside(out, pointcloud) : null;
+  return rel !== null ? join(tmpDir!, rel) : resolve(pointcloud);
+}
+
+/** `p` relative to the folder `out` when it lies inside it, else null. */
+function relativeInside(out: string | null, p: string): string | null {
+  if (!out) return null;
+  const rel = relative(out, resolve(p));
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : null;
 }
 
 /**
@@ -494,20 +505,20 @@ function cloudFromCache(p: Plan, rec: FinalRecord) {
   const stride = cloudStrideOf(p);
   return {
     add: (rel: number, depth: DepthMap, rgb: RgbFrame | null) => fused.add(g.backproject(depth, rgb, rec.intrinsics, poses[rel], stride), poses[rel]),
-    write: (path: string) => g.writePly(path, fused.cloud()),
+    write: (path: string, policy: OutputPolicy) => g.writePly(path, fused.cloud(), policy),
   };
 }
 
-async function writeCloudFromCache(p: Plan, rec: FinalRecord, path: string, signal?: AbortSignal): Promise<void> {
+async function writeCloudFromCache(p: Plan, rec: FinalRecord, path: string, policy: OutputPolicy, signal?: AbortSignal): Promise<void> {
   const cloud = cloudFromCache(p, rec);
   for await (const f of cachedFrames(p, true, signal)) cloud.add(f.rel, f.depth, f.rgb);
-  await cloud.write(path);
+  await cloud.write(path, policy);
 }
 
 /** Every frame feeds the cloud at this pixel stride: about 2 M points before fusion, whatever the clip's length. */
 const cloudStrideOf = (p: Plan) => Math.max(2, Math.ceil(Math.sqrt((p.depthSize.width * p.depthSize.height * p.length) / 2_000_000)));
 
-async function writeOutputsFromCache(out: string, p: Plan, rec: FinalRecord, preview: boolean, pointcloud: string | undefined, control: JobControl): Promise<void> {
+async function writeOutputsFromCache(out: string, p: Plan, rec: FinalRecord, preview: boolean, pointcloud: string | undefined, policy: OutputPolicy, control: JobControl): Promise<void> {
   await withAtomicDir(out, async (dir) => {
     const sink = await openOutputs(dir, p, preview, control.signal);
     const cloudPath = cloudTarget(pointcloud, out, dir);
@@ -518,10 +529,10 @@ async function writeOutputsFromCache(out: string, p: Plan, rec: FinalRecord, pre
         cloud?.add(f.rel, f.depth, f.rgb);
       }
       await sink.finish(metaOf(p, rec), rec);
-      if (cloud) await cloud.write(cloudPath!);
+      if (cloud) await cloud.write(cloudPath!, policy);
     } catch (e) {
       await sink.abort();
       throw e;
     }
-  });
+  }, policy);
 }

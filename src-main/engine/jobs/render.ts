@@ -1,5 +1,6 @@
 import { extname, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
+import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import { CancelledError, diskFullError, UserError } from '../../util/errors.ts';
 import { createBufferPool } from '../../util/buffer-pool.ts';
 import { createProgressMeter, mapConcurrent, prefetch } from '../../util/pipeline.ts';
@@ -8,7 +9,7 @@ import { probe } from '../decode/probe.ts';
 import { createEffectPool, type EffectPool } from '../effects/pool.ts';
 import { clipDepthRange, depthExtent } from './depth-range.ts';
 import type { EffectStack } from '../effects/types.ts';
-import { depthMappingFor, openDepthPasses, type DepthPassSink } from '../encode/depth-passes.ts';
+import { depthMappingFor, mappingPathFor, openDepthPasses, type DepthPassSink } from '../encode/depth-passes.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
 import { backproject, createCloudFuser, writeCameraPath, writePly } from '../geometry/stage.ts';
 import { resizeRgb } from '../preprocess/resize.ts';
@@ -42,6 +43,8 @@ export interface RenderOptions extends GeometrySettings {
   cacheDir?: string;
   /** Effect worker threads (default: cores, at most 4). */
   threads?: number;
+  /** Replace earlier outputs: files at the output paths, and folders an earlier gemdepth run wrote (never anything else). */
+  replace?: boolean;
 }
 
 const CONTAINERS: Record<RenderCodec, string[]> = {
@@ -68,6 +71,12 @@ function checkOptions(o: RenderOptions): RenderCodec {
   return codec;
 }
 
+/** Every output is checked before any work: finding a refusal after a ten-minute export is what users remember. */
+async function checkRenderOutputs(o: RenderOptions, policy: OutputPolicy): Promise<void> {
+  for (const f of [o.out, o.depthMkv, o.depthMkv && mappingPathFor(resolve(o.depthMkv)), o.pointcloud]) if (f) await checkFileOutput(f, policy);
+  for (const d of [o.depthPng, o.cameraPath]) if (d) await checkDirOutput(d, policy);
+}
+
 /** yuv420p needs even sizes: a derived side is rounded up, an explicit odd one is refused. */
 function frameSize(info: VideoInfo, o: RenderOptions, codec: RenderCodec) {
   const s = outputSize(info, o);
@@ -89,6 +98,8 @@ function frameSize(info: VideoInfo, o: RenderOptions, codec: RenderCodec) {
 export async function runRender(opts: RenderOptions, control: JobControl = {}): Promise<{ out: string; frames: number }> {
   const signal = control.signal;
   const codec = checkOptions(opts);
+  const policy: OutputPolicy = { replace: opts.replace, inputs: [opts.input] };
+  await checkRenderOutputs(opts, policy);
   const info = await probe(opts.input);
   const { start, end } = clampRange(info, opts.start, opts.end);
   const { width, height } = frameSize(info, opts, codec);
@@ -120,6 +131,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
       // By timestamps, so variable-frame-rate clips keep their audio in sync with the exported frames.
       audioFrom: info.hasAudio ? { path: info.path, startTime: info.timestamps[start], duration: info.timestamps[end] - info.timestamps[start] + 1 / info.fps } : undefined,
       colour: { space: info.colorSpace, primaries: info.colorPrimaries, transfer: info.colorTransfer, range: info.colorRange },
+      policy,
     });
     if (wantDepth) {
       const { min, max } = await depthExtent(analysis, start, end, signal);
@@ -144,6 +156,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
           frameRate: info.frameRate,
           model: analysis.modelId,
         },
+        policy,
       });
     }
     const cloud = createCloudFuser();
@@ -188,11 +201,11 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     encoder = null;
     await passes?.finish();
     passes = null;
-    if (opts.pointcloud) await writePly(opts.pointcloud, cloud.cloud());
+    if (opts.pointcloud) await writePly(opts.pointcloud, cloud.cloud(), policy);
     if (opts.cameraPath) {
       const poses = analysis.poses!.slice(start - analysis.start, end - analysis.start + 1);
       const ts = info.timestamps.slice(start, end + 1);
-      await withAtomicDir(opts.cameraPath, (dir) => writeCameraPath(dir, poses, analysis.intrinsics, ts));
+      await withAtomicDir(opts.cameraPath, (dir) => writeCameraPath(dir, poses, analysis.intrinsics, ts), policy);
     }
     return { out, frames: done };
   } catch (e) {

@@ -1,0 +1,15 @@
+/**
+ * Where an export's extra passes go, named after the exported video. Pure string work (no node:), so
+ * the renderer's export dialog and the main process's write grants derive the same names.
+ */
+export interface ExportSidecars {
+  depthPng: string;
+  depthMkv: string;
+  pointcloud: string;
+  cameraPath: string;
+}
+
+export function exportSidecars(out: string): ExportSidecars {
+  const base = out.replace(/\.[^./\\]+$/, '');
+  return { depthPng: `${base}_depth_png`, depthMkv: `${base}_depth.mkv`, pointcloud: `${base}.ply`, cameraPath: `${base}_camera` };
+}
