@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { commitDir, tempSibling, writeFileAtomic } from '../../util/atomic.ts';
