@@ -7,6 +7,7 @@ import type { ApiRequest } from '../../src-main/api/schemas.ts';
 import type { EngineApi, JobInfo } from '../../src-main/api/types.ts';
 import { clip, sharedModels } from '../helpers/shared.ts';
 import { tempDir } from '../helpers/tools.ts';
+import { jobFinished } from '../helpers/jobs.ts';
 
 let api: EngineApi;
 
@@ -24,16 +25,7 @@ async function analyse(req: ApiRequest<'startAnalysis'>): Promise<JobInfo> {
   return finished((await api.startAnalysis(req)).jobId);
 }
 
-function finished(jobId: string): Promise<JobInfo> {
-  return new Promise<JobInfo>((resolve) => {
-    const off = api.onJobEvent((e) => {
-      if (e.job.id === jobId && e.job.state !== 'running') {
-        off();
-        resolve(e.job);
-      }
-    });
-  });
-}
+const finished = (jobId: string) => jobFinished(api, jobId);
 
 describe('engine API: the app\'s geometry settings (field of view, fusion)', () => {
   it('other settings are another analysis, found again by the same settings; the default stays', async () => {

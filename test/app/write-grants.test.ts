@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src-main/api/dispatch.ts';
 import { createEngineApi } from '../../src-main/api/engine-api.ts';
 import { exportSidecars } from '../../src-main/api/export-paths.ts';
-import type { JobInfo } from '../../src-main/api/types.ts';
 import { createWriteGrants } from '../../src-main/api/write-grants.ts';
 import { emptyProject } from '../../src-main/engine/project/schema.ts';
 import { clip } from '../helpers/shared.ts';
 import { tempDir } from '../helpers/tools.ts';
+import { jobFinished } from '../helpers/jobs.ts';
 
 /**
  * What a compromised renderer could ask through the validated API: every write names a path the
@@ -17,16 +17,7 @@ import { tempDir } from '../helpers/tools.ts';
 const api = createEngineApi();
 afterAll(() => api.dispose());
 
-function finished(jobId: string): Promise<JobInfo> {
-  return new Promise<JobInfo>((resolve) => {
-    const off = api.onJobEvent((e) => {
-      if (e.job.id === jobId && e.job.state !== 'running') {
-        off();
-        resolve(e.job);
-      }
-    });
-  });
-}
+const finished = (jobId: string) => jobFinished(api, jobId);
 
 describe('the renderer writes only where the user chose', () => {
   let dir: string;

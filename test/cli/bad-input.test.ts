@@ -3,18 +3,10 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clip } from '../helpers/shared.ts';
-import { ffmpeg, runCli, tempDir } from '../helpers/tools.ts';
+import { expectOneLineError, ffmpeg, runCli, tempDir } from '../helpers/tools.ts';
 
 const sha = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
 
-/** One line on stderr naming the problem, a non-zero exit, nothing left behind. */
-function expectOneLineError(r: { code: number; stderr: string }, pattern: RegExp) {
-  expect(r.code).not.toBe(0);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^gemdepth: error: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe('CLI bad input', () => {
   let dir: string;

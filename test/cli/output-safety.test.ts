@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUT_MARKER } from '../../src-main/util/output-guard.ts';
 import { clip } from '../helpers/shared.ts';
-import { runCli, tempDir } from '../helpers/tools.ts';
+import { expectOneLineError, runCli, tempDir } from '../helpers/tools.ts';
 
 /**
  * Nothing the user has is lost: every command that writes a folder or a file is run against folders
@@ -21,14 +21,6 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
   };
   await walk(dir);
   return out;
-}
-
-function expectRefused(r: { code: number; stderr: string }, pattern: RegExp) {
-  expect(r.code, r.stderr).not.toBe(0);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^gemdepth: error: /);
-  expect(lines[0]).toMatch(pattern);
 }
 
 describe('outputs never delete or replace what the user has', () => {
@@ -56,10 +48,10 @@ describe('outputs never delete or replace what the user has', () => {
     const d = await userFolder('mine');
     const before = await snapshot(root);
     const r = await runCli(['analyze', input, '--out', d, ...fast()]);
-    expectRefused(r, /is not empty and gemdepth did not write it/);
+    expectOneLineError(r, /is not empty and gemdepth did not write it/);
     // --force never replaces a folder gemdepth did not write.
     const f = await runCli(['analyze', input, '--out', d, '--force', ...fast()]);
-    expectRefused(f, /is not empty and gemdepth did not write it/);
+    expectOneLineError(f, /is not empty and gemdepth did not write it/);
     expect(await snapshot(root)).toEqual(before);
   });
 
@@ -67,7 +59,7 @@ describe('outputs never delete or replace what the user has', () => {
     const d = await userFolder('cwd');
     const before = await snapshot(d);
     const r = await runCli(['analyze', input, '--out', '.', ...fast()], {}, d);
-    expectRefused(r, /is not empty/);
+    expectOneLineError(r, /is not empty/);
     expect(await snapshot(d)).toEqual(before);
   });
 
@@ -76,9 +68,9 @@ describe('outputs never delete or replace what the user has', () => {
     const cam = await userFolder('cams');
     const before = await snapshot(root);
     const r1 = await runCli(['render', input, '--effect', 'fog', '--out', join(root, 'r1.mp4'), '--depth-png', png, '--start', '0', '--end', '5', '--cache-dir', cache]);
-    expectRefused(r1, /pngs is not empty and gemdepth did not write it/);
+    expectOneLineError(r1, /pngs is not empty and gemdepth did not write it/);
     const r2 = await runCli(['render', input, '--effect', 'fog', '--out', join(root, 'r2.mp4'), '--camera-path', cam, '--force', '--start', '0', '--end', '5', '--cache-dir', cache]);
-    expectRefused(r2, /cams is not empty and gemdepth did not write it/);
+    expectOneLineError(r2, /cams is not empty and gemdepth did not write it/);
     expect(await snapshot(root)).toEqual(before);
   });
 
@@ -89,11 +81,11 @@ describe('outputs never delete or replace what the user has', () => {
     await symlink(real, join(root, 'link'));
     const before = await snapshot(real);
     const r = await runCli(['analyze', join(root, 'link', 'shot.mp4'), '--out', real, '--force', ...fast()]);
-    expectRefused(r, /contains the input/);
+    expectOneLineError(r, /contains the input/);
     // A hard link to the input is the input, whatever its name.
     await link(join(real, 'shot.mp4'), join(root, 'hard.mp4'));
     const h = await runCli(['render', join(real, 'shot.mp4'), '--effect', 'fog', '--out', join(root, 'hard.mp4'), '--force', '--cache-dir', cache]);
-    expectRefused(h, /is the input/);
+    expectOneLineError(h, /is the input/);
     expect(await snapshot(real)).toEqual(before);
   });
 
@@ -106,7 +98,7 @@ describe('outputs never delete or replace what the user has', () => {
     expect(marker.files.filter((f: string) => f.endsWith('.npy'))).toHaveLength(6);
 
     const again = await runCli(['analyze', input, '--out', out, ...fast()]);
-    expectRefused(again, /holds an earlier gemdepth output: add --force/);
+    expectOneLineError(again, /holds an earlier gemdepth output: add --force/);
 
     const forced = await runCli(['analyze', input, '--out', out, '--force', '--start', '0', '--end', '3', '--no-preview', '--cache-dir', cache]);
     expect(forced.code, forced.stderr).toBe(0);
@@ -115,7 +107,7 @@ describe('outputs never delete or replace what the user has', () => {
     await writeFile(join(out, 'my-notes.txt'), 'mine\n');
     const before = await snapshot(out);
     const refused = await runCli(['analyze', input, '--out', out, '--force', ...fast()]);
-    expectRefused(refused, /holds my-notes\.txt, which gemdepth did not write/);
+    expectOneLineError(refused, /holds my-notes\.txt, which gemdepth did not write/);
     expect(await snapshot(out)).toEqual(before);
   });
 
@@ -123,7 +115,7 @@ describe('outputs never delete or replace what the user has', () => {
     const out = join(root, 'mine.mp4');
     await writeFile(out, 'not a video, but mine\n');
     const r = await runCli(['render', input, '--effect', 'fog', '--out', out, '--start', '0', '--end', '5', '--cache-dir', cache]);
-    expectRefused(r, /mine\.mp4 already exists: add --force/);
+    expectOneLineError(r, /mine\.mp4 already exists: add --force/);
     expect(await readFile(out, 'utf8')).toBe('not a video, but mine\n');
     const f = await runCli(['render', input, '--effect', 'fog', '--out', out, '--force', '--start', '0', '--end', '5', '--cache-dir', cache]);
     expect(f.code, f.stderr).toBe(0);

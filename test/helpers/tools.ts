@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
 import { resolveFfmpeg } from '../../src-main/engine/decode/ffmpeg-path.ts';
 import { REPO_ROOT } from './shared.ts';
 
@@ -42,4 +43,13 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = R
       },
     );
   });
+}
+
+/** A refusal as the CLI gives it: one line on stderr naming the problem, and a non-zero exit. */
+export function expectOneLineError(r: CliResult, pattern: RegExp): void {
+  expect(r.code, r.stderr).not.toBe(0);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^gemdepth: error: /);
+  expect(lines[0]).toMatch(pattern);
 }
