@@ -7,6 +7,7 @@ import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
 import { DepthLayer } from '../cache/layer.ts';
 import { defaultCacheDir } from '../cache/paths.ts';
 import { cacheLimitBytes, evictCache } from '../cache/evict.ts';
+import { leaseEntry, type Lease } from '../cache/lease.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
 import { clampRange, readFrames } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
@@ -74,6 +75,8 @@ export interface AnalysisResult {
   end: number;
   /** Depth of clip frame `index` (start..end), from the cache. */
   readDepth(index: number): Promise<DepthMap>;
+  /** Claims the cache entry for a job that reads it (an export): not evicted until released. */
+  hold(): Promise<Lease>;
 }
 
 // The geometry stage (poses, 3D-consistent depth, point clouds) as one module object, so a plan can carry it.
@@ -118,7 +121,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   const manifest = await getManifest(opts.model ?? 'fastdepth');
   const modelPath = findModelFile(manifest);
   const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
-  const modelSha = await cachedSha256(modelPath, cacheDir);
+  const modelSha = await cachedSha256(modelPath, cacheDir, manifest.sha256);
   if (manifest.sha256 && manifest.sha256 !== modelSha) {
     throw new UserError(
       `model file ${modelPath} has the wrong checksum: expected sha256 ${manifest.sha256}, found ${modelSha} (re-download it from ${manifest.source.url})`,
@@ -133,7 +136,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   }
   const inputSize = modelInputSize(manifest.size, info.width, info.height);
   const dsize = depthSize(manifest.size, info.width, info.height);
-  const fingerprint = await fingerprintFile(opts.input);
+  const fingerprint = await fingerprintFile(opts.input, cacheDir);
   const rawSettings = {
     v: 1,
     fingerprint,
@@ -205,6 +208,7 @@ function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
     shotIds: rec.shotIds,
     start: p.start,
     end: p.end,
+    hold: () => leaseEntry(p.raw.dir),
     async readDepth(index) {
       if (!Number.isInteger(index) || index < p.start || index > p.end) {
         throw new UserError(`frame ${index} is outside the analysed range ${p.start}..${p.end}`, 'ERANGE');
@@ -290,6 +294,16 @@ function metaOf(p: Plan, rec: FinalRecord): Record<string, unknown> {
 // ---- the job ----
 export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}): Promise<AnalysisResult> {
   const p = await plan(opts);
+  // Claimed for the whole job, however long: another job's eviction never removes it underneath.
+  const lease = await leaseEntry(p.raw.dir);
+  try {
+    return await runPlanned(p, opts, control);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runPlanned(p: Plan, opts: AnalyzeOptions, control: JobControl): Promise<AnalysisResult> {
   const wantOut = opts.out ? resolve(opts.out) : null;
   if (wantOut && resolve(opts.input) === wantOut) throw new UserError('--out must differ from the input', 'EOUT');
   const preview = opts.preview ?? true;
