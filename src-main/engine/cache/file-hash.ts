@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readCheckedJson, writeChecked } from '../../util/checked-file.ts';
+import { UserError } from '../../util/errors.ts';
 import { defaultCacheDir } from './paths.ts';
 
 /** sha256 of a whole file, streamed (node's sha256 runs at about 1.6 GB/s here: the disk is the limit). */
@@ -56,8 +57,11 @@ export async function cachedSha256Many(paths: string[], cacheDir = defaultCacheD
     // damaged table can never make a good file fail its checksum.
     if (!hash || (expected !== undefined && hash !== expected)) {
       hash = await sha256File(paths[i]);
-      // The file may have changed while it was read: then it is not remembered under the old identity.
-      if ((await identity(resolve(paths[i]))) === key) fresh[key] = hash;
+      // A file that changed while it was read (still being written) has no one content to name.
+      if ((await identity(resolve(paths[i]))) !== key) {
+        throw new UserError(`${paths[i]} changed while it was being read (another program is still writing it?): wait until it is complete, then try again`, 'EBUSY');
+      }
+      fresh[key] = hash;
     }
     if (memo.size > TABLE_MAX) memo.clear();
     memo.set(key, hash);

@@ -5,7 +5,7 @@ import { withAtomicDir } from '../../util/atomic.ts';
 import { CancelledError, diskFullError, isUserError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
 import { DepthLayer } from '../cache/layer.ts';
-import { defaultCacheDir } from '../cache/paths.ts';
+import { defaultCacheDir, requireWritableCache } from '../cache/paths.ts';
 import { cacheLimitBytes, evictCache } from '../cache/evict.ts';
 import { leaseEntry, type Lease } from '../cache/lease.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
@@ -121,6 +121,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   const manifest = await getManifest(opts.model ?? 'fastdepth');
   const modelPath = findModelFile(manifest);
   const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
+  await requireWritableCache(cacheDir);
   const modelSha = await cachedSha256(modelPath, cacheDir, manifest.sha256);
   if (manifest.sha256 && manifest.sha256 !== modelSha) {
     throw new UserError(

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../util/atomic.ts';
 import { fingerprintFile, matchesFingerprint } from './fingerprint.ts';
 import { migrateProject } from './migrate.ts';
 import { ProjectSchema, type ProjectDoc } from './schema.ts';
+import { validateProjectDoc } from './validate.ts';
 
 export async function readProject(path: string): Promise<ProjectDoc> {
   let text: string;
@@ -20,7 +21,7 @@ export async function readProject(path: string): Promise<ProjectDoc> {
   } catch {
     throw new UserError(`${path} is not valid JSON: the project file is damaged`);
   }
-  return migrateProject(raw, path);
+  return validateProjectDoc(migrateProject(raw, path), path);
 }
 
 /** Validated, then written to a temporary sibling and renamed: a crash never leaves half a project. */
