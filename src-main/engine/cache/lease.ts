@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pidAlive } from '../../util/stale-partials.ts';
 
 /**
  * A running job's claim on a cache entry: a hidden file naming the host and process. Eviction leaves an
@@ -18,16 +19,6 @@ export interface Lease {
 }
 
 const host = () => hostname().replace(/[^A-Za-z0-9_.]/g, '_');
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function leaseEntry(entryDir: string): Promise<Lease> {
   const file = join(entryDir, `${PREFIX}${host()}-${process.pid}-${randomBytes(4).toString('hex')}`);

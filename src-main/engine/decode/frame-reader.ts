@@ -105,7 +105,8 @@ export async function* readFrames(info: VideoInfo, opts: ReadOptions = {}): Asyn
   let tmpDir: string | null = null;
   let concatFile: string | undefined;
   if (info.kind === 'images') {
-    tmpDir = await mkdtemp(join(tmpdir(), 'gemdepth-seq-'));
+    // The process id in the name lets the next start remove it if this process is killed (stale-partials.ts).
+    tmpDir = await mkdtemp(join(tmpdir(), `gemdepth-seq-${process.pid}-`));
     concatFile = join(tmpDir, 'frames.ffconcat');
     await writeFile(concatFile, concatScript(info.files!.slice(start, end + 1), 1 / info.fps));
   }
