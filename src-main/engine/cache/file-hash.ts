@@ -1,15 +1,27 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readCheckedJson, writeChecked } from '../../util/checked-file.ts';
 import { UserError } from '../../util/errors.ts';
 import { defaultCacheDir } from './paths.ts';
 
-/** sha256 of a whole file, streamed (node's sha256 runs at about 1.6 GB/s here: the disk is the limit). */
+/**
+ * sha256 of a whole file, read in 4 MiB blocks into one buffer (node's sha256 uses the CPU's SHA
+ * instructions, about 1.6 GB/s here; a read stream's per-chunk overhead made it 3x slower).
+ */
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(4 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
   return h.digest('hex');
 }
 
