@@ -1,4 +1,5 @@
 import { basename, resolve } from 'node:path';
+import { removeStalePartials } from '../util/stale-partials.ts';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.ts';
 import { probe } from '../engine/decode/probe.ts';
@@ -67,6 +68,8 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
   const frames = createFrameService();
   const infos = new Map<string, Promise<VideoInfo>>();
   const analyses = new Map<string, AnalysisResult>();
+  // What a killed earlier session left in the cache (hidden .partial files, concat scripts) goes, in the background.
+  void removeStalePartials({ cacheDir: defaultCacheDir() }).catch(() => []);
 
   const info = (path: string): Promise<VideoInfo> => {
     const key = resolve(path);

@@ -20,14 +20,27 @@ export function numArg(name: string, min = 0) {
 export const deviceOption = () =>
   new Option('--device <device>', 'where the depth model runs').choices(['auto', 'cpu', 'cuda']).default('auto');
 
-/** Ctrl-C cancels the job cleanly (outputs stay untouched); a second Ctrl-C exits at once. */
+/**
+ * Ctrl-C, SIGTERM (kill, a service manager stopping) and SIGHUP (the terminal closed) cancel the job
+ * cleanly: partial outputs are removed, the cache stays usable, exit 130. A second signal exits at once.
+ */
+let cancelRequested = false;
+/** Whether the user asked to cancel: whatever error the stopping job then raises, it was a cancel. */
+export const wasCancelled = () => cancelRequested;
+
 export function cancelOnSigint(): AbortController {
   const ac = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('\ncancelling (Ctrl-C again to force quit)...\n');
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const onSignal = (sig: NodeJS.Signals) => {
+    for (const s of signals) process.removeListener(s, onSignal);
+    // The terminal may be gone (SIGHUP): a failed write must not stop the cancel.
+    const said = sig === 'SIGINT' ? 'Ctrl-C' : sig;
+    process.stderr.write(`\ncancelling on ${said} (again to force quit)...\n`, () => {});
+    cancelRequested = true;
     ac.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
+    for (const s of signals) process.once(s, () => process.exit(130));
+  };
+  for (const s of signals) process.once(s, onSignal);
   return ac;
 }
 

@@ -6,6 +6,8 @@ import { registerAnalyze } from './analyze-command.ts';
 import { registerRender } from './render-command.ts';
 import { registerModels } from './models-command.ts';
 import { registerCache } from './cache-command.ts';
+import { registerCrashCleanup } from './crash-cleanup.ts';
+import { wasCancelled } from './args.ts';
 
 async function buildProgram(): Promise<Command> {
   const program = new Command('gemdepth')
@@ -25,6 +27,7 @@ async function buildProgram(): Promise<Command> {
       process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
       void keyframeTimes;
     });
+  registerCrashCleanup(program);
   registerAnalyze(program);
   registerRender(program);
   registerCache(program);
@@ -42,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
       // Commander already printed its one-line message (usage errors, --help, --version).
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     }
-    if (isCancelled(e)) {
+    // A stage stopped by the cancel (the encoder killed mid-write) may fail before the cancel is raised.
+    if (isCancelled(e) || wasCancelled()) {
       process.stderr.write('gemdepth: cancelled; nothing was written\n');
       return 130;
     }

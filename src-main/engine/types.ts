@@ -37,6 +37,8 @@ export interface VideoInfo {
   colorPrimaries?: string;
   colorTransfer?: string;
   colorRange?: string;
+  /** Interlaced source (field_order not progressive): decoding deinterlaces it. */
+  interlaced?: boolean;
 }
 
 /** One decoded picture, RGB 8-bit interleaved, row-major. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,15 @@ describe('one depth range per clip, shared by preview and export', () => {
     writeFileSync(join(a.depthDir, file), '{"kind":"metric","near":');
     expect(await clipDepthRange(a)).toEqual(first);
     expect(reads).toHaveLength(80);
+    // Well-formed but wrong (no checksum, or one byte flipped): recomputed, never trusted.
+    writeFileSync(join(a.depthDir, file), JSON.stringify({ kind: 'metric', near: 0.001, far: 9999 }));
+    expect(await clipDepthRange(a)).toEqual(first);
+    expect(reads).toHaveLength(120);
+    const good = readFileSync(join(a.depthDir, file));
+    good[5] ^= 1;
+    writeFileSync(join(a.depthDir, file), good);
+    expect(await clipDepthRange(a)).toEqual(first);
+    expect(reads).toHaveLength(160);
   });
 
   it('a depth layer that is recomputed drops the ranges derived from it', async () => {

@@ -1,6 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../util/errors.ts';
+import { entryInUse } from './lease.ts';
 
 /** Default ceiling for the depth cache; a 10-minute 720p clip's depth is about 3 GB. */
 export const DEFAULT_CACHE_MAX_GB = 20;
@@ -66,7 +67,8 @@ export async function cacheSummary(cacheDir: string): Promise<{ entries: CacheEn
 
 /**
  * Removes least recently used entries until the cache holds at most `maxBytes`. Entries named in
- * `keep`, and any used in the last IN_USE_MS, are left alone even if the cache stays over the limit.
+ * `keep`, any used in the last IN_USE_MS and any a running job holds (lease.ts) are left alone even if
+ * the cache stays over the limit.
  */
 export async function evictCache(cacheDir: string, maxBytes: number, keep: ReadonlySet<string> = new Set(), now = Date.now()): Promise<EvictResult> {
   const entries = await listCache(cacheDir);
@@ -74,7 +76,7 @@ export async function evictCache(cacheDir: string, maxBytes: number, keep: Reado
   const removed: CacheEntry[] = [];
   for (const e of entries) {
     if (total <= maxBytes) break;
-    if (keep.has(e.key) || now - e.lastUsed < IN_USE_MS) continue;
+    if (keep.has(e.key) || now - e.lastUsed < IN_USE_MS || (await entryInUse(e.dir, now))) continue;
     await rm(e.dir, { recursive: true, force: true });
     total -= e.bytes;
     removed.push(e);

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic.ts';
+import { readChecked, writeChecked } from '../../util/checked-file.ts';
 import { type Chunk, type ChunkFrame, chunkIntact, readChunk, writeChunk } from './chunk-file.ts';
 
 interface ChunkRef {
@@ -120,19 +120,11 @@ export class DepthLayer {
   }
 
   async writeBlob(name: string, data: Buffer): Promise<void> {
-    const sum = createHash('sha256').update(data).digest();
-    await writeFileAtomic(join(this.dir, name), Buffer.concat([data, sum]));
+    await writeChecked(join(this.dir, name), data);
   }
 
   async readBlob(name: string): Promise<Buffer | null> {
-    try {
-      const b = await readFile(join(this.dir, name));
-      if (b.length < 32) return null;
-      const data = b.subarray(0, b.length - 32);
-      return createHash('sha256').update(data).digest().equals(b.subarray(b.length - 32)) ? data : null;
-    } catch {
-      return null;
-    }
+    return readChecked(join(this.dir, name));
   }
 
   async markComplete(info: unknown): Promise<void> {

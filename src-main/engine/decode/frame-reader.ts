@@ -69,6 +69,8 @@ function buildArgs(info: VideoInfo, start: number, count: number, w: number, h: 
     }
     // Keep the container's own clock so the select threshold below is exact.
     args.push('-copyts', '-i', info.path);
+    // Interlaced footage: combing would read as depth edges. One frame per frame, so indices are unchanged.
+    if (info.interlaced) filters.push('bwdif=mode=send_frame:deint=all');
     if (start > 0) {
       // Midway between the previous frame and this one: robust to rounding of either timestamp.
       const threshold = info.startTime + (info.timestamps[start - 1] + t) / 2;
@@ -103,7 +105,8 @@ export async function* readFrames(info: VideoInfo, opts: ReadOptions = {}): Asyn
   let tmpDir: string | null = null;
   let concatFile: string | undefined;
   if (info.kind === 'images') {
-    tmpDir = await mkdtemp(join(tmpdir(), 'gemdepth-seq-'));
+    // The process id in the name lets the next start remove it if this process is killed (stale-partials.ts).
+    tmpDir = await mkdtemp(join(tmpdir(), `gemdepth-seq-${process.pid}-`));
     concatFile = join(tmpDir, 'frames.ffconcat');
     await writeFile(concatFile, concatScript(info.files!.slice(start, end + 1), 1 / info.fps));
   }

@@ -5,30 +5,15 @@ import type { Rational, VideoInfo } from '../types.ts';
 import { resolveFfmpeg } from './ffmpeg-path.ts';
 import { listImageFrames } from './image-sequence.ts';
 import { lastErrorLine, runTool } from './run-tool.ts';
+import { checkSequence } from './sequence-checks.ts';
+import { checkMp4Claims, requireRegular, requireUnchanged } from './input-checks.ts';
+import { ffmpegPackets, ffprobePackets, MAX_FRAMES, packetError, readPacketIndex } from './packet-index.ts';
+import { streamsViaFfmpeg, type FfStream } from './probe-ffmpeg.ts';
 
 export interface ProbeOptions {
   /** Frame rate for image sequences (they carry none). */
   fps?: number;
   signal?: AbortSignal;
-}
-
-interface FfStream {
-  index: number;
-  codec_type: string;
-  codec_name?: string;
-  width?: number;
-  height?: number;
-  pix_fmt?: string;
-  r_frame_rate?: string;
-  avg_frame_rate?: string;
-  start_time?: string;
-  duration?: string;
-  color_space?: string;
-  color_primaries?: string;
-  color_transfer?: string;
-  color_range?: string;
-  tags?: Record<string, string>;
-  side_data_list?: { rotation?: number | string }[];
 }
 
 export function parseRational(s: string | undefined): Rational | null {
@@ -88,13 +73,16 @@ export async function probe(input: string, opts: ProbeOptions = {}): Promise<Vid
   } catch {
     throw new UserError(`input not found: ${input}`, 'ENOENT');
   }
+  requireRegular(input, st);
   if (st.isDirectory()) return probeImageFolder(path, opts);
   if (st.size === 0) throw new UserError(`input is an empty file: ${input}`, 'EMEDIA');
   // An export probes its input, then opens its analysis, which probes it again: two ffprobe runs each.
   const key = `${path}|${st.size}|${st.mtimeMs}|${st.ino}`;
   const known = probed.get(key);
   if (known) return structuredClone(known);
+  await checkMp4Claims(input, path, st.size);
   const info = await probeFile(input, path, st.size, opts);
+  await requireUnchanged(path, st);
   probed.set(key, info);
   if (probed.size > 16) probed.delete(probed.keys().next().value!);
   return structuredClone(info);
@@ -106,47 +94,40 @@ const probed = new Map<string, VideoInfo>();
 async function probeFile(input: string, path: string, size: number, opts: ProbeOptions): Promise<VideoInfo> {
   const { ffprobe } = resolveFfmpeg();
   if (!ffprobe) throw new UserError('ffprobe not found: install ffmpeg with ffprobe, or set GEMDEPTH_FFPROBE');
-  const meta = await runTool(
-    ffprobe,
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
-    opts.signal,
-  );
-  if (meta.code !== 0) {
+  const meta = await runTool(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path], opts.signal);
+  let streams: FfStream[];
+  // The bundled ffprobe crashes on every MPEG-TS/M2TS file: those are probed through ffmpeg itself.
+  const probeCrashed = meta.code === null || meta.code > 128;
+  if (probeCrashed) {
+    const via = await streamsViaFfmpeg(resolveFfmpeg().ffmpeg, path, opts.signal);
+    if (via.error) {
+      throw new UserError(`not a media file ffmpeg can read: ${input} (ffprobe crashed, then ffmpeg: ${via.error.replace(`${path}: `, '')})`, 'EMEDIA');
+    }
+    streams = via.streams;
+  } else if (meta.code !== 0) {
     const why = lastErrorLine(meta.stderr).replace(`${path}: `, '');
     if (await looksLikeMedia(path)) {
       throw new UserError(`media file is truncated or corrupt: ${input} (${why})`, 'ECORRUPT');
     }
     throw new UserError(`not a media file ffmpeg can read: ${input} (${why})`, 'EMEDIA');
+  } else {
+    streams = (JSON.parse(meta.stdout) as { streams?: FfStream[] }).streams ?? [];
   }
-  const parsed = JSON.parse(meta.stdout) as { streams?: FfStream[]; format?: { duration?: string; format_name?: string } };
-  const streams = parsed.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && s.tags?.['mimetype'] === undefined && (s.width ?? 0) > 0);
   if (!video) throw new UserError(`no video stream in ${input}`, 'ENOVIDEO');
   const audio = streams.find((s) => s.codec_type === 'audio');
+  if (Number(video.nb_frames) > MAX_FRAMES) {
+    throw new UserError(`${input} claims ${video.nb_frames} frames, more than the ${MAX_FRAMES} the engine reads: the file is damaged or forged`, 'ECORRUPT');
+  }
 
-  const packets = await runTool(
-    ffprobe,
-    ['-v', 'error', '-select_streams', `${video.index}`, '-show_entries', 'packet=pts_time,dts_time,pos,size,flags', '-of', 'csv=p=0', path],
-    opts.signal,
-  );
-  if (packets.code !== 0) {
-    throw new UserError(`corrupt media file: ${input} (${lastErrorLine(packets.stderr)})`, 'ECORRUPT');
+  let packets = probeCrashed ? null : await readPacketIndex(ffprobePackets(ffprobe, path, video.index), input, size, opts.signal);
+  let tool = 'ffprobe';
+  if (!packets || packets.crashed || packets.times.length === 0) {
+    packets = await readPacketIndex(ffmpegPackets(resolveFfmpeg().ffmpeg, path), input, size, opts.signal);
+    tool = 'ffmpeg';
   }
-  const times: number[] = [];
-  const keyTimes: number[] = [];
-  let lastEnd = 0;
-  for (const line of packets.stdout.split('\n')) {
-    if (!line.trim()) continue;
-    const [pts, dts, pos, size, flags] = line.split(',');
-    const t = Number(pts !== 'N/A' && pts !== '' ? pts : dts);
-    if (Number.isFinite(t)) {
-      times.push(t);
-      if (flags?.startsWith('K')) keyTimes.push(t);
-    }
-    const p = Number(pos);
-    const sz = Number(size);
-    if (Number.isFinite(p) && Number.isFinite(sz)) lastEnd = Math.max(lastEnd, p + sz);
-  }
+  if (packets.code !== 0) throw packetError(input, tool, packets);
+  const { times, keyTimes, lastEnd } = packets;
   if (times.length === 0) throw new UserError(`no decodable video frames in ${input}`, 'ECORRUPT');
   // The packet index of a truncated file points past its end (e.g. an MP4 whose moov survived).
   if (lastEnd > size) {
@@ -199,6 +180,7 @@ async function probeFile(input: string, path: string, size: number, opts: ProbeO
     colorPrimaries: video.color_primaries,
     colorTransfer: video.color_transfer,
     colorRange: video.color_range,
+    interlaced: !!video.field_order && video.field_order !== 'progressive' && video.field_order !== 'unknown',
   };
 }
 
@@ -216,6 +198,7 @@ async function probeImageFolder(dir: string, opts: ProbeOptions): Promise<VideoI
   if (!s?.width || !s.height) {
     throw new UserError(`not an image ffmpeg can read: ${files[0]} (${lastErrorLine(r.stderr)})`, 'EMEDIA');
   }
+  await checkSequence(dir, files, s.width, s.height);
   const fps = opts.fps ?? 30;
   const frameRate = rationalFromFps(fps);
   const exactFps = frameRate.num / frameRate.den;

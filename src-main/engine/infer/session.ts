@@ -122,7 +122,7 @@ async function createSession(path: string, ep: 'cuda' | 'cpu', threads?: number,
 /** Finds, verifies and opens a model: checksum, I/O, then CUDA when it can, else CPU (never a crash on CUDA failure). */
 export async function loadModel(manifest: ModelManifest, o: LoadOptions = {}): Promise<LoadedModel> {
   const path = o.path ?? findModelFile(manifest);
-  const sha256 = await cachedSha256(path, o.cacheDir);
+  const sha256 = await cachedSha256(path, o.cacheDir, manifest.sha256);
   if (manifest.sha256 && sha256 !== manifest.sha256) {
     throw new UserError(
       `model file ${path} has the wrong checksum: expected sha256 ${manifest.sha256}, found ${sha256} (re-download it from ${manifest.source.url})`,

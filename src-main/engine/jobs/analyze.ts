@@ -6,8 +6,9 @@ import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/o
 import { CancelledError, diskFullError, isUserError, UserError } from '../../util/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
 import { DepthLayer } from '../cache/layer.ts';
-import { defaultCacheDir } from '../cache/paths.ts';
+import { defaultCacheDir, requireWritableCache } from '../cache/paths.ts';
 import { cacheLimitBytes, evictCache } from '../cache/evict.ts';
+import { leaseEntry, type Lease } from '../cache/lease.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
 import { clampRange, readFrames } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
@@ -77,6 +78,8 @@ export interface AnalysisResult {
   end: number;
   /** Depth of clip frame `index` (start..end), from the cache. */
   readDepth(index: number): Promise<DepthMap>;
+  /** Claims the cache entry for a job that reads it (an export): not evicted until released. */
+  hold(): Promise<Lease>;
 }
 
 // The geometry stage (poses, 3D-consistent depth, point clouds) as one module object, so a plan can carry it.
@@ -121,7 +124,8 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   const manifest = await getManifest(opts.model ?? 'fastdepth');
   const modelPath = findModelFile(manifest);
   const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
-  const modelSha = await cachedSha256(modelPath, cacheDir);
+  await requireWritableCache(cacheDir);
+  const modelSha = await cachedSha256(modelPath, cacheDir, manifest.sha256);
   if (manifest.sha256 && manifest.sha256 !== modelSha) {
     throw new UserError(
       `model file ${modelPath} has the wrong checksum: expected sha256 ${manifest.sha256}, found ${modelSha} (re-download it from ${manifest.source.url})`,
@@ -136,7 +140,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   }
   const inputSize = modelInputSize(manifest.size, info.width, info.height);
   const dsize = depthSize(manifest.size, info.width, info.height);
-  const fingerprint = await fingerprintFile(opts.input);
+  const fingerprint = await fingerprintFile(opts.input, cacheDir);
   const rawSettings = {
     v: 1,
     fingerprint,
@@ -208,6 +212,7 @@ function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
     shotIds: rec.shotIds,
     start: p.start,
     end: p.end,
+    hold: () => leaseEntry(p.raw.dir),
     async readDepth(index) {
       if (!Number.isInteger(index) || index < p.start || index > p.end) {
         throw new UserError(`frame ${index} is outside the analysed range ${p.start}..${p.end}`, 'ERANGE');
@@ -293,6 +298,16 @@ function metaOf(p: Plan, rec: FinalRecord): Record<string, unknown> {
 // ---- the job ----
 export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}): Promise<AnalysisResult> {
   const p = await plan(opts);
+  // Claimed for the whole job, however long: another job's eviction never removes it underneath.
+  const lease = await leaseEntry(p.raw.dir);
+  try {
+    return await runPlanned(p, opts, control);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runPlanned(p: Plan, opts: AnalyzeOptions, control: JobControl): Promise<AnalysisResult> {
   const wantOut = opts.out ? resolve(opts.out) : null;
   const policy: OutputPolicy = { replace: opts.replace, inputs: [opts.input] };
   if (wantOut) await checkDirOutput(wantOut, policy);

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../util/atomic.ts';
+import { readCheckedJson, writeChecked } from '../../util/checked-file.ts';
 import { CancelledError } from '../../util/errors.ts';
 import { DERIVED_PREFIX } from '../cache/layer.ts';
 import { depthRangeOf, mergeRanges, type DepthRange } from '../effects/distance.ts';
@@ -20,11 +19,10 @@ const storedRange = z.object({ kind: z.enum(['metric', 'relative-inverse']), nea
  * so a second export starts at once; a cache that cannot be written just means computing it again.
  */
 export async function clipDepthRange(a: AnalysisResult, signal?: AbortSignal): Promise<DepthRange> {
-  const file = join(a.depthDir, `${DERIVED_PREFIX}range-v1-${a.start}-${a.end}-of-${RANGE_SAMPLES}.json`);
-  const known = await readFile(file, 'utf8')
-    .then((t) => storedRange.parse(JSON.parse(t)))
-    .catch(() => null);
-  if (known) return known;
+  const file = join(a.depthDir, `${DERIVED_PREFIX}range-v2-${a.start}-${a.end}-of-${RANGE_SAMPLES}.json`);
+  // Checksummed like the chunks: a damaged record is recomputed, never trusted.
+  const known = storedRange.safeParse(await readCheckedJson(file));
+  if (known.success) return known.data;
   const n = a.end - a.start + 1;
   const step = n <= RANGE_SAMPLES ? 1 : n / RANGE_SAMPLES;
   const rs: DepthRange[] = [];
@@ -33,7 +31,7 @@ export async function clipDepthRange(a: AnalysisResult, signal?: AbortSignal): P
     rs.push(depthRangeOf(await a.readDepth(a.start + Math.floor(k * step))));
   }
   const range = mergeRanges(rs);
-  await writeFileAtomic(file, JSON.stringify(range)).catch(() => {});
+  await writeChecked(file, JSON.stringify(range)).catch(() => {});
   return range;
 }
 

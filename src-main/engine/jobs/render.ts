@@ -15,7 +15,7 @@ import { backproject, createCloudFuser, writeCameraPath, writePly } from '../geo
 import { resizeRgb } from '../preprocess/resize.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import type { JobControl, RgbFrame, VideoInfo } from '../types.ts';
-import { runAnalysis, type GeometrySettings } from './analyze.ts';
+import { runAnalysis, type AnalysisResult, type GeometrySettings } from './analyze.ts';
 
 export type RenderCodec = 'h264' | 'h265' | 'prores' | 'vp9';
 
@@ -109,6 +109,27 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     { input: info.path, model: opts.model, device: opts.device, start, end, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics },
     { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze' }) },
   );
+  // Held while the export reads the depth: an hours-long export is never evicted under it.
+  const lease = await analysis.hold();
+  try {
+    return await renderFrom(analysis, info, opts, control, { codec, start, end, width, height, total });
+  } finally {
+    await lease.release();
+  }
+}
+
+interface RenderPlan {
+  codec: ReturnType<typeof checkOptions>;
+  start: number;
+  end: number;
+  width: number;
+  height: number;
+  total: number;
+}
+
+async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: RenderOptions, control: JobControl, rp: RenderPlan): Promise<{ out: string; frames: number }> {
+  const { codec, start, end, width, height, total } = rp;
+  const signal = control.signal;
   const wantDepth = !!(opts.depthPng || opts.depthMkv);
   const wantCloud = !!opts.pointcloud;
   if ((wantCloud || opts.cameraPath) && !analysis.poses) {

@@ -33,8 +33,8 @@ export async function importModel(file: string, id: string, o: ImportOptions = {
   if (!st?.isFile()) throw new UserError(`cannot import ${file}: no such file`, 'ENOENT');
   if (extname(src).toLowerCase() !== '.onnx') throw new UserError(`cannot import ${file}: expected an .onnx file`, 'EMODELTYPE');
   const m = await getManifest(id, o.manifestDir);
-  const sha256 = await cachedSha256(src, o.cacheDir);
   const expected = m.sha256 ?? m.download?.sha256;
+  const sha256 = await cachedSha256(src, o.cacheDir, expected);
   if (expected && sha256 !== expected) {
     throw new UserError(`${file} is not the published ${m.id} file: sha256 ${sha256}, expected ${expected}; nothing was imported`, 'ECHECKSUM');
   }

@@ -5,6 +5,12 @@ export interface Size {
   height: number;
 }
 
+/**
+ * The analysis grid's long side is at most this many times the network's own: a 16000x16 strip would
+ * otherwise get 224 000-pixel-wide depth maps (200 MB a frame). Beyond this aspect the short side shrinks.
+ */
+const MAX_ASPECT = 4;
+
 /** Nearest multiple of m, but never under `min` (Depth-Anything's constrain_to_multiple_of). */
 function toMultiple(x: number, m: number, min = 0): number {
   let y = Math.round(x / m) * m;
@@ -17,7 +23,7 @@ export function modelInputSize(rule: SizeRule, srcW: number, srcH: number): Size
   if ('fixed' in rule) return { height: rule.fixed[0], width: rule.fixed[1] };
   if ('shortSide' in rule) {
     // Depth-Anything's 'lower_bound' resize: keep aspect, both sides at least S, multiples of m.
-    const s = Math.max(rule.shortSide / srcW, rule.shortSide / srcH);
+    const s = Math.min(Math.max(rule.shortSide / srcW, rule.shortSide / srcH), (MAX_ASPECT * rule.shortSide) / Math.max(srcW, srcH));
     return {
       width: toMultiple(srcW * s, rule.multiple, rule.shortSide),
       height: toMultiple(srcH * s, rule.multiple, rule.shortSide),
@@ -39,7 +45,7 @@ export function modelInputSize(rule: SizeRule, srcW: number, srcH: number): Size
 export function depthSize(rule: SizeRule, srcW: number, srcH: number): Size {
   if (!('fixed' in rule)) return modelInputSize(rule, srcW, srcH);
   const short = Math.min(rule.fixed[0], rule.fixed[1]);
-  const s = short / Math.min(srcW, srcH);
+  const s = Math.min(short / Math.min(srcW, srcH), (MAX_ASPECT * Math.max(rule.fixed[0], rule.fixed[1])) / Math.max(srcW, srcH));
   // Even sides: the preview is H.264 4:2:0, which needs them.
   const even = (x: number) => Math.max(2, 2 * Math.round(x / 2));
   return { width: even(srcW * s), height: even(srcH * s) };

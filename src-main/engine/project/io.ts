@@ -2,9 +2,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import { fingerprintFile, sameFingerprint } from './fingerprint.ts';
+import { fingerprintFile, matchesFingerprint } from './fingerprint.ts';
 import { migrateProject } from './migrate.ts';
 import { ProjectSchema, type ProjectDoc } from './schema.ts';
+import { validateProjectDoc } from './validate.ts';
 
 export async function readProject(path: string): Promise<ProjectDoc> {
   let text: string;
@@ -20,7 +21,7 @@ export async function readProject(path: string): Promise<ProjectDoc> {
   } catch {
     throw new UserError(`${path} is not valid JSON: the project file is damaged`);
   }
-  return migrateProject(raw, path);
+  return validateProjectDoc(migrateProject(raw, path), path);
 }
 
 /** Validated, then written to a temporary sibling and renamed: a crash never leaves half a project. */
@@ -70,7 +71,7 @@ export async function checkMedia(doc: ProjectDoc, projectPath?: string): Promise
         message: `media missing: ${c.path}${candidate ? ` (found a match at ${candidate})` : ': relink it to the moved file'}`,
       });
       clips.push(c);
-    } else if (c.fingerprint && !sameFingerprint(c.fingerprint, fp)) {
+    } else if (c.fingerprint && !(await matchesFingerprint(c.fingerprint, c.path, fp))) {
       issues.push({
         clipId: c.id,
         path: c.path,
@@ -80,7 +81,8 @@ export async function checkMedia(doc: ProjectDoc, projectPath?: string): Promise
       });
       clips.push(c);
     } else {
-      clips.push(c.fingerprint ? c : { ...c, fingerprint: fp });
+      // An older project's partial fingerprint that still matches is replaced by the full one.
+      clips.push(c.fingerprint?.full ? c : { ...c, fingerprint: fp });
     }
   }
   return { doc: { ...doc, clips }, issues };
@@ -97,7 +99,7 @@ async function findCandidate(oldPath: string, fp: ProjectDoc['clips'][number]['f
     const p = join(dir, name);
     try {
       if (!(await stat(p)).isFile() && !(await stat(p)).isDirectory()) continue;
-      if (!fp || sameFingerprint(fp, await fingerprintFile(p))) return p;
+      if (!fp || (await matchesFingerprint(fp, p, await fingerprintFile(p)))) return p;
     } catch {
       /* not there */
     }
@@ -115,7 +117,7 @@ export async function relinkClip(doc: ProjectDoc, clipId: string, newPath: strin
   } catch {
     throw new UserError(`cannot relink to ${newPath}: file not found`);
   }
-  if (clip.fingerprint && !sameFingerprint(clip.fingerprint, fp) && !allowDifferent) {
+  if (clip.fingerprint && !(await matchesFingerprint(clip.fingerprint, newPath, fp)) && !allowDifferent) {
     throw new UserError(`${newPath} is not the same media as ${clip.path} (content differs): pick the moved file`);
   }
   return { ...doc, clips: doc.clips.map((c) => (c.id === clipId ? { ...c, path: newPath, name: basename(newPath), fingerprint: fp } : c)) };

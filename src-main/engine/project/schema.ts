@@ -11,8 +11,9 @@ export const PROJECT_EXT = '.gdproj';
 
 export const FingerprintSchema = z.object({
   size: z.number().int().nonnegative(),
-  /** sha256 of the first and last MiB plus the size: cheap, and changes when the content does. */
+  /** With `full`: sha256 of every byte (folders: of each frame). Without (older projects): of the first and last MiB plus the size. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  full: z.literal(true).optional(),
 });
 export type Fingerprint = z.infer<typeof FingerprintSchema>;
 
