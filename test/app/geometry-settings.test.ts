@@ -40,6 +40,11 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
     const path = clip('realshort.mp4');
     expect((await analyse({ path })).state).toBe('done');
     expect((await api.analysisStatus({ path })).analysed).toBe(true);
+    // No field of view given: the clip's is estimated from the footage (or the default, said so), and reported.
+    const cam0 = (await api.analysisStatus({ path })).camera!;
+    expect(['estimated', 'default']).toContain(cam0.source);
+    expect(cam0.fovDeg).toBeGreaterThan(30);
+    expect(cam0.fovDeg).toBeLessThan(120);
     // The defaults, named, are the same analysis.
     expect((await api.analysisStatus({ path, geometry: { fusion: true } })).analysed).toBe(true);
     expect((await api.analysisStatus({ path, geometry: { fovDeg: 40 } })).analysed).toBe(false);
@@ -62,6 +67,7 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
     const { jobId } = await api.startExport({ input: path, out: join(out, 'fog.mp4'), effects: [{ effect: 'fog' }], geometry: narrow, cameraPath: join(out, 'cam') });
     expect((await finished(jobId)).state).toBe('done');
     const cam = JSON.parse(await readFile(join(out, 'cam', 'poses.json'), 'utf8')) as { intrinsics: { fx: number; width: number } };
+    expect((await api.analysisStatus({ path, geometry: narrow })).camera).toMatchObject({ fovDeg: 40, source: 'user', confidence: 1 });
     expect(cam.intrinsics.fx / cam.intrinsics.width).toBeCloseTo(k.fx / k.width, 4);
   }, 180_000);
 
