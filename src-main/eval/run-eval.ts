@@ -101,7 +101,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
   let stage: ReturnType<typeof createCalibratedStage> | null = null;
   const perFrame: ReturnType<typeof toInv>[] = [], aligned: typeof perFrame = [], full: typeof perFrame = [];
   const poses: Mat4[] = [], conf: number[] = [], shotOf: number[] = [];
-  let gridK: Intrinsics | null = null;
+  let gridK: Intrinsics | null;
   let tModel = 0, tGeom = 0;
   let metric = false;
   const kept: GeometryOutput[] = [];
