@@ -1,6 +1,7 @@
 import type { Intrinsics } from '../types.ts';
 import type { FocalSpan } from './focal-tracks.ts';
 import { fromRt, mul3, mulVec3, svd3, transpose3, det3, type Mat3 } from './linalg.ts';
+import { estimatePose } from './pose.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation } from './window-ba.ts';
 
 export interface FocalEstimate {
@@ -144,10 +145,22 @@ function baCost(s: FocalSpan, f: number, width: number, height: number): number 
   const n = s.q0.length;
   const rays = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) { rays[2 * i] = (s.ref[2 * i] - K.cx) / f; rays[2 * i + 1] = (s.ref[2 * i + 1] - K.cy) / f; }
+  // The model's depth starts the corners (a far better start than one depth where the camera moves
+  // forward) but its prior is loose: a small model's depth shapes are wrong enough to bend the cost curve.
   const pb = { rays, q: s.q0.slice(), q0: s.q0 };
   const ids = Int32Array.from({ length: n }, (_v, i) => i);
-  const obs: WindowObservation[] = s.views.map((uv) => ({ T: fromRt(fitRotation(s.ref, uv, f, K.cx, K.cy).R, [0, 0, 0]), ids, uv }));
-  bundleAdjustWindow(pb, obs, K, { priorSigma: 2, iterations: BA_ITERATIONS, thresholdPx: 1.5 });
+  // Views added one at a time, each starting from the one before: the motion grows along the span, and a
+  // far view started from a rotation alone can end in a wrong minimum.
+  const obs: WindowObservation[] = [];
+  const P = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) { const z = 1 / s.q0[i]; P[3 * i] = rays[2 * i] * z; P[3 * i + 1] = rays[2 * i + 1] * z; P[3 * i + 2] = z; }
+  for (const [j, uv] of s.views.entries()) {
+    // Started as the tracker starts a frame: RANSAC on the model's depth at both ends, from the view before.
+    const init = obs.length ? obs[obs.length - 1].T : fromRt(fitRotation(s.ref, uv, f, K.cx, K.cy).R, [0, 0, 0]);
+    const est = estimatePose(P, uv, s.viewDepth[j], K, { init, seed: j + 1 });
+    obs.push({ T: est.ok ? est.T : init, ids, uv });
+    bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5 });
+  }
   let c = 0;
   for (const ob of obs) for (const e of windowErrors(pb, ob, K)) c += rho(Number.isFinite(e) ? e : 3 * CAUCHY);
   return c;
@@ -163,6 +176,8 @@ const CURV_STEP = 3;
 /** Cauchy loss scale, pixels at the tracking resolution. */
 const CAUCHY = 1;
 const BA_ITERATIONS = 15;
+/** The depth prior's spread (log inverse depth): only the scale's gauge. */
+const PRIOR_SIGMA = 5;
 /** A span counts as a turn when the rotation's least cost is within this factor of the full motion's. */
 const ROTATION_RATIO = 5;
 /** Standard error (degrees) that maps to confidence exp(-1/2). */

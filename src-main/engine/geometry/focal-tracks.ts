@@ -12,6 +12,8 @@ export interface FocalSpan {
   q0: Float64Array;
   /** Later frames' pixels of the same corners, in frame order; the last has the largest motion. */
   views: Float32Array[];
+  /** The model's depth (not inverse; 0: unknown) under those pixels, to start each view's pose. */
+  viewDepth: Float32Array[];
   /** Frame index of the reference (for the zoom check's order). */
   start: number;
 }
@@ -29,6 +31,7 @@ export function createFocalTracks() {
   let pos: Float32Array = new Float32Array(0);
   let alive: Uint8Array = new Uint8Array(0);
   let views: Float32Array[] = [];
+  let depths: Float32Array[] = [];
 
   function close() {
     if (ref && views.length) {
@@ -43,11 +46,15 @@ export function createFocalTracks() {
         const pick = (a: ArrayLike<number>) => Float32Array.from(ids.flatMap((i) => [a[2 * i], a[2 * i + 1]]));
         // A few views spread over the span: more add little but time.
         const chosen = [...new Set(Array.from({ length: VIEWS }, (_v, k) => Math.round(((views.length - 1) * (k + 1)) / VIEWS)))];
-        spans.push({ ref: pick(ref.pix), q0: Float64Array.from(ids.map((i) => ref!.q[i])), views: chosen.map((k) => pick(views[k])), start: ref.start });
+        spans.push({
+          ref: pick(ref.pix), q0: Float64Array.from(ids.map((i) => ref!.q[i])), start: ref.start,
+          views: chosen.map((k) => pick(views[k])), viewDepth: chosen.map((k) => Float32Array.from(ids.map((i) => depths[k][i]))),
+        });
       }
     }
     ref = null;
     views = [];
+    depths = [];
   }
 
   function open(pyr: Plane[], inv: (x: number, y: number) => number, index: number) {
@@ -89,6 +96,7 @@ export function createFocalTracks() {
         if (n < MIN_TRACKS || n < KEEP * alive.length) { close(); }
         else {
           views.push(pos.slice());
+          depths.push(Float32Array.from({ length: alive.length }, (_v, i) => { const r = alive[i] ? inv(pos[2 * i], pos[2 * i + 1]) : 0; return r > 0 ? 1 / r : 0; }));
           if (flows[flows.length >> 1] > MAX_FLOW * pyr[0].width || views.length >= MAX_SPAN) close();
         }
       }
