@@ -267,6 +267,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
         depthHeight: a?.height ?? 0,
         hasPoses: !!a?.poses,
         device: a?.device ?? null,
+        camera: a ? { fovDeg: a.camera.fovDeg, source: a.camera.source, confidence: a.camera.confidence, warnings: a.camera.warnings } : null,
       };
     },
 

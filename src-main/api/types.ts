@@ -94,6 +94,8 @@ export interface AnalysisStatus {
   depthHeight: number;
   hasPoses: boolean;
   device: string | null;
+  /** The camera's horizontal field of view the analysis used, where it came from, and how sure an estimate is (0..1). */
+  camera: { fovDeg: number; source: 'user' | 'model' | 'estimated' | 'default'; confidence: number; warnings: string[] } | null;
 }
 
 export interface SceneData {

@@ -1,6 +1,7 @@
 import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../engine/types.ts';
-import { createGeometryStage, type GeometryOutput } from '../engine/geometry/stage.ts';
-import { intrinsicsFor, scaleIntrinsics } from '../engine/geometry/intrinsics.ts';
+import type { GeometryOutput } from '../engine/geometry/stage.ts';
+import { createCalibratedStage, type CameraInfo } from '../engine/geometry/calibrated-stage.ts';
+import { fovDegOf, intrinsicsFor, scaleIntrinsics } from '../engine/geometry/intrinsics.ts';
 import { openDataset, readGtDepth, readRgb, type EvalDataset } from './dataset.ts';
 import { openFrameDepthModel } from './depth-model.ts';
 import { frameDraw } from './frame-draw.ts';
@@ -17,8 +18,10 @@ export interface EvalOptions {
   model?: string;
   /** Depth cap in metres for valid GT (DATASETS.md: 10 indoor, 70 TartanAir). Default: 70 if the folder name says tartanair, else 10. */
   cap?: number;
-  /** Ignore K.txt and use the default field of view (what an uncalibrated user gets). */
+  /** Ignore K.txt (what an uncalibrated user gets): the field of view is estimated from the footage, or the default. */
   defaultFov?: boolean;
+  /** With `defaultFov`: estimate the field of view from the footage (default true); false keeps the default 60 degrees. */
+  selfCalibrate?: boolean;
   analysisWidth?: number;
   /** Also run the opt-in multi-view refinement (the `full` row). Default true; false gives the default pipeline's speed. */
   mvs?: boolean;
@@ -66,6 +69,9 @@ export interface EvalResult {
   outputs?: GeometryOutput[];
   confidence: number[];
   shots: number;
+  /** The camera the pipeline used (given, estimated or the default) and the dataset's true field of view. */
+  camera: CameraInfo;
+  trueFovDeg: number;
   modelFps: number;
   geometryFps: number;
   pipelineFps: number;
@@ -92,10 +98,10 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
   const ds = await openDataset(dir, o.limit);
   const cap = o.cap ?? defaultCap(dir);
   const model: FrameDepthSource = o.source ? await o.source(ds) : await openFrameDepthModel(o.model ?? 'fastdepth');
-  let stage: ReturnType<typeof createGeometryStage> | null = null;
+  let stage: ReturnType<typeof createCalibratedStage> | null = null;
   const perFrame: ReturnType<typeof toInv>[] = [], aligned: typeof perFrame = [], full: typeof perFrame = [];
   const poses: Mat4[] = [], conf: number[] = [], shotOf: number[] = [];
-  let gridK: Intrinsics | null = null;
+  let gridK: Intrinsics | null;
   let tModel = 0, tGeom = 0;
   let metric = false;
   const kept: GeometryOutput[] = [];
@@ -118,8 +124,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
       metric = depth.kind === 'metric';
       if (!stage) {
         const K = o.defaultFov ? intrinsicsFor(depth.width, depth.height) : scaleIntrinsics(ds.K, depth.width, depth.height);
-        gridK = K;
-        stage = createGeometryStage({ intrinsics: K, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale, fusion: o.fusion, unitTransfer: o.unitTransfer });
+        stage = createCalibratedStage({ intrinsics: K, source: o.defaultFov ? 'default' : 'user', selfCalibrate: o.selfCalibrate, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale, fusion: o.fusion, unitTransfer: o.unitTransfer });
       }
       t0 = performance.now();
       take(await stage.push({ index: i, rgb, depth }));
@@ -129,6 +134,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
     const t0 = performance.now();
     take(await stage!.flush());
     tGeom += performance.now() - t0;
+    gridK = stage!.camera()!.K;
   } finally {
     await model.close();
   }
@@ -156,6 +162,8 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
     ...(o.keepOutputs ? { outputs: kept } : {}),
     confidence: conf,
     shots: new Set(shotOf).size,
+    camera: stage!.camera()!,
+    trueFovDeg: fovDegOf(ds.K),
     modelFps: (1000 * n) / tModel,
     geometryFps: (1000 * n) / tGeom,
     pipelineFps: (1000 * n) / (tModel + tGeom),
@@ -168,6 +176,7 @@ export function formatEvalTable(r: EvalResult): string {
   const p = r.poses;
   return [
     `frames: ${r.frames}, shots: ${r.shots}, mean pose confidence: ${f(r.meanConfidence, 2)}`,
+    `field of view: ${f(r.camera.fovDeg, 1)} deg (${r.camera.source}, confidence ${f(r.camera.confidence, 2)}), true ${f(r.trueFovDeg, 1)} deg${r.camera.warnings.map((w) => `; warning: ${w}`).join('')}`,
     `| ${'stage'.padEnd(46)} | AbsRel | delta1 |    TAE |`,
     `| ${'-'.repeat(46)} | ------ | ------ | ------ |`,
     row('model frame by frame', r.perFrame),

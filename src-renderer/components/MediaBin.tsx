@@ -47,7 +47,7 @@ export function MediaBin() {
           const status = job
             ? `analysing ${job.progress ? Math.round((100 * job.progress.done) / Math.max(1, job.progress.total)) : 0}%`
             : a?.analysed
-              ? `depth ✓ (${a.frames} fr${a.hasPoses ? ', poses' : ''})`
+              ? `depth ✓ (${a.frames} fr${a.hasPoses ? ', poses' : ''}${a.camera ? `, ${fovLabel(a.camera)}` : ''})`
               : 'not analysed';
           return (
             <li
@@ -82,4 +82,10 @@ export function MediaBin() {
       </ul>
     </section>
   );
+}
+
+/** The field of view a clip was analysed with, and where it came from (the Settings' field overrides it). */
+function fovLabel(c: { fovDeg: number; source: string; confidence: number }): string {
+  const from = c.source === 'estimated' ? ` estimated, confidence ${c.confidence.toFixed(2)}` : c.source === 'default' ? ' default' : c.source === 'model' ? ' from the model' : '';
+  return `FOV ${c.fovDeg.toFixed(0)}°${from}`;
 }

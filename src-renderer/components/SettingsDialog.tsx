@@ -95,7 +95,7 @@ export function SettingsDialog() {
             min={10}
             max={170}
             step={1}
-            placeholder="from the model, else 60"
+            placeholder="estimated from the footage"
             value={fovText}
             onChange={(e) => {
               // Kept as typed ("6" on the way to "65"); the setting changes once it is a valid angle or empty.
@@ -111,7 +111,7 @@ export function SettingsDialog() {
           Fuse each frame's depth with its neighbours'
         </label>
         <p className="hint">
-          The camera's horizontal field of view when you know it (leave empty to use the model's, or a default). Fusion makes
+          The camera's horizontal field of view when you know it (leave empty to use the model's, else the one estimated from the footage, shown beside each analysed clip; 60 when the footage cannot tell). Fusion makes
           the depth of still scenes steadier; turn it off for footage dominated by things that move. A clip is analysed
           again for other settings; the earlier analysis stays in the cache.
         </p>

@@ -32,6 +32,11 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
     const path = clip('realshort.mp4');
     expect((await analyse({ path })).state).toBe('done');
     expect((await api.analysisStatus({ path })).analysed).toBe(true);
+    // No field of view given: the clip's is estimated from the footage (or the default, said so), and reported.
+    const cam0 = (await api.analysisStatus({ path })).camera!;
+    expect(['estimated', 'default']).toContain(cam0.source);
+    expect(cam0.fovDeg).toBeGreaterThan(30);
+    expect(cam0.fovDeg).toBeLessThan(120);
     // The defaults, named, are the same analysis.
     expect((await api.analysisStatus({ path, geometry: { fusion: true } })).analysed).toBe(true);
     expect((await api.analysisStatus({ path, geometry: { fovDeg: 40 } })).analysed).toBe(false);
@@ -54,6 +59,9 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
     const { jobId } = await api.startExport({ input: path, out: join(out, 'fog.mp4'), effects: [{ effect: 'fog' }], geometry: narrow, cameraPath: join(out, 'cam') });
     expect((await finished(jobId)).state).toBe('done');
     const cam = JSON.parse(await readFile(join(out, 'cam', 'poses.json'), 'utf8')) as { intrinsics: { fx: number; width: number } };
+    const given = (await api.analysisStatus({ path, geometry: narrow })).camera!;
+    expect(given).toMatchObject({ source: 'user', confidence: 1 });
+    expect(given.fovDeg).toBeCloseTo(40, 6);
     expect(cam.intrinsics.fx / cam.intrinsics.width).toBeCloseTo(k.fx / k.width, 4);
   }, 180_000);
 

@@ -12,7 +12,13 @@ const finite = z.number().refine(Number.isFinite, 'must be finite');
 export const posesFileSchema = z.object({
   version: z.literal(1),
   convention: z.literal('opencv-camera-to-world-row-major'),
-  intrinsics: z.object({ fx: finite, fy: finite, cx: finite, cy: finite, width: z.number().int().positive(), height: z.number().int().positive() }),
+  intrinsics: z.object({
+    fx: finite, fy: finite, cx: finite, cy: finite, width: z.number().int().positive(), height: z.number().int().positive(),
+    /** Horizontal field of view (degrees), where the intrinsics came from, and how sure an estimate is (0..1). */
+    fovDeg: finite.optional(),
+    source: z.enum(['user', 'model', 'estimated', 'default']).optional(),
+    confidence: z.number().min(0).max(1).optional(),
+  }),
   frames: z.array(
     z.object({
       index: z.number().int().nonnegative(),
@@ -35,12 +41,15 @@ export interface CameraPathExtras {
  * Writes `poses.json` and a COLMAP text model (`colmap/cameras.txt`, `images.txt`, `points3D.txt`) into
  * `dir`. COLMAP stores world-to-camera (quaternion w,x,y,z + translation), so poses are inverted.
  */
-export async function writeCameraPath(dir: string, poses: Mat4[], K: Intrinsics, timestamps: number[], extras: CameraPathExtras = {}): Promise<void> {
+export async function writeCameraPath(dir: string, poses: Mat4[], K: Intrinsics & Pick<PosesFile['intrinsics'], 'fovDeg' | 'source' | 'confidence'>, timestamps: number[], extras: CameraPathExtras = {}): Promise<void> {
   if (poses.length !== timestamps.length) throw new UserError(`camera path has ${poses.length} poses but ${timestamps.length} timestamps`);
   const doc: PosesFile = {
     version: 1,
     convention: 'opencv-camera-to-world-row-major',
-    intrinsics: { fx: K.fx, fy: K.fy, cx: K.cx, cy: K.cy, width: K.width, height: K.height },
+    intrinsics: {
+      fx: K.fx, fy: K.fy, cx: K.cx, cy: K.cy, width: K.width, height: K.height,
+      ...(K.source ? { fovDeg: K.fovDeg, source: K.source, confidence: K.confidence } : {}),
+    },
     frames: poses.map((m, i) => ({
       index: extras.indices?.[i] ?? i,
       timestamp: timestamps[i],

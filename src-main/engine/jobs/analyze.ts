@@ -15,7 +15,8 @@ import { probe } from '../decode/probe.ts';
 import { colorizeDepth, depthRange } from '../encode/colormap.ts';
 import { encodeNpy } from '../encode/npy.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
-import { intrinsicsFor, scaleIntrinsics } from '../geometry/intrinsics.ts';
+import { cameraFor, scaleIntrinsics, type IntrinsicsSource } from '../geometry/intrinsics.ts';
+import { createCalibratedStage, type CameraInfo } from '../geometry/calibrated-stage.ts';
 import { cachedSha256 } from '../infer/checksum.ts';
 import { getManifest, type ModelManifest, type WindowParams } from '../infer/manifest.ts';
 import { findModelFile } from '../infer/model-paths.ts';
@@ -71,6 +72,8 @@ export interface AnalysisResult {
   width: number;
   height: number;
   intrinsics: Intrinsics;
+  /** The intrinsics' field of view, where it came from (user, model, estimated from the footage, default) and how sure it is. */
+  camera: ReturnType<typeof recordedIntrinsics> & { warnings: string[] };
   poses: Mat4[] | null;
   confidence: number[] | null;
   shotIds: number[] | null;
@@ -111,6 +114,8 @@ interface Plan {
 interface FinalRecord {
   device: string;
   intrinsics: Intrinsics;
+  /** Where the intrinsics came from and how sure the estimate is (absent in entries written before it was recorded). */
+  camera?: Omit<CameraInfo, 'K'>;
   poses: Mat4[] | null;
   confidence: number[] | null;
   shotIds: number[] | null;
@@ -158,7 +163,7 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
   let cacheKey = rawKey;
   if (geometry) {
     // v: bump whenever the geometry stage's output changes, so old cache entries are never reused.
-    const geoSettings = { v: 10, raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false, fusion: opts.fusion ?? true };
+    const geoSettings = { v: 11, raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false, fusion: opts.fusion ?? true };
     const geoKey = hash(geoSettings);
     final = await DepthLayer.open(join(raw.dir, `geo-${geoKey}`), geoSettings);
     cacheKey = `${rawKey}-${geoKey}`;
@@ -189,9 +194,19 @@ async function plan(opts: AnalyzeOptions): Promise<Plan> {
 }
 
 function intrinsicsOf(p: Plan, opts: AnalyzeOptions, modelPose: number[] | null): Intrinsics {
+  return cameraOf(p, opts, modelPose).K;
+}
+
+function cameraOf(p: Plan, opts: AnalyzeOptions, modelPose: number[] | null): { K: Intrinsics; source: Exclude<IntrinsicsSource, 'estimated'> } {
   const modelFov = modelPose ? ([modelPose[7], modelPose[8]] as [number, number]) : undefined;
-  const K = intrinsicsFor(p.info.width, p.info.height, { fx: opts.intrinsics?.fx, fovDeg: opts.intrinsics?.fovDeg, modelFov });
-  return scaleIntrinsics(K, p.depthSize.width, p.depthSize.height);
+  const c = cameraFor(p.info.width, p.info.height, { fx: opts.intrinsics?.fx, fovDeg: opts.intrinsics?.fovDeg, modelFov });
+  return { K: scaleIntrinsics(c.K, p.depthSize.width, p.depthSize.height), source: c.source };
+}
+
+/** meta.json's and poses.json's intrinsics: the grid's, with the field of view, its source and confidence. */
+export function recordedIntrinsics(rec: { intrinsics: Intrinsics; camera?: Omit<CameraInfo, 'K'> }) {
+  const K = rec.intrinsics;
+  return { ...K, fovDeg: rec.camera?.fovDeg ?? (360 / Math.PI) * Math.atan(K.width / 2 / K.fx), source: rec.camera?.source ?? 'default', confidence: rec.camera?.confidence ?? 0 };
 }
 
 function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
@@ -207,6 +222,7 @@ function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
     width: p.depthSize.width,
     height: p.depthSize.height,
     intrinsics: rec.intrinsics,
+    camera: { ...recordedIntrinsics(rec), warnings: rec.camera?.warnings ?? [] },
     poses: rec.poses,
     confidence: rec.confidence,
     shotIds: rec.shotIds,
@@ -266,7 +282,7 @@ async function openOutputs(dir: string, p: Plan, preview: boolean, signal?: Abor
       if (rec.poses) {
         const g = p.geometry!;
         const ts = Array.from({ length: p.length }, (_v, i) => p.info.timestamps[p.start + i] ?? (p.start + i) / p.info.fps);
-        await g.writeCameraPath(dir, rec.poses, rec.intrinsics, ts);
+        await g.writeCameraPath(dir, rec.poses, recordedIntrinsics(rec), ts);
       }
     },
     async abort() {
@@ -281,7 +297,8 @@ function metaOf(p: Plan, rec: FinalRecord): Record<string, unknown> {
     depthMeaning: p.manifest.outputKind === 'metric' ? 'depth in metres (larger = farther)' : 'relative inverse depth (disparity, larger = nearer), affine-invariant',
     model: { id: p.manifest.id, name: p.manifest.name, sha256: p.modelSha, licence: p.manifest.licence },
     device: rec.device,
-    intrinsics: rec.intrinsics,
+    intrinsics: recordedIntrinsics(rec),
+    ...(rec.camera?.warnings.length ? { warnings: rec.camera.warnings } : {}),
     frameRate: { num: p.info.frameRate.num, den: p.info.frameRate.den, fps: p.info.fps },
     frameCount: p.length,
     start: p.start,
@@ -375,7 +392,7 @@ async function analyse(
   const g = p.geometry;
   // Geometry depends on every earlier frame, so it is redone from the start: its layer is rewritten whole.
   if (g) await p.final.truncate(0);
-  let stage: ReturnType<GeometryModule['createGeometryStage']> | null = null;
+  let stage: ReturnType<typeof createCalibratedStage> | null = null;
   let K: Intrinsics | null = g ? null : intrinsicsOf(p, opts, null);
   const rgbs = new Map<number, RgbFrame>();
   const poses: Mat4[] = [];
@@ -413,6 +430,11 @@ async function analyse(
       poses.push(o.pose);
       confidence.push(o.confidence);
       shotIds.push(o.shotId);
+      // The camera is decided (estimated, when nothing gave it) before the first output.
+      if (stage && K !== stage.camera()?.K) {
+        K = stage.camera()!.K;
+        for (const w of stage.camera()!.warnings) control.onProgress?.({ stage: 'analyze', done: finished, total: p.length, fps: 0, etaSeconds: null, message: `warning: ${w}` });
+      }
       fused?.add(g!.backproject(o.depth, rgbs.get(rel) ?? null, K!, o.pose, cloudStride), o.pose);
       rgbs.delete(rel);
       await emit(rel, o.depth.data, { pose: o.pose, confidence: o.confidence, shotId: o.shotId });
@@ -443,8 +465,8 @@ async function analyse(
         continue;
       }
       if (!stage) {
-        K = intrinsicsOf(p, opts, r.pose);
-        stage = g.createGeometryStage({ intrinsics: K, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? true });
+        const c = cameraOf(p, opts, r.pose);
+        stage = createCalibratedStage({ intrinsics: c.K, source: c.source, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? true });
       }
       if (opts.pointcloud) rgbs.set(r.rel, r.rgb);
       const depth: DepthMap = { index: p.start + r.rel, width: p.depthSize.width, height: p.depthSize.height, kind: p.manifest.outputKind, data: r.depth };
@@ -455,9 +477,11 @@ async function analyse(
     if (signal?.aborted) throw new CancelledError();
     if (stage) await onGeometry(await stage.flush());
     if (finished !== p.length) throw new Error(`analysis produced ${finished} of ${p.length} frames`);
+    const cam = stage?.camera();
     const rec: FinalRecord = {
       device,
       intrinsics: K!,
+      ...(cam ? { camera: { fovDeg: cam.fovDeg, source: cam.source, confidence: cam.confidence, warnings: cam.warnings } } : {}),
       poses: g ? poses : null,
       confidence: g ? confidence : null,
       shotIds: g ? shotIds : null,

@@ -1,0 +1,87 @@
+import type { Intrinsics } from '../types.ts';
+import { createGeometryStage, type GeometryFrame, type GeometryOutput, type GeometryStageOptions } from './stage.ts';
+import { createFocalTracks } from './focal-tracks.ts';
+import { estimateFocal } from './focal-search.ts';
+import { trackingPyramid } from './image.ts';
+import { DEFAULT_FOV_DEG, fovDegOf, type IntrinsicsSource } from './intrinsics.ts';
+
+/** The camera an analysis used, as meta.json and poses.json record it. */
+export interface CameraInfo {
+  /** Intrinsics of the depth grid. */
+  K: Intrinsics;
+  fovDeg: number;
+  source: IntrinsicsSource;
+  /** 0..1: 1 for the user's value; for an estimate, how sharply the footage pins it down; 0 for the default. */
+  confidence: number;
+  /** What the user should know: the footage could not tell, or the focal length changed (zoom). */
+  warnings: string[];
+}
+
+export interface CalibratedStageOptions extends GeometryStageOptions {
+  /** Where `intrinsics` came from; only 'default' ones are estimated from the footage. */
+  source: Exclude<IntrinsicsSource, 'estimated'>;
+  /** Estimate the focal length from the footage when nothing gave it (default true). */
+  selfCalibrate?: boolean;
+}
+
+/**
+ * The geometry stage, with the focal length estimated from the footage when neither the user nor the
+ * model gave it: the first CALIB_FRAMES frames are held (memory: that many frames, whatever the clip's
+ * length) while their corners are tracked, the focal length is searched on those tracks
+ * (focal-search.ts), and the stage then starts with the estimate, or with the default and a warning
+ * when the footage cannot tell (a static start). The output is delayed by those frames, once.
+ */
+export function createCalibratedStage(opts: CalibratedStageOptions) {
+  const calibrate = opts.source === 'default' && opts.selfCalibrate !== false;
+  let camera: CameraInfo | null = calibrate ? null : { K: opts.intrinsics, fovDeg: fovDegOf(opts.intrinsics), source: opts.source, confidence: opts.source === 'default' ? 0 : 1, warnings: [] };
+  let stage = camera ? createGeometryStage(opts) : null;
+  const held: GeometryFrame[] = [];
+  const tracks = createFocalTracks();
+  let grid: { width: number; height: number } | null = null;
+
+  async function decide(): Promise<GeometryOutput[]> {
+    tracks.finish();
+    const est = estimateFocal(tracks.spans, grid?.width ?? 1, grid?.height ?? 1);
+    const K0 = opts.intrinsics;
+    const warnings: string[] = [];
+    if (est.confidence >= ACCEPT) {
+      const fx = K0.width / 2 / Math.tan((est.fovDeg * Math.PI) / 360);
+      camera = { K: { ...K0, fx, fy: fx * (K0.fy / K0.fx) }, fovDeg: est.fovDeg, source: 'estimated', confidence: est.confidence, warnings };
+      if (est.zoom) warnings.push(`the focal length seems to change within the clip (a zoom?): the poses assume one field of view, ${est.fovDeg.toFixed(1)} degrees`);
+    } else {
+      camera = { K: K0, fovDeg: fovDegOf(K0), source: 'default', confidence: est.confidence, warnings };
+      warnings.push(`the footage cannot tell its field of view (too little camera motion at its start): assuming ${DEFAULT_FOV_DEG} degrees; give it (--fov, or the clip's camera settings) if you know it`);
+    }
+    stage = createGeometryStage({ ...opts, intrinsics: camera.K });
+    const out: GeometryOutput[] = [];
+    for (const f of held.splice(0)) out.push(...(await stage.push(f)));
+    return out;
+  }
+
+  return {
+    async push(f: GeometryFrame): Promise<GeometryOutput[]> {
+      if (stage) return stage.push(f);
+      const pyr = trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, opts.analysisWidth ?? 256);
+      grid ??= { width: pyr[0].width, height: pyr[0].height };
+      const d = f.depth, sx = d.width / pyr[0].width, sy = d.height / pyr[0].height;
+      const inv = (x: number, y: number) => {
+        const v = d.data[Math.min(d.height - 1, Math.round(y * sy)) * d.width + Math.min(d.width - 1, Math.round(x * sx))];
+        return d.kind === 'metric' ? (v > 0 ? 1 / v : 0) : v;
+      };
+      tracks.push(pyr, inv, f.index);
+      held.push(f);
+      return held.length >= CALIB_FRAMES ? decide() : [];
+    },
+    async flush(): Promise<GeometryOutput[]> {
+      const out = stage ? [] : await decide();
+      return [...out, ...(await stage!.flush())];
+    },
+    /** The camera in use; null until it is decided (the first output comes after). */
+    camera: (): CameraInfo | null => camera,
+  };
+}
+
+/** Frames held for the focal search: about two seconds of footage. */
+export const CALIB_FRAMES = 48;
+/** Least confidence an estimate needs to replace the default. */
+const ACCEPT = 0.5;

@@ -1,0 +1,187 @@
+import type { Intrinsics } from '../types.ts';
+import type { FocalSpan } from './focal-tracks.ts';
+import { fromRt, mul3, mulVec3, svd3, transpose3, det3, type Mat3 } from './linalg.ts';
+import { estimatePose } from './pose.ts';
+import { bundleAdjustWindow, windowErrors, type WindowObservation } from './window-ba.ts';
+
+export interface FocalEstimate {
+  /** Focal length in pixels at the tracking grid's width. */
+  f: number;
+  /** Horizontal field of view, degrees. */
+  fovDeg: number;
+  /** One standard error of fovDeg, degrees (Infinity: the footage does not tell). */
+  sigmaDeg: number;
+  /** 0..1, from sigmaDeg: how far the estimate can be trusted. */
+  confidence: number;
+  /** Spans of footage that told something. */
+  spans: number;
+  /** The spans' own estimates disagree beyond their errors: the focal length changed along the shot (a zoom). */
+  zoom: boolean;
+}
+
+const focalOf = (fovDeg: number, width: number) => width / 2 / Math.tan((fovDeg * Math.PI) / 360);
+/** Cauchy loss (pixels): smooth in the focal length, so the cost curve has no steps where inliers change. */
+const rho = (e: number) => CAUCHY * CAUCHY * Math.log1p((e * e) / (CAUCHY * CAUCHY));
+
+/**
+ * Self-calibration of the focal length (square pixels, principal point at the centre, no distortion).
+ * Every candidate focal length is scored by how well the spans' tracks fit a camera with it: a small
+ * bundle adjustment per span (poses and the corners' depths free, the model's depth a weak prior), or
+ * where the camera only turned, a rotation between views. A wrong focal length bends the rotation's
+ * image motion in a way no rigid motion explains, so the cost is lowest at the true one; a static shot
+ * or a pure translation leaves it flat, which the curvature turns into a low confidence.
+ */
+export function estimateFocal(spans: FocalSpan[], width: number, height: number): FocalEstimate {
+  const none: FocalEstimate = { f: NaN, fovDeg: NaN, sigmaDeg: Infinity, confidence: 0, spans: 0, zoom: false };
+  if (!spans.length) return none;
+  const cx = width / 2, cy = height / 2;
+  const grid: number[] = [];
+  for (let a = FOV_MIN; a <= FOV_MAX + 1e-9; a += GRID_STEP) grid.push(a);
+  const costs = spans.map((s) => {
+    const rot = grid.map((a) => rotationCost(s, focalOf(a, width), cx, cy));
+    const n = (s.ref.length / 2) * s.views.length;
+    const ba = grid.map((a) => baCost(s, focalOf(a, width), width, height));
+    // Model selection: where a rotation alone explains the tracks about as well as a full motion with free
+    // depths (whose extra freedom always soaks up some tracking noise), the camera only turned, and the
+    // rotation's curve is the sharp one; the full motion's is flat there. The rotation's curve is sharp
+    // enough that its minimum must be searched, not read off the grid.
+    const rotMin = refineMin(grid, rot, (a) => rotationCost(s, focalOf(a, width), cx, cy)).c;
+    const rotOnly = rotMin <= ROTATION_RATIO * Math.min(...ba);
+    return { rotOnly, n, curve: rotOnly ? rot : ba };
+  });
+  const total = grid.map((_a, i) => costs.reduce((t, c) => t + c.curve[i], 0));
+  const nObs = costs.reduce((t, c) => t + c.n, 0);
+  const at = (a: number) => spans.reduce((t, s, k) => t + (costs[k].rotOnly ? rotationCost(s, focalOf(a, width), cx, cy) : baCost(s, focalOf(a, width), width, height)), 0);
+  const best = refineMin(grid, total, at);
+  const zoom = zoomSeen(grid, costs.map((c) => c.curve), spans, costs.map((c) => c.n));
+  // The minimum at the search's edge: the footage points outside any plausible lens, i.e. it cannot tell.
+  const edge = best.a < FOV_MIN + GRID_STEP || best.a > FOV_MAX - GRID_STEP;
+  const sigma = edge ? Infinity : sigmaOf(best, nObs, spans.reduce((t, s) => t + s.views.length, 0) / spans.length);
+  return {
+    f: focalOf(best.a, width), fovDeg: best.a, sigmaDeg: sigma,
+    confidence: Number.isFinite(sigma) ? Math.exp(-0.5 * (sigma / SIGMA_OK) ** 2) : 0,
+    spans: spans.length, zoom,
+  };
+}
+
+/** The estimate's standard error from the cost's curvature at the minimum and the residual's size. */
+function sigmaOf(b: { c: number; curv: number }, nObs: number, views: number): number {
+  if (!(b.curv > 0)) return Infinity;
+  const noise = b.c / nObs;
+  // A corner's views share its tracking error: about one independent measurement per corner, not per
+  // view; and the tracks' errors are not independent either (a shared template), hence the factor 2.
+  return 2 * Math.sqrt((noise / b.curv) * views);
+}
+
+/** Grid minimum, then a golden-section search around it; returns the minimum and the curvature there (cost per degree squared / 2). */
+function refineMin(grid: number[], cost: number[], at: (a: number) => number): { a: number; c: number; curv: number } {
+  let k = 0;
+  for (let i = 1; i < grid.length; i++) if (cost[i] < cost[k]) k = i;
+  let lo = grid[Math.max(0, k - 1)], hi = grid[Math.min(grid.length - 1, k + 1)];
+  const g = (Math.sqrt(5) - 1) / 2;
+  let x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo), f1 = at(x1), f2 = at(x2);
+  for (let it = 0; it < GOLDEN_STEPS; it++) {
+    if (f1 < f2) { hi = x2; x2 = x1; f2 = f1; x1 = hi - g * (hi - lo); f1 = at(x1); }
+    else { lo = x1; x1 = x2; f1 = f2; x2 = lo + g * (hi - lo); f2 = at(x2); }
+  }
+  const a = f1 < f2 ? x1 : x2, c = Math.min(f1, f2);
+  const cl = at(a - CURV_STEP), cr = at(a + CURV_STEP);
+  return { a, c, curv: (cl + cr - 2 * c) / (2 * CURV_STEP * CURV_STEP) };
+}
+
+/** Each span's own minimum and error; spans that are sure of themselves but disagree mean the lens zoomed. */
+function zoomSeen(grid: number[], curves: number[][], spans: FocalSpan[], ns: number[]): boolean {
+  const own = curves.map((c, i) => {
+    let k = 0;
+    for (let j = 1; j < c.length; j++) if (c[j] < c[k]) k = j;
+    if (k === 0 || k === c.length - 1) return null;
+    const den = c[k - 1] - 2 * c[k] + c[k + 1];
+    if (!(den > 0)) return null;
+    const a = grid[k] + (GRID_STEP * (c[k - 1] - c[k + 1])) / (2 * den);
+    const sigma = sigmaOf({ c: c[k], curv: den / (2 * GRID_STEP * GRID_STEP) }, ns[i], spans[i].views.length);
+    return sigma < ZOOM_SURE_DEG ? { a, sigma } : null;
+  }).filter((v): v is { a: number; sigma: number } => v !== null);
+  for (const p of own) for (const q of own) if (q.a - p.a > ZOOM_DEG && q.a - p.a > 3 * Math.hypot(p.sigma, q.sigma)) return true;
+  return false;
+}
+
+const bearing = (x: number, y: number, f: number, cx: number, cy: number): [number, number, number] => {
+  const bx = (x - cx) / f, by = (y - cy) / f, n = Math.hypot(bx, by, 1);
+  return [bx / n, by / n, 1 / n];
+};
+
+/** The rotation taking reference bearings to a view's (weighted Kabsch, no translation), and each corner's pixel error. */
+function fitRotation(ref: Float32Array, uv: Float32Array, f: number, cx: number, cy: number): { R: Mat3; e: Float64Array } {
+  const n = ref.length / 2;
+  const w = new Float64Array(n).fill(1), e = new Float64Array(n);
+  const b1 = Array.from({ length: n }, (_v, i) => bearing(ref[2 * i], ref[2 * i + 1], f, cx, cy));
+  const b2 = Array.from({ length: n }, (_v, i) => bearing(uv[2 * i], uv[2 * i + 1], f, cx, cy));
+  let R: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+  for (let pass = 0; pass < 3; pass++) {
+    const C = new Array<number>(9).fill(0);
+    for (let i = 0; i < n; i++) for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) C[r * 3 + c] += w[i] * b2[i][r] * b1[i][c];
+    const { U, V } = svd3(C);
+    const Vt = transpose3(V);
+    R = mul3(U, Vt);
+    if (det3(R) < 0) R = mul3(mul3(U, [1, 0, 0, 0, 1, 0, 0, 0, -1]), Vt);
+    for (let i = 0; i < n; i++) {
+      const p = mulVec3(R, b1[i]);
+      e[i] = p[2] > 1e-6 ? Math.hypot((f * p[0]) / p[2] + cx - uv[2 * i], (f * p[1]) / p[2] + cy - uv[2 * i + 1]) : 3 * CAUCHY;
+      w[i] = 1 / (1 + (e[i] / CAUCHY) ** 2);
+    }
+  }
+  return { R, e };
+}
+
+function rotationCost(s: FocalSpan, f: number, cx: number, cy: number): number {
+  let c = 0;
+  for (const uv of s.views) for (const e of fitRotation(s.ref, uv, f, cx, cy).e) c += rho(e);
+  return c;
+}
+
+/** Robust reprojection cost of the span after a bundle adjustment with this focal length (rotation-only start). */
+function baCost(s: FocalSpan, f: number, width: number, height: number): number {
+  const K: Intrinsics = { fx: f, fy: f, cx: width / 2, cy: height / 2, width, height };
+  const n = s.q0.length;
+  const rays = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) { rays[2 * i] = (s.ref[2 * i] - K.cx) / f; rays[2 * i + 1] = (s.ref[2 * i + 1] - K.cy) / f; }
+  // The model's depth starts the corners (a far better start than one depth where the camera moves
+  // forward) but its prior is loose: a small model's depth shapes are wrong enough to bend the cost curve.
+  const pb = { rays, q: s.q0.slice(), q0: s.q0 };
+  const ids = Int32Array.from({ length: n }, (_v, i) => i);
+  // Views added one at a time, each starting from the one before: the motion grows along the span, and a
+  // far view started from a rotation alone can end in a wrong minimum.
+  const obs: WindowObservation[] = [];
+  const P = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) { const z = 1 / s.q0[i]; P[3 * i] = rays[2 * i] * z; P[3 * i + 1] = rays[2 * i + 1] * z; P[3 * i + 2] = z; }
+  for (const [j, uv] of s.views.entries()) {
+    // Started as the tracker starts a frame: RANSAC on the model's depth at both ends, from the view before.
+    const init = obs.length ? obs[obs.length - 1].T : fromRt(fitRotation(s.ref, uv, f, K.cx, K.cy).R, [0, 0, 0]);
+    const est = estimatePose(P, uv, s.viewDepth[j], K, { init, seed: j + 1 });
+    obs.push({ T: est.ok ? est.T : init, ids, uv });
+    bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5 });
+  }
+  let c = 0;
+  for (const ob of obs) for (const e of windowErrors(pb, ob, K)) c += rho(Number.isFinite(e) ? e : 3 * CAUCHY);
+  return c;
+}
+
+/** Searched horizontal fields of view (degrees): from a long lens to an action camera's. */
+const FOV_MIN = 25;
+const FOV_MAX = 125;
+const GRID_STEP = 10;
+const GOLDEN_STEPS = 12;
+/** Half-step of the curvature measurement, degrees. */
+const CURV_STEP = 3;
+/** Cauchy loss scale, pixels at the tracking resolution. */
+const CAUCHY = 1;
+const BA_ITERATIONS = 15;
+/** The depth prior's spread (log inverse depth): only the scale's gauge. */
+const PRIOR_SIGMA = 5;
+/** A span counts as a turn when the rotation's least cost is within this factor of the full motion's. */
+const ROTATION_RATIO = 5;
+/** Standard error (degrees) that maps to confidence exp(-1/2). */
+const SIGMA_OK = 3;
+/** A span counts for the zoom check when its own error is below this; spans this far apart (degrees) mean a zoom. */
+const ZOOM_SURE_DEG = 2;
+const ZOOM_DEG = 8;
