@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../src-main/engine/decode/probe.ts';
 import { readFrames } from '../../src-main/engine/decode/frame-reader.ts';
 import { importOtio } from '../../src-main/engine/otio/index.ts';
+import { runRender } from '../../src-main/engine/jobs/render.ts';
+import { loadEffectStack } from '../../src-main/engine/effects/stack.ts';
+import { emptyProject, placeClip, placed, setInstanceEffects, trimInstance, type ProjectDoc } from '../../src-main/engine/project/index.ts';
 import { runSequenceRender } from '../../src-main/engine/jobs/render-sequence.ts';
 import type { VideoInfo } from '../../src-main/engine/types.ts';
 import { psnr } from '../effects/fixture.ts';
@@ -79,5 +82,37 @@ describe('sequence export', () => {
     expect(d90).toBeGreaterThan(35);
     const bar = crop(got.get(75)!, 1280, 0, 150, 720);
     expect(maxOf(bar)).toBeLessThan(24);
+  }, 240_000);
+
+  it('applies each instance\'s own effects: the fogged instance matches a one-clip export, the plain one its source', async () => {
+    const deskPath = clip('realshort.mp4');
+    const info = await probe(deskPath);
+    const fog = loadEffectStack([{ effect: 'fog', params: { density: 2.5 } }]);
+    const c = { id: 'd', path: deskPath, name: 'realshort.mp4', fingerprint: null, frameCount: info.frameCount, fps: info.fps, width: 320, height: 240, in: 0, out: 35, effects: [] };
+    let doc: ProjectDoc = { ...emptyProject('fx'), clips: [c] };
+    doc = trimInstance(placeClip(doc, 'd', 0, 'plain'), 'plain', 'out', 12);
+    doc = placeClip(doc, 'd', 12, 'fogged');
+    doc = trimInstance(trimInstance(doc, 'fogged', 'in', 20), 'fogged', 'out', 30);
+    // Non-ripple in-trim: the instance starts later, its source too (frames 8.. of the clip at 20..).
+    const [a, b] = placed(doc);
+    expect([a.inst.in, a.inst.out, a.start, a.end, b.inst.in, b.inst.out, b.start, b.end]).toEqual([0, 11, 0, 12, 8, 17, 20, 30]);
+    doc = setInstanceEffects(doc, 'fogged', fog);
+    const cacheDir = join(dir, 'cache');
+    const out = join(dir, 'fx.mp4');
+    const r = await runSequenceRender({ doc, out, crf: 10, cacheDir, threads: 1 });
+    expect(r.frames).toBe(30);
+    const one = join(dir, 'one.mp4');
+    await runRender({ input: deskPath, out: one, effects: fog, start: 8, end: 17, crf: 10, cacheDir, threads: 1 });
+    const got = await framesOf(await probe(out), [5, 15, 20, 29]);
+    const ref = await framesOf(await probe(one), [0, 9]);
+    const src = await framesOf(info, [5, 8, 17]);
+    const plain = psnr(got.get(5)!, src.get(5)!);
+    const fogged = [psnr(got.get(20)!, ref.get(0)!), psnr(got.get(29)!, ref.get(9)!)];
+    const vsSource = psnr(got.get(20)!, src.get(8)!);
+    console.log('plain vs source', plain, 'fogged vs one-clip export', fogged, 'fogged vs source', vsSource);
+    expect(plain).toBeGreaterThan(38);
+    for (const f of fogged) expect(f).toBeGreaterThan(38);
+    expect(vsSource).toBeLessThan(30);
+    expect(maxOf(got.get(15)!)).toBeLessThan(24);
   }, 240_000);
 });
