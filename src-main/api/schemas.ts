@@ -82,6 +82,24 @@ export const Schemas = {
   recentProjects: z.object({}).strict(),
   discardAutosave: z.object({ path: absPath.refine((p) => p.endsWith('.autosave'), 'only autosave files can be discarded') }).strict(),
   relinkClip: z.object({ doc: z.unknown(), clipId: z.string().min(1), path: absPath }).strict(),
+  importOtio: z.object({ path: absPath }).strict(),
+  exportOtio: z.object({ doc: z.unknown(), path: absPath.refine((p) => p.toLowerCase().endsWith('.otio'), 'must end in .otio') }).strict(),
+  startSequenceExport: z
+    .object({
+      doc: z.unknown(),
+      out: absPath,
+      start: frame.optional(),
+      end: frame.optional(),
+      width: z.number().int().min(16).max(16384).optional(),
+      height: z.number().int().min(16).max(16384).optional(),
+      codec: z.enum(['h264', 'h265', 'prores', 'vp9']).optional(),
+      crf: z.number().int().min(0).max(63).optional(),
+      bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate like 8M or 4500k').optional(),
+      model: modelId.optional(),
+      geometry: GeometryRequest.optional(),
+      device: device.optional(),
+    })
+    .strict(),
 } as const;
 
 export type ApiMethod = keyof typeof Schemas;
