@@ -85,7 +85,7 @@ export async function refreshAnalysis(path: string) {
   if (st) useApp.setState((s) => ({ analysis: { ...s.analysis, [path]: st } }));
 }
 
-async function loadClipMedia(clip: ProjectClip) {
+export async function loadClipMedia(clip: ProjectClip) {
   const api = bridge();
   const imported = await guard(`Reading ${clip.name}`, () => api.importMedia({ path: clip.path }));
   if (!imported) return;
