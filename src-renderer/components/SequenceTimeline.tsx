@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { moveInstance, placeClip, placed, rateOf, sequenceLength, sequenceSettings, snapFrame, trimInstance } from '../../src-main/engine/project/index.ts';
+import { moveInstance, placeClip, snapFrame, trimInstance } from '../../src-main/engine/project/sequence-edit.ts';
+import { placed, rateOf, sequenceLength, sequenceSettings } from '../../src-main/engine/project/sequence.ts';
 import type { ProjectDoc } from '../../src-main/engine/project/schema.ts';
 import type { Conform } from '../../src-main/engine/project/sequence-schema.ts';
 import { typing } from '../state/keyboard.ts';
@@ -164,9 +165,9 @@ export function SequenceTimeline() {
                     drag(e, (start, _f, dx) => moveInstance(start, p.inst.id, snapped(p.start + dx, p.inst.id)));
                   }}
                 >
-                  <span className="trim in" data-testid="trim-in" onPointerDown={(e) => drag(e, (start, f) => trimInstance(start, p.inst.id, 'in', snapped(f, p.inst.id), useSeq.getState().ripple))} />
+                  <span className="trim in" data-testid="trim-in" onPointerDown={(e) => drag(e, (start, _f, dx) => trimInstance(start, p.inst.id, 'in', snapped(p.start + dx, p.inst.id), useSeq.getState().ripple))} />
                   <span className="name">{p.clip.name}{p.inst.effects.length ? ` · ${p.inst.effects.length} fx` : ''}</span>
-                  <span className="trim out" data-testid="trim-out" onPointerDown={(e) => drag(e, (start, f) => trimInstance(start, p.inst.id, 'out', snapped(f, p.inst.id), useSeq.getState().ripple))} />
+                  <span className="trim out" data-testid="trim-out" onPointerDown={(e) => drag(e, (start, _f, dx) => trimInstance(start, p.inst.id, 'out', snapped(p.end + dx, p.inst.id), useSeq.getState().ripple))} />
                 </div>
               ))}
             </div>

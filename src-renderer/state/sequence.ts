@@ -1,14 +1,6 @@
 import { create } from 'zustand';
-import {
-  addMarker,
-  deleteInstance,
-  placed,
-  rateOf,
-  sequenceLength,
-  sequenceSettings,
-  sourceAt,
-  splitAt,
-} from '../../src-main/engine/project/index.ts';
+import { addMarker, deleteInstance, splitAt } from '../../src-main/engine/project/sequence-edit.ts';
+import { placed, rateOf, sequenceLength, sequenceSettings, sourceAt } from '../../src-main/engine/project/sequence.ts';
 import type { ClipInstance } from '../../src-main/engine/project/sequence-schema.ts';
 import { bridge, errorText } from '../api.ts';
 import { loadClipMedia } from './actions.ts';
