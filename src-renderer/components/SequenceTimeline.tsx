@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { moveInstance, placeClip, snapFrame, trimInstance } from '../../src-main/engine/project/sequence-edit.ts';
+import { copyEffects, moveInstance, placeClip, snapFrame, trimInstance } from '../../src-main/engine/project/sequence-edit.ts';
 import { placed, rateOf, sequenceLength, sequenceSettings } from '../../src-main/engine/project/sequence.ts';
 import type { ProjectDoc } from '../../src-main/engine/project/schema.ts';
 import type { Conform } from '../../src-main/engine/project/sequence-schema.ts';
@@ -122,6 +122,13 @@ export function SequenceTimeline() {
         <button onClick={() => deleteSelected(false)} disabled={!sel} title="Delete (Del)">Delete</button>
         <button onClick={() => deleteSelected(true)} disabled={!sel} title="Ripple delete (Shift+Del)" data-testid="seq-ripple-delete">Ripple delete</button>
         <button onClick={markerAtPlayhead} title="Marker at the playhead (M)">Marker</button>
+        <button
+          disabled={!sel}
+          title="Copy the selected clip's effects to every other clip on the track"
+          onClick={() => sel && edit((x) => copyEffects(x, sel, x.sequence.video.map((v) => v.id).filter((id) => id !== sel)))}
+        >
+          Copy fx to all
+        </button>
         <label className="check"><input type="checkbox" checked={seq.ripple} onChange={(e) => useSeq.setState({ ripple: e.target.checked })} data-testid="seq-ripple" /> Ripple trims</label>
         <label className="check"><input type="checkbox" checked={seq.snap} onChange={(e) => useSeq.setState({ snap: e.target.checked })} /> Snap</label>
         <span className="grow" />

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   addMarker,
+  copyEffects,
+  unlinkAudio,
   deleteInstance,
   emptyProject,
   migrateProject,
@@ -79,6 +81,17 @@ describe('sequence edits', () => {
     expect(snapFrame(d, 67, 4)).toBe(70);
     expect(snapFrame(d, 55, 4, [57])).toBe(57);
     expect(snapFrame(d, 55, 1)).toBe(55);
+  });
+
+  it('copies an effect stack to other instances and unlinks audio into an item of its own', () => {
+    let d = placeClip(placeClip(base(), 'b', 0, 'i1'), 'a', 30, 'i2');
+    d = copyEffects(d, 'i1', ['i2']);
+    expect(placed(d)[1].inst.effects).toEqual(clipB.effects);
+    expect(placed(d)[1].inst.effects).not.toBe(placed(d)[0].inst.effects);
+    d = unlinkAudio(d, 'i2');
+    expect(d.sequence.video.find((v) => v.id === 'i2')!.audioLinked).toBe(false);
+    expect(d.sequence.audio).toEqual([{ id: 'i2-audio', clipId: 'a', in: 0, out: 279, at: placed(d)[1].start }]);
+    expect(placed(d)[1].start).toBe(36); // dropped inside the first clip: lands on its nearer edge
   });
 
   it('every edit is one undo step', () => {
