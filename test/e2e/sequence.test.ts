@@ -128,6 +128,17 @@ describe('sequence timeline end to end against the real engine', () => {
     const l8 = await layout();
     expect(l8).toEqual([['cockatoo.mp4', 0, 29, 0, 30], ['realshort.mp4', 0, 35, 60, 84], ['cockatoo.mp4', 10, 279, 90, 360]]);
     await undoRedo(l7, l8);
+    // The inspector edits the clip under the playhead: fog goes on the last instance only, not on its
+    // media-bin clip, and undo takes it off again.
+    await page.mouse.click(await xOf(200), (await page.locator(tid('seq-ruler')).boundingBox())!.y + 5);
+    await page.selectOption(tid('effect-add-select'), 'fog');
+    await page.click(tid('effect-add'));
+    const fx = async () => (await insts()).map((i) => / fx$/.test(i.name));
+    expect(await fx()).toEqual([false, false, true]);
+    await page.mouse.click(await xOf(10), (await page.locator(tid('seq-ruler')).boundingBox())!.y + 5);
+    await expect(page.locator(tid('effect-item')).count()).resolves.toBe(0);
+    await page.keyboard.press('Control+z');
+    expect(await fx()).toEqual([false, false, false]);
     await page.keyboard.press('m');
     await page.waitForSelector(tid('seq-marker'));
     await page.locator(tid('sequence')).screenshot({ path: join(SHOTS, 'timeline-three-clip-cut.png') });
