@@ -6,7 +6,7 @@ import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
 import { isCut, renderCut } from './render-cut.ts';
 
-interface RenderFlags extends GeometryFlags {
+export interface RenderFlags extends GeometryFlags {
   out: string;
   effect: string[];
   effects?: string;

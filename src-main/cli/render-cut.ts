@@ -1,29 +1,14 @@
 import { extname } from 'node:path';
 import { UserError } from '../util/errors.ts';
 import type { EffectStack } from '../engine/effects/types.ts';
-import { cancelOnSigint, geometryFrom, type GeometryFlags } from './args.ts';
+import { cancelOnSigint, geometryFrom } from './args.ts';
+import type { RenderFlags } from './render-command.ts';
 import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
 
 export const isCut = (input: string): boolean => ['.otio', '.gdproj'].includes(extname(input).toLowerCase());
 
-interface CutFlags extends GeometryFlags {
-  out: string;
-  start?: number;
-  end?: number;
-  width?: number;
-  height?: number;
-  codec?: 'h264' | 'h265' | 'prores' | 'vp9';
-  crf?: number;
-  bitrate?: string;
-  model?: string;
-  device: 'auto' | 'cpu' | 'cuda';
-  depthPng?: string;
-  depthMkv?: string;
-  pointcloud?: string;
-  cameraPath?: string;
-  cacheDir?: string;
-}
+type CutFlags = Omit<RenderFlags, 'effect' | 'effects'>;
 
 /**
  * `gemdepth render CUT.otio|PROJECT.gdproj`: the sequence, each clip with its own effects from the file

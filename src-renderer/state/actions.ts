@@ -4,7 +4,7 @@ import { bridge, errorText } from '../api.ts';
 import { analysisRequest, doc, edit, loadDoc, markClean, notify, redoEdit, selectedClip, setView, undoEdit, useApp } from './store.ts';
 
 /** User-level actions shared by menus, buttons and keys. Errors become notices in words, never throws. */
-async function guard<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
   } catch (e) {

@@ -2,8 +2,8 @@ import { create } from 'zustand';
 import { addMarker, deleteInstance, splitAt } from '../../src-main/engine/project/sequence-edit.ts';
 import { placed, rateOf, sequenceLength, sequenceSettings, sourceAt } from '../../src-main/engine/project/sequence.ts';
 import type { ClipInstance } from '../../src-main/engine/project/sequence-schema.ts';
-import { bridge, errorText } from '../api.ts';
-import { loadClipMedia } from './actions.ts';
+import { bridge } from '../api.ts';
+import { guard, loadClipMedia } from './actions.ts';
 import { doc, edit, loadDoc, notify, setView, useApp, analysisRequest, type AppState } from './store.ts';
 
 /**
@@ -63,37 +63,28 @@ export function markerAtPlayhead() {
 export const seqFps = () => rateOf(sequenceSettings(doc()).frameRate);
 export const instanceList = () => placed(doc());
 
-async function guarded<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (e) {
-    notify('error', `${what}: ${errorText(e)}`);
-    return undefined;
-  }
-}
-
 /** Renders the cut (every instance with its own effects) as an export job. */
 export async function exportSequence() {
   if (!doc().sequence.video.length) return notify('warn', 'Drag clips onto the sequence track first');
-  const out = (await guarded('Export', () => bridge().pickPath({ purpose: 'export', defaultPath: `${doc().name || 'cut'}.mp4` })))?.[0];
+  const out = (await guard('Export', () => bridge().pickPath({ purpose: 'export', defaultPath: `${doc().name || 'cut'}.mp4` })))?.[0];
   if (!out) return;
   const a = doc().analysis;
-  const r = await guarded('Export', () => bridge().startSequenceExport({ doc: { ...doc(), view: useApp.getState().view }, out, ...analysisRequest(a), device: a.device }));
+  const r = await guard('Export', () => bridge().startSequenceExport({ doc: { ...doc(), view: useApp.getState().view }, out, ...analysisRequest(a), device: a.device }));
   if (r) notify('info', `Exporting the cut to ${out}…`);
 }
 
 export async function exportOtioFile() {
-  const out = (await guarded('Export OTIO', () => bridge().pickPath({ purpose: 'export', defaultPath: `${doc().name || 'cut'}.otio` })))?.[0];
+  const out = (await guard('Export OTIO', () => bridge().pickPath({ purpose: 'export', defaultPath: `${doc().name || 'cut'}.otio` })))?.[0];
   if (!out) return;
-  const r = await guarded('Export OTIO', () => bridge().exportOtio({ doc: { ...doc(), view: useApp.getState().view }, path: out.endsWith('.otio') ? out : `${out}.otio` }));
+  const r = await guard('Export OTIO', () => bridge().exportOtio({ doc: { ...doc(), view: useApp.getState().view }, path: out.endsWith('.otio') ? out : `${out}.otio` }));
   if (r) notify('info', `Wrote ${r.path}`);
 }
 
 /** Opens an .otio cut as a new, unsaved project (its clips in the bin, its cut on the track). */
 export async function importOtioFile() {
-  const path = (await guarded('Import OTIO', () => bridge().pickPath({ purpose: 'import' })))?.[0];
+  const path = (await guard('Import OTIO', () => bridge().pickPath({ purpose: 'import' })))?.[0];
   if (!path) return;
-  const r = await guarded('Import OTIO', () => bridge().importOtio({ path }));
+  const r = await guard('Import OTIO', () => bridge().importOtio({ path }));
   if (!r) return;
   useApp.setState({ media: {}, thumbs: {}, analysis: {}, issues: [] });
   loadDoc(r.doc, null, false);

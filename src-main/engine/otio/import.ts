@@ -10,6 +10,7 @@ import { emptyProject, ProjectSchema, type ProjectClip, type ProjectDoc } from '
 import { SequenceSettingsSchema, type AudioItem, type ClipInstance, type Marker } from '../project/sequence-schema.ts';
 import { lengthOf, rateOf } from '../project/sequence.ts';
 import type { VideoInfo } from '../types.ts';
+import { nearestFrame } from '../timestamps.ts';
 import { ClipSchema, ExternalReferenceSchema, GapSchema, kindOf, MarkerSchema, seconds, TimelineSchema, TrackSchema, type OtioClip } from './schema.ts';
 
 export interface OtioImport {
@@ -47,19 +48,6 @@ function mediaReference(c: OtioClip, where: string): unknown {
     return ref;
   }
   return c.media_reference;
-}
-
-/** The frame whose timestamp is nearest `t` seconds from the clip's first frame. */
-function frameAtTime(info: VideoInfo, t: number): number {
-  const ts = info.timestamps;
-  let lo = 0;
-  let hi = ts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ts[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo > 0 && t - ts[lo - 1] < ts[lo] - t ? lo - 1 : lo;
 }
 
 interface Media {
@@ -133,7 +121,7 @@ export async function importOtio(path: string): Promise<OtioImport> {
     const startS = range ? seconds(range.start_time) - origin : 0;
     const durS = range ? seconds(range.duration) : m.info.duration;
     const n = m.info.frameCount;
-    const first = frameAtTime(m.info, startS);
+    const first = nearestFrame(m.info.timestamps, startS);
     const count = Math.round(durS * m.info.fps);
     const end = m.info.timestamps[n - 1] + 1 / m.info.fps;
     if (startS < -1e-6 || startS + durS > end + 0.5 / m.info.fps || count < 1) {
