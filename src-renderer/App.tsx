@@ -7,6 +7,7 @@ import { usePlayback } from './state/playback.ts';
 import { MediaBin } from './components/MediaBin.tsx';
 import { Viewer } from './components/Viewer.tsx';
 import { Timeline } from './components/Timeline.tsx';
+import { SequenceTimeline } from './components/SequenceTimeline.tsx';
 import { Inspector } from './components/Inspector.tsx';
 import { JobsPanel } from './components/JobsPanel.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
@@ -72,6 +73,7 @@ export function App() {
         </div>
       </div>
       <Timeline />
+      <SequenceTimeline />
       <StatusBar />
       {dialog === 'export' && <ExportDialog />}
       {dialog === 'settings' && <SettingsDialog />}

@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import type { VideoInfo } from '../engine/types.ts';
 import { createFrameService } from './frames.ts';
 import { createJobManager } from './jobs.ts';
+import { sequenceApi } from './sequence-api.ts';
 import type { ApiParsed, GeometryRequest } from './schemas.ts';
 import type { EngineApi, MediaInfo, ModelEntry } from './types.ts';
 
@@ -390,6 +391,8 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       const doc = migrateProject(req.doc, 'the project');
       return { doc: await relinkClip(doc, req.clipId, resolve(req.path)) };
     },
+
+    ...sequenceApi(jobs, settingsOf),
 
     onJobEvent: (listener) => jobs.on(listener),
 

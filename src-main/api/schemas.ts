@@ -23,6 +23,20 @@ export type GeometryRequest = z.infer<typeof GeometryRequest>;
 
 export const EffectStackInput = z.array(z.unknown()).max(32);
 
+/** What an export is rendered with, for one clip and for a sequence alike (frames: the clip's or the sequence's). */
+const encodeRequest = {
+  start: frame.optional(),
+  end: frame.optional(),
+  width: z.number().int().min(16).max(16384).optional(),
+  height: z.number().int().min(16).max(16384).optional(),
+  codec: z.enum(['h264', 'h265', 'prores', 'vp9']).optional(),
+  crf: z.number().int().min(0).max(63).optional(),
+  bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate like 8M or 4500k').optional(),
+  model: modelId.optional(),
+  geometry: GeometryRequest.optional(),
+  device: device.optional(),
+};
+
 export const Schemas = {
   appInfo: z.object({}).strict(),
   listModels: z.object({}).strict(),
@@ -57,16 +71,7 @@ export const Schemas = {
       input: absPath,
       out: absPath,
       effects: EffectStackInput,
-      start: frame.optional(),
-      end: frame.optional(),
-      width: z.number().int().min(16).max(16384).optional(),
-      height: z.number().int().min(16).max(16384).optional(),
-      codec: z.enum(['h264', 'h265', 'prores', 'vp9']).optional(),
-      crf: z.number().int().min(0).max(63).optional(),
-      bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate like 8M or 4500k').optional(),
-      model: modelId.optional(),
-      geometry: GeometryRequest.optional(),
-      device: device.optional(),
+      ...encodeRequest,
       depthPng: absPath.optional(),
       depthMkv: absPath.optional(),
       pointcloud: absPath.optional(),
@@ -84,6 +89,15 @@ export const Schemas = {
   recentProjects: z.object({}).strict(),
   discardAutosave: z.object({ path: absPath.refine((p) => p.endsWith('.autosave'), 'only autosave files can be discarded') }).strict(),
   relinkClip: z.object({ doc: z.unknown(), clipId: z.string().min(1), path: absPath }).strict(),
+  importOtio: z.object({ path: absPath }).strict(),
+  exportOtio: z.object({ doc: z.unknown(), path: absPath.refine((p) => p.toLowerCase().endsWith('.otio'), 'must end in .otio') }).strict(),
+  startSequenceExport: z
+    .object({
+      doc: z.unknown(),
+      out: absPath,
+      ...encodeRequest,
+    })
+    .strict(),
 } as const;
 
 export type ApiMethod = keyof typeof Schemas;

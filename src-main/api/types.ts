@@ -170,6 +170,11 @@ export interface EngineApi {
   cacheInfo(req: ApiRequest<'cacheInfo'>): Promise<CacheInfo>;
   /** Removes cached analyses, except those open in this app or used in the last 10 minutes (a job may hold them). */
   clearCache(req: ApiRequest<'clearCache'>): Promise<{ removed: number; freedBytes: number; keptBytes: number }>;
+  /** An .otio cut as a project (clips and sequence), with one warning per item left out. */
+  importOtio(req: ApiRequest<'importOtio'>): Promise<{ doc: ProjectDoc; warnings: string[] }>;
+  exportOtio(req: ApiRequest<'exportOtio'>): Promise<{ path: string }>;
+  /** Renders the project's sequence (every instance with its own effects) as an export job. */
+  startSequenceExport(req: ApiRequest<'startSequenceExport'>): Promise<{ jobId: string }>;
   /** Not an IPC method: front ends forward these to the renderer. */
   onJobEvent(listener: (e: JobEvent) => void): () => void;
   /** Cancels running jobs and releases decoders (app quit, test teardown). */

@@ -4,8 +4,9 @@ import { UserError } from '../util/errors.ts';
 import { addGeometryOptions, cancelOnSigint, deviceOption, geometryFrom, intArg, type GeometryFlags } from './args.ts';
 import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
+import { isCut, renderCut } from './render-cut.ts';
 
-interface RenderFlags extends GeometryFlags {
+export interface RenderFlags extends GeometryFlags {
   out: string;
   effect: string[];
   effects?: string;
@@ -42,8 +43,8 @@ async function readStack(path: string) {
 export function registerRender(program: Command): void {
   const cmd = program
     .command('render')
-    .description('apply depth effects and export the composited video (with the source audio)')
-    .argument('<input>', 'video file or folder of PNG/JPG frames')
+    .description('apply depth effects and export the composited video (with the source audio), or render a cut')
+    .argument('<input>', 'video file, folder of PNG/JPG frames, or a cut: CUT.otio / PROJECT.gdproj (effects from the file; none: the plain cut)')
     .requiredOption('--out <file>', 'output video (.mp4, .mov, .mkv, .webm)')
     .option('--effect <spec>', 'effect and parameters, e.g. fog:density=0.6,color=#c8d0e0 (repeatable, applied in order)', collect, [])
     .option('--effects <stack.json>', 'effect stack preset (same format as the project file)')
@@ -66,6 +67,7 @@ export function registerRender(program: Command): void {
     .action(async (input: string, o: RenderFlags) => {
       const { parseEffectSpec } = await import('../engine/effects/index.ts');
       const effects = [...(o.effects ? await readStack(o.effects) : []), ...o.effect.map((s) => parseEffectSpec(s))];
+      if (isCut(input)) return renderCut(input, o, effects);
       if (effects.length === 0) throw new UserError('no effect given: add --effect fog (or --effects stack.json)', 'EINPUT');
       const out = await checkOutput(o.out, [input], 'file', o.force);
       for (const extra of [o.depthMkv, o.pointcloud]) if (extra) await checkOutput(extra, [input], 'file', o.force);

@@ -4,8 +4,12 @@ import { defaultInstance, keyAt, keysOf, setParam, storedValuesAt, toggleKey, ty
 import { edit, selectedClip, timeFor, useApp } from '../state/store.ts';
 import type { ClipTime } from '../state/effects-model.ts';
 import { useState } from 'react';
+import { activeInstance, useSeq } from '../state/sequence.ts';
 
 function editStack(clipId: string, fn: (stack: EffectInstance[]) => EffectInstance[], coalesce?: string) {
+  // On the sequence, effects belong to the instance under the playhead (or the selected one).
+  const inst = activeInstance();
+  if (inst) return edit((d) => ({ ...d, sequence: { ...d.sequence, video: d.sequence.video.map((v) => (v.id === inst.id ? { ...v, effects: fn(v.effects as EffectInstance[]) } : v)) } }), coalesce);
   edit((d) => ({ ...d, clips: d.clips.map((c) => (c.id === clipId ? { ...c, effects: fn(c.effects as EffectInstance[]) } : c)) }), coalesce);
 }
 
@@ -16,6 +20,8 @@ export function Inspector() {
   const selected = useApp((s) => s.selectedEffect);
   const [toAdd, setToAdd] = useState('');
   const media = useApp((s) => (clip ? s.media[clip.id] : undefined));
+  const selectedInst = useSeq((q) => q.selected);
+  const inst = useApp((s) => activeInstance(s, selectedInst));
   if (!clip) {
     return (
       <section className="panel inspector" data-testid="inspector">
@@ -24,7 +30,7 @@ export function Inspector() {
       </section>
     );
   }
-  const stack = clip.effects as EffectInstance[];
+  const stack = (inst ?? clip).effects as EffectInstance[];
   void media; // re-render when timestamps arrive
   const ct = timeFor(clip);
   const add = (id: string) => {

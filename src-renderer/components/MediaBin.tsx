@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { bridge } from '../api.ts';
 import { analyseClip, importByDialog, importPaths, relink, removeClip } from '../state/actions.ts';
 import { notify, setView, useApp } from '../state/store.ts';
+import { CLIP_DRAG_TYPE } from './SequenceTimeline.tsx';
 
 const fmtDuration = (s: number) => `${Math.floor(s / 60)}:${(s % 60).toFixed(2).padStart(5, '0')}`;
 
@@ -54,6 +55,8 @@ export function MediaBin() {
               key={c.id}
               className={`clip-item${c.id === selected ? ' selected' : ''}${issue ? ' missing' : ''}`}
               onClick={() => setView({ selectedClip: c.id, playhead: c.in })}
+              draggable
+              onDragStart={(e) => e.dataTransfer.setData(CLIP_DRAG_TYPE, c.id)}
               data-testid="clip-item"
             >
               {thumbs[c.id] ? <img src={thumbs[c.id]} alt="" /> : <div className="thumb-placeholder" />}

@@ -7,6 +7,7 @@ import { analyseClip } from '../state/actions.ts';
 import { pickFocus } from '../preview/focus.ts';
 import { selectedClip, setView, useApp } from '../state/store.ts';
 import type { EffectInstance } from '../state/effects-model.ts';
+import { activeInstance, useSeq } from '../state/sequence.ts';
 
 // three.js is large: the 3D view loads on first use so the editor starts fast.
 const SceneView = lazy(() => import('./SceneView.tsx').then((m) => ({ default: m.SceneView })));
@@ -20,6 +21,7 @@ const MODES: [ViewMode, string][] = [
 
 export function Viewer() {
   const clip = useApp((s) => selectedClip(s));
+  const selectedInst = useSeq((q) => q.selected);
   const mode = useApp((s) => s.view.mode);
   const playhead = useApp((s) => s.view.playhead);
   const playing = useApp((s) => s.playing);
@@ -32,7 +34,8 @@ export function Viewer() {
   // Steps of 320 px: resizing the window a little does not invalidate the decoded-frame cache.
   const maxWidth = Math.min(1280, Math.max(320, Math.ceil((box.w * (window.devicePixelRatio || 1)) / 320) * 320));
   const data = useFrameData(clip && mode !== '3d' ? clip.path : null, Math.min(playhead, (clip?.frameCount ?? 1) - 1), maxWidth);
-  const stack = (clip?.effects ?? []) as EffectInstance[];
+  const inst = useApp((s) => activeInstance(s, selectedInst));
+  const stack = (inst?.effects ?? clip?.effects ?? []) as EffectInstance[];
 
   useLayoutEffect(() => {
     const el = boxRef.current;

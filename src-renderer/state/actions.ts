@@ -5,7 +5,7 @@ import { bridge, errorText } from '../api.ts';
 import { analysisRequest, doc, edit, loadDoc, markClean, notify, redoEdit, selectedClip, setView, undoEdit, useApp } from './store.ts';
 
 /** User-level actions shared by menus, buttons and keys. Errors become notices in words, never throws. */
-async function guard<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
   } catch (e) {
@@ -86,7 +86,7 @@ export async function refreshAnalysis(path: string) {
   if (st) useApp.setState((s) => ({ analysis: { ...s.analysis, [path]: st } }));
 }
 
-async function loadClipMedia(clip: ProjectClip) {
+export async function loadClipMedia(clip: ProjectClip) {
   const api = bridge();
   const imported = await guard(`Reading ${clip.name}`, () => api.importMedia({ path: clip.path }));
   if (!imported) return;

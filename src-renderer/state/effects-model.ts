@@ -3,6 +3,7 @@ import type { EffectInstance, Keyframe } from '../../src-main/engine/effects/typ
 import type { ParamValue } from '../../src-main/engine/effects/params.ts';
 import { evaluateParams } from '../../src-main/engine/effects/keyframes.ts';
 import { toHexColor } from '../../src-main/engine/effects/params.ts';
+import { nearestFrame } from '../../src-main/engine/timestamps.ts';
 
 /**
  * Editing helpers over the effects module's own instance format ({ effect, enabled, params, keyframes },
@@ -30,16 +31,7 @@ export function clipTime(timestamps: readonly number[] | undefined, fps: number)
   if (!timestamps?.length) return { timeOf: (f) => f / fps, frameOf: (t) => Math.round(t * fps) };
   return {
     timeOf: (f) => timestamps[Math.max(0, Math.min(timestamps.length - 1, f))],
-    frameOf(t) {
-      let lo = 0;
-      let hi = timestamps.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (timestamps[mid] < t) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo > 0 && t - timestamps[lo - 1] < timestamps[lo] - t ? lo - 1 : lo;
-    },
+    frameOf: (t) => nearestFrame(timestamps, t),
   };
 }
 

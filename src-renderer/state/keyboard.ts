@@ -3,7 +3,7 @@ import { redoEdit, selectedClip, setView, undoEdit, useApp, edit } from './store
 import { saveProject } from './actions.ts';
 import { playRate, setPlaying, stepFrames } from './playback.ts';
 
-const typing = (t: EventTarget | null) => {
+export const typing = (t: EventTarget | null) => {
   const el = t as HTMLElement | null;
   if (!el) return false;
   const tag = el.tagName;

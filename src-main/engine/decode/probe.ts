@@ -4,6 +4,7 @@ import { UserError } from '../../util/errors.ts';
 import type { Rational, VideoInfo } from '../types.ts';
 import { resolveFfmpeg } from './ffmpeg-path.ts';
 import { listImageFrames } from './image-sequence.ts';
+import { rationalFromFps } from '../rational.ts';
 import { lastErrorLine, runTool } from './run-tool.ts';
 import { checkSequence } from './sequence-checks.ts';
 import { checkMp4Claims, requireRegular, requireUnchanged } from './input-checks.ts';
@@ -21,15 +22,6 @@ export function parseRational(s: string | undefined): Rational | null {
   const [n, d] = s.split('/').map(Number);
   if (!Number.isFinite(n) || !Number.isFinite(d) || n <= 0 || d <= 0) return null;
   return { num: n, den: d };
-}
-
-function rationalFromFps(fps: number): Rational {
-  // Snap NTSC-style rates to their exact rational.
-  for (const base of [24, 30, 60, 120]) {
-    if (Math.abs(fps - (base * 1000) / 1001) < 1e-3) return { num: base * 1000, den: 1001 };
-  }
-  const den = 1000;
-  return { num: Math.round(fps * den), den };
 }
 
 function rotationOf(s: FfStream): number {

@@ -54,12 +54,14 @@ const CONTAINERS: Record<RenderCodec, string[]> = {
   vp9: ['.webm', '.mkv', '.mp4'],
 };
 
-function checkOptions(o: RenderOptions): RenderCodec {
-  const input = resolve(o.input);
+/** Output checks shared by every export (one clip or a sequence): codec, container, paths, quality. */
+export type OutputOptions = Pick<RenderOptions, 'out' | 'codec' | 'crf' | 'bitrate' | 'depthPng' | 'depthMkv' | 'pointcloud' | 'cameraPath'>;
+export function checkOutputOptions(o: OutputOptions, inputs: string[]): RenderCodec {
   const codec = o.codec ?? 'h264';
   if (!CONTAINERS[codec]) throw new UserError(`unknown codec '${codec}': use h264, h265, prores or vp9`, 'EINPUT');
   const outputs = [o.out, o.depthPng, o.depthMkv, o.pointcloud, o.cameraPath].filter((p): p is string => !!p).map((p) => resolve(p));
-  for (const p of outputs) if (p === input) throw new UserError(`output ${p} is the input: choose another name, the input is never overwritten`, 'EOUT');
+  const ins = new Set(inputs.map((p) => resolve(p)));
+  for (const p of outputs) if (ins.has(p)) throw new UserError(`output ${p} is the input: choose another name, the input is never overwritten`, 'EOUT');
   if (new Set(outputs).size !== outputs.length) throw new UserError('two outputs have the same path: give each pass its own name', 'EOUT');
   const ext = extname(o.out).toLowerCase();
   if (!CONTAINERS[codec].includes(ext)) throw new UserError(`${codec} cannot be written to '${ext || 'no extension'}': use ${CONTAINERS[codec].join(', ')}`, 'EOUT');
@@ -67,6 +69,11 @@ function checkOptions(o: RenderOptions): RenderCodec {
   if (o.pointcloud && extname(o.pointcloud).toLowerCase() !== '.ply') throw new UserError(`--pointcloud must end in .ply (got ${o.pointcloud})`, 'EOUT');
   if (o.crf !== undefined && !(Number.isInteger(o.crf) && o.crf >= 0 && o.crf <= 63)) throw new UserError(`--crf ${o.crf} is not valid: use 0..51 (h264/h265) or 0..63 (vp9)`, 'EINPUT');
   if (o.bitrate !== undefined && !/^\d+(\.\d+)?[kKmM]?$/.test(o.bitrate)) throw new UserError(`--bitrate ${o.bitrate} is not valid: use e.g. 8M or 2500k`, 'EINPUT');
+  return codec;
+}
+
+function checkOptions(o: RenderOptions): RenderCodec {
+  const codec = checkOutputOptions(o, [o.input]);
   if (!o.effects.length) throw new UserError('no effect given: add --effect fog (or --effects stack.json)', 'EINPUT');
   return codec;
 }

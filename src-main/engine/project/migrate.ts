@@ -5,7 +5,9 @@ import { PROJECT_FORMAT, PROJECT_VERSION, ProjectSchema, type ProjectDoc } from 
 /**
  * Version 1 (the first app builds) held ONE clip: `media` with the path and size, the effect stack and
  * in/out at the top level, and no analysis settings. Version 2 holds a list of clips, each with its own
- * stack and a content fingerprint. Migrations run in sequence, so v1 -> v2 -> ... -> current.
+ * stack and a content fingerprint. Version 3 adds the sequence (clips cut together); a v2 project exported
+ * its selected clip, so that clip becomes the sequence's one instance, with its in/out and effects.
+ * Migrations run in sequence, so v1 -> v2 -> ... -> current.
  */
 const V1Schema = z.object({
   format: z.literal(PROJECT_FORMAT),
@@ -25,6 +27,11 @@ const V1Schema = z.object({
   inPoint: z.number().int().nonnegative().optional(),
   outPoint: z.number().int().nonnegative().optional(),
   view: z.object({ mode: z.string().optional(), playhead: z.number().optional() }).optional(),
+});
+
+const V2Picked = z.object({
+  clips: z.array(z.object({ id: z.string(), in: z.number().int(), out: z.number().int(), effects: z.array(z.unknown()) })),
+  view: z.object({ selectedClip: z.string().nullable().optional() }).optional(),
 });
 
 type Migration = (doc: Record<string, unknown>) => Record<string, unknown>;
@@ -59,6 +66,12 @@ const migrations: Record<number, Migration> = {
       view: { mode, playhead: Math.max(0, Math.round(v1.view?.playhead ?? 0)), selectedClip: m ? 'clip-1' : null },
       analysis: {},
     };
+  },
+  2: (raw) => {
+    const v2 = V2Picked.parse(raw);
+    const c = v2.clips.find((x) => x.id === v2.view?.selectedClip) ?? v2.clips[0];
+    const video = c ? [{ id: 'inst-1', clipId: c.id, in: c.in, out: c.out, at: 0, audioLinked: true, effects: c.effects }] : [];
+    return { ...raw, version: 3, sequence: { settings: null, video, audio: [], markers: [], range: null } };
   },
 };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emptySequence, SequenceSchema, type Sequence } from './sequence-schema.ts';
 
 /**
  * The project document. Plain JSON, versioned: every older version has a migration in migrate.ts, so a
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * preset format (one format for CLI presets and projects); it is validated by the effects module on load.
  */
 export const PROJECT_FORMAT = 'gemdepth-project';
-export const PROJECT_VERSION = 2;
+export const PROJECT_VERSION = 3;
 export const PROJECT_EXT = '.gdproj';
 
 export const FingerprintSchema = z.object({
@@ -67,8 +68,9 @@ export const ProjectSchema = z.object({
   clips: z.array(ClipSchema),
   view: ViewSettingsSchema,
   analysis: AnalysisSettingsSchema,
+  sequence: SequenceSchema,
 });
-export type ProjectDoc = z.infer<typeof ProjectSchema>;
+export type ProjectDoc = Omit<z.infer<typeof ProjectSchema>, 'sequence'> & { sequence: Sequence };
 
 export function emptyProject(name = 'Untitled'): ProjectDoc {
   return {
@@ -78,5 +80,6 @@ export function emptyProject(name = 'Untitled'): ProjectDoc {
     clips: [],
     view: ViewSettingsSchema.parse({}),
     analysis: AnalysisSettingsSchema.parse({}),
+    sequence: emptySequence(),
   };
 }
