@@ -4,7 +4,7 @@ import { toDistance, nearRatioOf, type DepthRange } from './distance.ts';
 import { evaluateParams } from './keyframes.ts';
 import { getEffect } from './registry.ts';
 import type { EffectInput, EffectStack } from './types.ts';
-import { FLAT_EPS, guidedUpsample } from './upsample.ts';
+import { guidedUpsample } from './upsample.ts';
 
 export interface Picture {
   width: number;
@@ -35,11 +35,10 @@ export function prepareDepth(
   distInto?: Float32Array,
 ): PreparedDepth {
   const same = depth.width === frame.width && depth.height === frame.height;
-  const up = (v: Float32Array, eps: number, out?: Float32Array) =>
-    same ? v : guidedUpsample(v, depth.width, depth.height, frame.data, frame.width, frame.height, eps, out);
-  const dist = up(toDistance(depth.data, range), FLAT_EPS, distInto);
-  // Raw depth for the passes: full joint bilateral everywhere (its units have no fixed scale).
-  const raw = wantRaw ? (same ? new Float32Array(depth.data) : up(depth.data, 0)) : undefined;
+  const up = (v: Float32Array, out?: Float32Array) => (same ? v : guidedUpsample(v, depth.width, depth.height, frame.data, frame.width, frame.height, out));
+  const dist = up(toDistance(depth.data, range), distInto);
+  // Raw depth for the passes, in its own units (the guided filter is linear in the depth).
+  const raw = wantRaw ? (same ? new Float32Array(depth.data) : up(depth.data)) : undefined;
   return { dist, nearRatio: nearRatioOf(range), raw };
 }
 

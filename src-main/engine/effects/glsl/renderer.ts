@@ -1,6 +1,7 @@
 import { scaleIntrinsics } from '../../geometry/intrinsics.ts';
 import type { Intrinsics } from '../../types.ts';
-import type { DepthRange } from '../distance.ts';
+import { toDistance, type DepthRange } from '../distance.ts';
+import { cellLuma, guidedCoefficients } from '../guided-filter.ts';
 import { evaluateParams } from '../keyframes.ts';
 import { getEffect } from '../registry.ts';
 import type { EffectId, EffectStack } from '../types.ts';
@@ -74,13 +75,14 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   const vao = gl.createVertexArray()!;
   let W = 0, H = 0;
   let frameTex: WebGLTexture | null = null;
+  let frameRgb: Uint8Array | null = null;
   let distTex: WebGLTexture | null = null;
   let ping: WebGLTexture[] = [];
   let range: DepthRange | null = null;
   let lastTarget: WebGLTexture | null = null;
   const toDelete: (WebGLTexture | null)[] = [];
 
-  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: { frame: WebGLTexture; dist?: WebGLTexture; low?: WebGLTexture }) => {
+  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture }) => {
     gl.useProgram(p);
     gl.bindFramebuffer(gl.FRAMEBUFFER, target ? fbo : null);
     if (target) gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, target, 0);
@@ -94,7 +96,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     };
     bind(0, 'u_frame', inputs.frame);
     bind(1, 'u_dist', inputs.dist);
-    bind(2, 'u_low', inputs.low);
+    bind(2, 'u_coef', inputs.coef);
     gl.bindVertexArray(vao);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
   };
@@ -121,16 +123,19 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       }
       if (frameTex) gl.deleteTexture(frameTex);
       frameTex = texture(gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, W, H, rgba(rgb, W * H));
+      frameRgb = rgb;
     },
     setDepth(depth, lw, lh, r) {
-      if (!frameTex) throw new Error('setFrame before setDepth');
+      if (!frameTex || !frameRgb) throw new Error('setFrame before setDepth');
       range = r;
-      const low = texture(gl.R32F, gl.RED, gl.FLOAT, lw, lh, depth);
+      // The guided filter's low-res half runs here, on the CPU, exactly as export runs it (guided-filter.ts).
+      const ab = guidedCoefficients(toDistance(depth, r), lw, lh, cellLuma(frameRgb, W, H, lw, lh));
+      const coef = texture(gl.RG32F, gl.RG, gl.FLOAT, lw, lh, ab);
       const p = program('upsample');
       gl.useProgram(p);
-      setUniforms(p, [...frameUniforms(W, H, { fx: 1, fy: 1, cx: 0, cy: 0, width: W, height: H }, r, false), ...upsampleUniforms(r, lw, lh)]);
-      draw(p, distTex, { frame: frameTex, low });
-      gl.deleteTexture(low);
+      setUniforms(p, [...frameUniforms(W, H, { fx: 1, fy: 1, cx: 0, cy: 0, width: W, height: H }, r, false), ...upsampleUniforms(lw, lh)]);
+      draw(p, distTex, { frame: frameTex, coef });
+      gl.deleteTexture(coef);
     },
     setDistance(dist, r) {
       range = r;

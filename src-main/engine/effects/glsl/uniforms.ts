@@ -1,9 +1,8 @@
-import { distanceMapping, nearRatioOf, type DepthRange } from '../distance.ts';
+import { nearRatioOf, type DepthRange } from '../distance.ts';
 import type { ResolvedParams } from '../params.ts';
 import { COVERAGE_BIAS, REFOCUS_MIN_COC, REFOCUS_PATTERN } from '../refocus.ts';
 import { getEffect } from '../registry.ts';
 import type { EffectId } from '../types.ts';
-import { FLAT_EPS, RANGE_QUANT_SHIFT, UPSAMPLE_SIGMA_RANGE, UPSAMPLE_SIGMA_SPATIAL } from '../upsample.ts';
 import type { Intrinsics } from '../../types.ts';
 
 /**
@@ -68,18 +67,6 @@ export function frameUniforms(width: number, height: number, K: Intrinsics, rang
   ];
 }
 
-export function upsampleUniforms(range: DepthRange, lowWidth: number, lowHeight: number): Uniform[] {
-  const m = distanceMapping(range);
-  return [
-    { name: 'u_lowSize', kind: '2i', value: [lowWidth, lowHeight] },
-    { name: 'u_inverse', kind: '1i', value: m.inverse ? 1 : 0 },
-    { name: 'u_lo', kind: '1f', value: m.lo },
-    { name: 'u_hi', kind: '1f', value: m.hi },
-    { name: 'u_a', kind: '1f', value: m.a },
-    { name: 'u_b', kind: '1f', value: m.b },
-    { name: 'u_sigmaSpatial', kind: '1f', value: UPSAMPLE_SIGMA_SPATIAL },
-    { name: 'u_sigmaRange', kind: '1f', value: UPSAMPLE_SIGMA_RANGE },
-    { name: 'u_rangeQuantShift', kind: '1i', value: RANGE_QUANT_SHIFT },
-    { name: 'u_flatEps', kind: '1f', value: FLAT_EPS },
-  ];
+export function upsampleUniforms(lowWidth: number, lowHeight: number): Uniform[] {
+  return [{ name: 'u_lowSize', kind: '2i', value: [lowWidth, lowHeight] }];
 }
