@@ -3,7 +3,8 @@
  * engine (cached FastDepth analysis, the export's own render and libx264 CRF 18 encode) on two shared clips,
  * with stills source | result in docs/gallery/ and the flat-area smoothness score (gallery/smoothness.ts)
  * printed as a multiple of a bare CRF 18 transcode of the same frames (the floor). Goal: <= 1.3x at the defaults.
- * Options: --only <effect>, --clip cockatoo|city, --full (also writes full-size consecutive result
+ * Options: --only <effect>, --clip cockatoo|city, --defaults (only the defaults),
+ * --settings 'a=1|b=2' (other settings of the --only effect), --full (also writes full-size consecutive result
  * frames to bench-out/gallery/ to look for flicker).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,7 +111,9 @@ async function galleryClip(c: (typeof CLIPS)[number], effects: EffectId[], full:
   rows.push({ clip: c.id, effect: 'bare CRF 18', setting: '', score: floor, multiple: 1 });
   const mid = Math.floor(src.length / 2);
   for (const effect of effects) {
-    for (const [n, setting] of GALLERY_SETTINGS[effect].entries()) {
+    const settings = arg('--settings')?.split('|') ?? GALLERY_SETTINGS[effect];
+    for (const [n, setting] of settings.entries()) {
+      if (n > 0 && process.argv.includes('--defaults')) continue;
       const out = join(WORK, `${c.id}-${effect}-${n}.mp4`);
       await runRender({ input, out, start: c.start, end: c.end, effects: [parseEffectSpec(setting ? `${effect}:${setting}` : effect)], cacheDir: CACHE });
       const res = await decodeAll(out);

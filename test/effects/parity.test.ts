@@ -71,6 +71,8 @@ describe('CPU kernels and GLSL shaders agree (real frame, real depth)', () => {
     ['fog with height', ['fog:density=3,heightFog=true,heightLevel=-0.1,heightFalloff=6']],
     ['refocus', ['refocus:focus=0.15,aperture=10,maxBlur=1.5']],
     ['relight', ['relight:pointIntensity=2,dirIntensity=0.6,ambient=0.3']],
+    ['relight defaults (shadows)', ['relight']],
+    ['relight spot + directional shadows', ['relight:spotAngle=50,spotSoftness=0.5,pointIntensity=3,dirIntensity=1,dirDirection=-1;0.5;0.4,shadows=1,shadowSoftness=0.05,smoothing=1']],
     ['stack', ['relight', 'refocus:focus=0.3', 'fog:density=1']],
   ];
   for (const [name, specs] of cases) {

@@ -3,7 +3,7 @@ import { compileKernels } from '../../scripts/build-wasm.ts';
 import { applyStack, guidedUpsample, parseEffectSpec, renderFrame, toDistance } from '../../src-main/engine/effects/index.ts';
 import { fogAmount } from '../../src-main/engine/effects/fog.ts';
 import { depthPlane } from '../../src-main/engine/effects/upsample.ts';
-import { bspline, cellLuma, guidedCoefficients, luma } from '../../src-main/engine/effects/guided-filter.ts';
+import { bspline, cellLuma, extent, guidedCoefficients, luma } from '../../src-main/engine/effects/guided-filter.ts';
 import { KERNELS_WASM_BASE64 } from '../../src-main/engine/effects/wasm-binary.ts';
 import { realFrame, type RealFrame } from './fixture.ts';
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
  * of the cubic B-spline, no separable passes or tables shared with the engine): what the WebAssembly
  * kernel must reproduce.
  */
-function upsamplePixel(coef: Float32Array, lw: number, lh: number, guide: Uint8Array, W: number, H: number, X: number, Y: number): number {
+function upsamplePixel(coefLow: Float32Array, coef: Float32Array, lw: number, lh: number, guide: Uint8Array, W: number, H: number, X: number, Y: number): number {
   const taps = (o: number, out: number, n: number) => {
     const u = (o + 0.5) * (n / out) - 0.5;
     const f = Math.floor(u);
@@ -31,7 +31,8 @@ function upsamplePixel(coef: Float32Array, lw: number, lh: number, guide: Uint8A
       b += tx.w * ty.w * coef[k + 1];
     }
   const p = (Y * W + X) * 3;
-  return a * luma(guide[p], guide[p + 1], guide[p + 2]) + b;
+  const [lo, hi] = extent(coefLow);
+  return Math.min(hi, Math.max(lo, a * luma(guide[p], guide[p + 1], guide[p + 2]) + b));
 }
 
 describe('WebAssembly kernels', () => {
@@ -49,7 +50,7 @@ describe('WebAssembly kernels', () => {
     let worst = 0, edges = 0;
     for (let k = 0; k < 4000; k++) {
       const X = (k * 7919) % W, Y = (k * 104729) % H;
-      const want = upsamplePixel(coef, depth.width, depth.height, frame.data, W, H, X, Y);
+      const want = upsamplePixel(low, coef, depth.width, depth.height, frame.data, W, H, X, Y);
       worst = Math.max(worst, Math.abs(out[Y * W + X] - want));
       if (Math.abs(out[Y * W + X] - out[Y * W + Math.min(W - 1, X + 1)]) > 1 / 256) edges++;
     }

@@ -114,6 +114,17 @@ export function guidedCoefficients(depth: Float32Array, lw: number, lh: number, 
   return out;
 }
 
+/** Smallest and largest valid value of a map: the guided output is clamped to them. */
+export function extent(v: Float32Array): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let k = 0; k < v.length; k++) {
+    const x = v[k];
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return lo <= hi ? [lo, hi] : [0, 0];
+}
+
 /** Cubic B-spline weights of the 4 taps around fractional position t in [0, 1). */
 export function bspline(t: number): [number, number, number, number] {
   const t2 = t * t, t3 = t2 * t;

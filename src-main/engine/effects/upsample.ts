@@ -1,4 +1,4 @@
-import { cellLuma, guidedCoefficients, splineTaps } from './guided-filter.ts';
+import { cellLuma, extent, guidedCoefficients, splineTaps } from './guided-filter.ts';
 import { kernelsFor } from './wasm-kernels.ts';
 
 /**
@@ -54,7 +54,7 @@ export function guidedUpsample(
   // prettier-ignore
   k.exports.guidedApply(
     k.at('coef'), lw, lh, k.input(guide, 'rgb'), W, H, dst,
-    k.at('colIdx'), k.at('colW'), k.at('rowIdx'), k.at('rowW'), k.at('tmp'),
+    k.at('colIdx'), k.at('colW'), k.at('rowIdx'), k.at('rowW'), k.at('tmp'), ...extent(low),
   );
   if (!k.owns(out)) out.set(k.f32('ftmp', W * H));
   return out;

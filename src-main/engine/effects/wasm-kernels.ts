@@ -12,7 +12,7 @@ import { KERNELS_WASM_BASE64 } from './wasm-binary.ts';
 interface KernelExports {
   guidedApply(
     coef: number, lw: number, lh: number, guide: number, W: number, H: number, out: number,
-    colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number,
+    colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, lo: number, hi: number,
   ): void;
   fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
 }

@@ -1,7 +1,9 @@
 import { scaleIntrinsics } from '../../geometry/intrinsics.ts';
 import type { Intrinsics } from '../../types.ts';
-import { toDistance, type DepthRange } from '../distance.ts';
+import { nearRatioOf, toDistance, type DepthRange } from '../distance.ts';
 import { cellLuma, guidedCoefficients } from '../guided-filter.ts';
+import { lightsOf } from '../relight.ts';
+import { surfaceMaps } from '../surface.ts';
 import { evaluateParams } from '../keyframes.ts';
 import { getEffect } from '../registry.ts';
 import type { EffectId, EffectStack } from '../types.ts';
@@ -56,6 +58,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
         case '1f': gl.uniform1f(loc, u.value); break;
         case '1i': gl.uniform1i(loc, u.value); break;
         case '2i': gl.uniform2i(loc, u.value[0], u.value[1]); break;
+        case '2f': gl.uniform2f(loc, u.value[0], u.value[1]); break;
         case '3f': gl.uniform3f(loc, u.value[0], u.value[1], u.value[2]); break;
         case '4f': gl.uniform4f(loc, u.value[0], u.value[1], u.value[2], u.value[3]); break;
         case '3fv': gl.uniform3fv(loc, u.value); break;
@@ -76,13 +79,15 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   let W = 0, H = 0;
   let frameTex: WebGLTexture | null = null;
   let frameRgb: Uint8Array | null = null;
+  // The distance at the analysis resolution, for relight's surface maps (surface.ts), as export has it.
+  let low: { dist: Float32Array; width: number; height: number } | null = null;
   let distTex: WebGLTexture | null = null;
   let ping: WebGLTexture[] = [];
   let range: DepthRange | null = null;
   let lastTarget: WebGLTexture | null = null;
   const toDelete: (WebGLTexture | null)[] = [];
 
-  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture }) => {
+  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture; surface?: WebGLTexture; dirVis?: WebGLTexture }) => {
     gl.useProgram(p);
     gl.bindFramebuffer(gl.FRAMEBUFFER, target ? fbo : null);
     if (target) gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, target, 0);
@@ -97,6 +102,8 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     bind(0, 'u_frame', inputs.frame);
     bind(1, 'u_dist', inputs.dist);
     bind(2, 'u_coef', inputs.coef);
+    bind(3, 'u_surface', inputs.surface);
+    bind(4, 'u_dirVis', inputs.dirVis);
     gl.bindVertexArray(vao);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
   };
@@ -129,16 +136,18 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       if (!frameTex || !frameRgb) throw new Error('setFrame before setDepth');
       range = r;
       // The guided filter's low-res half runs here, on the CPU, exactly as export runs it (guided-filter.ts).
-      const ab = guidedCoefficients(toDistance(depth, r), lw, lh, cellLuma(frameRgb, W, H, lw, lh));
+      low = { dist: toDistance(depth, r), width: lw, height: lh };
+      const ab = guidedCoefficients(low.dist, lw, lh, cellLuma(frameRgb, W, H, lw, lh));
       const coef = texture(gl.RG32F, gl.RG, gl.FLOAT, lw, lh, ab);
       const p = program('upsample');
       gl.useProgram(p);
-      setUniforms(p, [...frameUniforms(W, H, { fx: 1, fy: 1, cx: 0, cy: 0, width: W, height: H }, r, false), ...upsampleUniforms(lw, lh)]);
+      setUniforms(p, [...frameUniforms(W, H, { fx: 1, fy: 1, cx: 0, cy: 0, width: W, height: H }, r, false), ...upsampleUniforms(low.dist, lw, lh)]);
       draw(p, distTex, { frame: frameTex, coef });
       gl.deleteTexture(coef);
     },
     setDistance(dist, r) {
       range = r;
+      low = { dist: Float32Array.from(dist), width: W, height: H };
       gl.bindTexture(gl.TEXTURE_2D, distTex);
       gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
       gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, W, H, gl.RED, gl.FLOAT, dist);
@@ -157,9 +166,15 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
         gl.useProgram(p);
         const last = n === list.length - 1;
         const screen = last && !!opts.toScreen;
-        setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, evaluateParams(def.params, inst, time))]);
+        const params = evaluateParams(def.params, inst, time);
+        setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, params), { name: 'u_lowSize', kind: '2i', value: [low!.width, low!.height] }]);
         const target = screen ? null : ping[pi];
-        draw(p, target, { frame: input, dist: distTex! });
+        // Relight's low-res normals and shadows: computed here exactly as export computes them.
+        const maps = inst.effect === 'relight' ? surfaceMaps(low!.dist, low!.width, low!.height, Kf, nearRatioOf(range!), params.smoothing as number, lightsOf(params)) : null;
+        const surface = maps ? texture(gl.RGBA32F, gl.RGBA, gl.FLOAT, maps.width, maps.height, maps.normalVis) : undefined;
+        const dirVis = maps ? texture(gl.R32F, gl.RED, gl.FLOAT, maps.width, maps.height, maps.dirVis) : undefined;
+        draw(p, target, { frame: input, dist: distTex!, surface, dirVis });
+        for (const t of [surface, dirVis]) if (t) gl.deleteTexture(t);
         if (target) {
           input = target;
           lastTarget = target;

@@ -1,7 +1,9 @@
 import { nearRatioOf, type DepthRange } from '../distance.ts';
 import type { ResolvedParams } from '../params.ts';
 import { COVERAGE_BIAS, REFOCUS_MIN_COC, REFOCUS_PATTERN } from '../refocus.ts';
+import { extent } from '../guided-filter.ts';
 import { getEffect } from '../registry.ts';
+import { spotCones } from '../relight.ts';
 import type { EffectId } from '../types.ts';
 import type { Intrinsics } from '../../types.ts';
 
@@ -30,6 +32,7 @@ export type Uniform =
   | { name: string; kind: '1f'; value: number }
   | { name: string; kind: '1i'; value: number }
   | { name: string; kind: '2i'; value: [number, number] }
+  | { name: string; kind: '2f'; value: [number, number] }
   | { name: string; kind: '3f'; value: [number, number, number] }
   | { name: string; kind: '4f'; value: [number, number, number, number] }
   | { name: string; kind: '3fv'; value: Float32Array };
@@ -55,6 +58,7 @@ export function paramUniforms(effect: EffectId, params: ResolvedParams): Uniform
   if (effect === 'refocus') {
     out.push({ name: 'u_pattern', kind: '3fv', value: REFOCUS_PATTERN }, { name: 'u_minCoc', kind: '1f', value: REFOCUS_MIN_COC }, { name: 'u_coverageBias', kind: '1f', value: COVERAGE_BIAS });
   }
+  if (effect === 'relight') out.push({ name: 'u_spotCones', kind: '2f', value: spotCones(params) });
   return out;
 }
 
@@ -67,6 +71,6 @@ export function frameUniforms(width: number, height: number, K: Intrinsics, rang
   ];
 }
 
-export function upsampleUniforms(lowWidth: number, lowHeight: number): Uniform[] {
-  return [{ name: 'u_lowSize', kind: '2i', value: [lowWidth, lowHeight] }];
+export function upsampleUniforms(low: Float32Array, lowWidth: number, lowHeight: number): Uniform[] {
+  return [{ name: 'u_lowSize', kind: '2i', value: [lowWidth, lowHeight] }, { name: 'u_extent', kind: '2f', value: extent(low) }];
 }

@@ -9,11 +9,12 @@
 /**
  * The full-resolution half of the fast guided filter (../guided-filter.ts): A and B (interleaved per low-res
  * sample) interpolated by the cubic B-spline, rows first into `tmp` (lh x W pairs), then down the columns;
- * out = A * luma + B with luma = (0.299 r + 0.587 g + 0.114 b) / 255.
+ * out = A * luma + B with luma = (0.299 r + 0.587 g + 0.114 b) / 255, clamped to lo..hi (the low-res map's
+ * extent: the linear model may overshoot at an edge, never past the depths it was fitted to).
  */
 export function guidedApply(
   coef: usize, lw: i32, lh: i32, guide: usize, W: i32, H: i32, out: usize,
-  colIdx: usize, colW: usize, rowIdx: usize, rowW: usize, tmp: usize,
+  colIdx: usize, colW: usize, rowIdx: usize, rowW: usize, tmp: usize, lo: f64, hi: f64,
 ): void {
   for (let j = 0; j < lh; j++) {
     const row = coef + (<usize>(j * lw) << 3);
@@ -44,7 +45,7 @@ export function guidedApply(
       const a = w0 * <f64>load<f32>(r0 + x) + w1 * <f64>load<f32>(r1 + x) + w2 * <f64>load<f32>(r2 + x) + w3 * <f64>load<f32>(r3 + x);
       const b = w0 * <f64>load<f32>(r0 + x + 4) + w1 * <f64>load<f32>(r1 + x + 4) + w2 * <f64>load<f32>(r2 + x + 4) + w3 * <f64>load<f32>(r3 + x + 4);
       const l = (0.299 * <f64>load<u8>(p) + 0.587 * <f64>load<u8>(p + 1) + 0.114 * <f64>load<u8>(p + 2)) / 255.0;
-      store<f32>(o, <f32>(a * l + b));
+      store<f32>(o, <f32>min(hi, max(lo, a * l + b)));
     }
   }
 }
