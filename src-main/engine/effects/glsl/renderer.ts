@@ -2,6 +2,8 @@ import { scaleIntrinsics } from '../../geometry/intrinsics.ts';
 import type { Intrinsics } from '../../types.ts';
 import { nearRatioOf, toDistance, type DepthRange } from '../distance.ts';
 import { cellLuma, guidedCoefficients } from '../guided-filter.ts';
+import { fogStart } from '../fog.ts';
+import { focusOf, searchRadii } from '../refocus.ts';
 import { lightsOf } from '../relight.ts';
 import { surfaceMaps } from '../surface.ts';
 import { evaluateParams } from '../keyframes.ts';
@@ -87,7 +89,8 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   let lastTarget: WebGLTexture | null = null;
   const toDelete: (WebGLTexture | null)[] = [];
 
-  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture; surface?: WebGLTexture; dirVis?: WebGLTexture }) => {
+  type Inputs = { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture; surface?: WebGLTexture; dirVis?: WebGLTexture; search?: WebGLTexture };
+  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: Inputs) => {
     gl.useProgram(p);
     gl.bindFramebuffer(gl.FRAMEBUFFER, target ? fbo : null);
     if (target) gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, target, 0);
@@ -104,6 +107,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     bind(2, 'u_coef', inputs.coef);
     bind(3, 'u_surface', inputs.surface);
     bind(4, 'u_dirVis', inputs.dirVis);
+    bind(5, 'u_search', inputs.search);
     gl.bindVertexArray(vao);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
   };
@@ -169,12 +173,23 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
         const params = evaluateParams(def.params, inst, time);
         setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, params), { name: 'u_lowSize', kind: '2i', value: [low!.width, low!.height] }]);
         const target = screen ? null : ping[pi];
-        // Relight's low-res normals and shadows: computed here exactly as export computes them.
-        const maps = inst.effect === 'relight' ? surfaceMaps(low!.dist, low!.width, low!.height, Kf, nearRatioOf(range!), params.smoothing as number, lightsOf(params)) : null;
-        const surface = maps ? texture(gl.RGBA32F, gl.RGBA, gl.FLOAT, maps.width, maps.height, maps.normalVis) : undefined;
-        const dirVis = maps ? texture(gl.R32F, gl.RED, gl.FLOAT, maps.width, maps.height, maps.dirVis) : undefined;
-        draw(p, target, { frame: input, dist: distTex!, surface, dirVis });
-        for (const t of [surface, dirVis]) if (t) gl.deleteTexture(t);
+        const lowTex = (data: Float32Array, rgba = false) => texture(rgba ? gl.RGBA32F : gl.R32F, rgba ? gl.RGBA : gl.RED, gl.FLOAT, low!.width, low!.height, data);
+        const extra: Inputs = { frame: input, dist: distTex! };
+        // The low-res preparation of relight (normals, shadows) and refocus (focus, search radii): computed
+        // here exactly as export computes it.
+        if (inst.effect === 'relight') {
+          const maps = surfaceMaps(low!.dist, low!.width, low!.height, Kf, nearRatioOf(range!), params.smoothing as number, lightsOf(params));
+          extra.surface = lowTex(maps.normalVis, true);
+          extra.dirVis = lowTex(maps.dirVis);
+        } else if (inst.effect === 'fog') {
+          setUniforms(p, [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }]);
+        } else if (inst.effect === 'refocus') {
+          const focus = focusOf(params, low!);
+          setUniforms(p, [{ name: 'u_focusUsed', kind: '1f', value: focus }]);
+          extra.search = lowTex(searchRadii(low!, focus, params, W, H));
+        }
+        draw(p, target, extra);
+        for (const t of [extra.surface, extra.dirVis, extra.search]) if (t) gl.deleteTexture(t);
         if (target) {
           input = target;
           lastTarget = target;

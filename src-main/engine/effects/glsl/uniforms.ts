@@ -1,6 +1,6 @@
 import { nearRatioOf, type DepthRange } from '../distance.ts';
 import type { ResolvedParams } from '../params.ts';
-import { COVERAGE_BIAS, REFOCUS_MIN_COC, REFOCUS_PATTERN } from '../refocus.ts';
+import { bokehPattern, FOREGROUND_EPS, REFOCUS_MIN_COC } from '../refocus.ts';
 import { extent } from '../guided-filter.ts';
 import { getEffect } from '../registry.ts';
 import { spotCones } from '../relight.ts';
@@ -56,7 +56,11 @@ export function paramUniforms(effect: EffectId, params: ResolvedParams): Uniform
     }
   });
   if (effect === 'refocus') {
-    out.push({ name: 'u_pattern', kind: '3fv', value: REFOCUS_PATTERN }, { name: 'u_minCoc', kind: '1f', value: REFOCUS_MIN_COC }, { name: 'u_coverageBias', kind: '1f', value: COVERAGE_BIAS });
+    out.push(
+      { name: 'u_pattern', kind: '3fv', value: bokehPattern(params.blades as number, params.rotation as number) },
+      { name: 'u_minCoc', kind: '1f', value: REFOCUS_MIN_COC },
+      { name: 'u_fgEps', kind: '1f', value: FOREGROUND_EPS },
+    );
   }
   if (effect === 'relight') out.push({ name: 'u_spotCones', kind: '2f', value: spotCones(params) });
   return out;
