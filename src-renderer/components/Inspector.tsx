@@ -98,7 +98,7 @@ function ParamEditor({ clipId, index, inst, frame, ct }: { clipId: string; index
         const here = !!keyAt(inst, p.name, frame, ct);
         return (
           <div className="param" key={p.name} data-param={p.name}>
-            <label title={p.name}>
+            <label title={p.description ? `${p.name}: ${p.description}` : p.name}>
               {p.label}
               {p.unit ? ` (${p.unit})` : ''}
             </label>

@@ -5,7 +5,8 @@ import { setParam, type EffectInstance } from '../state/effects-model.ts';
 
 /**
  * Click-to-focus: the refocus effect's focus distance (normalised distance, effects/distance.ts) is set
- * to the distance under the click, at the playhead (a key when focus is keyframed: a focus pull).
+ * to the distance under the click, at the playhead (a key when focus is keyframed: a focus pull), and
+ * focusing on the subject is turned off (the click is the user's choice).
  */
 export function pickFocus(clipId: string, data: FrameData, x: number, y: number, frame: number) {
   const d = data.depth;
@@ -21,7 +22,7 @@ export function pickFocus(clipId: string, data: FrameData, x: number, y: number,
   const v = Math.round(focus * 1000) / 1000;
   edit((doc) => ({
     ...doc,
-    clips: doc.clips.map((c) => (c.id !== clipId ? c : { ...c, effects: stack.map((e, j) => (j === i ? setParam(e, 'focus', v, frame, timeFor(c)) : e)) })),
+    clips: doc.clips.map((c) => (c.id !== clipId ? c : { ...c, effects: stack.map((e, j) => (j === i ? setParam({ ...e, params: { ...e.params, autoFocus: false } }, 'focus', v, frame, timeFor(c)) : e)) })),
   }));
   useApp.setState({ selectedEffect: i });
   notify('info', `Focus set to distance ${v}`);

@@ -69,8 +69,12 @@ describe('CPU kernels and GLSL shaders agree (real frame, real depth)', () => {
   const cases: [string, string[]][] = [
     ['fog', ['fog:density=2,start=0.05,color=#b0c4de']],
     ['fog with height', ['fog:density=3,heightFog=true,heightLevel=-0.1,heightFalloff=6']],
-    ['refocus', ['refocus:focus=0.15,aperture=10,maxBlur=1.5']],
+    ['refocus', ['refocus:autoFocus=false,focus=0.15,aperture=10,maxBlur=1.5']],
+    ['refocus defaults (subject focus)', ['refocus']],
+    ['refocus bokeh blades + highlights', ['refocus:autoFocus=false,focus=0.05,aperture=30,maxBlur=3,blades=6,rotation=20,highlightGain=8,highlightThreshold=0.6']],
     ['relight', ['relight:pointIntensity=2,dirIntensity=0.6,ambient=0.3']],
+    ['relight defaults (shadows)', ['relight']],
+    ['relight spot + directional shadows', ['relight:spotAngle=50,spotSoftness=0.5,pointIntensity=3,dirIntensity=1,dirDirection=-1;0.5;0.4,shadows=1,shadowSoftness=0.05,smoothing=1']],
     ['stack', ['relight', 'refocus:focus=0.3', 'fog:density=1']],
   ];
   for (const [name, specs] of cases) {

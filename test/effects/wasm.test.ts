@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileKernels } from '../../scripts/build-wasm.ts';
 import { applyStack, guidedUpsample, parseEffectSpec, renderFrame, toDistance } from '../../src-main/engine/effects/index.ts';
 import { fogAmount } from '../../src-main/engine/effects/fog.ts';
-import { depthPlane, FLAT_EPS, guidePixel, RANGE_QUANT_SHIFT, UPSAMPLE_SIGMA_RANGE, UPSAMPLE_SIGMA_SPATIAL } from '../../src-main/engine/effects/upsample.ts';
+import { depthPlane } from '../../src-main/engine/effects/upsample.ts';
+import { bspline, cellLuma, extent, guidedCoefficients, luma } from '../../src-main/engine/effects/guided-filter.ts';
 import { KERNELS_WASM_BASE64 } from '../../src-main/engine/effects/wasm-binary.ts';
 import { realFrame, type RealFrame } from './fixture.ts';
 
@@ -12,40 +13,26 @@ beforeAll(async () => {
 });
 
 /**
- * The upsampling of one output pixel, written straight from its definition in upsample.ts (no runs, no
- * tables shared with the engine): what the WebAssembly kernel must reproduce.
+ * The upsampling of one output pixel, written straight from its definition in guided-filter.ts (16 taps
+ * of the cubic B-spline, no separable passes or tables shared with the engine): what the WebAssembly
+ * kernel must reproduce.
  */
-function upsamplePixel(low: Float32Array, lw: number, lh: number, guide: Uint8Array, W: number, H: number, X: number, Y: number): number {
-  const tap = (o: number, out: number, n: number) => {
+function upsamplePixel(coefLow: Float32Array, coef: Float32Array, lw: number, lh: number, guide: Uint8Array, W: number, H: number, X: number, Y: number): number {
+  const taps = (o: number, out: number, n: number) => {
     const u = (o + 0.5) * (n / out) - 0.5;
     const f = Math.floor(u);
-    return [0, 1].map((t) => {
-      const i = Math.min(n - 1, Math.max(0, f + t));
-      return { i, w: Math.fround(Math.exp(-((i - u) ** 2) / (2 * UPSAMPLE_SIGMA_SPATIAL ** 2))) };
-    });
+    return bspline(u - f).map((w, t) => ({ i: Math.min(n - 1, Math.max(0, f - 1 + t)), w }));
   };
-  const cx = tap(X, W, lw), cy = tap(Y, H, lh);
-  const d = (j: number, i: number) => low[cy[j].i * lw + cx[i].i];
-  const ds = [d(0, 0), d(0, 1), d(1, 0), d(1, 1)];
-  if (Math.max(...ds) - Math.min(...ds) < FLAT_EPS) {
-    const ny0 = cy[0].w / (cy[0].w + cy[1].w), nx0 = Math.fround(cx[0].w / (cx[0].w + cx[1].w));
-    const left = ny0 * ds[0] + (1 - ny0) * ds[2], right = ny0 * ds[1] + (1 - ny0) * ds[3];
-    return Math.fround(right + nx0 * (left - right));
-  }
-  const p = (Y * W + X) * 3;
-  let sw = 0, s = 0;
-  for (let j = 0; j < 2; j++)
-    for (let i = 0; i < 2; i++) {
-      const q = (guidePixel(cy[j].i, lh, H) * W + guidePixel(cx[i].i, lw, W)) * 3;
-      const c2 = (guide[p] - guide[q]) ** 2 + (guide[p + 1] - guide[q + 1]) ** 2 + (guide[p + 2] - guide[q + 2]) ** 2;
-      const range = Math.fround(Math.exp(-((c2 >> RANGE_QUANT_SHIFT) << RANGE_QUANT_SHIFT) / (2 * UPSAMPLE_SIGMA_RANGE ** 2)));
-      const w = cx[i].w * cy[j].w * range;
-      sw += w;
-      s += w * d(j, i);
+  let a = 0, b = 0;
+  for (const ty of taps(Y, H, lh))
+    for (const tx of taps(X, W, lw)) {
+      const k = (ty.i * lw + tx.i) * 2;
+      a += tx.w * ty.w * coef[k];
+      b += tx.w * ty.w * coef[k + 1];
     }
-  if (sw > 1e-10) return Math.fround(s / sw);
-  // No sample resembles the pixel: the nearest one.
-  return d(cy[0].w >= cy[1].w ? 0 : 1, cx[1].w > cx[0].w ? 1 : 0);
+  const p = (Y * W + X) * 3;
+  const [lo, hi] = extent(coefLow);
+  return Math.min(hi, Math.max(lo, a * luma(guide[p], guide[p + 1], guide[p + 2]) + b));
 }
 
 describe('WebAssembly kernels', () => {
@@ -59,15 +46,16 @@ describe('WebAssembly kernels', () => {
     const W = frame.width, H = frame.height;
     const low = toDistance(depth.data, r.range);
     const out = guidedUpsample(low, depth.width, depth.height, frame.data, W, H);
+    const coef = guidedCoefficients(low, depth.width, depth.height, cellLuma(frame.data, W, H, depth.width, depth.height));
     let worst = 0, edges = 0;
     for (let k = 0; k < 4000; k++) {
       const X = (k * 7919) % W, Y = (k * 104729) % H;
-      const want = upsamplePixel(low, depth.width, depth.height, frame.data, W, H, X, Y);
+      const want = upsamplePixel(low, coef, depth.width, depth.height, frame.data, W, H, X, Y);
       worst = Math.max(worst, Math.abs(out[Y * W + X] - want));
-      if (Math.abs(out[Y * W + X] - out[Y * W + Math.min(W - 1, X + 1)]) > FLAT_EPS) edges++;
+      if (Math.abs(out[Y * W + X] - out[Y * W + Math.min(W - 1, X + 1)]) > 1 / 256) edges++;
     }
     expect(edges, 'the sample reaches depth edges (the guided path)').toBeGreaterThan(20);
-    expect(worst).toBeLessThan(1e-6);
+    expect(worst).toBeLessThan(1e-5);
   });
 
   it('fog matches its formula pixel by pixel, within the table step of one 8-bit level', () => {

@@ -3,8 +3,8 @@ import type { DepthMap, Intrinsics } from '../types.ts';
 import { toDistance, nearRatioOf, type DepthRange } from './distance.ts';
 import { evaluateParams } from './keyframes.ts';
 import { getEffect } from './registry.ts';
-import type { EffectInput, EffectStack } from './types.ts';
-import { FLAT_EPS, guidedUpsample } from './upsample.ts';
+import type { EffectInput, EffectStack, LowDistance } from './types.ts';
+import { guidedUpsample } from './upsample.ts';
 
 export interface Picture {
   width: number;
@@ -17,9 +17,10 @@ export interface PreparedDepth {
   raw?: Float32Array;
   /** Normalised distance 0..1 at frame resolution (distance.ts). */
   dist: Float32Array;
+  /** Normalised distance at the analysis resolution. */
+  low: LowDistance;
   nearRatio: number;
 }
-
 
 /**
  * Low-res analysis depth -> normalised distance at the frame's resolution (the low-res map is mapped
@@ -35,12 +36,12 @@ export function prepareDepth(
   distInto?: Float32Array,
 ): PreparedDepth {
   const same = depth.width === frame.width && depth.height === frame.height;
-  const up = (v: Float32Array, eps: number, out?: Float32Array) =>
-    same ? v : guidedUpsample(v, depth.width, depth.height, frame.data, frame.width, frame.height, eps, out);
-  const dist = up(toDistance(depth.data, range), FLAT_EPS, distInto);
-  // Raw depth for the passes: full joint bilateral everywhere (its units have no fixed scale).
-  const raw = wantRaw ? (same ? new Float32Array(depth.data) : up(depth.data, 0)) : undefined;
-  return { dist, nearRatio: nearRatioOf(range), raw };
+  const up = (v: Float32Array, out?: Float32Array) => (same ? v : guidedUpsample(v, depth.width, depth.height, frame.data, frame.width, frame.height, out));
+  const low = { dist: toDistance(depth.data, range), width: depth.width, height: depth.height };
+  const dist = up(low.dist, distInto);
+  // Raw depth for the passes, in its own units (the guided filter is linear in the depth).
+  const raw = wantRaw ? (same ? new Float32Array(depth.data) : up(depth.data)) : undefined;
+  return { dist, low, nearRatio: nearRatioOf(range), raw };
 }
 
 /**
@@ -50,7 +51,7 @@ export function prepareDepth(
  */
 export function applyStack(
   frame: Picture,
-  prep: Pick<PreparedDepth, 'dist' | 'nearRatio'>,
+  prep: Pick<PreparedDepth, 'dist' | 'nearRatio'> & { low?: LowDistance },
   K: Intrinsics,
   stack: EffectStack,
   t: number,
@@ -59,6 +60,8 @@ export function applyStack(
   const Kf = K.width === frame.width && K.height === frame.height ? K : scaleIntrinsics(K, frame.width, frame.height);
   const result = into && into.length === frame.data.length ? into : new Uint8Array(frame.data.length);
   const steps = stack.filter((inst) => inst.enabled);
+  // A distance given at frame resolution only (synthetic scenes) is its own low-resolution map.
+  const low = prep.low ?? { dist: prep.dist, width: frame.width, height: frame.height };
   // Effects ping-pong between the result and one scratch buffer, ordered so that the last writes the result.
   let scratch: Uint8Array | null = null;
   let src = frame.data;
@@ -66,7 +69,7 @@ export function applyStack(
     const def = getEffect(inst.effect);
     if (!def) throw new Error(`unknown effect ${inst.effect}`);
     const out = (steps.length - 1 - k) % 2 === 0 ? result : (scratch ??= new Uint8Array(frame.data.length));
-    const input: EffectInput = { width: frame.width, height: frame.height, rgb: src, dist: prep.dist, nearRatio: prep.nearRatio, K: Kf };
+    const input: EffectInput = { width: frame.width, height: frame.height, rgb: src, dist: prep.dist, low, nearRatio: prep.nearRatio, K: Kf };
     def.apply(input, evaluateParams(def.params, inst, t), out);
     src = out;
   });

@@ -1,5 +1,6 @@
 import type { ParamSpec, ResolvedParams } from './params.ts';
-import type { EffectDef, EffectInput } from './types.ts';
+import { subjectDistance } from './subject.ts';
+import type { EffectDef, EffectInput, LowDistance } from './types.ts';
 import { FOG_TABLE_SIZE, kernelsFor } from './wasm-kernels.ts';
 
 /**
@@ -10,7 +11,8 @@ import { FOG_TABLE_SIZE, kernelsFor } from './wasm-kernels.ts';
 export const fogParams: ParamSpec[] = [
   { name: 'color', type: 'color', label: 'Colour', default: '#c8d2e0' },
   { name: 'density', type: 'number', label: 'Density', default: 1.5, min: 0, max: 10, step: 0.05, unit: 'per distance' },
-  { name: 'start', type: 'number', label: 'Start distance', default: 0.1, min: 0, max: 1, step: 0.01, unit: 'distance 0..1' },
+  { name: 'behindSubject', type: 'bool', label: 'Start behind the subject', default: true, description: 'start distance counts from the subject (nearest large region near the centre), not the camera' },
+  { name: 'start', type: 'number', label: 'Start distance', default: 0.05, min: 0, max: 1, step: 0.01, unit: 'distance 0..1' },
   { name: 'falloff', type: 'number', label: 'Falloff', default: 1, min: 0.2, max: 4, step: 0.05, unit: 'exponent' },
   { name: 'heightFog', type: 'bool', label: 'Height fog', default: false },
   { name: 'heightLevel', type: 'number', label: 'Fog top', default: 0, min: -1, max: 1, step: 0.01, unit: 'scene units above camera' },
@@ -23,11 +25,16 @@ export function fogAmount(t: number, density: number, falloff: number): number {
   return t <= 0 ? 0 : 1 - Math.exp(-density * Math.pow(t, falloff));
 }
 
+/** Where the fog starts, in distance 0..1: from the camera, or from the subject (subject.ts). */
+export function fogStart(p: ResolvedParams, low: LowDistance): number {
+  return (p.start as number) + (p.behindSubject ? subjectDistance(low.dist, low.width, low.height) : 0);
+}
+
 export function applyFog(inp: EffectInput, p: ResolvedParams, out: Uint8Array): void {
   const { width: W, height: H, rgb, dist, nearRatio: nr, K } = inp;
   const [cr, cg, cb] = (p.color as number[]).map((c) => c * 255);
   const density = p.density as number;
-  const start = p.start as number;
+  const start = fogStart(p, inp.low);
   const falloff = p.falloff as number;
   const height = p.heightFog as boolean;
   const level = p.heightLevel as number;

@@ -38,6 +38,14 @@ export interface EffectInput {
   dist: Float32Array;
   nearRatio: number;
   K: Intrinsics;
+  /** The same distance at the analysis resolution (surface-scale work: relight's normals and shadows). */
+  low: LowDistance;
+}
+
+export interface LowDistance {
+  dist: Float32Array;
+  width: number;
+  height: number;
 }
 
 export interface EffectDef {

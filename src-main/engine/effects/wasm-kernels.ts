@@ -10,22 +10,22 @@ import { KERNELS_WASM_BASE64 } from './wasm-binary.ts';
  * (outputs).
  */
 interface KernelExports {
-  upsample(
-    low: number, lw: number, guide: number, W: number, H: number, flatEps: number, out: number,
-    colIdx: number, colW: number, rowIdx: number, rowW: number, nx0: number, runs: number, nRuns: number,
-    g: number, lut: number, shift: number,
+  guidedApply(
+    coef: number, lw: number, lh: number, guide: number, W: number, H: number, out: number,
+    colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, lo: number, hi: number,
   ): void;
   fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
 }
 
-/** Largest sizes the memory holds: output width/height and low-res sample count. */
+/** Largest sizes the memory holds: output width/height, low-res sample count and low-res height. */
 interface Capacity {
   w: number;
   h: number;
   low: number;
+  lh?: number;
 }
 
-type Slot = 'lut' | 'amount' | 'add' | 'colIdx' | 'colW' | 'nx0' | 'runs' | 'rowIdx' | 'rowW' | 'g' | 'low' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp';
+type Slot = 'amount' | 'add' | 'colIdx' | 'colW' | 'rowIdx' | 'rowW' | 'coef' | 'tmp' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp';
 
 export interface Kernels {
   readonly exports: KernelExports;
@@ -54,23 +54,18 @@ function compiled(): WebAssembly.Module {
 
 /** Entries of the fog amount table (fog.ts); fixed so the slot size is known. */
 export const FOG_TABLE_SIZE = 16384;
-/** Room for the upsampling range-weight table (upsample.ts; 48769 entries). */
-export const RANGE_LUT_CAPACITY = 65536;
 
 function layout(cap: Capacity) {
   const n = cap.w * cap.h;
   const bytes: [Slot, number][] = [
-    ['lut', RANGE_LUT_CAPACITY * 4],
     ['amount', (FOG_TABLE_SIZE + 1) * 4],
     ['add', 3 * 257 * 4],
-    ['colIdx', cap.w * 8],
-    ['colW', cap.w * 8],
-    ['nx0', cap.w * 4],
-    ['runs', (cap.w + 1) * 4],
-    ['rowIdx', cap.h * 8],
-    ['rowW', cap.h * 8],
-    ['g', cap.low * 12],
-    ['low', cap.low * 4],
+    ['colIdx', cap.w * 16],
+    ['colW', cap.w * 16],
+    ['rowIdx', cap.h * 16],
+    ['rowW', cap.h * 16],
+    ['coef', cap.low * 8],
+    ['tmp', (cap.lh ?? 0) * cap.w * 8],
     ['rgb', n * 3],
     ['rgbOut', n * 3],
     ['dist', n * 4],
@@ -87,8 +82,10 @@ function layout(cap: Capacity) {
 
 /** Kernels whose memory holds frames of at least this size. */
 export function kernelsFor(need: Capacity): Kernels {
-  if (current && need.w <= current.cap.w && need.h <= current.cap.h && need.low <= current.cap.low) return current;
-  const cap = current ? { w: Math.max(need.w, current.cap.w), h: Math.max(need.h, current.cap.h), low: Math.max(need.low, current.cap.low) } : need;
+  const fits = (c: Capacity) => need.w <= c.w && need.h <= c.h && need.low <= c.low && (need.lh ?? 0) <= (c.lh ?? 0);
+  if (current && fits(current.cap)) return current;
+  const max = (k: keyof Capacity) => Math.max(need[k] ?? 0, current?.cap[k] ?? 0);
+  const cap = { w: max('w'), h: max('h'), low: max('low'), lh: max('lh') };
   const { offsets, end } = layout(cap);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
   const held = new Map<Slot, string>();

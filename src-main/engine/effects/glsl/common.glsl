@@ -21,3 +21,25 @@ ivec2 pixel() {
 
 float distAt(ivec2 p) { return texelFetch(u_dist, p, 0).r; }
 vec3 rgbAt(ivec2 p) { return texelFetch(u_frame, p, 0).rgb; }
+
+// Low-res maps (guided-filter.ts, surface.ts) at pixel p: the cubic B-spline of the 4x4 samples around it.
+uniform ivec2 u_lowSize;
+vec4 bspline(float t) {
+  float t2 = t * t, t3 = t2 * t;
+  return vec4(1.0 - 3.0 * t + 3.0 * t2 - t3, 3.0 * t3 - 6.0 * t2 + 4.0, -3.0 * t3 + 3.0 * t2 + 3.0 * t + 1.0, t3) / 6.0;
+}
+vec4 splineAt(sampler2D t, ivec2 p) {
+  vec2 u = (vec2(p) + 0.5) * vec2(u_lowSize) / vec2(u_size) - 0.5;
+  vec2 f = floor(u);
+  vec4 wx = bspline(u.x - f.x);
+  vec4 wy = bspline(u.y - f.y);
+  ivec2 f0 = ivec2(f) - 1;
+  vec4 acc = vec4(0.0);
+  for (int ty = 0; ty < 4; ty++) {
+    int j = clamp(f0.y + ty, 0, u_lowSize.y - 1);
+    vec4 row = vec4(0.0);
+    for (int tx = 0; tx < 4; tx++) row += wx[tx] * texelFetch(t, ivec2(clamp(f0.x + tx, 0, u_lowSize.x - 1), j), 0);
+    acc += wy[ty] * row;
+  }
+  return acc;
+}

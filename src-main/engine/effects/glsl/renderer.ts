@@ -1,6 +1,11 @@
 import { scaleIntrinsics } from '../../geometry/intrinsics.ts';
 import type { Intrinsics } from '../../types.ts';
-import type { DepthRange } from '../distance.ts';
+import { nearRatioOf, toDistance, type DepthRange } from '../distance.ts';
+import { cellLuma, guidedCoefficients } from '../guided-filter.ts';
+import { fogStart } from '../fog.ts';
+import { focusOf, searchRadii } from '../refocus.ts';
+import { lightsOf } from '../relight.ts';
+import { surfaceMaps } from '../surface.ts';
 import { evaluateParams } from '../keyframes.ts';
 import { getEffect } from '../registry.ts';
 import type { EffectId, EffectStack } from '../types.ts';
@@ -55,6 +60,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
         case '1f': gl.uniform1f(loc, u.value); break;
         case '1i': gl.uniform1i(loc, u.value); break;
         case '2i': gl.uniform2i(loc, u.value[0], u.value[1]); break;
+        case '2f': gl.uniform2f(loc, u.value[0], u.value[1]); break;
         case '3f': gl.uniform3f(loc, u.value[0], u.value[1], u.value[2]); break;
         case '4f': gl.uniform4f(loc, u.value[0], u.value[1], u.value[2], u.value[3]); break;
         case '3fv': gl.uniform3fv(loc, u.value); break;
@@ -74,13 +80,17 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   const vao = gl.createVertexArray()!;
   let W = 0, H = 0;
   let frameTex: WebGLTexture | null = null;
+  let frameRgb: Uint8Array | null = null;
+  // The distance at the analysis resolution, for relight's surface maps (surface.ts), as export has it.
+  let low: { dist: Float32Array; width: number; height: number } | null = null;
   let distTex: WebGLTexture | null = null;
   let ping: WebGLTexture[] = [];
   let range: DepthRange | null = null;
   let lastTarget: WebGLTexture | null = null;
   const toDelete: (WebGLTexture | null)[] = [];
 
-  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: { frame: WebGLTexture; dist?: WebGLTexture; low?: WebGLTexture }) => {
+  type Inputs = { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture; surface?: WebGLTexture; dirVis?: WebGLTexture; search?: WebGLTexture };
+  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: Inputs) => {
     gl.useProgram(p);
     gl.bindFramebuffer(gl.FRAMEBUFFER, target ? fbo : null);
     if (target) gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, target, 0);
@@ -94,7 +104,10 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     };
     bind(0, 'u_frame', inputs.frame);
     bind(1, 'u_dist', inputs.dist);
-    bind(2, 'u_low', inputs.low);
+    bind(2, 'u_coef', inputs.coef);
+    bind(3, 'u_surface', inputs.surface);
+    bind(4, 'u_dirVis', inputs.dirVis);
+    bind(5, 'u_search', inputs.search);
     gl.bindVertexArray(vao);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
   };
@@ -121,19 +134,24 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       }
       if (frameTex) gl.deleteTexture(frameTex);
       frameTex = texture(gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, W, H, rgba(rgb, W * H));
+      frameRgb = rgb;
     },
     setDepth(depth, lw, lh, r) {
-      if (!frameTex) throw new Error('setFrame before setDepth');
+      if (!frameTex || !frameRgb) throw new Error('setFrame before setDepth');
       range = r;
-      const low = texture(gl.R32F, gl.RED, gl.FLOAT, lw, lh, depth);
+      // The guided filter's low-res half runs here, on the CPU, exactly as export runs it (guided-filter.ts).
+      low = { dist: toDistance(depth, r), width: lw, height: lh };
+      const ab = guidedCoefficients(low.dist, lw, lh, cellLuma(frameRgb, W, H, lw, lh));
+      const coef = texture(gl.RG32F, gl.RG, gl.FLOAT, lw, lh, ab);
       const p = program('upsample');
       gl.useProgram(p);
-      setUniforms(p, [...frameUniforms(W, H, { fx: 1, fy: 1, cx: 0, cy: 0, width: W, height: H }, r, false), ...upsampleUniforms(r, lw, lh)]);
-      draw(p, distTex, { frame: frameTex, low });
-      gl.deleteTexture(low);
+      setUniforms(p, [...frameUniforms(W, H, { fx: 1, fy: 1, cx: 0, cy: 0, width: W, height: H }, r, false), ...upsampleUniforms(low.dist, lw, lh)]);
+      draw(p, distTex, { frame: frameTex, coef });
+      gl.deleteTexture(coef);
     },
     setDistance(dist, r) {
       range = r;
+      low = { dist: Float32Array.from(dist), width: W, height: H };
       gl.bindTexture(gl.TEXTURE_2D, distTex);
       gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
       gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, W, H, gl.RED, gl.FLOAT, dist);
@@ -152,9 +170,26 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
         gl.useProgram(p);
         const last = n === list.length - 1;
         const screen = last && !!opts.toScreen;
-        setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, evaluateParams(def.params, inst, time))]);
+        const params = evaluateParams(def.params, inst, time);
+        setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, params), { name: 'u_lowSize', kind: '2i', value: [low!.width, low!.height] }]);
         const target = screen ? null : ping[pi];
-        draw(p, target, { frame: input, dist: distTex! });
+        const lowTex = (data: Float32Array, rgba = false) => texture(rgba ? gl.RGBA32F : gl.R32F, rgba ? gl.RGBA : gl.RED, gl.FLOAT, low!.width, low!.height, data);
+        const extra: Inputs = { frame: input, dist: distTex! };
+        // The low-res preparation of relight (normals, shadows) and refocus (focus, search radii): computed
+        // here exactly as export computes it.
+        if (inst.effect === 'relight') {
+          const maps = surfaceMaps(low!.dist, low!.width, low!.height, Kf, nearRatioOf(range!), params.smoothing as number, lightsOf(params));
+          extra.surface = lowTex(maps.normalVis, true);
+          extra.dirVis = lowTex(maps.dirVis);
+        } else if (inst.effect === 'fog') {
+          setUniforms(p, [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }]);
+        } else if (inst.effect === 'refocus') {
+          const focus = focusOf(params, low!);
+          setUniforms(p, [{ name: 'u_focusUsed', kind: '1f', value: focus }]);
+          extra.search = lowTex(searchRadii(low!, focus, params, W, H));
+        }
+        draw(p, target, extra);
+        for (const t of [extra.surface, extra.dirVis, extra.search]) if (t) gl.deleteTexture(t);
         if (target) {
           input = target;
           lastTarget = target;

@@ -1,9 +1,10 @@
-import { distanceMapping, nearRatioOf, type DepthRange } from '../distance.ts';
+import { nearRatioOf, type DepthRange } from '../distance.ts';
 import type { ResolvedParams } from '../params.ts';
-import { COVERAGE_BIAS, REFOCUS_MIN_COC, REFOCUS_PATTERN } from '../refocus.ts';
+import { bokehPattern, FOREGROUND_EPS, REFOCUS_MIN_COC } from '../refocus.ts';
+import { extent } from '../guided-filter.ts';
 import { getEffect } from '../registry.ts';
+import { spotCones } from '../relight.ts';
 import type { EffectId } from '../types.ts';
-import { FLAT_EPS, RANGE_QUANT_SHIFT, UPSAMPLE_SIGMA_RANGE, UPSAMPLE_SIGMA_SPATIAL } from '../upsample.ts';
 import type { Intrinsics } from '../../types.ts';
 
 /**
@@ -31,6 +32,7 @@ export type Uniform =
   | { name: string; kind: '1f'; value: number }
   | { name: string; kind: '1i'; value: number }
   | { name: string; kind: '2i'; value: [number, number] }
+  | { name: string; kind: '2f'; value: [number, number] }
   | { name: string; kind: '3f'; value: [number, number, number] }
   | { name: string; kind: '4f'; value: [number, number, number, number] }
   | { name: string; kind: '3fv'; value: Float32Array };
@@ -54,8 +56,13 @@ export function paramUniforms(effect: EffectId, params: ResolvedParams): Uniform
     }
   });
   if (effect === 'refocus') {
-    out.push({ name: 'u_pattern', kind: '3fv', value: REFOCUS_PATTERN }, { name: 'u_minCoc', kind: '1f', value: REFOCUS_MIN_COC }, { name: 'u_coverageBias', kind: '1f', value: COVERAGE_BIAS });
+    out.push(
+      { name: 'u_pattern', kind: '3fv', value: bokehPattern(params.blades as number, params.rotation as number) },
+      { name: 'u_minCoc', kind: '1f', value: REFOCUS_MIN_COC },
+      { name: 'u_fgEps', kind: '1f', value: FOREGROUND_EPS },
+    );
   }
+  if (effect === 'relight') out.push({ name: 'u_spotCones', kind: '2f', value: spotCones(params) });
   return out;
 }
 
@@ -68,18 +75,6 @@ export function frameUniforms(width: number, height: number, K: Intrinsics, rang
   ];
 }
 
-export function upsampleUniforms(range: DepthRange, lowWidth: number, lowHeight: number): Uniform[] {
-  const m = distanceMapping(range);
-  return [
-    { name: 'u_lowSize', kind: '2i', value: [lowWidth, lowHeight] },
-    { name: 'u_inverse', kind: '1i', value: m.inverse ? 1 : 0 },
-    { name: 'u_lo', kind: '1f', value: m.lo },
-    { name: 'u_hi', kind: '1f', value: m.hi },
-    { name: 'u_a', kind: '1f', value: m.a },
-    { name: 'u_b', kind: '1f', value: m.b },
-    { name: 'u_sigmaSpatial', kind: '1f', value: UPSAMPLE_SIGMA_SPATIAL },
-    { name: 'u_sigmaRange', kind: '1f', value: UPSAMPLE_SIGMA_RANGE },
-    { name: 'u_rangeQuantShift', kind: '1i', value: RANGE_QUANT_SHIFT },
-    { name: 'u_flatEps', kind: '1f', value: FLAT_EPS },
-  ];
+export function upsampleUniforms(low: Float32Array, lowWidth: number, lowHeight: number): Uniform[] {
+  return [{ name: 'u_lowSize', kind: '2i', value: [lowWidth, lowHeight] }, { name: 'u_extent', kind: '2f', value: extent(low) }];
 }

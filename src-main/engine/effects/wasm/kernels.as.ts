@@ -1,65 +1,51 @@
 /**
- * Export's two hottest loops in AssemblyScript (compiled to WebAssembly by `npm run build:wasm`, embedded
+ * Export's hottest loops in AssemblyScript (compiled to WebAssembly by `npm run build:wasm`, embedded
  * in ../wasm-binary.ts). Why: V8's typed-array code for these pixel loops spent ~24 ms a 720p frame,
  * half of export's own CPU; the same loops in WebAssembly take half that, bit for bit the same values
  * (f64 arithmetic, f32 storage, and every table built by the caller in JavaScript, as before).
  * Pointers are byte offsets into this module's memory; ../wasm-kernels.ts lays the buffers out.
  */
 
-/** Joint bilateral upsampling: the algorithm and its tables are documented in ../upsample.ts. */
-export function upsample(
-  low: usize, lw: i32, guide: usize, W: i32, H: i32, flatEps: f64, out: usize,
-  colIdx: usize, colW: usize, rowIdx: usize, rowW: usize, nx0: usize, runs: usize, nRuns: i32,
-  g: usize, lut: usize, shift: i32,
+/**
+ * The full-resolution half of the fast guided filter (../guided-filter.ts): A and B (interleaved per low-res
+ * sample) interpolated by the cubic B-spline, rows first into `tmp` (lh x W pairs), then down the columns;
+ * out = A * luma + B with luma = (0.299 r + 0.587 g + 0.114 b) / 255, clamped to lo..hi (the low-res map's
+ * extent: the linear model may overshoot at an edge, never past the depths it was fitted to).
+ */
+export function guidedApply(
+  coef: usize, lw: i32, lh: i32, guide: usize, W: i32, H: i32, out: usize,
+  colIdx: usize, colW: usize, rowIdx: usize, rowW: usize, tmp: usize, lo: f64, hi: f64,
 ): void {
+  for (let j = 0; j < lh; j++) {
+    const row = coef + (<usize>(j * lw) << 3);
+    for (let X = 0; X < W; X++) {
+      let a: f64 = 0, b: f64 = 0;
+      for (let t = 0; t < 4; t++) {
+        const k = <usize>(X * 4 + t) << 2;
+        const w = <f64>load<f32>(colW + k);
+        const c = row + (<usize>load<i32>(colIdx + k) << 3);
+        a += w * <f64>load<f32>(c);
+        b += w * <f64>load<f32>(c + 4);
+      }
+      const d = tmp + (<usize>(j * W + X) << 3);
+      store<f32>(d, <f32>a);
+      store<f32>(d + 4, <f32>b);
+    }
+  }
   for (let Y = 0; Y < H; Y++) {
-    const j0 = load<i32>(rowIdx + (<usize>(Y * 2) << 2)) * lw;
-    const j1 = load<i32>(rowIdx + (<usize>(Y * 2 + 1) << 2)) * lw;
-    const wy0 = <f64>load<f32>(rowW + (<usize>(Y * 2) << 2));
-    const wy1 = <f64>load<f32>(rowW + (<usize>(Y * 2 + 1) << 2));
-    const ny0 = wy0 / (wy0 + wy1), ny1 = 1 - ny0;
-    const nearTop = wy0 >= wy1;
-    const rowOut = Y * W;
-    for (let r = 0; r < nRuns; r++) {
-      const X0 = load<i32>(runs + (<usize>r << 2)), X1 = load<i32>(runs + (<usize>(r + 1) << 2));
-      const i0 = load<i32>(colIdx + (<usize>(X0 * 2) << 2)), i1 = load<i32>(colIdx + (<usize>(X0 * 2 + 1) << 2));
-      const d00 = <f64>load<f32>(low + (<usize>(j0 + i0) << 2)), d01 = <f64>load<f32>(low + (<usize>(j0 + i1) << 2));
-      const d10 = <f64>load<f32>(low + (<usize>(j1 + i0) << 2)), d11 = <f64>load<f32>(low + (<usize>(j1 + i1) << 2));
-      const lo = min(min(d00, d01), min(d10, d11)), hi = max(max(d00, d01), max(d10, d11));
-      const left = ny0 * d00 + ny1 * d10, right = ny0 * d01 + ny1 * d11;
-      if (hi - lo < flatEps) {
-        for (let X = X0; X < X1; X++) {
-          store<f32>(out + (<usize>(rowOut + X) << 2), <f32>(right + <f64>load<f32>(nx0 + (<usize>X << 2)) * (left - right)));
-        }
-        continue;
-      }
-      let q = <usize>(j0 + i0) * 12;
-      const r00 = load<i32>(g + q), g00 = load<i32>(g + q + 4), b00 = load<i32>(g + q + 8);
-      q = <usize>(j0 + i1) * 12;
-      const r01 = load<i32>(g + q), g01 = load<i32>(g + q + 4), b01 = load<i32>(g + q + 8);
-      q = <usize>(j1 + i0) * 12;
-      const r10 = load<i32>(g + q), g10 = load<i32>(g + q + 4), b10 = load<i32>(g + q + 8);
-      q = <usize>(j1 + i1) * 12;
-      const r11 = load<i32>(g + q), g11 = load<i32>(g + q + 4), b11 = load<i32>(g + q + 8);
-      let p = guide + <usize>(rowOut + X0) * 3;
-      for (let X = X0; X < X1; X++, p += 3) {
-        const wx0 = <f64>load<f32>(colW + (<usize>(X * 2) << 2)), wx1 = <f64>load<f32>(colW + (<usize>(X * 2 + 1) << 2));
-        const r0 = <i32>load<u8>(p), g0 = <i32>load<u8>(p + 1), b0 = <i32>load<u8>(p + 2);
-        let dr = r0 - r00, dg = g0 - g00, db = b0 - b00;
-        const w00 = wx0 * wy0 * <f64>load<f32>(lut + (<usize>((dr * dr + dg * dg + db * db) >> shift) << 2));
-        dr = r0 - r01; dg = g0 - g01; db = b0 - b01;
-        const w01 = wx1 * wy0 * <f64>load<f32>(lut + (<usize>((dr * dr + dg * dg + db * db) >> shift) << 2));
-        dr = r0 - r10; dg = g0 - g10; db = b0 - b10;
-        const w10 = wx0 * wy1 * <f64>load<f32>(lut + (<usize>((dr * dr + dg * dg + db * db) >> shift) << 2));
-        dr = r0 - r11; dg = g0 - g11; db = b0 - b11;
-        const w11 = wx1 * wy1 * <f64>load<f32>(lut + (<usize>((dr * dr + dg * dg + db * db) >> shift) << 2));
-        const sw = w00 + w01 + w10 + w11;
-        let v: f64;
-        if (sw > 1e-10) v = (w00 * d00 + w01 * d01 + w10 * d10 + w11 * d11) / sw;
-        else if (nearTop) v = wx1 > wx0 ? d01 : d00;
-        else v = wx1 > wx0 ? d11 : d10;
-        store<f32>(out + (<usize>(rowOut + X) << 2), <f32>v);
-      }
+    const k = <usize>(Y * 4) << 2;
+    const r0 = tmp + (<usize>(load<i32>(rowIdx + k) * W) << 3), w0 = <f64>load<f32>(rowW + k);
+    const r1 = tmp + (<usize>(load<i32>(rowIdx + k + 4) * W) << 3), w1 = <f64>load<f32>(rowW + k + 4);
+    const r2 = tmp + (<usize>(load<i32>(rowIdx + k + 8) * W) << 3), w2 = <f64>load<f32>(rowW + k + 8);
+    const r3 = tmp + (<usize>(load<i32>(rowIdx + k + 12) * W) << 3), w3 = <f64>load<f32>(rowW + k + 12);
+    let p = guide + <usize>(Y * W) * 3;
+    let o = out + (<usize>(Y * W) << 2);
+    for (let X = 0; X < W; X++, p += 3, o += 4) {
+      const x = <usize>X << 3;
+      const a = w0 * <f64>load<f32>(r0 + x) + w1 * <f64>load<f32>(r1 + x) + w2 * <f64>load<f32>(r2 + x) + w3 * <f64>load<f32>(r3 + x);
+      const b = w0 * <f64>load<f32>(r0 + x + 4) + w1 * <f64>load<f32>(r1 + x + 4) + w2 * <f64>load<f32>(r2 + x + 4) + w3 * <f64>load<f32>(r3 + x + 4);
+      const l = (0.299 * <f64>load<u8>(p) + 0.587 * <f64>load<u8>(p + 1) + 0.114 * <f64>load<u8>(p + 2)) / 255.0;
+      store<f32>(o, <f32>min(hi, max(lo, a * l + b)));
     }
   }
 }
