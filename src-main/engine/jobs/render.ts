@@ -119,7 +119,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
   // Held while the export reads the depth: an hours-long export is never evicted under it.
   const lease = await analysis.hold();
   try {
-    return await renderFrom(analysis, info, opts, control, { codec, start, end, width, height, total });
+    return await renderFrom(analysis, info, opts, control, { codec, start, end, width, height, total, policy });
   } finally {
     await lease.release();
   }
@@ -132,10 +132,11 @@ interface RenderPlan {
   width: number;
   height: number;
   total: number;
+  policy: OutputPolicy;
 }
 
 async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: RenderOptions, control: JobControl, rp: RenderPlan): Promise<{ out: string; frames: number }> {
-  const { codec, start, end, width, height, total } = rp;
+  const { codec, start, end, width, height, total, policy } = rp;
   const signal = control.signal;
   const wantDepth = !!(opts.depthPng || opts.depthMkv);
   const wantCloud = !!opts.pointcloud;
