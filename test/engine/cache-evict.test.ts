@@ -1,9 +1,10 @@
-import { readdir, stat, utimes } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IN_USE_MS, listCache } from '../../src-main/engine/cache/evict.ts';
 import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
 import type { Progress } from '../../src-main/engine/types.ts';
+import { age } from '../helpers/cache.ts';
 import { clip, sharedModels } from '../helpers/shared.ts';
 import { runCli, tempDir } from '../helpers/tools.ts';
 
@@ -11,17 +12,6 @@ beforeAll(() => {
   process.env.GEMDEPTH_MODELS = sharedModels();
 });
 afterEach(() => vi.unstubAllEnvs());
-
-/** Makes a cache entry look last used `ageMs` ago (every file and folder in it). */
-async function age(dir: string, ageMs: number): Promise<void> {
-  const t = new Date(Date.now() - ageMs);
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await age(p, ageMs);
-    else await utimes(p, t, t);
-  }
-  await utimes(dir, t, t);
-}
 
 const analyse = (cacheDir: string, start: number, progress?: Progress[]) =>
   runAnalysis({ input: clip('realshort.mp4'), start, end: start + 3, cacheDir, preview: false }, { onProgress: (p) => progress?.push(p) });

@@ -1,25 +1,15 @@
 import { spawn } from 'node:child_process';
-import { readdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IN_USE_MS, listCache } from '../../src-main/engine/cache/evict.ts';
 import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
+import { age } from '../helpers/cache.ts';
 import { clip, REPO_ROOT, sharedModels } from '../helpers/shared.ts';
 import { runCli, tempDir } from '../helpers/tools.ts';
 
 beforeAll(() => {
   process.env.GEMDEPTH_MODELS = sharedModels();
 });
-
-async function age(dir: string, ageMs: number): Promise<void> {
-  const t = new Date(Date.now() - ageMs);
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await age(p, ageMs);
-    else await utimes(p, t, t);
-  }
-  await utimes(dir, t, t);
-}
 
 /** A separate process that claims the entry and stays alive until killed: a job that runs for hours. */
 function holder(entryDir: string) {

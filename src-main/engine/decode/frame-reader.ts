@@ -64,7 +64,9 @@ function buildArgs(info: VideoInfo, start: number, count: number, w: number, h: 
     const t = info.timestamps[start];
     if (start > 0) {
       const seek = seekPoint(info, t);
-      if (seek > 0) args.push('-ss', (info.startTime + seek).toFixed(6));
+      // ffmpeg adds the container's start time to -ss itself: adding ours too overshot by it (1.4 s in
+      // MPEG-TS, whose clock rarely starts at 0) and landed past the frame asked for.
+      if (seek > 0) args.push('-ss', seek.toFixed(6));
       args.push('-noaccurate_seek');
     }
     // Keep the container's own clock so the select threshold below is exact.
