@@ -71,6 +71,7 @@ export const Schemas = {
       depthMkv: absPath.optional(),
       pointcloud: absPath.optional(),
       cameraPath: absPath.optional(),
+      withImages: z.boolean().optional(),
     })
     .strict(),
   cancelJob: z.object({ jobId: z.string().min(1).max(64) }).strict(),

@@ -39,26 +39,36 @@ export async function withAtomicFile<T>(finalPath: string, write: (tmp: string) 
  * is replaced only after the new one is complete.
  */
 export async function withAtomicDir<T>(finalDir: string, write: (tmpDir: string) => Promise<T>): Promise<T> {
-  const parent = dirname(resolve(finalDir));
-  await mkdir(parent, { recursive: true });
-  const tmp = tempSibling(finalDir);
-  await mkdir(tmp);
+  const d = await openAtomicDir(finalDir);
   try {
-    const result = await write(tmp);
-    const old = await exists(finalDir);
-    if (old) {
-      const trash = tempSibling(finalDir) + '.old';
-      await rename(finalDir, trash);
-      await rename(tmp, finalDir);
-      await rm(trash, { recursive: true, force: true });
-    } else {
-      await rename(tmp, finalDir);
-    }
+    const result = await write(d.tmp);
+    await d.commit();
     return result;
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
+    await d.abort();
     throw e;
   }
+}
+
+/** withAtomicDir for a folder filled over a longer job: `commit` swaps it in, `abort` removes it. */
+export async function openAtomicDir(finalDir: string): Promise<{ tmp: string; commit(): Promise<void>; abort(): Promise<void> }> {
+  await mkdir(dirname(resolve(finalDir)), { recursive: true });
+  const tmp = tempSibling(finalDir);
+  await mkdir(tmp);
+  return {
+    tmp,
+    async commit() {
+      if (await exists(finalDir)) {
+        const trash = tempSibling(finalDir) + '.old';
+        await rename(finalDir, trash);
+        await rename(tmp, finalDir);
+        await rm(trash, { recursive: true, force: true });
+      } else {
+        await rename(tmp, finalDir);
+      }
+    },
+    abort: () => rm(tmp, { recursive: true, force: true }),
+  };
 }
 
 export async function exists(p: string): Promise<boolean> {
