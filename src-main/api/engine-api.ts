@@ -34,6 +34,7 @@ import type { VideoInfo } from '../engine/types.ts';
 import { createFrameService } from './frames.ts';
 import { createJobManager } from './jobs.ts';
 import type { ApiParsed, GeometryRequest } from './schemas.ts';
+import { depthUnit } from '../engine/geometry/units.ts';
 import type { EngineApi, MediaInfo, ModelEntry } from './types.ts';
 
 const DEFAULT_MODEL = 'fastdepth';
@@ -263,6 +264,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
         depthHeight: a?.height ?? 0,
         hasPoses: !!a?.poses,
         device: a?.device ?? null,
+        unit: a ? depthUnit(a.depthKind).label : null,
       };
     },
 

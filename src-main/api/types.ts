@@ -94,6 +94,8 @@ export interface AnalysisStatus {
   depthHeight: number;
   hasPoses: boolean;
   device: string | null;
+  /** What unit the depth and camera path are in, in words (geometry/units.ts); null before analysis. */
+  unit: string | null;
 }
 
 export interface SceneData {

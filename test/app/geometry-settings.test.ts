@@ -39,7 +39,7 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
   it('other settings are another analysis, found again by the same settings; the default stays', async () => {
     const path = clip('realshort.mp4');
     expect((await analyse({ path })).state).toBe('done');
-    expect((await api.analysisStatus({ path })).analysed).toBe(true);
+    expect(await api.analysisStatus({ path })).toMatchObject({ analysed: true, unit: "metric (model's scale, unverified)" });
     // The defaults, named, are the same analysis.
     expect((await api.analysisStatus({ path, geometry: { fusion: true } })).analysed).toBe(true);
     expect((await api.analysisStatus({ path, geometry: { fovDeg: 40 } })).analysed).toBe(false);

@@ -47,7 +47,10 @@ describe('COLMAP export: points tracked and triangulated on the exported poses',
     const info = await probe(join(dir, 'fog.mp4'));
     const doc = posesFileSchema.parse(JSON.parse(await readFile(join(cam, 'poses.json'), 'utf8')));
     expect([doc.intrinsics.width, doc.intrinsics.height]).toEqual([info.width, info.height]);
+    // Every export says its unit: FastDepth's metres are its own indoor estimate.
     expect(doc.unit).toBe("metric (model's scale, unverified)");
+    expect(JSON.parse(await readFile(join(dir, 'depth', 'mapping.json'), 'utf8'))).toMatchObject({ unit: doc.unit, meaning: expect.stringMatching(/unverified/) });
+    expect(await readFile(join(colmapShotDir(cam, 0), 'points3D.txt'), 'utf8')).toContain(`# Units: ${doc.unit}.`);
     const shots = [...new Set(doc.frames.map((f) => f.shotId))];
     expect(shots).toEqual([0, 1]);
     expect(doc.frames.find((f) => f.shotId === 1)!.index).toBeGreaterThanOrEqual(114);
@@ -75,6 +78,7 @@ describe('COLMAP export: points tracked and triangulated on the exported poses',
       const g = await loadGlb(join(cam, `scene_shot${s}.glb`));
       expect(g.animations[0].tracks.map((t) => t.times.length)).toEqual([n, n]);
       expect(pointCount(g.scene)).toBeGreaterThan(1000);
+      expect(g.scene.userData.unit).toBe(doc.unit);
     }
   }, 300_000);
 });

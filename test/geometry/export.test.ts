@@ -50,10 +50,11 @@ describe('point cloud and camera path exports', () => {
   it('writes a binary little-endian PLY that reads back (header, count, finite coordinates)', async () => {
     const d = await tmp();
     const c = backproject(frames[0].depth, frames[0].rgb, K, frames[0].c2w, 3);
-    await writePly(join(d, 'cloud.ply'), c);
+    await writePly(join(d, 'cloud.ply'), c, 'relative (arbitrary scale, one per shot)');
     const buf = await readFile(join(d, 'cloud.ply'));
     const head = buf.subarray(0, buf.indexOf('end_header')).toString('ascii');
     expect(head).toContain('format binary_little_endian 1.0');
+    expect(head).toContain('comment units: relative (arbitrary scale, one per shot)\n');
     expect(head).toContain(`element vertex ${c.positions.length / 3}`);
     expect(head).toMatch(/property float x\nproperty float y\nproperty float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue/);
     const back = readPly(buf);

@@ -121,11 +121,12 @@ function voxelSizeFor(c: PointCloud, pose: Mat4): number {
 }
 
 /** Binary little-endian PLY, vertices with float x,y,z and uchar red,green,blue; written atomically. */
-export async function writePly(path: string, cloud: PointCloud): Promise<void> {
+export async function writePly(path: string, cloud: PointCloud, unit?: string): Promise<void> {
   const n = cloud.positions.length / 3;
   if (cloud.colors.length !== n * 3) throw new Error(`point cloud has ${n} positions but ${cloud.colors.length / 3} colours`);
   const header =
     'ply\nformat binary_little_endian 1.0\ncomment GemDepth Studio\n' +
+    (unit ? `comment units: ${unit.replace(/\n/g, ' ')}\n` : '') +
     `element vertex ${n}\nproperty float x\nproperty float y\nproperty float z\n` +
     'property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n';
   await withAtomicFile(path, async (tmp) => {

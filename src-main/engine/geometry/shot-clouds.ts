@@ -24,10 +24,10 @@ export function createShotClouds() {
 export const shotPlyPath = (path: string, shot: number): string => join(dirname(path), `${basename(path, extname(path))}-shot${shot}${extname(path)}`);
 
 /** The clouds as PLY: the given path for a single shot, one file per shot (shotPlyPath) otherwise. */
-export async function writeShotPlys(path: string, clouds: ReturnType<typeof createShotClouds>): Promise<string[]> {
+export async function writeShotPlys(path: string, clouds: ReturnType<typeof createShotClouds>, unit?: string): Promise<string[]> {
   const shots = clouds.shots();
-  if (shots.length <= 1) { await writePly(path, clouds.cloud(shots[0] ?? 0)); return [path]; }
+  if (shots.length <= 1) { await writePly(path, clouds.cloud(shots[0] ?? 0), unit); return [path]; }
   const paths = shots.map((s) => shotPlyPath(path, s));
-  for (let i = 0; i < shots.length; i++) await writePly(paths[i], clouds.cloud(shots[i]));
+  for (let i = 0; i < shots.length; i++) await writePly(paths[i], clouds.cloud(shots[i]), unit);
   return paths;
 }

@@ -449,7 +449,7 @@ async function analyse(
     await p.raw.markComplete(g ? { ...rec, intrinsics: intrinsicsOf(p, opts, null), poses: null, confidence: null, shotIds: null } : rec);
     if (g) await p.final.markComplete(rec);
     if (sink) await sink.finish(metaOf(p, rec), rec);
-    if (opts.pointcloud && g && fused) await writeShotPlys(opts.pointcloud, fused);
+    if (opts.pointcloud && g && fused) await writeShotPlys(opts.pointcloud, fused, depthUnit(p.manifest.outputKind).label);
     return rec;
   } catch (e) {
     await sink?.abort();
@@ -498,7 +498,7 @@ function cloudFromCache(p: Plan, rec: FinalRecord) {
   const stride = cloudStrideOf(p);
   return {
     add: (rel: number, depth: DepthMap, rgb: RgbFrame | null) => fused.add(rec.shotIds?.[rel] ?? 0, g.backproject(depth, rgb, rec.intrinsics, poses[rel], stride), poses[rel]),
-    write: (path: string) => writeShotPlys(path, fused),
+    write: (path: string) => writeShotPlys(path, fused, depthUnit(p.manifest.outputKind).label),
   };
 }
 

@@ -198,7 +198,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     encoder = null;
     await passes?.finish();
     passes = null;
-    if (opts.pointcloud) await writeShotPlys(opts.pointcloud, cloud);
+    if (opts.pointcloud) await writeShotPlys(opts.pointcloud, cloud, depthUnit(analysis.depthKind).label);
     await camera?.finish(cloud);
     camera = null;
     return { out, frames: done };
