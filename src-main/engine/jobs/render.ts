@@ -200,6 +200,11 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
     passes = null;
     if (opts.pointcloud) await writeShotPlys(opts.pointcloud, cloud, depthUnit(analysis.depthKind).label);
     await camera?.finish(cloud);
+    for (const s of wantCloud ? cloud.shots() : []) {
+      const st = cloud.stats(s);
+      const message = `point cloud, shot ${s}: ${st.kept} frames fused, ${st.left} left out (their depth disagrees with the surface fused so far)`;
+      if (st.left) control.onProgress?.({ stage: 'render', done, total, fps: 0, etaSeconds: 0, message });
+    }
     camera = null;
     return { out, frames: done };
   } catch (e) {
