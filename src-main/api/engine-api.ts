@@ -37,6 +37,7 @@ import { createFrameService } from './frames.ts';
 import { createJobManager } from './jobs.ts';
 import { sequenceApi } from './sequence-api.ts';
 import type { ApiParsed, GeometryRequest } from './schemas.ts';
+import { depthUnit } from '../engine/geometry/units.ts';
 import type { EngineApi, MediaInfo, ModelEntry } from './types.ts';
 
 const DEFAULT_MODEL = 'fastdepth';
@@ -269,6 +270,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
         hasPoses: !!a?.poses,
         device: a?.device ?? null,
         camera: a ? { fovDeg: a.camera.fovDeg, source: a.camera.source, confidence: a.camera.confidence, warnings: a.camera.warnings } : null,
+        unit: a ? depthUnit(a.depthKind).label : null,
       };
     },
 

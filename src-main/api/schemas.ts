@@ -78,6 +78,7 @@ export const Schemas = {
       cameraPath: absPath.optional(),
       /** The user confirmed replacing earlier outputs (a save dialog asks); folders gemdepth did not write are never replaced. */
       replace: z.boolean().optional(),
+      withImages: z.boolean().optional(),
     })
     .strict(),
   cancelJob: z.object({ jobId: z.string().min(1).max(64) }).strict(),

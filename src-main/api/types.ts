@@ -96,6 +96,8 @@ export interface AnalysisStatus {
   device: string | null;
   /** The camera's horizontal field of view the analysis used, where it came from, and how sure an estimate is (0..1). */
   camera: { fovDeg: number; source: 'user' | 'model' | 'estimated' | 'default'; confidence: number; warnings: string[] } | null;
+  /** What unit the depth and camera path are in, in words (geometry/units.ts); null before analysis. */
+  unit: string | null;
 }
 
 export interface SceneData {

@@ -23,6 +23,7 @@ export interface RenderFlags extends GeometryFlags {
   depthMkv?: string;
   pointcloud?: string;
   cameraPath?: string;
+  withImages?: boolean;
   cacheDir?: string;
   force?: boolean;
 }
@@ -60,7 +61,8 @@ export function registerRender(program: Command): void {
     .option('--depth-png <dir>', 'also write depth as a 16-bit PNG sequence')
     .option('--depth-mkv <file.mkv>', 'also write depth as lossless FFV1 gray16 video')
     .option('--pointcloud <file.ply>', 'also write the fused point cloud')
-    .option('--camera-path <dir>', 'also write the camera path (poses.json, COLMAP text)')
+    .option('--camera-path <dir>', 'also write the camera path: poses.json, a COLMAP text model and a glTF scene per shot')
+    .option('--with-images', 'with --camera-path: also write the frames (images/frame_NNNNNN.png, the COLMAP image names)')
     .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)')
     .option('--force', 'replace earlier outputs: files at the output paths, folders an earlier gemdepth run wrote (never other folders)');
   addGeometryOptions(cmd)
@@ -72,6 +74,7 @@ export function registerRender(program: Command): void {
       const out = await checkOutput(o.out, [input], 'file', o.force);
       for (const extra of [o.depthMkv, o.pointcloud]) if (extra) await checkOutput(extra, [input], 'file', o.force);
       for (const extra of [o.depthPng, o.cameraPath]) if (extra) await checkOutput(extra, [input], 'folder', o.force);
+      if (o.withImages && !o.cameraPath) throw new UserError('--with-images needs --camera-path DIR (the images go beside the COLMAP model)', 'EINPUT');
       if (!o.model) await requireSomeModel();
       const { runRender } = await import('../engine/jobs/render.ts');
       const ac = cancelOnSigint();

@@ -21,8 +21,8 @@ function poseRow(t: number[], R: number[]): string {
 
 /** Converts a shared dataset (tartanair-hospital or kinect-room-5 layout) into the harness layout. */
 export async function convertDataset(src: string, out: string, range: Range = {}): Promise<{ layout: string; frames: number }> {
-  if (existsSync(join(src, 'pose_left.txt'))) return withAtomicDir(out, (tmp) => convertTartan(src, tmp, range));
-  if (existsSync(join(src, 'pose.txt')) && existsSync(join(src, 'depth'))) return withAtomicDir(out, (tmp) => convertKinect(src, tmp, range));
+  if (existsSync(join(src, 'pose_left.txt'))) return withAtomicDir(out, (tmp) => convertTartan(src, tmp, range), { replace: true });
+  if (existsSync(join(src, 'pose.txt')) && existsSync(join(src, 'depth'))) return withAtomicDir(out, (tmp) => convertKinect(src, tmp, range), { replace: true });
   throw new UserError(`${src}: unknown dataset layout (expected TartanAir rgb/ depth_mm/ pose_left.txt, or color/ depth/ pose.txt)`);
 }
 

@@ -1,6 +1,6 @@
 import { app, BrowserWindow, dialog, ipcMain, session, shell as eShell, type WebContents } from 'electron';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createEngineApi } from '../api/engine-api.ts';
 import { dispatch } from '../api/dispatch.ts';
 import { CHANNELS } from '../api/methods.ts';
@@ -9,7 +9,8 @@ import { createWriteGrants } from '../api/write-grants.ts';
 import type { MenuCommand } from '../api/types.ts';
 import { buildMenu } from './menu.ts';
 import { PROJECT_EXT } from '../engine/project/schema.ts';
-import { CSP, dialogOptions } from './policy.ts';
+import { APP_INDEX_URL, CSP, dialogOptions, externalUrlAllowed, isAppUrl, navigationAllowed } from './policy.ts';
+import { registerAppScheme, serveApp } from './app-protocol.ts';
 
 /**
  * Electron main: the only code that imports 'electron'. It owns the window, the menu and the native
@@ -18,7 +19,8 @@ import { CSP, dialogOptions } from './policy.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
 const rendererIndex = process.env.GEMDEPTH_RENDERER ?? join(repoRoot, 'dist-renderer', 'index.html');
-const rendererUrl = pathToFileURL(rendererIndex).href;
+// Served on app://gemdepth/ (app-protocol.ts), never from file://.
+registerAppScheme();
 
 const api = createEngineApi();
 const grants = createWriteGrants();
@@ -39,7 +41,7 @@ app.on('open-file', (e, path) => {
 });
 
 function isOurFrame(sender: WebContents, frameUrl: string | undefined): boolean {
-  return !!win && sender === win.webContents && !!frameUrl && frameUrl.startsWith(rendererUrl.replace(/index\.html$/, ''));
+  return !!win && sender === win.webContents && isAppUrl(frameUrl);
 }
 
 function sendMenu(cmd: MenuCommand) {
@@ -80,17 +82,20 @@ function createWindow() {
   win.on('closed', () => {
     win = null;
   });
-  void win.loadURL(rendererUrl);
+  void win.loadURL(APP_INDEX_URL);
 }
 
 app.on('web-contents-created', (_e, contents) => {
   // No navigation away from the renderer, no new windows; external links go to the system browser.
   contents.on('will-navigate', (e, url) => {
-    if (url !== contents.getURL()) e.preventDefault();
+    if (!navigationAllowed(url) || url !== contents.getURL()) e.preventDefault();
+  });
+  contents.on('will-redirect', (e, url) => {
+    if (!navigationAllowed(url)) e.preventDefault();
   });
   contents.on('will-attach-webview', (e) => e.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void eShell.openExternal(url);
+    if (externalUrlAllowed(url)) void eShell.openExternal(url);
     return { action: 'deny' };
   });
 });
@@ -134,6 +139,7 @@ ipcMain.on(CHANNELS.closeWindow, (e) => {
 api.onJobEvent((ev) => win?.webContents.send(CHANNELS.job, ev));
 
 void app.whenReady().then(async () => {
+  serveApp(dirname(rendererIndex));
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });

@@ -59,18 +59,24 @@ export async function withAtomicFile<T>(finalPath: string, write: (tmp: string) 
  * gemdepth output the user asked to replace), checked before the work and again at the swap.
  */
 export async function withAtomicDir<T>(finalDir: string, write: (tmpDir: string) => Promise<T>, policy: OutputPolicy = {}): Promise<T> {
+  const d = await openAtomicDir(finalDir, policy);
+  try {
+    const result = await write(d.tmp);
+    await d.commit();
+    return result;
+  } catch (e) {
+    await d.abort();
+    throw e;
+  }
+}
+
+/** withAtomicDir for a folder filled over a longer job: `commit` swaps it in, `abort` removes it. */
+export async function openAtomicDir(finalDir: string, policy: OutputPolicy): Promise<{ tmp: string; commit(): Promise<void>; abort(): Promise<void> }> {
   await checkDirOutput(finalDir, policy);
   await mkdir(dirname(resolve(finalDir)), { recursive: true });
   const tmp = tempSibling(finalDir);
   await mkdir(tmp);
-  try {
-    const result = await write(tmp);
-    await commitDir(tmp, finalDir, policy);
-    return result;
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  return { tmp, commit: () => commitDir(tmp, finalDir, policy), abort: () => rm(tmp, { recursive: true, force: true }) };
 }
 
 /** Swaps a finished temporary folder in (see withAtomicDir); the caller removes tmp on failure. */

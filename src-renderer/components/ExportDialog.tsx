@@ -102,7 +102,7 @@ export function ExportDialog() {
               ['depthPng', 'Depth as 16-bit PNG sequence'],
               ['depthMkv', 'Depth as FFV1 gray16 MKV'],
               ['pointcloud', 'Point cloud (PLY)'],
-              ['cameraPath', 'Camera path (JSON + COLMAP)'],
+              ['cameraPath', 'Camera path (JSON, COLMAP and glTF per shot)'],
             ] as const
           ).map(([k, label]) => (
             <label key={k} className="check">

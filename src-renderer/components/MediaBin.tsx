@@ -48,7 +48,7 @@ export function MediaBin() {
           const status = job
             ? `analysing ${job.progress ? Math.round((100 * job.progress.done) / Math.max(1, job.progress.total)) : 0}%`
             : a?.analysed
-              ? `depth ✓ (${a.frames} fr${a.hasPoses ? ', poses' : ''}${a.camera ? `, ${fovLabel(a.camera)}` : ''})`
+              ? `depth ✓ (${a.frames} fr${a.hasPoses ? ', poses' : ''}${a.camera ? `, ${fovLabel(a.camera)}` : ''})${a.unit ? ` · ${a.unit}` : ''}`
               : 'not analysed';
           return (
             <li

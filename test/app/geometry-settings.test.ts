@@ -31,7 +31,7 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
   it('other settings are another analysis, found again by the same settings; the default stays', async () => {
     const path = clip('realshort.mp4');
     expect((await analyse({ path })).state).toBe('done');
-    expect((await api.analysisStatus({ path })).analysed).toBe(true);
+    expect(await api.analysisStatus({ path })).toMatchObject({ analysed: true, unit: "metric (model's scale, unverified)" });
     // No field of view given: the clip's is estimated from the footage (or the default, said so), and reported.
     const cam0 = (await api.analysisStatus({ path })).camera!;
     expect(['estimated', 'default']).toContain(cam0.source);

@@ -20,6 +20,12 @@ describe('CLI bad input', () => {
   });
   const outputsLeft = async (sub: string) => (await readdir(join(dir, sub)).catch(() => [])).length;
 
+  it('--with-images without --camera-path', async () => {
+    const r = await runCli(['render', input, '--effect', 'fog', '--out', join(dir, 'wi.mp4'), '--with-images']);
+    expectOneLineError(r, /--with-images needs --camera-path/);
+    expect(await sha(input)).toBe(inputHash);
+  });
+
   it('missing input file', async () => {
     const r = await runCli(['analyze', join(dir, 'nope.mp4'), '--out', join(dir, 'o1')]);
     expectOneLineError(r, /input not found: .*nope\.mp4/);

@@ -48,6 +48,8 @@ describe('analyze with FastDepth', () => {
     await checkOutputs(out, Array.from({ length: 36 }, (_v, i) => i), 298, 224);
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8'));
     expect(meta).toMatchObject({ depthKind: 'metric', frameCount: 36, start: 0, end: 35, width: 298, height: 224, model: { id: 'fastdepth' } });
+    // FastDepth's metres are its own indoor estimate: meta.json says so rather than 'metres'.
+    expect(meta).toMatchObject({ unit: "metric (model's scale, unverified)", depthMeaning: expect.stringMatching(/model's metres, unverified/) });
     expect(meta.frameRate.num / meta.frameRate.den).toBeCloseTo(meta.frameRate.fps, 6);
     expect(meta.device).toMatch(/^cpu/);
     expect(existsSync(join(out, 'depth_preview.mp4'))).toBe(true);

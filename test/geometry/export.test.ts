@@ -50,10 +50,11 @@ describe('point cloud and camera path exports', () => {
   it('writes a binary little-endian PLY that reads back (header, count, finite coordinates)', async () => {
     const d = await tmp();
     const c = backproject(frames[0].depth, frames[0].rgb, K, frames[0].c2w, 3);
-    await writePly(join(d, 'cloud.ply'), c);
+    await writePly(join(d, 'cloud.ply'), c, { unit: 'relative (arbitrary scale, one per shot)' });
     const buf = await readFile(join(d, 'cloud.ply'));
     const head = buf.subarray(0, buf.indexOf('end_header')).toString('ascii');
     expect(head).toContain('format binary_little_endian 1.0');
+    expect(head).toContain('comment units: relative (arbitrary scale, one per shot)\n');
     expect(head).toContain(`element vertex ${c.positions.length / 3}`);
     expect(head).toMatch(/property float x\nproperty float y\nproperty float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue/);
     const back = readPly(buf);
@@ -70,9 +71,10 @@ describe('point cloud and camera path exports', () => {
     expect(doc.frames).toHaveLength(2);
     expect(doc.frames[1].c2w.map((v) => v + 0)).toEqual(poses[1].map((v) => v + 0)); // JSON has no -0
     expect(doc.frames[1].timestamp).toBe(0.04);
-    const cams = await readFile(join(d, 'colmap', 'cameras.txt'), 'utf8');
+    const cams = await readFile(join(d, 'colmap', 'shot0', 'cameras.txt'), 'utf8');
     expect(cams).toMatch(new RegExp(`^1 PINHOLE 96 72 ${K.fx}`, 'm'));
-    const images = (await readFile(join(d, 'colmap', 'images.txt'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
+    expect((await readdir(join(d, 'colmap'))).sort()).toEqual(['shot0']);
+    const images = (await readFile(join(d, 'colmap', 'shot0', 'images.txt'), 'utf8')).split('\n').filter((l) => l.includes('.png'));
     const [, qw, qx, qy, qz, tx, ty, tz] = images[1].split(' ').map(Number);
     // COLMAP: camera centre = -R^T t must equal the c2w translation.
     const R = [
@@ -82,7 +84,7 @@ describe('point cloud and camera path exports', () => {
     ];
     const c = [0, 1, 2].map((k) => -(R[k] * tx + R[3 + k] * ty + R[6 + k] * tz));
     expect(c[0]).toBeCloseTo(0.5, 5); expect(c[1]).toBeCloseTo(0, 5); expect(c[2]).toBeCloseTo(0.2, 5);
-    expect(await readFile(join(d, 'colmap', 'points3D.txt'), 'utf8')).toContain('# 3D point list');
+    expect(await readFile(join(d, 'colmap', 'shot0', 'points3D.txt'), 'utf8')).toContain('# 3D point list');
   });
 
   it('rejects mismatched inputs with a clear error', async () => {

@@ -25,6 +25,10 @@ let mode: { cutFirstAt?: number; stallAt?: number } = {};
 let seen: { range: string | undefined }[] = [];
 
 function serve(req: IncomingMessage, res: ServerResponse) {
+  // Redirects as a CDN sends them: to this server again (followed), or down to plain http elsewhere (refused).
+  if (req.url === '/moved.onnx') { res.writeHead(302, { Location: '/fastdepth-224.onnx' }).end(); return; }
+  if (req.url === '/to-http.onnx') { res.writeHead(302, { Location: 'http://models.example.com/fastdepth-224.onnx' }).end(); return; }
+  if (req.url === '/loop.onnx') { res.writeHead(302, { Location: '/loop.onnx' }).end(); return; }
   if (req.url === '/not-a-model.onnx') {
     // A plausible-looking download that is not the network (an error page, a different export...).
     const body = Buffer.from('<html>Rate limited. Try again later.</html>'.repeat(50));
@@ -224,5 +228,28 @@ describe('model download from a local HTTP server', () => {
     const err = await downloadModel(fastdepth, { dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toContain('gemdepth models import FILE --as fastdepth');
+  });
+});
+
+describe('download hardening: https only, redirects checked hop by hop', () => {
+  it('a manifest may not name an http: URL off this machine (licence, source or download)', () => {
+    const bad = { ...fastdepth, download: { urls: ['http://models.example.com/fastdepth-224.onnx'] } };
+    expect(() => parseManifest(bad, 'test')).toThrow(/not an https: URL/);
+    expect(() => parseManifest({ ...fastdepth, source: { ...fastdepth.source, url: 'http://github.com/x' } }, 'test')).toThrow(/not an https: URL/);
+    expect(() => parseManifest({ ...fastdepth, download: { urls: ['ftp://example.com/m.onnx'] } }, 'test')).toThrow(/not an https: URL/);
+    // https anywhere, and plain http to this machine only (a local mirror, this test's server).
+    expect(parseManifest({ ...fastdepth, download: { urls: ['https://huggingface.co/m.onnx', `${base}/m.onnx`] } }, 'test').download!.urls).toHaveLength(2);
+  });
+
+  it('follows a redirect that stays allowed, refuses one down to http elsewhere, and a redirect loop', async () => {
+    const ok = await downloadModel(withDownload({ urls: [`${base}/moved.onnx`] }), { dir, retries: 0 });
+    expect(await sha256File(ok.path)).toBe(sha256);
+    await rm(ok.path);
+    const down = await downloadModel(withDownload({ urls: [`${base}/to-http.onnx`] }), { dir, retries: 0 }).catch((e: unknown) => e);
+    expect(down).toBeInstanceOf(UserError);
+    expect((down as Error).message).toMatch(/redirect to 'http:\/\/models\.example\.com\/fastdepth-224\.onnx' is not an https: URL/);
+    const loop = await downloadModel(withDownload({ urls: [`${base}/loop.onnx`] }), { dir, retries: 0 }).catch((e: unknown) => e);
+    expect((loop as Error).message).toMatch(/more than 5 redirects/);
+    expect(existsSync(final())).toBe(false);
   });
 });

@@ -18,6 +18,8 @@ export interface DepthMapping {
   version: 1;
   kind: DepthKind;
   meaning: string;
+  /** What unit the depth is in (geometry/units.ts): the model's unverified metres, or relative. */
+  unit?: string;
   formula: 'depth = offset + scale * value';
   offset: number;
   scale: number;

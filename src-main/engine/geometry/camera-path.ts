@@ -1,10 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { withAtomicDir, writeFileAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import type { Intrinsics, Mat4 } from '../types.ts';
-import { invRigid, mat3ToQuatWxyz, rotOf, transOf } from './linalg.ts';
+import { frameImageName, writeColmapModel } from './colmap-model.ts';
+import type { TrackedPoint } from './track-points.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be finite');
 
@@ -12,6 +13,8 @@ const finite = z.number().refine(Number.isFinite, 'must be finite');
 export const posesFileSchema = z.object({
   version: z.literal(1),
   convention: z.literal('opencv-camera-to-world-row-major'),
+  /** What the translations are in (units.ts); absent in files written before it was recorded. */
+  unit: z.string().optional(),
   intrinsics: z.object({
     fx: finite, fy: finite, cx: finite, cy: finite, width: z.number().int().positive(), height: z.number().int().positive(),
     /** Horizontal field of view (degrees), where the intrinsics came from, and how sure an estimate is (0..1). */
@@ -32,20 +35,30 @@ export const posesFileSchema = z.object({
 export type PosesFile = z.infer<typeof posesFileSchema>;
 
 export interface CameraPathExtras {
+  /** Source frame numbers (default 0..n-1): they name the COLMAP images, as the depth passes' files. */
   indices?: number[];
   confidence?: number[];
   shotIds?: number[];
+  /** Triangulated points; their observations' `view` indexes `poses`. */
+  points?: TrackedPoint[];
+  unit?: string;
 }
 
+/** The COLMAP model of shot `id` inside a camera-path folder. */
+export const colmapShotDir = (dir: string, id: number): string => join(dir, 'colmap', `shot${id}`);
+
 /**
- * Writes `poses.json` and a COLMAP text model (`colmap/cameras.txt`, `images.txt`, `points3D.txt`) into
- * `dir`. COLMAP stores world-to-camera (quaternion w,x,y,z + translation), so poses are inverted.
+ * Writes `poses.json` and a COLMAP text model per shot (`colmap/shot<N>/cameras.txt`, `images.txt`,
+ * `points3D.txt`) into `dir`: each shot's camera path starts again in its own world, so two shots are
+ * never put in one model. Images are named `frame_<source frame>.png`.
  */
 export async function writeCameraPath(dir: string, poses: Mat4[], K: Intrinsics & Pick<PosesFile['intrinsics'], 'fovDeg' | 'source' | 'confidence'>, timestamps: number[], extras: CameraPathExtras = {}): Promise<void> {
   if (poses.length !== timestamps.length) throw new UserError(`camera path has ${poses.length} poses but ${timestamps.length} timestamps`);
+  const unit = extras.unit ?? 'unknown';
   const doc: PosesFile = {
     version: 1,
     convention: 'opencv-camera-to-world-row-major',
+    unit,
     intrinsics: {
       fx: K.fx, fy: K.fy, cx: K.cx, cy: K.cy, width: K.width, height: K.height,
       ...(K.source ? { fovDeg: K.fovDeg, source: K.source, confidence: K.confidence } : {}),
@@ -60,25 +73,19 @@ export async function writeCameraPath(dir: string, poses: Mat4[], K: Intrinsics 
   };
   posesFileSchema.parse(doc);
   await writeFileAtomic(join(dir, 'poses.json'), JSON.stringify(doc, null, 1));
+  const shotOf = (i: number) => extras.shotIds?.[i] ?? 0;
   await withAtomicDir(join(dir, 'colmap'), async (tmp) => {
-    await writeFile(
-      join(tmp, 'cameras.txt'),
-      `# Camera list with one line of data per camera:\n#   CAMERA_ID, MODEL, WIDTH, HEIGHT, PARAMS[]\n# Number of cameras: 1\n1 PINHOLE ${K.width} ${K.height} ${K.fx} ${K.fy} ${K.cx} ${K.cy}\n`,
-    );
-    const lines = [
-      '# Image list with two lines of data per image:',
-      '#   IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME',
-      '#   POINTS2D[] as (X, Y, POINT3D_ID)',
-      `# Number of images: ${poses.length}, mean observations per image: 0`,
-    ];
-    poses.forEach((m, i) => {
-      const w2c = invRigid(m);
-      const q = mat3ToQuatWxyz(rotOf(w2c));
-      const t = transOf(w2c);
-      const idx = extras.indices?.[i] ?? i;
-      lines.push(`${i + 1} ${q.join(' ')} ${t.join(' ')} 1 frame_${String(idx).padStart(6, '0')}.png`, '');
-    });
-    await writeFile(join(tmp, 'images.txt'), lines.join('\n') + '\n');
-    await writeFile(join(tmp, 'points3D.txt'), '# 3D point list with one line of data per point:\n#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[] as (IMAGE_ID, POINT2D_IDX)\n# Number of points: 0, mean track length: 0\n');
+    for (const shot of [...new Set(poses.map((_p, i) => shotOf(i)))]) {
+      // Positions of this shot's frames in `poses`, and their positions in the shot's model.
+      const views = poses.map((_p, i) => i).filter((i) => shotOf(i) === shot);
+      const local = new Map(views.map((v, j) => [v, j]));
+      const points = (extras.points ?? [])
+        .filter((p) => p.obs.every((o) => local.has(o.view)))
+        .map((p) => ({ ...p, obs: p.obs.map((o) => ({ ...o, view: local.get(o.view)! })) }));
+      const images = views.map((i) => ({ name: frameImageName(doc.frames[i].index), c2w: poses[i] }));
+      const out = join(tmp, `shot${shot}`);
+      await mkdir(out);
+      await writeColmapModel(out, K, images, points, unit);
+    }
   });
 }

@@ -3,6 +3,7 @@ import { withAtomicFile } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import type { OutputPolicy } from '../../util/output-guard.ts';
 import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../types.ts';
+import { surfaceAgreement } from './cloud-gate.ts';
 
 export interface PointCloud {
   positions: Float32Array;
@@ -74,21 +75,41 @@ export function createVoxelGrid(voxel: number) {
 }
 
 /**
- * Fuses a clip's per-frame clouds: the voxel is 1/100 of the first frame's median viewing distance,
+ * Fuses a shot's per-frame clouds: the voxel is 1/100 of the first frame's median viewing distance,
  * fine enough to keep shapes in whatever unit the depth has, coarse enough to bound the cloud.
+ * A frame whose depth disagrees with the surface fused so far (cloud-gate.ts) is left out rather than
+ * laid over it as a shifted copy; `left` counts them.
  */
 export function createCloudFuser() {
   let grid: ReturnType<typeof createVoxelGrid> | null = null;
+  let left = 0, kept = 0;
   return {
-    add(c: PointCloud, pose: Mat4) {
+    /** Returns false when the frame was left out. */
+    add(c: PointCloud, pose: Mat4): boolean {
+      if (grid && grid.size) {
+        const a = surfaceAgreement(grid.cloud().positions, c.positions, pose);
+        if (a.overlap >= GATE_MIN_OVERLAP && a.share >= GATE_MIN_SHARE && Math.abs(a.logRatio) > GATE_MAX_LOG) { left++; return false; }
+      }
       grid ??= createVoxelGrid(voxelSizeFor(c, pose));
       grid.add(c);
+      kept++;
+      return true;
     },
     cloud(): PointCloud {
       return grid ? grid.cloud() : { positions: new Float32Array(0), colors: new Uint8Array(0) };
     },
+    get stats() { return { kept, left }; },
   };
 }
+
+/**
+ * The disagreement gate: a frame is judged where at least this many of its points (and this share) see
+ * the fused surface, and left out when its median depth there is off by more than GATE_MAX_LOG (log
+ * ratio; 0.05 = 5%).
+ */
+const GATE_MIN_OVERLAP = 200;
+const GATE_MIN_SHARE = 0.2;
+const GATE_MAX_LOG = 0.05;
 
 function voxelSizeFor(c: PointCloud, pose: Mat4): number {
   const d: number[] = [];
@@ -101,11 +122,13 @@ function voxelSizeFor(c: PointCloud, pose: Mat4): number {
 }
 
 /** Binary little-endian PLY, vertices with float x,y,z and uchar red,green,blue; written atomically. */
-export async function writePly(path: string, cloud: PointCloud, policy?: OutputPolicy): Promise<void> {
+export async function writePly(path: string, cloud: PointCloud, o: { unit?: string; policy?: OutputPolicy } = {}): Promise<void> {
+  const unit = o.unit;
   const n = cloud.positions.length / 3;
   if (cloud.colors.length !== n * 3) throw new Error(`point cloud has ${n} positions but ${cloud.colors.length / 3} colours`);
   const header =
     'ply\nformat binary_little_endian 1.0\ncomment GemDepth Studio\n' +
+    (unit ? `comment units: ${unit.replace(/\n/g, ' ')}\n` : '') +
     `element vertex ${n}\nproperty float x\nproperty float y\nproperty float z\n` +
     'property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n';
   await withAtomicFile(path, async (tmp) => {
@@ -128,7 +151,7 @@ export async function writePly(path: string, cloud: PointCloud, policy?: OutputP
     } finally {
       await fh.close();
     }
-  }, policy);
+  }, o.policy);
 }
 
 /** Parses a binary PLY written by writePly (tests and tools that re-read exports). */

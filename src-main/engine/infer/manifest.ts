@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { modelUrlProblem } from '../model-manager/url-policy.ts';
 import { UserError } from '../../util/errors.ts';
 
 const positiveInt = z.number().int().positive();
@@ -38,6 +39,12 @@ export const sizeRuleSchema = z.union([
 ]);
 export type SizeRule = z.infer<typeof sizeRuleSchema>;
 
+/** Every URL a manifest names (model-manager/url-policy.ts): https, or http to this machine only. */
+const httpsUrl = z.string().url().superRefine((u, ctx) => {
+  const why = modelUrlProblem(u);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
+
 const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 
 export const manifestSchema = z
@@ -46,9 +53,9 @@ export const manifestSchema = z
     name: z.string().min(1),
     file: z.string().min(1).refine((f) => !/[\\/]/.test(f), 'file is a file name, not a path'),
     sha256: sha256Schema.optional(),
-    licence: z.object({ id: z.string().min(1), commercialUse: z.boolean(), url: z.string().url() }).strict(),
+    licence: z.object({ id: z.string().min(1), commercialUse: z.boolean(), url: httpsUrl }).strict(),
     /** Where a user gets the weights, shown when the file is missing. */
-    source: z.object({ url: z.string().url(), note: z.string().min(1) }).strict(),
+    source: z.object({ url: httpsUrl, note: z.string().min(1) }).strict(),
     kind: z.enum(['per-frame', 'windowed']),
     input: z.object({ name: z.string().min(1), layout: z.enum(['NCHW', 'NTCHW']), rank: z.number().int() }).strict(),
     output: z.object({ name: z.string().min(1), rank: z.number().int() }).strict(),
@@ -68,7 +75,7 @@ export const manifestSchema = z
      * publisher gives no checksum we could verify): it is then accepted only if onnxruntime reads the
      * manifest's inputs and outputs from it, and the user is told it was not checksum-verified.
      */
-    download: z.object({ urls: z.array(z.string().url()).min(1), size: positiveInt.optional(), sha256: sha256Schema.optional() }).strict().optional(),
+    download: z.object({ urls: z.array(httpsUrl).min(1), size: positiveInt.optional(), sha256: sha256Schema.optional() }).strict().optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

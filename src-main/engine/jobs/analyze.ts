@@ -28,6 +28,8 @@ import { depthSize, modelInputSize, type Size } from '../preprocess/index.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
 import type { DepthKind, DepthMap, Intrinsics, JobControl, Mat4, RgbFrame, VideoInfo } from '../types.ts';
 import * as geometryStage from '../geometry/stage.ts';
+import { createShotClouds, writeShotPlys } from '../geometry/shot-clouds.ts';
+import { depthMeaning, depthUnit } from '../geometry/units.ts';
 
 /**
  * How the geometry stage runs. Part of an analysis's identity: the same clip and model with other
@@ -282,7 +284,8 @@ async function openOutputs(dir: string, p: Plan, preview: boolean, signal?: Abor
       if (rec.poses) {
         const g = p.geometry!;
         const ts = Array.from({ length: p.length }, (_v, i) => p.info.timestamps[p.start + i] ?? (p.start + i) / p.info.fps);
-        await g.writeCameraPath(dir, rec.poses, recordedIntrinsics(rec), ts);
+        const indices = ts.map((_t, i) => p.start + i);
+        await g.writeCameraPath(dir, rec.poses, recordedIntrinsics(rec), ts, { indices, shotIds: rec.shotIds ?? undefined, confidence: rec.confidence ?? undefined, unit: depthUnit(p.manifest.outputKind).label });
       }
     },
     async abort() {
@@ -294,7 +297,8 @@ async function openOutputs(dir: string, p: Plan, preview: boolean, signal?: Abor
 function metaOf(p: Plan, rec: FinalRecord): Record<string, unknown> {
   return {
     depthKind: p.manifest.outputKind,
-    depthMeaning: p.manifest.outputKind === 'metric' ? 'depth in metres (larger = farther)' : 'relative inverse depth (disparity, larger = nearer), affine-invariant',
+    depthMeaning: depthMeaning(p.manifest.outputKind),
+    unit: depthUnit(p.manifest.outputKind).label,
     model: { id: p.manifest.id, name: p.manifest.name, sha256: p.modelSha, licence: p.manifest.licence },
     device: rec.device,
     intrinsics: recordedIntrinsics(rec),
@@ -399,7 +403,7 @@ async function analyse(
   const confidence: number[] = [];
   const shotIds: number[] = [];
   // Every frame feeds the cloud; the fuser's voxels keep its size to the scene's extent, not the clip's length.
-  const fused = opts.pointcloud && g ? g.createCloudFuser() : null;
+  const fused = opts.pointcloud && g ? createShotClouds() : null;
   const cloudStride = cloudStrideOf(p);
   let chunk: ChunkFrame[] = [];
   let chunkFirst = 0;
@@ -435,7 +439,7 @@ async function analyse(
         K = stage.camera()!.K;
         for (const w of stage.camera()!.warnings) control.onProgress?.({ stage: 'analyze', done: finished, total: p.length, fps: 0, etaSeconds: null, message: `warning: ${w}` });
       }
-      fused?.add(g!.backproject(o.depth, rgbs.get(rel) ?? null, K!, o.pose, cloudStride), o.pose);
+      fused?.add(o.shotId, g!.backproject(o.depth, rgbs.get(rel) ?? null, K!, o.pose, cloudStride), o.pose);
       rgbs.delete(rel);
       await emit(rel, o.depth.data, { pose: o.pose, confidence: o.confidence, shotId: o.shotId });
     }
@@ -490,7 +494,7 @@ async function analyse(
     await p.raw.markComplete(g ? { ...rec, intrinsics: intrinsicsOf(p, opts, null), poses: null, confidence: null, shotIds: null } : rec);
     if (g) await p.final.markComplete(rec);
     if (sink) await sink.finish(metaOf(p, rec), rec);
-    if (opts.pointcloud && g && fused) await g.writePly(opts.pointcloud, fused.cloud(), policy);
+    if (opts.pointcloud && g && fused) await writeShotPlys(opts.pointcloud, fused, { unit: depthUnit(p.manifest.outputKind).label, policy });
     return rec;
   } catch (e) {
     await sink?.abort();
@@ -540,11 +544,11 @@ function cloudFromCache(p: Plan, rec: FinalRecord) {
   const g = p.geometry;
   if (!g || !rec.poses) throw new UserError('--pointcloud needs camera poses: run analyze without --no-poses', 'EINPUT');
   const poses = rec.poses;
-  const fused = g.createCloudFuser();
+  const fused = createShotClouds();
   const stride = cloudStrideOf(p);
   return {
-    add: (rel: number, depth: DepthMap, rgb: RgbFrame | null) => fused.add(g.backproject(depth, rgb, rec.intrinsics, poses[rel], stride), poses[rel]),
-    write: (path: string, policy: OutputPolicy) => g.writePly(path, fused.cloud(), policy),
+    add: (rel: number, depth: DepthMap, rgb: RgbFrame | null) => fused.add(rec.shotIds?.[rel] ?? 0, g.backproject(depth, rgb, rec.intrinsics, poses[rel], stride), poses[rel]),
+    write: (path: string, policy: OutputPolicy) => writeShotPlys(path, fused, { unit: depthUnit(p.manifest.outputKind).label, policy }),
   };
 }
 

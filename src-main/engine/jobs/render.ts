@@ -1,5 +1,4 @@
 import { extname, resolve } from 'node:path';
-import { withAtomicDir } from '../../util/atomic.ts';
 import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import { CancelledError, diskFullError, UserError } from '../../util/errors.ts';
 import { createBufferPool } from '../../util/buffer-pool.ts';
@@ -11,7 +10,10 @@ import { clipDepthRange, depthExtent } from './depth-range.ts';
 import type { EffectStack } from '../effects/types.ts';
 import { depthMappingFor, mappingPathFor, openDepthPasses, type DepthPassSink } from '../encode/depth-passes.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
-import { backproject, createCloudFuser, writeCameraPath, writePly } from '../geometry/stage.ts';
+import { backproject } from '../geometry/stage.ts';
+import { createShotClouds, writeShotPlys } from '../geometry/shot-clouds.ts';
+import { depthMeaning, depthUnit } from '../geometry/units.ts';
+import { openCameraExport } from './camera-export.ts';
 import { resizeRgb } from '../preprocess/resize.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import type { JobControl, RgbFrame, VideoInfo } from '../types.ts';
@@ -40,6 +42,8 @@ export interface RenderOptions extends GeometrySettings {
   depthMkv?: string;
   pointcloud?: string;
   cameraPath?: string;
+  /** With cameraPath: the frames as PNG beside the COLMAP models (images/frame_<source frame>.png). */
+  withImages?: boolean;
   cacheDir?: string;
   /** Effect worker threads (default: cores, at most 4). */
   threads?: number;
@@ -139,13 +143,15 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
   const { codec, start, end, width, height, total, policy } = rp;
   const signal = control.signal;
   const wantDepth = !!(opts.depthPng || opts.depthMkv);
-  const wantCloud = !!opts.pointcloud;
-  if ((wantCloud || opts.cameraPath) && !analysis.poses) {
+  // The camera path's glTF scenes hold the fused cloud too.
+  const wantCloud = !!(opts.pointcloud || opts.cameraPath);
+  if (wantCloud && !analysis.poses) {
     throw new UserError('the point cloud and camera path need camera poses, and this analysis has none', 'EINPUT');
   }
 
   let encoder: VideoEncoder | null = null;
   let passes: DepthPassSink | null = null;
+  let camera: Awaited<ReturnType<typeof openCameraExport>> | null = null;
   // Started first: the workers boot while the depth range is read and the encoder starts.
   const pool: EffectPool = createEffectPool(opts.threads);
   try {
@@ -175,7 +181,8 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
           format: 'gemdepth-depth-pass',
           version: 1,
           kind: analysis.depthKind,
-          meaning: analysis.depthKind === 'metric' ? 'depth in metres (larger = farther)' : 'relative inverse depth (disparity, larger = nearer)',
+          meaning: depthMeaning(analysis.depthKind),
+          unit: depthUnit(analysis.depthKind).label,
           formula: 'depth = offset + scale * value',
           ...m,
           width,
@@ -188,7 +195,8 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
         policy,
       });
     }
-    const cloud = createCloudFuser();
+    const cloud = createShotClouds();
+    camera = opts.cameraPath ? await openCameraExport({ dir: opts.cameraPath, policy, withImages: opts.withImages, intrinsics: analysis.intrinsics, width, height, unit: depthUnit(analysis.depthKind).label }) : null;
     // About 60 frames feed the cloud (each needs its frame resized); the fuser keeps its size to the scene.
     const cloudEvery = Math.max(1, Math.round(total / 60));
     const cloudStride = Math.max(1, Math.round(Math.sqrt((analysis.width * analysis.height * Math.min(60, total)) / 1e6)));
@@ -215,11 +223,13 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
       if (signal?.aborted) break;
       await encoder.write(r.rgb);
       buffers.give(r.rgb);
+      const rel = r.index - analysis.start;
+      await camera?.frame({ index: r.index, time: info.timestamps[r.index], rgb: r.source, pose: analysis.poses![rel], shot: analysis.shotIds?.[rel] ?? 0, confidence: analysis.confidence?.[rel] ?? 1 });
       buffers.give(r.source);
       if (passes && r.depth) await passes.write(r.index, r.depth);
       if (r.small) {
-        const pose = analysis.poses![r.index - analysis.start];
-        cloud.add(backproject(r.low, { index: r.index, time: 0, width: r.low.width, height: r.low.height, data: r.small }, analysis.intrinsics, pose, cloudStride), pose);
+        const pose = analysis.poses![rel];
+        cloud.add(analysis.shotIds?.[rel] ?? 0, backproject(r.low, { index: r.index, time: 0, width: r.low.width, height: r.low.height, data: r.small }, analysis.intrinsics, pose, cloudStride), pose);
       }
       done++;
       control.onProgress?.(meter.update(done));
@@ -230,16 +240,19 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
     encoder = null;
     await passes?.finish();
     passes = null;
-    if (opts.pointcloud) await writePly(opts.pointcloud, cloud.cloud(), policy);
-    if (opts.cameraPath) {
-      const poses = analysis.poses!.slice(start - analysis.start, end - analysis.start + 1);
-      const ts = info.timestamps.slice(start, end + 1);
-      await withAtomicDir(opts.cameraPath, (dir) => writeCameraPath(dir, poses, analysis.intrinsics, ts), policy);
+    if (opts.pointcloud) await writeShotPlys(opts.pointcloud, cloud, { unit: depthUnit(analysis.depthKind).label, policy });
+    await camera?.finish(cloud);
+    for (const s of wantCloud ? cloud.shots() : []) {
+      const st = cloud.stats(s);
+      const message = `point cloud, shot ${s}: ${st.kept} frames fused, ${st.left} left out (their depth disagrees with the surface fused so far)`;
+      if (st.left) control.onProgress?.({ stage: 'render', done, total, fps: 0, etaSeconds: 0, message });
     }
+    camera = null;
     return { out, frames: done };
   } catch (e) {
     await encoder?.abort();
     await passes?.abort();
+    await camera?.abort();
     if (signal?.aborted) throw new CancelledError();
     throw diskFullError(e, `exporting ${resolve(opts.out)}`) ?? e;
   } finally {

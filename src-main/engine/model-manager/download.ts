@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import { CancelledError, UserError, throwIfAborted } from '../../util/errors.ts';
+import { CancelledError, UserError, isUserError, throwIfAborted } from '../../util/errors.ts';
+import { MAX_REDIRECTS, modelUrlProblem, redirectProblem } from './url-policy.ts';
 import { cachedSha256, sha256File } from '../infer/checksum.ts';
 import type { ModelManifest } from '../infer/manifest.ts';
 import { loadModel } from '../infer/session.ts';
@@ -71,6 +72,27 @@ async function readPartMeta(path: string): Promise<PartMeta | null> {
     return ok(j.sha256, 'string') && ok(j.size, 'number') ? j : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * fetch with redirects followed by hand, each hop checked (url-policy.ts): https only, never down to http.
+ * A refused URL is a UserError (not retried).
+ */
+async function fetchChecked(url: string, init: { headers: Record<string, string>; signal?: AbortSignal }): Promise<Response> {
+  const first = modelUrlProblem(url);
+  if (first) throw new UserError(`download refused: ${first}`, 'EINPUT');
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    const res = await fetch(at, { ...init, redirect: 'manual' });
+    const loc = res.headers.get('location');
+    if (res.status < 300 || res.status >= 400 || !loc) return res;
+    await res.body?.cancel();
+    if (hop >= MAX_REDIRECTS) throw new UserError(`download refused: more than ${MAX_REDIRECTS} redirects from ${url}`, 'EHTTP');
+    const next = new URL(loc, at).href;
+    const why = redirectProblem(at, next);
+    if (why) throw new UserError(`download refused: ${why}`, 'EHTTP');
+    at = next;
   }
 }
 
@@ -143,9 +165,10 @@ export async function downloadModel(m: ModelManifest, o: DownloadOptions = {}): 
     if (total !== null && have === total) return;
     let res: Response;
     try {
-      res = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal: o.signal, redirect: 'follow' });
+      res = await fetchChecked(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal: o.signal });
     } catch (e) {
       if (o.signal?.aborted) throw new CancelledError();
+      if (isUserError(e)) throw e;
       const code = netCode(e);
       const host = new URL(url).host;
       const why = /ENOTFOUND|EAI_AGAIN/.test(code) ? `no network (cannot resolve ${host})` : `cannot connect to ${host} (${code})`;
