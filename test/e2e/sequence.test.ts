@@ -139,6 +139,8 @@ describe('sequence timeline end to end against the real engine', () => {
     await expect(page.locator(tid('effect-item')).count()).resolves.toBe(0);
     await page.keyboard.press('Control+z');
     expect(await fx()).toEqual([false, false, false]);
+    // realshort's sound shows as a waveform under its clip (cockatoo's track is silent: flat).
+    await page.waitForSelector(tid('seq-wave'));
     await page.keyboard.press('m');
     await page.waitForSelector(tid('seq-marker'));
     await page.locator(tid('sequence')).screenshot({ path: join(SHOTS, 'timeline-three-clip-cut.png') });
