@@ -163,11 +163,11 @@ describe('sequence timeline end to end against the real engine', () => {
     const out = join(tmp, 'cut.mp4');
     host.answerDialog([out]);
     await page.click(tid('seq-export'));
-    await page.waitForSelector(`${tid('job')}[data-kind="export"][data-state="done"]`, { timeout: 150_000 });
+    await page.waitForSelector(`${tid('job')}[data-kind="export"][data-state="done"]`, { timeout: 300_000 });
     const meta = await ffprobeJson(out, ['-count_packets', '-show_streams']);
     const v = meta.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
     expect([v.width, v.height, Number(v.nb_read_packets)]).toEqual([1280, 720, 360]);
     expect(meta.streams.some((s: { codec_type: string }) => s.codec_type === 'audio')).toBe(true);
     expect(host.consoleErrors).toEqual([]);
-  }, 400_000);
+  }, 600_000);
 });
