@@ -394,7 +394,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       return { doc: await relinkClip(doc, req.clipId, resolve(req.path)) };
     },
 
-    ...sequenceApi(jobs, settingsOf),
+    ...sequenceApi(jobs, settingsOf, info),
 
     onJobEvent: (listener) => jobs.on(listener),
 

@@ -6,7 +6,7 @@ export const API_METHOD_NAMES = [
   'appInfo', 'listModels', 'validateModelFile', 'importModelFile', 'downloadModel', 'listEffects', 'importMedia', 'getFrame', 'getDepth',
   'analysisStatus', 'getScene', 'startAnalysis', 'startExport', 'cancelJob', 'listJobs', 'newProject',
   'openProject', 'saveProject', 'autosaveProject', 'recentProjects', 'discardAutosave', 'relinkClip', 'cacheInfo', 'clearCache',
-  'importOtio', 'exportOtio', 'startSequenceExport',
+  'importOtio', 'exportOtio', 'startSequenceExport', 'getWaveform',
 ] as const;
 
 export const CHANNELS = {

@@ -91,6 +91,7 @@ export const Schemas = {
   discardAutosave: z.object({ path: absPath.refine((p) => p.endsWith('.autosave'), 'only autosave files can be discarded') }).strict(),
   relinkClip: z.object({ doc: z.unknown(), clipId: z.string().min(1), path: absPath }).strict(),
   importOtio: z.object({ path: absPath }).strict(),
+  getWaveform: z.object({ path: absPath }).strict(),
   exportOtio: z.object({ doc: z.unknown(), path: absPath.refine((p) => p.toLowerCase().endsWith('.otio'), 'must end in .otio') }).strict(),
   startSequenceExport: z
     .object({

@@ -6,14 +6,24 @@ import type { GeometrySettings } from '../engine/jobs/analyze.ts';
 import type { JobManager } from './jobs.ts';
 import type { ApiParsed, GeometryRequest } from './schemas.ts';
 import type { EngineApi } from './types.ts';
+import type { VideoInfo } from '../engine/types.ts';
 
 /**
  * The sequence's calls: OTIO in and out, and the export of the cut as a job. The document arrives as the
  * renderer holds it and is checked by the project schema (migrateProject), like a save.
  */
-export function sequenceApi(jobs: JobManager, settingsOf: (g: GeometryRequest | undefined) => GeometrySettings): Pick<EngineApi, 'importOtio' | 'exportOtio' | 'startSequenceExport'> {
+export function sequenceApi(
+  jobs: JobManager,
+  settingsOf: (g: GeometryRequest | undefined) => GeometrySettings,
+  info: (path: string) => Promise<VideoInfo>,
+): Pick<EngineApi, 'importOtio' | 'exportOtio' | 'startSequenceExport' | 'getWaveform'> {
   return {
     importOtio: (req) => importOtio(req.path),
+
+    async getWaveform(req) {
+      const { audioPeaks } = await import('../engine/sequence/waveform.ts');
+      return audioPeaks(await info(req.path));
+    },
 
     async exportOtio(req) {
       const doc = migrateProject(req.doc, 'the project');

@@ -177,6 +177,8 @@ export interface EngineApi {
   exportOtio(req: ApiRequest<'exportOtio'>): Promise<{ path: string }>;
   /** Renders the project's sequence (every instance with its own effects) as an export job. */
   startSequenceExport(req: ApiRequest<'startSequenceExport'>): Promise<{ jobId: string }>;
+  /** Peak audio level per 1/peaksPerSecond s from the clip's first frame (the timeline's waveform); null: no audio. */
+  getWaveform(req: ApiRequest<'getWaveform'>): Promise<{ peaksPerSecond: number; peaks: Float32Array } | null>;
   /** Not an IPC method: front ends forward these to the renderer. */
   onJobEvent(listener: (e: JobEvent) => void): () => void;
   /** Cancels running jobs and releases decoders (app quit, test teardown). */

@@ -4,7 +4,7 @@ import { placed, rateOf, sequenceLength, sequenceSettings } from '../../src-main
 import type { ProjectDoc } from '../../src-main/engine/project/schema.ts';
 import type { Conform } from '../../src-main/engine/project/sequence-schema.ts';
 import { typing } from '../state/keyboard.ts';
-import { deleteSelected, exportOtioFile, exportSequence, importOtioFile, markerAtPlayhead, seekSequence, splitAtPlayhead, useSeq } from '../state/sequence.ts';
+import { deleteSelected, exportOtioFile, exportSequence, importOtioFile, markerAtPlayhead, seekSequence, splitAtPlayhead, requestWave, useSeq, useWaves } from '../state/sequence.ts';
 import { doc, edit, useApp } from '../state/store.ts';
 
 const LABEL_W = 120;
@@ -45,6 +45,30 @@ function useSequencePlayback() {
     }, 1000 / fps);
     return () => clearInterval(t);
   }, [playing]);
+}
+
+/** The clip's audio peaks under an instance: source time ts[in] + sequence frames / fps, like the export. */
+function Waveform(props: { path: string; from: string; src: { in: number }; frames: number; fps: number; ppf: number }) {
+  const w = useWaves((x) => x[props.path]);
+  const t0 = useApp((s) => s.media[props.from]?.timestamps[props.src.in] ?? 0);
+  useEffect(() => requestWave(props.path), [props.path]);
+  if (!w || w === 'loading') return null;
+  const width = Math.max(1, Math.round(props.frames * props.ppf));
+  // Drawn relative to the clip's loudest moment (a silent clip, below -60 dBFS, stays flat).
+  const top = Math.max(1e-3, w.peaks.reduce((m, v) => (v > m ? v : m), 0));
+  const pts: string[] = [];
+  for (let x = 0; x < width; x++) {
+    const i = Math.floor((t0 + x / props.ppf / props.fps) * w.peaksPerSecond);
+    const v = Math.min(1, (w.peaks[i] ?? 0) / top);
+    pts.push(`${x},${(1 - v) * 50}`);
+  }
+  const path = `M0,50 L${pts.join(' L')} L${width},50 Z`;
+  return (
+    <svg className="wave" width={width} height="100%" viewBox={`0 0 ${width} 100`} preserveAspectRatio="none" data-testid="seq-wave">
+      <path d={path} />
+      <path d={path} transform="matrix(1 0 0 -1 0 100)" />
+    </svg>
+  );
 }
 
 export function SequenceTimeline() {
@@ -183,7 +207,9 @@ export function SequenceTimeline() {
             <div className="tl-label">A1</div>
             <div className="tl-lane seq-audio" onPointerDown={scrub}>
               {ps.filter((p) => p.inst.audioLinked).map((p) => (
-                <div key={p.inst.id} className="seq-audio-bar" style={{ left: p.start * ppf, width: (p.end - p.start) * ppf }} />
+                <div key={p.inst.id} className="seq-audio-bar" style={{ left: p.start * ppf, width: (p.end - p.start) * ppf }}>
+                  <Waveform path={p.clip.path} from={p.clip.id} src={p.inst} frames={p.end - p.start} fps={fps} ppf={ppf} />
+                </div>
               ))}
             </div>
           </div>

@@ -92,3 +92,11 @@ export async function importOtioFile() {
   for (const c of r.doc.clips) void loadClipMedia(c);
   useSeq.setState({ playhead: 0, selected: null });
 }
+
+/** Waveforms by media path, fetched once each (null: the clip has no audio). */
+export const useWaves = create<Record<string, { peaksPerSecond: number; peaks: Float32Array } | null | 'loading'>>(() => ({}));
+export function requestWave(path: string) {
+  if (useWaves.getState()[path] !== undefined) return;
+  useWaves.setState({ [path]: 'loading' });
+  void guard('Waveform', () => bridge().getWaveform({ path })).then((w) => useWaves.setState({ [path]: w ?? null }));
+}

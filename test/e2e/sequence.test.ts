@@ -139,6 +139,8 @@ describe('sequence timeline end to end against the real engine', () => {
     await expect(page.locator(tid('effect-item')).count()).resolves.toBe(0);
     await page.keyboard.press('Control+z');
     expect(await fx()).toEqual([false, false, false]);
+    // realshort's sound shows as a waveform under its clip (cockatoo's track is silent: flat).
+    await page.waitForSelector(tid('seq-wave'));
     await page.keyboard.press('m');
     await page.waitForSelector(tid('seq-marker'));
     await page.locator(tid('sequence')).screenshot({ path: join(SHOTS, 'timeline-three-clip-cut.png') });
@@ -161,11 +163,11 @@ describe('sequence timeline end to end against the real engine', () => {
     const out = join(tmp, 'cut.mp4');
     host.answerDialog([out]);
     await page.click(tid('seq-export'));
-    await page.waitForSelector(`${tid('job')}[data-kind="export"][data-state="done"]`, { timeout: 150_000 });
+    await page.waitForSelector(`${tid('job')}[data-kind="export"][data-state="done"]`, { timeout: 300_000 });
     const meta = await ffprobeJson(out, ['-count_packets', '-show_streams']);
     const v = meta.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
     expect([v.width, v.height, Number(v.nb_read_packets)]).toEqual([1280, 720, 360]);
     expect(meta.streams.some((s: { codec_type: string }) => s.codec_type === 'audio')).toBe(true);
     expect(host.consoleErrors).toEqual([]);
-  }, 400_000);
+  }, 600_000);
 });

@@ -6,6 +6,7 @@ import { dispatch } from '../../src-main/api/dispatch.ts';
 import type { ProjectDoc } from '../../src-main/engine/project/index.ts';
 import { ffprobeJson, tempDir } from '../helpers/tools.ts';
 import { cutJson, writeCut } from './cut.ts';
+import { clip } from '../helpers/shared.ts';
 
 const api = createEngineApi();
 let dir: string;
@@ -47,4 +48,19 @@ describe('engine API: the sequence', () => {
     const meta = await ffprobeJson(out, ['-count_packets', '-show_streams']);
     expect(Number(meta.streams[0].nb_read_packets)).toBe(16);
   }, 120_000);
+
+  it('gives the timeline\'s waveform: peaks per 1/50 s, at the level ffmpeg measures, none without audio', async () => {
+    const w = value<{ peaksPerSecond: number; peaks: Float32Array } | null>(await dispatch(api, 'getWaveform', { path: clip('realshort.mp4') }));
+    expect(w!.peaksPerSecond).toBe(50);
+    // The audio stream is 1.173 s long; ffmpeg's volumedetect puts its peak at -21.7 dBFS (0.082).
+    expect(Math.abs(w!.peaks.length - 1.173 * 50)).toBeLessThan(2);
+    const max = w!.peaks.reduce((m, v) => Math.max(m, v), 0);
+    expect(20 * Math.log10(max)).toBeCloseTo(-21.7, 0);
+    const sorted = [...w!.peaks].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length * 0.9)]).toBeGreaterThan(2 * sorted[Math.floor(sorted.length * 0.1)]);
+    // cockatoo.mp4's track is digital silence (-91 dB by volumedetect); cityCC0.mpg has none.
+    const bird = value<{ peaks: Float32Array }>(await dispatch(api, 'getWaveform', { path: clip('cockatoo.mp4') }));
+    expect(bird.peaks.reduce((m, v) => Math.max(m, v), 0)).toBeLessThan(0.001);
+    expect(value(await dispatch(api, 'getWaveform', { path: clip('cityCC0.mpg') }))).toBeNull();
+  });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEffectStack } from '../../src-main/engine/effects/stack.ts';
 import { importOtio, writeOtio } from '../../src-main/engine/otio/index.ts';
-import { addMarker, placed, setInstanceEffects, splitAt, type ProjectDoc } from '../../src-main/engine/project/index.ts';
+import { addMarker, placed, setInstanceEffects, splitAt, writeProject, type ProjectDoc } from '../../src-main/engine/project/index.ts';
 import { clip } from '../helpers/shared.ts';
 import { ffprobeJson, runCli, tempDir } from '../helpers/tools.ts';
 import { cutJson, writeCut } from './cut.ts';
@@ -122,5 +122,16 @@ describe('gemdepth render CUT.otio / PROJECT.gdproj', () => {
     const one = await runCli(['render', clip('realshort.mp4'), '--out', join(dir, 'one.mp4')]);
     expect(one.code).not.toBe(0);
     expect(one.stderr).toMatch(/no effect given/);
+  }, 120_000);
+
+  it('renders a saved project\'s sequence (PROJECT.gdproj)', async () => {
+    const { doc } = await importOtio(await writeCut(dir, cutJson(), 'for-project.otio'));
+    const proj = join(dir, 'cut.gdproj');
+    await writeProject(proj, doc);
+    const out = join(dir, 'project.mp4');
+    const r = await runCli(['render', proj, '--out', out, '--start', '35', '--end', '44']);
+    expect(r.code, r.stderr).toBe(0);
+    const meta = await ffprobeJson(out, ['-count_packets', '-show_streams']);
+    expect(Number(meta.streams.find((x: { codec_type: string }) => x.codec_type === 'video').nb_read_packets)).toBe(10);
   }, 120_000);
 });
