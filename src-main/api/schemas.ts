@@ -35,6 +35,8 @@ const encodeRequest = {
   model: modelId.optional(),
   geometry: GeometryRequest.optional(),
   device: device.optional(),
+  /** The user confirmed replacing earlier outputs (a save dialog asks); folders gemdepth did not write are never replaced. */
+  replace: z.boolean().optional(),
 };
 
 export const Schemas = {
@@ -76,8 +78,6 @@ export const Schemas = {
       depthMkv: absPath.optional(),
       pointcloud: absPath.optional(),
       cameraPath: absPath.optional(),
-      /** The user confirmed replacing earlier outputs (a save dialog asks); folders gemdepth did not write are never replaced. */
-      replace: z.boolean().optional(),
       withImages: z.boolean().optional(),
     })
     .strict(),

@@ -20,7 +20,7 @@ export interface WriteGrants {
   check(method: ApiMethod, req: unknown): void;
 }
 
-const WRITES: Partial<Record<ApiMethod, true>> = { saveProject: true, autosaveProject: true, discardAutosave: true, startExport: true };
+const WRITES: Partial<Record<ApiMethod, true>> = { saveProject: true, autosaveProject: true, discardAutosave: true, startExport: true, startSequenceExport: true, exportOtio: true };
 
 export function createWriteGrants(): WriteGrants {
   const granted = new Set<string>();
@@ -50,6 +50,15 @@ export function createWriteGrants(): WriteGrants {
           // The engine itself checks that an untitled autosave is its own file in the config folder.
           const p = resolve(r.path as string);
           if (basename(p) !== 'untitled.gdproj.autosave' && ![...granted].some((g) => autosavePathFor(g) === p)) refuse(p, 'opening the project');
+          return;
+        }
+        case 'startSequenceExport':
+          if (!has(r.out as string)) refuse(r.out as string, 'export');
+          return;
+        case 'exportOtio': {
+          // The renderer completes a chosen name with .otio, as it does .gdproj for projects.
+          const p = r.path as string;
+          if (!has(p) && !has(p.replace(/\.otio$/i, ''))) refuse(p, 'export');
           return;
         }
         case 'startExport': {

@@ -28,7 +28,7 @@ export async function renderCut(input: string, o: CutFlags, extra: EffectStack):
     const { readProject } = await import('../engine/project/index.ts');
     doc = await readProject(input);
   }
-  const out = await checkOutput(o.out, [input, ...doc.clips.map((c) => c.path)], 'file');
+  const out = await checkOutput(o.out, [input, ...doc.clips.map((c) => c.path)], 'file', o.force);
   const needsDepth = extra.length > 0 || doc.sequence.video.some((v) => v.effects.length > 0);
   if (needsDepth && !o.model) await requireSomeModel();
   const { runSequenceRender } = await import('../engine/jobs/render-sequence.ts');
@@ -37,7 +37,7 @@ export async function renderCut(input: string, o: CutFlags, extra: EffectStack):
   const t0 = performance.now();
   try {
     const r = await runSequenceRender(
-      { ...geometryFrom(o), doc, out, extraEffects: extra, start: o.start, end: o.end, width: o.width, height: o.height, codec: o.codec, crf: o.crf, bitrate: o.bitrate, model: o.model, device: o.device, cacheDir: o.cacheDir },
+      { ...geometryFrom(o), doc, out, extraEffects: extra, start: o.start, end: o.end, width: o.width, height: o.height, codec: o.codec, crf: o.crf, bitrate: o.bitrate, model: o.model, device: o.device, cacheDir: o.cacheDir, replace: o.force },
       { signal: ac.signal, onProgress: (p) => printer.update(p) },
     );
     printer.end();

@@ -69,7 +69,7 @@ export async function exportSequence() {
   const out = (await guard('Export', () => bridge().pickPath({ purpose: 'export', defaultPath: `${doc().name || 'cut'}.mp4` })))?.[0];
   if (!out) return;
   const a = doc().analysis;
-  const r = await guard('Export', () => bridge().startSequenceExport({ doc: { ...doc(), view: useApp.getState().view }, out, ...analysisRequest(a), device: a.device }));
+  const r = await guard('Export', () => bridge().startSequenceExport({ doc: { ...doc(), view: useApp.getState().view }, out, replace: true, ...analysisRequest(a), device: a.device }));
   if (r) notify('info', `Exporting the cut to ${out}…`);
 }
 

@@ -11,6 +11,7 @@ import { loadEffectStack } from '../effects/stack.ts';
 import type { DepthRange } from '../effects/distance.ts';
 import type { EffectStack } from '../effects/types.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
+import { checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import type { ProjectDoc } from '../project/schema.ts';
 import { clipOf, lengthOf, placed, rateOf, sequenceLength, sequenceSettings, sourceFrameAt, type Placed } from '../project/sequence.ts';
@@ -85,6 +86,8 @@ export async function runSequenceRender(opts: SequenceRenderOptions, control: Jo
   const ps = placed(doc);
   if (!ps.length) throw new UserError('the sequence is empty: put at least one clip on the timeline', 'EINPUT');
   const codec = checkOutputOptions(opts, ps.map((p) => p.clip.path));
+  const policy: OutputPolicy = { replace: opts.replace, inputs: ps.map((p) => p.clip.path) };
+  await checkFileOutput(opts.out, policy);
 
   const infos = new Map<string, VideoInfo>();
   for (const p of ps) if (!infos.has(p.clip.id)) infos.set(p.clip.id, await probe(p.clip.path));
@@ -158,6 +161,7 @@ export async function runSequenceRender(opts: SequenceRenderOptions, control: Jo
       bitrate: opts.bitrate,
       audioFrom,
       colour: { space: first.colorSpace, primaries: first.colorPrimaries, transfer: first.colorTransfer, range: first.colorRange },
+      policy,
     });
     const outBuffers = createBufferPool(size.width * size.height * 3);
     const meter = createProgressMeter(total, 'render');

@@ -59,7 +59,7 @@ const CONTAINERS: Record<RenderCodec, string[]> = {
 };
 
 /** Output checks shared by every export (one clip or a sequence): codec, container, paths, quality. */
-export type OutputOptions = Pick<RenderOptions, 'out' | 'codec' | 'crf' | 'bitrate' | 'depthPng' | 'depthMkv' | 'pointcloud' | 'cameraPath'>;
+export type OutputOptions = Pick<RenderOptions, 'out' | 'codec' | 'crf' | 'bitrate' | 'depthPng' | 'depthMkv' | 'pointcloud' | 'cameraPath' | 'replace'>;
 export function checkOutputOptions(o: OutputOptions, inputs: string[]): RenderCodec {
   const codec = o.codec ?? 'h264';
   if (!CONTAINERS[codec]) throw new UserError(`unknown codec '${codec}': use h264, h265, prores or vp9`, 'EINPUT');
