@@ -412,7 +412,8 @@ async function analyse(
   // the scale smoother's look-ahead (40 frames), which a slow model would otherwise show as a stall.
   // The last frame is counted once it is written.
   let taken = 0;
-  const report = () => control.onProgress?.(meter.update(Math.max(finished, Math.min(taken, p.length - 1))));
+  const doneSoFar = () => Math.max(finished, Math.min(taken, p.length - 1));
+  const report = () => control.onProgress?.(meter.update(doneSoFar()));
 
   const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }) => {
     if (g) {
@@ -437,7 +438,7 @@ async function analyse(
       // The camera is decided (estimated, when nothing gave it) before the first output.
       if (stage && K !== stage.camera()?.K) {
         K = stage.camera()!.K;
-        for (const w of stage.camera()!.warnings) control.onProgress?.({ stage: 'analyze', done: finished, total: p.length, fps: 0, etaSeconds: null, message: `warning: ${w}` });
+        for (const w of stage.camera()!.warnings) control.onProgress?.({ stage: 'analyze', done: doneSoFar(), total: p.length, fps: 0, etaSeconds: null, message: `warning: ${w}` });
       }
       fused?.add(o.shotId, g!.backproject(o.depth, rgbs.get(rel) ?? null, K!, o.pose, cloudStride), o.pose);
       rgbs.delete(rel);
