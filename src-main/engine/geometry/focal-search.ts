@@ -59,8 +59,8 @@ export function estimateFocal(given: FocalSpan[], width: number, height: number)
     const err = c.rotOnly ? rotationErrors(s, f, cx, cy) : baFit(s, f, width, height).err;
     const keep: number[] = [];
     err.forEach((e, i) => { if (e < INLIER_PX) keep.push(i); });
-    return keep.length === err.length || keep.length < MIN_INLIERS ? s : subset(s, keep);
-  });
+    return keep.length === err.length ? s : keep.length < MIN_INLIERS ? null : subset(s, keep);
+  }).filter((s): s is FocalSpan => s !== null);
   // A span no camera explains well (its tracks still wrong, or the fit lost) or whose own curve falls
   // to the search's edge tells nothing reliable, and its cost would outweigh the spans that do.
   const scored = spans.map((s) => ({ s, c: score(s) })).filter(({ c }) => {
@@ -266,7 +266,7 @@ const CURV_STEP = 3;
 const FINE_STEP = 2;
 /** A dip must fall below both neighbours by this fraction of the curve's range. */
 const DIP = 0.03;
-/** A corner is kept when it fits within this many pixels in every view at its span's best grid focal length; a span keeps at least MIN_INLIERS. */
+/** A corner is kept when it fits within this many pixels in every view at its span's best grid focal length; a span with fewer than MIN_INLIERS such corners is left out. */
 const INLIER_PX = 3;
 const MIN_INLIERS = 20;
 /** Largest mean cost per observation of a span that counts (Cauchy: 0.69 is a 1-pixel error everywhere). */
