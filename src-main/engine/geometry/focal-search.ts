@@ -1,5 +1,6 @@
 import type { Intrinsics } from '../types.ts';
 import type { FocalSpan } from './focal-tracks.ts';
+import type { Mat4 } from '../types.ts';
 import { fromRt, mul3, mulVec3, svd3, transpose3, det3, type Mat3 } from './linalg.ts';
 import { estimatePose } from './pose.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation } from './window-ba.ts';
@@ -31,16 +32,17 @@ const rho = (e: number) => CAUCHY * CAUCHY * Math.log1p((e * e) / (CAUCHY * CAUC
  * image motion in a way no rigid motion explains, so the cost is lowest at the true one; a static shot
  * or a pure translation leaves it flat, which the curvature turns into a low confidence.
  */
-export function estimateFocal(spans: FocalSpan[], width: number, height: number): FocalEstimate {
+export function estimateFocal(given: FocalSpan[], width: number, height: number): FocalEstimate {
   const none: FocalEstimate = { f: NaN, fovDeg: NaN, sigmaDeg: Infinity, confidence: 0, spans: 0, zoom: false };
-  if (!spans.length) return none;
+  if (!given.length) return none;
+  let spans = given;
   const cx = width / 2, cy = height / 2;
   const grid: number[] = [];
   for (let a = FOV_MIN; a <= FOV_MAX + 1e-9; a += GRID_STEP) grid.push(a);
-  const costs = spans.map((s) => {
+  const score = (s: FocalSpan) => {
     const rot = grid.map((a) => rotationCost(s, focalOf(a, width), cx, cy));
     const n = (s.ref.length / 2) * s.views.length;
-    const ba = grid.map((a) => baCost(s, focalOf(a, width), width, height));
+    const ba = baCurve(s, grid.map((a) => focalOf(a, width)), width, height);
     // Model selection: where a rotation alone explains the tracks about as well as a full motion with free
     // depths (whose extra freedom always soaks up some tracking noise), the camera only turned, and the
     // rotation's curve is the sharp one; the full motion's is flat there. The rotation's curve is sharp
@@ -48,11 +50,39 @@ export function estimateFocal(spans: FocalSpan[], width: number, height: number)
     const rotMin = refineMin(grid, rot, (a) => rotationCost(s, focalOf(a, width), cx, cy)).c;
     const rotOnly = rotMin <= ROTATION_RATIO * Math.min(...ba);
     return { rotOnly, n, curve: rotOnly ? rot : ba };
+  };
+  // Corners that fit no camera near the span's own best focal length are bad tracks (a repeated texture,
+  // something moving): they are dropped and the span scored again, so they cannot bend its curve.
+  spans = spans.map((s) => {
+    const c = score(s);
+    const a = grid[c.curve.indexOf(Math.min(...c.curve))], f = focalOf(a, width);
+    const err = c.rotOnly ? rotationErrors(s, f, cx, cy) : baFit(s, f, width, height).err;
+    const keep: number[] = [];
+    err.forEach((e, i) => { if (e < INLIER_PX) keep.push(i); });
+    return keep.length === err.length ? s : keep.length < MIN_INLIERS ? null : subset(s, keep);
+  }).filter((s): s is FocalSpan => s !== null);
+  // A span no camera explains well (its tracks still wrong, or the fit lost) or whose own curve falls
+  // to the search's edge tells nothing reliable, and its cost would outweigh the spans that do.
+  const scored = spans.map((s) => ({ s, c: score(s) })).filter(({ c }) => {
+    const m = Math.min(...c.curve), k = c.curve.indexOf(m);
+    return m / c.n < FIT_MAX && k > 0 && k < c.curve.length - 1 && dips(c.curve) <= 1;
   });
+  if (!scored.length) return none;
+  spans = scored.map((v) => v.s);
+  const costs = scored.map((v) => v.c);
   const total = grid.map((_a, i) => costs.reduce((t, c) => t + c.curve[i], 0));
   const nObs = costs.reduce((t, c) => t + c.n, 0);
-  const at = (a: number) => spans.reduce((t, s, k) => t + (costs[k].rotOnly ? rotationCost(s, focalOf(a, width), cx, cy) : baCost(s, focalOf(a, width), width, height)), 0);
-  const best = refineMin(grid, total, at);
+  // A finer grid around the coarse minimum (the full motion's curves warm-started along it, as above),
+  // then a parabola through the finest three.
+  const k0 = total.indexOf(Math.min(...total));
+  const fine: number[] = [];
+  for (let a = grid[k0] - GRID_STEP + FINE_STEP; a < grid[k0] + GRID_STEP - 1e-9; a += FINE_STEP) fine.push(a);
+  const fineTotal = new Array<number>(fine.length).fill(0);
+  spans.forEach((s, k) => {
+    const c = costs[k].rotOnly ? fine.map((a) => rotationCost(s, focalOf(a, width), cx, cy)) : baCurve(s, fine.map((a) => focalOf(a, width)), width, height);
+    c.forEach((v, i) => { fineTotal[i] += v; });
+  });
+  const best = parabolaMin(fine, fineTotal);
   const zoom = zoomSeen(grid, costs.map((c) => c.curve), spans, costs.map((c) => c.n));
   // The minimum at the search's edge: the footage points outside any plausible lens, i.e. it cannot tell.
   const edge = best.a < FOV_MIN + GRID_STEP || best.a > FOV_MAX - GRID_STEP;
@@ -71,6 +101,22 @@ function sigmaOf(b: { c: number; curv: number }, nObs: number, views: number): n
   // A corner's views share its tracking error: about one independent measurement per corner, not per
   // view; and the tracks' errors are not independent either (a shared template), hence the factor 2.
   return 2 * Math.sqrt((noise / b.curv) * views);
+}
+
+/** Number of interior dips of a curve (a point clearly below both neighbours): more than one, and the curve is noise, not a focal length. */
+function dips(c: number[]): number {
+  const range = Math.max(...c) - Math.min(...c), tol = DIP * range;
+  let n = 0;
+  for (let k = 1; k < c.length - 1; k++) if (c[k] < c[k - 1] - tol && c[k] < c[k + 1] - tol) n++;
+  return n;
+}
+
+/** The sampled curve's minimum refined by a parabola through it and its neighbours, with the curvature there. */
+function parabolaMin(xs: number[], c: number[]): { a: number; c: number; curv: number } {
+  const k = Math.min(xs.length - 2, Math.max(1, c.indexOf(Math.min(...c))));
+  const h = xs[1] - xs[0], den = c[k - 1] - 2 * c[k] + c[k + 1];
+  const off = den > 0 ? Math.max(-1, Math.min(1, (c[k - 1] - c[k + 1]) / (2 * den))) : 0;
+  return { a: xs[k] + off * h, c: c[k] - (den * off * off) / 2, curv: den / (2 * h * h) };
 }
 
 /** Grid minimum, then a golden-section search around it; returns the minimum and the curvature there (cost per degree squared / 2). */
@@ -139,22 +185,59 @@ function rotationCost(s: FocalSpan, f: number, cx: number, cy: number): number {
   return c;
 }
 
+/** Each corner's largest error over the span's views under the rotation. */
+function rotationErrors(s: FocalSpan, f: number, cx: number, cy: number): Float64Array {
+  const worst = new Float64Array(s.q0.length);
+  for (const uv of s.views) fitRotation(s.ref, uv, f, cx, cy).e.forEach((e, i) => { worst[i] = Math.max(worst[i], e); });
+  return worst;
+}
+
+function subset(s: FocalSpan, keep: number[]): FocalSpan {
+  const pick = (a: Float32Array) => Float32Array.from(keep.flatMap((i) => [a[2 * i], a[2 * i + 1]]));
+  return { start: s.start, ref: pick(s.ref), q0: Float64Array.from(keep.map((i) => s.q0[i])), views: s.views.map(pick), viewDepth: s.viewDepth.map((d) => Float32Array.from(keep.map((i) => d[i]))) };
+}
+
 /** Robust reprojection cost of the span after a bundle adjustment with this focal length (rotation-only start). */
-function baCost(s: FocalSpan, f: number, width: number, height: number): number {
+interface BaState { T: Mat4[]; q: Float64Array }
+
+/**
+ * The span's cost at each focal length, each the least of a cold start and warm starts from its
+ * neighbours' solutions (up the list and down it): the bundle adjustment's convergence alone must not
+ * make the curve jagged.
+ */
+function baCurve(s: FocalSpan, fs: number[], width: number, height: number): number[] {
+  const cold = fs.map((f) => baFit(s, f, width, height));
+  const best = cold.map((r) => r.cost);
+  for (const dir of [1, -1]) {
+    let prev: BaState | null = null;
+    for (let k = dir > 0 ? 0 : fs.length - 1; k >= 0 && k < fs.length; k += dir) {
+      const r: ReturnType<typeof baFit> = prev ? baFit(s, fs[k], width, height, prev) : cold[k];
+      if (r.cost < best[k]) best[k] = r.cost;
+      prev = r.cost <= cold[k].cost ? r.state : cold[k].state;
+    }
+  }
+  return best;
+}
+
+/** The span's robust reprojection cost after a bundle adjustment with this focal length, each corner's largest error over the views, and the solution (to start a neighbour from). */
+function baFit(s: FocalSpan, f: number, width: number, height: number, start?: BaState): { cost: number; err: Float64Array; state: BaState } {
   const K: Intrinsics = { fx: f, fy: f, cx: width / 2, cy: height / 2, width, height };
   const n = s.q0.length;
   const rays = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) { rays[2 * i] = (s.ref[2 * i] - K.cx) / f; rays[2 * i + 1] = (s.ref[2 * i + 1] - K.cy) / f; }
   // The model's depth starts the corners (a far better start than one depth where the camera moves
   // forward) but its prior is loose: a small model's depth shapes are wrong enough to bend the cost curve.
-  const pb = { rays, q: s.q0.slice(), q0: s.q0 };
+  const pb = { rays, q: start ? start.q.slice() : s.q0.slice(), q0: s.q0 };
   const ids = Int32Array.from({ length: n }, (_v, i) => i);
   // Views added one at a time, each starting from the one before: the motion grows along the span, and a
   // far view started from a rotation alone can end in a wrong minimum.
   const obs: WindowObservation[] = [];
   const P = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) { const z = 1 / s.q0[i]; P[3 * i] = rays[2 * i] * z; P[3 * i + 1] = rays[2 * i + 1] * z; P[3 * i + 2] = z; }
-  for (const [j, uv] of s.views.entries()) {
+  if (start) {
+    s.views.forEach((uv, j) => obs.push({ T: start.T[j], ids, uv }));
+    bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5 });
+  } else for (const [j, uv] of s.views.entries()) {
     // Started as the tracker starts a frame: RANSAC on the model's depth at both ends, from the view before.
     const init = obs.length ? obs[obs.length - 1].T : fromRt(fitRotation(s.ref, uv, f, K.cx, K.cy).R, [0, 0, 0]);
     const est = estimatePose(P, uv, s.viewDepth[j], K, { init, seed: j + 1 });
@@ -162,8 +245,14 @@ function baCost(s: FocalSpan, f: number, width: number, height: number): number 
     bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5 });
   }
   let c = 0;
-  for (const ob of obs) for (const e of windowErrors(pb, ob, K)) c += rho(Number.isFinite(e) ? e : 3 * CAUCHY);
-  return c;
+  const worst = new Float64Array(n);
+  for (const ob of obs) {
+    windowErrors(pb, ob, K).forEach((e, i) => {
+      c += rho(Number.isFinite(e) ? e : 3 * CAUCHY);
+      worst[i] = Math.max(worst[i], Number.isFinite(e) ? e : Infinity);
+    });
+  }
+  return { cost: c, err: worst, state: { T: obs.map((o) => o.T), q: pb.q.slice() } };
 }
 
 /** Searched horizontal fields of view (degrees): from a long lens to an action camera's. */
@@ -173,6 +262,15 @@ const GRID_STEP = 10;
 const GOLDEN_STEPS = 12;
 /** Half-step of the curvature measurement, degrees. */
 const CURV_STEP = 3;
+/** The fine grid's step around the coarse minimum, degrees. */
+const FINE_STEP = 2;
+/** A dip must fall below both neighbours by this fraction of the curve's range. */
+const DIP = 0.03;
+/** A corner is kept when it fits within this many pixels in every view at its span's best grid focal length; a span with fewer than MIN_INLIERS such corners is left out. */
+const INLIER_PX = 3;
+const MIN_INLIERS = 20;
+/** Largest mean cost per observation of a span that counts (Cauchy: 0.69 is a 1-pixel error everywhere). */
+const FIT_MAX = 0.6;
 /** Cauchy loss scale, pixels at the tracking resolution. */
 const CAUCHY = 1;
 const BA_ITERATIONS = 15;

@@ -113,8 +113,8 @@ const KEEP = 0.35;
 /** Median corner motion (tracking pixels) below which a span tells nothing about the focal length. */
 const MIN_FLOW_PX = 2;
 /** A span ends when its median corner moved this fraction of the width, or after this many frames. */
-const MAX_FLOW = 0.15;
-const MAX_SPAN = 20;
+const MAX_FLOW = 0.08;
+const MAX_SPAN = 12;
 /** Most corners a span keeps for the search. */
 const MAX_CORNERS = 150;
 /** Views per span. */
