@@ -6,6 +6,8 @@
  * does not. The same score of a bare libx264 CRF 18 transcode of the same frames is the floor the gallery
  * divides by.
  */
+import { boxMean } from '../../src-main/engine/effects/guided-filter.ts';
+
 export const FLAT_STD = 2;
 
 /** Rec. 601 luma of packed RGB8, as float grey levels. */
@@ -13,28 +15,6 @@ export function grey(rgb: Uint8Array, n: number): Float32Array {
   const g = new Float32Array(n);
   for (let i = 0; i < n; i++) g[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
   return g;
-}
-
-/** Box mean of radius r (clamped window at the borders) by summed-area table. */
-export function boxMean(v: Float32Array, W: number, H: number, r: number): Float32Array {
-  const S = new Float64Array((W + 1) * (H + 1));
-  for (let y = 0; y < H; y++) {
-    let row = 0;
-    for (let x = 0; x < W; x++) {
-      row += v[y * W + x];
-      S[(y + 1) * (W + 1) + x + 1] = S[y * (W + 1) + x + 1] + row;
-    }
-  }
-  const out = new Float32Array(W * H);
-  for (let y = 0; y < H; y++) {
-    const y0 = Math.max(0, y - r), y1 = Math.min(H, y + r + 1);
-    for (let x = 0; x < W; x++) {
-      const x0 = Math.max(0, x - r), x1 = Math.min(W, x + r + 1);
-      const s = S[y1 * (W + 1) + x1] - S[y0 * (W + 1) + x1] - S[y1 * (W + 1) + x0] + S[y0 * (W + 1) + x0];
-      out[y * W + x] = s / ((x1 - x0) * (y1 - y0));
-    }
-  }
-  return out;
 }
 
 /** Pixels (not within 2 of the border) whose 3x3 grey standard deviation is below FLAT_STD. */

@@ -59,7 +59,7 @@ describe('WebAssembly kernels', () => {
   });
 
   it('fog matches its formula pixel by pixel, within the table step of one 8-bit level', () => {
-    const out = applyStack(r.frame, r.prep, r.K, [parseEffectSpec('fog:density=2.5,start=0.05,falloff=1.5,color=#8090a0')], 0);
+    const out = applyStack(r.frame, r.prep, r.K, [parseEffectSpec('fog:density=2.5,start=0.05,behindSubject=false,falloff=1.5,color=#8090a0')], 0);
     const col = [0x80, 0x90, 0xa0];
     let worst = 0;
     for (let i = 0; i < r.prep.dist.length; i += 97) {

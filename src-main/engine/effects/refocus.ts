@@ -1,6 +1,7 @@
 import { luma } from './guided-filter.ts';
 import type { ParamSpec, ResolvedParams } from './params.ts';
 import { subjectDistance } from './subject.ts';
+import { kernelsFor } from './wasm-kernels.ts';
 import type { EffectDef, EffectInput, LowDistance } from './types.ts';
 
 /**
@@ -16,6 +17,7 @@ import type { EffectDef, EffectInput, LowDistance } from './types.ts';
  *   over p, so a blurred foreground spills over an in-focus background.
  * Bright samples weigh more (highlight gain above a luma threshold), so highlights bloom into bokeh of the
  * pattern's shape (blades, rotation). The same pattern and radii go to the GLSL as uniforms/textures.
+ * The per-pixel loop runs in WebAssembly (wasm/kernels.as.ts refocusGather), the tables are built here.
  */
 export const refocusParams: ParamSpec[] = [
   { name: 'autoFocus', type: 'bool', label: 'Focus on the subject', default: true, description: 'focus on the nearest large region near the centre (ignores Focus distance)' },
@@ -109,77 +111,25 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   const gain = p.highlightGain as number, hthr = p.highlightThreshold as number;
   const thr = ((p.threshold as number) / 100) * H;
   const n = W * H;
-  const coc = new Float32Array(n);
-  const hw = new Float32Array(n);
+  const k = kernelsFor({ w: W, h: H, low: low.width * low.height });
+  const coc = k.f32('coc', n);
+  const hw = k.f32('hw', n);
   for (let i = 0; i < n; i++) {
     coc[i] = cocPixels(dist[i], focus, p, H);
     hw[i] = highlightWeight(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], gain, hthr);
   }
-  const lowCol = new Int32Array(W), lowRow = new Int32Array(H);
+  k.f32('search', search.length).set(search);
+  k.f32('pattern', pat.length).set(pat);
+  const lowCol = k.i32('lowCol', W), lowRow = k.i32('lowRow', H);
   for (let x = 0; x < W; x++) lowCol[x] = Math.min(low.width - 1, Math.floor(((x + 0.5) * low.width) / W));
   for (let y = 0; y < H; y++) lowRow[y] = Math.min(low.height - 1, Math.floor(((y + 0.5) * low.height) / H)) * low.width;
-  const W1 = W - 1, H1 = H - 1;
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      const o = i * 3;
-      const c = coc[i];
-      const R = Math.max(search[lowRow[y] + lowCol[x]], c);
-      if (R < REFOCUS_MIN_COC) {
-        out[o] = rgb[o];
-        out[o + 1] = rgb[o + 1];
-        out[o + 2] = rgb[o + 2];
-        continue;
-      }
-      const sp = dist[i];
-      const cb = c + thr;
-      const w0 = hw[i];
-      let br = w0 * rgb[o], bg = w0 * rgb[o + 1], bb = w0 * rgb[o + 2], bw = w0;
-      let fr = 0, fg = 0, fb = 0, fw = 0, alpha = 0;
-      // Each sample stands for R^2 / N of the disk's area (pi cancels against the coc's disk).
-      const area = (R * R) / REFOCUS_SAMPLES;
-      const fx = x + 0.5, fy = y + 0.5;
-      for (let k = 0; k < REFOCUS_SAMPLES; k++) {
-        let qx = Math.floor(fx + R * pat[k * 3]);
-        let qy = Math.floor(fy + R * pat[k * 3 + 1]);
-        qx = qx < 0 ? 0 : qx > W1 ? W1 : qx;
-        qy = qy < 0 ? 0 : qy > H1 ? H1 : qy;
-        const q = qy * W + qx;
-        const cq = coc[q];
-        const r = R * pat[k * 3 + 2];
-        const qo = q * 3;
-        if (dist[q] < sp - FOREGROUND_EPS) {
-          // No +0.5 here: a sharp foreground (coc < 1) spreads over nothing but itself.
-          let cov = cq - r;
-          if (cov <= 0) continue;
-          if (cov > 1) cov = 1;
-          const a = (cov * area) / Math.max(cq * cq, 0.25);
-          alpha += a;
-          const w = a * hw[q];
-          fr += w * rgb[qo];
-          fg += w * rgb[qo + 1];
-          fb += w * rgb[qo + 2];
-          fw += w;
-        } else {
-          let cov = (cq < cb ? cq : cb) - r + 0.5;
-          if (cov <= 0) continue;
-          if (cov > 1) cov = 1;
-          const w = cov * hw[q];
-          br += w * rgb[qo];
-          bg += w * rgb[qo + 1];
-          bb += w * rgb[qo + 2];
-          bw += w;
-        }
-      }
-      const al = fw > 0 ? (alpha < 1 ? alpha : 1) : 0;
-      const vr = (br / bw) * (1 - al) + (fw > 0 ? (fr / fw) * al : 0);
-      const vg = (bg / bw) * (1 - al) + (fw > 0 ? (fg / fw) * al : 0);
-      const vb = (bb / bw) * (1 - al) + (fw > 0 ? (fb / fw) * al : 0);
-      out[o] = (vr + 0.5) | 0;
-      out[o + 1] = (vg + 0.5) | 0;
-      out[o + 2] = (vb + 0.5) | 0;
-    }
-  }
+  const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
+  // prettier-ignore
+  k.exports.refocusGather(
+    k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), k.at('coc'), k.at('hw'), k.at('search'), k.at('lowCol'), k.at('lowRow'), k.at('pattern'),
+    REFOCUS_SAMPLES, W, H, thr, REFOCUS_MIN_COC, FOREGROUND_EPS, dst,
+  );
+  if (!k.owns(out)) out.set(k.u8('rgbOut', n * 3));
 }
 
 export const refocusEffect: EffectDef = {

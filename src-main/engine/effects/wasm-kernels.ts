@@ -15,6 +15,10 @@ interface KernelExports {
     colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, lo: number, hi: number,
   ): void;
   fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
+  refocusGather(
+    rgb: number, dist: number, coc: number, hw: number, search: number, lowCol: number, lowRow: number, pattern: number,
+    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, out: number,
+  ): void;
 }
 
 /** Largest sizes the memory holds: output width/height, low-res sample count and low-res height. */
@@ -25,7 +29,7 @@ interface Capacity {
   lh?: number;
 }
 
-type Slot = 'amount' | 'add' | 'colIdx' | 'colW' | 'rowIdx' | 'rowW' | 'coef' | 'tmp' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp';
+type Slot = 'amount' | 'add' | 'colIdx' | 'colW' | 'rowIdx' | 'rowW' | 'coef' | 'tmp' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp' | 'coc' | 'hw' | 'search' | 'lowCol' | 'lowRow' | 'pattern';
 
 export interface Kernels {
   readonly exports: KernelExports;
@@ -70,6 +74,12 @@ function layout(cap: Capacity) {
     ['rgbOut', n * 3],
     ['dist', n * 4],
     ['ftmp', n * 4],
+    ['coc', n * 4],
+    ['hw', n * 4],
+    ['search', cap.low * 4],
+    ['lowCol', cap.w * 4],
+    ['lowRow', cap.h * 4],
+    ['pattern', 64 * 3 * 4],
   ];
   const offsets = {} as Record<Slot, number>;
   let end = 1024;

@@ -69,3 +69,77 @@ export function fogTable(rgb: usize, dist: usize, out: usize, n: i32, amount: us
     store<u8>(out + o + 2, (<i32>load<u8>(rgb + o + 2) * g + load<i32>(add + (<usize>(514 + f) << 2))) >> 8);
   }
 }
+
+/**
+ * Refocus's layered gather (../refocus.ts documents the algorithm; this is its per-pixel loop, f64 math on
+ * the same f32 tables). coc, hw: per pixel; search: per low-res sample; lowCol/lowRow: each output
+ * column's low-res column, each row's low-res row offset; pattern: x, y, r per sample.
+ */
+export function refocusGather(
+  rgb: usize, dist: usize, coc: usize, hw: usize, search: usize, lowCol: usize, lowRow: usize, pattern: usize,
+  nSamples: i32, W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, out: usize,
+): void {
+  const W1 = W - 1, H1 = H - 1;
+  for (let y = 0; y < H; y++) {
+    const lr = load<i32>(lowRow + (<usize>y << 2));
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      const o = <usize>i * 3;
+      const c = <f64>load<f32>(coc + (<usize>i << 2));
+      const R = max(<f64>load<f32>(search + (<usize>(lr + load<i32>(lowCol + (<usize>x << 2))) << 2)), c);
+      if (R < minCoc) {
+        store<u8>(out + o, load<u8>(rgb + o));
+        store<u8>(out + o + 1, load<u8>(rgb + o + 1));
+        store<u8>(out + o + 2, load<u8>(rgb + o + 2));
+        continue;
+      }
+      const sp = <f64>load<f32>(dist + (<usize>i << 2));
+      const cb = c + thr;
+      const w0 = <f64>load<f32>(hw + (<usize>i << 2));
+      let br = w0 * <f64>load<u8>(rgb + o), bg = w0 * <f64>load<u8>(rgb + o + 1), bb = w0 * <f64>load<u8>(rgb + o + 2), bw = w0;
+      let fr: f64 = 0, fg: f64 = 0, fb: f64 = 0, fw: f64 = 0, alpha: f64 = 0;
+      const area = (R * R) / <f64>nSamples;
+      const fx = <f64>x + 0.5, fy = <f64>y + 0.5;
+      for (let k = 0; k < nSamples; k++) {
+        const pk = pattern + (<usize>(k * 3) << 2);
+        let qx = <i32>floor(fx + R * <f64>load<f32>(pk));
+        let qy = <i32>floor(fy + R * <f64>load<f32>(pk + 4));
+        qx = qx < 0 ? 0 : qx > W1 ? W1 : qx;
+        qy = qy < 0 ? 0 : qy > H1 ? H1 : qy;
+        const q = qy * W + qx;
+        const cq = <f64>load<f32>(coc + (<usize>q << 2));
+        const r = R * <f64>load<f32>(pk + 8);
+        const qo = <usize>q * 3;
+        const wq = <f64>load<f32>(hw + (<usize>q << 2));
+        if (<f64>load<f32>(dist + (<usize>q << 2)) < sp - fgEps) {
+          let cov = cq - r;
+          if (cov <= 0) continue;
+          if (cov > 1) cov = 1;
+          const a = (cov * area) / max(cq * cq, 0.25);
+          alpha += a;
+          const w = a * wq;
+          fr += w * <f64>load<u8>(rgb + qo);
+          fg += w * <f64>load<u8>(rgb + qo + 1);
+          fb += w * <f64>load<u8>(rgb + qo + 2);
+          fw += w;
+        } else {
+          let cov = (cq < cb ? cq : cb) - r + 0.5;
+          if (cov <= 0) continue;
+          if (cov > 1) cov = 1;
+          const w = cov * wq;
+          br += w * <f64>load<u8>(rgb + qo);
+          bg += w * <f64>load<u8>(rgb + qo + 1);
+          bb += w * <f64>load<u8>(rgb + qo + 2);
+          bw += w;
+        }
+      }
+      const al = fw > 0 ? (alpha < 1 ? alpha : 1) : 0;
+      const vr = (br / bw) * (1 - al) + (fw > 0 ? (fr / fw) * al : 0);
+      const vg = (bg / bw) * (1 - al) + (fw > 0 ? (fg / fw) * al : 0);
+      const vb = (bb / bw) * (1 - al) + (fw > 0 ? (fb / fw) * al : 0);
+      store<u8>(out + o, <u8><i32>(vr + 0.5));
+      store<u8>(out + o + 1, <u8><i32>(vg + 0.5));
+      store<u8>(out + o + 2, <u8><i32>(vb + 0.5));
+    }
+  }
+}
