@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   effectRegistry,
   evaluateParams,
+  loadEffectInstance,
   loadEffectStack,
   parseEffectSpec,
   serializeEffectStack,
@@ -52,7 +53,7 @@ describe('parseEffectSpec (CLI)', () => {
 
   it('rejects unknown effects, unknown parameters and out-of-range values with one line naming the valid ones', () => {
     expect(userError(() => parseEffectSpec('fgo:density=1'))).toMatch(/unknown effect 'fgo'.*fog, refocus, relight/);
-    expect(userError(() => parseEffectSpec('fog:dens=1'))).toMatch(/unknown parameter 'dens'.*color, density, start/);
+    expect(userError(() => parseEffectSpec('fog:dens=1'))).toMatch(/unknown parameter 'dens'.*color, density, behindSubject, start/);
     expect(userError(() => parseEffectSpec('fog:density=12'))).toMatch(/'density' = 12 .*0\.\.10/);
     expect(userError(() => parseEffectSpec('fog:density=abc'))).toMatch(/'density'/);
     expect(userError(() => parseEffectSpec('fog:color=#zzzzzz'))).toMatch(/'color'.*#rrggbb/);
@@ -122,6 +123,18 @@ describe('keyframe interpolation', () => {
     expect(c[0]).toBeCloseTo(0.5, 6);
     expect(c[1]).toBeCloseTo(128 / 255 / 2, 6);
     expect(c[2]).toBe(0);
-    expect(at(1).start).toBe(0.1);
+    expect(at(1).start).toBe(effectRegistry.fog.params.find((p) => p.name === 'start')!.default);
+  });
+});
+
+describe('subject-relative switches never override a distance the user set', () => {
+  it('refocus focuses on the subject unless a focus distance is given; fog starts behind the subject unless a start is', () => {
+    expect(parseEffectSpec('refocus').params.autoFocus).toBe(true);
+    expect(parseEffectSpec('refocus:focus=0.3').params.autoFocus).toBe(false);
+    expect(parseEffectSpec('refocus:focus=0.3,autoFocus=true').params.autoFocus).toBe(true);
+    expect(loadEffectInstance({ effect: 'fog' }).params.behindSubject).toBe(true);
+    // A project saved before the switch existed, with its start keyframed: it keeps its look.
+    const old = loadEffectInstance({ effect: 'fog', params: { density: 1 }, keyframes: { start: [{ t: 0, value: 0.2 }, { t: 1, value: 0.4 }] } });
+    expect(old.params.behindSubject).toBe(false);
   });
 });

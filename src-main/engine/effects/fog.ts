@@ -11,7 +11,7 @@ import { FOG_TABLE_SIZE, kernelsFor } from './wasm-kernels.ts';
 export const fogParams: ParamSpec[] = [
   { name: 'color', type: 'color', label: 'Colour', default: '#c8d2e0' },
   { name: 'density', type: 'number', label: 'Density', default: 1.5, min: 0, max: 10, step: 0.05, unit: 'per distance' },
-  { name: 'behindSubject', type: 'bool', label: 'Start behind the subject', default: true, description: 'start distance counts from the subject (nearest large region near the centre), not the camera' },
+  { name: 'behindSubject', type: 'bool', label: 'Start behind the subject', default: true, description: 'start distance counts from the subject (nearest large region near the centre), not the camera', offWhenSet: ['start'] },
   { name: 'start', type: 'number', label: 'Start distance', default: 0.05, min: 0, max: 1, step: 0.01, unit: 'distance 0..1' },
   { name: 'falloff', type: 'number', label: 'Falloff', default: 1, min: 0.2, max: 4, step: 0.05, unit: 'exponent' },
   { name: 'heightFog', type: 'bool', label: 'Height fog', default: false },

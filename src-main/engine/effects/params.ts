@@ -21,6 +21,11 @@ export interface ParamSpec {
   /** enum only. */
   options?: string[];
   description?: string;
+  /**
+   * bool only: off unless given when any of these parameters is given (a value or keyframes), so a
+   * distance the user set, and files written before the switch existed, keep meaning what they said.
+   */
+  offWhenSet?: string[];
 }
 
 /**

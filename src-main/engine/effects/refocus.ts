@@ -20,7 +20,7 @@ import type { EffectDef, EffectInput, LowDistance } from './types.ts';
  * The per-pixel loop runs in WebAssembly (wasm/kernels.as.ts refocusGather), the tables are built here.
  */
 export const refocusParams: ParamSpec[] = [
-  { name: 'autoFocus', type: 'bool', label: 'Focus on the subject', default: true, description: 'focus on the nearest large region near the centre (ignores Focus distance)' },
+  { name: 'autoFocus', type: 'bool', label: 'Focus on the subject', default: true, description: 'focus on the nearest large region near the centre (ignores Focus distance)', offWhenSet: ['focus'] },
   { name: 'focus', type: 'number', label: 'Focus distance', default: 0.2, min: 0, max: 1, step: 0.005, unit: 'distance 0..1' },
   { name: 'aperture', type: 'number', label: 'Aperture', default: 8, min: 0, max: 100, step: 0.1, unit: '% of height per distance' },
   { name: 'maxBlur', type: 'number', label: 'Max blur', default: 1.5, min: 0, max: 5, step: 0.05, unit: '% of height' },

@@ -72,6 +72,10 @@ export function loadEffectInstance(json: unknown, where = 'effect'): EffectInsta
   const params: Record<string, ParamValue> = {};
   for (const spec of def.params) params[spec.name] = spec.default;
   for (const [name, v] of Object.entries(e.params)) params[name] = checkValue(def, findParam(def, name, where), v, where);
+  for (const spec of def.params) {
+    const given = (n: string) => Object.hasOwn(e.params, n) || Object.hasOwn(e.keyframes, n);
+    if (spec.offWhenSet && !given(spec.name) && spec.offWhenSet.some(given)) params[spec.name] = false;
+  }
   const keyframes: Record<string, Keyframe[]> = {};
   for (const [name, list] of Object.entries(e.keyframes)) {
     const spec = findParam(def, name, where);
