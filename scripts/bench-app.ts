@@ -1,14 +1,16 @@
 /**
  * npm run bench:app — the app's interactive latencies in headless Chromium against the real engine:
  *  - launch to an interactive window (browser start + page load + first API round trip),
- *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog (p50/p95);
- *    single steps forward and back.
+ *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog (p50/p95; first
+ *    picture, then the engine's exact frame that refines it); the same with fog + refocus + relight;
+ *    single steps forward and back;
+ *  - playback 720p with fog: frames drawn per second of wall time while playing 10 s at 1x.
  * Uses ../shared/clips/cockatoo.mp4 (1280x720). Its analysis comes from the depth cache when present.
  */
 import { performance } from 'node:perf_hooks';
 import { clip, sharedModels } from '../test/helpers/shared.ts';
 import { buildRenderer, launchHost } from '../test/host/host.ts';
-import { clickFrame, drawSeq, tid, waitDrawn } from '../test/e2e/ui.ts';
+import { clickFrame, drawSeq, tid, waitDrawn, waitExact } from '../test/e2e/ui.ts';
 
 const SCRUBS = Number(process.env.BENCH_SCRUBS ?? 40);
 
@@ -46,6 +48,7 @@ async function main() {
   await page.click(tid('effect-add'));
   await page.waitForSelector('[data-param="density"]');
   const frames = 280;
+  const clipFps = 20;
 
   // Random jumps (each a real seek) and then single steps (the sequential-read path).
   const jumps: number[] = [];
@@ -57,17 +60,24 @@ async function main() {
   let rnd = 12345;
   const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31), rnd / 2 ** 31);
   let prev = 0;
-  for (let i = 0; i < SCRUBS; i++) {
-    let f = Math.floor(next() * frames);
-    if (f === prev) f = (f + 7) % frames;
-    const s = await drawSeq(page);
-    const t0 = performance.now();
-    await clickFrame(page, f, frames);
-    await waitDrawn(page, f, s);
-    jumps.push(performance.now() - t0);
-    fetchJ.push(await canvasTimes());
-    prev = f;
-  }
+  /** Random jumps: time to the first picture of the frame and to the engine's exact one. */
+  const scrubRun = async (first: number[], exact: number[]) => {
+    for (let i = 0; i < SCRUBS; i++) {
+      let f = Math.floor(next() * frames);
+      if (f === prev) f = (f + 7) % frames;
+      const s = await drawSeq(page);
+      const t0 = performance.now();
+      await clickFrame(page, f, frames);
+      await waitDrawn(page, f, s);
+      first.push(performance.now() - t0);
+      await waitExact(page, f);
+      exact.push(performance.now() - t0);
+      prev = f;
+    }
+  };
+  const jumpsExact: number[] = [];
+  await scrubRun(jumps, jumpsExact);
+  fetchJ.push(await canvasTimes());
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   for (let i = 0; i < SCRUBS && prev + 1 < frames; i++) {
     const s = await drawSeq(page);
@@ -96,6 +106,36 @@ async function main() {
     backs.push(performance.now() - t0);
     prev--;
   }
+
+  // The full effect stack: refocus and relight added after fog.
+  const full: number[] = [];
+  const fullExact: number[] = [];
+  for (const e of ['refocus', 'relight']) {
+    await page.selectOption(tid('effect-add-select'), e);
+    await page.click(tid('effect-add'));
+  }
+  await page.waitForSelector('[data-param="focus"]');
+  await scrubRun(full, fullExact);
+
+  // Playback with fog alone, from frame 0, 10 s of wall time.
+  const boxes = page.locator(`${tid('effect-item')} input[type=checkbox]`);
+  for (const k of [1, 2]) await boxes.nth(k).uncheck();
+  {
+    const s = await drawSeq(page);
+    await clickFrame(page, 0, frames);
+    await waitDrawn(page, 0, s);
+    await waitExact(page, 0);
+  }
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  const s0 = await drawSeq(page);
+  const tp = performance.now();
+  await page.keyboard.press(' ');
+  await page.waitForTimeout(10_000);
+  const played = { drawn: (await drawSeq(page)) - s0, seconds: (performance.now() - tp) / 1000, frame: Number(await page.textContent(tid('frame-number'))) };
+  const playSource = await page.getAttribute(tid('preview-canvas'), 'data-source');
+  await page.keyboard.press(' ');
+  const playFps = played.drawn / played.seconds;
+
   const canvasW = await page.evaluate(() => (document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement).width);
   await host.close();
 
@@ -106,10 +146,16 @@ async function main() {
   console.log('| -------------------------------------------- | ------ | ------ | --- |');
   console.log(row('launch -> interactive window', launches));
   console.log(row('scrub (random jump) -> frame drawn with fog', jumps));
-  console.log(row('  of which: engine frame+depth delivery', fetchJ));
+  console.log(row('  ... -> exact engine frame with fog', jumpsExact));
+  console.log(row('scrub -> frame drawn, fog+refocus+relight', full));
+  console.log(row('  ... -> exact engine frame, full stack', fullExact));
   console.log(row('frame step (→) -> frame drawn with fog', steps));
   console.log(row('  of which: engine frame+depth delivery', fetchS));
   console.log(row('frame step back (←) -> frame drawn with fog', backs));
+  console.log(`\n| measure | value | target |\n| --- | --- | --- |`);
+  console.log(`| playback 720p with fog (frames drawn / s of wall time, 10 s at 1x; clip ${clipFps} fps; source: ${playSource}) | ${playFps.toFixed(1)} fps (${played.drawn} frames in ${played.seconds.toFixed(1)} s, playhead at ${played.frame}) | >= 20 fps |`);
+  console.log(`| scrub (random jump) with fog, p95 (first picture / exact) | ${pct(jumps, 0.95).toFixed(0)} / ${pct(jumpsExact, 0.95).toFixed(0)} ms | <= 150 ms |`);
+  console.log(`| scrub with fog + refocus + relight, p95 (first picture / exact) | ${pct(full, 0.95).toFixed(0)} / ${pct(fullExact, 0.95).toFixed(0)} ms | <= 400 ms |`);
 }
 
 main().catch((e) => {

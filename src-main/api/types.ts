@@ -200,5 +200,7 @@ export type GemdepthBridge = {
   closeWindow(): void;
   /** Path of a dropped File (Electron only; null where the host cannot know it). */
   pathForFile(file: File): string | null;
+  /** Where the renderer's own <video> can read a source file the engine has opened (playback), or null. */
+  mediaUrl(path: string): string | null;
   readonly host: 'electron' | 'test-host';
 };

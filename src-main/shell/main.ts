@@ -9,6 +9,8 @@ import type { MenuCommand } from '../api/types.ts';
 import { buildMenu } from './menu.ts';
 import { PROJECT_EXT } from '../engine/project/schema.ts';
 import { CSP, dialogOptions } from './policy.ts';
+import { createMediaFiles } from '../api/media-files.ts';
+import { handleMediaProtocol, registerMediaScheme } from './media-protocol.ts';
 
 /**
  * Electron main: the only code that imports 'electron'. It owns the window, the menu and the native
@@ -20,6 +22,8 @@ const rendererIndex = process.env.GEMDEPTH_RENDERER ?? join(repoRoot, 'dist-rend
 const rendererUrl = pathToFileURL(rendererIndex).href;
 
 const api = createEngineApi();
+const media = createMediaFiles();
+registerMediaScheme();
 let win: BrowserWindow | null = null;
 let dirty = false;
 let closeAllowed = false;
@@ -94,6 +98,7 @@ app.on('web-contents-created', (_e, contents) => {
 ipcMain.handle(CHANNELS.call, async (e, method: unknown, arg: unknown) => {
   if (!isOurFrame(e.sender, e.senderFrame?.url)) return { ok: false, error: { kind: 'bug', message: 'request from an unknown frame' } };
   const res = await dispatch(api, method, arg);
+  if (res.ok) media.noteCall(method, arg);
   // Saving or opening changes the recent-projects list that File ▸ Open Recent shows.
   if (res.ok && (method === 'saveProject' || method === 'openProject')) await refreshMenu();
   return res;
@@ -133,6 +138,7 @@ void app.whenReady().then(async () => {
   });
   // Nothing in the app asks for device permissions; refuse them all.
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  handleMediaProtocol(media);
   await refreshMenu();
   createWindow();
 });

@@ -8,7 +8,7 @@ import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
 import { clip, REPO_ROOT, sharedModels } from '../helpers/shared.ts';
 import { psnr } from '../effects/fixture.ts';
 import { buildRenderer, launchHost, type Host } from '../host/host.ts';
-import { clickFrame, drawSeq, tid, waitDrawn } from './ui.ts';
+import { clickFrame, drawSeq, tid, waitDrawn, waitExact } from './ui.ts';
 
 /**
  * Playback and "the preview is the export", in the built renderer against the real engine: play from
@@ -80,8 +80,11 @@ describe('playback and preview = export', () => {
     await page.evaluate(() => {
       const el = document.querySelector('[data-testid="frame-number"]')!;
       const seen: number[] = [];
-      (window as unknown as { __seen: number[] }).__seen = seen;
+      const sources = new Set<string>();
+      Object.assign(window, { __seen: seen, __sources: sources });
       new MutationObserver(() => seen.push(Number(el.textContent))).observe(el, { childList: true, characterData: true, subtree: true });
+      const canvas = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement;
+      new MutationObserver(() => sources.add(canvas.dataset.source ?? '')).observe(canvas, { attributes: true, attributeFilter: ['data-source'] });
     });
     await page.keyboard.press(' ');
     await page.waitForSelector(`${tid('notice-info')}:has-text("Playing from the in point (frame 10)")`);
@@ -90,6 +93,8 @@ describe('playback and preview = export', () => {
     expect(seen[0]).toBe(10);
     expect(seen.every((f) => f >= 10 && f <= 20)).toBe(true);
     expect(seen.at(-1)).toBe(20);
+    // Chromium plays this H.264 clip: its own decoder played it (picture and sound), not the engine's frames.
+    expect(await page.evaluate(() => [...(window as unknown as { __sources: Set<string> }).__sources])).toContain('video-play');
     await page.screenshot({ path: join(ART, 'play-from-in.png') });
 
     // The preview at frame 15 and the in/out export's frame 15 (lossless), one effect at a time.
@@ -104,7 +109,7 @@ describe('playback and preview = export', () => {
       await clickFrame(page, 15, FRAMES);
       const s = await drawSeq(page);
       await waitDrawn(page, 15, s - 1);
-      await page.waitForTimeout(300);
+      await waitExact(page, 15);
       const shown = await canvasRgb(page);
       expect(shown.width).toBe(exported.width);
       const out = join(tmp, `${effect}.mp4`);

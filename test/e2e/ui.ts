@@ -19,6 +19,18 @@ export async function waitDrawn(page: Page, frame: number, after: number, timeou
   );
 }
 
+/** Waits until the preview shows the engine's exact picture of `frame` (after any quick preview of it). */
+export async function waitExact(page: Page, frame: number, timeout = 30_000) {
+  await page.waitForFunction(
+    (f) => {
+      const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement | null;
+      return !!c && Number(c.dataset.frame) === f && c.dataset.source === 'engine';
+    },
+    frame,
+    { timeout },
+  );
+}
+
 /** A coarse luminance grid of a canvas (WebGL canvases keep their buffer: preserveDrawingBuffer). */
 export async function canvasGrid(page: Page, selector: string, gw = 64, gh = 48): Promise<number[]> {
   return page.evaluate(

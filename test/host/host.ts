@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createEngineApi } from '../../src-main/api/engine-api.ts';
 import { dispatch } from '../../src-main/api/dispatch.ts';
+import { createMediaFiles } from '../../src-main/api/media-files.ts';
 import { API_METHOD_NAMES } from '../../src-main/api/methods.ts';
 import type { EngineApi } from '../../src-main/api/types.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
@@ -52,7 +53,8 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
   if (!existsSync(join(dir, 'index.html'))) throw new Error(`renderer not built: ${dir}/index.html missing (run npm run build:renderer)`);
   const api = opts.api ?? createEngineApi();
   const blobs = createBlobStore();
-  const server = await serveStatic(dir, blobs);
+  const media = createMediaFiles();
+  const server = await serveStatic(dir, blobs, media);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
   const dialogAnswers: (string[] | null)[] = [];
@@ -64,7 +66,9 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
     if (method === '__pickPath') return dialogAnswers.length ? dialogAnswers.shift() : null;
     if (method === '__setDirty') return void (dirty = arg === true);
     if (method === '__closeWindow') return void (closeRequested = true);
-    return blobs.encode(await dispatch(api, method, arg));
+    const res = await dispatch(api, method, arg);
+    if (res.ok) media.noteCall(method, arg);
+    return blobs.encode(res);
   });
   // tsx/esbuild may wrap functions with a __name() helper that does not exist in the page: define it.
   await context.addInitScript({ content: `var __name = (f) => f;\n(${installPageBridge.toString()})(${JSON.stringify(API_METHOD_NAMES)});` });

@@ -39,6 +39,7 @@ export function installPageBridge(methods: readonly string[]): void {
   api.setDirty = (d: boolean) => void w.__gemdepthCall('__setDirty', d);
   api.closeWindow = () => void w.__gemdepthCall('__closeWindow', {});
   api.pathForFile = () => null;
+  api.mediaUrl = (path: string) => `/__media/${encodeURIComponent(path)}`;
   w.gemdepth = Object.freeze(api);
   w.__gemdepthEmit = (channel: string, e: unknown) => {
     for (const l of channel === 'job' ? jobListeners : menuListeners) l(e);

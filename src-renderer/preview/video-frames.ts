@@ -1,0 +1,148 @@
+import type { DepthImage, FrameImage, MediaInfo } from '../../src-main/api/types.ts';
+import { bridge } from '../api.ts';
+
+/**
+ * The browser's own decoder for a clip whose codec Chromium plays (H.264, VP8/9, AV1 in MP4/WebM):
+ * a hidden <video> on the source file (served by the host, see api/media-files.ts). It does what the
+ * engine's ffmpeg-per-seek cannot do at interactive rates: play in real time with sound, and seek
+ * without starting a process. Its pictures are a preview only: when the playhead rests, the viewer
+ * draws the engine's exact frame (the export's) over them.
+ */
+const CONTAINERS: Record<string, string> = { mp4: 'video/mp4', m4v: 'video/mp4', mov: 'video/mp4', webm: 'video/webm', mkv: 'video/webm' };
+const CODECS: Record<string, string> = { h264: 'avc1.640028', vp9: 'vp09.00.40.08', vp8: 'vp8', av1: 'av01.0.08M.08' };
+
+/** The <video> MIME type of a probed clip, or null when this container/codec is not one Chromium plays. */
+export function videoMime(path: string, codec: string): string | null {
+  const container = CONTAINERS[path.split('.').pop()?.toLowerCase() ?? ''];
+  const c = CODECS[codec];
+  return container && c ? `${container}; codecs="${c}"` : null;
+}
+
+export interface VideoFrames {
+  readonly video: HTMLVideoElement;
+  /** Seeks to `time` (the newest call wins; superseded seeks resolve null) and grabs the picture at width x height. */
+  seek(time: number, width: number, height: number): Promise<FrameImage | null>;
+  /** The picture on screen now, as RGB at width x height. */
+  grab(index: number, time: number, width: number, height: number): FrameImage;
+  dispose(): void;
+}
+
+export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElement): VideoFrames | null {
+  const mime = videoMime(path, media.codec);
+  const url = bridge().mediaUrl?.(path) ?? null;
+  if (!mime || !url) return null;
+  const video = document.createElement('video');
+  if (!video.canPlayType(mime)) return null;
+  video.preload = 'auto';
+  video.playsInline = true;
+  video.src = url;
+  // Kept in the page (a detached or display:none video may not present frames), but not seen.
+  video.style.cssText = 'position:absolute;width:2px;height:2px;opacity:0;pointer-events:none;left:0;top:0';
+  host.appendChild(video);
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  let want: { time: number; width: number; height: number; done: (f: FrameImage | null) => void } | null = null;
+  let seeking = false;
+
+  const grab = (index: number, time: number, width: number, height: number): FrameImage => {
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    ctx.drawImage(video, 0, 0, width, height);
+    const rgba = ctx.getImageData(0, 0, width, height).data;
+    const rgb = new Uint8Array(width * height * 3);
+    for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
+      rgb[j] = rgba[i];
+      rgb[j + 1] = rgba[i + 1];
+      rgb[j + 2] = rgba[i + 2];
+    }
+    return { index, time, width, height, data: rgb };
+  };
+
+  const pump = () => {
+    if (seeking || !want) return;
+    const w = want;
+    seeking = true;
+    const finish = () => {
+      seeking = false;
+      if (want === w) {
+        want = null;
+        w.done(grab(-1, w.time, w.width, w.height));
+      }
+      pump();
+    };
+    video.addEventListener('seeked', finish, { once: true });
+    video.currentTime = w.time;
+  };
+
+  return {
+    video,
+    grab,
+    seek(time, width, height) {
+      want?.done(null);
+      return new Promise((done) => {
+        want = { time, width, height, done };
+        if (video.readyState >= 1) pump();
+        else video.addEventListener('loadedmetadata', pump, { once: true });
+      });
+    },
+    dispose() {
+      want?.done(null);
+      want = null;
+      video.pause();
+      video.removeAttribute('src');
+      video.load();
+      video.remove();
+    },
+  };
+}
+
+/**
+ * Depth maps ahead of the playhead: playback asks for frame i and the next `ahead` are fetched in the
+ * background (a few at a time), so the effects never wait for the engine while playing.
+ */
+export function createDepthPrefetch(fetch: (index: number) => Promise<DepthImage | null>, ahead: number, parallel = 3) {
+  const cache = new Map<number, Promise<DepthImage | null>>();
+  const ready = new Map<number, DepthImage | null>();
+  let inflight = 0;
+  const queue: number[] = [];
+  const start = (i: number) => {
+    if (cache.has(i)) return;
+    const p = fetch(i).catch(() => null);
+    cache.set(i, p);
+    inflight++;
+    void p.then((d) => {
+      if (cache.get(i) === p) ready.set(i, d);
+      inflight--;
+      drain();
+    });
+  };
+  const drain = () => {
+    while (inflight < parallel && queue.length) start(queue.shift()!);
+  };
+  return {
+    /** The depth of frame i if it has arrived (undefined while it is still coming); schedules i and the frames after it. */
+    want(i: number, last: number): DepthImage | null | undefined {
+      queue.length = 0;
+      for (let k = i; k <= Math.min(last, i + ahead); k++) if (!cache.has(k)) queue.push(k);
+      // Frames left behind are forgotten: memory stays bounded by the look-ahead.
+      for (const k of cache.keys()) {
+        if (k >= i - 2 && k <= i + ahead + 2) continue;
+        cache.delete(k);
+        ready.delete(k);
+      }
+      drain();
+      return ready.has(i) ? ready.get(i) : undefined;
+    },
+    get: (i: number) => {
+      if (!cache.has(i)) start(i);
+      return cache.get(i)!;
+    },
+    clear() {
+      cache.clear();
+      ready.clear();
+      queue.length = 0;
+    },
+  };
+}
