@@ -114,7 +114,7 @@ async function main() {
     await page.selectOption(tid('effect-add-select'), e);
     await page.click(tid('effect-add'));
   }
-  await page.waitForSelector('[data-param="focus"]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="effect-item"]').length === 3);
   await scrubRun(full, fullExact);
 
   // Playback with fog alone, from frame 0, 10 s of wall time.

@@ -99,20 +99,25 @@ export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElemen
 }
 
 /**
- * Depth maps ahead of the playhead: playback asks for frame i and the next `ahead` are fetched in the
- * background (a few at a time), so the effects never wait for the engine while playing.
+ * Depth maps ahead of the playhead: playback asks for frame i and the frames after it are fetched in the
+ * background (a few at a time), so the effects never wait for the engine while playing. Frames the
+ * fetches could not deliver before the clock reaches them (judged from how long a fetch takes now) are
+ * skipped, so a slow engine drops frames instead of always arriving one frame late.
  */
-export function createDepthPrefetch(fetch: (index: number) => Promise<DepthImage | null>, ahead: number, parallel = 3) {
+export function createDepthPrefetch(fetch: (index: number) => Promise<DepthImage | null>, ahead: number, fps: number, parallel = 3) {
   const cache = new Map<number, Promise<DepthImage | null>>();
   const ready = new Map<number, DepthImage | null>();
   let inflight = 0;
+  let latencyMs = 50;
   const queue: number[] = [];
   const start = (i: number) => {
     if (cache.has(i)) return;
+    const t0 = performance.now();
     const p = fetch(i).catch(() => null);
     cache.set(i, p);
     inflight++;
     void p.then((d) => {
+      latencyMs = 0.7 * latencyMs + 0.3 * (performance.now() - t0);
       if (cache.get(i) === p) ready.set(i, d);
       inflight--;
       drain();
@@ -122,13 +127,14 @@ export function createDepthPrefetch(fetch: (index: number) => Promise<DepthImage
     while (inflight < parallel && queue.length) start(queue.shift()!);
   };
   return {
-    /** The depth of frame i if it has arrived (undefined while it is still coming); schedules i and the frames after it. */
+    /** The depth of frame i if it has arrived (undefined while it is still coming); schedules the frames after i. */
     want(i: number, last: number): DepthImage | null | undefined {
+      const lead = Math.min(ahead, Math.ceil((latencyMs / 1000) * fps));
       queue.length = 0;
-      for (let k = i; k <= Math.min(last, i + ahead); k++) if (!cache.has(k)) queue.push(k);
+      for (let k = i + lead; k <= Math.min(last, i + lead + ahead); k++) if (!cache.has(k)) queue.push(k);
       // Frames left behind are forgotten: memory stays bounded by the look-ahead.
       for (const k of cache.keys()) {
-        if (k >= i - 2 && k <= i + ahead + 2) continue;
+        if (k >= i - 2 && k <= i + 2 * ahead + 2) continue;
         cache.delete(k);
         ready.delete(k);
       }

@@ -1,14 +1,12 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { probe } from '../../src-main/engine/decode/probe.ts';
 import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
-import { clip, REPO_ROOT, sharedModels } from '../helpers/shared.ts';
+import { clip, REPO_ROOT } from '../helpers/shared.ts';
 import { psnr } from '../effects/fixture.ts';
-import { buildRenderer, launchHost, type Host } from '../host/host.ts';
-import { clickFrame, drawSeq, tid, waitDrawn, waitExact } from './ui.ts';
+import { useFreshHost } from './fresh-host.ts';
+import { canvasRgb, clickFrame, drawSeq, tid, waitDrawn, waitExact } from './ui.ts';
 
 /**
  * Playback and "the preview is the export", in the built renderer against the real engine: play from
@@ -17,45 +15,13 @@ import { clickFrame, drawSeq, tid, waitDrawn, waitExact } from './ui.ts';
  */
 const ART = join(REPO_ROOT, 'test-artifacts', 'playback');
 const FRAMES = 36;
-let host: Host;
-let tmp: string;
-
-beforeAll(async () => {
-  sharedModels();
-  tmp = await mkdtemp(join(tmpdir(), 'gd-play-'));
-  await mkdir(ART, { recursive: true });
-  vi.stubEnv('GEMDEPTH_CACHE', join(tmp, 'cache'));
-  vi.stubEnv('GEMDEPTH_CONFIG', join(tmp, 'config'));
-  const rendererDir = await buildRenderer(join(tmp, 'renderer'));
-  host = await launchHost({ viewport: { width: 1440, height: 900 }, rendererDir });
-  await host.page.waitForSelector(tid('app-ready'));
-}, 180_000);
-
-afterAll(async () => {
-  await host?.close();
-  vi.unstubAllEnvs();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
-
-/** The preview canvas' pixels as RGB, top row first (the WebGL canvas keeps its buffer). */
-async function canvasRgb(page: Page): Promise<{ width: number; height: number; data: Uint8Array }> {
-  const r = await page.evaluate(() => {
-    const src = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement;
-    const c = document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(src, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    const out: number[] = [];
-    for (let i = 0; i < d.length; i += 4) out.push(d[i], d[i + 1], d[i + 2]);
-    return { width: c.width, height: c.height, data: out };
-  });
-  return { width: r.width, height: r.height, data: Uint8Array.from(r.data) };
-}
+const fresh = useFreshHost('gd-play-');
 
 describe('playback and preview = export', () => {
   it('plays from the in point when the playhead is outside in/out, and the preview equals the in/out export for each effect', async () => {
+    const host = fresh.host();
+    const tmp = fresh.tmp();
+    await mkdir(ART, { recursive: true });
     const page = host.page;
     const input = clip('realshort.mp4');
     host.answerDialog([input]);
@@ -110,7 +76,7 @@ describe('playback and preview = export', () => {
       const s = await drawSeq(page);
       await waitDrawn(page, 15, s - 1);
       await waitExact(page, 15);
-      const shown = await canvasRgb(page);
+      const shown = await canvasRgb(page, tid('preview-canvas'));
       expect(shown.width).toBe(exported.width);
       const out = join(tmp, `${effect}.mp4`);
       await page.click(tid('open-export'));
