@@ -152,6 +152,8 @@ export interface EngineApi {
   importMedia(req: ApiRequest<'importMedia'>): Promise<ImportedMedia>;
   getFrame(req: ApiRequest<'getFrame'>): Promise<FrameImage>;
   getDepth(req: ApiRequest<'getDepth'>): Promise<DepthImage | null>;
+  /** The analysed frames among start..start+count-1, in order (none when the clip is not analysed). */
+  getDepthRange(req: ApiRequest<'getDepthRange'>): Promise<DepthImage[]>;
   analysisStatus(req: ApiRequest<'analysisStatus'>): Promise<AnalysisStatus>;
   getScene(req: ApiRequest<'getScene'>): Promise<SceneData | null>;
   startAnalysis(req: ApiRequest<'startAnalysis'>): Promise<{ jobId: string }>;

@@ -57,7 +57,7 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
   useEffect(() => {
     if (!path || !clip) return;
     const req = analysisRequest(settings);
-    depth.current = createDepthPrefetch((index) => bridge().getDepth({ path, index, ...req }), Math.ceil(clip.fps * DEPTH_AHEAD_S), clip.fps);
+    depth.current = createDepthPrefetch((start, count) => bridge().getDepthRange({ path, start, count, ...req }), Math.ceil(clip.fps * DEPTH_AHEAD_S), clip.fps);
     return () => depth.current?.clear();
   }, [path, settings, epoch, clip?.fps]);
 

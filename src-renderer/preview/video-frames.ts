@@ -100,55 +100,64 @@ export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElemen
 
 /**
  * Depth maps ahead of the playhead: playback asks for frame i and the frames after it are fetched in the
- * background (a few at a time), so the effects never wait for the engine while playing. Frames the
- * fetches could not deliver before the clock reaches them (judged from how long a fetch takes now) are
- * skipped, so a slow engine drops frames instead of always arriving one frame late.
+ * background, a block per engine call (one round trip for many frames), so the effects do not wait for
+ * the engine while playing. Frames the fetches could not deliver before the clock reaches them (judged
+ * from how long a block takes now) are skipped: a slow engine drops frames rather than arriving late.
  */
-export function createDepthPrefetch(fetch: (index: number) => Promise<DepthImage | null>, ahead: number, fps: number, parallel = 3) {
-  const cache = new Map<number, Promise<DepthImage | null>>();
+export function createDepthPrefetch(fetchBlock: (start: number, count: number) => Promise<DepthImage[]>, ahead: number, fps: number, block = 12, parallel = 2) {
+  const pending = new Map<number, Promise<void>>();
   const ready = new Map<number, DepthImage | null>();
   let inflight = 0;
-  let latencyMs = 50;
-  const queue: number[] = [];
-  const start = (i: number) => {
-    if (cache.has(i)) return;
+  let latencyMs = 100;
+  let lastWant = 0;
+  const load = (start: number, count: number): Promise<void> => {
     const t0 = performance.now();
-    const p = fetch(i).catch(() => null);
-    cache.set(i, p);
     inflight++;
-    void p.then((d) => {
-      latencyMs = 0.7 * latencyMs + 0.3 * (performance.now() - t0);
-      if (cache.get(i) === p) ready.set(i, d);
-      inflight--;
-      drain();
-    });
-  };
-  const drain = () => {
-    while (inflight < parallel && queue.length) start(queue.shift()!);
+    const p = fetchBlock(start, count)
+      .catch(() => [] as DepthImage[])
+      .then((ds) => {
+        latencyMs = 0.7 * latencyMs + 0.3 * (performance.now() - t0);
+        for (let k = start; k < start + count; k++) if (pending.get(k) === p) ready.set(k, null);
+        for (const d of ds) if (pending.get(d.index) === p) ready.set(d.index, d);
+        inflight--;
+      });
+    for (let k = start; k < start + count; k++) pending.set(k, p);
+    return p;
   };
   return {
-    /** The depth of frame i if it has arrived (undefined while it is still coming); schedules the frames after i. */
+    /** The depth of frame i if it has arrived (undefined while it is still coming); schedules blocks after i. */
     want(i: number, last: number): DepthImage | null | undefined {
-      const lead = Math.min(ahead, Math.ceil((latencyMs / 1000) * fps));
-      queue.length = 0;
-      for (let k = i + lead; k <= Math.min(last, i + lead + ahead); k++) if (!cache.has(k)) queue.push(k);
+      lastWant = i;
       // Frames left behind are forgotten: memory stays bounded by the look-ahead.
-      for (const k of cache.keys()) {
-        if (k >= i - 2 && k <= i + 2 * ahead + 2) continue;
-        cache.delete(k);
+      for (const k of pending.keys()) {
+        if (k >= i - 2 && k <= i + 2 * ahead + block) continue;
+        pending.delete(k);
         ready.delete(k);
       }
-      drain();
+      const lead = Math.min(ahead, Math.ceil((latencyMs / 1000) * fps));
+      let k = i + lead;
+      while (inflight < parallel && k <= Math.min(last, i + lead + ahead)) {
+        if (pending.has(k)) {
+          k++;
+          continue;
+        }
+        const n = Math.min(block, last - k + 1);
+        void load(k, n).then(() => {
+          // A block arriving lets the next one start without waiting for the next frame.
+          if (lastWant === i) this.want(i, last);
+        });
+        k += n;
+      }
       return ready.has(i) ? ready.get(i) : undefined;
     },
-    get: (i: number) => {
-      if (!cache.has(i)) start(i);
-      return cache.get(i)!;
+    /** Frame i's depth, fetched alone if it is not on its way already (scrubbing). */
+    async get(i: number): Promise<DepthImage | null> {
+      await (pending.get(i) ?? load(i, 1));
+      return ready.get(i) ?? null;
     },
     clear() {
-      cache.clear();
+      pending.clear();
       ready.clear();
-      queue.length = 0;
     },
   };
 }

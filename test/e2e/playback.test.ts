@@ -77,6 +77,7 @@ describe('playback and preview = export', () => {
       await waitDrawn(page, 15, s - 1);
       await waitExact(page, 15);
       const shown = await canvasRgb(page, tid('preview-canvas'));
+      await page.screenshot({ path: join(ART, `${effect}-frame15.png`) });
       expect(shown.width).toBe(exported.width);
       const out = join(tmp, `${effect}.mp4`);
       await page.click(tid('open-export'));
