@@ -48,7 +48,8 @@ export interface Host {
  * and every call goes through api/dispatch.ts (zod validation included) into createEngineApi() in this
  * Node process. Only the native parts of the shell (dialogs, window close) are answered by the test.
  */
-export async function launchHost(opts: { api?: EngineApi; viewport?: { width: number; height: number }; rendererDir?: string } = {}): Promise<Host> {
+/** `media: false` serves no source files to the page's <video>: the viewer then uses the engine's frames only (the benchmark's reference). */
+export async function launchHost(opts: { api?: EngineApi; viewport?: { width: number; height: number }; rendererDir?: string; media?: boolean } = {}): Promise<Host> {
   const dir = opts.rendererDir ?? RENDERER_DIR;
   if (!existsSync(join(dir, 'index.html'))) throw new Error(`renderer not built: ${dir}/index.html missing (run npm run build:renderer)`);
   const api = opts.api ?? createEngineApi();
@@ -71,7 +72,7 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
     return blobs.encode(res);
   });
   // tsx/esbuild may wrap functions with a __name() helper that does not exist in the page: define it.
-  await context.addInitScript({ content: `var __name = (f) => f;\n(${installPageBridge.toString()})(${JSON.stringify(API_METHOD_NAMES)});` });
+  await context.addInitScript({ content: `var __name = (f) => f;\n(${installPageBridge.toString()})(${JSON.stringify(API_METHOD_NAMES)}, ${opts.media !== false});` });
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
