@@ -34,7 +34,6 @@ export function Viewer() {
   // Steps of 320 px: resizing the window a little does not invalidate the decoded-frame cache.
   const maxWidth = Math.min(1280, Math.max(320, Math.ceil((box.w * (window.devicePixelRatio || 1)) / 320) * 320));
   const stack = (clip?.effects ?? []) as EffectInstance[];
-  const exact = useRef(-1);
   const latest = useRef({ stack, mode, clip });
   latest.current = { stack, mode, clip };
   // Draws a picture with its depth; the dataset carries timings and the frame for the benchmark and tests.
@@ -56,7 +55,7 @@ export function Viewer() {
       setGlError((e as Error).message);
     }
   }, []);
-  const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint, exact });
+  const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint });
   const data = useFrameData(clip && mode !== '3d' && !video.driving ? clip.path : null, Math.min(playhead, (clip?.frameCount ?? 1) - 1), maxWidth);
 
   useLayoutEffect(() => {
@@ -87,7 +86,6 @@ export function Viewer() {
   useEffect(() => {
     if (!data || !clip || mode === '3d') return;
     if (video.active && data.frame.index !== useApp.getState().view.playhead) return;
-    exact.current = data.frame.index;
     paint(data.frame, data.depth, 'engine', data.fetchMs);
   }, [data, stack, mode, clip, paint, video.active]);
 

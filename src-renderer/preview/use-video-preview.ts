@@ -15,25 +15,21 @@ export interface VideoPreviewOptions {
   host: RefObject<HTMLElement | null>;
   maxWidth: number;
   /** Draws a picture with its depth (the viewer's GL preview), `source` telling where the picture came from. */
-  draw(frame: FrameImage, depth: DepthImage | null, source: 'video' | 'video-play'): void;
-  /** The frame index the engine's exact picture is on screen for (the video never draws over it). */
-  exact: RefObject<number>;
+  draw(frame: FrameImage, depth: DepthImage | null, source: 'video-play'): void;
 }
 
 /**
- * The viewer's fast paths through the browser's decoder (preview/video-frames.ts):
- * - playing at 1x: the <video> plays (with its sound) and is the clock; each presented frame is drawn
- *   with its prefetched depth through the same GLSL as export; a frame whose depth is late is dropped.
- * - scrubbing: the <video> seeks (newest target wins) and a half-size picture is drawn at once; the
- *   engine's exact frame (use-frame-data.ts) replaces it when it arrives.
- * Returns whether a video is open for the clip, and whether it drives the playhead now (the engine's
+ * Playback through the browser's decoder (preview/video-frames.ts): at 1x the <video> plays (with its
+ * sound) and is the clock; each presented frame is drawn with its prefetched depth through the same GLSL
+ * as export; a frame whose depth is late is dropped. When it stops, the engine's exact frame is drawn.
+ * (No quick scrub picture from the <video>: on few cores its seek decodes the same pictures as the
+ * engine's decoder, at the same time, and delays the exact frame.) Returns whether a video is open for the clip, and whether it drives the playhead now (the engine's
  * frames are not fetched meanwhile).
  */
 export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driving: boolean } {
   const { clip, enabled } = o;
   const media = useApp((s) => (clip ? s.media[clip.id] : undefined));
   const playing = useApp((s) => s.playing);
-  const playhead = useApp((s) => s.view.playhead);
   const settings = useApp((s) => s.hist.present.analysis);
   const epoch = useApp((s) => s.depthEpoch);
   const [vf, setVf] = useState<VideoFrames | null>(null);
@@ -61,8 +57,8 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     return () => depth.current?.clear();
   }, [path, settings, epoch, clip?.fps]);
 
-  const size = (scale: number) => {
-    const w = Math.min(media?.width ?? 0, opts.current.maxWidth) * scale;
+  const size = () => {
+    const w = Math.min(media?.width ?? 0, opts.current.maxWidth);
     const width = Math.max(2, Math.round(w / 2) * 2);
     const height = Math.max(2, Math.round((width * (media?.height ?? 0)) / (media?.width ?? 1) / 2) * 2);
     return { width, height };
@@ -97,7 +93,7 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
       setView({ playhead: idx });
       // Depth not there yet: this frame is dropped, the clock goes on.
       if (d === undefined) return;
-      const { width, height } = size(1);
+      const { width, height } = size();
       opts.current.draw(vf.grab(idx, ct.timeOf(idx), width, height), d, 'video-play');
     };
     setExternalClock(true);
@@ -114,25 +110,6 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     });
     return stop;
   }, [vf, playing, clip]);
-
-  // Scrubbing: a half-size picture from the video at once (the engine's exact frame follows).
-  useEffect(() => {
-    if (!vf || !clip || playing) return;
-    const idx = playhead;
-    const ct = timeFor(clip);
-    const { width, height } = size(0.5);
-    let live = true;
-    const d = depth.current?.get(idx) ?? Promise.resolve(null);
-    void vf.seek(ct.timeOf(idx) + 0.25 / clip.fps, width, height).then(async (f) => {
-      if (!f || !live || opts.current.exact.current === idx) return;
-      const dm = await d;
-      if (!live || opts.current.exact.current === idx) return;
-      opts.current.draw({ ...f, index: idx }, dm, 'video');
-    });
-    return () => {
-      live = false;
-    };
-  }, [vf, playhead, playing, clip]);
 
   return { active: !!vf, driving };
 }

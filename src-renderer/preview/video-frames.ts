@@ -4,8 +4,7 @@ import { bridge } from '../api.ts';
 /**
  * The browser's own decoder for a clip whose codec Chromium plays (H.264, VP8/9, AV1 in MP4/WebM):
  * a hidden <video> on the source file (served by the host, see api/media-files.ts). It does what the
- * engine's ffmpeg-per-seek cannot do at interactive rates: play in real time with sound, and seek
- * without starting a process. Its pictures are a preview only: when the playhead rests, the viewer
+ * engine's ffmpeg pipe cannot do at interactive rates: play in real time with sound. Its pictures are a preview only: when the playhead rests, the viewer
  * draws the engine's exact frame (the export's) over them.
  */
 const CONTAINERS: Record<string, string> = { mp4: 'video/mp4', m4v: 'video/mp4', mov: 'video/mp4', webm: 'video/webm', mkv: 'video/webm' };
@@ -20,8 +19,6 @@ export function videoMime(path: string, codec: string): string | null {
 
 export interface VideoFrames {
   readonly video: HTMLVideoElement;
-  /** Seeks to `time` (the newest call wins; superseded seeks resolve null) and grabs the picture at width x height. */
-  seek(time: number, width: number, height: number): Promise<FrameImage | null>;
   /** The picture on screen now, as RGB at width x height. */
   grab(index: number, time: number, width: number, height: number): FrameImage;
   dispose(): void;
@@ -41,8 +38,6 @@ export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElemen
   host.appendChild(video);
   const canvas = document.createElement('canvas');
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  let want: { time: number; width: number; height: number; done: (f: FrameImage | null) => void } | null = null;
-  let seeking = false;
 
   const grab = (index: number, time: number, width: number, height: number): FrameImage => {
     if (canvas.width !== width || canvas.height !== height) {
@@ -60,36 +55,10 @@ export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElemen
     return { index, time, width, height, data: rgb };
   };
 
-  const pump = () => {
-    if (seeking || !want) return;
-    const w = want;
-    seeking = true;
-    const finish = () => {
-      seeking = false;
-      if (want === w) {
-        want = null;
-        w.done(grab(-1, w.time, w.width, w.height));
-      }
-      pump();
-    };
-    video.addEventListener('seeked', finish, { once: true });
-    video.currentTime = w.time;
-  };
-
   return {
     video,
     grab,
-    seek(time, width, height) {
-      want?.done(null);
-      return new Promise((done) => {
-        want = { time, width, height, done };
-        if (video.readyState >= 1) pump();
-        else video.addEventListener('loadedmetadata', pump, { once: true });
-      });
-    },
     dispose() {
-      want?.done(null);
-      want = null;
       video.pause();
       video.removeAttribute('src');
       video.load();
@@ -149,11 +118,6 @@ export function createDepthPrefetch(fetchBlock: (start: number, count: number) =
         k += n;
       }
       return ready.has(i) ? ready.get(i) : undefined;
-    },
-    /** Frame i's depth, fetched alone if it is not on its way already (scrubbing). */
-    async get(i: number): Promise<DepthImage | null> {
-      await (pending.get(i) ?? load(i, 1));
-      return ready.get(i) ?? null;
     },
     clear() {
       pending.clear();
