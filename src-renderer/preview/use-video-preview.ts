@@ -99,14 +99,17 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     setExternalClock(true);
     setDriving(true);
     const start = useApp.getState().view.playhead;
-    depth.current?.want(start, clip.out);
     video.currentTime = ct.timeOf(start) + 0.25 / clip.fps;
-    handle = video.requestVideoFrameCallback(onFrame);
     video.muted = false;
-    // Autoplay rules may refuse sound without a user gesture: then play muted rather than not at all.
-    void video.play().catch(() => {
-      video.muted = true;
-      return video.play().catch(stop);
+    // The clock starts once the first frames' depth is here (the rest streams in ahead of it).
+    void (depth.current?.prime(start, clip.out) ?? Promise.resolve()).then(() => {
+      if (stopped) return;
+      handle = video.requestVideoFrameCallback(onFrame);
+      // Autoplay rules may refuse sound without a user gesture: then play muted rather than not at all.
+      return video.play().catch(() => {
+        video.muted = true;
+        return video.play().catch(stop);
+      });
     });
     return stop;
   }, [vf, playing, clip]);

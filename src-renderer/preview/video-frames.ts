@@ -119,6 +119,10 @@ export function createDepthPrefetch(fetchBlock: (start: number, count: number) =
       }
       return ready.has(i) ? ready.get(i) : undefined;
     },
+    /** Fetches the block starting at frame i (playback waits for it before the clock starts). */
+    async prime(i: number, last: number): Promise<void> {
+      await (pending.get(i) ?? load(i, Math.max(1, Math.min(block, last - i + 1))));
+    },
     clear() {
       pending.clear();
       ready.clear();
