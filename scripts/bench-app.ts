@@ -1,20 +1,102 @@
 /**
  * npm run bench:app — the app's interactive latencies in headless Chromium against the real engine:
  *  - launch to an interactive window (browser start + page load + first API round trip),
- *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog (p50/p95);
- *    single steps forward and back.
+ *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog (p50/p95; first
+ *    picture, then the engine's exact frame that refines it); the same with fog + refocus + relight;
+ *    single steps forward and back;
+ *  - playback 720p with fog: frames drawn per second of wall time while playing 10 s at 1x.
  * Uses ../shared/clips/cockatoo.mp4 (1280x720). Its analysis comes from the depth cache when present.
  */
 import { performance } from 'node:perf_hooks';
 import { clip, sharedModels } from '../test/helpers/shared.ts';
-import { buildRenderer, launchHost } from '../test/host/host.ts';
-import { clickFrame, drawSeq, tid, waitDrawn } from '../test/e2e/ui.ts';
+import type { Page } from 'playwright-core';
+import { buildRenderer, launchHost, type Host } from '../test/host/host.ts';
+import { clickFrame, drawSeq, tid, waitDrawn, waitExact } from '../test/e2e/ui.ts';
 
 const SCRUBS = Number(process.env.BENCH_SCRUBS ?? 40);
 
 function pct(xs: number[], p: number) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.round(p * (s.length - 1)))];
+}
+
+const FRAMES = 280;
+const CLIP_FPS = 20;
+const body = (page: Page) => page.locator('body').click({ position: { x: 5, y: 5 } });
+
+/** The clip imported (its analysis from the cache or computed) with fog added. */
+async function openWithFog(host: Host, input: string, analyse: boolean) {
+  const page = host.page;
+  await page.waitForSelector(tid('app-ready'));
+  host.answerDialog([input]);
+  await page.click(tid('import'));
+  await page.waitForSelector(`${tid('clip-item')} >> text=cockatoo.mp4`);
+  const ta = performance.now();
+  if (analyse) {
+    await page.click(tid('analyse'));
+    await page.waitForSelector(`${tid('job')}[data-kind="analysis"][data-state="done"]`, { timeout: 1_800_000 });
+  }
+  await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓")`);
+  const analyseS = (performance.now() - ta) / 1000;
+  await page.selectOption(tid('effect-add-select'), 'fog');
+  await page.click(tid('effect-add'));
+  await page.waitForSelector('[data-param="density"]');
+  return analyseS;
+}
+
+/** Random jumps from a fixed seed: time to the first picture of the frame and to the engine's exact one. */
+function jumper(page: Page) {
+  let rnd = 12345;
+  const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31), rnd / 2 ** 31);
+  const state = { prev: 0 };
+  const run = async (first: number[], exact: number[]) => {
+    for (let i = 0; i < SCRUBS; i++) {
+      let f = Math.floor(next() * FRAMES);
+      if (f === state.prev) f = (f + 7) % FRAMES;
+      const s = await drawSeq(page);
+      const t0 = performance.now();
+      await clickFrame(page, f, FRAMES);
+      await waitDrawn(page, f, s);
+      first.push(performance.now() - t0);
+      await waitExact(page, f);
+      exact.push(performance.now() - t0);
+      state.prev = f;
+    }
+  };
+  return { run, state };
+}
+
+/** Plays from frame 0 for `seconds` of wall time: frames drawn, where the playhead got, what drew them. */
+async function playFor(page: Page, seconds: number) {
+  const s = await drawSeq(page);
+  await clickFrame(page, 0, FRAMES);
+  await waitDrawn(page, 0, s);
+  await waitExact(page, 0);
+  await body(page);
+  const s0 = await drawSeq(page);
+  const tp = performance.now();
+  await page.keyboard.press(' ');
+  await page.waitForTimeout(seconds * 1000);
+  const drawn = (await drawSeq(page)) - s0;
+  const wall = (performance.now() - tp) / 1000;
+  const frame = Number(await page.textContent(tid('frame-number')));
+  const source = await page.getAttribute(tid('preview-canvas'), 'data-source');
+  await page.keyboard.press(' ');
+  return { drawn, seconds: wall, frame, source, fps: drawn / wall };
+}
+
+/** The reference in the same run: the viewer on the engine's frames only (no <video> served to the page). */
+async function engineOnly(rendererDir: string, input: string) {
+  const host = await launchHost({ viewport: { width: 1920, height: 1080 }, rendererDir, media: false });
+  try {
+    await openWithFog(host, input, false);
+    const first: number[] = [];
+    const exact: number[] = [];
+    await jumper(host.page).run(first, exact);
+    return { exact, play: await playFor(host.page, 10) };
+  } finally {
+    await host.close();
+  }
 }
 
 async function main() {
@@ -33,19 +115,8 @@ async function main() {
 
   const host = await launchHost({ viewport: { width: 1920, height: 1080 }, rendererDir });
   const page = host.page;
-  await page.waitForSelector(tid('app-ready'));
-  host.answerDialog([input]);
-  await page.click(tid('import'));
-  await page.waitForSelector(`${tid('clip-item')} >> text=cockatoo.mp4`);
-  const ta = performance.now();
-  await page.click(tid('analyse'));
-  await page.waitForSelector(`${tid('job')}[data-kind="analysis"][data-state="done"]`, { timeout: 1_800_000 });
-  await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓")`);
-  const analyseS = (performance.now() - ta) / 1000;
-  await page.selectOption(tid('effect-add-select'), 'fog');
-  await page.click(tid('effect-add'));
-  await page.waitForSelector('[data-param="density"]');
-  const frames = 280;
+  const analyseS = await openWithFog(host, input, true);
+  const frames = FRAMES;
 
   // Random jumps (each a real seek) and then single steps (the sequential-read path).
   const jumps: number[] = [];
@@ -54,20 +125,11 @@ async function main() {
   const fetchS: number[] = [];
   const canvasTimes = () =>
     page.evaluate(() => Number((document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement).dataset.fetchMs));
-  let rnd = 12345;
-  const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31), rnd / 2 ** 31);
-  let prev = 0;
-  for (let i = 0; i < SCRUBS; i++) {
-    let f = Math.floor(next() * frames);
-    if (f === prev) f = (f + 7) % frames;
-    const s = await drawSeq(page);
-    const t0 = performance.now();
-    await clickFrame(page, f, frames);
-    await waitDrawn(page, f, s);
-    jumps.push(performance.now() - t0);
-    fetchJ.push(await canvasTimes());
-    prev = f;
-  }
+  const jump = jumper(page);
+  const jumpsExact: number[] = [];
+  await jump.run(jumps, jumpsExact);
+  let prev = jump.state.prev;
+  fetchJ.push(await canvasTimes());
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   for (let i = 0; i < SCRUBS && prev + 1 < frames; i++) {
     const s = await drawSeq(page);
@@ -96,8 +158,25 @@ async function main() {
     backs.push(performance.now() - t0);
     prev--;
   }
+
+  // The full effect stack: refocus and relight added after fog.
+  const full: number[] = [];
+  const fullExact: number[] = [];
+  for (const e of ['refocus', 'relight']) {
+    await page.selectOption(tid('effect-add-select'), e);
+    await page.click(tid('effect-add'));
+  }
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="effect-item"]').length === 3);
+  await jump.run(full, fullExact);
+
+  // Playback with fog alone, from frame 0, 10 s of wall time.
+  const boxes = page.locator(`${tid('effect-item')} input[type=checkbox]`);
+  for (const k of [1, 2]) await boxes.nth(k).uncheck();
+  const played = await playFor(page, 10);
+
   const canvasW = await page.evaluate(() => (document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement).width);
   await host.close();
+  const ref = await engineOnly(rendererDir, input);
 
   const row = (name: string, xs: number[]) => `| ${name.padEnd(44)} | ${pct(xs, 0.5).toFixed(0).padStart(6)} | ${pct(xs, 0.95).toFixed(0).padStart(6)} | ${String(xs.length).padStart(3)} |`;
   console.log(`\nGemDepth Studio app benchmark — headless Chromium (SwiftShader WebGL2), cockatoo.mp4 1280x720, preview canvas ${canvasW}px wide`);
@@ -106,10 +185,19 @@ async function main() {
   console.log('| -------------------------------------------- | ------ | ------ | --- |');
   console.log(row('launch -> interactive window', launches));
   console.log(row('scrub (random jump) -> frame drawn with fog', jumps));
-  console.log(row('  of which: engine frame+depth delivery', fetchJ));
+  console.log(row('  ... -> exact engine frame with fog', jumpsExact));
+  console.log(row('scrub -> frame drawn, fog+refocus+relight', full));
+  console.log(row('  ... -> exact engine frame, full stack', fullExact));
   console.log(row('frame step (→) -> frame drawn with fog', steps));
   console.log(row('  of which: engine frame+depth delivery', fetchS));
   console.log(row('frame step back (←) -> frame drawn with fog', backs));
+  console.log(`\n| measure | value | target |\n| --- | --- | --- |`);
+  const playRow = (p: typeof played) => `${p.fps.toFixed(1)} fps (${p.drawn} frames in ${p.seconds.toFixed(1)} s, playhead at ${p.frame}, drawn from: ${p.source})`;
+  console.log(`| playback 720p with fog (frames drawn / s of wall time, 10 s at 1x; clip ${CLIP_FPS} fps) | ${playRow(played)} | >= 20 fps |`);
+  console.log(`| ... reference, same run: engine frames only | ${playRow(ref.play)} | — |`);
+  console.log(`| scrub (random jump) with fog, p95 (first picture / exact) | ${pct(jumps, 0.95).toFixed(0)} / ${pct(jumpsExact, 0.95).toFixed(0)} ms | <= 150 ms |`);
+  console.log(`| ... reference, same run: engine frames only, p50 / p95 | ${pct(ref.exact, 0.5).toFixed(0)} / ${pct(ref.exact, 0.95).toFixed(0)} ms | — |`);
+  console.log(`| scrub with fog + refocus + relight, p95 (first picture / exact) | ${pct(full, 0.95).toFixed(0)} / ${pct(fullExact, 0.95).toFixed(0)} ms | <= 400 ms |`);
 }
 
 main().catch((e) => {

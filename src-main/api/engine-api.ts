@@ -38,7 +38,7 @@ import { createJobManager } from './jobs.ts';
 import { sequenceApi } from './sequence-api.ts';
 import type { ApiParsed, GeometryRequest } from './schemas.ts';
 import { depthUnit } from '../engine/geometry/units.ts';
-import type { EngineApi, MediaInfo, ModelEntry } from './types.ts';
+import type { DepthImage, EngineApi, MediaInfo, ModelEntry } from './types.ts';
 
 const DEFAULT_MODEL = 'fastdepth';
 const MISSING_TTL_MS = 3000;
@@ -94,6 +94,19 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     }
     return r;
   };
+
+  /** One frame's depth as the viewer gets it: with its extent, the intrinsics and the clip's depth range (export's). */
+  async function depthImage(a: AnalysisResult, index: number): Promise<DepthImage> {
+    const d = await a.readDepth(index);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of d.data) {
+      if (!Number.isFinite(v)) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    return { index: d.index, width: d.width, height: d.height, kind: d.kind, data: d.data, min, max, intrinsics: a.intrinsics, range: await clipRange(a) };
+  }
 
   const analysisKey = (path: string, model: string, g: GeometrySettings) => `${resolve(path)}|${model}|${g.fusion}|${g.intrinsics?.fovDeg ?? ''}`;
   // "Not analysed" is remembered briefly: the viewer asks for depth on every frame it shows.
@@ -247,15 +260,15 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
       const a = await analysis(req.path, req.model, req.geometry);
       if (!a) return null;
       if (req.index < a.start || req.index > a.end) return null;
-      const d = await a.readDepth(req.index);
-      let min = Infinity;
-      let max = -Infinity;
-      for (const v of d.data) {
-        if (!Number.isFinite(v)) continue;
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      return { index: d.index, width: d.width, height: d.height, kind: d.kind, data: d.data, min, max, intrinsics: a.intrinsics, range: await clipRange(a) };
+      return depthImage(a, req.index);
+    },
+
+    async getDepthRange(req) {
+      const a = await analysis(req.path, req.model, req.geometry);
+      if (!a) return [];
+      const out: DepthImage[] = [];
+      for (let i = Math.max(a.start, req.start); i <= Math.min(a.end, req.start + req.count - 1); i++) out.push(await depthImage(a, i));
+      return out;
     },
 
     async analysisStatus(req) {

@@ -53,6 +53,8 @@ export const Schemas = {
     .object({ path: absPath, index: frame, maxWidth: z.number().int().min(16).max(8192).optional() })
     .strict(),
   getDepth: z.object({ path: absPath, index: frame, model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),
+  /** Consecutive depth maps in one call (playback prefetches ahead of the playhead). */
+  getDepthRange: z.object({ path: absPath, start: frame, count: z.number().int().min(1).max(60), model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),
   analysisStatus: z.object({ path: absPath, model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),
   getScene: z
     .object({

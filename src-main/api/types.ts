@@ -156,6 +156,8 @@ export interface EngineApi {
   importMedia(req: ApiRequest<'importMedia'>): Promise<ImportedMedia>;
   getFrame(req: ApiRequest<'getFrame'>): Promise<FrameImage>;
   getDepth(req: ApiRequest<'getDepth'>): Promise<DepthImage | null>;
+  /** The analysed frames among start..start+count-1, in order (none when the clip is not analysed). */
+  getDepthRange(req: ApiRequest<'getDepthRange'>): Promise<DepthImage[]>;
   analysisStatus(req: ApiRequest<'analysisStatus'>): Promise<AnalysisStatus>;
   getScene(req: ApiRequest<'getScene'>): Promise<SceneData | null>;
   startAnalysis(req: ApiRequest<'startAnalysis'>): Promise<{ jobId: string }>;
@@ -211,5 +213,7 @@ export type GemdepthBridge = {
   closeWindow(): void;
   /** Path of a dropped File (Electron only; null where the host cannot know it). */
   pathForFile(file: File): string | null;
+  /** Where the renderer's own <video> can read a source file the engine has opened (playback), or null. */
+  mediaUrl(path: string): string | null;
   readonly host: 'electron' | 'test-host';
 };

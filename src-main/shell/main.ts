@@ -11,6 +11,8 @@ import { buildMenu } from './menu.ts';
 import { PROJECT_EXT } from '../engine/project/schema.ts';
 import { APP_INDEX_URL, CSP, dialogOptions, externalUrlAllowed, isAppUrl, navigationAllowed } from './policy.ts';
 import { registerAppScheme, serveApp } from './app-protocol.ts';
+import { createMediaFiles } from '../api/media-files.ts';
+import { handleMediaProtocol, MEDIA_SCHEME_PRIVILEGES } from './media-protocol.ts';
 
 /**
  * Electron main: the only code that imports 'electron'. It owns the window, the menu and the native
@@ -20,10 +22,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
 const rendererIndex = process.env.GEMDEPTH_RENDERER ?? join(repoRoot, 'dist-renderer', 'index.html');
 // Served on app://gemdepth/ (app-protocol.ts), never from file://.
-registerAppScheme();
+registerAppScheme([MEDIA_SCHEME_PRIVILEGES]);
 
 const api = createEngineApi();
 const grants = createWriteGrants();
+const media = createMediaFiles();
 let win: BrowserWindow | null = null;
 let dirty = false;
 let closeAllowed = false;
@@ -103,6 +106,7 @@ app.on('web-contents-created', (_e, contents) => {
 ipcMain.handle(CHANNELS.call, async (e, method: unknown, arg: unknown) => {
   if (!isOurFrame(e.sender, e.senderFrame?.url)) return { ok: false, error: { kind: 'bug', message: 'request from an unknown frame' } };
   const res = await dispatch(api, method, arg, grants);
+  if (res.ok) media.noteCall(method, arg);
   // Saving or opening changes the recent-projects list that File ▸ Open Recent shows.
   if (res.ok && (method === 'saveProject' || method === 'openProject')) await refreshMenu();
   return res;
@@ -145,6 +149,7 @@ void app.whenReady().then(async () => {
   });
   // Nothing in the app asks for device permissions; refuse them all.
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  handleMediaProtocol(media);
   await refreshMenu();
   createWindow();
 });

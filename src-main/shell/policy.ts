@@ -15,6 +15,8 @@ export const CSP = [
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
+  // The clip's own file for the <video> that decodes playback (shell/media-protocol.ts; the test host serves it from 'self').
+  "media-src 'self' gemdepth-media:",
   "worker-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'none'",

@@ -18,6 +18,9 @@ async function call(method: string, arg: unknown): Promise<unknown> {
 const api: Record<string, unknown> = {};
 for (const m of API_METHOD_NAMES) api[m] = (arg: unknown) => call(m, arg);
 
+// shell/media-protocol.ts serves it (files the engine has opened only).
+const mediaUrl = (path: string) => `gemdepth-media://media/${encodeURIComponent(path)}`;
+
 const bridge: Omit<GemdepthBridge, (typeof API_METHOD_NAMES)[number]> = {
   host: 'electron',
   onJobEvent(listener: (e: JobEvent) => void) {
@@ -40,6 +43,7 @@ const bridge: Omit<GemdepthBridge, (typeof API_METHOD_NAMES)[number]> = {
       return null;
     }
   },
+  mediaUrl,
 };
 
 contextBridge.exposeInMainWorld('gemdepth', { ...api, ...bridge });

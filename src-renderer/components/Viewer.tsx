@@ -1,6 +1,8 @@
 import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ViewMode } from '../../src-main/engine/project/schema.ts';
+import type { DepthImage, FrameImage } from '../../src-main/api/types.ts';
 import { useFrameData } from '../preview/use-frame-data.ts';
+import { useVideoPreview } from '../preview/use-video-preview.ts';
 import { containedRect, createPreview, type Preview } from '../preview/gl-preview.ts';
 import { frameDrawn, setPlaying, stepFrames } from '../state/playback.ts';
 import { analyseClip } from '../state/actions.ts';
@@ -33,9 +35,31 @@ export function Viewer() {
   const [box, setBox] = useState({ w: 960, h: 540 });
   // Steps of 320 px: resizing the window a little does not invalidate the decoded-frame cache.
   const maxWidth = Math.min(1280, Math.max(320, Math.ceil((box.w * (window.devicePixelRatio || 1)) / 320) * 320));
-  const data = useFrameData(clip && mode !== '3d' ? clip.path : null, Math.min(playhead, (clip?.frameCount ?? 1) - 1), maxWidth);
   const inst = useApp((s) => activeInstance(s, selectedInst));
   const stack = (inst?.effects ?? clip?.effects ?? []) as EffectInstance[];
+  const latest = useRef({ stack, mode, clip });
+  latest.current = { stack, mode, clip };
+  // Draws a picture with its depth; the dataset carries timings and the frame for the benchmark and tests.
+  const paint = useCallback((frame: FrameImage, depth: DepthImage | null, source: string, fetchMs?: number) => {
+    const p = preview.current;
+    const c = canvasRef.current;
+    const { stack: st, mode: m, clip: cl } = latest.current;
+    if (!p || !c || !cl || m === '3d') return;
+    try {
+      const t0 = performance.now();
+      p.draw({ frame, depth, stack: st, time: frame.time, mode: m });
+      if (fetchMs !== undefined) c.dataset.fetchMs = fetchMs.toFixed(1);
+      c.dataset.drawMs = (performance.now() - t0).toFixed(1);
+      c.dataset.frame = String(frame.index);
+      c.dataset.source = source;
+      c.dataset.drawSeq = String(Number(c.dataset.drawSeq ?? 0) + 1);
+      frameDrawn(frame.index);
+    } catch (e) {
+      setGlError((e as Error).message);
+    }
+  }, []);
+  const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint });
+  const data = useFrameData(clip && mode !== '3d' && !video.driving ? clip.path : null, Math.min(playhead, (clip?.frameCount ?? 1) - 1), maxWidth);
 
   useLayoutEffect(() => {
     const el = boxRef.current;
@@ -60,24 +84,13 @@ export function Viewer() {
     }
   }, []);
 
-  // Draw whenever the frame, depth, stack or mode changes; report the drawn frame to playback and tests.
+  // The engine's exact frame (the export's picture), whenever it, the stack or the mode changes. With a
+  // video open, one that is no longer the playhead's is skipped: a newer picture is already on screen.
   useEffect(() => {
-    const p = preview.current;
-    const c = canvasRef.current;
-    if (!p || !c || !data || !clip || mode === '3d') return;
-    try {
-      const t0 = performance.now();
-      p.draw({ frame: data.frame, depth: data.depth, stack, time: data.frame.time, mode });
-      // Timings for the benchmark (scripts/bench-app.ts): engine fetch and GPU draw of this frame.
-      c.dataset.fetchMs = data.fetchMs.toFixed(1);
-      c.dataset.drawMs = (performance.now() - t0).toFixed(1);
-      c.dataset.frame = String(data.frame.index);
-      c.dataset.drawSeq = String(Number(c.dataset.drawSeq ?? 0) + 1);
-      frameDrawn(data.frame.index);
-    } catch (e) {
-      setGlError((e as Error).message);
-    }
-  }, [data, stack, mode, clip]);
+    if (!data || !clip || mode === '3d') return;
+    if (video.active && data.frame.index !== useApp.getState().view.playhead) return;
+    paint(data.frame, data.depth, 'engine', data.fetchMs);
+  }, [data, stack, mode, clip, paint, video.active]);
 
   const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
     if (!data?.depth || !clip) return;

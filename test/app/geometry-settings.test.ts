@@ -65,6 +65,15 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
     expect(cam.intrinsics.fx / cam.intrinsics.width).toBeCloseTo(k.fx / k.width, 4);
   }, 180_000);
 
+  it('getDepthRange gives the analysed frames of a block, each as getDepth gives it (playback prefetch)', async () => {
+    const path = clip('realshort.mp4');
+    expect((await analyse({ path })).state).toBe('done');
+    const block = await api.getDepthRange({ path, start: 30, count: 10 });
+    expect(block.map((d) => d.index)).toEqual([30, 31, 32, 33, 34, 35]);
+    for (const d of [block[0], block[5]]) expect(d).toEqual(await api.getDepth({ path, index: d.index }));
+    expect(await dispatch(api, 'getDepthRange', { path, start: 0, count: 500 })).toMatchObject({ ok: false, error: { kind: 'user' } });
+  }, 120_000);
+
   it('refuses a field of view outside 10-170 degrees and unknown settings, in words', async () => {
     const path = clip('realshort.mp4');
     expect(await dispatch(api, 'analysisStatus', { path, geometry: { fovDeg: 5 } })).toMatchObject({ ok: false, error: { kind: 'user', message: /fovDeg/ } });

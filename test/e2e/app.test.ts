@@ -1,12 +1,11 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../../src-main/engine/decode/ffmpeg-path.ts';
 import { runTool } from '../../src-main/engine/decode/run-tool.ts';
-import { clip, REPO_ROOT, sharedModels } from '../helpers/shared.ts';
-import { buildRenderer, launchHost, type Host } from '../host/host.ts';
-import { canvasGrid, clickFrame, drawSeq, meanAbsDiff, nonBackgroundPixels, tid, waitDrawn } from './ui.ts';
+import { clip, REPO_ROOT } from '../helpers/shared.ts';
+import { useFreshHost } from './fresh-host.ts';
+import { canvasGrid, clickFrame, drawSeq, meanAbsDiff, nonBackgroundPixels, tid, waitDrawn, waitExact } from './ui.ts';
 
 /**
  * The whole user loop in the built renderer, in headless Chromium, driven by the REAL engine through
@@ -15,31 +14,15 @@ import { canvasGrid, clickFrame, drawSeq, meanAbsDiff, nonBackgroundPixels, tid,
  */
 const ART = join(REPO_ROOT, 'test-artifacts', 'app');
 const FRAMES = 36;
-let host: Host;
-let tmp: string;
+const fresh = useFreshHost('gd-e2e-');
 
-beforeAll(async () => {
-  sharedModels();
-  tmp = await mkdtemp(join(tmpdir(), 'gd-e2e-'));
-  await mkdir(ART, { recursive: true });
-  // A fresh cache and config: the analysis really runs, and recent projects do not leak between runs.
-  vi.stubEnv('GEMDEPTH_CACHE', join(tmp, 'cache'));
-  vi.stubEnv('GEMDEPTH_CONFIG', join(tmp, 'config'));
-  const rendererDir = await buildRenderer(join(tmp, 'renderer'));
-  host = await launchHost({ viewport: { width: 1440, height: 900 }, rendererDir });
-  await host.page.waitForSelector(tid('app-ready'));
-}, 180_000);
-
-afterAll(async () => {
-  await host?.close();
-  vi.unstubAllEnvs();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
-
-const shot = (name: string) => host.page.screenshot({ path: join(ART, `${name}.png`) });
+const shot = (name: string) => fresh.host().page.screenshot({ path: join(ART, `${name}.png`) });
 
 describe('renderer end to end against the real engine', () => {
   it('imports, analyses, keyframes fog, shows 3D, exports, saves and reopens', async () => {
+    const host = fresh.host();
+    const tmp = fresh.tmp();
+    await mkdir(ART, { recursive: true });
     const page = host.page;
     const input = clip('realshort.mp4');
 
@@ -100,6 +83,8 @@ describe('renderer end to end against the real engine', () => {
       await clickFrame(page, frame, FRAMES);
       let s = await drawSeq(page);
       await waitDrawn(page, frame, s - 1);
+      // The engine's exact picture (a quick one from the browser's decoder may come first).
+      await waitExact(page, frame);
       const on = await canvasGrid(page, tid('preview-canvas'));
       await shot(`composite-frame${frame}`);
       s = await drawSeq(page);

@@ -19,6 +19,18 @@ export async function waitDrawn(page: Page, frame: number, after: number, timeou
   );
 }
 
+/** Waits until the preview shows the engine's exact picture of `frame` (after any quick preview of it). */
+export async function waitExact(page: Page, frame: number, timeout = 30_000) {
+  await page.waitForFunction(
+    (f) => {
+      const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement | null;
+      return !!c && Number(c.dataset.frame) === f && c.dataset.source === 'engine';
+    },
+    frame,
+    { timeout },
+  );
+}
+
 /** A coarse luminance grid of a canvas (WebGL canvases keep their buffer: preserveDrawingBuffer). */
 export async function canvasGrid(page: Page, selector: string, gw = 64, gh = 48): Promise<number[]> {
   return page.evaluate(
@@ -40,23 +52,29 @@ export async function canvasGrid(page: Page, selector: string, gw = 64, gh = 48)
 
 export const meanAbsDiff = (a: number[], b: number[]) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
 
+/** A canvas' pixels as RGB, top row first, read from its real drawing buffer (WebGL canvases keep it). */
+export async function canvasRgb(page: Page, selector: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+  const r = await page.evaluate((sel) => {
+    const src = document.querySelector(sel) as HTMLCanvasElement;
+    const c = document.createElement('canvas');
+    c.width = src.width;
+    c.height = src.height;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(src, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const out: number[] = [];
+    for (let i = 0; i < d.length; i += 4) out.push(d[i], d[i + 1], d[i + 2]);
+    return { width: c.width, height: c.height, data: out };
+  }, selector);
+  return { width: r.width, height: r.height, data: Uint8Array.from(r.data) };
+}
+
 /** Pixels of a canvas that differ from its background colour, counted on the real drawing buffer. */
-export async function nonBackgroundPixels(page: Page, selector: string, bg: [number, number, number]): Promise<number> {
-  return page.evaluate(
-    ([sel, [r, g, b]]) => {
-      const src = document.querySelector(sel) as HTMLCanvasElement;
-      const c = document.createElement('canvas');
-      c.width = src.width;
-      c.height = src.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(src, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) > 30) n++;
-      return n;
-    },
-    [selector, bg] as const,
-  );
+export async function nonBackgroundPixels(page: Page, selector: string, [r, g, b]: [number, number, number]): Promise<number> {
+  const { data: d } = await canvasRgb(page, selector);
+  let n = 0;
+  for (let i = 0; i < d.length; i += 3) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) > 30) n++;
+  return n;
 }
 
 /** Moves the playhead by clicking the timeline ruler at the centre of `frame`. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createEngineApi } from '../../src-main/api/engine-api.ts';
 import { dispatch } from '../../src-main/api/dispatch.ts';
+import { createMediaFiles } from '../../src-main/api/media-files.ts';
 import { API_METHOD_NAMES } from '../../src-main/api/methods.ts';
 import { DialogRequestSchema } from '../../src-main/api/schemas.ts';
 import { createWriteGrants } from '../../src-main/api/write-grants.ts';
@@ -49,12 +50,14 @@ export interface Host {
  * and every call goes through api/dispatch.ts (zod validation included) into createEngineApi() in this
  * Node process. Only the native parts of the shell (dialogs, window close) are answered by the test.
  */
-export async function launchHost(opts: { api?: EngineApi; viewport?: { width: number; height: number }; rendererDir?: string } = {}): Promise<Host> {
+/** `media: false` serves no source files to the page's <video>: the viewer then uses the engine's frames only (the benchmark's reference). */
+export async function launchHost(opts: { api?: EngineApi; viewport?: { width: number; height: number }; rendererDir?: string; media?: boolean } = {}): Promise<Host> {
   const dir = opts.rendererDir ?? RENDERER_DIR;
   if (!existsSync(join(dir, 'index.html'))) throw new Error(`renderer not built: ${dir}/index.html missing (run npm run build:renderer)`);
   const api = opts.api ?? createEngineApi();
   const blobs = createBlobStore();
-  const server = await serveStatic(dir, blobs);
+  const media = createMediaFiles();
+  const server = await serveStatic(dir, blobs, media);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
   const dialogAnswers: (string[] | null)[] = [];
@@ -68,10 +71,12 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
     if (method === '__pickPath') return grants.fromDialog(DialogRequestSchema.parse(arg), dialogAnswers.length ? dialogAnswers.shift()! : null);
     if (method === '__setDirty') return void (dirty = arg === true);
     if (method === '__closeWindow') return void (closeRequested = true);
-    return blobs.encode(await dispatch(api, method, arg, grants));
+    const res = await dispatch(api, method, arg, grants);
+    if (res.ok) media.noteCall(method, arg);
+    return blobs.encode(res);
   });
   // tsx/esbuild may wrap functions with a __name() helper that does not exist in the page: define it.
-  await context.addInitScript({ content: `var __name = (f) => f;\n(${installPageBridge.toString()})(${JSON.stringify(API_METHOD_NAMES)});` });
+  await context.addInitScript({ content: `var __name = (f) => f;\n(${installPageBridge.toString()})(${JSON.stringify(API_METHOD_NAMES)}, ${opts.media !== false});` });
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());

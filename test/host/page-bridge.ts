@@ -4,7 +4,7 @@
  * Events arrive through window.__gemdepthEmit, which the host calls with page.evaluate; typed arrays
  * arrive as binary fetched from the host (wire.ts).
  */
-export function installPageBridge(methods: readonly string[]): void {
+export function installPageBridge(methods: readonly string[], media = true): void {
   type Listener = (e: unknown) => void;
   const jobListeners = new Set<Listener>();
   const menuListeners = new Set<Listener>();
@@ -39,6 +39,7 @@ export function installPageBridge(methods: readonly string[]): void {
   api.setDirty = (d: boolean) => void w.__gemdepthCall('__setDirty', d);
   api.closeWindow = () => void w.__gemdepthCall('__closeWindow', {});
   api.pathForFile = () => null;
+  api.mediaUrl = (path: string) => (media ? `/__media/${encodeURIComponent(path)}` : null);
   w.gemdepth = Object.freeze(api);
   w.__gemdepthEmit = (channel: string, e: unknown) => {
     for (const l of channel === 'job' ? jobListeners : menuListeners) l(e);

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import type { MediaFiles } from '../../src-main/api/media-files.ts';
 import { CSP } from '../../src-main/shell/policy.ts';
 
 const TYPES: Record<string, string> = {
@@ -14,7 +16,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Serves the built renderer on 127.0.0.1 with the shell's CSP header (the page sees the same policy), and the bridge's binary blobs. */
-export async function serveStatic(root: string, blobs?: { take(id: string): Buffer | undefined }): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveStatic(root: string, blobs?: { take(id: string): Buffer | undefined }, media?: MediaFiles): Promise<{ url: string; close(): Promise<void> }> {
   const base = resolve(root);
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -24,6 +26,17 @@ export async function serveStatic(root: string, blobs?: { take(id: string): Buff
       if (!b) return void res.writeHead(404).end();
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': b.byteLength, 'Cache-Control': 'no-store' });
       return void res.end(b);
+    }
+    // Source files for the page's own <video> decoder (the shell serves the same through its media protocol).
+    const m = /^\/__media\/(.+)$/.exec(url.pathname);
+    if (m && media) {
+      const r = await media.respond(decodeURIComponent(m[1]), req.headers.range ?? null);
+      res.writeHead(r.status, Object.fromEntries(r.headers));
+      if (!r.body) return void res.end();
+      const body = Readable.fromWeb(r.body as import('node:stream/web').ReadableStream);
+      body.on('error', () => res.destroy());
+      res.on('close', () => body.destroy());
+      return void body.pipe(res);
     }
     const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
     const file = join(base, rel || 'index.html');

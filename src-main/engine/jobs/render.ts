@@ -116,8 +116,11 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
   const { width, height } = frameSize(info, opts, codec);
   const total = end - start + 1;
 
+  // One analysis per clip and settings, whatever range is exported: the whole clip's (from the cache
+  // when done; only missing frames computed otherwise), so its depth and depth range are the preview's
+  // and every export's, and a source frame looks the same in a range export as in the full one.
   const analysis = await runAnalysis(
-    { input: info.path, model: opts.model, device: opts.device, start, end, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics },
+    { input: info.path, model: opts.model, device: opts.device, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics },
     { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze' }) },
   );
   // Held while the export reads the depth: an hours-long export is never evicted under it.

@@ -1,0 +1,118 @@
+import { useEffect, useRef, useState, type RefObject } from 'react';
+import type { DepthImage, FrameImage } from '../../src-main/api/types.ts';
+import type { ProjectClip } from '../../src-main/engine/project/schema.ts';
+import { bridge } from '../api.ts';
+import { playRate, setExternalClock, setPlaying } from '../state/playback.ts';
+import { analysisRequest, setView, timeFor, useApp } from '../state/store.ts';
+import { createDepthPrefetch, openVideoFrames, type VideoFrames } from './video-frames.ts';
+
+/** Seconds of depth fetched ahead of the playhead while playing. */
+const DEPTH_AHEAD_S = 1.5;
+
+export interface VideoPreviewOptions {
+  clip: ProjectClip | null;
+  enabled: boolean;
+  host: RefObject<HTMLElement | null>;
+  maxWidth: number;
+  /** Draws a picture with its depth (the viewer's GL preview), `source` telling where the picture came from. */
+  draw(frame: FrameImage, depth: DepthImage | null, source: 'video-play'): void;
+}
+
+/**
+ * Playback through the browser's decoder (preview/video-frames.ts): at 1x the <video> plays (with its
+ * sound) and is the clock; each presented frame is drawn with its prefetched depth through the same GLSL
+ * as export; a frame whose depth is late is dropped. When it stops, the engine's exact frame is drawn.
+ * (No quick scrub picture from the <video>: on few cores its seek decodes the same pictures as the
+ * engine's decoder, at the same time, and delays the exact frame.) Returns whether a video is open for the clip, and whether it drives the playhead now (the engine's
+ * frames are not fetched meanwhile).
+ */
+export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driving: boolean } {
+  const { clip, enabled } = o;
+  const media = useApp((s) => (clip ? s.media[clip.id] : undefined));
+  const playing = useApp((s) => s.playing);
+  const settings = useApp((s) => s.hist.present.analysis);
+  const epoch = useApp((s) => s.depthEpoch);
+  const [vf, setVf] = useState<VideoFrames | null>(null);
+  const [driving, setDriving] = useState(false);
+  const opts = useRef(o);
+  opts.current = o;
+  const path = clip?.path ?? null;
+
+  useEffect(() => {
+    const host = o.host.current;
+    if (!enabled || !path || !media || !host) return;
+    const v = openVideoFrames(path, media, host);
+    setVf(v);
+    return () => {
+      v?.dispose();
+      setVf(null);
+    };
+  }, [enabled, path, media, o.host]);
+
+  const depth = useRef<ReturnType<typeof createDepthPrefetch> | null>(null);
+  useEffect(() => {
+    if (!path || !clip) return;
+    const req = analysisRequest(settings);
+    depth.current = createDepthPrefetch((start, count) => bridge().getDepthRange({ path, start, count, ...req }), Math.ceil(clip.fps * DEPTH_AHEAD_S), clip.fps);
+    return () => depth.current?.clear();
+  }, [path, settings, epoch, clip?.fps]);
+
+  const size = () => {
+    const w = Math.min(media?.width ?? 0, opts.current.maxWidth);
+    const width = Math.max(2, Math.round(w / 2) * 2);
+    const height = Math.max(2, Math.round((width * (media?.height ?? 0)) / (media?.width ?? 1) / 2) * 2);
+    return { width, height };
+  };
+
+  // Playback at 1x: the video is the clock.
+  useEffect(() => {
+    if (!vf || !clip || !playing || playRate() !== 1) return;
+    const ct = timeFor(clip);
+    const video = vf.video;
+    let stopped = false;
+    let handle = 0;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      video.cancelVideoFrameCallback(handle);
+      video.pause();
+      setExternalClock(false);
+      setDriving(false);
+    };
+    const onFrame = (_now: number, meta: VideoFrameCallbackMetadata) => {
+      if (stopped) return;
+      if (playRate() !== 1) return stop();
+      const idx = ct.frameOf(meta.mediaTime);
+      if (idx > clip.out) {
+        stop();
+        setView({ playhead: clip.out });
+        return setPlaying(0);
+      }
+      handle = video.requestVideoFrameCallback(onFrame);
+      const d = depth.current?.want(idx, clip.out);
+      setView({ playhead: idx });
+      // Depth not there yet: this frame is dropped, the clock goes on.
+      if (d === undefined) return;
+      const { width, height } = size();
+      opts.current.draw(vf.grab(idx, ct.timeOf(idx), width, height), d, 'video-play');
+    };
+    setExternalClock(true);
+    setDriving(true);
+    const start = useApp.getState().view.playhead;
+    video.currentTime = ct.timeOf(start) + 0.25 / clip.fps;
+    video.muted = false;
+    // The clock starts once the first frames' depth is here (the rest streams in ahead of it).
+    void (depth.current?.prime(start, clip.out) ?? Promise.resolve()).then(() => {
+      if (stopped) return;
+      handle = video.requestVideoFrameCallback(onFrame);
+      // Autoplay rules may refuse sound without a user gesture: then play muted rather than not at all.
+      return video.play().catch(() => {
+        video.muted = true;
+        return video.play().catch(stop);
+      });
+    });
+    return stop;
+  }, [vf, playing, clip]);
+
+  return { active: !!vf, driving };
+}
