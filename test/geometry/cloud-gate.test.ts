@@ -5,7 +5,7 @@ import { backproject, createCloudFuser } from '../../src-main/engine/geometry/po
 import { createShotClouds, shotPlyPath } from '../../src-main/engine/geometry/shot-clouds.ts';
 import { poseYaw, renderRoom } from './synthetic.ts';
 
-describe('fusing without smearing: frames that disagree with the fused surface are left out', () => {
+describe('fusing without smearing: frames at another scale are scaled onto the fused surface, failures left out', () => {
   const K = intrinsicsFor(96, 72, { fovDeg: 70 });
   const poses = [0, 1, 2, 3].map((i) => poseYaw(0.05 * i, [0.1 * i, 0, 0.05 * i]));
   const frames = poses.map((p, i) => renderRoom(p, K, i));
@@ -22,15 +22,18 @@ describe('fusing without smearing: frames that disagree with the fused surface a
     expect(off.share).toBeGreaterThan(0.3);
   });
 
-  it('keeps consistent frames and leaves out a shifted copy (the fan of layers)', () => {
+  it('lays a frame at a drifted scale onto the surface, not as a shifted copy (the fan of layers); a failed frame is left out', () => {
     const f = createCloudFuser();
     expect(f.add(cloudOf(0), poses[0])).toBe(true);
     expect(f.add(cloudOf(1), poses[1])).toBe(true);
+    expect(f.add(cloudOf(2, 1.15), poses[2])).toBe(true);
+    // Scaled onto the surface: the fused cloud agrees with frame 2's true depth, not with its drifted copy.
+    expect(Math.abs(surfaceAgreement(f.cloud().positions, cloudOf(2).positions, poses[2]).logRatio)).toBeLessThan(0.02);
     const before = f.cloud().positions.length;
-    expect(f.add(cloudOf(2, 1.15), poses[2])).toBe(false);
+    expect(f.add(cloudOf(3, 2), poses[3])).toBe(false);
     expect(f.cloud().positions.length).toBe(before);
     expect(f.add(cloudOf(3), poses[3])).toBe(true);
-    expect(f.stats).toEqual({ kept: 3, left: 1 });
+    expect(f.stats).toEqual({ kept: 4, aligned: 1, left: 1 });
   });
 
   it('two shots are never fused into one world (each starts at its own origin)', () => {

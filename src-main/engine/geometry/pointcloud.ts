@@ -77,18 +77,25 @@ export function createVoxelGrid(voxel: number) {
 /**
  * Fuses a shot's per-frame clouds: the voxel is 1/100 of the first frame's median viewing distance,
  * fine enough to keep shapes in whatever unit the depth has, coarse enough to bound the cloud.
- * A frame whose depth disagrees with the surface fused so far (cloud-gate.ts) is left out rather than
- * laid over it as a shifted copy; `left` counts them.
+ * A frame whose depth sits at another scale than the surface fused so far (cloud-gate.ts) would lay a
+ * shifted copy over it (the "fan of layers"): within ALIGN_MAX_LOG it is scaled along its camera's rays
+ * onto that surface (it still projects to the same pixels of its own frame), further off it is left out.
+ * Leaving every disagreeing frame out instead kept only a long shot's first frames, as the depth's scale
+ * drifts slowly along it. `aligned` and `left` count them.
  */
 export function createCloudFuser() {
   let grid: ReturnType<typeof createVoxelGrid> | null = null;
-  let left = 0, kept = 0;
+  let left = 0, kept = 0, aligned = 0;
   return {
     /** Returns false when the frame was left out. */
     add(c: PointCloud, pose: Mat4): boolean {
       if (grid && grid.size) {
         const a = surfaceAgreement(grid.cloud().positions, c.positions, pose);
-        if (a.overlap >= GATE_MIN_OVERLAP && a.share >= GATE_MIN_SHARE && Math.abs(a.logRatio) > GATE_MAX_LOG) { left++; return false; }
+        if (a.overlap >= GATE_MIN_OVERLAP && a.share >= GATE_MIN_SHARE && Math.abs(a.logRatio) > GATE_MAX_LOG) {
+          if (Math.abs(a.logRatio) > ALIGN_MAX_LOG) { left++; return false; }
+          c = scaleAlongRays(c, pose, Math.exp(-a.logRatio));
+          aligned++;
+        }
       }
       grid ??= createVoxelGrid(voxelSizeFor(c, pose));
       grid.add(c);
@@ -98,8 +105,16 @@ export function createCloudFuser() {
     cloud(): PointCloud {
       return grid ? grid.cloud() : { positions: new Float32Array(0), colors: new Uint8Array(0) };
     },
-    get stats() { return { kept, left }; },
+    get stats() { return { kept, aligned, left }; },
   };
+}
+
+/** The cloud with every point's distance from the camera centre multiplied by `s`. */
+function scaleAlongRays(c: PointCloud, c2w: Mat4, s: number): PointCloud {
+  const p = new Float32Array(c.positions.length);
+  const o = [c2w[3], c2w[7], c2w[11]];
+  for (let i = 0; i < p.length; i++) p[i] = o[i % 3] + (c.positions[i] - o[i % 3]) * s;
+  return { positions: p, colors: c.colors };
 }
 
 /**
@@ -110,6 +125,8 @@ export function createCloudFuser() {
 const GATE_MIN_OVERLAP = 200;
 const GATE_MIN_SHARE = 0.2;
 const GATE_MAX_LOG = 0.05;
+/** Beyond this (about 1.5x) a frame's depth is not a slow drift of the same surface but a failure: left out. */
+const ALIGN_MAX_LOG = 0.4;
 
 function voxelSizeFor(c: PointCloud, pose: Mat4): number {
   const d: number[] = [];

@@ -17,7 +17,7 @@ export function createShotClouds() {
     },
     shots(): number[] { return [...fusers.keys()].sort((a, b) => a - b); },
     cloud(shot: number): PointCloud { return fusers.get(shot)?.cloud() ?? { positions: new Float32Array(0), colors: new Uint8Array(0) }; },
-    stats(shot: number) { return fusers.get(shot)?.stats ?? { kept: 0, left: 0 }; },
+    stats(shot: number) { return fusers.get(shot)?.stats ?? { kept: 0, aligned: 0, left: 0 }; },
   };
 }
 

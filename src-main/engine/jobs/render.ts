@@ -247,8 +247,8 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
     await camera?.finish(cloud);
     for (const s of wantCloud ? cloud.shots() : []) {
       const st = cloud.stats(s);
-      const message = `point cloud, shot ${s}: ${st.kept} frames fused, ${st.left} left out (their depth disagrees with the surface fused so far)`;
-      if (st.left) control.onProgress?.({ stage: 'render', done, total, fps: 0, etaSeconds: 0, message });
+      const message = `point cloud, shot ${s}: ${st.kept} frames fused (${st.aligned} scaled onto the surface fused so far), ${st.left} left out (their depth is far off it)`;
+      if (st.left || st.aligned) control.onProgress?.({ stage: 'render', done, total, fps: 0, etaSeconds: 0, message });
     }
     camera = null;
     return { out, frames: done };
