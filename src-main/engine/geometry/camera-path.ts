@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { withAtomicDir, writeFileAtomic } from '../../util/atomic.ts';
+import { writeFileAtomic } from '../../util/atomic.ts';
 import { UserError } from '../../util/errors.ts';
 import type { Intrinsics, Mat4 } from '../types.ts';
 import { frameImageName, writeColmapModel } from './colmap-model.ts';
@@ -74,18 +74,20 @@ export async function writeCameraPath(dir: string, poses: Mat4[], K: Intrinsics 
   posesFileSchema.parse(doc);
   await writeFileAtomic(join(dir, 'poses.json'), JSON.stringify(doc, null, 1));
   const shotOf = (i: number) => extras.shotIds?.[i] ?? 0;
-  await withAtomicDir(join(dir, 'colmap'), async (tmp) => {
-    for (const shot of [...new Set(poses.map((_p, i) => shotOf(i)))]) {
-      // Positions of this shot's frames in `poses`, and their positions in the shot's model.
-      const views = poses.map((_p, i) => i).filter((i) => shotOf(i) === shot);
-      const local = new Map(views.map((v, j) => [v, j]));
-      const points = (extras.points ?? [])
-        .filter((p) => p.obs.every((o) => local.has(o.view)))
-        .map((p) => ({ ...p, obs: p.obs.map((o) => ({ ...o, view: local.get(o.view)! })) }));
-      const images = views.map((i) => ({ name: frameImageName(doc.frames[i].index), c2w: poses[i] }));
-      const out = join(tmp, `shot${shot}`);
-      await mkdir(out);
-      await writeColmapModel(out, K, images, points, unit);
-    }
-  });
+  // `dir` is always an output folder still being built (its caller swaps it in whole), so the models go
+  // straight into it.
+  const colmap = join(dir, 'colmap');
+  await mkdir(colmap, { recursive: true });
+  for (const shot of [...new Set(poses.map((_p, i) => shotOf(i)))]) {
+    // Positions of this shot's frames in `poses`, and their positions in the shot's model.
+    const views = poses.map((_p, i) => i).filter((i) => shotOf(i) === shot);
+    const local = new Map(views.map((v, j) => [v, j]));
+    const points = (extras.points ?? [])
+      .filter((p) => p.obs.every((o) => local.has(o.view)))
+      .map((p) => ({ ...p, obs: p.obs.map((o) => ({ ...o, view: local.get(o.view)! })) }));
+    const images = views.map((i) => ({ name: frameImageName(doc.frames[i].index), c2w: poses[i] }));
+    const out = join(colmap, `shot${shot}`);
+    await mkdir(out);
+    await writeColmapModel(out, K, images, points, unit);
+  }
 }
