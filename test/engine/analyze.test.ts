@@ -70,8 +70,9 @@ describe('analyze with FastDepth', () => {
     expect(seen.at(-1)!.done).toBe(36);
     // The whole clip fits in the scale smoother's 40-frame look-ahead, so every frame is written at the
     // end: counted on output, frames 1 to 30 would all show up within the last moments of the run.
-    const at = (n: number) => seen.find((e) => e.done >= n)!.t;
-    expect(at(30) - at(1)).toBeGreaterThan(0.3 * total);
+    // (The field of view's estimate then holds the output a little longer; progress must not wait for it.)
+    const at = (n: number) => seen.find((e) => e.done >= n)!.t - t0;
+    expect(at(30)).toBeLessThan(0.7 * total);
   });
 
   it('--pointcloud inside --out survives the folder swap, and a cached analysis writes the same cloud', async () => {
