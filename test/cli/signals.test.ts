@@ -84,13 +84,19 @@ describe('signals and crashes', () => {
     const sub = join(dir, 'kill9');
     const frames = join(sub, 'frames');
     await mkdir(frames, { recursive: true });
-    await ffmpeg(['-i', clip('cockatoo.mp4'), '-frames:v', '120', '-vf', 'scale=320:180', join(frames, 'f_%04d.png')]);
+    await ffmpeg(['-i', clip('cockatoo.mp4'), '-frames:v', '240', '-vf', 'scale=320:180', join(frames, 'f_%04d.png')]);
     const cache = join(sub, 'cache');
     const out = join(sub, 'out');
     const job = startAnalysis(frames, out, cache);
-    await job.running;
+    job.running.catch(() => undefined);
     const pid = job.p.pid!;
-    const concat = (await readdir(tmpdir())).filter((n) => n.startsWith(`gemdepth-seq-${pid}-`));
+    // Killed while its decoder and encoder run, found by their temporary names rather than by a progress
+    // line: on an idle machine the whole clip can be analysed before the first line is printed.
+    let concat: string[] = [];
+    for (const t0 = Date.now(); Date.now() - t0 < 60_000; await new Promise((r) => setTimeout(r, 20))) {
+      concat = (await readdir(tmpdir())).filter((n) => n.startsWith(`gemdepth-seq-${pid}-`));
+      if (concat.length && (await processesMentioning(concat[0])).length && (await processesMentioning(`.partial-${pid}-`)).length) break;
+    }
     expect(concat).toHaveLength(1);
     const decoder = concat[0];
     const encoder = `.partial-${pid}-`;

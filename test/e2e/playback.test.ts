@@ -83,6 +83,8 @@ describe('playback and preview = export', () => {
       await page.click(tid('open-export'));
       await page.fill(tid('export-out'), out);
       await page.fill(`${tid('export-dialog')} input[type=number]`, '0');
+      // Export asks where to write in the save dialog (the only paths the engine may write for the app).
+      host.answerDialog([out]);
       await page.click(tid('export-start'));
       exports++;
       await page.waitForFunction((n) => document.querySelectorAll('[data-testid="job"][data-kind="export"][data-state="done"]').length >= n, exports, { timeout: 120_000 });

@@ -132,10 +132,10 @@ export async function runSequenceRender(opts: SequenceRenderOptions, control: Jo
   for (const [clipId, r] of renders) {
     const used = segs.filter((s) => s.p?.clip.id === clipId && stacks.get(s.p.inst.id)!.length);
     if (!used.length) continue;
-    const lo = Math.min(...used.map((s) => s.p!.inst.in));
-    const hi = Math.max(...used.map((s) => s.p!.inst.out));
+    // The whole clip's analysis, as a one-clip export and the preview read it (one analysis per clip and
+    // settings): a source frame looks the same in the cut as everywhere else.
     r.analysis = await runAnalysis(
-      { input: r.info.path, model: opts.model, device: opts.device, start: lo, end: hi, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics },
+      { input: r.info.path, model: opts.model, device: opts.device, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics },
       { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze', message: clipOf(doc, clipId)?.name }) },
     );
     r.range = await clipDepthRange(r.analysis, signal);
