@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IN_USE_MS, listCache } from '../../src-main/engine/cache/evict.ts';
@@ -71,5 +71,15 @@ describe('depth cache eviction (least recently used first)', () => {
     expect(await listCache(cacheDir)).toEqual([]);
     const bad = await runCli(['cache', 'prune', '--max-gb', 'x', '--cache-dir', cacheDir]);
     expect(bad.code).toBe(2);
+  }, 60_000);
+
+  it('cache clear on a folder of the user\'s removes nothing but the engine\'s own entries', async () => {
+    const cacheDir = await tempDir('gemdepth-user-cache-');
+    await mkdir(join(cacheDir, 'depth', 'holiday'), { recursive: true });
+    await writeFile(join(cacheDir, 'depth', 'holiday', 'beach.jpg'), 'mine');
+    await age(join(cacheDir, 'depth', 'holiday'), 100 * IN_USE_MS);
+    const r = await runCli(['cache', 'clear', '--cache-dir', cacheDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(join(cacheDir, 'depth', 'holiday', 'beach.jpg'), 'utf8')).toBe('mine');
   }, 60_000);
 });

@@ -44,7 +44,9 @@ export async function listCache(cacheDir: string): Promise<CacheEntry[]> {
   const names = await readdir(root, { withFileTypes: true }).catch(() => []);
   const out: CacheEntry[] = [];
   for (const e of names) {
-    if (!e.isDirectory()) continue;
+    // Only the engine's own entries (named by their 32-hex-digit key): a cache folder pointed at a
+    // folder of the user's never has anything else listed, and so never removed.
+    if (!e.isDirectory() || !/^[0-9a-f]{32}$/.test(e.name)) continue;
     const dir = join(root, e.name);
     const { bytes, newest } = await walk(dir);
     out.push({ key: e.name, dir, bytes, lastUsed: newest });
