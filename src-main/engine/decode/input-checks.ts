@@ -17,6 +17,21 @@ export async function requireUnchanged(input: string, before: Stats): Promise<vo
   }
 }
 
+/** A file changed this recently may still be growing (a recording, a copy): it is looked at again after SETTLE_MS. */
+const RECENT_MS = 2000;
+/** Longer than a live recording's muxer waits between writes (ffmpeg flushes its buffer several times a second). */
+const SETTLE_MS = 1200;
+
+/**
+ * Refuses a file that is still being written. Comparing it before and after probing alone misses a
+ * writer whose flushes are further apart than a fast probe takes; a file modified in the last moments
+ * is therefore also looked at again after a short wait.
+ */
+export async function requireSettled(input: string, before: Stats): Promise<void> {
+  if (Date.now() - before.mtimeMs < RECENT_MS) await new Promise((r) => setTimeout(r, SETTLE_MS));
+  await requireUnchanged(input, before);
+}
+
 const MAX_MOOV = 256 << 20;
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl']);
 

@@ -7,7 +7,7 @@ import { listImageFrames } from './image-sequence.ts';
 import { rationalFromFps } from '../rational.ts';
 import { lastErrorLine, runTool } from './run-tool.ts';
 import { checkSequence } from './sequence-checks.ts';
-import { checkMp4Claims, requireRegular, requireUnchanged } from './input-checks.ts';
+import { checkMp4Claims, requireRegular, requireSettled } from './input-checks.ts';
 import { ffmpegPackets, ffprobePackets, MAX_FRAMES, packetError, readPacketIndex } from './packet-index.ts';
 import { streamsViaFfmpeg, type FfStream } from './probe-ffmpeg.ts';
 
@@ -74,7 +74,7 @@ export async function probe(input: string, opts: ProbeOptions = {}): Promise<Vid
   if (known) return structuredClone(known);
   await checkMp4Claims(input, path, st.size);
   const info = await probeFile(input, path, st.size, opts);
-  await requireUnchanged(path, st);
+  await requireSettled(path, st);
   probed.set(key, info);
   if (probed.size > 16) probed.delete(probed.keys().next().value!);
   return structuredClone(info);
