@@ -59,7 +59,7 @@ async function benchInput(input: string, label: string, frames: number | 'all', 
   };
   const exportWith = async (name: string, spec: string) => {
     const t0 = performance.now();
-    const r = await runRender({ input, out: join(OUT, `${name}-${label}.mp4`), start: 0, end, effects: [parseEffectSpec(spec)], cacheDir: CACHE, threads });
+    const r = await runRender({ input, out: join(OUT, `${name}-${label}.mp4`), start: 0, end, effects: [parseEffectSpec(spec)], cacheDir: CACHE, threads, replace: true });
     if (r.frames !== n) throw new Error(`export wrote ${r.frames} of ${n} frames`);
     return (performance.now() - t0) / 1000;
   };

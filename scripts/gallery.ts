@@ -115,7 +115,7 @@ async function galleryClip(c: (typeof CLIPS)[number], effects: EffectId[], full:
     for (const [n, setting] of settings.entries()) {
       if (n > 0 && process.argv.includes('--defaults')) continue;
       const out = join(WORK, `${c.id}-${effect}-${n}.mp4`);
-      await runRender({ input, out, start: c.start, end: c.end, effects: [parseEffectSpec(setting ? `${effect}:${setting}` : effect)], cacheDir: CACHE });
+      await runRender({ input, out, start: c.start, end: c.end, effects: [parseEffectSpec(setting ? `${effect}:${setting}` : effect)], cacheDir: CACHE, replace: true });
       const res = await decodeAll(out);
       if (res.length !== src.length) throw new Error(`${out}: ${res.length} frames, expected ${src.length}`);
       const s = score(res);
