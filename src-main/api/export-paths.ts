@@ -9,7 +9,10 @@ export interface ExportSidecars {
   cameraPath: string;
 }
 
+/** A path without its extension. */
+export const withoutExtension = (p: string): string => p.replace(/\.[^./\\]+$/, '');
+
 export function exportSidecars(out: string): ExportSidecars {
-  const base = out.replace(/\.[^./\\]+$/, '');
+  const base = withoutExtension(out);
   return { depthPng: `${base}_depth_png`, depthMkv: `${base}_depth.mkv`, pointcloud: `${base}.ply`, cameraPath: `${base}_camera` };
 }

@@ -1,14 +1,13 @@
 import { useState } from 'react';
-import { exportSidecars } from '../../src-main/api/export-paths.ts';
+import { exportSidecars, withoutExtension } from '../../src-main/api/export-paths.ts';
 import { bridge } from '../api.ts';
 import { startExport, type ExportRequest } from '../state/actions.ts';
 import { selectedClip, useApp } from '../state/store.ts';
 
-const stem = (p: string) => p.replace(/\.[^./\\]+$/, '');
 
 export function ExportDialog() {
   const clip = useApp((s) => selectedClip(s));
-  const [out, setOut] = useState(clip ? `${stem(clip.path)}-gemdepth.mp4` : '');
+  const [out, setOut] = useState(clip ? `${withoutExtension(clip.path)}-gemdepth.mp4` : '');
   const [codec, setCodec] = useState<ExportRequest['codec']>('h264');
   const [quality, setQuality] = useState<'crf' | 'bitrate'>('crf');
   const [crf, setCrf] = useState(18);

@@ -10,7 +10,7 @@ import { tid } from './ui.ts';
  * The renderer in the test host against the real engine, with a fresh cache and config for the test
  * file (the analysis really runs, and recent projects do not leak between runs); closed and removed after.
  */
-export function useFreshHost(prefix: string): { host: () => Host; tmp: () => string } {
+export function useFreshHost(prefix: string, viewport = { width: 1440, height: 900 }): { host: () => Host; tmp: () => string } {
   let host: Host;
   let tmp: string;
   beforeAll(async () => {
@@ -19,7 +19,7 @@ export function useFreshHost(prefix: string): { host: () => Host; tmp: () => str
     vi.stubEnv('GEMDEPTH_CACHE', join(tmp, 'cache'));
     vi.stubEnv('GEMDEPTH_CONFIG', join(tmp, 'config'));
     const rendererDir = await buildRenderer(join(tmp, 'renderer'));
-    host = await launchHost({ viewport: { width: 1440, height: 900 }, rendererDir });
+    host = await launchHost({ viewport, rendererDir });
     await host.page.waitForSelector(tid('app-ready'));
   }, 180_000);
   afterAll(async () => {

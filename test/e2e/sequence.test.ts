@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clip, REPO_ROOT } from '../helpers/shared.ts';
 import { ffprobeJson } from '../helpers/tools.ts';
-import { buildRenderer, launchHost, type Host } from '../host/host.ts';
+import { useFreshHost } from './fresh-host.ts';
 import { tid } from './ui.ts';
 
 /**
@@ -13,30 +12,15 @@ import { tid } from './ui.ts';
  * undone and redone, played across a cut, and exported. Screenshots: docs/screenshots/timeline-*.png.
  */
 const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
-let host: Host;
-let tmp: string;
-
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'gd-seq-e2e-'));
-  await mkdir(SHOTS, { recursive: true });
-  vi.stubEnv('GEMDEPTH_CACHE', join(tmp, 'cache'));
-  vi.stubEnv('GEMDEPTH_CONFIG', join(tmp, 'config'));
-  const rendererDir = await buildRenderer(join(tmp, 'renderer'));
-  host = await launchHost({ viewport: { width: 1440, height: 1000 }, rendererDir });
-  await host.page.waitForSelector(tid('app-ready'));
-}, 180_000);
-
-afterAll(async () => {
-  await host?.close();
-  vi.unstubAllEnvs();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
+const fresh = useFreshHost('gd-seq-e2e-', { width: 1440, height: 1000 });
 
 type Inst = { name: string; start: number; end: number; in: number; out: number };
 
 describe('sequence timeline end to end against the real engine', () => {
   it('builds a three-clip cut by drag, trim, split, move and ripple-delete, undoes and redoes each, plays across a cut, exports', async () => {
+    const host = fresh.host();
     const page = host.page;
+    await mkdir(SHOTS, { recursive: true });
     const insts = (): Promise<Inst[]> =>
       page.$$eval('[data-testid="seq-inst"]', (els) =>
         els.map((e) => {
@@ -160,7 +144,7 @@ describe('sequence timeline end to end against the real engine', () => {
     await page.screenshot({ path: join(SHOTS, 'timeline-app.png') });
 
     // 8. Export the cut.
-    const out = join(tmp, 'cut.mp4');
+    const out = join(fresh.tmp(), 'cut.mp4');
     host.answerDialog([out]);
     await page.click(tid('seq-export'));
     await page.waitForSelector(`${tid('job')}[data-kind="export"][data-state="done"]`, { timeout: 300_000 });
