@@ -9,7 +9,8 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -51,6 +52,17 @@ function packageRoot(name: string, o: LayoutOptions): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The folder of the models that ship with the app (models/fastdepth-int8.onnx beside the manifests): the
+ * repository's models/ in the dev tree, app.asar.unpacked/models/ when packaged (onnxruntime reads the file
+ * natively, so it cannot stay inside the archive; electron-builder.yml unpacks it).
+ */
+export function builtinModelDir(o: LayoutOptions = {}): string {
+  const { resourcesPath } = layout(o);
+  if (resourcesPath) return join(resourcesPath, 'app.asar.unpacked', 'models');
+  return unpackedPath(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models'));
 }
 
 export const isExecutable = (p: string): boolean => {

@@ -65,6 +65,8 @@ export const manifestSchema = z
     outputKind: z.enum(['metric', 'relative-inverse']),
     /** Metric outputs below this (metres) are network artefacts (ReLU zeros) and are raised to it; default 0.001. */
     minDepth: z.number().positive().optional(),
+    /** A built-in model (its file ships in models/) that runs in this one's place while this one's file is not installed. */
+    fallback: z.string().min(1).optional(),
     window: z
       .object({ default: z.enum(['large', 'medium', 'small']), presets: z.partialRecord(z.enum(['large', 'medium', 'small']), windowParamsSchema) })
       .strict()

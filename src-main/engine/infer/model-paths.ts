@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../util/errors.ts';
+import { builtinModelDir } from '../runtime-paths.ts';
 import type { ModelManifest } from './manifest.ts';
 
 /** The per-user model folder, where the model manager installs downloads. */
@@ -14,12 +15,16 @@ export function userModelDir(): string {
 
 const repoRoot = () => resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** Search order: env GEMDEPTH_MODELS (path-delimited), the user's model folder, then the project's shared models (dev and CI). */
+/**
+ * Search order: env GEMDEPTH_MODELS (path-delimited), the user's model folder, the project's shared models
+ * (dev and CI), then the models that ship with the app (runtime-paths.ts: builtinModelDir).
+ */
 export function modelSearchDirs(): string[] {
   const dirs = (process.env.GEMDEPTH_MODELS ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d));
   dirs.push(userModelDir());
   const shared = resolve(process.env.GEMDEPTH_SHARED ?? join(repoRoot(), '..', 'shared'));
   dirs.push(join(shared, 'models'));
+  dirs.push(builtinModelDir());
   return [...new Set(dirs)];
 }
 

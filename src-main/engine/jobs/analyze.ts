@@ -18,8 +18,8 @@ import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts'
 import { cameraFor, scaleIntrinsics, type IntrinsicsSource } from '../geometry/intrinsics.ts';
 import { createCalibratedStage, type CameraInfo } from '../geometry/calibrated-stage.ts';
 import { cachedSha256 } from '../infer/checksum.ts';
-import { getManifest, type ModelManifest, type WindowParams } from '../infer/manifest.ts';
-import { findModelFile } from '../infer/model-paths.ts';
+import type { ModelManifest, WindowParams } from '../infer/manifest.ts';
+import { resolveModel } from '../infer/resolve-model.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import { rawDepthFrames, type RawDepthFrame } from '../infer/raw-depth.ts';
 import { loadModelThreaded } from '../infer/model-thread.ts';
@@ -128,8 +128,8 @@ const hash = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).dige
 async function plan(opts: AnalyzeOptions): Promise<Plan> {
   const info = await probe(opts.input);
   const { start, end } = clampRange(info, opts.start, opts.end);
-  const manifest = await getManifest(opts.model ?? 'fastdepth');
-  const modelPath = findModelFile(manifest);
+  // A fresh install has only the built-in model: `fastdepth` then runs it (its manifest's fallback).
+  const { manifest, path: modelPath } = await resolveModel(opts.model ?? 'fastdepth');
   const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
   await requireWritableCache(cacheDir);
   const modelSha = await cachedSha256(modelPath, cacheDir, manifest.sha256);

@@ -45,16 +45,20 @@ export function registerModelCommands(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const list = await listModels();
       if (o.json) {
-        out(JSON.stringify(list.map((s) => ({ id: s.manifest.id, name: s.manifest.name, installedAt: s.installedAt, downloadable: s.downloadable, partialBytes: s.partialBytes, licence: s.manifest.licence })), null, 2));
+        out(JSON.stringify(list.map((s) => ({ id: s.manifest.id, name: s.manifest.name, installedAt: s.installedAt, builtIn: s.builtIn, runsAs: s.runsAs, downloadable: s.downloadable, partialBytes: s.partialBytes, licence: s.manifest.licence })), null, 2));
         return;
       }
       for (const s of list) {
         const m = s.manifest;
-        const state = s.installedAt
-          ? `installed: ${s.installedAt}`
-          : s.downloadable
-            ? `not installed: gemdepth models download ${m.id}${m.download!.size ? ` (${mb(m.download!.size)})` : ''}${s.partialBytes ? `, ${mb(s.partialBytes)} partial, resumes` : ''}`
-            : `not installed: get it from ${m.source.url}, then gemdepth models import FILE --as ${m.id}`;
+        const state = s.runsAs
+          ? `not installed: runs the built-in ${s.runsAs} instead (get it from ${m.source.url}, then gemdepth models import FILE --as ${m.id})`
+          : s.builtIn
+            ? `built in: ${s.installedAt}`
+            : s.installedAt
+              ? `installed: ${s.installedAt}`
+              : s.downloadable
+              ? `not installed: gemdepth models download ${m.id}${m.download!.size ? ` (${mb(m.download!.size)})` : ''}${s.partialBytes ? `, ${mb(s.partialBytes)} partial, resumes` : ''}`
+              : `not installed: get it from ${m.source.url}, then gemdepth models import FILE --as ${m.id}`;
         const nc = m.licence.commercialUse ? '' : ', NON-COMMERCIAL';
         out(`${m.id.padEnd(28)} ${m.kind.padEnd(9)} ${m.licence.id}${nc}  ${state}`);
       }

@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { getManifest, listManifests, type ModelManifest } from '../infer/manifest.ts';
-import { findModelFile, modelSearchDirs, userModelDir } from '../infer/model-paths.ts';
+import { modelSearchDirs, userModelDir } from '../infer/model-paths.ts';
+import { resolveModelFile, type ResolvedModel } from '../infer/resolve-model.ts';
 
 /**
  * Where downloads and imports go: the first folder of GEMDEPTH_MODELS when it is set (so a user or a
@@ -20,8 +21,12 @@ export const partMetaPath = (dir: string, m: ModelManifest) => join(dir, `${m.fi
 
 export interface ModelStatus {
   manifest: ModelManifest;
-  /** Where the engine finds the file (any search folder), or null. */
+  /** Where the engine finds the file (any search folder; the built-in fallback's file when that runs instead), or null. */
   installedAt: string | null;
+  /** The file ships with the app (models/). */
+  builtIn: boolean;
+  /** The built-in model that runs in this one's place because this one's own file is not installed. */
+  runsAs: string | null;
   /** True when that file is in the install folder, i.e. the manager may remove it. */
   removable: boolean;
   /** Bytes of an interrupted download waiting to be resumed. */
@@ -29,9 +34,9 @@ export interface ModelStatus {
   downloadable: boolean;
 }
 
-function locate(m: ModelManifest, dirs: string[]): string | null {
+function locate(m: ModelManifest, dirs: string[], all: ModelManifest[] = []): ResolvedModel | null {
   try {
-    return findModelFile(m, dirs);
+    return resolveModelFile(m, all.find((x) => x.id === m.fallback) ?? null, dirs);
   } catch {
     return null;
   }
@@ -42,11 +47,14 @@ export async function listModels(o: { manifestDir?: string; dir?: string } = {})
   const dirs = [...new Set([dir, ...modelSearchDirs()])];
   const all = await listManifests(o.manifestDir);
   return all.map((manifest) => {
-    const installedAt = locate(manifest, dirs);
+    const found = locate(manifest, dirs, all);
+    const installedAt = found?.path ?? null;
     const part = partPath(dir, manifest);
     return {
       manifest,
       installedAt,
+      builtIn: found?.builtIn ?? false,
+      runsAs: found?.requested ? found.manifest.id : null,
       removable: installedAt !== null && resolve(installedAt) === resolve(dir, manifest.file),
       partialBytes: existsSync(part) ? statSync(part).size : 0,
       downloadable: manifest.download !== undefined,
@@ -69,7 +77,7 @@ export async function removeModel(id: string, o: { manifestDir?: string; dir?: s
   const dir = o.dir ?? installDir();
   const targets = [join(dir, m.file), partPath(dir, m), partMetaPath(dir, m)].filter((p) => existsSync(p));
   if (targets.length === 0) {
-    const elsewhere = locate(m, modelSearchDirs());
+    const elsewhere = locate(m, modelSearchDirs())?.path;
     throw new UserError(
       elsewhere
         ? `model '${id}' is not in the model folder ${dir}; it is found at ${elsewhere}, which the model manager does not manage: delete it there yourself`
