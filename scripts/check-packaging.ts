@@ -12,11 +12,11 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { parseManifest } from '../src-main/engine/infer/manifest.ts';
-import { bundledFfmpeg, ORT_BINDING, ortBindingDir } from '../src-main/engine/runtime-paths.ts';
+import { builtinModelDir, bundledFfmpeg, ORT_BINDING, ortBindingDir } from '../src-main/engine/runtime-paths.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(ROOT, 'package.json'));
@@ -82,6 +82,19 @@ export function asarUnpackFilter(config: BuilderConfig, arch = 'x64'): (rel: str
   return (rel) => filter(join(ROOT, rel), Object.assign(fakeFileStat(), { moduleFullFilePath: rel }));
 }
 
+/** Would electron-builder's top-level `files` patterns put this app file (relative to the repo root) into the app? */
+export function appFileFilter(config: BuilderConfig): (rel: string) => boolean {
+  const patterns = (config.files ?? []).flatMap((s) => s.filter ?? []);
+  const filter = new FileMatcher(ROOT, join(ROOT, 'out-app'), expander('x64'), patterns).createFilter();
+  return (rel) => filter(join(ROOT, rel), fakeFileStat());
+}
+
+/** The model files that ship inside the app (models/*.onnx), relative to the repo root. */
+export function builtinModelFiles(): string[] {
+  const dir = join(ROOT, 'models');
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.onnx')).map((n) => `models/${n}`) : [];
+}
+
 function walk(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -113,7 +126,8 @@ export function simulatePackagedLayout(config: BuilderConfig, into = mkdtempSync
   writeFileSync(join(resourcesPath, 'app.asar'), '');
   const unpack = asarUnpackFilter(config);
   const ship = nodeModuleFilter(config, process.platform as Platform, process.arch);
-  const files = nativeCandidates().filter((rel) => unpack(rel) && ship(rel));
+  const shipApp = appFileFilter(config);
+  const files = [...nativeCandidates().filter((rel) => unpack(rel) && ship(rel)), ...builtinModelFiles().filter((rel) => unpack(rel) && shipApp(rel))];
   for (const rel of files) {
     const dest = join(resourcesPath, 'app.asar.unpacked', rel);
     mkdirSync(dirname(dest), { recursive: true });
@@ -189,7 +203,7 @@ export async function runPackagingChecks(o: { built?: boolean; keep?: boolean } 
       add(false, `files pattern ${p} names a folder`, 'use an explicit top folder');
       continue;
     }
-    if (top === 'models') {
+    if (p === 'models/*.json') {
       const dir = join(ROOT, 'models');
       const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : [];
       const bad = names.filter((n) => {
@@ -223,7 +237,7 @@ export async function runPackagingChecks(o: { built?: boolean; keep?: boolean } 
   add(natives.length > 0 && missed.length === 0, 'asarUnpack covers every onnxruntime/ffmpeg native file in node_modules', missed.length ? `not unpacked: ${missed.join(', ')}` : `${natives.length} files`);
   for (const p of ([] as string[]).concat(base.asarUnpack ?? [])) {
     const m = new FileMatcher(ROOT, join(ROOT, 'out-app'), expander('x64'), [p]).createFilter();
-    const hits = candidates.filter((r) => m(join(ROOT, r), Object.assign(fakeFileStat(), { moduleFullFilePath: r })));
+    const hits = [...candidates, ...builtinModelFiles()].filter((r) => m(join(ROOT, r), Object.assign(fakeFileStat(), { moduleFullFilePath: r })));
     const optional = p.includes('ffmpeg-static');
     add(hits.length > 0, `asarUnpack ${p} matches installed files`, hits.length ? `${hits.length} files` : optional ? 'ffmpeg-static has no binary here (its download is disabled); fine when present' : 'matches nothing', optional);
   }
@@ -244,6 +258,14 @@ export async function runPackagingChecks(o: { built?: boolean; keep?: boolean } 
     add(cuda.productName !== base.productName, 'CUDA flavour has its own product name', cuda.productName);
   }
 
+  // 5b. The built-in depth model ships, unpacked (onnxruntime reads it natively), with its licence notices.
+  const shipApp = appFileFilter(base);
+  const models = builtinModelFiles();
+  add(models.length > 0 && models.every(shipApp), 'files ships the built-in model(s) in models/', models.join(', ') || 'no models/*.onnx');
+  add(models.length > 0 && models.every(unpack), 'asarUnpack unpacks the built-in model(s)', models.filter((m) => !unpack(m)).join(', ') || `${models.length} files`);
+  const notices = ['models/LICENSES/NOTICE.md', 'models/LICENSES/FastDepth-MIT.txt', 'models/LICENSES/Apache-2.0.txt'];
+  add(notices.every((n) => existsSync(join(ROOT, n)) && shipApp(n)), 'files ships the built-in model\'s licence notices (MIT and Apache-2.0)', notices.filter((n) => !existsSync(join(ROOT, n)) || !shipApp(n)).join(', ') || undefined);
+
   // 6. Runtime resolution in a simulated packaged tree, then really load/execute from it.
   const sim = simulatePackagedLayout(base);
   try {
@@ -257,6 +279,21 @@ export async function runPackagingChecks(o: { built?: boolean; keep?: boolean } 
         add(keys.includes('InferenceSession'), 'packaged layout: the unpacked binding loads with its libonnxruntime beside it', keys);
       } catch (e) {
         add(false, 'packaged layout: the unpacked binding loads with its libonnxruntime beside it', (e as Error).message.split('\n')[0]);
+      }
+    }
+    const modelDir = builtinModelDir({ resourcesPath: sim.resourcesPath });
+    const inDir = models.map((m) => join(modelDir, basename(m)));
+    add(models.length > 0 && inDir.every((m) => inTree(m) && existsSync(m)), 'packaged layout: the built-in model is in app.asar.unpacked/models', inDir.join(', '));
+    if (bindingDir && inDir.length && existsSync(inDir[0])) {
+      // onnxruntime really opens it from there (in a child process: the binding of the simulated tree).
+      const script = `const m={exports:{}};process.dlopen(m,${JSON.stringify(join(bindingDir, ORT_BINDING))});` +
+        `m.exports.initOrtOnce(3,require('onnxruntime-common').Tensor,true);const s=new m.exports.InferenceSession();` +
+        `s.loadModel(${JSON.stringify(inDir[0])},{});process.stdout.write(JSON.stringify(s.inputMetadata.map((x)=>x.name)))`;
+      try {
+        const names = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, cwd: ROOT });
+        add(names.includes('input'), 'packaged layout: onnxruntime opens the built-in model from there', names);
+      } catch (e) {
+        add(false, 'packaged layout: onnxruntime opens the built-in model from there', (e as Error).message.split('\n')[0]);
       }
     }
     const tools = bundledFfmpeg({ resourcesPath: sim.resourcesPath });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,9 +7,9 @@ import { buildRenderer, launchHost, type Host } from '../host/host.ts';
 import { tid } from './ui.ts';
 
 /**
- * First run on a machine with no depth model: the app says what to do (never a blank screen), refuses a
- * file that is not a model in words, and installs a real model file after checking it against its
- * manifest, after which the guide goes away.
+ * First run: a fresh install analyses with the built-in model (models/fastdepth-int8.onnx). Where no model
+ * can run at all, the app says what to do (never a blank screen), refuses a file that is not a model in
+ * words, and installs a real model file after checking it against its manifest, after which the guide goes away.
  */
 let host: Host;
 let tmp: string;
@@ -35,8 +35,25 @@ afterAll(async () => {
 });
 
 describe('first run without a model', () => {
-  it('guides the user, rejects a non-model file, installs a verified model', async () => {
+  it('a fresh install runs the built-in model: no guide, the default model is usable', async () => {
     const page = host.page;
+    expect(await page.locator(tid('first-run')).count()).toBe(0);
+    const status = await page.textContent(tid('status-bar'));
+    expect(status).toMatch(/FastDepth/);
+    expect(status).not.toMatch(/— not installed/);
+  });
+
+  it('guides the user, rejects a non-model file, installs a verified model', async () => {
+    // An install without the built-in model (its manifest gone): nothing on the search path can run.
+    const manifests = join(tmp, 'manifests');
+    await mkdir(manifests);
+    for (const m of await readdir(join(REPO_ROOT, 'models'))) {
+      if (m.endsWith('.json') && m !== 'fastdepth-int8.json') await copyFile(join(REPO_ROOT, 'models', m), join(manifests, m));
+    }
+    vi.stubEnv('GEMDEPTH_MANIFESTS', manifests);
+    const page = host.page;
+    await page.reload();
+    await page.waitForSelector(tid('app-ready'));
     const banner = page.locator(tid('first-run'));
     await expect(banner.textContent()).resolves.toMatch(/No depth model installed/);
     await mkdir(join(REPO_ROOT, 'test-artifacts', 'app'), { recursive: true });

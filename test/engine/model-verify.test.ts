@@ -35,7 +35,7 @@ afterAll(() => {});
 describe('model manifests', () => {
   it('every bundled manifest parses, and fastdepth is found on the search path with its checksum', async () => {
     const all = await listManifests();
-    expect(all.map((m) => m.id).sort()).toEqual(['depth-anything-v2-small', 'fastdepth', 'gemdepth', 'video-depth-anything-small']);
+    expect(all.map((m) => m.id).sort()).toEqual(['depth-anything-v2-small', 'fastdepth', 'fastdepth-int8', 'gemdepth', 'video-depth-anything-small']);
     const fd = all.find((m) => m.id === 'fastdepth')!;
     process.env.GEMDEPTH_MODELS = sharedModels();
     const path = findModelFile(fd);

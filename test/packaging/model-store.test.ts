@@ -79,13 +79,33 @@ describe('model import, listing and removal', () => {
 });
 
 describe('first run', () => {
-  it('the CLI says in one line what to do when no model is installed', async () => {
+  const listWith = async (extra: Record<string, string> = {}) => {
     const empty = await mkdtemp(join(tmpdir(), 'gemdepth-empty-'));
-    const env = { ...process.env, GEMDEPTH_MODELS: join(empty, 'models'), GEMDEPTH_SHARED: empty, XDG_DATA_HOME: join(empty, 'data'), HOME: empty };
-    const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'bin', 'gemdepth.mjs'), 'models', 'list'], { env, cwd: REPO_ROOT });
-    await rm(empty, { recursive: true, force: true });
-    expect(stdout).toMatch(/^fastdepth .*not installed/m);
+    const env = { ...process.env, GEMDEPTH_MODELS: join(empty, 'models'), GEMDEPTH_SHARED: empty, XDG_DATA_HOME: join(empty, 'data'), HOME: empty, ...extra };
+    try {
+      return await run(process.execPath, [join(REPO_ROOT, 'bin', 'gemdepth.mjs'), 'models', 'list'], { env, cwd: REPO_ROOT });
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  };
+
+  it('a fresh install has the built-in model, which runs for fastdepth', async () => {
+    const { stdout, stderr } = await listWith();
+    expect(stdout).toMatch(/^fastdepth-int8 .*built in: /m);
+    expect(stdout).toMatch(/^fastdepth .*not installed: runs the built-in fastdepth-int8 instead/m);
     expect(stdout).toMatch(/gemdepth .*CC-BY-NC-4\.0, NON-COMMERCIAL/);
-    expect(stderr.trim()).toBe(`gemdepth: ${FIRST_RUN_HINT}`);
+    expect(stderr).not.toMatch(/no depth model installed/);
+  });
+
+  it('the CLI says in one line what to do when no model can run (manifests without the built-in one)', async () => {
+    const manifests = await mkdtemp(join(tmpdir(), 'gemdepth-manifests-'));
+    try {
+      for (const m of ['fastdepth.json', 'gemdepth.json']) await copyFile(join(REPO_ROOT, 'models', m), join(manifests, m));
+      const { stdout, stderr } = await listWith({ GEMDEPTH_MANIFESTS: manifests });
+      expect(stdout).toMatch(/^fastdepth .*not installed: get it from/m);
+      expect(stderr.trim()).toBe(`gemdepth: ${FIRST_RUN_HINT}`);
+    } finally {
+      await rm(manifests, { recursive: true, force: true });
+    }
   });
 });

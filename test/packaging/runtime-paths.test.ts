@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundledFfmpeg, ORT_BINDING, ortBindingDir, ortCudaProvider, packagedResourcesPath, unpackedPath } from '../../src-main/engine/runtime-paths.ts';
+import { builtinModelDir, bundledFfmpeg, ORT_BINDING, ortBindingDir, ortCudaProvider, packagedResourcesPath, unpackedPath } from '../../src-main/engine/runtime-paths.ts';
 import { asarUnpackFilter, loadBuilderConfig, simulatePackagedLayout, type BuilderConfig } from '../../scripts/check-packaging.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 
@@ -49,6 +49,13 @@ describe('runtime paths', () => {
     expect(inUnpacked(tools.ffprobe)).toBe(true);
     expect(execFileSync(tools.ffmpeg!, ['-version'], { encoding: 'utf8' })).toMatch(/^ffmpeg version/);
     expect(execFileSync(tools.ffprobe!, ['-version'], { encoding: 'utf8' })).toMatch(/^ffprobe version/);
+  });
+
+  it('finds the built-in model in the dev tree and unpacked in a simulated packaged layout', () => {
+    expect(builtinModelDir({ resourcesPath: null })).toBe(join(REPO_ROOT, 'models'));
+    const packed = join(builtinModelDir({ resourcesPath }), 'fastdepth-int8.onnx');
+    expect(inUnpacked(packed)).toBe(true);
+    expect(existsSync(packed)).toBe(true);
   });
 
   it('finds nothing when asarUnpack misses the native files (the check can fail)', () => {
