@@ -70,6 +70,8 @@ describe('model import, listing and removal', () => {
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/does not manage|not installed/);
     expect(existsSync(fastdepthFile())).toBe(true);
+    await expect(removeModel('fastdepth-int8', { dir })).rejects.toThrow(/built into GemDepth Studio and cannot be removed/);
+    expect(existsSync(join(REPO_ROOT, 'models', 'fastdepth-int8.onnx'))).toBe(true);
   });
 
   it('says non-commercial weights are non-commercial', async () => {

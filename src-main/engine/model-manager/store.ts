@@ -77,7 +77,9 @@ export async function removeModel(id: string, o: { manifestDir?: string; dir?: s
   const dir = o.dir ?? installDir();
   const targets = [join(dir, m.file), partPath(dir, m), partMetaPath(dir, m)].filter((p) => existsSync(p));
   if (targets.length === 0) {
-    const elsewhere = locate(m, modelSearchDirs())?.path;
+    const found = locate(m, modelSearchDirs());
+    const elsewhere = found?.path;
+    if (found?.builtIn && !found.requested) throw new UserError(`model '${id}' is built into GemDepth Studio and cannot be removed`, 'ENOTINSTALLED');
     throw new UserError(
       elsewhere
         ? `model '${id}' is not in the model folder ${dir}; it is found at ${elsewhere}, which the model manager does not manage: delete it there yourself`
