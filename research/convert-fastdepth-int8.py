@@ -13,8 +13,11 @@ tensorflow/lite/schema/schema.fbs), so neither flatc nor the schema file is need
 What the conversion keeps and why:
 - every weight stays the TFLite's int8 value with its per-channel scale (DequantizeLinear, axis 0), every bias its
   int32 value and scale, every activation its int8 scale and zero point (QuantizeLinear -> DequantizeLinear), so
-  onnxruntime's QDQ fusion runs the network on its int8 kernels (QLinearConv, QLinearAdd, int8 Resize) and the
-  numbers are those the TFLite interpreter computes, up to its rounding of requantisation;
+  onnxruntime's QDQ fusion runs the network on its int8 kernels (QLinearConv, QLinearAdd, uint8 Resize). The
+  activations are stored as uint8 with the zero point moved by 128 (the same real values): onnxruntime's x86
+  kernels take uint8 activations with int8 weights. No TFLite interpreter was at hand to compare with, so
+  the check is indirect: with --float-activations the graph reproduces the shared fp32 ONNX (converted from
+  the same file) to 1e-7, and with int8 activations it differs from it by the activations' rounding only;
 - TFLite's explicit zero-padding ops are folded into each convolution's pads (a padded int8 zero is the zero point,
   which is what QLinearConv pads with);
 - the fixed 224x224 resize sizes become x2 scales, so height and width are symbolic (each a multiple of 32);
@@ -132,11 +135,9 @@ class Builder:
         return output
 
     def qdq(self, x, tensor, name):
-        """Quantise x to the TFLite tensor's grid and back (per-tensor).
-
-        The int8 grid is stored as uint8 with the zero point moved by 128 (q + 128 with zp + 128: the same real
-        values): onnxruntime's x86 int8 kernels take uint8 activations with int8 weights, and with int8
-        activations it leaves some convolutions in float."""
+        """Quantise x to the TFLite tensor's grid and back (per-tensor), as uint8 with the zero point moved by
+        128 (q + 128 with zp + 128: the same real values): with int8 activations onnxruntime's x86 build
+        leaves some convolutions in float."""
         if self.float_activations:
             return x
         scale = self.const(name + "_scale", np.float32(tensor.scale[0]))
