@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { probe } from '../engine/decode/probe.ts';
-import { isCancelled, isUserError } from '../util/errors.ts';
+import { isCancelled, isUserError } from '../common/errors.ts';
 import { registerAnalyze } from './analyze-command.ts';
 import { registerRender } from './render-command.ts';
 import { registerModels } from './models-command.ts';

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
-import { UserError } from '../util/errors.ts';
-import type { EffectStack } from '../engine/effects/types.ts';
+import { UserError } from '../common/errors.ts';
+import type { EffectStack } from '../common/effects/types.ts';
 import { cancelOnSigint, geometryFrom } from './args.ts';
 import type { RenderFlags } from './render-command.ts';
 import { checkOutput, requireSomeModel } from './output-checks.ts';

@@ -10,7 +10,7 @@ import { importModel } from '../../src-main/engine/model-manager/import.ts';
 import { licenceNotice } from '../../src-main/engine/model-manager/licence.ts';
 import { FIRST_RUN_HINT, listModels, removeModel } from '../../src-main/engine/model-manager/store.ts';
 import { getManifest } from '../../src-main/engine/infer/manifest.ts';
-import { UserError } from '../../src-main/util/errors.ts';
+import { UserError } from '../../src-main/common/errors.ts';
 import { REPO_ROOT, sharedModels } from '../helpers/shared.ts';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readCheckedJson, writeChecked } from '../../util/checked-file.ts';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { defaultCacheDir } from './paths.ts';
 
 /**

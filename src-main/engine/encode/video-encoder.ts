@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { commitFile, tempSibling } from '../../util/atomic.ts';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
 import { lastErrorLine, runTool } from '../decode/run-tool.ts';
-import type { Rational } from '../types.ts';
+import type { Rational } from '../../common/types.ts';
 
 export type VideoCodec = 'h264' | 'h265' | 'prores' | 'vp9' | 'ffv1';
 

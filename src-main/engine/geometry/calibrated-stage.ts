@@ -1,9 +1,9 @@
-import type { Intrinsics } from '../types.ts';
+import type { Intrinsics } from '../../common/types.ts';
 import { createGeometryStage, type GeometryFrame, type GeometryOutput, type GeometryStageOptions } from './stage.ts';
 import { createFocalTracks } from './focal-tracks.ts';
 import { estimateFocal } from './focal-search.ts';
 import { trackingPyramid } from './image.ts';
-import { DEFAULT_FOV_DEG, fovDegOf, type IntrinsicsSource } from './intrinsics.ts';
+import { DEFAULT_FOV_DEG, fovDegOf, type IntrinsicsSource } from '../../common/camera/intrinsics.ts';
 
 /** The camera an analysis used, as meta.json and poses.json record it. */
 export interface CameraInfo {

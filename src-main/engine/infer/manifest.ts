@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { modelUrlProblem } from '../model-manager/url-policy.ts';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 
 const positiveInt = z.number().int().positive();
 

@@ -5,7 +5,7 @@ import { frameToTensor, type Size } from '../preprocess/index.ts';
 import { resizePlane } from '../preprocess/resize.ts';
 import { WindowStitcher, type StitchedFrame } from '../stitch/stitcher.ts';
 import { windowCount, windowInputFrames } from '../stitch/windows.ts';
-import type { RgbFrame } from '../types.ts';
+import type { RgbFrame } from '../../common/types.ts';
 import type { ModelManifest, WindowParams } from './manifest.ts';
 import type { LoadedModel, ModelOutput } from './session.ts';
 

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { cachedSha256 } from './checksum.ts';
 import type { ModelManifest } from './manifest.ts';
 import { findModelFile } from './model-paths.ts';

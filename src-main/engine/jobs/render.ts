@@ -1,13 +1,13 @@
 import { extname, resolve } from 'node:path';
 import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
-import { CancelledError, diskFullError, UserError } from '../../util/errors.ts';
+import { CancelledError, diskFullError, UserError } from '../../common/errors.ts';
 import { createBufferPool } from '../../util/buffer-pool.ts';
 import { createProgressMeter, mapConcurrent, prefetch } from '../../util/pipeline.ts';
 import { clampRange, outputSize, readFrames } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
 import { createEffectPool, type EffectPool } from '../effects/pool.ts';
 import { clipDepthRange, depthExtent } from './depth-range.ts';
-import type { EffectStack } from '../effects/types.ts';
+import type { EffectStack } from '../../common/effects/types.ts';
 import { depthMappingFor, mappingPathFor, openDepthPasses, type DepthPassSink } from '../encode/depth-passes.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
 import { backproject } from '../geometry/stage.ts';
@@ -16,7 +16,8 @@ import { depthMeaning, depthUnit } from '../geometry/units.ts';
 import { openCameraExport } from './camera-export.ts';
 import { resizeRgb } from '../preprocess/resize.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
-import type { JobControl, RgbFrame, VideoInfo } from '../types.ts';
+import type { RgbFrame, VideoInfo } from '../../common/types.ts';
+import type { JobControl } from '../job-control.ts';
 import { runAnalysis, type AnalysisResult, type GeometrySettings } from './analyze.ts';
 
 export type RenderCodec = 'h264' | 'h265' | 'prores' | 'vp9';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import { CancelledError, UserError, isUserError, throwIfAborted } from '../../util/errors.ts';
+import { CancelledError, UserError, isUserError, throwIfAborted } from '../../common/errors.ts';
 import { MAX_REDIRECTS, modelUrlProblem, redirectProblem } from './url-policy.ts';
 import { cachedSha256, sha256File } from '../infer/checksum.ts';
 import type { ModelManifest } from '../infer/manifest.ts';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { cachedSha256, cachedSha256Many } from '../cache/file-hash.ts';
 import { listImageFrames } from '../decode/image-sequence.ts';
-import type { Fingerprint } from './schema.ts';
+import type { Fingerprint } from '../../common/project/schema.ts';
 
 /**
  * Content fingerprint of a media file: its size and the sha256 of all its bytes, so a clip edited
