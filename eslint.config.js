@@ -6,6 +6,8 @@ import layers from './eslint/layers.js';
 // bridge only; research/ stands beside the product and nothing in it imports research/.
 const NO_RESEARCH = { folders: ['research'], why: 'research/ is not part of the product' };
 const ELECTRON = { name: 'electron', why: 'only src-main/shell imports electron' };
+const ENGINE_DENY = { folders: ['src-main/app', 'src-main/cli', 'src-main/shell'], why: 'the engine sits below the app layer and the front ends' };
+const STAGES = ['decode', 'preprocess', 'infer', 'stitch', 'geometry', 'cache', 'effects', 'encode'];
 const LAYERS = [
   {
     name: 'common',
@@ -24,9 +26,25 @@ const LAYERS = [
   {
     name: 'engine',
     folders: ['src-main/engine', 'src-main/util'],
-    deny: [{ folders: ['src-main/app', 'src-main/cli', 'src-main/shell'], why: 'the engine sits below the app layer and the front ends' }, NO_RESEARCH],
+    deny: [ENGINE_DENY, NO_RESEARCH],
     packages: [ELECTRON],
   },
+  // The engine's stages, in the order data flows: a stage imports earlier stages, never a later one nor
+  // the jobs that wire them. The model's manifest (infer/manifest.ts) is the contract every stage reads.
+  ...STAGES.map((stage, i) => ({
+    name: `engine/${stage}`,
+    folders: [`src-main/engine/${stage}`],
+    deny: [
+      ENGINE_DENY,
+      NO_RESEARCH,
+      {
+        folders: [...STAGES.slice(i + 1), 'jobs', 'model-manager', 'project', 'sequence', 'otio'].map((s) => `src-main/engine/${s}`),
+        except: ['src-main/engine/infer/manifest.ts'],
+        why: `data flows ${STAGES.join(' -> ')}: ${stage}/ imports only the stages before it (and the model manifest); jobs/ wires them`,
+      },
+    ],
+    packages: [ELECTRON],
+  })),
   {
     name: 'app',
     folders: ['src-main/app'],

@@ -1,7 +1,7 @@
 /**
  * The layer rule: which folder may import which (as VS Code's layering lint does for its
- * base/platform/editor/workbench). Each layer names the folders it may not import (or the only ones it
- * may), whether node builtins are allowed and which packages are off limits. Relative imports are resolved
+ * base/platform/editor/workbench). Each layer names the folders it may not import (each with the files
+ * excepted, if any) or the only ones it may, whether node builtins are allowed and which packages are off limits. Relative imports are resolved
  * to repository paths, so '../../engine/x.ts' and '../src-main/engine/x.ts' are judged alike.
  */
 import { builtinModules } from 'node:module';
@@ -39,7 +39,7 @@ const importsRule = {
       }
       const target = relative(ROOT, resolve(dirname(context.filename), spec)).split('\\').join('/');
       if (layer.only && !layer.only.folders.some((f) => under(target, f))) return report(layer.only.why);
-      for (const d of layer.deny ?? []) if (d.folders.some((f) => under(target, f))) return report(d.why);
+      for (const d of layer.deny ?? []) if (d.folders.some((f) => under(target, f)) && !(d.except ?? []).includes(target)) return report(d.why);
     };
     return {
       ImportDeclaration: (n) => check(n, n.source),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCancelled, isUserError } from '../common/errors.ts';
+import { isCancelled, isUserError, UserError } from '../common/errors.ts';
 import { Schemas, type ApiMethod } from '../common/api/schemas.ts';
 import type { EngineApi, Envelope } from '../common/api/types.ts';
 import type { WriteGrants } from './write-grants.ts';
@@ -28,6 +28,14 @@ export async function dispatch(api: EngineApi, method: unknown, arg: unknown, gr
   } catch (e) {
     return { ok: false, error: describeError(e) };
   }
+}
+
+/** A request from a front end that calls the app directly (the CLI): parsed by its schema, a bad one as a one-line UserError. */
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const i = parsed.error.issues[0];
+  throw new UserError(`invalid ${what}: ${i.path.join('.') || 'argument'}: ${i.message}`, 'EINPUT');
 }
 
 export function describeError(e: unknown): { kind: 'user' | 'cancelled' | 'bug'; message: string } {

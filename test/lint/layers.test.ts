@@ -28,6 +28,11 @@ const cases: [string, string, string, RegExp][] = [
   ['a script imports research', 'scripts/bad.ts', "import { runEval } from '../research/eval/run-eval.ts';\nexport const f = runEval;", /not part of the product/],
   ['the engine imports electron', 'src-main/engine/bad.ts', "import { app } from 'electron';\nexport const a = app;", /only src-main\/shell imports electron/],
   ['the app layer imports electron', 'src-main/app/bad.ts', "import { ipcMain } from 'electron';\nexport const a = ipcMain;", /only src-main\/shell imports electron/],
+  ['infer imports the cache', 'src-main/engine/infer/bad.ts', "import type { DepthLayer } from '../cache/layer.ts';\nexport type L = DepthLayer;", /data flows decode -> preprocess/],
+  ['infer imports the stitcher', 'src-main/engine/infer/bad.ts', "import { WindowStitcher } from '../stitch/stitcher.ts';\nexport const f = WindowStitcher;", /infer\/ imports only the stages before it/],
+  ['preprocess imports the session', 'src-main/engine/preprocess/bad.ts', "import { loadModel } from '../infer/session.ts';\nexport const f = loadModel;", /preprocess\/ imports only the stages before it/],
+  ['a stage imports the jobs', 'src-main/engine/geometry/bad.ts', "import { runAnalysis } from '../jobs/analyze.ts';\nexport const f = runAnalysis;", /jobs\/ wires them/],
+  ['decode imports encode', 'src-main/engine/decode/bad.ts', "export * from '../encode/npy.ts';", /decode\/ imports only the stages before it/],
 ];
 
 describe('layer lint', () => {
@@ -41,6 +46,9 @@ describe('layer lint', () => {
     expect(await layerErrors('src-renderer/ok.ts', "import { toDistance } from '../src-main/common/effects/distance.ts';\nexport const f = toDistance;")).toEqual([]);
     expect(await layerErrors('src-main/engine/ok.ts', "import { UserError } from '../common/errors.ts';\nimport { readFile } from 'node:fs/promises';\nexport const f = [UserError, readFile];")).toEqual([]);
     expect(await layerErrors('src-main/cli/ok.ts', "import { createJobManager } from '../app/jobs.ts';\nexport const f = createJobManager;")).toEqual([]);
+    expect(await layerErrors('src-main/engine/preprocess/ok.ts', "import type { ModelManifest } from '../infer/manifest.ts';\nexport type M = ModelManifest;")).toEqual([]);
+    expect(await layerErrors('src-main/engine/encode/ok.ts', "import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';\nexport const f = resolveFfmpeg;")).toEqual([]);
+    expect(await layerErrors('src-main/engine/jobs/ok.ts', "import { WindowStitcher } from '../stitch/stitcher.ts';\nexport const f = WindowStitcher;")).toEqual([]);
     expect(await layerErrors('src-main/shell/ok.ts', "import { app } from 'electron';\nexport const a = app;")).toEqual([]);
     expect(await layerErrors('test/research/ok.test.ts', "import { scorePoses } from '../../research/eval/metrics.ts';\nexport const f = scorePoses;")).toEqual([]);
   });

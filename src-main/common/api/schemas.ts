@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { EncodeOptions } from '../export-options.ts';
+import { GeometryRequest } from './geometry.ts';
 
 /**
  * Every request that crosses into the engine from a front end (Electron IPC, the test host, the CLI)
@@ -14,24 +16,16 @@ const absPath = z
 const frame = z.number().int().min(0).max(100_000_000);
 const modelId = z.string().min(1).max(200).regex(/^[\w.@+-]+$/, 'model ids are letters, digits and . _ - @ +');
 const device = z.enum(['auto', 'cpu', 'cuda']);
-/** The geometry settings an analysis was made with: part of which analysis a request means (see GeometrySettings). */
-export const GeometryRequest = z
-  .object({ fusion: z.boolean().optional(), fovDeg: z.number().min(10).max(170).optional() })
-  .strict();
-
-export type GeometryRequest = z.infer<typeof GeometryRequest>;
+export { GeometryRequest } from './geometry.ts';
 
 export const EffectStackInput = z.array(z.unknown()).max(32);
 
+/** Which analysis of which clip: the app's analysis job and the CLI's analyze alike. */
+const analysisRequest = { path: absPath, model: modelId.optional(), geometry: GeometryRequest.optional(), device: device.optional(), start: frame.optional(), end: frame.optional() };
+
 /** What an export is rendered with, for one clip and for a sequence alike (frames: the clip's or the sequence's). */
 const encodeRequest = {
-  start: frame.optional(),
-  end: frame.optional(),
-  width: z.number().int().min(16).max(16384).optional(),
-  height: z.number().int().min(16).max(16384).optional(),
-  codec: z.enum(['h264', 'h265', 'prores', 'vp9']).optional(),
-  crf: z.number().int().min(0).max(63).optional(),
-  bitrate: z.string().regex(/^\d+(\.\d+)?[kKmM]?$/, 'bitrate like 8M or 4500k').optional(),
+  ...EncodeOptions.shape,
   model: modelId.optional(),
   geometry: GeometryRequest.optional(),
   device: device.optional(),
@@ -67,9 +61,7 @@ export const Schemas = {
       stride: z.number().int().min(1).max(32).default(2),
     })
     .strict(),
-  startAnalysis: z
-    .object({ path: absPath, model: modelId.optional(), geometry: GeometryRequest.optional(), device: device.optional(), start: frame.optional(), end: frame.optional() })
-    .strict(),
+  startAnalysis: z.object(analysisRequest).strict(),
   startExport: z
     .object({
       input: absPath,
@@ -103,6 +95,26 @@ export const Schemas = {
     })
     .strict(),
 } as const;
+
+/** An analysis, with its outputs on disk when `out` is given (the CLI's `analyze`): startAnalysis's request plus where and what to write. */
+export const AnalyzeRequest = z
+  .object({
+    ...analysisRequest,
+    out: absPath.optional(),
+    pointcloud: absPath.optional(),
+    preview: z.boolean().optional(),
+    poses: z.boolean().optional(),
+    preset: z.enum(['large', 'medium', 'small']).optional(),
+    threads: z.number().int().min(1).max(1024).optional(),
+    cacheDir: absPath.optional(),
+    replace: z.boolean().optional(),
+  })
+  .strict();
+export type AnalyzeRequest = z.infer<typeof AnalyzeRequest>;
+
+/** An export as the CLI's `render` asks for it: startExport's request plus the cache folder. */
+export const RenderRequest = Schemas.startExport.extend({ cacheDir: absPath.optional() }).strict();
+export type RenderRequest = z.infer<typeof RenderRequest>;
 
 export type ApiMethod = keyof typeof Schemas;
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof Schemas)[M]>;

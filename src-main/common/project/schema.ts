@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FUSION } from '../api/geometry.ts';
 import { emptySequence, SequenceSchema, type Sequence } from './sequence-schema.ts';
 
 /**
@@ -55,7 +56,7 @@ export const AnalysisSettingsSchema = z.object({
   model: z.string().default('fastdepth'),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   /** Fuse each frame's depth with its neighbours' (off for footage dominated by things that move). */
-  fusion: z.boolean().default(true),
+  fusion: z.boolean().default(DEFAULT_FUSION),
   /** The camera's horizontal field of view; null: the model's, else the default. */
   fovDeg: z.number().min(10).max(170).nullable().default(null),
 });

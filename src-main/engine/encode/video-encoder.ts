@@ -7,8 +7,10 @@ import { checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
 import { lastErrorLine, runTool } from '../decode/run-tool.ts';
 import type { Rational } from '../../common/types.ts';
+import type { ExportCodec } from '../../common/export-options.ts';
 
-export type VideoCodec = 'h264' | 'h265' | 'prores' | 'vp9' | 'ffv1';
+/** The export codecs, and FFV1 for the lossless depth pass. */
+export type VideoCodec = ExportCodec | 'ffv1';
 
 export interface EncoderOptions {
   width: number;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readCheckedJson, writeChecked } from '../../util/checked-file.ts';
-import { UserError } from '../../common/errors.ts';
-import { defaultCacheDir } from './paths.ts';
+import { readCheckedJson, writeChecked } from './checked-file.ts';
+import { UserError } from '../common/errors.ts';
+import { defaultCacheDir } from '../engine/cache/paths.ts';
 
 /**
  * sha256 of a whole file, read in 4 MiB blocks into one buffer (node's sha256 uses the CPU's SHA

@@ -6,8 +6,8 @@ import { resizePlane } from '../preprocess/resize.ts';
 import { WindowStitcher, type StitchedFrame } from '../stitch/stitcher.ts';
 import { windowCount, windowInputFrames } from '../stitch/windows.ts';
 import type { RgbFrame } from '../../common/types.ts';
-import type { ModelManifest, WindowParams } from './manifest.ts';
-import type { LoadedModel, ModelOutput } from './session.ts';
+import type { ModelManifest, WindowParams } from '../infer/manifest.ts';
+import type { LoadedModel, ModelOutput } from '../infer/session.ts';
 
 /** A frame with the model's depth at depth resolution, exactly as the cache returns it. */
 export interface RawDepthFrame {
