@@ -1,3 +1,4 @@
+import { toInverseDepth } from '../depth.ts';
 import type { DepthKind } from '../types.ts';
 
 // Turbo colormap (Google, Apache-2.0) as a polynomial fit: near = warm, far = cool for both depth kinds.
@@ -39,8 +40,7 @@ export function colorizeDepth(
   range?: [number, number],
 ): Uint8Array {
   const n = width * height;
-  const disp = kind === 'metric' ? new Float32Array(n) : depth;
-  if (kind === 'metric') for (let i = 0; i < n; i++) disp[i] = depth[i] > 0 ? 1 / depth[i] : 0;
+  const disp = kind === 'metric' ? toInverseDepth(depth.subarray(0, n), kind) : depth;
   const [lo, hi] = range ?? depthRange(disp);
   const scale = 255 / (hi - lo);
   const out = new Uint8Array(n * 3);
