@@ -19,9 +19,9 @@ import { probe } from '../src-main/engine/decode/probe.ts';
 import { readFrame } from '../src-main/engine/decode/frame-reader.ts';
 import { rgbToPlanar } from '../src-main/engine/preprocess/normalize.ts';
 import { resizePlane } from '../src-main/engine/preprocess/resize.ts';
-import type { Intrinsics, Mat4, RgbFrame } from '../src-main/engine/types.ts';
-import { frameErrors, scoreDepth } from '../src-main/eval/metrics.ts';
-import { depthAgreement } from '../test/helpers/depth-agreement.ts';
+import type { Intrinsics, Mat4, RgbFrame } from '../src-main/common/types.ts';
+import { depthAgreement } from './eval/depth-agreement.ts';
+import { frameErrors, scoreDepth } from './eval/metrics.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SHARED = process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared');

@@ -11,8 +11,8 @@ import { resolveModel } from '../../src-main/engine/infer/resolve-model.ts';
 import { loadModel, type LoadedModel } from '../../src-main/engine/infer/session.ts';
 import { frameToTensor } from '../../src-main/engine/preprocess/index.ts';
 import { builtinModelDir } from '../../src-main/engine/runtime-paths.ts';
-import type { RgbFrame } from '../../src-main/engine/types.ts';
-import { depthAgreement, type DepthAgreement } from '../helpers/depth-agreement.ts';
+import type { RgbFrame } from '../../src-main/common/types.ts';
+import { depthAgreement, type DepthAgreement } from '../../research/eval/depth-agreement.ts';
 import { clip, dataset, REPO_ROOT, sharedPath } from '../helpers/shared.ts';
 
 /**

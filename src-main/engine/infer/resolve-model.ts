@@ -1,5 +1,5 @@
 import { resolve, sep } from 'node:path';
-import { isUserError } from '../../util/errors.ts';
+import { isUserError } from '../../common/errors.ts';
 import { builtinModelDir } from '../runtime-paths.ts';
 import { getManifest, type ModelManifest } from './manifest.ts';
 import { findModelFile, modelSearchDirs } from './model-paths.ts';
