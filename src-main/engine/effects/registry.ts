@@ -1,4 +1,5 @@
 import { fogEffect } from './fog.ts';
+import { isolateEffect } from './isolate.ts';
 import { refocusEffect } from './refocus.ts';
 import { relightEffect } from './relight.ts';
 import type { EffectDef, EffectId } from './types.ts';
@@ -8,6 +9,7 @@ export const effectRegistry: Readonly<Record<EffectId, EffectDef>> = {
   fog: fogEffect,
   refocus: refocusEffect,
   relight: relightEffect,
+  isolate: isolateEffect,
 };
 
 export const effectIds = (): EffectId[] => Object.keys(effectRegistry) as EffectId[];

@@ -3,6 +3,7 @@ import type { Intrinsics } from '../../types.ts';
 import { nearRatioOf, toDistance, type DepthRange } from '../distance.ts';
 import { cellLuma, guidedCoefficients } from '../guided-filter.ts';
 import { fogStart } from '../fog.ts';
+import { isolateTarget } from '../isolate.ts';
 import { focusOf, searchRadii } from '../refocus.ts';
 import { lightsOf } from '../relight.ts';
 import { surfaceMaps } from '../surface.ts';
@@ -183,6 +184,8 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
           extra.dirVis = lowTex(maps.dirVis);
         } else if (inst.effect === 'fog') {
           setUniforms(p, [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }]);
+        } else if (inst.effect === 'isolate') {
+          setUniforms(p, [{ name: 'u_targetUsed', kind: '1f', value: isolateTarget(params, low!) }]);
         } else if (inst.effect === 'refocus') {
           const focus = focusOf(params, low!);
           setUniforms(p, [{ name: 'u_focusUsed', kind: '1f', value: focus }]);
