@@ -50,6 +50,8 @@ export interface GeometryFlags {
   fusion: boolean;
   fov?: number;
   focal?: number;
+  depthFrom?: string;
+  depthUnit?: 'metric' | 'inverse' | 'relative';
 }
 
 export function addGeometryOptions(cmd: Command): Command {
@@ -60,6 +62,13 @@ export function addGeometryOptions(cmd: Command): Command {
     .option('--focal <pixels>', 'focal length in pixels at the source resolution', numArg('--focal'));
 }
 
+/** render only: a depth pass from another tool instead of the model's analysis (engine/jobs/import-depth.ts). */
+export function addDepthImportOptions(cmd: Command): Command {
+  return cmd
+    .option('--depth-from <path>', 'use this depth pass instead of the model: a folder of 16-bit PNG, 32-bit EXR or .npy frames, or an FFV1 gray16 .mkv')
+    .addOption(new Option('--depth-unit <unit>', 'what the pass\'s values are when no gemdepth sidecar says: metric (metres), inverse (disparity, larger = nearer), relative (larger = farther)').choices(['metric', 'inverse', 'relative']));
+}
+
 export function geometryFrom(o: GeometryFlags): GeometrySettings {
-  return { multiview: o.multiview, fusion: o.fusion, intrinsics: o.focal || o.fov ? { fx: o.focal, fovDeg: o.fov } : undefined };
+  return { multiview: o.multiview, fusion: o.fusion, intrinsics: o.focal || o.fov ? { fx: o.focal, fovDeg: o.fov } : undefined, depthFrom: o.depthFrom, depthUnit: o.depthUnit };
 }
