@@ -13,6 +13,7 @@ import { checkFileOutput } from '../util/output-guard.ts';
 import { openAnalysis, runAnalysis, type AnalysisResult, type GeometrySettings } from '../engine/jobs/analyze.ts';
 import { effectRegistry, loadEffectStack, type DepthRange } from '../engine/effects/index.ts';
 import { clipDepthRange } from '../engine/jobs/depth-range.ts';
+import { checkDepthPass } from '../engine/jobs/import-depth.ts';
 import { cacheSummary, evictCache } from '../engine/cache/evict.ts';
 import { defaultCacheDir } from '../engine/cache/paths.ts';
 import { backproject } from '../engine/geometry/stage.ts';
@@ -45,7 +46,7 @@ const MISSING_TTL_MS = 3000;
 
 /** A front end's geometry request as the engine's settings (unset: the defaults, fusion on, the model's or the default field of view). */
 function settingsOf(g: GeometryRequest | undefined): GeometrySettings {
-  return { fusion: g?.fusion ?? true, intrinsics: g?.fovDeg !== undefined ? { fovDeg: g.fovDeg } : undefined };
+  return { fusion: g?.fusion ?? true, intrinsics: g?.fovDeg !== undefined ? { fovDeg: g.fovDeg } : undefined, depthFrom: g?.depthFrom, depthUnit: g?.depthUnit };
 }
 
 function appVersion(): string {
@@ -108,7 +109,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     return { index: d.index, width: d.width, height: d.height, kind: d.kind, data: d.data, min, max, intrinsics: a.intrinsics, range: await clipRange(a) };
   }
 
-  const analysisKey = (path: string, model: string, g: GeometrySettings) => `${resolve(path)}|${model}|${g.fusion}|${g.intrinsics?.fovDeg ?? ''}`;
+  const analysisKey = (path: string, model: string, g: GeometrySettings) => `${resolve(path)}|${model}|${g.fusion}|${g.intrinsics?.fovDeg ?? ''}|${g.depthFrom ?? ''}|${g.depthUnit ?? ''}`;
   // "Not analysed" is remembered briefly: the viewer asks for depth on every frame it shows.
   const missing = new Map<string, number>();
   async function analysis(path: string, model = defaultModel, geometry?: GeometryRequest): Promise<AnalysisResult | null> {
@@ -313,6 +314,12 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
         o += p.positions.length;
       }
       return { index: r.index, positions, colors, poses: a.poses ?? [], firstFrame: a.start, intrinsics: a.intrinsics };
+    },
+
+    async importDepth(req) {
+      const i = await info(req.path);
+      await checkDepthPass(i.path, req.depthFrom, req.depthUnit);
+      return api.startAnalysis({ path: i.path, geometry: { depthFrom: req.depthFrom, depthUnit: req.depthUnit } });
     },
 
     async startAnalysis(req) {

@@ -15,8 +15,15 @@ const frame = z.number().int().min(0).max(100_000_000);
 const modelId = z.string().min(1).max(200).regex(/^[\w.@+-]+$/, 'model ids are letters, digits and . _ - @ +');
 const device = z.enum(['auto', 'cpu', 'cuda']);
 /** The geometry settings an analysis was made with: part of which analysis a request means (see GeometrySettings). */
+const depthUnit = z.enum(['metric', 'inverse', 'relative']);
 export const GeometryRequest = z
-  .object({ fusion: z.boolean().optional(), fovDeg: z.number().min(10).max(170).optional() })
+  .object({
+    fusion: z.boolean().optional(),
+    fovDeg: z.number().min(10).max(170).optional(),
+    /** A depth pass used instead of the model's (engine/jobs/import-depth.ts), and its unit when no sidecar says. */
+    depthFrom: absPath.optional(),
+    depthUnit: depthUnit.optional(),
+  })
   .strict();
 
 export type GeometryRequest = z.infer<typeof GeometryRequest>;
@@ -67,6 +74,8 @@ export const Schemas = {
       stride: z.number().int().min(1).max(32).default(2),
     })
     .strict(),
+  /** Checks a depth pass against the clip at once (one-line refusal), then imports it as the clip's analysis (a job). */
+  importDepth: z.object({ path: absPath, depthFrom: absPath, depthUnit: depthUnit.optional() }).strict(),
   startAnalysis: z
     .object({ path: absPath, model: modelId.optional(), geometry: GeometryRequest.optional(), device: device.optional(), start: frame.optional(), end: frame.optional() })
     .strict(),
@@ -78,6 +87,7 @@ export const Schemas = {
       ...encodeRequest,
       depthPng: absPath.optional(),
       depthMkv: absPath.optional(),
+      depthExr: absPath.optional(),
       pointcloud: absPath.optional(),
       cameraPath: absPath.optional(),
       withImages: z.boolean().optional(),
@@ -116,5 +126,5 @@ const _sameMethods: [Listed] extends [ApiMethod] ? ([ApiMethod] extends [Listed]
 void _sameMethods;
 
 export const DialogRequestSchema = z
-  .object({ purpose: z.enum(['import', 'open-project', 'save-project', 'export', 'model']), defaultPath: z.string().max(4096).optional() })
+  .object({ purpose: z.enum(['import', 'open-project', 'save-project', 'export', 'model', 'depth']), defaultPath: z.string().max(4096).optional() })
   .strict();

@@ -8,7 +8,7 @@ import { leaseEntry } from '../cache/lease.ts';
 import { defaultCacheDir, requireWritableCache } from '../cache/paths.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
 import { probe } from '../decode/probe.ts';
-import { openDepthPass, type DepthPass } from '../encode/depth-pass-reader.ts';
+import { openDepthPass, type DepthPass, type DepthUnitArg } from '../encode/depth-pass-reader.ts';
 import { cameraFor, scaleIntrinsics } from '../geometry/intrinsics.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
 import { CancelledError } from '../../util/errors.ts';
@@ -44,6 +44,11 @@ async function planImport(opts: AnalyzeOptions) {
   const key = ENTRY_PREFIX + createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 32);
   const layer = await DepthLayer.open(join(cacheDir, 'depth', key), settings);
   return { info, pass, key, layer };
+}
+
+/** The pass's format, unit, frame count and shape checked against the clip (what can fail before any frame is read). */
+export async function checkDepthPass(input: string, depthFrom: string, unit?: DepthUnitArg): Promise<void> {
+  checkFits(await openDepthPass(depthFrom, unit), await probe(input));
 }
 
 /** Frame count and size problems, each in one line. */
