@@ -1,6 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exportSidecars } from '../../src-main/api/export-paths.ts';
+import { decodeDepthExr } from '../../src-main/engine/encode/depth-exr.ts';
 import { encodeNpy } from '../../src-main/engine/encode/npy.ts';
 import { clip, REPO_ROOT } from '../helpers/shared.ts';
 import { useFreshHost } from './fresh-host.ts';
@@ -9,8 +11,8 @@ import { clickFrame, tid } from './ui.ts';
 /**
  * The renderer in headless Chromium against the real engine: a depth pass imported for a clip through
  * "Import depth…" (a mismatched one refused in one line), then served as the clip's depth; keyframes eased
- * from the inspector change the interpolated value. Screenshots: docs/screenshots/depth-import.png,
- * inspector-easing.png.
+ * from the inspector change the interpolated value; the export dialog's EXR pass writes that depth back.
+ * Screenshots: docs/screenshots/depth-import.png, inspector-easing.png, export-dialog-exr.png.
  */
 const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const fresh = useFreshHost('gd-depth-ease-e2e-', { width: 1440, height: 1000 });
@@ -86,5 +88,23 @@ describe('depth import and keyframe easing in the app', () => {
       if (ease === 'ease-in') await page.screenshot({ path: join(SHOTS, 'inspector-easing.png') });
       expect(await at20()).toBeCloseTo(expected, 3);
     }
+
+    // Export with the EXR depth pass: the imported depth comes out at the clip's size as 32-bit floats.
+    await page.click(tid('open-export'));
+    await page.click(`${tid('export-dialog')} >> text=Depth as 32-bit float EXR sequence`);
+    await page.screenshot({ path: join(SHOTS, 'export-dialog-exr.png') });
+    const out = join(fresh.tmp(), 'iso.mp4');
+    host.answerDialog([out]);
+    await page.click(tid('export-start'));
+    await page.waitForSelector(`${tid('job')}[data-kind="export"][data-state="done"]`, { timeout: 120_000 });
+    const exrDir = exportSidecars(out).depthExr;
+    const frames = (await readdir(exrDir)).filter((f) => f.endsWith('.exr')).sort();
+    expect(frames).toHaveLength(FRAMES);
+    const d = decodeDepthExr(await readFile(join(exrDir, frames[7])));
+    expect([d.width, d.height]).toEqual([W, H]);
+    const t = truth(7);
+    let m = 0;
+    for (let i = 0; i < t.length; i++) m = Math.max(m, Math.abs(d.data[i] - t[i]));
+    expect(m).toBeLessThan(1e-3);
   });
 });
