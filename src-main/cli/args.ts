@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { GeometrySettings } from '../engine/jobs/analyze.ts';
+import { resolve } from 'node:path';
+import type { GeometryRequest } from '../common/api/geometry.ts';
 
 export function intArg(name: string) {
   return (v: string): number => {
@@ -69,6 +70,7 @@ export function addDepthImportOptions(cmd: Command): Command {
     .addOption(new Option('--depth-unit <unit>', 'what the pass\'s values are when no gemdepth sidecar says: metric (metres), inverse (disparity, larger = nearer), relative (larger = farther)').choices(['metric', 'inverse', 'relative']));
 }
 
-export function geometryFrom(o: GeometryFlags): GeometrySettings {
-  return { multiview: o.multiview, fusion: o.fusion, intrinsics: o.focal || o.fov ? { fx: o.focal, fovDeg: o.fov } : undefined, depthFrom: o.depthFrom, depthUnit: o.depthUnit };
+/** The flags as the app's geometry request (common/api/geometry.ts), the one the app's analyses take. */
+export function geometryFrom(o: GeometryFlags): GeometryRequest {
+  return { multiview: o.multiview, fusion: o.fusion, fovDeg: o.fov, focalPx: o.focal, ...(o.depthFrom && { depthFrom: resolve(o.depthFrom) }), ...(o.depthUnit && { depthUnit: o.depthUnit }) };
 }

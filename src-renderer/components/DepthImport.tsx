@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ProjectClip } from '../../src-main/engine/project/schema.ts';
+import type { ProjectClip } from '../../src-main/common/project/schema.ts';
 import { importDepthByDialog, revertToModelDepth, type DepthUnitChoice } from '../state/depth-import.ts';
 
 const UNITS: [DepthUnitChoice, string][] = [

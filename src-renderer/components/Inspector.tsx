@@ -1,7 +1,7 @@
-import type { ParamSpecView } from '../../src-main/api/types.ts';
-import type { ParamValue } from '../../src-main/engine/effects/params.ts';
+import type { ParamSpecView } from '../../src-main/common/api/types.ts';
+import type { ParamValue } from '../../src-main/common/effects/params.ts';
 import { defaultInstance, keyAt, keysOf, setKeyEase, setParam, storedValuesAt, toggleKey, type EffectInstance } from '../state/effects-model.ts';
-import { EASINGS, type Easing } from '../../src-main/engine/effects/types.ts';
+import { EASINGS, type Easing } from '../../src-main/common/effects/types.ts';
 import { edit, selectedClip, timeFor, useApp } from '../state/store.ts';
 import type { ClipTime } from '../state/effects-model.ts';
 import { useState } from 'react';

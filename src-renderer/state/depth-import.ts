@@ -1,4 +1,4 @@
-import type { ProjectClip } from '../../src-main/engine/project/schema.ts';
+import type { ProjectClip } from '../../src-main/common/project/schema.ts';
 import { bridge, errorText } from '../api.ts';
 import { refreshAnalysis } from './actions.ts';
 import { edit, notify, useApp } from './store.ts';

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportSidecars } from '../../src-main/api/export-paths.ts';
+import { exportSidecars } from '../../src-main/common/export-paths.ts';
 import { decodeDepthExr } from '../../src-main/engine/encode/depth-exr.ts';
 import { encodeNpy } from '../../src-main/engine/encode/npy.ts';
 import { clip, REPO_ROOT } from '../helpers/shared.ts';

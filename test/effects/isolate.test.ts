@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyStack, loadEffectStack, parseEffectSpec, serializeEffectStack } from '../../src-main/engine/effects/index.ts';
-import type { Intrinsics } from '../../src-main/engine/types.ts';
+import type { Intrinsics } from '../../src-main/common/types.ts';
 
 /**
  * A synthetic two-depth scene: a textured subject disc at distance 0.2 in front of a textured wall at 0.8.

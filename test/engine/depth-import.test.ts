@@ -8,7 +8,7 @@ import { decodeDepthExr, encodeDepthExr } from '../../src-main/engine/encode/dep
 import { encodeNpy } from '../../src-main/engine/encode/npy.ts';
 import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
 import { runRender } from '../../src-main/engine/jobs/render.ts';
-import { UserError } from '../../src-main/util/errors.ts';
+import { UserError } from '../../src-main/common/errors.ts';
 import { clip } from '../helpers/shared.ts';
 import { expectOneLineError, runCli, tempDir } from '../helpers/tools.ts';
 

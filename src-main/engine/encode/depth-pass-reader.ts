@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
 import { probe } from '../decode/probe.ts';
-import type { DepthKind } from '../types.ts';
+import type { DepthKind } from '../../common/types.ts';
 import { decodeDepthExr } from './depth-exr.ts';
 import { decodeDepthPng, mappingPathFor } from './depth-passes.ts';
 import { decodeNpy } from './npy.ts';

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { CancelledError, UserError } from '../../common/errors.ts';
 import { createProgressMeter } from '../../util/pipeline.ts';
-import { cachedSha256Many } from '../cache/file-hash.ts';
+import { cachedSha256Many } from '../../util/file-hash.ts';
 import { DepthLayer } from '../cache/layer.ts';
 import { leaseEntry } from '../cache/lease.ts';
 import { defaultCacheDir, requireWritableCache } from '../cache/paths.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
 import { probe } from '../decode/probe.ts';
 import { openDepthPass, type DepthPass, type DepthUnitArg } from '../encode/depth-pass-reader.ts';
-import { cameraFor, scaleIntrinsics } from '../geometry/intrinsics.ts';
+import { cameraFor, scaleIntrinsics } from '../../common/camera/intrinsics.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
-import { CancelledError } from '../../util/errors.ts';
-import type { Intrinsics, JobControl, VideoInfo } from '../types.ts';
+import type { Intrinsics, VideoInfo } from '../../common/types.ts';
+import type { JobControl } from '../job-control.ts';
 import { recordedIntrinsics, type AnalysisResult, type AnalyzeOptions } from './analyze.ts';
 
 /**
