@@ -41,6 +41,7 @@ export const GALLERY_SETTINGS: Record<EffectId, string[]> = {
   fog: ['', 'density=4,start=0.3,color=#a0a8b8', 'heightFog=true,heightLevel=0,heightFalloff=6,density=3'],
   refocus: ['', 'autoFocus=false,focus=0.9,aperture=20,maxBlur=2.5', 'autoFocus=false,focus=0.05,aperture=40,maxBlur=4,blades=6,rotation=15,highlightGain=6,highlightThreshold=0.7'],
   relight: ['', 'pointIntensity=0,dirIntensity=1.2,dirDirection=-1;0.3;0.6,ambient=0.4', 'pointPosition=0.5;-0.3;0.1,pointIntensity=2.5,pointColor=#ffd0a0,spotAngle=60,spotDirection=-0.3;0.4;1'],
+  isolate: ['', 'blur=1.5,exposure=-0.2,saturation=0.9,tintAmount=0', 'region=inside,exposure=0.4,saturation=1.3,tintAmount=0,softness=0.05'],
 };
 /** Half width of a still (source and result side by side). */
 const STILL_HALF = 400;

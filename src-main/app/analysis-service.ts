@@ -10,6 +10,7 @@ import { backproject } from '../engine/geometry/stage.ts';
 import { depthUnit } from '../engine/geometry/units.ts';
 import { openAnalysis, runAnalysis, type AnalysisResult, type GeometrySettings } from '../engine/jobs/analyze.ts';
 import { clipDepthRange } from '../engine/jobs/depth-range.ts';
+import { checkDepthPass } from '../engine/jobs/import-depth.ts';
 import { checkFileOutput } from '../util/output-guard.ts';
 import type { JobControl } from '../engine/job-control.ts';
 import { settingsOf } from './geometry-settings.ts';
@@ -36,7 +37,7 @@ export async function renderClip(req: RenderRequest, control: JobControl = {}): 
 
 export type AnalysisService = Pick<
   EngineApi,
-  'getDepth' | 'getDepthRange' | 'analysisStatus' | 'getScene' | 'startAnalysis' | 'startExport' | 'cacheInfo' | 'clearCache'
+  'getDepth' | 'getDepthRange' | 'analysisStatus' | 'getScene' | 'startAnalysis' | 'importDepth' | 'startExport' | 'cacheInfo' | 'clearCache'
 >;
 
 /**
@@ -85,7 +86,7 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
     return opened;
   }
 
-  return {
+  const service: AnalysisService = {
     async cacheInfo() {
       const dir = defaultCacheDir();
       const { entries, bytes, limitBytes } = await cacheSummary(dir);
@@ -158,6 +159,12 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
       return { index: r.index, positions, colors, poses: a.poses ?? [], firstFrame: a.start, intrinsics: a.intrinsics };
     },
 
+    async importDepth(req) {
+      const i = await info(req.path);
+      await checkDepthPass(i.path, req.depthFrom, req.depthUnit);
+      return service.startAnalysis({ path: i.path, geometry: { depthFrom: req.depthFrom, ...(req.depthUnit && { depthUnit: req.depthUnit }) } });
+    },
+
     async startAnalysis(req) {
       const i = await info(req.path);
       const model = req.model ?? defaultModel;
@@ -182,4 +189,5 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
     },
 
   };
+  return service;
 }

@@ -65,7 +65,7 @@ export function createWriteGrants(): WriteGrants {
           const out = r.out as string;
           if (!has(out)) refuse(out, 'export');
           const sidecars = exportSidecars(resolve(out));
-          for (const k of ['depthPng', 'depthMkv', 'pointcloud', 'cameraPath'] as const) {
+          for (const k of ['depthPng', 'depthMkv', 'depthExr', 'pointcloud', 'cameraPath'] as const) {
             const p = r[k] as string | undefined;
             if (p && resolve(p) !== sidecars[k] && !has(p)) refuse(p, 'export');
           }

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { resolve } from 'node:path';
 import type { GeometryRequest } from '../common/api/geometry.ts';
 
 export function intArg(name: string) {
@@ -50,6 +51,8 @@ export interface GeometryFlags {
   fusion: boolean;
   fov?: number;
   focal?: number;
+  depthFrom?: string;
+  depthUnit?: 'metric' | 'inverse' | 'relative';
 }
 
 export function addGeometryOptions(cmd: Command): Command {
@@ -60,7 +63,14 @@ export function addGeometryOptions(cmd: Command): Command {
     .option('--focal <pixels>', 'focal length in pixels at the source resolution', numArg('--focal'));
 }
 
+/** render only: a depth pass from another tool instead of the model's analysis (engine/jobs/import-depth.ts). */
+export function addDepthImportOptions(cmd: Command): Command {
+  return cmd
+    .option('--depth-from <path>', 'use this depth pass instead of the model: a folder of 16-bit PNG, 32-bit EXR or .npy frames, or an FFV1 gray16 .mkv')
+    .addOption(new Option('--depth-unit <unit>', 'what the pass\'s values are when no gemdepth sidecar says: metric (metres), inverse (disparity, larger = nearer), relative (larger = farther)').choices(['metric', 'inverse', 'relative']));
+}
+
 /** The flags as the app's geometry request (common/api/geometry.ts), the one the app's analyses take. */
 export function geometryFrom(o: GeometryFlags): GeometryRequest {
-  return { multiview: o.multiview, fusion: o.fusion, fovDeg: o.fov, focalPx: o.focal };
+  return { multiview: o.multiview, fusion: o.fusion, fovDeg: o.fov, focalPx: o.focal, ...(o.depthFrom && { depthFrom: resolve(o.depthFrom) }), ...(o.depthUnit && { depthUnit: o.depthUnit }) };
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UserError } from '../common/errors.ts';
 import { DEFAULT_EXPORT_CODEC, EXPORT_CODECS, type EncodeOptions } from '../common/export-options.ts';
-import { addGeometryOptions, cancelOnSigint, deviceOption, geometryFrom, intArg, type GeometryFlags } from './args.ts';
+import { addDepthImportOptions, addGeometryOptions, cancelOnSigint, deviceOption, geometryFrom, intArg, type GeometryFlags } from './args.ts';
 import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
 import { isCut, renderCut } from './render-cut.ts';
@@ -16,6 +16,7 @@ export interface RenderFlags extends GeometryFlags, EncodeOptions {
   device: 'auto' | 'cpu' | 'cuda';
   depthPng?: string;
   depthMkv?: string;
+  depthExr?: string;
   pointcloud?: string;
   cameraPath?: string;
   withImages?: boolean;
@@ -55,12 +56,13 @@ export function registerRender(program: Command): void {
     .addOption(deviceOption())
     .option('--depth-png <dir>', 'also write depth as a 16-bit PNG sequence')
     .option('--depth-mkv <file.mkv>', 'also write depth as lossless FFV1 gray16 video')
+    .option('--depth-exr <dir>', 'also write depth as a 32-bit float EXR sequence')
     .option('--pointcloud <file.ply>', 'also write the fused point cloud')
     .option('--camera-path <dir>', 'also write the camera path: poses.json, a COLMAP text model and a glTF scene per shot')
     .option('--with-images', 'with --camera-path: also write the frames (images/frame_NNNNNN.png, the COLMAP image names)')
     .option('--cache-dir <dir>', 'depth cache folder (default: $GEMDEPTH_CACHE or ~/.cache/gemdepth)')
     .option('--force', 'replace earlier outputs: files at the output paths, folders an earlier gemdepth run wrote (never other folders)');
-  addGeometryOptions(cmd)
+  addDepthImportOptions(addGeometryOptions(cmd))
     .action(async (input: string, o: RenderFlags) => {
       const { parseEffectSpec } = await import('../engine/effects/index.ts');
       const effects = [...(o.effects ? await readStack(o.effects) : []), ...o.effect.map((s) => parseEffectSpec(s))];
@@ -68,9 +70,9 @@ export function registerRender(program: Command): void {
       if (effects.length === 0) throw new UserError('no effect given: add --effect fog (or --effects stack.json)', 'EINPUT');
       const out = await checkOutput(o.out, [input], 'file', o.force);
       for (const extra of [o.depthMkv, o.pointcloud]) if (extra) await checkOutput(extra, [input], 'file', o.force);
-      for (const extra of [o.depthPng, o.cameraPath]) if (extra) await checkOutput(extra, [input], 'folder', o.force);
+      for (const extra of [o.depthPng, o.depthExr, o.cameraPath]) if (extra) await checkOutput(extra, [input], 'folder', o.force);
       if (o.withImages && !o.cameraPath) throw new UserError('--with-images needs --camera-path DIR (the images go beside the COLMAP model)', 'EINPUT');
-      if (!o.model) await requireSomeModel();
+      if (!o.model && !o.depthFrom) await requireSomeModel();
       const { renderClip } = await import('../app/analysis-service.ts');
       const { parseRequest } = await import('../app/dispatch.ts');
       const { RenderRequest } = await import('../common/api/schemas.ts');
@@ -93,6 +95,7 @@ export function registerRender(program: Command): void {
           geometry: geometryFrom(o),
           depthPng: abs(o.depthPng),
           depthMkv: abs(o.depthMkv),
+          depthExr: abs(o.depthExr),
           pointcloud: abs(o.pointcloud),
           cameraPath: abs(o.cameraPath),
           withImages: o.withImages,

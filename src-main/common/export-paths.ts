@@ -5,6 +5,7 @@
 export interface ExportSidecars {
   depthPng: string;
   depthMkv: string;
+  depthExr: string;
   pointcloud: string;
   cameraPath: string;
 }
@@ -14,5 +15,5 @@ export const withoutExtension = (p: string): string => p.replace(/\.[^./\\]+$/, 
 
 export function exportSidecars(out: string): ExportSidecars {
   const base = withoutExtension(out);
-  return { depthPng: `${base}_depth_png`, depthMkv: `${base}_depth.mkv`, pointcloud: `${base}.ply`, cameraPath: `${base}_camera` };
+  return { depthPng: `${base}_depth_png`, depthMkv: `${base}_depth.mkv`, depthExr: `${base}_depth_exr`, pointcloud: `${base}.ply`, cameraPath: `${base}_camera` };
 }

@@ -41,6 +41,15 @@ export function dialogOptions(req: DialogRequest): { open?: OpenDialogOptions; s
       return { open: { title: 'Open project', defaultPath: req.defaultPath, properties: ['openFile'], filters: [{ name: 'GemDepth project', extensions: ['gdproj'] }] } };
     case 'model':
       return { open: { title: 'Choose a depth model', defaultPath: req.defaultPath, properties: ['openFile'], filters: [{ name: 'ONNX model', extensions: ['onnx'] }] } };
+    case 'depth':
+      return {
+        open: {
+          title: 'Import depth (a folder of PNG / EXR / NPY frames, or an FFV1 .mkv)',
+          defaultPath: req.defaultPath,
+          properties: ['openFile', 'openDirectory'],
+          filters: [{ name: 'Depth video', extensions: ['mkv'] }, { name: 'All files', extensions: ['*'] }],
+        },
+      };
     case 'save-project':
       return { save: { title: 'Save project', defaultPath: req.defaultPath, filters: [{ name: 'GemDepth project', extensions: ['gdproj'] }] } };
     case 'export':

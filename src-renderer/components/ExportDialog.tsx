@@ -14,7 +14,7 @@ export function ExportDialog() {
   const [bitrate, setBitrate] = useState('8M');
   const [scale, setScale] = useState(1);
   const [range, setRange] = useState<'inout' | 'all'>('inout');
-  const [passes, setPasses] = useState({ depthPng: false, depthMkv: false, pointcloud: false, cameraPath: false });
+  const [passes, setPasses] = useState({ depthPng: false, depthMkv: false, depthExr: false, pointcloud: false, cameraPath: false });
   if (!clip) return null;
 
   // The engine writes only where the user chose in the save dialog (which also confirms replacing a file).
@@ -38,6 +38,7 @@ export function ExportDialog() {
       ...(quality === 'crf' ? { crf } : { bitrate }),
       ...(passes.depthPng ? { depthPng: sidecars.depthPng } : {}),
       ...(passes.depthMkv ? { depthMkv: sidecars.depthMkv } : {}),
+      ...(passes.depthExr ? { depthExr: sidecars.depthExr } : {}),
       ...(passes.pointcloud ? { pointcloud: sidecars.pointcloud } : {}),
       ...(passes.cameraPath ? { cameraPath: sidecars.cameraPath } : {}),
     });
@@ -100,6 +101,7 @@ export function ExportDialog() {
             [
               ['depthPng', 'Depth as 16-bit PNG sequence'],
               ['depthMkv', 'Depth as FFV1 gray16 MKV'],
+              ['depthExr', 'Depth as 32-bit float EXR sequence'],
               ['pointcloud', 'Point cloud (PLY)'],
               ['cameraPath', 'Camera path (JSON, COLMAP and glTF per shot)'],
             ] as const

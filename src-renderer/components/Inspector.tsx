@@ -1,6 +1,7 @@
 import type { ParamSpecView } from '../../src-main/common/api/types.ts';
 import type { ParamValue } from '../../src-main/common/effects/params.ts';
-import { defaultInstance, keyAt, keysOf, setParam, storedValuesAt, toggleKey, type EffectInstance } from '../state/effects-model.ts';
+import { defaultInstance, keyAt, keysOf, setKeyEase, setParam, storedValuesAt, toggleKey, type EffectInstance } from '../state/effects-model.ts';
+import { EASINGS, type Easing } from '../../src-main/common/effects/types.ts';
 import { edit, selectedClip, timeFor, useApp } from '../state/store.ts';
 import type { ClipTime } from '../state/effects-model.ts';
 import { useState } from 'react';
@@ -78,6 +79,8 @@ export function Inspector() {
   );
 }
 
+const EASE_LABELS: Record<Easing, string> = { linear: 'linear', 'ease-in': 'ease in', 'ease-out': 'ease out', 'ease-in-out': 'ease in-out', hold: 'hold' };
+
 function swap<T>(a: T[], i: number, j: number): T[] {
   const b = [...a];
   [b[i], b[j]] = [b[j], b[i]];
@@ -94,8 +97,10 @@ function ParamEditor({ clipId, index, inst, frame, ct }: { clipId: string; index
     <div className="params" data-testid="params">
       <h3>{spec.label}</h3>
       {spec.params.map((p) => {
-        const keyed = keysOf(inst, p.name).length > 0;
-        const here = !!keyAt(inst, p.name, frame, ct);
+        const keys = keysOf(inst, p.name);
+        const keyed = keys.length > 0;
+        const key = keyAt(inst, p.name, frame, ct);
+        const here = !!key;
         return (
           <div className="param" key={p.name} data-param={p.name}>
             <label title={p.description ? `${p.name}: ${p.description}` : p.name}>
@@ -115,6 +120,16 @@ function ParamEditor({ clipId, index, inst, frame, ct }: { clipId: string; index
             >
               ◆
             </button>
+            {key && key !== keys[keys.length - 1] && (
+              <span className="ease row" title="How the value moves from this keyframe to the next one">
+                to next key:
+                <select value={key.ease} data-testid={`ease-${p.name}`} onChange={(e) => update((x) => setKeyEase(x, p.name, frame, ct, e.target.value as Easing))}>
+                  {EASINGS.map((k) => (
+                    <option key={k} value={k}>{EASE_LABELS[k]}</option>
+                  ))}
+                </select>
+              </span>
+            )}
           </div>
         );
       })}

@@ -3,6 +3,7 @@ import { bridge } from '../api.ts';
 import { analyseClip, importByDialog, importPaths, relink, removeClip } from '../state/actions.ts';
 import { notify, setView, useApp } from '../state/store.ts';
 import { CLIP_DRAG_TYPE } from './SequenceTimeline.tsx';
+import { DepthImport } from './DepthImport.tsx';
 
 const fmtDuration = (s: number) => `${Math.floor(s / 60)}:${(s % 60).toFixed(2).padStart(5, '0')}`;
 
@@ -66,6 +67,7 @@ export function MediaBin() {
                   {c.width}×{c.height} · {fmtDuration(m?.duration ?? c.frameCount / c.fps)} · {c.fps.toFixed(2)} fps · {c.frameCount} fr
                 </span>
                 <span className="analysis-status" data-testid="analysis-status">{status}</span>
+                {c.id === selected && <DepthImport clip={c} />}
                 {issue && (
                   <span className="issue">
                     {issue.message}{' '}

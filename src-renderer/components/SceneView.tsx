@@ -19,7 +19,7 @@ function useScene(path: string | null, index: number, stride: number, accumulate
     if (!path) return;
     next.current = async () => {
       try {
-        const s = await bridge().getScene({ path, index, stride, accumulate, ...analysisRequest(settings) });
+        const s = await bridge().getScene({ path, index, stride, accumulate, ...analysisRequest(settings, path) });
         setScene(s);
         // Playback waits for each frame to be shown; in 3D the cloud is what is shown.
         frameDrawn(index);

@@ -3,6 +3,7 @@ import type { Intrinsics } from '../../src-main/common/types.ts';
 import { nearRatioOf, toDistance, type DepthRange } from '../../src-main/common/effects/distance.ts';
 import { cellLuma, guidedCoefficients } from '../../src-main/common/effects/guided-filter.ts';
 import { fogStart } from '../../src-main/common/effects/fog.ts';
+import { isolateTarget } from '../../src-main/common/effects/isolate.ts';
 import { focusOf, searchRadii } from '../../src-main/common/effects/refocus.ts';
 import { lightsOf } from '../../src-main/common/effects/relight.ts';
 import { surfaceMaps } from '../../src-main/common/effects/surface.ts';
@@ -183,6 +184,8 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
           extra.dirVis = lowTex(maps.dirVis);
         } else if (inst.effect === 'fog') {
           setUniforms(p, [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }]);
+        } else if (inst.effect === 'isolate') {
+          setUniforms(p, [{ name: 'u_targetUsed', kind: '1f', value: isolateTarget(params, low!) }]);
         } else if (inst.effect === 'refocus') {
           const focus = focusOf(params, low!);
           setUniforms(p, [{ name: 'u_focusUsed', kind: '1f', value: focus }]);

@@ -11,9 +11,10 @@ import upsample from '../../src-main/common/effects/glsl/upsample.glsl?raw';
 import fog from '../../src-main/common/effects/glsl/fog.glsl?raw';
 import refocus from '../../src-main/common/effects/glsl/refocus.glsl?raw';
 import relight from '../../src-main/common/effects/glsl/relight.glsl?raw';
+import isolate from '../../src-main/common/effects/glsl/isolate.glsl?raw';
 import { BLIT_FS, FULLSCREEN_VS, program, texture, uploadRgb } from './gl.ts';
 
-const SHADERS: ShaderSources = { vertex, common, upsample, fog, refocus, relight };
+const SHADERS: ShaderSources = { vertex, common, upsample, fog, refocus, relight, isolate };
 
 export interface DrawRequest {
   frame: FrameImage;

@@ -39,7 +39,7 @@ export function useFrameData(path: string | null, index: number, maxWidth: numbe
           const t0 = performance.now();
           const [frame, depth] = await Promise.all([
             bridge().getFrame({ path: w.path, index: w.index, maxWidth: w.maxWidth }),
-            bridge().getDepth({ path: w.path, index: w.index, ...analysisRequest(settings) }).catch(() => null),
+            bridge().getDepth({ path: w.path, index: w.index, ...analysisRequest(settings, w.path) }).catch(() => null),
           ]);
           setData({ frame, depth, path: w.path, fetchMs: performance.now() - t0 });
         } catch (e) {

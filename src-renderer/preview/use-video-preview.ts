@@ -52,7 +52,7 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
   const depth = useRef<ReturnType<typeof createDepthPrefetch> | null>(null);
   useEffect(() => {
     if (!path || !clip) return;
-    const req = analysisRequest(settings);
+    const req = analysisRequest(settings, path);
     depth.current = createDepthPrefetch((start, count) => bridge().getDepthRange({ path, start, count, ...req }), Math.ceil(clip.fps * DEPTH_AHEAD_S), clip.fps);
     return () => depth.current?.clear();
   }, [path, settings, epoch, clip?.fps]);

@@ -82,7 +82,7 @@ export async function setAnalysisSettings(patch: Partial<ProjectDoc['analysis']>
 }
 
 export async function refreshAnalysis(path: string) {
-  const st = await guard('Checking analysis', () => bridge().analysisStatus({ path, ...analysisRequest(doc().analysis) }));
+  const st = await guard('Checking analysis', () => bridge().analysisStatus({ path, ...analysisRequest(doc().analysis, path) }));
   if (st) useApp.setState((s) => ({ analysis: { ...s.analysis, [path]: st } }));
 }
 
@@ -137,7 +137,7 @@ export function removeClip(id: string) {
 export async function analyseClip(clip = selectedClip()) {
   if (!clip) return notify('warn', 'Import a clip first');
   const d = doc();
-  const r = await guard('Starting analysis', () => bridge().startAnalysis({ path: clip.path, ...analysisRequest(d.analysis), device: d.analysis.device }));
+  const r = await guard('Starting analysis', () => bridge().startAnalysis({ path: clip.path, ...analysisRequest(d.analysis, clip.path), device: d.analysis.device }));
   if (r) notify('info', `Analysing ${clip.name}…`);
 }
 
@@ -153,7 +153,7 @@ export async function startExport(req: ExportRequest) {
   if (!clip) return notify('warn', 'Import a clip first');
   const d = doc();
   const r = await guard('Export', () =>
-    bridge().startExport({ input: clip.path, effects: clip.effects, ...analysisRequest(d.analysis), device: d.analysis.device, ...req }),
+    bridge().startExport({ input: clip.path, effects: clip.effects, ...analysisRequest(d.analysis, clip.path), device: d.analysis.device, ...req }),
   );
   if (r) {
     useApp.setState({ dialog: null });

@@ -60,6 +60,13 @@ export function toggleKey(inst: EffectInstance, name: string, frame: number, ct:
   return { ...inst, params, keyframes };
 }
 
+/** How the segment from the key at the playhead to the next key is eased (linear, ease in/out, hold). */
+export function setKeyEase(inst: EffectInstance, name: string, frame: number, ct: ClipTime, ease: Keyframe['ease']): EffectInstance {
+  const old = keyAt(inst, name, frame, ct);
+  if (!old) return inst;
+  return { ...inst, keyframes: { ...inst.keyframes, [name]: keysOf(inst, name).map((k) => (k === old ? { ...k, ease } : k)) } };
+}
+
 /** Values at a frame in storage form (colours as #hex) for the inspector's controls. */
 export function storedValuesAt(spec: EffectSpecView, inst: EffectInstance, frame: number, ct: ClipTime): Record<string, ParamValue> {
   const r = evaluateParams(spec.params, inst, ct.timeOf(frame));

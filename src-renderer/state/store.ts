@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { AnalysisStatus, AppInfo, EffectSpecView, JobInfo, MediaInfo, OpenedProject } from '../../src-main/common/api/types.ts';
+import type { GeometryRequest } from '../../src-main/common/api/geometry.ts';
 import type { AnalysisSettings, ProjectDoc, ViewSettings } from '../../src-main/common/project/schema.ts';
 import type { MediaIssue } from '../../src-main/common/project/media.ts';
 import { emptyProject, type ProjectClip } from '../../src-main/common/project/schema.ts';
@@ -57,8 +58,11 @@ export const useApp = create<AppState>(() => ({
 export const doc = () => useApp.getState().hist.present;
 
 /** The analysis the project's settings mean, as the engine API's requests name it (model and geometry settings). */
-export function analysisRequest(a: AnalysisSettings): { model: string; geometry: { fusion: boolean; fovDeg?: number } } {
-  return { model: a.model, geometry: { fusion: a.fusion, ...(a.fovDeg !== null ? { fovDeg: a.fovDeg } : {}) } };
+export function analysisRequest(a: AnalysisSettings, path?: string | null): { model: string; geometry: GeometryRequest } {
+  // A clip with an imported depth pass reads that instead of the model's analysis.
+  const imported = path ? useApp.getState().hist.present.clips.find((c) => c.path === path)?.depth : undefined;
+  const depth = imported ? { depthFrom: imported.from, ...(imported.unit ? { depthUnit: imported.unit } : {}) } : {};
+  return { model: a.model, geometry: { fusion: a.fusion, ...(a.fovDeg !== null ? { fovDeg: a.fovDeg } : {}), ...depth } };
 }
 
 /** Every document change goes through here, so every edit can be undone. */

@@ -61,6 +61,8 @@ describe('the renderer writes only where the user chose', () => {
     const [out] = grants.fromDialog({ purpose: 'export' }, [join(dir, 'cut.mp4')])!;
     const elsewhere = await dispatch(api, 'startExport', { input, out, effects: [{ effect: 'fog' }], depthPng: join(dir, 'somewhere') }, grants);
     expect(elsewhere).toMatchObject({ ok: false, error: { message: /somewhere was not chosen/ } });
+    const exrElsewhere = await dispatch(api, 'startExport', { input, out, effects: [{ effect: 'fog' }], depthExr: join(dir, 'exr-elsewhere') }, grants);
+    expect(exrElsewhere).toMatchObject({ ok: false, error: { message: /exr-elsewhere was not chosen/ } });
 
     // The pass's derived name exists and holds the user's files: the job stops before writing anything.
     const cam = exportSidecars(out).cameraPath;

@@ -75,7 +75,11 @@ describe('CPU kernels and GLSL shaders agree (real frame, real depth)', () => {
     ['relight', ['relight:pointIntensity=2,dirIntensity=0.6,ambient=0.3']],
     ['relight defaults (shadows)', ['relight']],
     ['relight spot + directional shadows', ['relight:spotAngle=50,spotSoftness=0.5,pointIntensity=3,dirIntensity=1,dirDirection=-1;0.5;0.4,shadows=1,shadowSoftness=0.05,smoothing=1']],
+    ['isolate defaults (subject target, grade outside)', ['isolate']],
+    ['isolate blur inside, soft band', ['isolate:autoTarget=false,target=0.5,tolerance=0.1,softness=0.3,region=inside,blur=2,exposure=0.5,saturation=1.4,tint=#ffb080,tintAmount=0.5']],
+    ['isolate mask', ['isolate:showMask=true']],
     ['stack', ['relight', 'refocus:focus=0.3', 'fog:density=1']],
+    ['stack with isolate', ['isolate:blur=1', 'fog:density=1']],
   ];
   for (const [name, specs] of cases) {
     it(`${name}: PSNR >= 35 dB`, async () => {

@@ -7,6 +7,9 @@ export const DEFAULT_FUSION = true;
  * The geometry settings an analysis is made with: part of which analysis a request means (the engine's
  * GeometrySettings, jobs/analyze.ts). The app, the CLI's analyze and render flags and project files take them from here.
  */
+/** What an imported depth pass's values mean when no gemdepth sidecar says (engine/encode/depth-pass-reader.ts). */
+export const DepthUnit = z.enum(['metric', 'inverse', 'relative']);
+
 export const GeometryRequest = z
   .object({
     fusion: z.boolean().optional(),
@@ -16,6 +19,9 @@ export const GeometryRequest = z
     focalPx: z.number().positive().max(1e6).optional(),
     /** Dense multi-view stereo refinement of the depth's shape (slow). */
     multiview: z.boolean().optional(),
+    /** A depth pass used instead of the model's (engine/jobs/import-depth.ts), and its unit when no sidecar says. */
+    depthFrom: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL').optional(),
+    depthUnit: DepthUnit.optional(),
   })
   .strict();
 

@@ -4,7 +4,7 @@
  */
 export const API_METHOD_NAMES = [
   'appInfo', 'listModels', 'validateModelFile', 'importModelFile', 'downloadModel', 'listEffects', 'importMedia', 'getFrame', 'getDepth', 'getDepthRange',
-  'analysisStatus', 'getScene', 'startAnalysis', 'startExport', 'cancelJob', 'listJobs', 'newProject',
+  'analysisStatus', 'getScene', 'startAnalysis', 'importDepth', 'startExport', 'cancelJob', 'listJobs', 'newProject',
   'openProject', 'saveProject', 'autosaveProject', 'recentProjects', 'discardAutosave', 'relinkClip', 'cacheInfo', 'clearCache',
   'importOtio', 'exportOtio', 'startSequenceExport', 'getWaveform',
 ] as const;

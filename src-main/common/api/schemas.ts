@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EncodeOptions } from '../export-options.ts';
-import { GeometryRequest } from './geometry.ts';
+import { DepthUnit, GeometryRequest } from './geometry.ts';
 
 /**
  * Every request that crosses into the engine from a front end (Electron IPC, the test host, the CLI)
@@ -61,6 +61,8 @@ export const Schemas = {
       stride: z.number().int().min(1).max(32).default(2),
     })
     .strict(),
+  /** Checks a depth pass against the clip at once (one-line refusal), then imports it as the clip's analysis (a job). */
+  importDepth: z.object({ path: absPath, depthFrom: absPath, depthUnit: DepthUnit.optional() }).strict(),
   startAnalysis: z.object(analysisRequest).strict(),
   startExport: z
     .object({
@@ -70,6 +72,7 @@ export const Schemas = {
       ...encodeRequest,
       depthPng: absPath.optional(),
       depthMkv: absPath.optional(),
+      depthExr: absPath.optional(),
       pointcloud: absPath.optional(),
       cameraPath: absPath.optional(),
       withImages: z.boolean().optional(),
@@ -128,5 +131,5 @@ const _sameMethods: [Listed] extends [ApiMethod] ? ([ApiMethod] extends [Listed]
 void _sameMethods;
 
 export const DialogRequestSchema = z
-  .object({ purpose: z.enum(['import', 'open-project', 'save-project', 'export', 'model']), defaultPath: z.string().max(4096).optional() })
+  .object({ purpose: z.enum(['import', 'open-project', 'save-project', 'export', 'model', 'depth']), defaultPath: z.string().max(4096).optional() })
   .strict();

@@ -162,6 +162,7 @@ export interface EngineApi {
   analysisStatus(req: ApiRequest<'analysisStatus'>): Promise<AnalysisStatus>;
   getScene(req: ApiRequest<'getScene'>): Promise<SceneData | null>;
   startAnalysis(req: ApiRequest<'startAnalysis'>): Promise<{ jobId: string }>;
+  importDepth(req: ApiRequest<'importDepth'>): Promise<{ jobId: string }>;
   startExport(req: ApiRequest<'startExport'>): Promise<{ jobId: string }>;
   cancelJob(req: ApiRequest<'cancelJob'>): Promise<{ cancelled: boolean }>;
   listJobs(req: ApiRequest<'listJobs'>): Promise<JobInfo[]>;
@@ -189,7 +190,7 @@ export interface EngineApi {
 }
 
 /** Shell-side actions a front end provides around the engine (dialogs, window). */
-export type DialogPurpose = 'import' | 'open-project' | 'save-project' | 'export' | 'model';
+export type DialogPurpose = 'import' | 'open-project' | 'save-project' | 'export' | 'model' | 'depth';
 export interface DialogRequest {
   purpose: DialogPurpose;
   defaultPath?: string;

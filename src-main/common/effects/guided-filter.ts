@@ -51,7 +51,19 @@ export function cellLuma(rgb: Uint8Array, W: number, H: number, lw: number, lh: 
         sum[c] += luma(rgb[o], rgb[o + 1], rgb[o + 2]);
         cnt[c]++;
       }
-    for (let i = 0; i < lw; i++) out[j * lw + i] = sum[i] / cnt[i];
+    for (let i = 0; i < lw; i++) {
+      if (cnt[i] === 0) {
+        // A frame narrower than the depth: pixels are shared by several cells, so this cell averages its own span.
+        const [x0, x1] = cellSpan(i, lw, W);
+        for (let y = y0; y < y1; y++)
+          for (let x = x0; x < x1; x++) {
+            const o = (y * W + x) * 3;
+            sum[i] += luma(rgb[o], rgb[o + 1], rgb[o + 2]);
+            cnt[i]++;
+          }
+      }
+      out[j * lw + i] = sum[i] / cnt[i];
+    }
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { fogSpec } from './fog.ts';
+import { isolateSpec } from './isolate.ts';
 import { refocusSpec } from './refocus.ts';
 import { relightSpec } from './relight.ts';
 import type { EffectId, EffectSpec } from './types.ts';
@@ -11,6 +12,7 @@ export const effectSpecs: Readonly<Record<EffectId, EffectSpec>> = {
   fog: fogSpec,
   refocus: refocusSpec,
   relight: relightSpec,
+  isolate: isolateSpec,
 };
 
 export const effectIds = (): EffectId[] => Object.keys(effectSpecs) as EffectId[];

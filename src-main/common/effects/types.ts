@@ -1,8 +1,8 @@
 import type { Intrinsics } from '../types.ts';
 import type { ParamSpec, ParamValue, ResolvedParams } from './params.ts';
 
-export type EffectId = 'fog' | 'refocus' | 'relight';
-export const EFFECT_IDS: readonly EffectId[] = ['fog', 'refocus', 'relight'];
+export type EffectId = 'fog' | 'refocus' | 'relight' | 'isolate';
+export const EFFECT_IDS: readonly EffectId[] = ['fog', 'refocus', 'relight', 'isolate'];
 
 export type Easing = 'linear' | 'ease-in' | 'ease-out' | 'ease-in-out' | 'hold';
 export const EASINGS: readonly Easing[] = ['linear', 'ease-in', 'ease-out', 'ease-in-out', 'hold'];

@@ -33,6 +33,8 @@ export const ClipSchema = z.object({
   out: z.number().int().nonnegative(),
   /** Effect stack in the effects preset format (validated by effects/loadEffectStack). */
   effects: z.array(z.unknown()),
+  /** A depth pass imported for this clip, used instead of the model's analysis (engine/jobs/import-depth.ts). */
+  depth: z.object({ from: z.string().min(1), unit: z.enum(['metric', 'inverse', 'relative']).optional() }).optional(),
 });
 export type ProjectClip = Omit<z.infer<typeof ClipSchema>, 'effects'> & { effects: unknown[] };
 

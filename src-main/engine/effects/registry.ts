@@ -1,5 +1,6 @@
 import type { EffectDef, EffectId } from '../../common/effects/types.ts';
 import { fogEffect } from './fog.ts';
+import { isolateEffect } from './isolate.ts';
 import { refocusEffect } from './refocus.ts';
 import { relightEffect } from './relight.ts';
 
@@ -8,6 +9,7 @@ export const effectRegistry: Readonly<Record<EffectId, EffectDef>> = {
   fog: fogEffect,
   refocus: refocusEffect,
   relight: relightEffect,
+  isolate: isolateEffect,
 };
 
 export { effectIds } from '../../common/effects/specs.ts';

@@ -5,9 +5,11 @@ import { commitDir, tempSibling, writeFileAtomic } from '../../util/atomic.ts';
 import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import type { DepthKind, Rational } from '../../common/types.ts';
 import { openVideoEncoder, type VideoEncoder } from './video-encoder.ts';
+import { encodeDepthExr } from './depth-exr.ts';
 
 /**
- * Depth passes for compositing: 16-bit PNG frames and a lossless FFV1 gray16le MKV, both at the
+ * Depth passes for compositing: 16-bit PNG frames, a lossless FFV1 gray16le MKV and 32-bit float EXR
+ * frames (depth-exr.ts: the depth itself, unquantised; its mapping.json says offset 0, scale 1), all at the
  * output resolution, with the mapping from stored value to depth written beside them
  * (depth = offset + scale * value). One mapping for the whole export so values are comparable across
  * frames. Metric depth up to 65.535 m is stored in millimetres (offset 0, scale 0.001) so the files
@@ -84,6 +86,7 @@ export interface DepthPassSink {
 export async function openDepthPasses(o: {
   pngDir?: string;
   mkvPath?: string;
+  exrDir?: string;
   width: number;
   height: number;
   frameRate: Rational;
@@ -94,19 +97,22 @@ export async function openDepthPasses(o: {
 }): Promise<DepthPassSink> {
   const policy = o.policy ?? {};
   const pngDir = o.pngDir ? resolve(o.pngDir) : null;
+  const exrDir = o.exrDir ? resolve(o.exrDir) : null;
   const mappingPath = o.mkvPath ? mappingPathFor(resolve(o.mkvPath)) : null;
-  if (pngDir) await checkDirOutput(pngDir, policy);
+  for (const d of [pngDir, exrDir]) if (d) await checkDirOutput(d, policy);
   if (mappingPath) await checkFileOutput(mappingPath, policy);
-  // The PNG folder is built under a temporary name and swapped in at the end (as withAtomicDir does).
+  // The frame folders are built under a temporary name and swapped in at the end (as withAtomicDir does).
   const pngTmp = pngDir ? tempSibling(pngDir) : null;
-  if (pngTmp) await mkdir(pngTmp, { recursive: true });
+  const exrTmp = exrDir ? tempSibling(exrDir) : null;
+  for (const t of [pngTmp, exrTmp]) if (t) await mkdir(t, { recursive: true });
+  const removeTemps = () => Promise.all([pngTmp, exrTmp].map((t) => t && rm(t, { recursive: true, force: true })));
   let mkv: VideoEncoder | null = null;
   try {
     if (o.mkvPath) {
       mkv = await openVideoEncoder(o.mkvPath, { width: o.width, height: o.height, frameRate: o.frameRate, codec: 'ffv1', inputPixelFormat: 'gray16le', signal: o.signal, policy });
     }
   } catch (e) {
-    if (pngTmp) await rm(pngTmp, { recursive: true, force: true });
+    await removeTemps();
     throw e;
   }
   const q = new Uint16Array(o.width * o.height);
@@ -115,6 +121,7 @@ export async function openDepthPasses(o: {
       quantizeDepth(raw, o.mapping, q);
       if (mkv) await mkv.write(new Uint8Array(q.buffer.slice(0)));
       if (pngTmp) await writeFile(join(pngTmp, `depth_${String(index).padStart(6, '0')}.png`), encodeDepthPng(q, o.width, o.height));
+      if (exrTmp) await writeFile(join(exrTmp, `depth_${String(index).padStart(6, '0')}.exr`), await encodeDepthExr(raw, o.width, o.height));
     },
     async finish() {
       const json = JSON.stringify(o.mapping, null, 2);
@@ -127,10 +134,14 @@ export async function openDepthPasses(o: {
         // Replace an earlier export only now that the new one is complete.
         await commitDir(pngTmp, pngDir, policy);
       }
+      if (exrDir && exrTmp) {
+        await writeFile(join(exrTmp, 'mapping.json'), JSON.stringify({ ...o.mapping, offset: 0, scale: 1 }, null, 2));
+        await commitDir(exrTmp, exrDir, policy);
+      }
     },
     async abort() {
       await mkv?.abort();
-      if (pngTmp) await rm(pngTmp, { recursive: true, force: true });
+      await removeTemps();
     },
   };
 }

@@ -31,6 +31,8 @@ import type { JobControl } from '../job-control.ts';
 import * as geometryStage from '../geometry/stage.ts';
 import { createShotClouds, writeShotPlys } from '../geometry/shot-clouds.ts';
 import { depthMeaning, depthUnit } from '../geometry/units.ts';
+import type { DepthUnitArg } from '../encode/depth-pass-reader.ts';
+import { importDepth, openImportedDepth } from './import-depth.ts';
 
 /**
  * How the geometry stage runs. Part of an analysis's identity: the same clip and model with other
@@ -43,6 +45,9 @@ export interface GeometrySettings {
   fusion?: boolean;
   /** fx in pixels at the source resolution, or a horizontal field of view. */
   intrinsics?: { fx?: number; fovDeg?: number };
+  /** A depth pass to use instead of the model's (import-depth.ts), and what its values mean when no sidecar says. */
+  depthFrom?: string;
+  depthUnit?: DepthUnitArg;
 }
 
 export interface AnalyzeOptions extends GeometrySettings {
@@ -245,6 +250,7 @@ function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
 
 /** A finished analysis from the cache, or null (nothing is computed). */
 export async function openAnalysis(opts: AnalyzeOptions): Promise<AnalysisResult | null> {
+  if (opts.depthFrom) return openImportedDepth(opts);
   const p = await plan(opts);
   const rec = await p.final.readComplete<FinalRecord>(p.length);
   return rec ? resultOf(p, rec) : null;
@@ -319,6 +325,7 @@ function metaOf(p: Plan, rec: FinalRecord): Record<string, unknown> {
 
 // ---- the job ----
 export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}): Promise<AnalysisResult> {
+  if (opts.depthFrom) return importDepth(opts, control);
   const p = await plan(opts);
   // Claimed for the whole job, however long: another job's eviction never removes it underneath.
   const lease = await leaseEntry(p.raw.dir);

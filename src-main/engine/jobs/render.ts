@@ -33,6 +33,8 @@ export interface RenderOptions extends GeometrySettings, EncodeOptions {
   /** Extra passes. */
   depthPng?: string;
   depthMkv?: string;
+  /** 32-bit float EXR frames (a folder). */
+  depthExr?: string;
   pointcloud?: string;
   cameraPath?: string;
   /** With cameraPath: the frames as PNG beside the COLMAP models (images/frame_<source frame>.png). */
@@ -52,11 +54,11 @@ const CONTAINERS: Record<RenderCodec, string[]> = {
 };
 
 /** Output checks shared by every export (one clip or a sequence): codec, container, paths, quality. */
-export type OutputOptions = Pick<RenderOptions, 'out' | 'codec' | 'crf' | 'bitrate' | 'depthPng' | 'depthMkv' | 'pointcloud' | 'cameraPath' | 'replace'>;
+export type OutputOptions = Pick<RenderOptions, 'out' | 'codec' | 'crf' | 'bitrate' | 'depthPng' | 'depthMkv' | 'depthExr' | 'pointcloud' | 'cameraPath' | 'replace'>;
 export function checkOutputOptions(o: OutputOptions, inputs: string[]): RenderCodec {
   const codec = o.codec ?? DEFAULT_EXPORT_CODEC;
   if (!CONTAINERS[codec]) throw new UserError(`unknown codec '${codec}': use ${EXPORT_CODECS.join(', ')}`, 'EINPUT');
-  const outputs = [o.out, o.depthPng, o.depthMkv, o.pointcloud, o.cameraPath].filter((p): p is string => !!p).map((p) => resolve(p));
+  const outputs = [o.out, o.depthPng, o.depthMkv, o.depthExr, o.pointcloud, o.cameraPath].filter((p): p is string => !!p).map((p) => resolve(p));
   const ins = new Set(inputs.map((p) => resolve(p)));
   for (const p of outputs) if (ins.has(p)) throw new UserError(`output ${p} is the input: choose another name, the input is never overwritten`, 'EOUT');
   if (new Set(outputs).size !== outputs.length) throw new UserError('two outputs have the same path: give each pass its own name', 'EOUT');
@@ -78,7 +80,7 @@ function checkOptions(o: RenderOptions): RenderCodec {
 /** Every output is checked before any work: finding a refusal after a ten-minute export is what users remember. */
 async function checkRenderOutputs(o: RenderOptions, policy: OutputPolicy): Promise<void> {
   for (const f of [o.out, o.depthMkv, o.depthMkv && mappingPathFor(resolve(o.depthMkv)), o.pointcloud]) if (f) await checkFileOutput(f, policy);
-  for (const d of [o.depthPng, o.cameraPath]) if (d) await checkDirOutput(d, policy);
+  for (const d of [o.depthPng, o.depthExr, o.cameraPath]) if (d) await checkDirOutput(d, policy);
 }
 
 /** yuv420p needs even sizes: a derived side is rounded up, an explicit odd one is refused. */
@@ -113,7 +115,7 @@ export async function runRender(opts: RenderOptions, control: JobControl = {}): 
   // when done; only missing frames computed otherwise), so its depth and depth range are the preview's
   // and every export's, and a source frame looks the same in a range export as in the full one.
   const analysis = await runAnalysis(
-    { input: info.path, model: opts.model, device: opts.device, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics },
+    { input: info.path, model: opts.model, device: opts.device, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics, depthFrom: opts.depthFrom, depthUnit: opts.depthUnit },
     { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze' }) },
   );
   // Held while the export reads the depth: an hours-long export is never evicted under it.
@@ -138,7 +140,7 @@ interface RenderPlan {
 async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: RenderOptions, control: JobControl, rp: RenderPlan): Promise<{ out: string; frames: number }> {
   const { codec, start, end, width, height, total, policy } = rp;
   const signal = control.signal;
-  const wantDepth = !!(opts.depthPng || opts.depthMkv);
+  const wantDepth = !!(opts.depthPng || opts.depthMkv || opts.depthExr);
   // The camera path's glTF scenes hold the fused cloud too.
   const wantCloud = !!(opts.pointcloud || opts.cameraPath);
   if (wantCloud && !analysis.poses) {
@@ -170,6 +172,7 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
       passes = await openDepthPasses({
         pngDir: opts.depthPng,
         mkvPath: opts.depthMkv,
+        exrDir: opts.depthExr,
         width,
         height,
         frameRate: info.frameRate,

@@ -2,6 +2,7 @@ import { nearRatioOf, type DepthRange } from '../distance.ts';
 import type { ResolvedParams } from '../params.ts';
 import { bokehPattern, FOREGROUND_EPS, REFOCUS_MIN_COC } from '../refocus.ts';
 import { extent } from '../guided-filter.ts';
+import { isolateBlurPattern } from '../isolate.ts';
 import { getEffectSpec } from '../specs.ts';
 import { spotCones } from '../relight.ts';
 import type { EffectId } from '../types.ts';
@@ -21,6 +22,7 @@ export const SHADER_FILES = {
   fog: 'fog.glsl',
   refocus: 'refocus.glsl',
   relight: 'relight.glsl',
+  isolate: 'isolate.glsl',
 } as const;
 export type ShaderSources = Record<keyof typeof SHADER_FILES, string>;
 
@@ -63,6 +65,7 @@ export function paramUniforms(effect: EffectId, params: ResolvedParams): Uniform
     );
   }
   if (effect === 'relight') out.push({ name: 'u_spotCones', kind: '2f', value: spotCones(params) });
+  if (effect === 'isolate') out.push({ name: 'u_blurPattern', kind: '3fv', value: isolateBlurPattern() });
   return out;
 }
 
