@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { removeStalePartials } from '../util/stale-partials.ts';
 import { readFileSync } from 'node:fs';
-import { UserError } from '../util/errors.ts';
+import { throwIfAborted, UserError } from '../util/errors.ts';
 import { probe } from '../engine/decode/probe.ts';
 import { readFrames } from '../engine/decode/frame-reader.ts';
 import { resolveFfmpeg } from '../engine/decode/ffmpeg-path.ts';
@@ -34,6 +34,8 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VideoInfo } from '../engine/types.ts';
 import { createFrameService } from './frames.ts';
+import { createLanes } from './lanes.ts';
+import { createProxyFrames } from './proxy-frames.ts';
 import { createJobManager } from './jobs.ts';
 import { sequenceApi } from './sequence-api.ts';
 import type { ApiParsed, GeometryRequest } from './schemas.ts';
@@ -68,6 +70,8 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
   const defaultModel = opts.defaultModel ?? DEFAULT_MODEL;
   const jobs = createJobManager();
   const frames = createFrameService();
+  const proxies = createProxyFrames();
+  const lanes = createLanes();
   const infos = new Map<string, Promise<VideoInfo>>();
   const analyses = new Map<string, AnalysisResult>();
   // What a killed earlier session left in the cache (hidden .partial files, concat scripts) goes, in the background.
@@ -253,14 +257,28 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     async getFrame(req) {
       const i = await info(req.path);
       if (req.index >= i.frameCount) throw new UserError(`frame ${req.index} is past the end of ${basename(i.path)} (${i.frameCount} frames)`);
-      return frames.get(i, req.index, req.maxWidth);
+      return lanes.run('getFrame', req.lane, (signal) => frames.get(i, req.index, req.maxWidth, signal));
     },
 
     async getDepth(req) {
-      const a = await analysis(req.path, req.model, req.geometry);
-      if (!a) return null;
-      if (req.index < a.start || req.index > a.end) return null;
-      return depthImage(a, req.index);
+      return lanes.run('getDepth', req.lane, async (signal) => {
+        const a = await analysis(req.path, req.model, req.geometry);
+        if (!a) return null;
+        if (req.index < a.start || req.index > a.end) return null;
+        throwIfAborted(signal);
+        return depthImage(a, req.index);
+      });
+    },
+
+    async getProxyFrame(req) {
+      const i = await info(req.path);
+      if (req.index >= i.frameCount) throw new UserError(`frame ${req.index} is past the end of ${basename(i.path)} (${i.frameCount} frames)`);
+      return proxies.get(i, req.index);
+    },
+
+    frameStats() {
+      const d = frames.stats();
+      return { frames: lanes.stats('getFrame'), depth: lanes.stats('getDepth'), decodersStarted: d.readers, decodersStopped: d.stopped };
     },
 
     async getDepthRange(req) {
@@ -414,6 +432,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     async dispose() {
       await jobs.cancelAll();
       await frames.dispose();
+      proxies.dispose();
     },
   };
   return api;

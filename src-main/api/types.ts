@@ -3,6 +3,7 @@ import type { MediaIssue, ProjectClip, ProjectDoc, RecentProject } from '../engi
 import type { ApiRequest } from './schemas.ts';
 import type { ParamSpec } from '../engine/effects/params.ts';
 import type { DepthRange } from '../engine/effects/distance.ts';
+import type { LaneStats } from './lanes.ts';
 
 /** Plain data only: these cross IPC / the test bridge by structured clone. Typed arrays stay typed. */
 export interface ModelEntry {
@@ -71,6 +72,15 @@ export interface FrameImage {
   height: number;
   /** RGB 8-bit interleaved, row-major, top row first (what the engine decodes and the GL preview uploads). */
   data: Uint8Array;
+}
+
+/** A small JPEG of a frame for the viewer's instant picture while the exact frame is decoded (api/proxy-frames.ts). */
+export interface ProxyFrame {
+  index: number;
+  time: number;
+  width: number;
+  height: number;
+  jpeg: Uint8Array;
 }
 
 export interface DepthImage {
@@ -156,6 +166,8 @@ export interface EngineApi {
   importMedia(req: ApiRequest<'importMedia'>): Promise<ImportedMedia>;
   getFrame(req: ApiRequest<'getFrame'>): Promise<FrameImage>;
   getDepth(req: ApiRequest<'getDepth'>): Promise<DepthImage | null>;
+  /** The frame's low-resolution JPEG if the clip's proxy has it yet (null: not yet; the first call starts it). */
+  getProxyFrame(req: ApiRequest<'getProxyFrame'>): Promise<ProxyFrame | null>;
   /** The analysed frames among start..start+count-1, in order (none when the clip is not analysed). */
   getDepthRange(req: ApiRequest<'getDepthRange'>): Promise<DepthImage[]>;
   analysisStatus(req: ApiRequest<'analysisStatus'>): Promise<AnalysisStatus>;
@@ -185,6 +197,8 @@ export interface EngineApi {
   onJobEvent(listener: (e: JobEvent) => void): () => void;
   /** Cancels running jobs and releases decoders (app quit, test teardown). */
   dispose(): Promise<void>;
+  /** Not an IPC method: the viewer's frame requests served and cancelled by newer ones, and decoders stopped. */
+  frameStats(): { frames: LaneStats; depth: LaneStats; decodersStarted: number; decodersStopped: number };
 }
 
 /** Shell-side actions a front end provides around the engine (dialogs, window). */
@@ -200,7 +214,7 @@ export type MenuCommand =
 /** The errors envelope: messages only, in words; the kind says how the UI shows it. */
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { kind: 'user' | 'cancelled' | 'bug'; message: string } };
 
-type Methods = Omit<EngineApi, 'onJobEvent' | 'dispose'>;
+type Methods = Omit<EngineApi, 'onJobEvent' | 'dispose' | 'frameStats'>;
 /** What the renderer sees as `window.gemdepth`: identical in Electron (preload) and the test host. */
 export type GemdepthBridge = {
   [K in keyof Methods]: Methods[K];

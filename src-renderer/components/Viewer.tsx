@@ -84,12 +84,13 @@ export function Viewer() {
     }
   }, []);
 
-  // The engine's exact frame (the export's picture), whenever it, the stack or the mode changes. With a
-  // video open, one that is no longer the playhead's is skipped: a newer picture is already on screen.
+  // The proxy picture, then the engine's exact frame (the export's picture), whenever it, the stack or the
+  // mode changes. With a video open, one that is no longer the playhead's is skipped: a newer picture is
+  // already on screen.
   useEffect(() => {
     if (!data || !clip || mode === '3d') return;
     if (video.active && data.frame.index !== useApp.getState().view.playhead) return;
-    paint(data.frame, data.depth, 'engine', data.fetchMs);
+    paint(data.frame, data.depth, data.source, data.fetchMs);
   }, [data, stack, mode, clip, paint, video.active]);
 
   const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {

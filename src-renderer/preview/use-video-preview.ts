@@ -15,7 +15,7 @@ export interface VideoPreviewOptions {
   host: RefObject<HTMLElement | null>;
   maxWidth: number;
   /** Draws a picture with its depth (the viewer's GL preview), `source` telling where the picture came from. */
-  draw(frame: FrameImage, depth: DepthImage | null, source: 'video-play'): void;
+  draw(frame: FrameImage, depth: DepthImage | null, source: 'video-play', grabMs: number): void;
 }
 
 /**
@@ -94,7 +94,9 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
       // Depth not there yet: this frame is dropped, the clock goes on.
       if (d === undefined) return;
       const { width, height } = size();
-      opts.current.draw(vf.grab(idx, ct.timeOf(idx), width, height), d, 'video-play');
+      const t0 = performance.now();
+      const picture = vf.grab(idx, ct.timeOf(idx), width, height);
+      opts.current.draw(picture, d, 'video-play', performance.now() - t0);
     };
     setExternalClock(true);
     setDriving(true);
