@@ -51,6 +51,7 @@ export function Viewer() {
       if (fetchMs !== undefined) c.dataset.fetchMs = fetchMs.toFixed(1);
       c.dataset.drawMs = (performance.now() - t0).toFixed(1);
       c.dataset.frame = String(frame.index);
+      c.dataset.width = String(frame.width);
       c.dataset.source = source;
       c.dataset.drawSeq = String(Number(c.dataset.drawSeq ?? 0) + 1);
       frameDrawn(frame.index);
