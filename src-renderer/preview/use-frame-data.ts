@@ -31,7 +31,8 @@ const DEPTH_KEEP = 24;
  * (it stops that decoder: api/lanes.ts). The clip's small proxy JPEG is shown first, as soon as it and
  * the depth are here, then the exact frame replaces it. While playing (the engine's frames as the
  * picture, no <video>), requests go one at a time without cancelling, so the decoder keeps reading on
- * sequentially; a position passed meanwhile is dropped.
+ * sequentially; a position passed meanwhile is dropped, and the proxy is the picture once it is made (a
+ * codec Chromium cannot play then still plays at the clip's rate).
  */
 export function useFrameData(path: string | null, index: number, maxWidth: number): FrameData | null {
   const [data, setData] = useState<FrameData | null>(null);
@@ -86,8 +87,10 @@ export function useFrameData(path: string | null, index: number, maxWidth: numbe
           queued.current = null;
           const t0 = performance.now();
           try {
-            const [frame, depth] = await Promise.all([bridge().getFrame({ path: w.path, index: w.index, maxWidth: w.maxWidth }), depthOf(w)]);
-            setData({ frame, depth, path: w.path, source: 'engine', fetchMs: performance.now() - t0 });
+            // The proxy where the engine has made it (no decode from a keyframe per frame), else the exact frame.
+            const proxy = await bridge().getProxyFrame({ path: w.path, index: w.index });
+            const [frame, depth] = await Promise.all([proxy ? decodeProxy(proxy) : bridge().getFrame({ path: w.path, index: w.index, maxWidth: w.maxWidth }), depthOf(w)]);
+            setData({ frame, depth, path: w.path, source: proxy ? 'proxy' : 'engine', fetchMs: performance.now() - t0 });
           } catch (e) {
             fail(e);
           }
