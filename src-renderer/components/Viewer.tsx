@@ -33,8 +33,10 @@ export function Viewer() {
   const preview = useRef<Preview | null>(null);
   const [glError, setGlError] = useState<string | null>(null);
   const [box, setBox] = useState({ w: 960, h: 540 });
-  // Steps of 320 px: resizing the window a little does not invalidate the decoded-frame cache.
-  const maxWidth = Math.min(1280, Math.max(320, Math.ceil((box.w * (window.devicePixelRatio || 1)) / 320) * 320));
+  // Drawn at the size the picture is shown (letterboxed in the box: a short box shows it narrower than
+  // the box), in steps of 320 px so that resizing the window a little keeps the decoded-frame cache.
+  const shownW = clip ? Math.min(box.w, (box.h * clip.width) / clip.height) : box.w;
+  const maxWidth = Math.min(1280, Math.max(320, Math.ceil((shownW * (window.devicePixelRatio || 1)) / 320) * 320));
   const inst = useApp((s) => activeInstance(s, selectedInst));
   const stack = (inst?.effects ?? clip?.effects ?? []) as EffectInstance[];
   const latest = useRef({ stack, mode, clip });
