@@ -235,6 +235,8 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
 
     async importMedia(req) {
       const i = await info(req.path);
+      // The viewer's quick pictures start being made now, so they are there by the first scrub.
+      proxies.get(i, 0);
       const fingerprint = await fingerprintFile(i.path);
       return {
         info: mediaInfo(i),

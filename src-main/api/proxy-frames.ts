@@ -10,7 +10,7 @@ import type { ProxyFrame } from './types.ts';
  * pass (at low priority) the first time the viewer asks. A random jump then shows a picture at once
  * while the exact frame is decoded: long-GOP sources (cockatoo.mp4 has a keyframe every 70 frames)
  * otherwise need up to a GOP of decoding before any picture. Intra-only JPEGs are random access and
- * the browser decodes them natively. Memory is bounded by bytes over all clips (least recently used
+ * the browser decodes them natively. Made from import on. Memory is bounded by bytes over all clips (least recently used
  * clip dropped first); a clip whose proxy alone would pass the bound keeps its first frames only.
  */
 const PROXY_WIDTH = 640;
@@ -57,8 +57,9 @@ export function createProxyFrames(opts: { maxBytes?: number; width?: number } = 
     const proc = spawn(resolveFfmpeg().ffmpeg, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     p.proc = proc;
     try {
-      // The exact frames the user waits for come first: this pass only fills idle CPU.
-      if (proc.pid) setPriority(proc.pid, 10);
+      // The exact frames the user waits for come first (nice 5: about a third of a normal process's
+      // share; nice 10 starved it for minutes on a busy machine).
+      if (proc.pid) setPriority(proc.pid, 5);
     } catch {
       /* not permitted here: it runs at normal priority */
     }
