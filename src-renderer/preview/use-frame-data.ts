@@ -21,7 +21,7 @@ interface Want {
   seq: number;
 }
 
-const isCancel = (e: unknown) => e instanceof Error && (e.name === 'CancelledError' || /cancelled/.test(e.message));
+const isCancel = (e: unknown) => e instanceof Error && (e.name === 'CancelledError' || e.name === 'AbortError' || /cancelled/.test(e.message));
 /** Depth maps of recently shown frames: a refine or a scrub back reuses them (and the preview's work on them). */
 const DEPTH_KEEP = 24;
 
@@ -104,15 +104,17 @@ export function useFrameData(path: string | null, index: number, maxWidth: numbe
     let exact = false;
     const depth = depthOf(want, 'viewer');
     // The instant picture: the proxy JPEG if the engine has made it yet.
-    void bridge()
+    const quick = bridge()
       .getProxyFrame({ path, index })
       .then((p) => (p && !exact && current() ? Promise.all([decodeProxy(p), depth]) : null))
       .then((r) => {
         if (r && !exact && current()) setData({ frame: r[0], depth: r[1], path, source: 'proxy', fetchMs: performance.now() - t0 });
       })
       .catch(fail);
-    // The exact frame; a newer position cancels it on the engine side.
-    void Promise.all([bridge().getFrame({ path, index, maxWidth, lane: 'viewer' }), depth])
+    // The exact frame once the quick one is drawn (its decoder would take both cores from it); a newer
+    // position cancels it on the engine side.
+    void quick
+      .then(() => (current() ? Promise.all([bridge().getFrame({ path, index, maxWidth, lane: 'viewer' }), depth]) : Promise.reject(new DOMException('', 'AbortError'))))
       .then(([frame, d]) => {
         if (!current()) return;
         exact = true;

@@ -58,11 +58,12 @@ describe('scrubbing and playback against the engine', () => {
     await page.waitForTimeout(500);
     expect(await page.getAttribute(tid('preview-canvas'), 'data-frame')).toBe(String(clicks.at(-1)));
     const s1 = host.api.frameStats();
-    expect(s1.frames.cancelled - s0.frames.cancelled).toBeGreaterThanOrEqual(1);
-    // One request per click at most (React may merge two clicks into one render), each served or cancelled.
-    const asked = s1.frames.served - s0.frames.served + s1.frames.cancelled - s0.frames.cancelled;
-    expect(asked).toBeGreaterThanOrEqual(2);
-    expect(asked).toBeLessThanOrEqual(clicks.length);
+    // Not every click's frame was decoded to the end: the stale ones were cancelled in the engine, or never
+    // asked for when the viewer already had a newer position (one request per click at most).
+    const served = s1.frames.served - s0.frames.served;
+    expect(served).toBeGreaterThanOrEqual(1);
+    expect(served).toBeLessThan(clicks.length);
+    expect(served + s1.frames.cancelled - s0.frames.cancelled).toBeLessThanOrEqual(clicks.length);
     expect(host.consoleErrors).toEqual([]);
   }, 240_000);
 
