@@ -1,4 +1,4 @@
-import type { FrameImage, ProxyFrame } from '../../src-main/api/types.ts';
+import type { FrameImage, ProxyFrame } from '../../src-main/common/api/types.ts';
 
 /** RGBA pixels (canvas getImageData) to the RGB rows a FrameImage carries, into `out` when given. */
 export function rgbaToRgb(rgba: Uint8ClampedArray, n: number, out = new Uint8Array(n * 3)): Uint8Array {
@@ -12,7 +12,7 @@ export function rgbaToRgb(rgba: Uint8ClampedArray, n: number, out = new Uint8Arr
 
 let scratch: { canvas: OffscreenCanvas; ctx: OffscreenCanvasRenderingContext2D } | null = null;
 
-/** A proxy JPEG (api/proxy-frames.ts) as a FrameImage, decoded by the browser's own image decoder. */
+/** A proxy JPEG (app/proxy-frames.ts) as a FrameImage, decoded by the browser's own image decoder. */
 export async function decodeProxy(p: ProxyFrame): Promise<FrameImage> {
   const bmp = await createImageBitmap(new Blob([p.jpeg as BlobPart], { type: 'image/jpeg' }));
   try {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { DepthImage, FrameImage } from '../../src-main/api/types.ts';
+import type { DepthImage, FrameImage } from '../../src-main/common/api/types.ts';
 import { bridge, errorText } from '../api.ts';
 import { analysisRequest, notify, useApp } from '../state/store.ts';
 import { decodeProxy } from './proxy-image.ts';
@@ -28,7 +28,7 @@ const DEPTH_KEEP = 24;
 /**
  * The current frame and its depth, through the engine API. The newest playhead wins: each new position
  * is requested at once in the 'viewer' lane, where the engine cancels the older request still running
- * (it stops that decoder: api/lanes.ts). The clip's small proxy JPEG is shown first, as soon as it and
+ * (it stops that decoder: app/lanes.ts). The clip's small proxy JPEG is shown first, as soon as it and
  * the depth are here, then the exact frame replaces it. While playing (the engine's frames as the
  * picture, no <video>), requests go one at a time without cancelling, so the decoder keeps reading on
  * sequentially; a position passed meanwhile is dropped, and the proxy is the picture once it is made (a

@@ -4,7 +4,7 @@ import { createJpegSplitter } from '../../src-main/engine/decode/jpeg-stream.ts'
 import { resolveFfmpeg } from '../../src-main/engine/decode/ffmpeg-path.ts';
 import { probe } from '../../src-main/engine/decode/probe.ts';
 import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
-import { createProxyFrames } from '../../src-main/api/proxy-frames.ts';
+import { createProxyFrames } from '../../src-main/app/proxy-frames.ts';
 import { psnr } from '../effects/fixture.ts';
 import { clip } from '../helpers/shared.ts';
 
