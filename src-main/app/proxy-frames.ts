@@ -63,8 +63,10 @@ export function createProxyFrames(opts: { maxBytes?: number; width?: number } = 
     } catch {
       /* not permitted here: it runs at normal priority */
     }
+    let full = false;
     const splitter = createJpegSplitter((jpeg) => {
-      if (clips.get(info.path) !== p) return;
+      // One chunk of output can hold several images: none is kept past the bound.
+      if (full || clips.get(info.path) !== p) return;
       p.frames.push(jpeg);
       p.bytes += jpeg.byteLength;
       bytes += jpeg.byteLength;
@@ -72,7 +74,10 @@ export function createProxyFrames(opts: { maxBytes?: number; width?: number } = 
         if (bytes <= maxBytes || path === info.path) break;
         drop(path);
       }
-      if (bytes > maxBytes) stop(p);
+      if (bytes > maxBytes) {
+        full = true;
+        stop(p);
+      }
     });
     proc.stdout.on('data', (d: Buffer) => {
       try {
