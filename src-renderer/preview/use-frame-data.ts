@@ -70,6 +70,8 @@ export function useFrameData(path: string | null, index: number, maxWidth: numbe
           if (isCancel(e)) throw e;
           return null;
         });
+        // A position left before its depth arrived may never wait for it: its cancel is not an error.
+        d.catch(() => undefined);
         depths.current.set(key, d);
         for (const k of depths.current.keys()) if (depths.current.size > DEPTH_KEEP) depths.current.delete(k);
       }
