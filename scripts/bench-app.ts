@@ -2,7 +2,8 @@
  * npm run bench:app — the app's interactive latencies in headless Chromium against the real engine:
  *  - launch to an interactive window (browser start + page load + first API round trip),
  *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog (p50/p95; first
- *    picture, then the engine's exact frame that refines it); the same with fog + refocus + relight;
+ *    picture, the clip's proxy JPEG once the engine has made it, then the engine's exact frame that
+ *    refines it); the same with fog + refocus + relight;
  *    single steps forward and back;
  *  - playback 720p with fog: frames drawn per second of wall time while playing 10 s at 1x.
  * Uses ../shared/clips/cockatoo.mp4 (1280x720). Its analysis comes from the depth cache when present.
@@ -80,7 +81,7 @@ async function playFor(page: Page, seconds: number) {
   const drawn = (await drawSeq(page)) - s0;
   const wall = (performance.now() - tp) / 1000;
   const frame = Number(await page.textContent(tid('frame-number')));
-  const source = await page.getAttribute(tid('preview-canvas'), 'data-source');
+  const source = `${await page.getAttribute(tid('preview-canvas'), 'data-source')} at ${await page.getAttribute(tid('preview-canvas'), 'data-width')} px wide`;
   await page.keyboard.press(' ');
   return { drawn, seconds: wall, frame, source, fps: drawn / wall };
 }
@@ -168,6 +169,7 @@ async function main() {
   }
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="effect-item"]').length === 3);
   await jump.run(full, fullExact);
+  const requests = host.api.frameStats();
 
   // Playback with fog alone, from frame 0, 10 s of wall time.
   const boxes = page.locator(`${tid('effect-item')} input[type=checkbox]`);
@@ -198,6 +200,7 @@ async function main() {
   console.log(`| scrub (random jump) with fog, p95 (first picture / exact) | ${pct(jumps, 0.95).toFixed(0)} / ${pct(jumpsExact, 0.95).toFixed(0)} ms | <= 150 ms |`);
   console.log(`| ... reference, same run: engine frames only, p50 / p95 | ${pct(ref.exact, 0.5).toFixed(0)} / ${pct(ref.exact, 0.95).toFixed(0)} ms | — |`);
   console.log(`| scrub with fog + refocus + relight, p95 (first picture / exact) | ${pct(full, 0.95).toFixed(0)} / ${pct(fullExact, 0.95).toFixed(0)} ms | <= 400 ms |`);
+  console.log(`| engine frame requests while scrubbing: served / cancelled by a newer one; decoders started / stopped | ${requests.frames.served} / ${requests.frames.cancelled}; ${requests.decodersStarted} / ${requests.decodersStopped} | — |`);
 }
 
 main().catch((e) => {

@@ -6,9 +6,11 @@ import { resolveFfmpeg } from '../engine/decode/ffmpeg-path.ts';
 import { planProviders } from '../engine/infer/providers.ts';
 import { configDir } from '../engine/project/index.ts';
 import { removeStalePartials } from '../util/stale-partials.ts';
+import { throwIfAborted } from '../common/errors.ts';
 import { createAnalysisService } from './analysis-service.ts';
 import { settingsOf } from './geometry-settings.ts';
 import { createJobManager } from './jobs.ts';
+import { createLanes } from './lanes.ts';
 import { createMediaService } from './media-service.ts';
 import { createModelService } from './model-service.ts';
 import { createProjectService } from './project-service.ts';
@@ -35,6 +37,8 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
   const defaultModel = opts.defaultModel ?? DEFAULT_MODEL;
   const jobs = createJobManager();
   const media = createMediaService();
+  const analysis = createAnalysisService(jobs, media, defaultModel);
+  const depthLanes = createLanes();
   const models = createModelService(jobs);
   // What a killed earlier session left in the cache (hidden .partial files, concat scripts) goes, in the background.
   void removeStalePartials({ cacheDir: defaultCacheDir() }).catch(() => []);
@@ -62,9 +66,17 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     },
 
     ...models,
-    ...createAnalysisService(jobs, media, defaultModel),
+    ...analysis,
+    // The viewer's depth in its lane: a newer frame's request makes an older one's answer a cancel.
+    getDepth: (req) => depthLanes.run('getDepth', req.lane, async (signal) => {
+      const d = await analysis.getDepth(req);
+      throwIfAborted(signal);
+      return d;
+    }),
     importMedia: media.importMedia,
     getFrame: media.getFrame,
+    getProxyFrame: media.getProxyFrame,
+    frameStats: () => ({ ...media.frameStats(), depth: depthLanes.stats('getDepth') }),
     ...createProjectService(),
     ...sequenceApi(jobs, settingsOf, media.info),
 

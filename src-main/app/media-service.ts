@@ -5,21 +5,27 @@ import type { VideoInfo } from '../common/types.ts';
 import { probe } from '../engine/decode/probe.ts';
 import { fingerprintFile } from '../engine/project/fingerprint.ts';
 import { createFrameService } from './frames.ts';
+import { createLanes } from './lanes.ts';
+import { createProxyFrames } from './proxy-frames.ts';
 
 /** What the engine sees in a clip or image folder: the CLI's probe, and the app's import (cached per path there). */
 export const probeMedia = (path: string): Promise<VideoInfo> => probe(path);
 
 const mediaInfo = ({ files: _f, ...rest }: VideoInfo): MediaInfo => rest;
 
-export interface MediaService extends Pick<EngineApi, 'importMedia' | 'getFrame'> {
+export interface MediaService extends Pick<EngineApi, 'importMedia' | 'getFrame' | 'getProxyFrame'> {
   /** The clip's probe, once per path (the viewer asks for it on every frame). */
   info(path: string): Promise<VideoInfo>;
+  /** The viewer's frame requests served and cancelled by newer ones, and decoders started and stopped. */
+  frameStats(): Omit<ReturnType<EngineApi['frameStats']>, 'depth'>;
   dispose(): Promise<void>;
 }
 
 /** Media: probing (cached per path), importing a clip into a project, and frames for the viewer. */
 export function createMediaService(): MediaService {
   const frames = createFrameService();
+  const proxies = createProxyFrames();
+  const lanes = createLanes();
   const infos = new Map<string, Promise<VideoInfo>>();
   const info = (path: string): Promise<VideoInfo> => {
     const key = resolve(path);
@@ -36,6 +42,8 @@ export function createMediaService(): MediaService {
     info,
     async importMedia(req) {
       const i = await info(req.path);
+      // The viewer's quick pictures start being made now, so they are there by the first scrub.
+      proxies.get(i, 0);
       const fingerprint = await fingerprintFile(i.path);
       return {
         info: mediaInfo(i),
@@ -58,9 +66,23 @@ export function createMediaService(): MediaService {
     async getFrame(req) {
       const i = await info(req.path);
       if (req.index >= i.frameCount) throw new UserError(`frame ${req.index} is past the end of ${basename(i.path)} (${i.frameCount} frames)`);
-      return frames.get(i, req.index, req.maxWidth);
+      return lanes.run('getFrame', req.lane, (signal) => frames.get(i, req.index, req.maxWidth, signal));
     },
 
-    dispose: () => frames.dispose(),
+    async getProxyFrame(req) {
+      const i = await info(req.path);
+      if (req.index >= i.frameCount) throw new UserError(`frame ${req.index} is past the end of ${basename(i.path)} (${i.frameCount} frames)`);
+      return proxies.get(i, req.index);
+    },
+
+    frameStats() {
+      const d = frames.stats();
+      return { frames: lanes.stats('getFrame'), decodersStarted: d.readers, decodersStopped: d.stopped };
+    },
+
+    async dispose() {
+      proxies.dispose();
+      await frames.dispose();
+    },
   };
 }

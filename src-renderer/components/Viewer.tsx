@@ -33,8 +33,10 @@ export function Viewer() {
   const preview = useRef<Preview | null>(null);
   const [glError, setGlError] = useState<string | null>(null);
   const [box, setBox] = useState({ w: 960, h: 540 });
-  // Steps of 320 px: resizing the window a little does not invalidate the decoded-frame cache.
-  const maxWidth = Math.min(1280, Math.max(320, Math.ceil((box.w * (window.devicePixelRatio || 1)) / 320) * 320));
+  // Drawn at the size the picture is shown (letterboxed in the box: a short box shows it narrower than
+  // the box), in steps of 320 px so that resizing the window a little keeps the decoded-frame cache.
+  const shownW = clip ? Math.min(box.w, (box.h * clip.width) / clip.height) : box.w;
+  const maxWidth = Math.min(1280, Math.max(320, Math.ceil((shownW * (window.devicePixelRatio || 1)) / 320) * 320));
   const inst = useApp((s) => activeInstance(s, selectedInst));
   const stack = (inst?.effects ?? clip?.effects ?? []) as EffectInstance[];
   const latest = useRef({ stack, mode, clip });
@@ -51,6 +53,7 @@ export function Viewer() {
       if (fetchMs !== undefined) c.dataset.fetchMs = fetchMs.toFixed(1);
       c.dataset.drawMs = (performance.now() - t0).toFixed(1);
       c.dataset.frame = String(frame.index);
+      c.dataset.width = String(frame.width);
       c.dataset.source = source;
       c.dataset.drawSeq = String(Number(c.dataset.drawSeq ?? 0) + 1);
       frameDrawn(frame.index);
@@ -84,12 +87,13 @@ export function Viewer() {
     }
   }, []);
 
-  // The engine's exact frame (the export's picture), whenever it, the stack or the mode changes. With a
-  // video open, one that is no longer the playhead's is skipped: a newer picture is already on screen.
+  // The proxy picture, then the engine's exact frame (the export's picture), whenever it, the stack or the
+  // mode changes. With a video open, one that is no longer the playhead's is skipped: a newer picture is
+  // already on screen.
   useEffect(() => {
     if (!data || !clip || mode === '3d') return;
     if (video.active && data.frame.index !== useApp.getState().view.playhead) return;
-    paint(data.frame, data.depth, 'engine', data.fetchMs);
+    paint(data.frame, data.depth, data.source, data.fetchMs);
   }, [data, stack, mode, clip, paint, video.active]);
 
   const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {

@@ -113,28 +113,24 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     gl.drawArrays(gl.TRIANGLES, 0, 3);
   };
 
-  const rgba = (rgb: Uint8Array, n: number) => {
-    const a = new Uint8Array(n * 4);
-    for (let i = 0; i < n; i++) {
-      a[i * 4] = rgb[i * 3];
-      a[i * 4 + 1] = rgb[i * 3 + 1];
-      a[i * 4 + 2] = rgb[i * 3 + 2];
-      a[i * 4 + 3] = 255;
-    }
-    return a;
-  };
+  // The guided filter's coefficients at the analysis resolution: one texture, refilled per depth map.
+  let coefTex: WebGLTexture | null = null;
+  let coefSize = '';
 
   return {
     setFrame(rgb, width, height) {
       if (width !== W || height !== H) {
-        for (const t of [...ping, distTex]) if (t) gl.deleteTexture(t);
+        for (const t of [...ping, distTex, frameTex]) if (t) gl.deleteTexture(t);
         W = width;
         H = height;
         ping = [0, 1].map(() => texture(gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, W, H, null));
         distTex = texture(gl.R32F, gl.RED, gl.FLOAT, W, H, null);
+        frameTex = texture(gl.RGB8, gl.RGB, gl.UNSIGNED_BYTE, W, H, null);
       }
-      if (frameTex) gl.deleteTexture(frameTex);
-      frameTex = texture(gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, W, H, rgba(rgb, W * H));
+      // The RGB rows as they are (no RGBA copy per frame), into the same texture every frame.
+      gl.bindTexture(gl.TEXTURE_2D, frameTex);
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, W, H, gl.RGB, gl.UNSIGNED_BYTE, rgb);
       frameRgb = rgb;
     },
     setDepth(depth, lw, lh, r) {
@@ -143,12 +139,19 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       // The guided filter's low-res half runs here, on the CPU, exactly as export runs it (guided-filter.ts).
       low = { dist: toDistance(depth, r), width: lw, height: lh };
       const ab = guidedCoefficients(low.dist, lw, lh, cellLuma(frameRgb, W, H, lw, lh));
-      const coef = texture(gl.RG32F, gl.RG, gl.FLOAT, lw, lh, ab);
+      if (!coefTex || coefSize !== `${lw}x${lh}`) {
+        if (coefTex) gl.deleteTexture(coefTex);
+        coefTex = texture(gl.RG32F, gl.RG, gl.FLOAT, lw, lh, ab);
+        coefSize = `${lw}x${lh}`;
+      } else {
+        gl.bindTexture(gl.TEXTURE_2D, coefTex);
+        gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+        gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, lw, lh, gl.RG, gl.FLOAT, ab);
+      }
       const p = program('upsample');
       gl.useProgram(p);
       setUniforms(p, [...frameUniforms(W, H, { fx: 1, fy: 1, cx: 0, cy: 0, width: W, height: H }, r, false), ...upsampleUniforms(low.dist, lw, lh)]);
-      draw(p, distTex, { frame: frameTex, coef });
-      gl.deleteTexture(coef);
+      draw(p, distTex, { frame: frameTex, coef: coefTex });
     },
     setDistance(dist, r) {
       range = r;
@@ -215,7 +218,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       return out;
     },
     dispose() {
-      for (const t of [...ping, distTex, frameTex, ...toDelete]) if (t) gl.deleteTexture(t);
+      for (const t of [...ping, distTex, frameTex, coefTex, ...toDelete]) if (t) gl.deleteTexture(t);
       for (const p of programs.values()) gl.deleteProgram(p);
       gl.deleteFramebuffer(fbo);
       gl.deleteVertexArray(vao);

@@ -45,6 +45,7 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
   const colorTex = texture(gl);
   const vao = gl.createVertexArray();
   let lastFrame: FrameImage | null = null;
+  let lastSrc: FrameImage | null = null;
   let lastDepth: DepthImage | null = null;
   let lastColored: DepthImage | null = null;
 
@@ -82,7 +83,11 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
         return;
       }
       const sourceChanged = frame !== lastFrame;
-      if (sourceChanged) uploadRgb(gl, srcTex, frame.width, frame.height, frame.data);
+      // The plain source texture only where the source itself is drawn (the effects upload their own copy).
+      if ((!depth || mode === 'split') && frame !== lastSrc) {
+        uploadRgb(gl, srcTex, frame.width, frame.height, frame.data);
+        lastSrc = frame;
+      }
       if (!depth) {
         drawTex(srcTex, 0, canvas.width);
         lastFrame = frame;

@@ -15,7 +15,7 @@ export interface VideoPreviewOptions {
   host: RefObject<HTMLElement | null>;
   maxWidth: number;
   /** Draws a picture with its depth (the viewer's GL preview), `source` telling where the picture came from. */
-  draw(frame: FrameImage, depth: DepthImage | null, source: 'video-play'): void;
+  draw(frame: FrameImage, depth: DepthImage | null, source: 'video-play', grabMs: number): void;
 }
 
 /**
@@ -57,8 +57,8 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     return () => depth.current?.clear();
   }, [path, settings, epoch, clip?.fps]);
 
-  const size = () => {
-    const w = Math.min(media?.width ?? 0, opts.current.maxWidth);
+  const size = (scale = 1) => {
+    const w = Math.max(Math.min(320, media?.width ?? 0), Math.min(media?.width ?? 0, opts.current.maxWidth) * scale);
     const width = Math.max(2, Math.round(w / 2) * 2);
     const height = Math.max(2, Math.round((width * (media?.height ?? 0)) / (media?.width ?? 1) / 2) * 2);
     return { width, height };
@@ -71,6 +71,11 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     const video = vf.video;
     let stopped = false;
     let handle = 0;
+    // Resolution gives way before frames do: when grabbing and drawing a frame takes most of a frame's
+    // time, the next frames are drawn smaller (down to 320 px wide), and larger again when there is room.
+    let scale = 1;
+    let cost = 0;
+    const budget = 1000 / clip.fps;
     const stop = () => {
       if (stopped) return;
       stopped = true;
@@ -93,8 +98,15 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
       setView({ playhead: idx });
       // Depth not there yet: this frame is dropped, the clock goes on.
       if (d === undefined) return;
-      const { width, height } = size();
-      opts.current.draw(vf.grab(idx, ct.timeOf(idx), width, height), d, 'video-play');
+      const { width, height } = size(scale);
+      const t0 = performance.now();
+      const picture = vf.grab(idx, ct.timeOf(idx), width, height);
+      const t1 = performance.now();
+      opts.current.draw(picture, d, 'video-play', t1 - t0);
+      const ms = performance.now() - t0;
+      cost = cost ? 0.7 * cost + 0.3 * ms : ms;
+      if (cost > 0.7 * budget && width > 320) [scale, cost] = [scale * 0.75, 0];
+      else if (cost < 0.3 * budget && scale < 1) [scale, cost] = [Math.min(1, scale / 0.75), 0];
     };
     setExternalClock(true);
     setDriving(true);

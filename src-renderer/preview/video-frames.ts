@@ -1,5 +1,6 @@
 import type { DepthImage, FrameImage, MediaInfo } from '../../src-main/common/api/types.ts';
 import { bridge } from '../api.ts';
+import { rgbaToRgb } from './proxy-image.ts';
 
 /**
  * The browser's own decoder for a clip whose codec Chromium plays (H.264, VP8/9, AV1 in MP4/WebM):
@@ -19,7 +20,7 @@ export function videoMime(path: string, codec: string): string | null {
 
 export interface VideoFrames {
   readonly video: HTMLVideoElement;
-  /** The picture on screen now, as RGB at width x height. */
+  /** The picture on screen now, as RGB at width x height (in a buffer the next grab reuses). */
   grab(index: number, time: number, width: number, height: number): FrameImage;
   dispose(): void;
 }
@@ -38,20 +39,17 @@ export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElemen
   host.appendChild(video);
   const canvas = document.createElement('canvas');
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  // One RGB buffer for every grabbed picture: drawn at once, never kept (no 2.7 MB garbage per 720p frame).
+  let rgb = new Uint8Array(0);
 
   const grab = (index: number, time: number, width: number, height: number): FrameImage => {
     if (canvas.width !== width || canvas.height !== height) {
       canvas.width = width;
       canvas.height = height;
     }
+    if (rgb.length !== width * height * 3) rgb = new Uint8Array(width * height * 3);
     ctx.drawImage(video, 0, 0, width, height);
-    const rgba = ctx.getImageData(0, 0, width, height).data;
-    const rgb = new Uint8Array(width * height * 3);
-    for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
-      rgb[j] = rgba[i];
-      rgb[j + 1] = rgba[i + 1];
-      rgb[j + 2] = rgba[i + 2];
-    }
+    rgbaToRgb(ctx.getImageData(0, 0, width, height).data, width * height, rgb);
     return { index, time, width, height, data: rgb };
   };
 

@@ -16,6 +16,8 @@ const absPath = z
 const frame = z.number().int().min(0).max(100_000_000);
 const modelId = z.string().min(1).max(200).regex(/^[\w.@+-]+$/, 'model ids are letters, digits and . _ - @ +');
 const device = z.enum(['auto', 'cpu', 'cuda']);
+/** A newer request in the same lane cancels an older one still running (app/lanes.ts): the newest frame wins. */
+const lane = z.string().min(1).max(32);
 export { GeometryRequest } from './geometry.ts';
 
 export const EffectStackInput = z.array(z.unknown()).max(32);
@@ -44,9 +46,10 @@ export const Schemas = {
   listEffects: z.object({}).strict(),
   importMedia: z.object({ path: absPath }).strict(),
   getFrame: z
-    .object({ path: absPath, index: frame, maxWidth: z.number().int().min(16).max(8192).optional() })
+    .object({ path: absPath, index: frame, maxWidth: z.number().int().min(16).max(8192).optional(), lane: lane.optional() })
     .strict(),
-  getDepth: z.object({ path: absPath, index: frame, model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),
+  getDepth: z.object({ path: absPath, index: frame, model: modelId.optional(), geometry: GeometryRequest.optional(), lane: lane.optional() }).strict(),
+  getProxyFrame: z.object({ path: absPath, index: frame }).strict(),
   /** Consecutive depth maps in one call (playback prefetches ahead of the playhead). */
   getDepthRange: z.object({ path: absPath, start: frame, count: z.number().int().min(1).max(60), model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),
   analysisStatus: z.object({ path: absPath, model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),

@@ -74,6 +74,21 @@ export interface FrameImage {
   data: Uint8Array;
 }
 
+/** A small JPEG of a frame for the viewer's instant picture while the exact frame is decoded (api/proxy-frames.ts). */
+export interface ProxyFrame {
+  index: number;
+  time: number;
+  width: number;
+  height: number;
+  jpeg: Uint8Array;
+}
+
+/** Requests of one method in a lane (app/lanes.ts): answered, or cancelled because a newer one came. */
+export interface LaneStats {
+  served: number;
+  cancelled: number;
+}
+
 export interface DepthImage {
   index: number;
   width: number;
@@ -157,6 +172,8 @@ export interface EngineApi {
   importMedia(req: ApiRequest<'importMedia'>): Promise<ImportedMedia>;
   getFrame(req: ApiRequest<'getFrame'>): Promise<FrameImage>;
   getDepth(req: ApiRequest<'getDepth'>): Promise<DepthImage | null>;
+  /** The frame's low-resolution JPEG if the clip's proxy has it yet (null: not yet; the first call starts it). */
+  getProxyFrame(req: ApiRequest<'getProxyFrame'>): Promise<ProxyFrame | null>;
   /** The analysed frames among start..start+count-1, in order (none when the clip is not analysed). */
   getDepthRange(req: ApiRequest<'getDepthRange'>): Promise<DepthImage[]>;
   analysisStatus(req: ApiRequest<'analysisStatus'>): Promise<AnalysisStatus>;
@@ -187,6 +204,8 @@ export interface EngineApi {
   onJobEvent(listener: (e: JobEvent) => void): () => void;
   /** Cancels running jobs and releases decoders (app quit, test teardown). */
   dispose(): Promise<void>;
+  /** Not an IPC method: the viewer's frame requests served and cancelled by newer ones, and decoders stopped. */
+  frameStats(): { frames: LaneStats; depth: LaneStats; decodersStarted: number; decodersStopped: number };
 }
 
 /** Shell-side actions a front end provides around the engine (dialogs, window). */
@@ -202,7 +221,7 @@ export type MenuCommand =
 /** The errors envelope: messages only, in words; the kind says how the UI shows it. */
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { kind: 'user' | 'cancelled' | 'bug'; message: string } };
 
-type Methods = Omit<EngineApi, 'onJobEvent' | 'dispose'>;
+type Methods = Omit<EngineApi, 'onJobEvent' | 'dispose' | 'frameStats'>;
 /** A file dropped on the window: the DOM's File, seen from code that compiles without the DOM. */
 export interface DroppedFile {
   readonly name: string;
