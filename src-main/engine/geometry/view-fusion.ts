@@ -17,6 +17,8 @@ export interface FusionOptions {
   photo?: number;
   /** Fraction of the values dropped at each end before averaging. */
   trim?: number;
+  /** Most neighbours each side (the per-pixel slots: 2 * radius + 1). */
+  radius?: number;
 }
 
 /**
@@ -38,11 +40,9 @@ export const FUSION_GATE = 0.7;
 export const FUSION_REACH = 1;
 export const FUSION_PHOTO = 24;
 export const FUSION_STEP = 4;
-const MAX_VIEWS = 2 * FUSION_RADIUS + 1;
 
 /** Intrinsics of the fusion grid: analysis pixels in FUSION_STEP x FUSION_STEP blocks (as boxDown makes them). */
-export function fusionGrid(K: Intrinsics): Intrinsics {
-  const f = FUSION_STEP;
+export function fusionGrid(K: Intrinsics, f = FUSION_STEP): Intrinsics {
   return {
     fx: K.fx / f, fy: K.fy / f, cx: (K.cx + 0.5) / f - 0.5, cy: (K.cy + 0.5) / f - 0.5,
     width: Math.max(1, Math.floor(K.width / f)), height: Math.max(1, Math.floor(K.height / f)),
@@ -52,6 +52,7 @@ export function fusionGrid(K: Intrinsics): Intrinsics {
 export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
   const n = K.width * K.height;
   const gate = o.gate ?? FUSION_GATE, reach = o.reach ?? FUSION_REACH, photo = o.photo ?? FUSION_PHOTO, trim = o.trim ?? 0.25;
+  const MAX_VIEWS = 2 * (o.radius ?? FUSION_RADIUS) + 1;
   const lo = Math.exp(-gate), hi = Math.exp(gate);
   const reachLo = Math.exp(-reach), reachHi = Math.exp(reach);
   // Values per pixel, MAX_VIEWS slots each: one allocation reused for every frame.
