@@ -1,3 +1,4 @@
+import { selectKth } from '../align.ts';
 import { averagingWeight } from '../averaging-weight.ts';
 import { fuseWithPrior } from '../fuse.ts';
 import { boxDown, resizeWithHoles } from '../image.ts';
@@ -23,9 +24,11 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     const k = w.K!, sp = w.cfg.params.stereo;
     const prior = gain === 1 ? ref.aligned : ref.aligned.map((v) => v * gain);
     const refPose = path.poseOf(ref);
-    const rs = sortedSample(prior);
+    const rs = positiveSample(prior);
     if (!rs.length) { ref.final = ref.aligned.slice(); return 0; }
-    const farRho = rs[Math.floor(rs.length * sp.parallaxQuantile)];
+    // Order statistics by selection: the whole sort is only needed for the stereo's sweep range.
+    const farRho = selectKth(rs, rs.length, Math.floor(rs.length * sp.parallaxQuantile));
+    const midRho = selectKth(rs, rs.length, rs.length >> 1);
     // Choose neighbours whose baseline gives useful parallax (too little: no depth signal; too much: occlusion, distortion).
     const cands = w.frames
       .filter((s) => s.shotId === ref.shotId && s !== ref && Math.abs(s.index - ref.index) <= w.cfg.lag + 4 && s.track > 0)
@@ -40,9 +43,9 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     const maxPx = chosen.reduce((m, c) => Math.max(m, c.px), 0);
     const trackQ = Math.min(ref.track || 0, ...chosen.map((c) => c.s.track));
     // The frame's confidence keeps reading the parallax at the median depth: what most of the picture has.
-    const conf = Math.min(1, (maxPx * rs[rs.length >> 1]) / farRho / 8) * (chosen.length ? trackQ : 0);
+    const conf = Math.min(1, (maxPx * midRho) / farRho / 8) * (chosen.length ? trackQ : 0);
     if (!w.cfg.mvs || chosen.length === 0 || maxPx < 3) { ref.final = ref.aligned.slice(); return conf; }
-    const { min: lo, max: hi } = sweepRange(rs);
+    const { min: lo, max: hi } = sweepRange(rs.sort());
     const labels = Math.max(24, Math.min(sp.maxLabels, Math.round(k.fx * maxPx / (k.fx * farRho) * (hi - lo) * 1.5)));
     // Multi-view consistency: the past and the future neighbours give two INDEPENDENT stereo depths
     // (different baselines, different pose errors, different occlusions). Only where they agree is the
@@ -106,8 +109,10 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
   return { refine, fuseNeighbours, weightOf };
 }
 
-function sortedSample(a: Float32Array): Float32Array {
-  const v: number[] = [];
-  for (let i = 0; i < a.length; i += 3) if (a[i] > 0) v.push(a[i]);
-  return Float32Array.from(v).sort();
+/** Every third value of `a` that is positive. */
+function positiveSample(a: Float32Array): Float32Array {
+  const v = new Float32Array(Math.ceil(a.length / 3));
+  let n = 0;
+  for (let i = 0; i < a.length; i += 3) if (a[i] > 0) v[n++] = a[i];
+  return v.subarray(0, n);
 }
