@@ -150,10 +150,10 @@ const inside = (p: Plane, x: number, y: number, r: number) => x - r >= 0 && y - 
  * Corners of a tracking image with the depth under them: normalised rays, inverse depth (from `inv`
  * on the analysis grid of K) and pixels. Corners on a failed depth pixel are left out.
  */
-export function depthCorners(p: Plane, inv: Float32Array, K: Intrinsics): { rays: Float32Array; q: Float64Array; pix: Float32Array } {
+export function depthCorners(p: Plane, inv: Float32Array, K: Intrinsics, cell = 12): { rays: Float32Array; q: Float64Array; pix: Float32Array } {
   const tk = scaleIntrinsics(K, p.width, p.height);
   const sc = K.width / tk.width;
-  const pts = detectCorners(p, 12);
+  const pts = detectCorners(p, cell);
   const rays: number[] = [], q: number[] = [], pix: number[] = [];
   for (let i = 0; i < pts.length / 2; i++) {
     const px = pts[2 * i], py = pts[2 * i + 1];

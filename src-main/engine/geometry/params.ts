@@ -15,6 +15,8 @@ export interface GeometryParams {
   /** Frames held at least (past and pending); the output's lag and the fusion's reach raise it. */
   window: number;
   tracking: {
+    /** Grid cell (tracking pixels) a keyframe keeps its strongest corner in: corners spread over the picture condition the pose. */
+    cornerCell: number;
     /** KLT window (pixels): corners on 256-px frames need context, larger windows blur over depth edges. */
     kltWindow: number;
     /** Forward-backward gate (pixels) frame to frame: loose, as fast motion fails good tracks by 1-2 px and the BA removes drifted ones. */
@@ -78,6 +80,8 @@ export interface GeometryParams {
   fusion: {
     /** Neighbours each side a frame is fused with: a small network's errors average out over ~49 views. */
     radius: number;
+    /** Every how many frames a neighbour is taken within the radius. */
+    every: number;
     /** Analysis pixels per fusion-grid cell (each way): the correction is smooth, a 16th of the cost. */
     step: number;
     /** Largest |log| ratio between the neighbours' median and the frame's own for them to be one surface. */
@@ -114,13 +118,13 @@ export const GEOMETRY_PARAMS: Readonly<GeometryParams> = Object.freeze({
   lag: 4,
   window: 14,
   tracking: {
-    kltWindow: 7, kltBackError: 2.0, minTracks: 24, keyframeMinTracks: 60, keyframeKeep: 0.1, keyframeFlow: 0.25,
+    cornerCell: 12, kltWindow: 7, kltBackError: 2.0, minTracks: 24, keyframeMinTracks: 60, keyframeKeep: 0.1, keyframeFlow: 0.25,
     maxTurnDeg: 8, baWindow: 6, baPriorSigma: 2, inlierPx: 1.5, dropPx: 3, dropAfterViews: 3, cutTrackedFrac: 0.35,
     minInlierFrac: 0.25, fullQualityInliers: 40, fullQualityFrac: 0.5,
   },
   units: { history: 6, minCorners: 30, weight: 100, kltBackError: 1.0 },
   scale: { lookahead: 40, pull: 0.03, links: [1, 2, 4], minOverlap: 0.2, minPixels: 50, stride: 3, fitInliers: 0.2, floor: 0.01 },
-  fusion: { radius: 24, step: 4, gate: 0.7, reach: 1, photo: 24 },
+  fusion: { radius: 24, every: 1, step: 4, gate: 0.7, reach: 1, photo: 24 },
   temporal: { alpha: 0.5, tolerance: 0.2, minConfidence: 0.05 },
   stereo: { targetPx: 20, minSidePx: 12, parallaxQuantile: 0.2, maxLabels: 64, agree: 0.05 },
 });
@@ -138,7 +142,7 @@ export function checkGeometryParams(p: GeometryParams): GeometryParams {
   const pos = (name: string) => { const v = valueAt(p, name); if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) bad(name, 'give a positive number'); };
   const frac = (name: string) => { const v = valueAt(p, name); if (!(typeof v === 'number' && v > 0 && v <= 1)) bad(name, 'give a fraction in (0, 1]'); };
   int('analysisWidth', 16); int('lag', 0); int('window', 2);
-  int('tracking.kltWindow', 1); pos('tracking.kltBackError'); int('tracking.minTracks', 6); int('tracking.keyframeMinTracks', 6);
+  int('tracking.cornerCell', 2); int('tracking.kltWindow', 1); pos('tracking.kltBackError'); int('tracking.minTracks', 6); int('tracking.keyframeMinTracks', 6);
   frac('tracking.keyframeKeep'); frac('tracking.keyframeFlow'); pos('tracking.maxTurnDeg'); int('tracking.baWindow', 1); pos('tracking.baPriorSigma');
   pos('tracking.inlierPx'); pos('tracking.dropPx'); int('tracking.dropAfterViews', 1); frac('tracking.cutTrackedFrac'); frac('tracking.minInlierFrac');
   pos('tracking.fullQualityInliers'); frac('tracking.fullQualityFrac');
@@ -148,7 +152,7 @@ export function checkGeometryParams(p: GeometryParams): GeometryParams {
   if (!(Array.isArray(p.scale.links) && p.scale.links.length > 0 && p.scale.links.every((k) => Number.isInteger(k) && k >= 1))) bad('scale.links', 'give frame offsets >= 1');
   // The fusion keeps up to 2 * radius + 1 values a pixel in a Uint8 count.
   int('fusion.radius', 0); if (p.fusion.radius > 120) bad('fusion.radius', 'at most 120 frames each side');
-  int('fusion.step', 1); pos('fusion.gate'); pos('fusion.reach'); pos('fusion.photo');
+  int('fusion.every', 1); int('fusion.step', 1); pos('fusion.gate'); pos('fusion.reach'); pos('fusion.photo');
   frac('temporal.alpha'); pos('temporal.tolerance'); frac('temporal.minConfidence');
   pos('stereo.targetPx'); pos('stereo.minSidePx'); frac('stereo.parallaxQuantile'); int('stereo.maxLabels', 24); pos('stereo.agree');
   return p;

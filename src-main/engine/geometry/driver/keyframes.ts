@@ -13,7 +13,7 @@ import { bestInv, type FrameState, type FrameWindow, type Keyframe } from './fra
  * poses (what the stereo needs) are much more accurate than a chain of two-view estimates.
  */
 export function makeKeyframe(w: FrameWindow, s: FrameState): Keyframe {
-  const { rays, q, pix } = depthCorners(s.pyr[0], bestInv(s), w.K!);
+  const { rays, q, pix } = depthCorners(s.pyr[0], bestInv(s), w.K!, w.cfg.params.tracking.cornerCell);
   const n = q.length;
   const pb = (w.cfg.unitTransfer && transferUnits(w, s, rays, q, pix)) || { rays, q, q0: q.slice() };
   return {

@@ -86,7 +86,7 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     const k = w.K!, kc = fusionGrid(k, fp.step);
     const view = (f: FrameState, inv: Float32Array, g: number): FusionView => ({ inv: g === 1 ? inv : inv.map((v) => v * g), gray: f.coarse!.gray, c2w: path.poseOf(f) });
     const views = w.frames
-      .filter((f) => f !== s && f.shotId === s.shotId && f.track > 0 && f.coarse && Math.abs(f.index - s.index) <= w.cfg.fusionRadius)
+      .filter((f) => f !== s && f.shotId === s.shotId && f.track > 0 && f.coarse && Math.abs(f.index - s.index) <= w.cfg.fusionRadius && Math.abs(f.index - s.index) % fp.every === 0)
       .map((f) => view(f, f.coarse!.inv, path.gainOf(f)));
     if (!views.length) return;
     fusion ??= createViewFusion(kc, { gate: fp.gate, reach: fp.reach, photo: fp.photo, radius: fp.radius });
