@@ -38,8 +38,10 @@ export function fitScaleShift(x: Float32Array, y: Float32Array, n: number, o: { 
 
 export function median(a: Float32Array, n = a.length): number {
   if (!n) return 0;
-  const c = a.slice(0, n).sort();
-  return c[n >> 1];
+  const c = a.slice(0, n);
+  // Selection gives what the sorted middle would; a sort only where NaNs (which it puts last) are present.
+  for (let i = 0; i < n; i++) if (c[i] !== c[i]) return c.sort()[n >> 1];
+  return selectKth(c, n, n >> 1);
 }
 
 /** p-th percentile of the positive values, from every third sample (fast on full maps). */

@@ -44,6 +44,8 @@ export interface FrameState {
   final: Float32Array | null;
   /** Aligned inverse depth and grey levels on the fusion grid (view-fusion.ts), with `fusion`. */
   coarse: { inv: Float32Array; gray: Float32Array } | null;
+  /** `coarse.inv` in the smoothed scale, kept while the scale's factor stays the same (it changes once a push, and the frame is a neighbour of ~49 others). */
+  coarseScaled?: { gain: number; inv: Float32Array };
   c2w: Mat4;
   /** The keyframe this frame's pose was measured from (-1: none): its translation is in that frame's depth units. */
   anchor: number;

@@ -85,9 +85,14 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     const fp = w.cfg.params.fusion;
     const k = w.K!, kc = fusionGrid(k, fp.step);
     const view = (f: FrameState, inv: Float32Array, g: number): FusionView => ({ inv: g === 1 ? inv : inv.map((v) => v * g), gray: f.coarse!.gray, c2w: path.poseOf(f) });
+    const scaled = (f: FrameState, g: number): FusionView => {
+      if (g === 1) return view(f, f.coarse!.inv, g);
+      if (f.coarseScaled?.gain !== g) f.coarseScaled = { gain: g, inv: f.coarse!.inv.map((v) => v * g) };
+      return { inv: f.coarseScaled.inv, gray: f.coarse!.gray, c2w: path.poseOf(f) };
+    };
     const views = w.frames
       .filter((f) => f !== s && f.shotId === s.shotId && f.track > 0 && f.coarse && Math.abs(f.index - s.index) <= w.cfg.fusionRadius && Math.abs(f.index - s.index) % fp.every === 0)
-      .map((f) => view(f, f.coarse!.inv, path.gainOf(f)));
+      .map((f) => scaled(f, path.gainOf(f)));
     if (!views.length) return;
     fusion ??= createViewFusion(kc, { gate: fp.gate, reach: fp.reach, photo: fp.photo, radius: fp.radius });
     const base = bestInv(s);
