@@ -56,7 +56,14 @@ export function percentile(a: Float32Array, p: number, skipZero = true): number 
 
 /** The k-th smallest of v[0..n) (Hoare's quickselect; reorders v). */
 export function selectKth(v: Float32Array, n: number, k: number): number {
-  let lo = 0, hi = n - 1;
+  return selectIn(v, 0, n - 1, k);
+}
+
+/**
+ * Puts at v[k] the value a sort of v[lo..hi] would put there, smaller-or-equal values before it and
+ * greater-or-equal after (within lo..hi), and returns it.
+ */
+export function selectIn(v: Float32Array, lo: number, hi: number, k: number): number {
   while (hi > lo) {
     const pivot = v[(lo + hi) >> 1];
     let i = lo, j = hi;

@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../types.ts';
-import { warpInvDepth } from './align.ts';
+import { selectIn, warpInvDepth } from './align.ts';
 
 /** One posed view on the fusion grid: inverse depth, grey levels, camera-to-world in the depth's units. */
 export interface FusionView {
@@ -79,17 +79,17 @@ export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
         const c = count[p];
         if (!c) continue;
         const base = p * MAX_VIEWS;
-        // Insertion sort: at most 49 values.
-        for (let i = base + 1; i < base + c; i++) {
-          const x = vals[i];
-          let j = i - 1;
-          while (j >= base && vals[j] > x) { vals[j + 1] = vals[j]; j--; }
-          vals[j + 1] = x;
-        }
+        // The median and the trimmed set by selection (no full sort): ranks cut..c-cut-1 end up in
+        // vals[base+cut..base+c-cut), in some order; their sum is exact in a double whatever the order.
+        const mid = base + (c >> 1);
+        const med = selectIn(vals, base, base + c - 1, mid), r = med / own[p];
         // The frame disagrees with what its neighbours agree on: it sees something they do not (it moved).
-        const med = vals[base + (c >> 1)], r = med / own[p];
         if (!(r > lo && r < hi)) { out[p] = own[p]; continue; }
         const cut = Math.floor(c * trim);
+        if (cut > 0) {
+          selectIn(vals, base, mid - 1, base + cut);
+          selectIn(vals, mid + 1, base + c - 1, base + c - cut - 1);
+        }
         let sum = 0;
         for (let i = base + cut; i < base + c - cut; i++) sum += vals[i];
         out[p] = sum / (c - 2 * cut);
