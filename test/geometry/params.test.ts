@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkGeometryParams, GEOMETRY_PARAMS, geometryCacheVersion, type GeometryParams } from '../../src-main/engine/geometry/params.ts';
 import { createGeometryStage } from '../../src-main/engine/geometry/stage.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 
 const withChange = (f: (p: GeometryParams) => void): GeometryParams => {
   const p = structuredClone(GEOMETRY_PARAMS) as GeometryParams;

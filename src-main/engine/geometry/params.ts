@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 
 /**
  * Every threshold of the geometry stage in one place (as COLMAP's option structs): one line each on

@@ -1,5 +1,5 @@
-import { throwIfAborted } from '../../util/errors.ts';
-import type { Intrinsics } from '../types.ts';
+import { throwIfAborted } from '../../common/errors.ts';
+import type { Intrinsics } from '../../common/types.ts';
 import { createFrameWindow, prepareFrame, NO_CENSUS, type GeometryFrame } from './driver/frame-window.ts';
 import { createFrameOutput, type GeometryOutput } from './driver/frame-output.ts';
 import { createMultiView } from './driver/multiview.ts';
@@ -7,7 +7,7 @@ import { align, createScalePath, linkScale } from './driver/scale-path.ts';
 import { estimateMotion } from './driver/tracker.ts';
 import { checkGeometryParams, GEOMETRY_PARAMS, type GeometryParams } from './params.ts';
 
-export { intrinsicsFor } from './intrinsics.ts';
+export { intrinsicsFor } from '../../common/camera/intrinsics.ts';
 export { backproject, createCloudFuser, writePly } from './pointcloud.ts';
 export { writeCameraPath } from './camera-path.ts';
 export type { GeometryFrame, GeometryOutput };

@@ -2,15 +2,16 @@ import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
 import type { OutputPolicy } from '../../util/output-guard.ts';
-import { CancelledError, UserError } from '../../util/errors.ts';
+import { CancelledError, UserError } from '../../common/errors.ts';
 import { prefetch } from '../../util/pipeline.ts';
 import { readFrames } from '../decode/frame-reader.ts';
-import { colorizeDepth, depthRange } from '../encode/colormap.ts';
+import { colorizeDepth, depthRange } from '../../common/effects/colormap.ts';
 import { encodeNpy } from '../encode/npy.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
 import { createShotClouds, writeShotPlys } from '../geometry/shot-clouds.ts';
 import { depthMeaning, depthUnit } from '../geometry/units.ts';
-import type { DepthMap, JobControl, RgbFrame } from '../types.ts';
+import type { DepthMap, RgbFrame } from '../../common/types.ts';
+import type { JobControl } from '../job-control.ts';
 import { cloudStrideOf, recordedIntrinsics, type FinalRecord, type Plan } from './analysis-plan.ts';
 
 /**

@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { DepthLayer } from '../cache/layer.ts';
 import { defaultCacheDir, requireWritableCache } from '../cache/paths.ts';
 import { leaseEntry, type Lease } from '../cache/lease.ts';
 import { clampRange } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
-import { cameraFor, scaleIntrinsics, type IntrinsicsSource } from '../geometry/intrinsics.ts';
+import { cameraFor, scaleIntrinsics, type IntrinsicsSource } from '../../common/camera/intrinsics.ts';
 import type { CameraInfo } from '../geometry/calibrated-stage.ts';
 import { geometryCacheVersion } from '../geometry/params.ts';
-import { cachedSha256 } from '../infer/checksum.ts';
+import { cachedSha256 } from '../../util/file-hash.ts';
 import { getManifest, type ModelManifest, type WindowParams } from '../infer/manifest.ts';
 import { findModelFile } from '../infer/model-paths.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import { depthSize, modelInputSize, type Size } from '../preprocess/index.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
-import type { DepthKind, DepthMap, Intrinsics, Mat4, VideoInfo } from '../types.ts';
+import type { DepthKind, DepthMap, Intrinsics, Mat4, VideoInfo } from '../../common/types.ts';
 import * as geometryStage from '../geometry/stage.ts';
 
 /**

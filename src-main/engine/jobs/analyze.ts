@@ -1,6 +1,6 @@
 import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import { withAtomicDir } from '../../util/atomic.ts';
-import { CancelledError, diskFullError, isUserError } from '../../util/errors.ts';
+import { CancelledError, diskFullError, isUserError } from '../../common/errors.ts';
 import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
 import { resolve } from 'node:path';
 import { cacheLimitBytes, evictCache } from '../cache/evict.ts';
@@ -11,10 +11,11 @@ import { createCalibratedStage } from '../geometry/calibrated-stage.ts';
 import type { GeometryOutput } from '../geometry/stage.ts';
 import { createShotClouds, writeShotPlys } from '../geometry/shot-clouds.ts';
 import { depthUnit } from '../geometry/units.ts';
-import { rawDepthFrames, type RawDepthFrame } from '../infer/raw-depth.ts';
+import { rawDepthFrames, type RawDepthFrame } from './raw-depth.ts';
 import { loadModelThreaded } from '../infer/model-thread.ts';
 import { loadModel, type LoadedModel } from '../infer/session.ts';
-import type { DepthMap, Intrinsics, JobControl, Mat4, RgbFrame } from '../types.ts';
+import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../../common/types.ts';
+import type { JobControl } from '../job-control.ts';
 import { cameraOf, cloudStrideOf, intrinsicsOf, plan, resultOf, type AnalysisResult, type AnalyzeOptions, type FinalRecord, type Plan } from './analysis-plan.ts';
 import { cloudTarget, metaOf, openOutputs, relativeInside, writeCloudFromCache, writeOutputsFromCache } from './analysis-outputs.ts';
 

@@ -1,4 +1,4 @@
-import type { DepthMap, Mat4 } from '../../types.ts';
+import type { DepthMap, Mat4 } from '../../../common/types.ts';
 import { fillHoles, spikeLimit } from '../depth-spikes.ts';
 import { resizeWithHoles } from '../image.ts';
 import { createTemporalFilter } from '../temporal-filter.ts';

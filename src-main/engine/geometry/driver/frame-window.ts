@@ -1,7 +1,7 @@
-import type { DepthKind, DepthMap, Intrinsics, Mat4, RgbFrame } from '../../types.ts';
+import type { DepthKind, DepthMap, Intrinsics, Mat4, RgbFrame } from '../../../common/types.ts';
 import { spikeLimit } from '../depth-spikes.ts';
 import { downsampleRgbGray, resizeWithHoles, trackingPyramid, type Plane } from '../image.ts';
-import { scaleIntrinsics } from '../intrinsics.ts';
+import { scaleIntrinsics } from '../../../common/camera/intrinsics.ts';
 import { identity4 } from '../linalg.ts';
 import { createScaleSmoother, type ScaleSmoother } from '../scale-smoother.ts';
 import { colorHistogram, createCutDetector } from '../shot-cut.ts';

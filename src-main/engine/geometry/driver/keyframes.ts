@@ -1,5 +1,5 @@
 import { depthCorners, trackKLT } from '../features.ts';
-import { scaleIntrinsics } from '../intrinsics.ts';
+import { scaleIntrinsics } from '../../../common/camera/intrinsics.ts';
 import { identity4, invRigid, mul4 } from '../linalg.ts';
 import { triangulateCorners, type CornerView } from '../triangulate.ts';
 import type { WindowProblem } from '../window-ba.ts';

@@ -1,4 +1,4 @@
-import type { Mat4 } from '../../types.ts';
+import type { Mat4 } from '../../../common/types.ts';
 import { fitScaleShift, median, warpInvDepth } from '../align.ts';
 import { boxDown } from '../image.ts';
 import { fromRt, rotOf, transOf } from '../linalg.ts';

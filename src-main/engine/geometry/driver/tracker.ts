@@ -1,5 +1,5 @@
 import { trackKLT } from '../features.ts';
-import { scaleIntrinsics } from '../intrinsics.ts';
+import { scaleIntrinsics } from '../../../common/camera/intrinsics.ts';
 import { identity4, invRigid, mul4, rotationAngle, rotOf } from '../linalg.ts';
 import { estimatePose, preferRotationOnly } from '../pose.ts';
 import { bundleAdjustWindow, windowErrors } from '../window-ba.ts';
