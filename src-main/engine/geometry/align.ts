@@ -38,17 +38,45 @@ export function fitScaleShift(x: Float32Array, y: Float32Array, n: number, o: { 
 
 export function median(a: Float32Array, n = a.length): number {
   if (!n) return 0;
-  const c = a.slice(0, n).sort();
-  return c[n >> 1];
+  const c = a.slice(0, n);
+  // Selection gives what the sorted middle would; a sort only where NaNs (which it puts last) are present.
+  for (let i = 0; i < n; i++) if (c[i] !== c[i]) return c.sort()[n >> 1];
+  return selectKth(c, n, n >> 1);
 }
 
 /** p-th percentile of the positive values, from every third sample (fast on full maps). */
 export function percentile(a: Float32Array, p: number, skipZero = true): number {
-  const v: number[] = [];
-  for (let i = 0; i < a.length; i += 3) if (!skipZero || a[i] > 0) v.push(a[i]);
-  if (!v.length) return 0;
-  v.sort((x, y) => x - y);
-  return v[Math.min(v.length - 1, Math.max(0, Math.round((p / 100) * (v.length - 1))))];
+  const v = new Float32Array(Math.ceil(a.length / 3));
+  let n = 0;
+  for (let i = 0; i < a.length; i += 3) if (!skipZero || a[i] > 0) v[n++] = a[i];
+  if (!n) return 0;
+  // The same order statistic a full sort gives, in linear time (it runs twice a frame on full maps).
+  return selectKth(v, n, Math.min(n - 1, Math.max(0, Math.round((p / 100) * (n - 1)))));
+}
+
+/** The k-th smallest of v[0..n) (Hoare's quickselect; reorders v). */
+export function selectKth(v: Float32Array, n: number, k: number): number {
+  return selectIn(v, 0, n - 1, k);
+}
+
+/**
+ * Puts at v[k] the value a sort of v[lo..hi] would put there, smaller-or-equal values before it and
+ * greater-or-equal after (within lo..hi), and returns it.
+ */
+export function selectIn(v: Float32Array, lo: number, hi: number, k: number): number {
+  while (hi > lo) {
+    const pivot = v[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) { const t = v[i]; v[i] = v[j]; v[j] = t; i++; j--; }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return v[k];
 }
 
 /**

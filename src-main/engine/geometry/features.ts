@@ -54,41 +54,82 @@ export function trackKLT(pa: Plane[], pb: Plane[], pts: Float32Array, r = 4, fbM
   return { pts: fwd.pts, ok };
 }
 
+/** Gradients of a tracking plane, computed once however many tracks use it (a frame is tracked from and to). */
+const gradCache = new WeakMap<Plane, { gx: Float32Array; gy: Float32Array }>();
+function gradientsOf(p: Plane) {
+  let g = gradCache.get(p);
+  if (!g) gradCache.set(p, (g = gradients(p)));
+  return g;
+}
+
 function lk(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): { pts: Float32Array; ok: Uint8Array } {
   const n = pts.length / 2;
   const out = new Float32Array(pts.length);
   const ok = new Uint8Array(n).fill(1);
   const L = pa.length;
-  const grads = pa.map((p) => gradients(p));
-  const win = (2 * r + 1) * (2 * r + 1);
+  const grads = pa.map(gradientsOf);
+  const side = 2 * r + 1, win = side * side;
   const Ix = new Float32Array(win), Iy = new Float32Array(win), I0 = new Float32Array(win);
   for (let i = 0; i < n; i++) {
     let gx = 0, gy = 0; // flow guess at the current level
     for (let l = L - 1; l >= 0; l--) {
       const A = pa[l], B = pb[l], sc = 1 / (1 << l);
       const px = pts[2 * i] * sc, py = pts[2 * i + 1] * sc;
-      const gxPlane = { width: A.width, height: A.height, data: grads[l].gx };
-      const gyPlane = { width: A.width, height: A.height, data: grads[l].gy };
-      let a11 = 0, a12 = 0, a22 = 0, k = 0;
-      for (let dy = -r; dy <= r; dy++)
-        for (let dx = -r; dx <= r; dx++, k++) {
-          const ix = sample(gxPlane, px + dx, py + dy), iy = sample(gyPlane, px + dx, py + dy);
-          Ix[k] = ix; Iy[k] = iy; I0[k] = sample(A, px + dx, py + dy);
-          a11 += ix * ix; a12 += ix * iy; a22 += iy * iy;
+      let a11 = 0, a12 = 0, a22 = 0;
+      if (inside(A, px, py, r)) {
+        // The whole window inside: one set of bilinear weights for every pixel of it.
+        const W = A.width, x0 = Math.floor(px), y0 = Math.floor(py), ax = px - x0, ay = py - y0;
+        const w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
+        const dA = A.data, dX = grads[l].gx, dY = grads[l].gy;
+        let k = 0;
+        for (let dy = -r; dy <= r; dy++) {
+          let j = (y0 + dy) * W + x0 - r;
+          for (let dx = -r; dx <= r; dx++, k++, j++) {
+            const ix = dX[j] * w00 + dX[j + 1] * w01 + dX[j + W] * w10 + dX[j + W + 1] * w11;
+            const iy = dY[j] * w00 + dY[j + 1] * w01 + dY[j + W] * w10 + dY[j + W + 1] * w11;
+            Ix[k] = ix; Iy[k] = iy; I0[k] = dA[j] * w00 + dA[j + 1] * w01 + dA[j + W] * w10 + dA[j + W + 1] * w11;
+            a11 += ix * ix; a12 += ix * iy; a22 += iy * iy;
+          }
         }
+      } else {
+        const gxPlane = { width: A.width, height: A.height, data: grads[l].gx };
+        const gyPlane = { width: A.width, height: A.height, data: grads[l].gy };
+        let k = 0;
+        for (let dy = -r; dy <= r; dy++)
+          for (let dx = -r; dx <= r; dx++, k++) {
+            const ix = sample(gxPlane, px + dx, py + dy), iy = sample(gyPlane, px + dx, py + dy);
+            Ix[k] = ix; Iy[k] = iy; I0[k] = sample(A, px + dx, py + dy);
+            a11 += ix * ix; a12 += ix * iy; a22 += iy * iy;
+          }
+      }
       const det = a11 * a22 - a12 * a12;
       const minEig = (a11 + a22 - Math.sqrt((a11 - a22) ** 2 + 4 * a12 * a12)) / 2 / win;
       if (det < 1e-6 || minEig < 1e-3) { ok[i] = 0; break; }
       let vx = 0, vy = 0;
       for (let it = 0; it < 12; it++) {
-        let b1 = 0, b2 = 0; k = 0;
+        let b1 = 0, b2 = 0;
         const qx = px + gx + vx, qy = py + gy + vy;
         if (qx < -r || qy < -r || qx > B.width + r || qy > B.height + r) { ok[i] = 0; break; }
-        for (let dy = -r; dy <= r; dy++)
-          for (let dx = -r; dx <= r; dx++, k++) {
-            const e = I0[k] - sample(B, qx + dx, qy + dy);
-            b1 += e * Ix[k]; b2 += e * Iy[k];
+        if (inside(B, qx, qy, r)) {
+          const W = B.width, x0 = Math.floor(qx), y0 = Math.floor(qy), ax = qx - x0, ay = qy - y0;
+          const w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
+          const dB = B.data;
+          let k = 0;
+          for (let dy = -r; dy <= r; dy++) {
+            let j = (y0 + dy) * W + x0 - r;
+            for (let dx = -r; dx <= r; dx++, k++, j++) {
+              const e = I0[k] - (dB[j] * w00 + dB[j + 1] * w01 + dB[j + W] * w10 + dB[j + W + 1] * w11);
+              b1 += e * Ix[k]; b2 += e * Iy[k];
+            }
           }
+        } else {
+          let k = 0;
+          for (let dy = -r; dy <= r; dy++)
+            for (let dx = -r; dx <= r; dx++, k++) {
+              const e = I0[k] - sample(B, qx + dx, qy + dy);
+              b1 += e * Ix[k]; b2 += e * Iy[k];
+            }
+        }
         const ux = (a22 * b1 - a12 * b2) / det, uy = (a11 * b2 - a12 * b1) / det;
         vx += ux; vy += uy;
         if (ux * ux + uy * uy < 1e-4) break;
@@ -102,14 +143,17 @@ function lk(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): { pts: Floa
   return { pts: out, ok };
 }
 
+/** Whether a (2r+1)^2 window around (x, y) samples without border clamping (sample()'s bounds). */
+const inside = (p: Plane, x: number, y: number, r: number) => x - r >= 0 && y - r >= 0 && x + r <= p.width - 1.001 && y + r <= p.height - 1.001;
+
 /**
  * Corners of a tracking image with the depth under them: normalised rays, inverse depth (from `inv`
  * on the analysis grid of K) and pixels. Corners on a failed depth pixel are left out.
  */
-export function depthCorners(p: Plane, inv: Float32Array, K: Intrinsics): { rays: Float32Array; q: Float64Array; pix: Float32Array } {
+export function depthCorners(p: Plane, inv: Float32Array, K: Intrinsics, cell = 12): { rays: Float32Array; q: Float64Array; pix: Float32Array } {
   const tk = scaleIntrinsics(K, p.width, p.height);
   const sc = K.width / tk.width;
-  const pts = detectCorners(p, 12);
+  const pts = detectCorners(p, cell);
   const rays: number[] = [], q: number[] = [], pix: number[] = [];
   for (let i = 0; i < pts.length / 2; i++) {
     const px = pts[2 * i], py = pts[2 * i + 1];

@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { warpInvDepth } from './align.ts';
+import { selectIn, warpInvDepth } from './align.ts';
 
 /** One posed view on the fusion grid: inverse depth, grey levels, camera-to-world in the depth's units. */
 export interface FusionView {
@@ -17,6 +17,8 @@ export interface FusionOptions {
   photo?: number;
   /** Fraction of the values dropped at each end before averaging. */
   trim?: number;
+  /** Most neighbours each side (the per-pixel slots: 2 * radius + 1). */
+  radius?: number;
 }
 
 /**
@@ -38,11 +40,9 @@ export const FUSION_GATE = 0.7;
 export const FUSION_REACH = 1;
 export const FUSION_PHOTO = 24;
 export const FUSION_STEP = 4;
-const MAX_VIEWS = 2 * FUSION_RADIUS + 1;
 
 /** Intrinsics of the fusion grid: analysis pixels in FUSION_STEP x FUSION_STEP blocks (as boxDown makes them). */
-export function fusionGrid(K: Intrinsics): Intrinsics {
-  const f = FUSION_STEP;
+export function fusionGrid(K: Intrinsics, f = FUSION_STEP): Intrinsics {
   return {
     fx: K.fx / f, fy: K.fy / f, cx: (K.cx + 0.5) / f - 0.5, cy: (K.cy + 0.5) / f - 0.5,
     width: Math.max(1, Math.floor(K.width / f)), height: Math.max(1, Math.floor(K.height / f)),
@@ -52,6 +52,7 @@ export function fusionGrid(K: Intrinsics): Intrinsics {
 export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
   const n = K.width * K.height;
   const gate = o.gate ?? FUSION_GATE, reach = o.reach ?? FUSION_REACH, photo = o.photo ?? FUSION_PHOTO, trim = o.trim ?? 0.25;
+  const MAX_VIEWS = 2 * (o.radius ?? FUSION_RADIUS) + 1;
   const lo = Math.exp(-gate), hi = Math.exp(gate);
   const reachLo = Math.exp(-reach), reachHi = Math.exp(reach);
   // Values per pixel, MAX_VIEWS slots each: one allocation reused for every frame.
@@ -78,17 +79,17 @@ export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
         const c = count[p];
         if (!c) continue;
         const base = p * MAX_VIEWS;
-        // Insertion sort: at most 49 values.
-        for (let i = base + 1; i < base + c; i++) {
-          const x = vals[i];
-          let j = i - 1;
-          while (j >= base && vals[j] > x) { vals[j + 1] = vals[j]; j--; }
-          vals[j + 1] = x;
-        }
+        // The median and the trimmed set by selection (no full sort): ranks cut..c-cut-1 end up in
+        // vals[base+cut..base+c-cut), in some order; their sum is exact in a double whatever the order.
+        const mid = base + (c >> 1);
+        const med = selectIn(vals, base, base + c - 1, mid), r = med / own[p];
         // The frame disagrees with what its neighbours agree on: it sees something they do not (it moved).
-        const med = vals[base + (c >> 1)], r = med / own[p];
         if (!(r > lo && r < hi)) { out[p] = own[p]; continue; }
         const cut = Math.floor(c * trim);
+        if (cut > 0) {
+          selectIn(vals, base, mid - 1, base + cut);
+          selectIn(vals, mid + 1, base + c - 1, base + c - cut - 1);
+        }
         let sum = 0;
         for (let i = base + cut; i < base + c - cut; i++) sum += vals[i];
         out[p] = sum / (c - 2 * cut);

@@ -13,7 +13,7 @@ import { cameraFor, scaleIntrinsics } from '../../common/camera/intrinsics.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
 import type { Intrinsics, VideoInfo } from '../../common/types.ts';
 import type { JobControl } from '../job-control.ts';
-import { recordedIntrinsics, type AnalysisResult, type AnalyzeOptions } from './analyze.ts';
+import { recordedIntrinsics, type AnalysisResult, type AnalyzeOptions } from './analysis-plan.ts';
 
 /**
  * A depth pass from another tool used instead of the model's (`--depth-from`, the app's "Import depth…"):

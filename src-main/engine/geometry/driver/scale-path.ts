@@ -1,0 +1,120 @@
+import type { Mat4 } from '../../../common/types.ts';
+import { fitScaleShift, median, warpInvDepth } from '../align.ts';
+import { boxDown } from '../image.ts';
+import { fromRt, rotOf, transOf } from '../linalg.ts';
+import { bestInv, frameAt, type FrameState, type FrameWindow } from './frame-window.ts';
+
+/**
+ * The depth's scale along the shot, and the path in the output's units. Each frame keeps its model's
+ * scale when aligned; the ratios between neighbours (linkScale) are solved together with a look-ahead
+ * in scale-smoother.ts, and the output takes the smoothed factor (gainOf). Without the unit transfer
+ * the path is rescaled the same way (poseOf, place).
+ */
+export function createScalePath(w: FrameWindow) {
+  /**
+   * Emitted positions once the depth's scale is smoothed, without the unit transfer: each keyframe's
+   * stretch of path was measured in that keyframe's depth units, so it is rescaled by that keyframe's
+   * factor and re-chained.
+   * Holds the emitted frames that later frames may still be anchored to.
+   */
+  const placed = new Map<number, { raw: number[]; out: number[]; depthGain: number }>();
+  /** A position measured from keyframe `anchor`, rescaled; frames not yet emitted take their factor so far. */
+  function rescaled(anchor: number, raw: number[]): number[] {
+    const a = placed.get(anchor);
+    if (a) return raw.map((v, i) => a.out[i] + a.depthGain * (v - a.raw[i]));
+    const f = frameAt(w, anchor);
+    if (!f) return raw;
+    const fRaw = transOf(f.c2w), fOut = rescaled(f.anchor, fRaw), g = Math.exp(-w.smoother.value(f.index));
+    return raw.map((v, i) => fOut[i] + g * (v - fRaw[i]));
+  }
+
+  return {
+    /** The scale smoother's current factor on a frame's inverse depth. */
+    gainOf: (f: FrameState) => (w.scaled ? Math.exp(w.smoother.value(f.index)) : 1),
+    /** The pose in the output's units: with the unit transfer the path is in one unit already. */
+    poseOf(s: FrameState): Mat4 {
+      if (!w.scaled || w.cfg.unitTransfer) return s.c2w;
+      return fromRt(rotOf(s.c2w), placed.get(s.index)?.out ?? rescaled(s.anchor, transOf(s.c2w)));
+    },
+    /** The emitted frame's pose in the output's units, remembered for the frames anchored to it. */
+    place(s: FrameState, gain: number): Mat4 {
+      if (!(w.scaled && !w.cfg.unitTransfer)) return s.c2w;
+      const raw = transOf(s.c2w);
+      const out = rescaled(s.anchor, raw);
+      placed.set(s.index, { raw, out, depthGain: 1 / gain });
+      return fromRt(rotOf(s.c2w), out);
+    },
+    /** Forgets the emitted frames no held frame is anchored to any more. */
+    prune(oldest: number) {
+      for (const i of placed.keys()) if (i < oldest) placed.delete(i);
+    },
+  };
+}
+
+export type ScalePath = ReturnType<typeof createScalePath>;
+
+/** Scale ratios between this frame's depth and its recent neighbours' (see scale-smoother.ts). */
+export function linkScale(w: FrameWindow, cur: FrameState) {
+  const p = w.cfg.params.scale;
+  if (!w.scaled || cur.track === 0) return;
+  for (const k of p.links) {
+    const o = frameAt(w, cur.index - k);
+    if (!o || o.shotId !== cur.shotId || o.track === 0) continue;
+    // A sparse grid is plenty for one median ratio (and keeps this a few ms a frame).
+    const warped = warpInvDepth(o.x, w.K!, o.c2w, cur.c2w, p.stride);
+    const logs = new Float32Array(warped.length);
+    let n = 0, seen = 0;
+    for (let q = 0; q < warped.length; q++) {
+      if (!(warped[q] > 0)) continue;
+      seen++;
+      if (cur.x[q] > 0) logs[n++] = Math.log(warped[q] / cur.x[q]);
+    }
+    // Little overlap (a fast turn): no trustworthy ratio.
+    if (n < p.minOverlap * seen || n < p.minPixels) continue;
+    const med = median(logs, n);
+    if (k === 1) cur.disagree = median(logs.subarray(0, n).map((v) => Math.abs(v - med)));
+    w.smoother.link(o.index, cur.index, med);
+  }
+}
+
+/** The frame's aligned inverse depth (and its fusion-grid copy): the model's own scale, or with `scale: false` chained to the frames before it. */
+export function align(w: FrameWindow, cur: FrameState) {
+  const k = w.K!;
+  const past = w.frames.filter((s) => s.shotId === cur.shotId && s.index < cur.index);
+  // Each frame keeps its model's scale here: a chain of frame-to-frame fits random-walks in scale (local
+  // scale errors up to 1.5x between neighbours on tartanair-hospital), and even pulled back toward the
+  // model's scale by 30% a frame it cost accuracy (AbsRel/delta1 0.404/0.317 against 0.393/0.351 with
+  // the model's scale). The scale is made one along the shot at output instead, from ratios solved
+  // together with a look-ahead (linkScale, scale-smoother.ts). That holds for a relative model too
+  // (`npm run eval -- DIR --as-relative`: 0.374/0.350 against the chain's 0.417/0.291 and the model's
+  // 0.415/0.336 on tartanair-hospital); only with `scale: false` is relative depth chained here, in
+  // scale and shift, to the frames before it.
+  if (!past.length || w.scaled || cur.kind === 'metric') {
+    cur.fit = { s: 1, t: 0 };
+  } else {
+    // Targets: the previous frame and the latest refined frames, so scale cannot random-walk.
+    const targets = [past[past.length - 1]];
+    const refined = past.filter((s) => s.final);
+    if (refined.length) targets.push(refined[refined.length - 1]);
+    if (refined.length > 3) targets.push(refined[0]); // the oldest kept: long baselines stop scale random-walking
+    const xs: number[] = [], ys: number[] = [];
+    for (const t of targets) {
+      if (t.track === 0 && t !== targets[0]) continue;
+      const warped = warpInvDepth(bestInv(t), k, t.c2w, cur.c2w, 2);
+      for (let q = 0; q < warped.length; q++) {
+        if (warped[q] > 0 && cur.x[q] > 0) { xs.push(cur.x[q]); ys.push(warped[q]); }
+      }
+    }
+    const prev = past[past.length - 1];
+    const f = fitScaleShift(Float32Array.from(xs), Float32Array.from(ys), xs.length, { shift: cur.kind === 'relative-inverse' });
+    cur.fit = f && f.inlierFrac > w.cfg.params.scale.fitInliers ? { s: f.s, t: f.t } : { ...prev.fit };
+  }
+  const { s, t } = cur.fit;
+  // Disparity cannot go below a small floor: the far field would become infinite depth.
+  let maxR = 0;
+  for (let q = 0; q < cur.x.length; q++) if (cur.x[q] > 0) maxR = Math.max(maxR, s * cur.x[q] + t);
+  const floor = maxR * w.cfg.params.scale.floor;
+  for (let q = 0; q < cur.x.length; q++) cur.aligned[q] = cur.x[q] > 0 ? Math.max(floor, s * cur.x[q] + t) : 0;
+  const step = w.cfg.params.fusion.step;
+  if (w.cfg.fusion) cur.coarse = { inv: boxDown(cur.aligned, k.width, k.height, step, true), gray: boxDown(cur.gray.data, k.width, k.height, step) };
+}
