@@ -26,22 +26,33 @@ function withSubject(f: SyntheticFrame, i: number): SyntheticFrame {
   return { ...f, rgb: { ...f.rgb, data: rgb }, depth: { ...f.depth, data: depth } };
 }
 
-describe('field of view with a subject moving by itself', () => {
-  const moving = Array.from({ length: 30 }, (_, i) => poseYaw(0.012 * i, [0.04 * i, 0.01 * Math.sin(i / 3), 0.06 * i], 0.05));
+const moving = Array.from({ length: 30 }, (_, i) => poseYaw(0.012 * i, [0.04 * i, 0.01 * Math.sin(i / 3), 0.06 * i], 0.05));
+
+/** Frame i rendered with lens fovAt(i); the stage told nothing about it. */
+async function analyse(fovAt: (i: number) => number, subject: boolean) {
+  const stage = createCalibratedStage({ intrinsics: intrinsicsFor(W, H), source: 'default', analysisWidth: W });
+  for (let i = 0; i < moving.length; i++) {
+    const f = renderRoom(moving[i], intrinsicsFor(W, H, { fovDeg: fovAt(i) }), i);
+    const g = subject ? withSubject(f, i) : f;
+    await stage.push({ index: i, rgb: g.rgb, depth: corruptDepth(g.depth, i) });
+  }
+  expect(await stage.flush()).toHaveLength(moving.length);
+  return stage.camera()!;
+}
+
+describe('field of view with a subject moving by itself, or a zoom', () => {
   for (const fov of [55, 85]) {
     it(`a ${fov} degree lens: the subject's corners do not bias the estimate`, async () => {
-      const K = intrinsicsFor(W, H, { fovDeg: fov });
-      const stage = createCalibratedStage({ intrinsics: intrinsicsFor(W, H), source: 'default', analysisWidth: W });
-      for (let i = 0; i < moving.length; i++) {
-        const f = withSubject(renderRoom(moving[i], K, i), i);
-        await stage.push({ index: i, rgb: f.rgb, depth: corruptDepth(f.depth, i) });
-      }
-      const out = await stage.flush();
-      expect(out).toHaveLength(moving.length);
-      const camera = stage.camera()!;
+      const camera = await analyse(() => fov, true);
       expect(camera.source).toBe('estimated');
       expect(Math.abs(camera.fovDeg - fov)).toBeLessThan(3);
       expect(camera.confidence).toBeGreaterThan(0.5);
+      expect(camera.warnings.join(' ')).not.toMatch(/zoom/);
     }, 180_000);
   }
+
+  it('a zoom from 50 to 80 degrees along the shot is reported', async () => {
+    const camera = await analyse((i) => 50 + (30 * i) / (moving.length - 1), false);
+    expect(camera.warnings.join(' ')).toMatch(/zoom/);
+  }, 180_000);
 });

@@ -7,7 +7,7 @@ import { rng } from './pose.ts';
  * corners that move with the camera (the scene's dominant rigid motion) from those on something that
  * moves by itself or tracked wrongly, before the focal length is searched on them.
  */
-export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o: { thresholdPx?: number; iterations?: number; seed?: number } = {}): { F: Mat3; inliers: Uint8Array; count: number } | null {
+export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o: { thresholdPx?: number; iterations?: number; seed?: number; K?: Mat3 } = {}): { F: Mat3; inliers: Uint8Array; count: number } | null {
   const n = a.length / 2;
   if (n < 8) return null;
   const thr2 = (o.thresholdPx ?? 1) ** 2;
@@ -17,7 +17,7 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
   let best: { F: Mat3; inliers: Uint8Array; count: number } | null = null;
   const sample = new Int32Array(8);
   const score = (Fn: Mat3) => {
-    const F = denormalise(Fn, na, nb);
+    const F = o.K ? essentialOnly(denormalise(Fn, na, nb), o.K) : denormalise(Fn, na, nb);
     const inl = new Uint8Array(n);
     let c = 0;
     for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) { inl[i] = 1; c++; }
@@ -46,6 +46,20 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
     best = s;
   }
   return best;
+}
+
+/**
+ * The nearest F that a camera with intrinsics K can make (K^T F K with two equal singular values):
+ * five degrees of freedom instead of seven, so a consensus cannot bend to take in a second motion
+ * where the first is close to degenerate (little parallax, a short baseline).
+ */
+function essentialOnly(F: Mat3, K: Mat3): Mat3 {
+  const { U, S, V } = svd3(mul3(mul3(transpose3(K), F), K));
+  const s = (S[0] + S[1]) / 2;
+  const E = mul3(mul3(U, [s, 0, 0, 0, s, 0, 0, 0, 0]), transpose3(V));
+  const f = K[0], cx = K[2], cy = K[5];
+  const Ki: Mat3 = [1 / f, 0, -cx / f, 0, 1 / f, -cy / f, 0, 0, 1];
+  return mul3(mul3(transpose3(Ki), E), Ki);
 }
 
 /** Squared Sampson distance (pixels squared) of a correspondence to the epipolar geometry F (x2^T F x1 = 0). */

@@ -18,19 +18,36 @@ export interface SpanFocal { start: number; fovDeg: number }
  * candidate's cost. A rigid object that fills most of the picture wins the consensus; its motion
  * relative to the camera tells the focal length as well as the room's would.
  */
-export function rigidSpan(s: FocalSpan, minCorners: number): RigidSpan | null {
-  const n = s.q0.length, ok = new Uint8Array(n).fill(1);
-  const F: Mat3[] = [];
-  for (const [j, uv] of s.views.entries()) {
-    const r = fundamentalRansac(s.ref, uv, { thresholdPx: EPIPOLAR_PX, seed: s.start * 31 + j + 1 });
-    if (!r) return null;
-    F.push(r.F);
-    r.inliers.forEach((v, i) => { if (!v) ok[i] = 0; });
+export function rigidSpan(s: FocalSpan, minCorners: number, width: number, height: number): RigidSpan | null {
+  const n = s.q0.length;
+  let best: { ok: Uint8Array; count: number } | null = null;
+  // The consensus of an essential matrix (five degrees of freedom) for each of a few lenses: a free
+  // fundamental matrix (seven) bends to take in a subject's corners too where the scene's own motion
+  // is close to degenerate. The lens whose consensus is largest keeps its corners.
+  for (const fov of CONSENSUS_FOVS) {
+    const f = width / 2 / Math.tan((fov * Math.PI) / 360);
+    const K: Mat3 = [f, 0, width / 2, 0, f, height / 2, 0, 0, 1];
+    const ok = new Uint8Array(n).fill(1);
+    for (const [j, uv] of s.views.entries()) {
+      const r = fundamentalRansac(s.ref, uv, { thresholdPx: EPIPOLAR_PX, seed: s.start * 31 + j + 1, K, iterations: 150 });
+      if (!r) { ok.fill(0); break; }
+      r.inliers.forEach((v, i) => { if (!v) ok[i] = 0; });
+    }
+    const count = ok.reduce((t, v) => t + v, 0);
+    if (!best || count > best.count) best = { ok, count };
   }
   const keep: number[] = [];
-  ok.forEach((v, i) => { if (v) keep.push(i); });
+  best!.ok.forEach((v, i) => { if (v) keep.push(i); });
   if (keep.length < minCorners) return null;
-  return { span: keep.length === n ? s : subsetSpan(s, keep), F };
+  const span = keep.length === n ? s : subsetSpan(s, keep);
+  // The focal-free geometry of the rigid corners, for the focal length's own search.
+  const F: Mat3[] = [];
+  for (const [j, uv] of span.views.entries()) {
+    const r = fundamentalRansac(span.ref, uv, { thresholdPx: EPIPOLAR_PX, seed: s.start * 31 + j + 1, iterations: 100 });
+    if (!r) return null;
+    F.push(r.F);
+  }
+  return { span, F };
 }
 
 export function subsetSpan(s: FocalSpan, keep: number[]): FocalSpan {
@@ -85,6 +102,8 @@ const median = (sorted: number[]) => {
 
 /** Largest distance (tracking pixels) of a corner from its epipolar line that still counts as moving with the scene. */
 const EPIPOLAR_PX = 1;
+/** Lenses (horizontal field of view, degrees) whose essential-matrix consensus picks the rigid corners. */
+const CONSENSUS_FOVS = [35, 55, 75, 95, 115];
 const FOV_MIN = 25;
 const FOV_MAX = 125;
 const STEP = 1;

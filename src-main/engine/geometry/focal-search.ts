@@ -37,15 +37,16 @@ const rho = (e: number) => CAUCHY * CAUCHY * Math.log1p((e * e) / (CAUCHY * CAUC
  */
 export function estimateFocal(given: FocalSpan[], width: number, height: number): FocalEstimate {
   // Only the corners that move with the scene's dominant rigid motion are scored (focal-epipolar.ts).
-  const rigid = given.map((s) => rigidSpan(s, MIN_INLIERS)).filter((r): r is RigidSpan => r !== null);
+  const rigid = given.map((s) => rigidSpan(s, MIN_INLIERS, width, height)).filter((r): r is RigidSpan => r !== null);
   const ba = bundleFocal(rigid.map((r) => r.span), width, height);
-  if (ba.confidence >= SURE) return { ...ba, method: 'bundle' };
-  // Real footage often defeats the bundle adjustment (a close subject, a small model's bent depth);
-  // the spans' epipolar geometry still tells the focal length where they agree with each other.
+  // The spans' epipolar geometry: each span's own estimate (a zoom shows as a steady drift of them), and
+  // where the bundle adjustment cannot tell (real footage often defeats it: a close subject, a small
+  // model's bent depth), their median where they agree with each other.
   const epi = epipolarFocal(rigid, width, height);
+  const zoom = driftSeen(epi.spans);
   const confidence = confidenceOf(epi.sigmaDeg);
-  if (!(confidence > ba.confidence)) return { ...ba, method: 'bundle' };
-  return { f: focalOf(epi.fovDeg, width), fovDeg: epi.fovDeg, sigmaDeg: epi.sigmaDeg, confidence, spans: epi.spans.length, zoom: driftSeen(epi.spans), method: 'epipolar' };
+  if (ba.confidence >= SURE || !(confidence > ba.confidence)) return { ...ba, zoom: ba.zoom || zoom, method: 'bundle' };
+  return { f: focalOf(epi.fovDeg, width), fovDeg: epi.fovDeg, sigmaDeg: epi.sigmaDeg, confidence, spans: epi.spans.length, zoom, method: 'epipolar' };
 }
 
 const confidenceOf = (sigma: number) => (Number.isFinite(sigma) ? Math.exp(-0.5 * (sigma / SIGMA_OK) ** 2) : 0);
