@@ -1,4 +1,4 @@
-import { cellLuma, extent, guidedCoefficients, splineTaps } from './guided-filter.ts';
+import { cellLuma, extent, guidedCoefficients, splineTaps } from '../../common/effects/guided-filter.ts';
 import { kernelsFor } from './wasm-kernels.ts';
 
 /**
