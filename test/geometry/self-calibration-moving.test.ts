@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCalibratedStage } from '../../src-main/engine/geometry/calibrated-stage.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import type { SyntheticFrame } from './synthetic.ts';
 import { corruptDepth, poseYaw, renderRoom } from './synthetic.ts';
 

@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { resolveFfmpeg } from '../src-main/engine/decode/ffmpeg-path.ts';
 import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
-import { convertDataset } from '../src-main/eval/convert.ts';
-import { runEval } from '../src-main/eval/run-eval.ts';
+import { convertDataset } from './eval/convert.ts';
+import { runEval } from './eval/run-eval.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 const SHARED = resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared'));
