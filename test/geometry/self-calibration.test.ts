@@ -34,7 +34,7 @@ describe('field of view estimated from the footage', () => {
       expect(Math.abs(camera.fovDeg - fov)).toBeLessThan(3);
       expect(camera.confidence).toBeGreaterThan(0.5);
       expect(camera.K.fx).toBeCloseTo(W / 2 / Math.tan((camera.fovDeg * Math.PI) / 360), 6);
-    }, 120_000);
+    }, 240_000);
   }
 
   it('a pure rotation still tells the field of view (no parallax: the poses themselves stay low-confidence)', async () => {
@@ -45,7 +45,7 @@ describe('field of view estimated from the footage', () => {
       // No translation: the depth cannot be triangulated, and the pose confidence says so.
       expect(out.slice(4).every((o) => o.confidence < 0.3)).toBe(true);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('a static shot cannot tell: the default kept, low confidence, a warning, no crash', async () => {
     const { camera } = await analyse(90, still);

@@ -29,8 +29,9 @@ export interface CalibratedStageOptions extends GeometryStageOptions {
  * The geometry stage, with the focal length estimated from the footage when neither the user nor the
  * model gave it: the first CALIB_FRAMES frames are held (memory: that many frames, whatever the clip's
  * length) while their corners are tracked, the focal length is searched on those tracks
- * (focal-search.ts), and the stage then starts with the estimate, or with the default and a warning
- * when the footage cannot tell (a static start). The output is delayed by those frames, once.
+ * (focal-search.ts), and the stage then starts with the estimate; when those frames cannot tell, up
+ * to CALIB_MAX_FRAMES are held and searched again, then the default is kept with a warning (a static
+ * shot). The output is delayed by those frames, once.
  */
 export function createCalibratedStage(opts: CalibratedStageOptions) {
   const calibrate = opts.source === 'default' && opts.selfCalibrate !== false;
@@ -40,9 +41,14 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
   const tracks = createFocalTracks();
   let grid: { width: number; height: number } | null = null;
 
-  async function decide(): Promise<GeometryOutput[]> {
+  /** Decides the camera once the footage held tells it, or when no more may be held (`last`). */
+  async function decide(last: boolean): Promise<GeometryOutput[]> {
+    // The span under way ends here (the next frame starts another): the search sees all the frames held.
     tracks.finish();
     const est = estimateFocal(tracks.spans, grid?.width ?? 1, grid?.height ?? 1);
+    // The start cannot tell (a static or blurred opening, a subject moving through it): hold on to
+    // CALIB_MAX_FRAMES, whose later stretches may.
+    if (!last && est.confidence < ACCEPT) return [];
     const K0 = opts.intrinsics;
     const warnings: string[] = [];
     if (est.confidence >= ACCEPT) {
@@ -51,7 +57,7 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
       if (est.zoom) warnings.push(`the focal length seems to change within the clip (a zoom?): the poses assume one field of view, ${est.fovDeg.toFixed(1)} degrees`);
     } else {
       camera = { K: K0, fovDeg: fovDegOf(K0), source: 'default', confidence: est.confidence, warnings };
-      warnings.push(`the footage cannot tell its field of view (too little camera motion at its start): assuming ${DEFAULT_FOV_DEG} degrees; give it (--fov, or the clip's camera settings) if you know it`);
+      warnings.push(`the footage cannot tell its field of view (too little camera motion, or too much of the picture moving by itself, in its first ${held.length} frames): assuming ${DEFAULT_FOV_DEG} degrees; give it (--fov, or the clip's camera settings) if you know it`);
     }
     stage = createGeometryStage({ ...opts, intrinsics: camera.K });
     const out: GeometryOutput[] = [];
@@ -71,10 +77,10 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
       };
       tracks.push(pyr, inv, f.index);
       held.push(f);
-      return held.length >= CALIB_FRAMES ? decide() : [];
+      return held.length === CALIB_FRAMES || held.length >= CALIB_MAX_FRAMES ? decide(held.length >= CALIB_MAX_FRAMES) : [];
     },
     async flush(): Promise<GeometryOutput[]> {
-      const out = stage ? [] : await decide();
+      const out = stage ? [] : await decide(true);
       return [...out, ...(await stage!.flush())];
     },
     /** The camera in use; null until it is decided (the first output comes after). */
@@ -82,7 +88,8 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
   };
 }
 
-/** Frames held for the focal search: about two seconds of footage. */
+/** Frames held for the focal search: about two seconds of footage; when they cannot tell, up to CALIB_MAX_FRAMES (memory: that many frames at the analysis grid, whatever the clip's length). */
 export const CALIB_FRAMES = 48;
+export const CALIB_MAX_FRAMES = 96;
 /** Least confidence an estimate needs to replace the default. */
 const ACCEPT = 0.5;

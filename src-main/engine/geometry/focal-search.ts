@@ -3,6 +3,7 @@ import type { FocalSpan } from './focal-tracks.ts';
 import type { Mat4 } from '../../common/types.ts';
 import { fromRt, mul3, mulVec3, svd3, transpose3, det3, type Mat3 } from './linalg.ts';
 import { estimatePose } from './pose.ts';
+import { epipolarFocal, rigidSpan, subsetSpan, type RigidSpan, type SpanFocal } from './focal-epipolar.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation } from './window-ba.ts';
 
 export interface FocalEstimate {
@@ -18,6 +19,8 @@ export interface FocalEstimate {
   spans: number;
   /** The spans' own estimates disagree beyond their errors: the focal length changed along the shot (a zoom). */
   zoom: boolean;
+  /** Which fit told it: the spans' bundle adjustment (or rotation) curves, or their epipolar geometry. */
+  method?: 'bundle' | 'epipolar';
 }
 
 const focalOf = (fovDeg: number, width: number) => width / 2 / Math.tan((fovDeg * Math.PI) / 360);
@@ -33,6 +36,36 @@ const rho = (e: number) => CAUCHY * CAUCHY * Math.log1p((e * e) / (CAUCHY * CAUC
  * or a pure translation leaves it flat, which the curvature turns into a low confidence.
  */
 export function estimateFocal(given: FocalSpan[], width: number, height: number): FocalEstimate {
+  // Only the corners that move with the scene's dominant rigid motion are scored (focal-epipolar.ts).
+  const rigid = given.map((s) => rigidSpan(s, MIN_INLIERS, width, height)).filter((r): r is RigidSpan => r !== null);
+  const ba = bundleFocal(rigid.map((r) => r.span), width, height);
+  // The spans' epipolar geometry: each span's own estimate (a zoom shows as a steady drift of them), and
+  // where the bundle adjustment cannot tell (real footage often defeats it: a close subject, a small
+  // model's bent depth), their median where they agree with each other.
+  const epi = epipolarFocal(rigid, width, height);
+  const zoom = driftSeen(epi.spans);
+  const confidence = confidenceOf(epi.sigmaDeg);
+  if (ba.confidence >= SURE || !(confidence > ba.confidence)) return { ...ba, zoom: ba.zoom || zoom, method: 'bundle' };
+  return { f: focalOf(epi.fovDeg, width), fovDeg: epi.fovDeg, sigmaDeg: epi.sigmaDeg, confidence, spans: epi.spans.length, zoom, method: 'epipolar' };
+}
+
+const confidenceOf = (sigma: number) => (Number.isFinite(sigma) ? Math.exp(-0.5 * (sigma / SIGMA_OK) ** 2) : 0);
+
+/** The spans' own estimates drift steadily along the shot (a slope many times its error): a zoom. */
+function driftSeen(own: SpanFocal[]): boolean {
+  if (own.length < 4) return false;
+  const n = own.length, mt = own.reduce((t, o) => t + o.start, 0) / n, ma = own.reduce((t, o) => t + o.fovDeg, 0) / n;
+  let stt = 0, sta = 0;
+  for (const o of own) { stt += (o.start - mt) ** 2; sta += (o.start - mt) * (o.fovDeg - ma); }
+  if (!(stt > 0)) return false;
+  const slope = sta / stt;
+  const res = own.reduce((t, o) => t + (o.fovDeg - ma - slope * (o.start - mt)) ** 2, 0) / (n - 2);
+  const se = Math.sqrt(res / stt);
+  const span = Math.max(...own.map((o) => o.start)) - Math.min(...own.map((o) => o.start));
+  return Math.abs(slope * span) > ZOOM_DEG && Math.abs(slope) > ZOOM_T * se;
+}
+
+function bundleFocal(given: FocalSpan[], width: number, height: number): FocalEstimate {
   const none: FocalEstimate = { f: NaN, fovDeg: NaN, sigmaDeg: Infinity, confidence: 0, spans: 0, zoom: false };
   if (!given.length) return none;
   let spans = given;
@@ -59,7 +92,7 @@ export function estimateFocal(given: FocalSpan[], width: number, height: number)
     const err = c.rotOnly ? rotationErrors(s, f, cx, cy) : baFit(s, f, width, height).err;
     const keep: number[] = [];
     err.forEach((e, i) => { if (e < INLIER_PX) keep.push(i); });
-    return keep.length === err.length ? s : keep.length < MIN_INLIERS ? null : subset(s, keep);
+    return keep.length === err.length ? s : keep.length < MIN_INLIERS ? null : subsetSpan(s, keep);
   }).filter((s): s is FocalSpan => s !== null);
   // A span no camera explains well (its tracks still wrong, or the fit lost) or whose own curve falls
   // to the search's edge tells nothing reliable, and its cost would outweigh the spans that do.
@@ -89,7 +122,7 @@ export function estimateFocal(given: FocalSpan[], width: number, height: number)
   const sigma = edge ? Infinity : sigmaOf(best, nObs, spans.reduce((t, s) => t + s.views.length, 0) / spans.length);
   return {
     f: focalOf(best.a, width), fovDeg: best.a, sigmaDeg: sigma,
-    confidence: Number.isFinite(sigma) ? Math.exp(-0.5 * (sigma / SIGMA_OK) ** 2) : 0,
+    confidence: confidenceOf(sigma),
     spans: spans.length, zoom,
   };
 }
@@ -192,11 +225,6 @@ function rotationErrors(s: FocalSpan, f: number, cx: number, cy: number): Float6
   return worst;
 }
 
-function subset(s: FocalSpan, keep: number[]): FocalSpan {
-  const pick = (a: Float32Array) => Float32Array.from(keep.flatMap((i) => [a[2 * i], a[2 * i + 1]]));
-  return { start: s.start, ref: pick(s.ref), q0: Float64Array.from(keep.map((i) => s.q0[i])), views: s.views.map(pick), viewDepth: s.viewDepth.map((d) => Float32Array.from(keep.map((i) => d[i]))) };
-}
-
 /** Robust reprojection cost of the span after a bundle adjustment with this focal length (rotation-only start). */
 interface BaState { T: Mat4[]; q: Float64Array }
 
@@ -283,3 +311,7 @@ const SIGMA_OK = 3;
 /** A span counts for the zoom check when its own error is below this; spans this far apart (degrees) mean a zoom. */
 const ZOOM_SURE_DEG = 2;
 const ZOOM_DEG = 8;
+/** A drift counts as a zoom when its slope is this many standard errors. */
+const ZOOM_T = 4;
+/** A bundle-adjustment estimate this confident is taken as it is. */
+const SURE = 0.5;
