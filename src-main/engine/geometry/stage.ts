@@ -6,6 +6,7 @@ import { createMultiView } from './driver/multiview.ts';
 import { align, createScalePath, linkScale } from './driver/scale-path.ts';
 import { estimateMotion } from './driver/tracker.ts';
 import { checkGeometryParams, GEOMETRY_PARAMS, type GeometryParams } from './params.ts';
+import { DEFAULT_FUSION } from '../../common/api/geometry.ts';
 
 export { intrinsicsFor } from '../../common/camera/intrinsics.ts';
 export { backproject, createCloudFuser, writePly } from './pointcloud.ts';
@@ -65,7 +66,7 @@ export interface GeometryStageOptions {
 export function createGeometryStage(opts: GeometryStageOptions) {
   const base = opts.params ?? GEOMETRY_PARAMS;
   const params = checkGeometryParams({ ...base, analysisWidth: opts.analysisWidth ?? base.analysisWidth, lag: Math.max(0, opts.lag ?? base.lag) });
-  const fusion = opts.fusion ?? true;
+  const fusion = opts.fusion ?? DEFAULT_FUSION;
   const w = createFrameWindow({
     params, intrinsics: opts.intrinsics, lag: params.lag, mvs: opts.mvs ?? false, scale: opts.scale ?? true, fusion,
     unitTransfer: opts.unitTransfer ?? true, temporal: opts.temporal !== false, keepAligned: opts.keepAligned ?? false,

@@ -13,6 +13,7 @@ import { depthMeaning, depthUnit } from '../geometry/units.ts';
 import type { DepthMap, RgbFrame } from '../../common/types.ts';
 import type { JobControl } from '../job-control.ts';
 import { cloudStrideOf, recordedIntrinsics, type FinalRecord, type Plan } from './analysis-plan.ts';
+import { toInverseDepth } from '../../common/depth.ts';
 
 /**
  * What an analysis writes besides the cache: the output folder (.npy per frame, colour preview,
@@ -40,7 +41,7 @@ export async function openOutputs(dir: string, p: Plan, preview: boolean, signal
       if (encoder) {
         // One colour range for the whole preview (from its first frame) so colours do not flicker.
         if (!range) {
-          const disp = kind === 'metric' ? depth.map((v) => (v > 0 ? 1 / v : 0)) : depth;
+          const disp = toInverseDepth(depth, kind);
           range = depthRange(disp);
         }
         await encoder.write(colorizeDepth(depth, width, height, kind, range));

@@ -19,6 +19,7 @@ import { depthSize, modelInputSize, type Size } from '../preprocess/index.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
 import type { DepthKind, DepthMap, Intrinsics, Mat4, VideoInfo } from '../../common/types.ts';
 import * as geometryStage from '../geometry/stage.ts';
+import { DEFAULT_FUSION } from '../../common/api/geometry.ts';
 
 /**
  * An analysis's identity and plan: what decides its cache entry (clip, model, range, sizes, geometry
@@ -162,7 +163,7 @@ export async function plan(opts: AnalyzeOptions): Promise<Plan> {
   if (geometry) {
     // v: derived from the geometry's parameters and algorithm version (params.ts), so a change to either
     // never reuses old cache entries.
-    const geoSettings = { v: geometryCacheVersion(), raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false, fusion: opts.fusion ?? true };
+    const geoSettings = { v: geometryCacheVersion(), raw: rawKey, intrinsics: opts.intrinsics ?? null, multiview: opts.multiview ?? false, fusion: opts.fusion ?? DEFAULT_FUSION };
     const geoKey = hash(geoSettings);
     final = await DepthLayer.open(join(raw.dir, `geo-${geoKey}`), geoSettings);
     cacheKey = `${rawKey}-${geoKey}`;

@@ -19,6 +19,7 @@ import type { JobControl } from '../job-control.ts';
 import { importDepth } from './import-depth.ts';
 import { cameraOf, cloudStrideOf, intrinsicsOf, plan, resultOf, type AnalysisResult, type AnalyzeOptions, type FinalRecord, type Plan } from './analysis-plan.ts';
 import { cloudTarget, metaOf, openOutputs, relativeInside, writeCloudFromCache, writeOutputsFromCache } from './analysis-outputs.ts';
+import { DEFAULT_FUSION } from '../../common/api/geometry.ts';
 
 export { openAnalysis, recordedIntrinsics, type AnalysisResult, type AnalyzeOptions, type GeometrySettings } from './analysis-plan.ts';
 
@@ -178,7 +179,7 @@ async function analyse(
       }
       if (!stage) {
         const c = cameraOf(p, opts, r.pose);
-        stage = createCalibratedStage({ intrinsics: c.K, source: c.source, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? true });
+        stage = createCalibratedStage({ intrinsics: c.K, source: c.source, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? DEFAULT_FUSION });
       }
       if (opts.pointcloud) rgbs.set(r.rel, r.rgb);
       const depth: DepthMap = { index: p.start + r.rel, width: p.depthSize.width, height: p.depthSize.height, kind: p.manifest.outputKind, data: r.depth };

@@ -4,6 +4,7 @@ import { resizeWithHoles } from '../image.ts';
 import { createTemporalFilter } from '../temporal-filter.ts';
 import type { FrameState, FrameWindow } from './frame-window.ts';
 import type { ScalePath } from './scale-path.ts';
+import { inverseDepthOf } from '../../../common/depth.ts';
 
 export interface GeometryOutput {
   index: number;
@@ -32,7 +33,7 @@ export function createFrameOutput(w: FrameWindow, path: ScalePath) {
     const a = s.fit.s * gain, b = s.fit.t * gain;
     const src = s.input.data, n = src.length;
     const x = new Float32Array(n);
-    for (let i = 0; i < n; i++) x[i] = s.kind === 'metric' ? (src[i] > 0 ? 1 / src[i] : 0) : Math.max(0, src[i]);
+    for (let i = 0; i < n; i++) x[i] = Math.max(0, inverseDepthOf(src[i], s.kind));
     // A metric depth of 0 is a failed pixel; a disparity of 0 is legitimately "very far".
     const limit = spikeLimit(x);
     const failed = (v: number) => v > limit || (s.kind === 'metric' && v === 0);

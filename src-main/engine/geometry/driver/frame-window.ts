@@ -7,6 +7,7 @@ import { createScaleSmoother, type ScaleSmoother } from '../scale-smoother.ts';
 import { colorHistogram, createCutDetector } from '../shot-cut.ts';
 import type { WindowObservation, WindowProblem } from '../window-ba.ts';
 import type { GeometryParams } from '../params.ts';
+import { inverseDepthOf } from '../../../common/depth.ts';
 
 /**
  * The state every part of the geometry stage shares (as DROID-SLAM's DepthVideo): the frames held,
@@ -138,7 +139,7 @@ export function prepareFrame(w: FrameWindow, f: GeometryFrame): FrameState {
   const x = new Float32Array(aw * ah);
   for (let i = 0; i < x.length; i++) {
     const v = d[i];
-    x[i] = f.depth.kind === 'metric' ? (v > 0 ? 1 / v : 0) : Math.max(0, v);
+    x[i] = Math.max(0, inverseDepthOf(v, f.depth.kind));
   }
   // Failed pixels become holes: alignment, tracking depth and stereo ignore them; output fills them.
   const limit = spikeLimit(x);
