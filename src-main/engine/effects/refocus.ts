@@ -1,4 +1,3 @@
-import { luma } from './guided-filter.ts';
 import type { ParamSpec, ResolvedParams } from './params.ts';
 import { subjectDistance } from './subject.ts';
 import { kernelsFor } from './wasm-kernels.ts';
@@ -17,7 +16,8 @@ import type { EffectDef, EffectInput, LowDistance } from './types.ts';
  *   over p, so a blurred foreground spills over an in-focus background.
  * Bright samples weigh more (highlight gain above a luma threshold), so highlights bloom into bokeh of the
  * pattern's shape (blades, rotation). The same pattern and radii go to the GLSL as uniforms/textures.
- * The per-pixel loop runs in WebAssembly (wasm/kernels.as.ts refocusGather), the tables are built here.
+ * The per-pixel work runs in WebAssembly (wasm/refocus.as.ts: coc and highlight weight per pixel, then the
+ * gather), the tables are built here.
  */
 export const refocusParams: ParamSpec[] = [
   { name: 'autoFocus', type: 'bool', label: 'Focus on the subject', default: true, description: 'focus on the nearest large region near the centre (ignores Focus distance)', offWhenSet: ['focus'] },
@@ -97,27 +97,16 @@ export function searchRadii(low: LowDistance, focus: number, p: ResolvedParams, 
   return out;
 }
 
-/** Weight of a colour in the gather: 1, plus the highlight gain above the threshold. */
-export function highlightWeight(r: number, g: number, b: number, gain: number, thr: number): number {
-  const l = luma(r, g, b);
-  return l > thr ? 1 + (gain * (l - thr)) / Math.max(1e-3, 1 - thr) : 1;
-}
-
 export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Array): void {
   const { width: W, height: H, rgb, dist, low } = inp;
   const focus = focusOf(p, low);
   const search = searchRadii(low, focus, p, W, H);
   const pat = bokehPattern(p.blades as number, p.rotation as number);
-  const gain = p.highlightGain as number, hthr = p.highlightThreshold as number;
   const thr = ((p.threshold as number) / 100) * H;
   const n = W * H;
   const k = kernelsFor({ w: W, h: H, low: low.width * low.height });
-  const coc = k.f32('coc', n);
-  const hw = k.f32('hw', n);
-  for (let i = 0; i < n; i++) {
-    coc[i] = cocPixels(dist[i], focus, p, H);
-    hw[i] = highlightWeight(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], gain, hthr);
-  }
+  // prettier-ignore
+  k.exports.refocusPrep(k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'));
   k.f32('search', search.length).set(search);
   k.f32('pattern', pat.length).set(pat);
   const lowCol = k.i32('lowCol', W), lowRow = k.i32('lowRow', H);
@@ -126,7 +115,7 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
   // prettier-ignore
   k.exports.refocusGather(
-    k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), k.at('coc'), k.at('hw'), k.at('search'), k.at('lowCol'), k.at('lowRow'), k.at('pattern'),
+    k.at('rec'), k.at('search'), k.at('lowCol'), k.at('lowRow'), k.at('pattern'),
     REFOCUS_SAMPLES, W, H, thr, REFOCUS_MIN_COC, FOREGROUND_EPS, dst,
   );
   if (!k.owns(out)) out.set(k.u8('rgbOut', n * 3));
