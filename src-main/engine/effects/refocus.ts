@@ -78,7 +78,8 @@ export function cocPixels(s: number, focus: number, p: ResolvedParams, height: n
  */
 export function searchRadii(low: LowDistance, focus: number, p: ResolvedParams, W: number, H: number): Float32Array {
   const { dist, width: lw, height: lh } = low;
-  const c = Float32Array.from(dist, (s) => cocPixels(s, focus, p, H));
+  const c = new Float32Array(lw * lh);
+  for (let k = 0; k < c.length; k++) c[k] = cocPixels(dist[k], focus, p, H);
   const reach = Math.ceil(((p.maxBlur as number) / 100) * H * Math.max(lw / W, lh / H)) + 1;
   const tmp = new Float32Array(lw * lh);
   for (let j = 0; j < lh; j++)
@@ -97,6 +98,19 @@ export function searchRadii(low: LowDistance, focus: number, p: ResolvedParams, 
   return out;
 }
 
+/** Export gathers pixels blurred by at least this many px at half resolution. */
+export const HALF_COC = 1.5;
+/** A 2x2 block whose cocs differ by less than this (px) is one surface; else it straddles a depth edge. */
+export const HALF_PURE = 1;
+/** A pixel takes a half-resolution block whose coc is within this (px) of its own. */
+export const HALF_TOL = 1;
+
+/** Each column's low-res column and each row's low-res row offset, for an image of cols.length x rows.length. */
+function lowTables(cols: Int32Array, rows: Int32Array, lw: number, lh: number): void {
+  for (let x = 0; x < cols.length; x++) cols[x] = Math.min(lw - 1, Math.floor(((x + 0.5) * lw) / cols.length));
+  for (let y = 0; y < rows.length; y++) rows[y] = Math.min(lh - 1, Math.floor(((y + 0.5) * lh) / rows.length)) * lw;
+}
+
 export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Array): void {
   const { width: W, height: H, rgb, dist, low } = inp;
   const focus = focusOf(p, low);
@@ -108,15 +122,26 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   // prettier-ignore
   k.exports.refocusPrep(k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'));
   k.f32('search', search.length).set(search);
+  const searchHalf = k.f32('searchHalf', search.length);
+  for (let i = 0; i < search.length; i++) searchHalf[i] = search[i] / 2;
   k.f32('pattern', pat.length).set(pat);
-  const lowCol = k.i32('lowCol', W), lowRow = k.i32('lowRow', H);
-  for (let x = 0; x < W; x++) lowCol[x] = Math.min(low.width - 1, Math.floor(((x + 0.5) * low.width) / W));
-  for (let y = 0; y < H; y++) lowRow[y] = Math.min(low.height - 1, Math.floor(((y + 0.5) * low.height) / H)) * low.width;
+  const Wh = (W + 1) >> 1, Hh = (H + 1) >> 1;
+  lowTables(k.i32('lowCol', W), k.i32('lowRow', H), low.width, low.height);
+  lowTables(k.i32('lowColH', Wh), k.i32('lowRowH', Hh), low.width, low.height);
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
+  // Pixels blurred by HALF_COC px or more come from a gather on the half-resolution image (2x2 blocks
+  // averaged: a quarter of the work, and less aliasing of the 48-sample pattern on fine texture); in-focus
+  // pixels and depth edges are gathered at full resolution (wasm/refocus.as.ts).
+  k.exports.refocusHalve(k.at('rec'), W, H, HALF_PURE, k.at('recHalf'));
   // prettier-ignore
   k.exports.refocusGather(
-    k.at('rec'), k.at('search'), k.at('lowCol'), k.at('lowRow'), k.at('pattern'),
-    REFOCUS_SAMPLES, W, H, thr, REFOCUS_MIN_COC, FOREGROUND_EPS, dst,
+    k.at('recHalf'), k.at('searchHalf'), k.at('lowColH'), k.at('lowRowH'), k.at('pattern'),
+    REFOCUS_SAMPLES, Wh, Hh, thr / 2, REFOCUS_MIN_COC / 2, FOREGROUND_EPS, (HALF_COC - HALF_TOL) / 2, true, k.at('halfOut'),
+  );
+  // prettier-ignore
+  k.exports.refocusCompose(
+    k.at('rec'), k.at('recHalf'), k.at('halfOut'), k.at('search'), k.at('lowCol'), k.at('lowRow'), k.at('pattern'),
+    REFOCUS_SAMPLES, W, H, thr, REFOCUS_MIN_COC, FOREGROUND_EPS, HALF_COC, HALF_TOL, dst,
   );
   if (!k.owns(out)) out.set(k.u8('rgbOut', n * 3));
 }

@@ -24,7 +24,12 @@ interface KernelExports {
   refocusPrep(rgb: number, dist: number, n: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number): void;
   refocusGather(
     rec: number, search: number, lowCol: number, lowRow: number, pattern: number,
-    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, out: number,
+    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, skipBelow: number, skipMarked: boolean, out: number,
+  ): void;
+  refocusHalve(rec: number, W: number, H: number, pure: number, half: number): void;
+  refocusCompose(
+    rec: number, half: number, halfOut: number, search: number, lowCol: number, lowRow: number, pattern: number,
+    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number, out: number,
   ): void;
 }
 
@@ -38,7 +43,7 @@ interface Capacity {
 
 type Slot =
   | 'amount' | 'add' | 'colIdx' | 'colW' | 'rowIdx' | 'rowW' | 'colCell' | 'rowSpan' | 'coef' | 'tmp' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp'
-  | 'rec' | 'search' | 'lowCol' | 'lowRow' | 'pattern' | 'lowIn' | 'cellI' | 'lowScratch' | 'zLow' | 'normalVis' | 'dirVis' | 'surfPrm' | 'prm';
+  | 'rec' | 'search' | 'lowCol' | 'lowRow' | 'pattern' | 'recHalf' | 'halfOut' | 'searchHalf' | 'lowColH' | 'lowRowH' | 'lowIn' | 'cellI' | 'lowScratch' | 'zLow' | 'normalVis' | 'dirVis' | 'surfPrm' | 'prm';
 
 export interface Kernels {
   readonly exports: KernelExports;
@@ -92,6 +97,11 @@ function layout(cap: Capacity) {
     ['lowCol', cap.w * 4],
     ['lowRow', cap.h * 4],
     ['pattern', 64 * 3 * 4],
+    ['recHalf', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 16],
+    ['halfOut', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 3],
+    ['searchHalf', cap.low * 4],
+    ['lowColH', cap.w * 4],
+    ['lowRowH', cap.h * 4],
     ['lowIn', cap.low * 4],
     ['cellI', cap.low * 4],
     ['lowScratch', (cap.low * 11 + cap.w * 2) * 8],
