@@ -98,8 +98,8 @@ export function searchRadii(low: LowDistance, focus: number, p: ResolvedParams, 
   return out;
 }
 
-/** Export gathers pixels blurred by at least this many px at half resolution. */
-export const HALF_COC = 1.5;
+/** Per pyramid level: pixels blurred by at least this many px (of the level) take the next level's gather. */
+export const HALF_COC = [1.5, 2];
 /** A 2x2 block whose cocs differ by less than this (px) is one surface; else it straddles a depth edge. */
 export const HALF_PURE = 1;
 /** A pixel takes a half-resolution block whose coc is within this (px) of its own. */
@@ -121,28 +121,33 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   const k = kernelsFor({ w: W, h: H, low: low.width * low.height });
   // prettier-ignore
   k.exports.refocusPrep(k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'));
-  k.f32('search', search.length).set(search);
-  const searchHalf = k.f32('searchHalf', search.length);
-  for (let i = 0; i < search.length; i++) searchHalf[i] = search[i] / 2;
-  k.f32('pattern', pat.length).set(pat);
-  const Wh = (W + 1) >> 1, Hh = (H + 1) >> 1;
-  lowTables(k.i32('lowCol', W), k.i32('lowRow', H), low.width, low.height);
-  lowTables(k.i32('lowColH', Wh), k.i32('lowRowH', Hh), low.width, low.height);
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
-  // Pixels blurred by HALF_COC px or more come from a gather on the half-resolution image (2x2 blocks
-  // averaged: a quarter of the work, and less aliasing of the 48-sample pattern on fine texture); in-focus
-  // pixels and depth edges are gathered at full resolution (wasm/refocus.as.ts).
-  k.exports.refocusHalve(k.at('rec'), W, H, HALF_PURE, k.at('recHalf'));
-  // prettier-ignore
-  k.exports.refocusGather(
-    k.at('recHalf'), k.at('searchHalf'), k.at('lowColH'), k.at('lowRowH'), k.at('pattern'),
-    REFOCUS_SAMPLES, Wh, Hh, thr / 2, REFOCUS_MIN_COC / 2, FOREGROUND_EPS, (HALF_COC - HALF_TOL) / 2, true, k.at('halfOut'),
-  );
-  // prettier-ignore
-  k.exports.refocusCompose(
-    k.at('rec'), k.at('recHalf'), k.at('halfOut'), k.at('search'), k.at('lowCol'), k.at('lowRow'), k.at('pattern'),
-    REFOCUS_SAMPLES, W, H, thr, REFOCUS_MIN_COC, FOREGROUND_EPS, HALF_COC, HALF_TOL, dst,
-  );
+  k.f32('pattern', pat.length).set(pat);
+  // A pyramid of three levels (full, half, quarter resolution; 2x2 blocks averaged from level to level):
+  // a pixel blurred by HALF_COC[level] px of its level or more takes the next level's gather, which is a
+  // quarter of the work and aliases the 48-sample pattern less on fine texture; in-focus pixels and depth
+  // edges are gathered at full resolution (wasm/refocus.as.ts refocusCompose).
+  const levels = [
+    { rec: k.at('rec'), out: dst, search: 'search', col: 'lowCol', row: 'lowRow', W, H },
+    { rec: k.at('rec1'), out: k.at('out1'), search: 'search1', col: 'lowCol1', row: 'lowRow1', W: (W + 1) >> 1, H: (H + 1) >> 1 },
+    { rec: k.at('rec2'), out: k.at('out2'), search: 'search2', col: 'lowCol2', row: 'lowRow2', W: (((W + 1) >> 1) + 1) >> 1, H: (((H + 1) >> 1) + 1) >> 1 },
+  ] as const;
+  levels.forEach((l, lv) => {
+    const s = k.f32(l.search, search.length);
+    for (let i = 0; i < search.length; i++) s[i] = search[i] / 2 ** lv;
+    lowTables(k.i32(l.col, l.W), k.i32(l.row, l.H), low.width, low.height);
+    if (lv > 0) k.exports.refocusHalve(levels[lv - 1].rec, levels[lv - 1].W, levels[lv - 1].H, HALF_PURE, l.rec);
+  });
+  for (let lv = levels.length - 1; lv >= 0; lv--) {
+    const l = levels[lv], next = levels[lv + 1];
+    // The level below reads this one only where its coc is HALF_COC - HALF_TOL or more (in its px: twice ours).
+    const skip = lv > 0 ? (HALF_COC[lv - 1] - HALF_TOL) / 2 : -1;
+    // prettier-ignore
+    k.exports.refocusCompose(
+      l.rec, next ? next.rec : 0, next ? next.out : 0, k.at(l.search), k.at(l.col), k.at(l.row), k.at('pattern'),
+      REFOCUS_SAMPLES, l.W, l.H, thr / 2 ** lv, REFOCUS_MIN_COC / 2 ** lv, FOREGROUND_EPS, HALF_COC[lv] ?? Infinity, HALF_TOL, skip, lv > 0, l.out,
+    );
+  }
   if (!k.owns(out)) out.set(k.u8('rgbOut', n * 3));
 }
 

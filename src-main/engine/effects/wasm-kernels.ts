@@ -22,14 +22,11 @@ interface KernelExports {
   ): void;
   fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
   refocusPrep(rgb: number, dist: number, n: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number): void;
-  refocusGather(
-    rec: number, search: number, lowCol: number, lowRow: number, pattern: number,
-    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, skipBelow: number, skipMarked: boolean, out: number,
-  ): void;
   refocusHalve(rec: number, W: number, H: number, pure: number, half: number): void;
   refocusCompose(
     rec: number, half: number, halfOut: number, search: number, lowCol: number, lowRow: number, pattern: number,
-    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number, out: number,
+    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number,
+    skipBelow: number, skipMarked: boolean, out: number,
   ): void;
 }
 
@@ -43,7 +40,7 @@ interface Capacity {
 
 type Slot =
   | 'amount' | 'add' | 'colIdx' | 'colW' | 'rowIdx' | 'rowW' | 'colCell' | 'rowSpan' | 'coef' | 'tmp' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp'
-  | 'rec' | 'search' | 'lowCol' | 'lowRow' | 'pattern' | 'recHalf' | 'halfOut' | 'searchHalf' | 'lowColH' | 'lowRowH' | 'lowIn' | 'cellI' | 'lowScratch' | 'zLow' | 'normalVis' | 'dirVis' | 'surfPrm' | 'prm';
+  | 'rec' | 'search' | 'lowCol' | 'lowRow' | 'pattern' | 'rec1' | 'out1' | 'search1' | 'lowCol1' | 'lowRow1' | 'rec2' | 'out2' | 'search2' | 'lowCol2' | 'lowRow2' | 'lowIn' | 'cellI' | 'lowScratch' | 'zLow' | 'normalVis' | 'dirVis' | 'surfPrm' | 'prm';
 
 export interface Kernels {
   readonly exports: KernelExports;
@@ -97,11 +94,17 @@ function layout(cap: Capacity) {
     ['lowCol', cap.w * 4],
     ['lowRow', cap.h * 4],
     ['pattern', 64 * 3 * 4],
-    ['recHalf', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 16],
-    ['halfOut', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 3],
-    ['searchHalf', cap.low * 4],
-    ['lowColH', cap.w * 4],
-    ['lowRowH', cap.h * 4],
+    // The refocus pyramid's half- and quarter-resolution levels.
+    ['rec1', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 16],
+    ['out1', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 3],
+    ['search1', cap.low * 4],
+    ['lowCol1', cap.w * 4],
+    ['lowRow1', cap.h * 4],
+    ['rec2', ((cap.w + 3) >> 2) * ((cap.h + 3) >> 2) * 16],
+    ['out2', ((cap.w + 3) >> 2) * ((cap.h + 3) >> 2) * 3],
+    ['search2', cap.low * 4],
+    ['lowCol2', cap.w * 4],
+    ['lowRow2', cap.h * 4],
     ['lowIn', cap.low * 4],
     ['cellI', cap.low * 4],
     ['lowScratch', (cap.low * 11 + cap.w * 2) * 8],

@@ -88,29 +88,6 @@ export function refocusPrep(
 }
 
 /**
- * The layered gather over the packed records. search: per low-res sample (px of this image); lowCol/lowRow:
- * each column's low-res column, each row's low-res row offset; pattern: x, y, r per sample. Pixels whose coc
- * is below `skipBelow`, or marked (byte 15, refocusHalve) when `skipMarked`, are left as they are: on the
- * half-resolution image nobody reads them.
- */
-export function refocusGather(
-  rec: usize, search: usize, lowCol: usize, lowRow: usize, pattern: usize,
-  nSamples: i32, W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, skipBelow: f64, skipMarked: bool, out: usize,
-): void {
-  for (let y = 0; y < H; y++) {
-    const lr = load<i32>(lowRow + (<usize>y << 2));
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      const p = rec + (<usize>i << 4);
-      if (<f64>load<f32>(p + 4) < skipBelow || (skipMarked && load<u8>(p + 15) != 0)) continue;
-      const R = max(<f64>load<f32>(search + (<usize>(lr + load<i32>(lowCol + (<usize>x << 2))) << 2)), <f64>load<f32>(p + 4));
-      if (R < minCoc) copyPixel(p, out + <usize>i * 3);
-      else gatherAt(rec, W, H, x, y, R, pattern, nSamples, thr, fgEps, out + <usize>i * 3);
-    }
-  }
-}
-
-/**
  * The half-resolution records (Wh x Hh, Wh = ceil(W / 2)): each 2x2 block of `rec` averaged (colour,
  * highlight weight, distance) with its coc halved (px of the half image), when its cocs differ by less than
  * `pure` px; a block that straddles a depth edge is its farthest pixel instead, and is marked (byte 15 = 1)
@@ -154,14 +131,19 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
 }
 
 /**
- * Full resolution from the half-resolution gather `halfOut` (Wh x Hh RGB8): a pixel blurred by at least
- * `minHalf` px whose own block is pure takes the bilinear mix of the pure neighbouring blocks whose coc is
- * within `tol` px of its own (its blur is wider than the half grid, so nothing is lost); every other pixel
- * (in focus, or at a depth edge) is gathered at full resolution.
+ * One level of the refocus pyramid (W x H records `rec`; search: per low-res sample, px of this level;
+ * lowCol/lowRow: each column's low-res column, each row's low-res row offset; pattern: x, y, r per sample).
+ * A pixel blurred by at least `minHalf` px whose own 2x2 block is pure takes the bilinear mix of the pure
+ * neighbouring blocks of the next level (`half`, gathered into `halfOut`, Wh x Hh RGB8) whose coc is within
+ * `tol` px of its own: its blur is wider than that level's grid, so nothing is lost. Every other pixel (in
+ * focus, or at a depth edge) is gathered at this level. Without a next level (half = 0) every pixel is
+ * gathered. Pixels whose coc is below `skipBelow`, or marked (byte 15, refocusHalve) when `skipMarked`,
+ * are left as they are: the level above reads none of them.
  */
 export function refocusCompose(
   rec: usize, half: usize, halfOut: usize, search: usize, lowCol: usize, lowRow: usize, pattern: usize,
-  nSamples: i32, W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, minHalf: f64, tol: f64, out: usize,
+  nSamples: i32, W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, minHalf: f64, tol: f64,
+  skipBelow: f64, skipMarked: bool, out: usize,
 ): void {
   const Wh = (W + 1) >> 1, Hh = (H + 1) >> 1;
   for (let y = 0; y < H; y++) {
@@ -173,12 +155,13 @@ export function refocusCompose(
       const p = rec + (<usize>i << 4);
       const o = out + <usize>i * 3;
       const c = <f64>load<f32>(p + 4);
+      if (c < skipBelow || (skipMarked && load<u8>(p + 15) != 0)) continue;
       const R = max(<f64>load<f32>(search + (<usize>(lr + load<i32>(lowCol + (<usize>x << 2))) << 2)), c);
       if (R < minCoc) {
         copyPixel(p, o);
         continue;
       }
-      if (c >= minHalf && load<u8>(half + (<usize>((y >> 1) * Wh + (x >> 1)) << 4) + 15) == 0) {
+      if (half != 0 && c >= minHalf && load<u8>(half + (<usize>((y >> 1) * Wh + (x >> 1)) << 4) + 15) == 0) {
         const u = (<f64>x + 0.5) / 2 - 0.5;
         const X0 = <i32>Math.floor(u), tx = u - <f64>X0;
         let wr: f64 = 0, wg: f64 = 0, wb: f64 = 0, ws: f64 = 0;
