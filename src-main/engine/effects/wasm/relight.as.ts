@@ -1,9 +1,9 @@
 /**
  * Relight's full-resolution pass (../relight.ts documents the shading; glsl/relight.glsl is its twin): the
  * low-res surface maps (4 channels normal + point visibility, 1 channel directional visibility) carried to
- * every pixel by the cubic B-spline (surface.ts splineUpsample: rows first into `tmp`, lh x W x 5 f32, then
- * down the columns, f32 between the passes as there) and shaded in the same pass, so no frame-sized
- * float planes are written. The tap tables are upsample.ts's (same geometry).
+ * every pixel by the cubic B-spline (surface.ts splineUpsample: rows first into `tmp`, then down the
+ * columns, in f32 as the shader does) and shaded in the same pass, so no frame-sized float planes are
+ * written. The tap tables are upsample.ts's (same geometry).
  */
 
 // Shading parameters (f64 slots of `prm`; relight.ts relightParams fills them).
@@ -22,26 +22,23 @@ export function relightApply(
   rgb: usize, dist: usize, W: i32, H: i32, normalVis: usize, dirVis: usize, lw: i32, lh: i32,
   colIdx: usize, colW: usize, rowIdx: usize, rowW: usize, tmp: usize, prm: usize, out: usize,
 ): void {
+  // The four channels of normalVis go through the spline as one f32x4 (SIMD), the directional light's
+  // visibility only when that light is on. tmp: lh x W f32x4, then lh x W f32.
+  const withDir = p64(prm, DI) > 0;
+  const tmpD = tmp + (<usize>(lh * W) << 4);
   for (let j = 0; j < lh; j++) {
     for (let X = 0; X < W; X++) {
-      let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0, a4: f64 = 0;
+      let acc = f32x4.splat(0);
+      let ad: f32 = 0;
       for (let t = 0; t < 4; t++) {
         const k = <usize>(X * 4 + t) << 2;
-        const w = <f64>load<f32>(colW + k);
+        const w = load<f32>(colW + k);
         const s = j * lw + load<i32>(colIdx + k);
-        const nv = normalVis + (<usize>s << 4);
-        a0 += w * <f64>load<f32>(nv);
-        a1 += w * <f64>load<f32>(nv + 4);
-        a2 += w * <f64>load<f32>(nv + 8);
-        a3 += w * <f64>load<f32>(nv + 12);
-        a4 += w * <f64>load<f32>(dirVis + (<usize>s << 2));
+        acc = f32x4.add(acc, f32x4.mul(f32x4.splat(w), v128.load(normalVis + (<usize>s << 4))));
+        if (withDir) ad += w * load<f32>(dirVis + (<usize>s << 2));
       }
-      const d = tmp + <usize>(j * W + X) * 20;
-      store<f32>(d, <f32>a0);
-      store<f32>(d + 4, <f32>a1);
-      store<f32>(d + 8, <f32>a2);
-      store<f32>(d + 12, <f32>a3);
-      store<f32>(d + 16, <f32>a4);
+      v128.store(tmp + (<usize>(j * W + X) << 4), acc);
+      store<f32>(tmpD + (<usize>(j * W + X) << 2), ad);
     }
   }
   const amb = p64(prm, AMB), str = p64(prm, STR), lx = p64(prm, LX), ly = p64(prm, LY), lz = p64(prm, LZ);
@@ -52,19 +49,20 @@ export function relightApply(
   if (span == 0) span = 1e-9;
   for (let Y = 0; Y < H; Y++) {
     const k = <usize>(Y * 4) << 2;
-    const r0 = tmp + <usize>(load<i32>(rowIdx + k) * W) * 20, w0 = <f64>load<f32>(rowW + k);
-    const r1 = tmp + <usize>(load<i32>(rowIdx + k + 4) * W) * 20, w1 = <f64>load<f32>(rowW + k + 4);
-    const r2 = tmp + <usize>(load<i32>(rowIdx + k + 8) * W) * 20, w2 = <f64>load<f32>(rowW + k + 8);
-    const r3 = tmp + <usize>(load<i32>(rowIdx + k + 12) * W) * 20, w3 = <f64>load<f32>(rowW + k + 12);
+    const j0 = load<i32>(rowIdx + k) * W, j1 = load<i32>(rowIdx + k + 4) * W, j2 = load<i32>(rowIdx + k + 8) * W, j3 = load<i32>(rowIdx + k + 12) * W;
+    const w0 = load<f32>(rowW + k), w1 = load<f32>(rowW + k + 4), w2 = load<f32>(rowW + k + 8), w3 = load<f32>(rowW + k + 12);
+    const v0 = f32x4.splat(w0), v1 = f32x4.splat(w1), v2 = f32x4.splat(w2), v3 = f32x4.splat(w3);
     const ry = (<f64>Y + 0.5 - cy) / fy;
     for (let X = 0; X < W; X++) {
-      const x = <usize>X * 20;
-      // Each channel rounded to f32 as surface.ts splineUpsample stores it.
-      let nx = <f64><f32>(w0 * <f64>load<f32>(r0 + x) + w1 * <f64>load<f32>(r1 + x) + w2 * <f64>load<f32>(r2 + x) + w3 * <f64>load<f32>(r3 + x));
-      let ny = <f64><f32>(w0 * <f64>load<f32>(r0 + x + 4) + w1 * <f64>load<f32>(r1 + x + 4) + w2 * <f64>load<f32>(r2 + x + 4) + w3 * <f64>load<f32>(r3 + x + 4));
-      let nz = <f64><f32>(w0 * <f64>load<f32>(r0 + x + 8) + w1 * <f64>load<f32>(r1 + x + 8) + w2 * <f64>load<f32>(r2 + x + 8) + w3 * <f64>load<f32>(r3 + x + 8));
-      const pv = <f64><f32>(w0 * <f64>load<f32>(r0 + x + 12) + w1 * <f64>load<f32>(r1 + x + 12) + w2 * <f64>load<f32>(r2 + x + 12) + w3 * <f64>load<f32>(r3 + x + 12));
-      const dv = <f64><f32>(w0 * <f64>load<f32>(r0 + x + 16) + w1 * <f64>load<f32>(r1 + x + 16) + w2 * <f64>load<f32>(r2 + x + 16) + w3 * <f64>load<f32>(r3 + x + 16));
+      const a = f32x4.add(
+        f32x4.add(f32x4.mul(v0, v128.load(tmp + (<usize>(j0 + X) << 4))), f32x4.mul(v1, v128.load(tmp + (<usize>(j1 + X) << 4)))),
+        f32x4.add(f32x4.mul(v2, v128.load(tmp + (<usize>(j2 + X) << 4))), f32x4.mul(v3, v128.load(tmp + (<usize>(j3 + X) << 4)))),
+      );
+      let nx = <f64>f32x4.extract_lane(a, 0), ny = <f64>f32x4.extract_lane(a, 1), nz = <f64>f32x4.extract_lane(a, 2);
+      const pv = <f64>f32x4.extract_lane(a, 3);
+      const dv = withDir
+        ? <f64>(w0 * load<f32>(tmpD + (<usize>(j0 + X) << 2)) + w1 * load<f32>(tmpD + (<usize>(j1 + X) << 2)) + w2 * load<f32>(tmpD + (<usize>(j2 + X) << 2)) + w3 * load<f32>(tmpD + (<usize>(j3 + X) << 2)))
+        : 1.0;
       const i = Y * W + X;
       const zc = nr + <f64>load<f32>(dist + (<usize>i << 2)) * (1 - nr);
       const px = zc * ((<f64>X + 0.5 - cx) / fx), py = zc * ry;
