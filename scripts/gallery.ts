@@ -18,7 +18,7 @@ import { openVideoEncoder } from '../src-main/engine/encode/video-encoder.ts';
 import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
 import { runRender } from '../src-main/engine/jobs/render.ts';
 import { resizeRgb } from '../src-main/engine/preprocess/resize.ts';
-import type { EffectId } from '../src-main/engine/effects/types.ts';
+import type { EffectId } from '../src-main/common/effects/types.ts';
 import { rms, smoothnessSum, type SmoothnessSum } from './gallery/smoothness.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');

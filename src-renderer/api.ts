@@ -1,4 +1,4 @@
-import type { GemdepthBridge } from '../src-main/api/types.ts';
+import type { GemdepthBridge } from '../src-main/common/api/types.ts';
 
 declare global {
   interface Window {

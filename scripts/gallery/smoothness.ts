@@ -6,7 +6,7 @@
  * does not. The same score of a bare libx264 CRF 18 transcode of the same frames is the floor the gallery
  * divides by.
  */
-import { boxMean } from '../../src-main/engine/effects/guided-filter.ts';
+import { boxMean } from '../../src-main/common/effects/guided-filter.ts';
 
 export const FLAT_STD = 2;
 

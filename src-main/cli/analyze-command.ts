@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
 import { addGeometryOptions, cancelOnSigint, deviceOption, geometryFrom, intArg, type GeometryFlags } from './args.ts';
 import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
@@ -41,30 +42,34 @@ export function registerAnalyze(program: Command): void {
       const pointcloud = o.pointcloud ? await checkOutput(o.pointcloud, [input], 'file', o.force) : undefined;
       // Loaded on use: onnxruntime is heavy and other commands never need it.
       if (!o.model) await requireSomeModel();
-      const { runAnalysis } = await import('../engine/jobs/analyze.ts');
+      const { analyzeClip } = await import('../app/analysis-service.ts');
+      const { parseRequest } = await import('../app/dispatch.ts');
+      const { AnalyzeRequest } = await import('../common/api/schemas.ts');
+      const req = parseRequest(
+        AnalyzeRequest,
+        {
+          path: resolve(input),
+          out,
+          model: o.model,
+          start: o.start,
+          end: o.end,
+          device: o.device,
+          threads: o.threads,
+          poses: o.poses,
+          geometry: geometryFrom(o),
+          pointcloud,
+          preset: o.preset,
+          cacheDir: o.cacheDir && resolve(o.cacheDir),
+          preview: o.preview,
+          replace: o.force,
+        },
+        'analyze options',
+      );
       const ac = cancelOnSigint();
       const printer = createProgressPrinter();
       const t0 = performance.now();
       try {
-        const r = await runAnalysis(
-          {
-            input,
-            out,
-            model: o.model,
-            start: o.start,
-            end: o.end,
-            device: o.device,
-            threads: o.threads,
-            poses: o.poses,
-            ...geometryFrom(o),
-            pointcloud,
-            preset: o.preset,
-            cacheDir: o.cacheDir,
-            preview: o.preview,
-            replace: o.force,
-          },
-          { signal: ac.signal, onProgress: (p) => printer.update(p) },
-        );
+        const r = await analyzeClip(req, { signal: ac.signal, onProgress: (p) => printer.update(p) });
         printer.end();
         const secs = (performance.now() - t0) / 1000;
         const n = r.end - r.start + 1;

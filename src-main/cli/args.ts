@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { GeometrySettings } from '../engine/jobs/analyze.ts';
+import type { GeometryRequest } from '../common/api/geometry.ts';
 
 export function intArg(name: string) {
   return (v: string): number => {
@@ -60,6 +60,7 @@ export function addGeometryOptions(cmd: Command): Command {
     .option('--focal <pixels>', 'focal length in pixels at the source resolution', numArg('--focal'));
 }
 
-export function geometryFrom(o: GeometryFlags): GeometrySettings {
-  return { multiview: o.multiview, fusion: o.fusion, intrinsics: o.focal || o.fov ? { fx: o.focal, fovDeg: o.fov } : undefined };
+/** The flags as the app's geometry request (common/api/geometry.ts), the one the app's analyses take. */
+export function geometryFrom(o: GeometryFlags): GeometryRequest {
+  return { multiview: o.multiview, fusion: o.fusion, fovDeg: o.fov, focalPx: o.focal };
 }

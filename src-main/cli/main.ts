@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { probe } from '../engine/decode/probe.ts';
-import { isCancelled, isUserError } from '../util/errors.ts';
+import { isCancelled, isUserError } from '../common/errors.ts';
 import { registerAnalyze } from './analyze-command.ts';
 import { registerRender } from './render-command.ts';
 import { registerModels } from './models-command.ts';
@@ -21,7 +20,8 @@ async function buildProgram(): Promise<Command> {
     .argument('<input>', 'video file or folder of PNG/JPG frames')
     .option('--timestamps', 'include every frame timestamp')
     .action(async (input: string, o: { timestamps?: boolean }) => {
-      const info = await probe(input);
+      const { probeMedia } = await import('../app/media-service.ts');
+      const info = await probeMedia(input);
       const { timestamps, keyframeTimes, files, ...rest } = info;
       const shown = o.timestamps ? { ...rest, timestamps } : { ...rest, files: files?.length };
       process.stdout.write(JSON.stringify(shown, null, 2) + '\n');

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { UserError } from '../util/errors.ts';
+import { UserError } from '../common/errors.ts';
 import { checkDirOutput, checkFileOutput } from '../util/output-guard.ts';
 
 /** The nearest existing ancestor: where a new output would be created. */

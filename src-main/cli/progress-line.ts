@@ -1,4 +1,4 @@
-import type { Progress } from '../engine/types.ts';
+import type { Progress } from '../common/types.ts';
 
 export function formatEta(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '--:--';

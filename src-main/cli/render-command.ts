@@ -1,22 +1,17 @@
 import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../util/errors.ts';
+import { resolve } from 'node:path';
+import { UserError } from '../common/errors.ts';
+import { DEFAULT_EXPORT_CODEC, EXPORT_CODECS, type EncodeOptions } from '../common/export-options.ts';
 import { addGeometryOptions, cancelOnSigint, deviceOption, geometryFrom, intArg, type GeometryFlags } from './args.ts';
 import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
 import { isCut, renderCut } from './render-cut.ts';
 
-export interface RenderFlags extends GeometryFlags {
+export interface RenderFlags extends GeometryFlags, EncodeOptions {
   out: string;
   effect: string[];
   effects?: string;
-  start?: number;
-  end?: number;
-  width?: number;
-  height?: number;
-  codec?: 'h264' | 'h265' | 'prores' | 'vp9';
-  crf?: number;
-  bitrate?: string;
   model?: string;
   device: 'auto' | 'cpu' | 'cuda';
   depthPng?: string;
@@ -53,7 +48,7 @@ export function registerRender(program: Command): void {
     .option('--end <n>', 'last frame (inclusive)', intArg('--end'))
     .option('--width <px>', 'output width', intArg('--width'))
     .option('--height <px>', 'output height', intArg('--height'))
-    .addOption(new Option('--codec <codec>', 'video codec').choices(['h264', 'h265', 'prores', 'vp9']).default('h264'))
+    .addOption(new Option('--codec <codec>', 'video codec').choices(EXPORT_CODECS).default(DEFAULT_EXPORT_CODEC))
     .option('--crf <n>', 'constant quality (lower is better)', intArg('--crf'))
     .option('--bitrate <rate>', 'target bitrate, e.g. 8M (instead of --crf)')
     .option('--model <id>', 'depth model id')
@@ -76,15 +71,41 @@ export function registerRender(program: Command): void {
       for (const extra of [o.depthPng, o.cameraPath]) if (extra) await checkOutput(extra, [input], 'folder', o.force);
       if (o.withImages && !o.cameraPath) throw new UserError('--with-images needs --camera-path DIR (the images go beside the COLMAP model)', 'EINPUT');
       if (!o.model) await requireSomeModel();
-      const { runRender } = await import('../engine/jobs/render.ts');
+      const { renderClip } = await import('../app/analysis-service.ts');
+      const { parseRequest } = await import('../app/dispatch.ts');
+      const { RenderRequest } = await import('../common/api/schemas.ts');
+      const abs = (p: string | undefined) => p && resolve(p);
+      const req = parseRequest(
+        RenderRequest,
+        {
+          input: resolve(input),
+          out,
+          effects,
+          start: o.start,
+          end: o.end,
+          width: o.width,
+          height: o.height,
+          codec: o.codec,
+          crf: o.crf,
+          bitrate: o.bitrate,
+          model: o.model,
+          device: o.device,
+          geometry: geometryFrom(o),
+          depthPng: abs(o.depthPng),
+          depthMkv: abs(o.depthMkv),
+          pointcloud: abs(o.pointcloud),
+          cameraPath: abs(o.cameraPath),
+          withImages: o.withImages,
+          cacheDir: abs(o.cacheDir),
+          replace: o.force,
+        },
+        'render options',
+      );
       const ac = cancelOnSigint();
       const printer = createProgressPrinter();
       const t0 = performance.now();
       try {
-        const r = await runRender(
-          { ...o, ...geometryFrom(o), input, out, effects, replace: o.force },
-          { signal: ac.signal, onProgress: (p) => printer.update(p) },
-        );
+        const r = await renderClip(req, { signal: ac.signal, onProgress: (p) => printer.update(p) });
         printer.end();
         const secs = (performance.now() - t0) / 1000;
         process.stderr.write(`rendered ${r.frames} frames in ${secs.toFixed(1)} s -> ${r.out}\n`);

@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
-import { UserError } from '../util/errors.ts';
-import type { EffectStack } from '../engine/effects/types.ts';
+import { UserError } from '../common/errors.ts';
+import type { EffectStack } from '../common/effects/types.ts';
+import { settingsOf } from '../app/geometry-settings.ts';
 import { cancelOnSigint, geometryFrom } from './args.ts';
 import type { RenderFlags } from './render-command.ts';
 import { checkOutput, requireSomeModel } from './output-checks.ts';
@@ -37,7 +38,7 @@ export async function renderCut(input: string, o: CutFlags, extra: EffectStack):
   const t0 = performance.now();
   try {
     const r = await runSequenceRender(
-      { ...geometryFrom(o), doc, out, extraEffects: extra, start: o.start, end: o.end, width: o.width, height: o.height, codec: o.codec, crf: o.crf, bitrate: o.bitrate, model: o.model, device: o.device, cacheDir: o.cacheDir, replace: o.force },
+      { ...settingsOf(geometryFrom(o)), doc, out, extraEffects: extra, start: o.start, end: o.end, width: o.width, height: o.height, codec: o.codec, crf: o.crf, bitrate: o.bitrate, model: o.model, device: o.device, cacheDir: o.cacheDir, replace: o.force },
       { signal: ac.signal, onProgress: (p) => printer.update(p) },
     );
     printer.end();

@@ -1,17 +1,17 @@
 import { app, BrowserWindow, dialog, ipcMain, session, shell as eShell, type WebContents } from 'electron';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngineApi } from '../api/engine-api.ts';
-import { dispatch } from '../api/dispatch.ts';
-import { CHANNELS } from '../api/methods.ts';
-import { DialogRequestSchema } from '../api/schemas.ts';
-import { createWriteGrants } from '../api/write-grants.ts';
-import type { MenuCommand } from '../api/types.ts';
+import { createEngineApi } from '../app/engine-api.ts';
+import { dispatch } from '../app/dispatch.ts';
+import { CHANNELS } from '../common/api/methods.ts';
+import { DialogRequestSchema } from '../common/api/schemas.ts';
+import { createWriteGrants } from '../app/write-grants.ts';
+import type { MenuCommand } from '../common/api/types.ts';
 import { buildMenu } from './menu.ts';
-import { PROJECT_EXT } from '../engine/project/schema.ts';
+import { PROJECT_EXT } from '../common/project/schema.ts';
 import { APP_INDEX_URL, CSP, dialogOptions, externalUrlAllowed, isAppUrl, navigationAllowed } from './policy.ts';
 import { registerAppScheme, serveApp } from './app-protocol.ts';
-import { createMediaFiles } from '../api/media-files.ts';
+import { createMediaFiles } from '../app/media-files.ts';
 import { handleMediaProtocol, MEDIA_SCHEME_PRIVILEGES } from './media-protocol.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { protocol, type CustomScheme } from 'electron';
-import type { MediaFiles } from '../api/media-files.ts';
+import type { MediaFiles } from '../app/media-files.ts';
 
 /**
  * gemdepth-media://media/<encoded path>: the clip's own file for the renderer's <video> (playback

@@ -1,5 +1,5 @@
 import { Menu, app, type MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from '../api/types.ts';
+import type { MenuCommand } from '../common/api/types.ts';
 import type { RecentProject } from '../engine/project/index.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { OpenDialogOptions, SaveDialogOptions } from 'electron';
 import { isAbsolute, join, relative } from 'node:path';
-import type { DialogRequest } from '../api/types.ts';
+import type { DialogRequest } from '../common/api/types.ts';
 
 /**
  * Strict CSP: only the app's own bundled files; no remote content, no inline or eval'd scripts.

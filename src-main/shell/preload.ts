@@ -1,6 +1,6 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { API_METHOD_NAMES, CHANNELS } from '../api/methods.ts';
-import type { DialogRequest, Envelope, GemdepthBridge, JobEvent, MenuCommand } from '../api/types.ts';
+import { API_METHOD_NAMES, CHANNELS } from '../common/api/methods.ts';
+import type { DialogRequest, DroppedFile, Envelope, GemdepthBridge, JobEvent, MenuCommand } from '../common/api/types.ts';
 
 /**
  * The ONE API the renderer gets: `window.gemdepth`. Each engine method is a single invoke on one
@@ -36,9 +36,10 @@ const bridge: Omit<GemdepthBridge, (typeof API_METHOD_NAMES)[number]> = {
   pickPath: (req: DialogRequest) => ipcRenderer.invoke(CHANNELS.pickPath, req) as Promise<string[] | null>,
   setDirty: (dirty: boolean) => ipcRenderer.send(CHANNELS.setDirty, dirty === true),
   closeWindow: () => ipcRenderer.send(CHANNELS.closeWindow),
-  pathForFile(file: File) {
+  pathForFile(file: DroppedFile) {
     try {
-      return webUtils.getPathForFile(file) || null;
+      // The renderer passes the DOM File it was given; the shell compiles without the DOM library.
+      return webUtils.getPathForFile(file as Parameters<typeof webUtils.getPathForFile>[0]) || null;
     } catch {
       return null;
     }

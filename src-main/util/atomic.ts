@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { UserError } from './errors.ts';
+import { UserError } from '../common/errors.ts';
 import { checkDirOutput, checkFileOutput, writeOutputMarker, type OutputPolicy } from './output-guard.ts';
 
 /**

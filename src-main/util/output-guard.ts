@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
-import { UserError } from './errors.ts';
+import { UserError } from '../common/errors.ts';
 
 /**
  * The engine replaces only what it wrote itself. Every output folder it creates carries this marker,

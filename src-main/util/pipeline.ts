@@ -1,5 +1,5 @@
-import { CancelledError } from './errors.ts';
-import type { Progress } from '../engine/types.ts';
+import { CancelledError } from '../common/errors.ts';
+import type { Progress } from '../common/types.ts';
 
 /**
  * A bounded queue between two pipeline stages: the producer runs at most `depth` items ahead of the

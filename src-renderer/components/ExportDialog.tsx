@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { exportSidecars, withoutExtension } from '../../src-main/api/export-paths.ts';
+import { exportSidecars, withoutExtension } from '../../src-main/common/export-paths.ts';
 import { bridge } from '../api.ts';
 import { startExport, type ExportRequest } from '../state/actions.ts';
 import { selectedClip, useApp } from '../state/store.ts';

@@ -1,5 +1,5 @@
-import type { ParamSpecView } from '../../src-main/api/types.ts';
-import type { ParamValue } from '../../src-main/engine/effects/params.ts';
+import type { ParamSpecView } from '../../src-main/common/api/types.ts';
+import type { ParamValue } from '../../src-main/common/effects/params.ts';
 import { defaultInstance, keyAt, keysOf, setParam, storedValuesAt, toggleKey, type EffectInstance } from '../state/effects-model.ts';
 import { edit, selectedClip, timeFor, useApp } from '../state/store.ts';
 import type { ClipTime } from '../state/effects-model.ts';

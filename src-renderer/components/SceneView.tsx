@@ -2,7 +2,7 @@ import { Canvas } from '@react-three/fiber';
 import { OrbitControls } from '@react-three/drei';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import * as THREE from 'three';
-import type { SceneData } from '../../src-main/api/types.ts';
+import type { SceneData } from '../../src-main/common/api/types.ts';
 import { bridge, errorText } from '../api.ts';
 import { analysisRequest, selectedClip, setView, useApp } from '../state/store.ts';
 import { frameDrawn } from '../state/playback.ts';

@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
-import { copyEffects, moveInstance, placeClip, snapFrame, trimInstance } from '../../src-main/engine/project/sequence-edit.ts';
-import { placed, rateOf, sequenceLength, sequenceSettings } from '../../src-main/engine/project/sequence.ts';
-import type { ProjectDoc } from '../../src-main/engine/project/schema.ts';
-import type { Conform } from '../../src-main/engine/project/sequence-schema.ts';
+import { copyEffects, moveInstance, placeClip, snapFrame, trimInstance } from '../../src-main/common/project/sequence-edit.ts';
+import { placed, rateOf, sequenceLength, sequenceSettings } from '../../src-main/common/project/sequence.ts';
+import type { ProjectDoc } from '../../src-main/common/project/schema.ts';
+import type { Conform } from '../../src-main/common/project/sequence-schema.ts';
 import { typing } from '../state/keyboard.ts';
 import { deleteSelected, exportOtioFile, exportSequence, importOtioFile, markerAtPlayhead, seekSequence, splitAtPlayhead, requestWave, useSeq, useWaves } from '../state/sequence.ts';
 import { doc, edit, useApp } from '../state/store.ts';

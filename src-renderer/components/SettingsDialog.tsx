@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { CacheInfo } from '../../src-main/api/types.ts';
+import type { CacheInfo } from '../../src-main/common/api/types.ts';
 import { bridge, errorText } from '../api.ts';
 import { downloadModel, importModelFile, setAnalysisSettings } from '../state/actions.ts';
 import { useApp } from '../state/store.ts';

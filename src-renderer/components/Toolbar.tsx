@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RecentProject } from '../../src-main/engine/project/recent.ts';
+import type { RecentProject } from '../../src-main/common/project/media.ts';
 import { bridge } from '../api.ts';
 import { analyseClip, confirmDiscard, importByDialog, newProject, openProject, openProjectPath, saveProject } from '../state/actions.ts';
 import { redoEdit, undoEdit, useApp } from '../state/store.ts';

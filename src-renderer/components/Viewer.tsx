@@ -1,6 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { ViewMode } from '../../src-main/engine/project/schema.ts';
-import type { DepthImage, FrameImage } from '../../src-main/api/types.ts';
+import type { ViewMode } from '../../src-main/common/project/schema.ts';
+import type { DepthImage, FrameImage } from '../../src-main/common/api/types.ts';
 import { useFrameData } from '../preview/use-frame-data.ts';
 import { useVideoPreview } from '../preview/use-video-preview.ts';
 import { containedRect, createPreview, type Preview } from '../preview/gl-preview.ts';

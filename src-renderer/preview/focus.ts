@@ -1,4 +1,4 @@
-import { depthRangeOf, focusFromPixel, toDistance } from '../../src-main/engine/effects/distance.ts';
+import { depthRangeOf, focusFromPixel, toDistance } from '../../src-main/common/effects/distance.ts';
 import type { FrameData } from './use-frame-data.ts';
 import { edit, notify, timeFor, useApp } from '../state/store.ts';
 import { setParam, type EffectInstance } from '../state/effects-model.ts';

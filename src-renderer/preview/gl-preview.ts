@@ -1,16 +1,16 @@
-import type { DepthImage, FrameImage } from '../../src-main/api/types.ts';
-import type { ViewMode } from '../../src-main/engine/project/schema.ts';
-import { colorizeDepth, depthRange } from '../../src-main/engine/encode/colormap.ts';
-import { depthRangeOf } from '../../src-main/engine/effects/distance.ts';
-import { createEffectRenderer, type EffectRenderer } from '../../src-main/engine/effects/glsl/renderer.ts';
-import type { ShaderSources } from '../../src-main/engine/effects/glsl/uniforms.ts';
-import type { EffectStack } from '../../src-main/engine/effects/types.ts';
-import vertex from '../../src-main/engine/effects/glsl/fullscreen.vert.glsl?raw';
-import common from '../../src-main/engine/effects/glsl/common.glsl?raw';
-import upsample from '../../src-main/engine/effects/glsl/upsample.glsl?raw';
-import fog from '../../src-main/engine/effects/glsl/fog.glsl?raw';
-import refocus from '../../src-main/engine/effects/glsl/refocus.glsl?raw';
-import relight from '../../src-main/engine/effects/glsl/relight.glsl?raw';
+import type { DepthImage, FrameImage } from '../../src-main/common/api/types.ts';
+import type { ViewMode } from '../../src-main/common/project/schema.ts';
+import { colorizeDepth, depthRange } from '../../src-main/common/effects/colormap.ts';
+import { depthRangeOf } from '../../src-main/common/effects/distance.ts';
+import { createEffectRenderer, type EffectRenderer } from './effect-renderer.ts';
+import type { ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
+import type { EffectStack } from '../../src-main/common/effects/types.ts';
+import vertex from '../../src-main/common/effects/glsl/fullscreen.vert.glsl?raw';
+import common from '../../src-main/common/effects/glsl/common.glsl?raw';
+import upsample from '../../src-main/common/effects/glsl/upsample.glsl?raw';
+import fog from '../../src-main/common/effects/glsl/fog.glsl?raw';
+import refocus from '../../src-main/common/effects/glsl/refocus.glsl?raw';
+import relight from '../../src-main/common/effects/glsl/relight.glsl?raw';
 import { BLIT_FS, FULLSCREEN_VS, program, texture, uploadRgb } from './gl.ts';
 
 const SHADERS: ShaderSources = { vertex, common, upsample, fog, refocus, relight };
@@ -30,7 +30,7 @@ export interface Preview {
 }
 
 /**
- * The viewer's live preview: the effects module's own WebGL2 renderer (glsl/renderer.ts, the shaders
+ * The viewer's live preview: the effects' own WebGL2 renderer (effect-renderer.ts, the shaders
  * whose output the parity test holds to the CPU export kernels) draws the stack into the canvas at the
  * frame's size; CSS letterboxes it. Split mode then redraws the source over the left half; depth mode
  * shows the same colour map as the CLI's depth preview.

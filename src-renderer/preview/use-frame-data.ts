@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { DepthImage, FrameImage } from '../../src-main/api/types.ts';
+import type { DepthImage, FrameImage } from '../../src-main/common/api/types.ts';
 import { bridge, errorText } from '../api.ts';
 import { analysisRequest, notify, useApp } from '../state/store.ts';
 

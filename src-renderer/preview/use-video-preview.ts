@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
-import type { DepthImage, FrameImage } from '../../src-main/api/types.ts';
-import type { ProjectClip } from '../../src-main/engine/project/schema.ts';
+import type { DepthImage, FrameImage } from '../../src-main/common/api/types.ts';
+import type { ProjectClip } from '../../src-main/common/project/schema.ts';
 import { bridge } from '../api.ts';
 import { playRate, setExternalClock, setPlaying } from '../state/playback.ts';
 import { analysisRequest, setView, timeFor, useApp } from '../state/store.ts';

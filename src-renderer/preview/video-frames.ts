@@ -1,4 +1,4 @@
-import type { DepthImage, FrameImage, MediaInfo } from '../../src-main/api/types.ts';
+import type { DepthImage, FrameImage, MediaInfo } from '../../src-main/common/api/types.ts';
 import { bridge } from '../api.ts';
 
 /**

@@ -1,6 +1,6 @@
-import type { ApiRequest } from '../../src-main/api/schemas.ts';
-import type { JobEvent, MenuCommand } from '../../src-main/api/types.ts';
-import type { ProjectClip, ProjectDoc } from '../../src-main/engine/project/schema.ts';
+import type { ApiRequest } from '../../src-main/common/api/schemas.ts';
+import type { JobEvent, MenuCommand } from '../../src-main/common/api/types.ts';
+import type { ProjectClip, ProjectDoc } from '../../src-main/common/project/schema.ts';
 import { bridge, errorText } from '../api.ts';
 import { analysisRequest, doc, edit, loadDoc, markClean, notify, redoEdit, selectedClip, setView, undoEdit, useApp } from './store.ts';
 

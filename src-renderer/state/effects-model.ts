@@ -1,9 +1,9 @@
-import type { EffectSpecView } from '../../src-main/api/types.ts';
-import type { EffectInstance, Keyframe } from '../../src-main/engine/effects/types.ts';
-import type { ParamValue } from '../../src-main/engine/effects/params.ts';
-import { evaluateParams } from '../../src-main/engine/effects/keyframes.ts';
-import { toHexColor } from '../../src-main/engine/effects/params.ts';
-import { nearestFrame } from '../../src-main/engine/timestamps.ts';
+import type { EffectSpecView } from '../../src-main/common/api/types.ts';
+import type { EffectInstance, Keyframe } from '../../src-main/common/effects/types.ts';
+import type { ParamValue } from '../../src-main/common/effects/params.ts';
+import { evaluateParams } from '../../src-main/common/effects/keyframes.ts';
+import { toHexColor } from '../../src-main/common/effects/params.ts';
+import { nearestFrame } from '../../src-main/common/timestamps.ts';
 
 /**
  * Editing helpers over the effects module's own instance format ({ effect, enabled, params, keyframes },

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import { addMarker, deleteInstance, splitAt } from '../../src-main/engine/project/sequence-edit.ts';
-import { placed, rateOf, sequenceLength, sequenceSettings, sourceAt } from '../../src-main/engine/project/sequence.ts';
-import type { ClipInstance } from '../../src-main/engine/project/sequence-schema.ts';
+import { addMarker, deleteInstance, splitAt } from '../../src-main/common/project/sequence-edit.ts';
+import { placed, rateOf, sequenceLength, sequenceSettings, sourceAt } from '../../src-main/common/project/sequence.ts';
+import type { ClipInstance } from '../../src-main/common/project/sequence-schema.ts';
 import { bridge } from '../api.ts';
 import { guard, loadClipMedia } from './actions.ts';
 import { doc, edit, loadDoc, notify, setView, useApp, analysisRequest, type AppState } from './store.ts';

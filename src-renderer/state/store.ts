@@ -1,10 +1,10 @@
 import { create } from 'zustand';
-import type { AnalysisStatus, AppInfo, EffectSpecView, JobInfo, MediaInfo, OpenedProject } from '../../src-main/api/types.ts';
-import type { AnalysisSettings, ProjectDoc, ViewSettings } from '../../src-main/engine/project/schema.ts';
-import type { MediaIssue } from '../../src-main/engine/project/io.ts';
-import { emptyProject, type ProjectClip } from '../../src-main/engine/project/schema.ts';
+import type { AnalysisStatus, AppInfo, EffectSpecView, JobInfo, MediaInfo, OpenedProject } from '../../src-main/common/api/types.ts';
+import type { AnalysisSettings, ProjectDoc, ViewSettings } from '../../src-main/common/project/schema.ts';
+import type { MediaIssue } from '../../src-main/common/project/media.ts';
+import { emptyProject, type ProjectClip } from '../../src-main/common/project/schema.ts';
 import { clipTime, type ClipTime } from './effects-model.ts';
-import { commit, createHistory, markSaved, redo, reset, undo, type HistoryState } from '../../src-main/engine/project/history.ts';
+import { commit, createHistory, markSaved, redo, reset, undo, type HistoryState } from '../../src-main/common/project/history.ts';
 
 export type Notice = { id: number; kind: 'info' | 'error' | 'warn'; text: string };
 export type Dialog = null | 'export' | 'settings' | 'close-confirm' | 'open-path' | 'save-path' | 'import-path';

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEngineApi } from '../../src-main/api/engine-api.ts';
-import { dispatch } from '../../src-main/api/dispatch.ts';
-import { createJobManager } from '../../src-main/api/jobs.ts';
+import { createEngineApi } from '../../src-main/app/engine-api.ts';
+import { dispatch } from '../../src-main/app/dispatch.ts';
+import { createJobManager } from '../../src-main/app/jobs.ts';
 import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
 import { probe } from '../../src-main/engine/decode/probe.ts';
-import { CancelledError, UserError } from '../../src-main/util/errors.ts';
+import { CancelledError, UserError } from '../../src-main/common/errors.ts';
 import { clip } from '../helpers/shared.ts';
 
 const api = createEngineApi();

@@ -1,8 +1,8 @@
 import { readdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEngineApi } from '../../src-main/api/engine-api.ts';
-import type { EngineApi, JobInfo } from '../../src-main/api/types.ts';
+import { createEngineApi } from '../../src-main/app/engine-api.ts';
+import type { EngineApi, JobInfo } from '../../src-main/common/api/types.ts';
 import { IN_USE_MS } from '../../src-main/engine/cache/evict.ts';
 import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
 import { clip, sharedModels } from '../helpers/shared.ts';

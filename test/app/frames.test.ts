@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFrameService } from '../../src-main/api/frames.ts';
+import { createFrameService } from '../../src-main/app/frames.ts';
 import { readFrames } from '../../src-main/engine/decode/frame-reader.ts';
 import { probe } from '../../src-main/engine/decode/probe.ts';
 import { clip } from '../helpers/shared.ts';

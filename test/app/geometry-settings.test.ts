@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEngineApi } from '../../src-main/api/engine-api.ts';
-import { dispatch } from '../../src-main/api/dispatch.ts';
-import type { ApiRequest } from '../../src-main/api/schemas.ts';
-import type { EngineApi, JobInfo } from '../../src-main/api/types.ts';
+import { createEngineApi } from '../../src-main/app/engine-api.ts';
+import { dispatch } from '../../src-main/app/dispatch.ts';
+import type { ApiRequest } from '../../src-main/common/api/schemas.ts';
+import type { EngineApi, JobInfo } from '../../src-main/common/api/types.ts';
 import { clip, sharedModels } from '../helpers/shared.ts';
 import { tempDir } from '../helpers/tools.ts';
 import { jobFinished } from '../helpers/jobs.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commit, createHistory, markSaved, redo, undo } from '../../src-main/engine/project/history.ts';
+import { commit, createHistory, markSaved, redo, undo } from '../../src-main/common/project/history.ts';
 
 interface Doc {
   density: number;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { createMediaFiles, parseRange } from '../../src-main/api/media-files.ts';
+import { createMediaFiles, parseRange } from '../../src-main/app/media-files.ts';
 import { clip } from '../helpers/shared.ts';
 
 /** Source files for the renderer's <video>: only files the engine opened, with byte ranges. */

@@ -13,7 +13,7 @@ import {
   PROJECT_VERSION,
   type ProjectDoc,
 } from '../../src-main/engine/project/index.ts';
-import { UserError } from '../../src-main/util/errors.ts';
+import { UserError } from '../../src-main/common/errors.ts';
 import { clip } from '../helpers/shared.ts';
 
 let dir: string;

@@ -1,11 +1,11 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../src-main/api/dispatch.ts';
-import { createEngineApi } from '../../src-main/api/engine-api.ts';
-import { exportSidecars } from '../../src-main/api/export-paths.ts';
-import { createWriteGrants } from '../../src-main/api/write-grants.ts';
-import { emptyProject } from '../../src-main/engine/project/schema.ts';
+import { dispatch } from '../../src-main/app/dispatch.ts';
+import { createEngineApi } from '../../src-main/app/engine-api.ts';
+import { exportSidecars } from '../../src-main/common/export-paths.ts';
+import { createWriteGrants } from '../../src-main/app/write-grants.ts';
+import { emptyProject } from '../../src-main/common/project/schema.ts';
 import { clip } from '../helpers/shared.ts';
 import { tempDir } from '../helpers/tools.ts';
 import { jobFinished } from '../helpers/jobs.ts';

@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { emptyProject } from '../../src-main/engine/project/schema.ts';
+import { emptyProject } from '../../src-main/common/project/schema.ts';
 import { clip } from '../helpers/shared.ts';
 import { buildRenderer, launchHost, type Host } from '../host/host.ts';
 import { tid } from './ui.ts';

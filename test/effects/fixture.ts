@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
 import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
 import { depthRangeOf, prepareDepth, type DepthRange, type PreparedDepth } from '../../src-main/engine/effects/index.ts';
-import { scaleIntrinsics } from '../../src-main/engine/geometry/intrinsics.ts';
-import type { DepthMap, Intrinsics, RgbFrame } from '../../src-main/engine/types.ts';
+import { scaleIntrinsics } from '../../src-main/common/camera/intrinsics.ts';
+import type { DepthMap, Intrinsics, RgbFrame } from '../../src-main/common/types.ts';
 import { clip } from '../helpers/shared.ts';
 
 /** One shared depth cache for the effects tests: the analysis of a frame is computed once per machine. */

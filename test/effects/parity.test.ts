@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStack, parseEffectSpec, prepareDepth } from '../../src-main/engine/effects/index.ts';
-import { SHADER_FILES, type ShaderSources } from '../../src-main/engine/effects/glsl/uniforms.ts';
+import { SHADER_FILES, type ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { psnr, realFrame, type RealFrame } from './fixture.ts';
 
-const GLSL_DIR = join(REPO_ROOT, 'src-main/engine/effects/glsl');
+const GLSL_DIR = join(REPO_ROOT, 'src-main/common/effects/glsl');
 const b64 = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 
 let browser: Browser;
@@ -18,7 +18,7 @@ let real: RealFrame;
 
 beforeAll(async () => {
   // The preview renderer exactly as the app ships it, bundled for the page.
-  const out = await build({ entryPoints: [join(GLSL_DIR, 'renderer.ts')], bundle: true, format: 'iife', globalName: 'GD', write: false, platform: 'browser' });
+  const out = await build({ entryPoints: [join(REPO_ROOT, 'src-renderer/preview/effect-renderer.ts')], bundle: true, format: 'iife', globalName: 'GD', write: false, platform: 'browser' });
   bundle = out.outputFiles[0].text;
   sources = Object.fromEntries(Object.entries(SHADER_FILES).map(([k, f]) => [k, readFileSync(join(GLSL_DIR, f), 'utf8')])) as ShaderSources;
   real = await realFrame('cockatoo.mp4', 0, { width: 640, height: 360 });

@@ -4,7 +4,7 @@ import { probe } from '../../src-main/engine/decode/probe.ts';
 import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
 import { parseEffectSpec } from '../../src-main/engine/effects/index.ts';
 import { runRender, type RenderOptions } from '../../src-main/engine/jobs/render.ts';
-import type { Progress } from '../../src-main/engine/types.ts';
+import type { Progress } from '../../src-main/common/types.ts';
 import { clip } from '../helpers/shared.ts';
 import { tempDir } from '../helpers/tools.ts';
 import { psnr } from './fixture.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyStack, parseEffectSpec } from '../../src-main/engine/effects/index.ts';
-import { bokehPattern } from '../../src-main/engine/effects/refocus.ts';
+import { bokehPattern } from '../../src-main/common/effects/refocus.ts';
 
 /**
  * A synthetic two-layer scene: a white square (distance 0) in front of a striped background (distance 1).

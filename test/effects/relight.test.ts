@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyStack, parseEffectSpec, prepareDepth } from '../../src-main/engine/effects/index.ts';
-import type { DepthRange } from '../../src-main/engine/effects/distance.ts';
-import type { Intrinsics } from '../../src-main/engine/types.ts';
+import type { DepthRange } from '../../src-main/common/effects/distance.ts';
+import type { Intrinsics } from '../../src-main/common/types.ts';
 import { rms, smoothnessSum } from '../../scripts/gallery/smoothness.ts';
 
 /**

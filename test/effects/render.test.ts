@@ -10,7 +10,7 @@ import { resolveFfmpeg } from '../../src-main/engine/decode/ffmpeg-path.ts';
 import { readPly } from '../../src-main/engine/geometry/pointcloud.ts';
 import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
 import { runRender } from '../../src-main/engine/jobs/render.ts';
-import { CancelledError, UserError } from '../../src-main/util/errors.ts';
+import { CancelledError, UserError } from '../../src-main/common/errors.ts';
 import { clip } from '../helpers/shared.ts';
 import { ffmpeg, ffprobeJson, tempDir } from '../helpers/tools.ts';
 import { TEST_CACHE } from './fixture.ts';

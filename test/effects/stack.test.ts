@@ -9,7 +9,7 @@ import {
   parseEffectSpec,
   serializeEffectStack,
 } from '../../src-main/engine/effects/index.ts';
-import { UserError } from '../../src-main/util/errors.ts';
+import { UserError } from '../../src-main/common/errors.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 
 const userError = (fn: () => unknown): string => {

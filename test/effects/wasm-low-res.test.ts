@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toDistance } from '../../src-main/engine/effects/index.ts';
-import { cellLuma, guidedCoefficients } from '../../src-main/engine/effects/guided-filter.ts';
-import { lightsOf, surfaceMapsFast } from '../../src-main/engine/effects/relight.ts';
-import { parseEffectSpec } from '../../src-main/engine/effects/stack.ts';
-import { surfaceMaps } from '../../src-main/engine/effects/surface.ts';
+import { cellLuma, guidedCoefficients } from '../../src-main/common/effects/guided-filter.ts';
+import { lightsOf } from '../../src-main/common/effects/relight.ts';
+import { parseEffectSpec } from '../../src-main/common/effects/stack.ts';
+import { surfaceMaps } from '../../src-main/common/effects/surface.ts';
+import { surfaceMapsFast } from '../../src-main/engine/effects/relight.ts';
 import { guidedCoefficientsFast, splineKernels } from '../../src-main/engine/effects/upsample.ts';
 import { realFrame, type RealFrame } from './fixture.ts';
 

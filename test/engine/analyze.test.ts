@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy } from '../../src-main/engine/encode/npy.ts';
 import { openAnalysis, runAnalysis, type AnalysisResult, type AnalyzeOptions } from '../../src-main/engine/jobs/analyze.ts';
-import { CancelledError } from '../../src-main/util/errors.ts';
+import { CancelledError } from '../../src-main/common/errors.ts';
 import { readPly } from '../../src-main/engine/geometry/pointcloud.ts';
-import type { Progress } from '../../src-main/engine/types.ts';
+import type { Progress } from '../../src-main/common/types.ts';
 import { clip, dataset, sharedModels } from '../helpers/shared.ts';
 
 let tmp = '';

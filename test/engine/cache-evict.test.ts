@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IN_USE_MS, listCache } from '../../src-main/engine/cache/evict.ts';
 import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
-import type { Progress } from '../../src-main/engine/types.ts';
+import type { Progress } from '../../src-main/common/types.ts';
 import { age } from '../helpers/cache.ts';
 import { clip, sharedModels } from '../helpers/shared.ts';
 import { runCli, tempDir } from '../helpers/tools.ts';

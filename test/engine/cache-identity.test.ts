@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAnalysis, type AnalysisResult, type AnalyzeOptions } from '../../src-main/engine/jobs/analyze.ts';
-import { cachedSha256 } from '../../src-main/engine/cache/file-hash.ts';
+import { cachedSha256 } from '../../src-main/util/file-hash.ts';
 import { writeChecked } from '../../src-main/util/checked-file.ts';
 import { sharedModels } from '../helpers/shared.ts';
 import { ffmpeg, tempDir } from '../helpers/tools.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../src-main/util/errors.ts';
+import { UserError } from '../../src-main/common/errors.ts';
 import { listManifests, parseManifest, STANDARD_WINDOW_PRESETS, type ModelManifest } from '../../src-main/engine/infer/manifest.ts';
 import { findModelFile } from '../../src-main/engine/infer/model-paths.ts';
 import { loadModel } from '../../src-main/engine/infer/session.ts';

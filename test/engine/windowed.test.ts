@@ -8,7 +8,7 @@ import { readFrames } from '../../src-main/engine/decode/frame-reader.ts';
 import { runAnalysis, type AnalysisResult, type AnalyzeOptions } from '../../src-main/engine/jobs/analyze.ts';
 import { WindowStitcher } from '../../src-main/engine/stitch/stitcher.ts';
 import { windowCount, windowInputFrames } from '../../src-main/engine/stitch/windows.ts';
-import { CancelledError } from '../../src-main/util/errors.ts';
+import { CancelledError } from '../../src-main/common/errors.ts';
 import { clip } from '../helpers/shared.ts';
 import { windowedManifestJson, windowedModel, writeModel } from './helpers/onnx-models.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { surfaceAgreement } from '../../src-main/engine/geometry/cloud-gate.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import { backproject, createCloudFuser } from '../../src-main/engine/geometry/pointcloud.ts';
 import { createShotClouds, shotPlyPath } from '../../src-main/engine/geometry/shot-clouds.ts';
 import { poseYaw, renderRoom } from './synthetic.ts';

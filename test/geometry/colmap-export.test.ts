@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { probe } from '../../src-main/engine/decode/probe.ts';
 import { parseEffectSpec } from '../../src-main/engine/effects/index.ts';
 import { posesFileSchema, writeCameraPath, colmapShotDir } from '../../src-main/engine/geometry/camera-path.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import { createPointTracker } from '../../src-main/engine/geometry/track-points.ts';
 import { runRender } from '../../src-main/engine/jobs/render.ts';
 import { analyzeModel, filteredModel } from '../helpers/colmap.ts';

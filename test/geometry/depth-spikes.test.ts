@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fillHoles, spikeLimit } from '../../src-main/engine/geometry/depth-spikes.ts';
 import { createGeometryStage, type GeometryOutput } from '../../src-main/engine/geometry/stage.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
-import type { DepthMap } from '../../src-main/engine/types.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
+import type { DepthMap } from '../../src-main/common/types.ts';
 import { poseYaw, renderRoom } from './synthetic.ts';
 
 const median = (a: ArrayLike<number>) => Float64Array.from(a).sort()[a.length >> 1];

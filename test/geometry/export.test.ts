@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backproject, createCloudFuser, createVoxelGrid, readPly, writePly } from '../../src-main/engine/geometry/pointcloud.ts';
 import { posesFileSchema, writeCameraPath } from '../../src-main/engine/geometry/camera-path.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import { poseYaw, renderRoom } from './synthetic.ts';
 
 const dirs: string[] = [];

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import { describe, expect, it } from 'vitest';
 import { writeShotGlb } from '../../src-main/engine/geometry/gltf-scene.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import { backproject } from '../../src-main/engine/geometry/pointcloud.ts';
 import { loadGlb, pointCount } from '../helpers/gltf.ts';
 import { tempDir } from '../helpers/tools.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FOV_DEG, intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { DEFAULT_FOV_DEG, intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 
 describe('intrinsicsFor', () => {
   it('defaults to a 60 degree horizontal field of view, centred', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { census5, planeSweep, type MvsSource } from '../../src-main/engine/geometry/mvs.ts';
 import { downsampleRgbGray, type Plane } from '../../src-main/engine/geometry/image.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import { invRigid, mul4 } from '../../src-main/engine/geometry/linalg.ts';
 import { poseYaw, renderRoom } from './synthetic.ts';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createGeometryStage, type GeometryOutput } from '../../src-main/engine/geometry/stage.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import { invRigid, mul4, rotOf, rotationAngle } from '../../src-main/engine/geometry/linalg.ts';
-import { scorePoses } from '../../src-main/eval/metrics.ts';
-import type { Mat4 } from '../../src-main/engine/types.ts';
+import { scorePoses } from '../../research/eval/metrics.ts';
+import type { Mat4 } from '../../src-main/common/types.ts';
 import { corruptDepth, poseYaw, renderRoom } from './synthetic.ts';
 
 const K = intrinsicsFor(192, 144, { fovDeg: 70 });

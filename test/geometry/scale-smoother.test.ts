@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createScaleSmoother } from '../../src-main/engine/geometry/scale-smoother.ts';
 import { createGeometryStage, type GeometryOutput } from '../../src-main/engine/geometry/stage.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
-import { scorePoses } from '../../src-main/eval/metrics.ts';
-import type { DepthMap, Mat4 } from '../../src-main/engine/types.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
+import { scorePoses } from '../../research/eval/metrics.ts';
+import type { DepthMap, Mat4 } from '../../src-main/common/types.ts';
 import { poseYaw, renderRoom } from './synthetic.ts';
 
 let seed = 11;

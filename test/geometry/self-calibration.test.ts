@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createCalibratedStage } from '../../src-main/engine/geometry/calibrated-stage.ts';
-import { DEFAULT_FOV_DEG, intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { DEFAULT_FOV_DEG, intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import type { GeometryOutput } from '../../src-main/engine/geometry/stage.ts';
-import type { Mat4 } from '../../src-main/engine/types.ts';
+import type { Mat4 } from '../../src-main/common/types.ts';
 import { corruptDepth, poseYaw, renderRoom } from './synthetic.ts';
 
 const W = 192, H = 144;

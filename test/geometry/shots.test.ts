@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { probe } from '../../src-main/engine/decode/probe.ts';
 import { readFrames } from '../../src-main/engine/decode/frame-reader.ts';
 import { createGeometryStage, SCALE_LOOKAHEAD, type GeometryOutput } from '../../src-main/engine/geometry/stage.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
-import { openFrameDepthModel } from '../../src-main/eval/depth-model.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
+import { openFrameDepthModel } from '../../research/eval/depth-model.ts';
 import { clip } from '../helpers/shared.ts';
 
 describe('shots on real footage', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resizeWithHoles, trackingPyramid } from '../../src-main/engine/geometry/image.ts';
-import { intrinsicsFor } from '../../src-main/engine/geometry/intrinsics.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import { expSO3, fromRt, invRigid, mul3, mul4, rotOf, rotationAngle, transOf, transpose3 } from '../../src-main/engine/geometry/linalg.ts';
 import { stereoPoses } from '../../src-main/engine/geometry/stereo-poses.ts';
-import type { Mat4 } from '../../src-main/engine/types.ts';
+import type { Mat4 } from '../../src-main/common/types.ts';
 import { poseYaw, renderRoom } from './synthetic.ts';
 
 const full = intrinsicsFor(320, 240, { fovDeg: 70 });

@@ -2,7 +2,7 @@
  * A tiny ray-cast renderer for pose tests: the inside of a textured box room seen by a pinhole camera
  * along a known path. Ground truth comes from construction, so pose errors can be bounded exactly.
  */
-import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../../src-main/engine/types.ts';
+import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../../src-main/common/types.ts';
 
 function hash(x: number, y: number, s: number): number {
   let h = (x * 374761393 + y * 668265263 + s * 2147483647) | 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTemporalFilter } from '../../src-main/engine/geometry/temporal-filter.ts';
-import type { Intrinsics, Mat4 } from '../../src-main/engine/types.ts';
+import type { Intrinsics, Mat4 } from '../../src-main/common/types.ts';
 
 // A camera sliding sideways past a tilted wall (Z = 2 + 0.2 X in the world), depth measured with 3% noise.
 const W = 64, H = 48;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createViewFusion, fusionGrid, FUSION_RADIUS, FUSION_STEP, type FusionView } from '../../src-main/engine/geometry/view-fusion.ts';
-import type { Intrinsics, Mat4 } from '../../src-main/engine/types.ts';
+import type { Intrinsics, Mat4 } from '../../src-main/common/types.ts';
 
 // A camera sliding sideways past a tilted, textured wall (Z = 2 + 0.2 X in the world). Each view's
 // depth carries its own smooth error (a random tilt and offset, as a small network's do) plus noise.

@@ -1,4 +1,4 @@
-import type { EngineApi, JobInfo } from '../../src-main/api/types.ts';
+import type { EngineApi, JobInfo } from '../../src-main/common/api/types.ts';
 
 /** Resolves with the job once it has stopped running (done, error or cancelled). */
 export function jobFinished(api: EngineApi, jobId: string): Promise<JobInfo> {

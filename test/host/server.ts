@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import type { MediaFiles } from '../../src-main/api/media-files.ts';
+import type { MediaFiles } from '../../src-main/app/media-files.ts';
 import { CSP } from '../../src-main/shell/policy.ts';
 
 const TYPES: Record<string, string> = {

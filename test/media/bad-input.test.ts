@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { probe } from '../../src-main/engine/decode/probe.ts';
 import { readFrames } from '../../src-main/engine/decode/frame-reader.ts';
-import { UserError } from '../../src-main/util/errors.ts';
+import { UserError } from '../../src-main/common/errors.ts';
 import { clip } from '../helpers/shared.ts';
 import { ffmpeg, tempDir } from '../helpers/tools.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveFfmpeg, setFfmpegPaths, unpackedPath } from '../../src-main/engine/decode/ffmpeg-path.ts';
-import { UserError } from '../../src-main/util/errors.ts';
+import { UserError } from '../../src-main/common/errors.ts';
 
 describe('ffmpeg resolution order', () => {
   const saved = process.env.GEMDEPTH_FFMPEG;

@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sha256File } from '../../src-main/engine/infer/checksum.ts';
+import { sha256File } from '../../src-main/util/file-hash.ts';
 import { loadManifestFile, parseManifest, type ModelManifest } from '../../src-main/engine/infer/manifest.ts';
 import { downloadModel, type DownloadProgress } from '../../src-main/engine/model-manager/download.ts';
-import { CancelledError, UserError } from '../../src-main/util/errors.ts';
+import { CancelledError, UserError } from '../../src-main/common/errors.ts';
 import { REPO_ROOT, sharedModels } from '../helpers/shared.ts';
 
 /**

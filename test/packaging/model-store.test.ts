@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sha256File } from '../../src-main/engine/infer/checksum.ts';
+import { sha256File } from '../../src-main/util/file-hash.ts';
 import { importModel } from '../../src-main/engine/model-manager/import.ts';
 import { licenceNotice } from '../../src-main/engine/model-manager/licence.ts';
 import { FIRST_RUN_HINT, listModels, removeModel } from '../../src-main/engine/model-manager/store.ts';
 import { getManifest } from '../../src-main/engine/infer/manifest.ts';
-import { UserError } from '../../src-main/util/errors.ts';
+import { UserError } from '../../src-main/common/errors.ts';
 import { REPO_ROOT, sharedModels } from '../helpers/shared.ts';
 
 const run = promisify(execFile);

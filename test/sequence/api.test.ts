@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngineApi } from '../../src-main/api/engine-api.ts';
-import { dispatch } from '../../src-main/api/dispatch.ts';
+import { createEngineApi } from '../../src-main/app/engine-api.ts';
+import { dispatch } from '../../src-main/app/dispatch.ts';
 import type { ProjectDoc } from '../../src-main/engine/project/index.ts';
 import { ffprobeJson, tempDir } from '../helpers/tools.ts';
 import { cutJson, writeCut } from './cut.ts';

@@ -18,7 +18,7 @@ import {
   trimInstance,
   type ProjectDoc,
 } from '../../src-main/engine/project/index.ts';
-import { commit, createHistory, redo, undo } from '../../src-main/engine/project/history.ts';
+import { commit, createHistory, redo, undo } from '../../src-main/common/project/history.ts';
 
 const clipA = { id: 'a', path: '/m/a.mp4', name: 'a.mp4', fingerprint: null, frameCount: 280, fps: 20, width: 1280, height: 720, in: 0, out: 279, effects: [] };
 const clipB = { id: 'b', path: '/m/b.mp4', name: 'b.mp4', fingerprint: null, frameCount: 36, fps: 30, width: 320, height: 240, in: 0, out: 35, effects: [{ effect: 'fog', enabled: true, params: {}, keyframes: {} }] };

@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEffectStack } from '../../src-main/engine/effects/stack.ts';
+import { loadEffectStack } from '../../src-main/common/effects/stack.ts';
 import { importOtio, writeOtio } from '../../src-main/engine/otio/index.ts';
 import { addMarker, placed, setInstanceEffects, splitAt, writeProject, type ProjectDoc } from '../../src-main/engine/project/index.ts';
 import { clip } from '../helpers/shared.ts';

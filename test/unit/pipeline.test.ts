@@ -1,7 +1,7 @@
 import { createBufferPool } from '../../src-main/util/buffer-pool.ts';
 import { describe, expect, it } from 'vitest';
 import { prefetch } from '../../src-main/util/pipeline.ts';
-import { CancelledError } from '../../src-main/util/errors.ts';
+import { CancelledError } from '../../src-main/common/errors.ts';
 
 describe('prefetch (bounded queue between stages)', () => {
   it('keeps order, runs the producer at most `depth` ahead, and closes the source on early exit', async () => {

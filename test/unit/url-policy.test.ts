@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelUrlProblem, redirectProblem } from '../../src-main/engine/model-manager/url-policy.ts';
+import { modelUrlProblem, redirectProblem } from '../../src-main/engine/infer/url-policy.ts';
 
 describe('model URL policy', () => {
   it('https anywhere; http only to this machine; nothing else', () => {

@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { entryInUse } from './lease.ts';
 
 /** Default ceiling for the depth cache; a 10-minute 720p clip's depth is about 3 GB. */

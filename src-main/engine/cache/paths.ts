@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { join, resolve } from 'node:path';
 
 /** Default depth-cache root: env GEMDEPTH_CACHE, else the platform's per-user cache folder. */

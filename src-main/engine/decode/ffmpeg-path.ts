@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { bundledFfmpeg, isExecutable, unpackedPath } from '../runtime-paths.ts';
 
 export { unpackedPath };

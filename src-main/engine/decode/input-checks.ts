@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 
 /** A clip path must be a regular file or a folder: a FIFO or a device would hang the decoder or never end. */
 export function requireRegular(input: string, st: Stats): void {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { lastErrorLine } from './run-tool.ts';
 
 /** Frames the engine indexes in one clip: 24 hours at 60 fps. A file claiming more is damaged or forged. */

@@ -1,10 +1,10 @@
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UserError } from '../../util/errors.ts';
-import type { Rational, VideoInfo } from '../types.ts';
+import { UserError } from '../../common/errors.ts';
+import type { Rational, VideoInfo } from '../../common/types.ts';
 import { resolveFfmpeg } from './ffmpeg-path.ts';
 import { listImageFrames } from './image-sequence.ts';
-import { rationalFromFps } from '../rational.ts';
+import { rationalFromFps } from '../../common/rational.ts';
 import { lastErrorLine, runTool } from './run-tool.ts';
 import { checkSequence } from './sequence-checks.ts';
 import { checkMp4Claims, requireRegular, requireSettled } from './input-checks.ts';

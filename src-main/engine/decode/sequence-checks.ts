@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 
 /** Width and height from a PNG's IHDR or a JPEG's start-of-frame marker; null when neither is found. */
 export async function imageSize(path: string): Promise<{ width: number; height: number } | null> {

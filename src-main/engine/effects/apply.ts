@@ -1,9 +1,9 @@
-import { scaleIntrinsics } from '../geometry/intrinsics.ts';
-import type { DepthMap, Intrinsics } from '../types.ts';
-import { toDistance, nearRatioOf, type DepthRange } from './distance.ts';
-import { evaluateParams } from './keyframes.ts';
+import { scaleIntrinsics } from '../../common/camera/intrinsics.ts';
+import type { DepthMap, Intrinsics } from '../../common/types.ts';
+import { toDistance, nearRatioOf, type DepthRange } from '../../common/effects/distance.ts';
+import { evaluateParams } from '../../common/effects/keyframes.ts';
 import { getEffect } from './registry.ts';
-import type { EffectInput, EffectStack, LowDistance } from './types.ts';
+import type { EffectInput, EffectStack, LowDistance } from '../../common/effects/types.ts';
 import { guidedUpsample } from './upsample.ts';
 
 export interface Picture {

@@ -1,7 +1,7 @@
-import type { DepthMap, Intrinsics } from '../types.ts';
+import type { DepthMap, Intrinsics } from '../../common/types.ts';
 import { applyStack, prepareDepth, type Picture } from './apply.ts';
-import type { DepthRange } from './distance.ts';
-import type { EffectStack } from './types.ts';
+import type { DepthRange } from '../../common/effects/distance.ts';
+import type { EffectStack } from '../../common/effects/types.ts';
 import { depthPlane } from './upsample.ts';
 
 /** Everything needed to render one output frame: plain data, so it crosses to a worker thread as is. */

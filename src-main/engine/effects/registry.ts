@@ -1,16 +1,16 @@
+import type { EffectDef, EffectId } from '../../common/effects/types.ts';
 import { fogEffect } from './fog.ts';
 import { refocusEffect } from './refocus.ts';
 import { relightEffect } from './relight.ts';
-import type { EffectDef, EffectId } from './types.ts';
 
-/** Every effect the product has, by id: the CLI, the app inspector and export all read this one table. */
+/** Every effect's spec (common/effects/specs.ts) with its CPU kernel: what export runs. */
 export const effectRegistry: Readonly<Record<EffectId, EffectDef>> = {
   fog: fogEffect,
   refocus: refocusEffect,
   relight: relightEffect,
 };
 
-export const effectIds = (): EffectId[] => Object.keys(effectRegistry) as EffectId[];
+export { effectIds } from '../../common/effects/specs.ts';
 
 export function getEffect(id: string): EffectDef | undefined {
   return Object.prototype.hasOwnProperty.call(effectRegistry, id) ? effectRegistry[id as EffectId] : undefined;

@@ -1,4 +1,4 @@
-import { cellTables, extent, GUIDED_EPS, GUIDED_RADIUS, splineTaps } from './guided-filter.ts';
+import { cellTables, extent, GUIDED_EPS, GUIDED_RADIUS, splineTaps } from '../../common/effects/guided-filter.ts';
 import { kernelsFor, type Kernels } from './wasm-kernels.ts';
 
 /**

@@ -38,13 +38,27 @@ interface Capacity {
   lh?: number;
 }
 
+/**
+ * The part of the WebAssembly JS API used here. The engine compiles without the DOM library, which is
+ * where TypeScript declares WebAssembly, and Node's types declare only part of it.
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 type Slot =
   | 'amount' | 'add' | 'colIdx' | 'colW' | 'rowIdx' | 'rowW' | 'colCell' | 'rowSpan' | 'coef' | 'tmp' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp'
   | 'rec' | 'search' | 'lowCol' | 'lowRow' | 'pattern' | 'rec1' | 'out1' | 'search1' | 'lowCol1' | 'lowRow1' | 'rec2' | 'out2' | 'search2' | 'lowCol2' | 'lowRow2' | 'lowIn' | 'cellI' | 'lowScratch' | 'zLow' | 'normalVis' | 'dirVis' | 'surfPrm' | 'prm';
 
 export interface Kernels {
   readonly exports: KernelExports;
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   /** Byte offset of a slot. */
   at(slot: Slot): number;
   /** Pointer for reading `a`: its own place when it lives in this memory, else a copy in `slot`. */
@@ -60,11 +74,11 @@ export interface Kernels {
   fill(slot: Slot, key: string, write: () => void): void;
 }
 
-let wasmModule: WebAssembly.Module | null = null;
+let wasmModule: object | null = null;
 let current: (Kernels & { cap: Capacity }) | null = null;
 
-function compiled(): WebAssembly.Module {
-  if (!wasmModule) wasmModule = new WebAssembly.Module(Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)));
+function compiled(): object {
+  if (!wasmModule) wasmModule = new WebAssemblyApi.Module(Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)));
   return wasmModule;
 }
 
@@ -130,9 +144,9 @@ export function kernelsFor(need: Capacity): Kernels {
   const max = (k: keyof Capacity) => Math.max(need[k] ?? 0, current?.cap[k] ?? 0);
   const cap = { w: max('w'), h: max('h'), low: max('low'), lh: max('lh') };
   const { offsets, end } = layout(cap);
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
+  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(end / 65536) });
   const held = new Map<Slot, string>();
-  const exports = new WebAssembly.Instance(compiled(), { env: { memory } }).exports as unknown as KernelExports;
+  const exports = new WebAssemblyApi.Instance(compiled(), { env: { memory } }).exports as unknown as KernelExports;
   const k = {
     cap,
     exports,

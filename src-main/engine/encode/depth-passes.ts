@@ -3,7 +3,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { commitDir, tempSibling, writeFileAtomic } from '../../util/atomic.ts';
 import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
-import type { DepthKind, Rational } from '../types.ts';
+import type { DepthKind, Rational } from '../../common/types.ts';
 import { openVideoEncoder, type VideoEncoder } from './video-encoder.ts';
 
 /**

@@ -2,13 +2,15 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { commitFile, tempSibling } from '../../util/atomic.ts';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
 import { lastErrorLine, runTool } from '../decode/run-tool.ts';
-import type { Rational } from '../types.ts';
+import type { Rational } from '../../common/types.ts';
+import type { ExportCodec } from '../../common/export-options.ts';
 
-export type VideoCodec = 'h264' | 'h265' | 'prores' | 'vp9' | 'ffv1';
+/** The export codecs, and FFV1 for the lossless depth pass. */
+export type VideoCodec = ExportCodec | 'ffv1';
 
 export interface EncoderOptions {
   width: number;

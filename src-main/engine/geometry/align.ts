@@ -1,4 +1,4 @@
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { invRigid, mul4 } from './linalg.ts';
 
 /**

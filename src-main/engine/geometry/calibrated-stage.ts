@@ -1,9 +1,10 @@
-import type { Intrinsics } from '../types.ts';
+import type { Intrinsics } from '../../common/types.ts';
 import { createGeometryStage, type GeometryFrame, type GeometryOutput, type GeometryStageOptions } from './stage.ts';
 import { createFocalTracks } from './focal-tracks.ts';
 import { estimateFocal } from './focal-search.ts';
 import { trackingPyramid } from './image.ts';
-import { DEFAULT_FOV_DEG, fovDegOf, type IntrinsicsSource } from './intrinsics.ts';
+import { DEFAULT_FOV_DEG, fovDegOf, type IntrinsicsSource } from '../../common/camera/intrinsics.ts';
+import { inverseDepthOf } from '../../common/depth.ts';
 
 /** The camera an analysis used, as meta.json and poses.json record it. */
 export interface CameraInfo {
@@ -66,7 +67,7 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
       const d = f.depth, sx = d.width / pyr[0].width, sy = d.height / pyr[0].height;
       const inv = (x: number, y: number) => {
         const v = d.data[Math.min(d.height - 1, Math.round(y * sy)) * d.width + Math.min(d.width - 1, Math.round(x * sx))];
-        return d.kind === 'metric' ? (v > 0 ? 1 / v : 0) : v;
+        return inverseDepthOf(v, d.kind);
       };
       tracks.push(pyr, inv, f.index);
       held.push(f);

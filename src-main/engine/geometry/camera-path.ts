@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import { UserError } from '../../util/errors.ts';
-import type { Intrinsics, Mat4 } from '../types.ts';
+import { UserError } from '../../common/errors.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { frameImageName, writeColmapModel } from './colmap-model.ts';
 import type { TrackedPoint } from './track-points.ts';
 

@@ -1,4 +1,4 @@
-import type { Mat4 } from '../types.ts';
+import type { Mat4 } from '../../common/types.ts';
 
 /** Angular cell of the depth test, in normalised image coordinates (x/z, y/z): about 1/100 of a 60-degree view. */
 const CELL = 1 / 96;

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { invRigid, mat3ToQuatWxyz, rotOf, transOf } from './linalg.ts';
 import type { TrackedPoint } from './track-points.ts';
 

@@ -1,6 +1,6 @@
-import type { Intrinsics } from '../types.ts';
+import type { Intrinsics } from '../../common/types.ts';
 import { boxFilter, gradients, sample, type Plane } from './image.ts';
-import { scaleIntrinsics } from './intrinsics.ts';
+import { scaleIntrinsics } from '../../common/camera/intrinsics.ts';
 
 /**
  * Shi-Tomasi corners, at most one per grid cell so features spread over the whole image: pose

@@ -1,6 +1,6 @@
-import type { Intrinsics } from '../types.ts';
+import type { Intrinsics } from '../../common/types.ts';
 import type { FocalSpan } from './focal-tracks.ts';
-import type { Mat4 } from '../types.ts';
+import type { Mat4 } from '../../common/types.ts';
 import { fromRt, mul3, mulVec3, svd3, transpose3, det3, type Mat3 } from './linalg.ts';
 import { estimatePose } from './pose.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation } from './window-ba.ts';

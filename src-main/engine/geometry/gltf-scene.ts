@@ -1,7 +1,7 @@
 import { AnimationClip, BufferAttribute, BufferGeometry, Matrix4, Object3D, PerspectiveCamera, MeshBasicMaterial, Points, Quaternion, QuaternionKeyframeTrack, Scene, Vector3, VectorKeyframeTrack } from 'three';
 import { GLTFExporter } from 'three/examples/jsm/exporters/GLTFExporter.js';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import type { PointCloud } from './pointcloud.ts';
 
 export interface GltfShot {

@@ -2,7 +2,7 @@
  * Small fixed-size linear algebra on plain arrays (3x3 and 4x4 row-major). Poses here are rigid
  * transforms; Mat4 is the engine's camera-to-world type (OpenCV axes).
  */
-import type { Mat4 } from '../types.ts';
+import type { Mat4 } from '../../common/types.ts';
 
 export type Mat3 = number[];
 export type Vec3 = [number, number, number];

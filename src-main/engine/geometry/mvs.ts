@@ -1,4 +1,4 @@
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { boxFilter, type Plane } from './image.ts';
 
 /** 5x5 census transform (24 bits): robust to the exposure and white-balance changes of real footage. */

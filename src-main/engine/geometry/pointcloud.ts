@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
 import { withAtomicFile } from '../../util/atomic.ts';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import type { OutputPolicy } from '../../util/output-guard.ts';
-import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../types.ts';
+import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../../common/types.ts';
 import { surfaceAgreement } from './cloud-gate.ts';
 
 export interface PointCloud {

@@ -1,4 +1,4 @@
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { expSO3, fromRt, identity3, mul3, mulVec3, rotOf, transOf, umeyama, solveSPD, type Mat3, type Vec3 } from './linalg.ts';
 
 export interface PoseEstimate {

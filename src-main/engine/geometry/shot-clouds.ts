@@ -1,5 +1,5 @@
 import { basename, dirname, extname, join } from 'node:path';
-import type { Mat4 } from '../types.ts';
+import type { Mat4 } from '../../common/types.ts';
 import type { OutputPolicy } from '../../util/output-guard.ts';
 import { createCloudFuser, writePly, type PointCloud } from './pointcloud.ts';
 

@@ -1,5 +1,5 @@
-import { throwIfAborted } from '../../util/errors.ts';
-import type { DepthKind, DepthMap, Intrinsics, Mat4, RgbFrame } from '../types.ts';
+import { throwIfAborted } from '../../common/errors.ts';
+import type { DepthKind, DepthMap, Intrinsics, Mat4, RgbFrame } from '../../common/types.ts';
 import { fitScaleShift, median, warpInvDepth } from './align.ts';
 import { depthCorners, trackKLT } from './features.ts';
 import { fillHoles, spikeLimit } from './depth-spikes.ts';
@@ -9,7 +9,7 @@ import { createScaleSmoother } from './scale-smoother.ts';
 import { createViewFusion, fusionGrid, FUSION_RADIUS, FUSION_STEP, type FusionView } from './view-fusion.ts';
 import { fuseWithPrior } from './fuse.ts';
 import { boxDown, resizeWithHoles, downsampleRgbGray, trackingPyramid, type Plane } from './image.ts';
-import { scaleIntrinsics } from './intrinsics.ts';
+import { scaleIntrinsics } from '../../common/camera/intrinsics.ts';
 import { fromRt, identity4, invRigid, mul4, rotationAngle, rotOf, transOf } from './linalg.ts';
 import { census5, planeSweep, sweepRange, STEREO_P2, STEREO_PRIOR } from './mvs.ts';
 import { estimatePose, preferRotationOnly } from './pose.ts';
@@ -17,7 +17,7 @@ import { bundleAdjustWindow, windowErrors, type WindowObservation, type WindowPr
 import { colorHistogram, createCutDetector } from './shot-cut.ts';
 import { triangulateCorners, type CornerView } from './triangulate.ts';
 
-export { intrinsicsFor } from './intrinsics.ts';
+export { intrinsicsFor } from '../../common/camera/intrinsics.ts';
 export { backproject, createCloudFuser, writePly } from './pointcloud.ts';
 export { writeCameraPath } from './camera-path.ts';
 

@@ -1,7 +1,7 @@
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { depthCorners, trackKLT } from './features.ts';
 import type { Plane } from './image.ts';
-import { scaleIntrinsics } from './intrinsics.ts';
+import { scaleIntrinsics } from '../../common/camera/intrinsics.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation } from './window-ba.ts';
 
 /** Frames on one side of the reference, nearest first, with the tracker's guess of each pose. */

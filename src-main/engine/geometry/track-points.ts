@@ -1,4 +1,4 @@
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { detectCorners, trackKLT } from './features.ts';
 import { trackingPyramid, type Plane } from './image.ts';
 import { solveSPD } from './linalg.ts';

@@ -1,4 +1,4 @@
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 
 /** One earlier view of a keyframe's corners: keyframe camera -> that camera, and each corner's pixel there (NaN: not seen). */
 export interface CornerView {

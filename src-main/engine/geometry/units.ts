@@ -1,4 +1,4 @@
-import type { DepthKind } from '../types.ts';
+import type { DepthKind } from '../../common/types.ts';
 
 /**
  * What unit an analysis's depth and camera path are in, said honestly. A metric model's metres are

@@ -1,4 +1,4 @@
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { warpInvDepth } from './align.ts';
 
 /** One posed view on the fusion grid: inverse depth, grey levels, camera-to-world in the depth's units. */

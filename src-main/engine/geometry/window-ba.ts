@@ -1,4 +1,4 @@
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { expSO3, fromRt, mul3, mulVec3, rotOf, solveSPD, transOf, type Mat3, type Vec3 } from './linalg.ts';
 
 /** One frame's view of the keyframe's corners. */

@@ -2,8 +2,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { modelUrlProblem } from '../model-manager/url-policy.ts';
-import { UserError } from '../../util/errors.ts';
+import { modelUrlProblem } from './url-policy.ts';
+import { UserError } from '../../common/errors.ts';
 
 const positiveInt = z.number().int().positive();
 

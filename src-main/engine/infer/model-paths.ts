@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import type { ModelManifest } from './manifest.ts';
 
 /** The per-user model folder, where the model manager installs downloads. */

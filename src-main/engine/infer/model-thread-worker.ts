@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import type { ModelManifest } from './manifest.ts';
 import { loadModel, type LoadedModel, type LoadOptions } from './session.ts';
 import type { ToMain, ToWorker } from './model-thread.ts';

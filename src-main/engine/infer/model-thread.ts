@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { startWorker } from '../../util/worker-entry.ts';
 import type { ModelManifest } from './manifest.ts';
 import type { LoadedModel, LoadOptions, ModelIo, ModelOutput } from './session.ts';

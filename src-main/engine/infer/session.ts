@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { UserError } from '../../util/errors.ts';
-import { cachedSha256 } from './checksum.ts';
+import { UserError } from '../../common/errors.ts';
+import { cachedSha256 } from '../../util/file-hash.ts';
 import type { ModelManifest } from './manifest.ts';
 import { findModelFile } from './model-paths.ts';
 import { planProviders, type DeviceRequest } from './providers.ts';

@@ -6,10 +6,10 @@ import type { OutputPolicy } from '../../util/output-guard.ts';
 import { frameImageName } from '../geometry/colmap-model.ts';
 import { writeCameraPath } from '../geometry/camera-path.ts';
 import { writeShotGlb } from '../geometry/gltf-scene.ts';
-import { scaleIntrinsics } from '../geometry/intrinsics.ts';
+import { scaleIntrinsics } from '../../common/camera/intrinsics.ts';
 import type { createShotClouds } from '../geometry/shot-clouds.ts';
 import { createPointTracker } from '../geometry/track-points.ts';
-import type { Intrinsics, Mat4 } from '../types.ts';
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
 
 export interface CameraExportOptions {
   dir: string;

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readCheckedJson, writeChecked } from '../../util/checked-file.ts';
-import { CancelledError } from '../../util/errors.ts';
+import { CancelledError } from '../../common/errors.ts';
 import { DERIVED_PREFIX } from '../cache/layer.ts';
-import { depthRangeOf, mergeRanges, type DepthRange } from '../effects/distance.ts';
+import { depthRangeOf, mergeRanges, type DepthRange } from '../../common/effects/distance.ts';
 import type { AnalysisResult } from './analyze.ts';
 
 /** Frames read to find a clip's depth range: every frame up to this many, evenly spaced beyond. */

@@ -1,13 +1,14 @@
 import { extname, resolve } from 'node:path';
 import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
-import { CancelledError, diskFullError, UserError } from '../../util/errors.ts';
+import { CancelledError, diskFullError, UserError } from '../../common/errors.ts';
 import { createBufferPool } from '../../util/buffer-pool.ts';
 import { createProgressMeter, mapConcurrent, prefetch } from '../../util/pipeline.ts';
 import { clampRange, outputSize, readFrames } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
 import { createEffectPool, type EffectPool } from '../effects/pool.ts';
 import { clipDepthRange, depthExtent } from './depth-range.ts';
-import type { EffectStack } from '../effects/types.ts';
+import type { EffectStack } from '../../common/effects/types.ts';
+import { BITRATE_PATTERN, DEFAULT_EXPORT_CODEC, EXPORT_CODECS, type EncodeOptions, type ExportCodec } from '../../common/export-options.ts';
 import { depthMappingFor, mappingPathFor, openDepthPasses, type DepthPassSink } from '../encode/depth-passes.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
 import { backproject } from '../geometry/stage.ts';
@@ -16,25 +17,17 @@ import { depthMeaning, depthUnit } from '../geometry/units.ts';
 import { openCameraExport } from './camera-export.ts';
 import { resizeRgb } from '../preprocess/resize.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
-import type { JobControl, RgbFrame, VideoInfo } from '../types.ts';
+import type { RgbFrame, VideoInfo } from '../../common/types.ts';
+import type { JobControl } from '../job-control.ts';
 import { runAnalysis, type AnalysisResult, type GeometrySettings } from './analyze.ts';
 
-export type RenderCodec = 'h264' | 'h265' | 'prores' | 'vp9';
+export type RenderCodec = ExportCodec;
 
 /** The geometry settings pick the analysis the export reads (and computes, when it is missing). */
-export interface RenderOptions extends GeometrySettings {
+export interface RenderOptions extends GeometrySettings, EncodeOptions {
   input: string;
   out: string;
   effects: EffectStack;
-  /** Inclusive source frame range. */
-  start?: number;
-  end?: number;
-  /** Output size; one side keeps the aspect ratio. Default: the source's. */
-  width?: number;
-  height?: number;
-  codec?: RenderCodec;
-  crf?: number;
-  bitrate?: string;
   model?: string;
   device?: DeviceRequest;
   /** Extra passes. */
@@ -61,8 +54,8 @@ const CONTAINERS: Record<RenderCodec, string[]> = {
 /** Output checks shared by every export (one clip or a sequence): codec, container, paths, quality. */
 export type OutputOptions = Pick<RenderOptions, 'out' | 'codec' | 'crf' | 'bitrate' | 'depthPng' | 'depthMkv' | 'pointcloud' | 'cameraPath' | 'replace'>;
 export function checkOutputOptions(o: OutputOptions, inputs: string[]): RenderCodec {
-  const codec = o.codec ?? 'h264';
-  if (!CONTAINERS[codec]) throw new UserError(`unknown codec '${codec}': use h264, h265, prores or vp9`, 'EINPUT');
+  const codec = o.codec ?? DEFAULT_EXPORT_CODEC;
+  if (!CONTAINERS[codec]) throw new UserError(`unknown codec '${codec}': use ${EXPORT_CODECS.join(', ')}`, 'EINPUT');
   const outputs = [o.out, o.depthPng, o.depthMkv, o.pointcloud, o.cameraPath].filter((p): p is string => !!p).map((p) => resolve(p));
   const ins = new Set(inputs.map((p) => resolve(p)));
   for (const p of outputs) if (ins.has(p)) throw new UserError(`output ${p} is the input: choose another name, the input is never overwritten`, 'EOUT');
@@ -72,7 +65,7 @@ export function checkOutputOptions(o: OutputOptions, inputs: string[]): RenderCo
   if (o.depthMkv && extname(o.depthMkv).toLowerCase() !== '.mkv') throw new UserError(`--depth-mkv must end in .mkv (got ${o.depthMkv})`, 'EOUT');
   if (o.pointcloud && extname(o.pointcloud).toLowerCase() !== '.ply') throw new UserError(`--pointcloud must end in .ply (got ${o.pointcloud})`, 'EOUT');
   if (o.crf !== undefined && !(Number.isInteger(o.crf) && o.crf >= 0 && o.crf <= 63)) throw new UserError(`--crf ${o.crf} is not valid: use 0..51 (h264/h265) or 0..63 (vp9)`, 'EINPUT');
-  if (o.bitrate !== undefined && !/^\d+(\.\d+)?[kKmM]?$/.test(o.bitrate)) throw new UserError(`--bitrate ${o.bitrate} is not valid: use e.g. 8M or 2500k`, 'EINPUT');
+  if (o.bitrate !== undefined && !BITRATE_PATTERN.test(o.bitrate)) throw new UserError(`--bitrate ${o.bitrate} is not valid: use e.g. 8M or 2500k`, 'EINPUT');
   return codec;
 }
 

@@ -1,8 +1,8 @@
 import { copyFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { withAtomicFile } from '../../util/atomic.ts';
-import { UserError } from '../../util/errors.ts';
-import { cachedSha256 } from '../infer/checksum.ts';
+import { UserError } from '../../common/errors.ts';
+import { cachedSha256 } from '../../util/file-hash.ts';
 import { getManifest } from '../infer/manifest.ts';
 import { loadModel } from '../infer/session.ts';
 import { installDir } from './store.ts';

@@ -1,4 +1,4 @@
-/** The model manager: what the CLI (cli-commands.ts) and the app's API call. */
+/** The model manager: what the CLI (cli/model-commands.ts) and the app's API call. */
 export { downloadModel, type DownloadOptions, type DownloadProgress, type DownloadResult } from './download.ts';
 export { importModel, type ImportOptions, type ImportResult } from './import.ts';
 export { licenceNotice, needsLicenceConsent } from './licence.ts';

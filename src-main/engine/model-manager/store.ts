@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { getManifest, listManifests, type ModelManifest } from '../infer/manifest.ts';
 import { findModelFile, modelSearchDirs, userModelDir } from '../infer/model-paths.ts';
 

@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '../../util/atomic.ts';
-import type { ProjectDoc } from '../project/schema.ts';
-import { clipOf, lengthOf, placed, rateOf, sequenceSettings } from '../project/sequence.ts';
+import type { ProjectDoc } from '../../common/project/schema.ts';
+import { clipOf, lengthOf, placed, rateOf, sequenceSettings } from '../../common/project/sequence.ts';
 
 /**
  * A project's sequence as OpenTimelineIO JSON: one video track (clips and gaps), one audio track

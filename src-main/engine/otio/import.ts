@@ -2,15 +2,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { probe } from '../decode/probe.ts';
-import { loadEffectStack, serializeEffectStack } from '../effects/stack.ts';
+import { loadEffectStack, serializeEffectStack } from '../../common/effects/stack.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
-import { emptyProject, ProjectSchema, type ProjectClip, type ProjectDoc } from '../project/schema.ts';
-import { SequenceSettingsSchema, type AudioItem, type ClipInstance, type Marker } from '../project/sequence-schema.ts';
-import { lengthOf, rateOf } from '../project/sequence.ts';
-import type { VideoInfo } from '../types.ts';
-import { nearestFrame } from '../timestamps.ts';
+import { emptyProject, ProjectSchema, type ProjectClip, type ProjectDoc } from '../../common/project/schema.ts';
+import { SequenceSettingsSchema, type AudioItem, type ClipInstance, type Marker } from '../../common/project/sequence-schema.ts';
+import { lengthOf, rateOf } from '../../common/project/sequence.ts';
+import type { VideoInfo } from '../../common/types.ts';
+import { nearestFrame } from '../../common/timestamps.ts';
 import { ClipSchema, ExternalReferenceSchema, GapSchema, kindOf, MarkerSchema, seconds, TimelineSchema, TrackSchema, type OtioClip } from './schema.ts';
 
 export interface OtioImport {

@@ -1,5 +1,5 @@
 import type { ModelManifest } from '../infer/manifest.ts';
-import type { RgbFrame } from '../types.ts';
+import type { RgbFrame } from '../../common/types.ts';
 import { rgbToPlanar } from './normalize.ts';
 import type { Size } from './size-rule.ts';
 

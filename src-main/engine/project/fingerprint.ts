@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { UserError } from '../../util/errors.ts';
-import { cachedSha256, cachedSha256Many } from '../cache/file-hash.ts';
+import { UserError } from '../../common/errors.ts';
+import { cachedSha256, cachedSha256Many } from '../../util/file-hash.ts';
 import { listImageFrames } from '../decode/image-sequence.ts';
-import type { Fingerprint } from './schema.ts';
+import type { Fingerprint } from '../../common/project/schema.ts';
 
 /**
  * Content fingerprint of a media file: its size and the sha256 of all its bytes, so a clip edited
  * anywhere (even in the middle, keeping size and mtime) is another clip, and a copy elsewhere is the
- * same one. Hashed once per file identity (cache/file-hash.ts). An image-sequence folder hashes each
+ * same one. Hashed once per file identity (util/file-hash.ts). An image-sequence folder hashes each
  * frame's name, size and content.
  */
 export async function fingerprintFile(path: string, cacheDir?: string): Promise<Fingerprint> {

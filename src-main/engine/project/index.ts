@@ -1,8 +1,9 @@
-export * from './schema.ts';
-export { migrateProject } from './migrate.ts';
-export { readProject, writeProject, checkMedia, relinkClip, autosavePathFor, type MediaIssue } from './io.ts';
+export * from '../../common/project/schema.ts';
+export { migrateProject } from '../../common/project/migrate.ts';
+export { readProject, writeProject, checkMedia, relinkClip, autosavePathFor } from './io.ts';
+export type { MediaIssue, RecentProject } from '../../common/project/media.ts';
 export { fingerprintFile, sameFingerprint } from './fingerprint.ts';
-export { readRecent, addRecent, configDir, type RecentProject } from './recent.ts';
-export * from './sequence-schema.ts';
-export * from './sequence.ts';
-export * from './sequence-edit.ts';
+export { readRecent, addRecent, configDir } from './recent.ts';
+export * from '../../common/project/sequence-schema.ts';
+export * from '../../common/project/sequence.ts';
+export * from '../../common/project/sequence-edit.ts';

@@ -1,11 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { writeFileAtomic } from '../../util/atomic.ts';
 import { fingerprintFile, matchesFingerprint } from './fingerprint.ts';
-import { migrateProject } from './migrate.ts';
-import { ProjectSchema, type ProjectDoc } from './schema.ts';
+import { migrateProject } from '../../common/project/migrate.ts';
+import { ProjectSchema, type ProjectDoc } from '../../common/project/schema.ts';
 import { validateProjectDoc } from './validate.ts';
+import type { MediaIssue } from '../../common/project/media.ts';
 
 export async function readProject(path: string): Promise<ProjectDoc> {
   let text: string;
@@ -42,15 +43,6 @@ export async function writeProject(path: string, doc: ProjectDoc): Promise<void>
 /** Autosave sits beside the project (or in the config folder for an unsaved one); never over the project. */
 export const autosavePathFor = (projectPath: string): string =>
   join(dirname(projectPath), `.${basename(projectPath)}.autosave`);
-
-export interface MediaIssue {
-  clipId: string;
-  path: string;
-  problem: 'missing' | 'changed';
-  /** Where a file with the same content was found (same name beside the project or the old folder). */
-  candidate: string | null;
-  message: string;
-}
 
 /**
  * Reports clips whose file is gone or whose content changed, with a relink candidate when one is

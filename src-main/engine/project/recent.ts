@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { writeFileAtomic } from '../../util/atomic.ts';
+import { RecentSchema, type RecentProject } from '../../common/project/media.ts';
 
 const RECENT_MAX = 10;
-const RecentSchema = z.array(z.object({ path: z.string(), name: z.string(), openedAt: z.string() }));
-export type RecentProject = z.infer<typeof RecentSchema>[number];
 
 /** The app's own settings folder; GEMDEPTH_CONFIG lets tests and portable installs move it. */
 export function configDir(): string {

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isUserError, UserError } from '../../util/errors.ts';
-import { loadEffectStack } from '../effects/stack.ts';
-import type { ProjectDoc } from './schema.ts';
+import { isUserError, UserError } from '../../common/errors.ts';
+import { loadEffectStack } from '../../common/effects/stack.ts';
+import type { ProjectDoc } from '../../common/project/schema.ts';
 
 /**
  * What the schema cannot say, checked when a project is opened: each clip's in/out within the clip,

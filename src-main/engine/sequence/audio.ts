@@ -1,6 +1,6 @@
 import { runTool, lastErrorLine } from '../decode/run-tool.ts';
 import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 
 /** One piece of the cut's audio: `duration` seconds of `path` from `from`, placed at `at` seconds. */
 export interface AudioPiece {

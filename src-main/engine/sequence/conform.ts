@@ -1,4 +1,4 @@
-import type { Conform } from '../project/sequence-schema.ts';
+import type { Conform } from '../../common/project/sequence-schema.ts';
 
 /**
  * Conforming a clip of another size to the sequence frame. The clip is scaled once (by ffmpeg, while

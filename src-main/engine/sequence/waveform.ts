@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { UserError } from '../../util/errors.ts';
+import { UserError } from '../../common/errors.ts';
 import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
 import { lastErrorLine, runTool } from '../decode/run-tool.ts';
-import type { VideoInfo } from '../types.ts';
+import type { VideoInfo } from '../../common/types.ts';
 
 export const PEAKS_PER_SECOND = 50;
 // Full rate: resampling lowers peaks (measured: -25.6 dBFS at 16 kHz where ffmpeg's volumedetect reads -21.7).

@@ -1,0 +1,104 @@
+import type { ParamSpec, ResolvedParams } from './params.ts';
+import { subjectDistance } from './subject.ts';
+import type { EffectSpec, LowDistance } from './types.ts';
+
+/**
+ * Synthetic depth of field as a layered scatter-as-gather (Jimenez 2014; the look of Nuke ZDefocus and
+ * Blender Defocus). Circle of confusion in pixels: coc(s) = min(maxBlur, aperture * |s - focus|) / 100 * height.
+ * Each pixel p gathers a fixed bokeh-shaped pattern scaled by its search radius R (the largest coc near p,
+ * from searchRadii at the analysis resolution), and sorts what it sees into two layers, back to front:
+ * - background (samples not in front of p): a sample covers p when its blur disk reaches it, but never
+ *   wider than p's own blur plus `threshold`: a blurred background does not bleed onto a sharper
+ *   midground or foreground, and a sharp pixel keeps its edge (no halo);
+ * - foreground (samples in front of p): a sample spreads its colour over its whole blur disk, with
+ *   weight 1 / coc^2 (its light shared over that area); the summed coverage is the foreground's opacity
+ *   over p, so a blurred foreground spills over an in-focus background.
+ * Bright samples weigh more (highlight gain above a luma threshold), so highlights bloom into bokeh of the
+ * pattern's shape (blades, rotation). The same pattern and radii go to the GLSL as uniforms/textures.
+ * Export's per-pixel work runs in WebAssembly (engine/effects/wasm/refocus.as.ts), the tables are built here.
+ */
+export const refocusParams: ParamSpec[] = [
+  { name: 'autoFocus', type: 'bool', label: 'Focus on the subject', default: true, description: 'focus on the nearest large region near the centre (ignores Focus distance)', offWhenSet: ['focus'] },
+  { name: 'focus', type: 'number', label: 'Focus distance', default: 0.2, min: 0, max: 1, step: 0.005, unit: 'distance 0..1' },
+  { name: 'aperture', type: 'number', label: 'Aperture', default: 8, min: 0, max: 100, step: 0.1, unit: '% of height per distance' },
+  { name: 'maxBlur', type: 'number', label: 'Max blur', default: 1.5, min: 0, max: 5, step: 0.05, unit: '% of height' },
+  { name: 'blades', type: 'number', label: 'Aperture blades', default: 0, min: 0, max: 12, step: 1, unit: '0 = round, else 3..12' },
+  { name: 'rotation', type: 'number', label: 'Blade rotation', default: 0, min: 0, max: 360, step: 1, unit: 'degrees' },
+  { name: 'highlightGain', type: 'number', label: 'Highlight gain', default: 2, min: 0, max: 20, step: 0.1, description: 'extra weight of bright points, so they bloom into bokeh' },
+  { name: 'highlightThreshold', type: 'number', label: 'Highlight threshold', default: 0.8, min: 0, max: 1, step: 0.01, unit: 'luma 0..1' },
+  { name: 'threshold', type: 'number', label: 'Background bleed threshold', default: 0.1, min: 0, max: 5, step: 0.01, unit: '% of height', description: 'how much wider than a pixel\'s own blur the background may spread over it' },
+];
+
+export const REFOCUS_SAMPLES = 48;
+/** Below this radius (px) a pixel is left untouched: the gather would only resample itself. */
+export const REFOCUS_MIN_COC = 0.5;
+/** Samples nearer than p by more than this distance (0..1) belong to the foreground layer. */
+export const FOREGROUND_EPS = 0.01;
+
+/**
+ * Vogel (golden-angle) disk mapped onto the aperture: x, y, and the sample's radius in the aperture's own
+ * norm (0 centre, 1 rim), for blades = 0 (round) or a regular polygon of `blades` sides rotated by `rotation`.
+ */
+export function bokehPattern(blades: number, rotationDeg: number): Float32Array {
+  const a = new Float32Array(REFOCUS_SAMPLES * 3);
+  const golden = Math.PI * (3 - Math.sqrt(5));
+  const n = Math.round(blades);
+  const rot = (rotationDeg * Math.PI) / 180;
+  const sector = (2 * Math.PI) / Math.max(3, n);
+  for (let i = 0; i < REFOCUS_SAMPLES; i++) {
+    const r = Math.sqrt((i + 0.5) / REFOCUS_SAMPLES);
+    const th = i * golden;
+    // Distance from the centre to the polygon's edge along th (1 at the vertices).
+    let edge = 1;
+    if (n >= 3) {
+      const rel = (((th - rot) % sector) + sector) % sector;
+      edge = Math.cos(sector / 2) / Math.cos(rel - sector / 2);
+    }
+    a[i * 3] = r * edge * Math.cos(th);
+    a[i * 3 + 1] = r * edge * Math.sin(th);
+    a[i * 3 + 2] = r;
+  }
+  return a;
+}
+
+/** The focus distance in use: the subject's (subject.ts) or the parameter. */
+export function focusOf(p: ResolvedParams, low: LowDistance): number {
+  return p.autoFocus ? subjectDistance(low.dist, low.width, low.height) : (p.focus as number);
+}
+
+export function cocPixels(s: number, focus: number, p: ResolvedParams, height: number): number {
+  return (Math.min(p.maxBlur as number, (p.aperture as number) * Math.abs(s - focus)) / 100) * height;
+}
+
+/**
+ * Per low-res sample: the largest coc (px at output height H) within the largest blur's reach, i.e. how far
+ * p must look to find every blur disk that may cover it.
+ */
+export function searchRadii(low: LowDistance, focus: number, p: ResolvedParams, W: number, H: number): Float32Array {
+  const { dist, width: lw, height: lh } = low;
+  const c = new Float32Array(lw * lh);
+  for (let k = 0; k < c.length; k++) c[k] = cocPixels(dist[k], focus, p, H);
+  const reach = Math.ceil(((p.maxBlur as number) / 100) * H * Math.max(lw / W, lh / H)) + 1;
+  const tmp = new Float32Array(lw * lh);
+  for (let j = 0; j < lh; j++)
+    for (let i = 0; i < lw; i++) {
+      let m = 0;
+      for (let k = Math.max(0, i - reach); k <= Math.min(lw - 1, i + reach); k++) m = Math.max(m, c[j * lw + k]);
+      tmp[j * lw + i] = m;
+    }
+  const out = new Float32Array(lw * lh);
+  for (let j = 0; j < lh; j++)
+    for (let i = 0; i < lw; i++) {
+      let m = 0;
+      for (let k = Math.max(0, j - reach); k <= Math.min(lh - 1, j + reach); k++) m = Math.max(m, tmp[k * lw + i]);
+      out[j * lw + i] = m;
+    }
+  return out;
+}
+
+export const refocusSpec: EffectSpec = {
+  id: 'refocus',
+  label: 'Refocus',
+  description: 'synthetic depth of field: foreground spills over the background, bokeh shape and highlights; focus on the subject or a picked point',
+  params: refocusParams,
+};

@@ -1,0 +1,221 @@
+import { scaleIntrinsics } from '../../src-main/common/camera/intrinsics.ts';
+import type { Intrinsics } from '../../src-main/common/types.ts';
+import { nearRatioOf, toDistance, type DepthRange } from '../../src-main/common/effects/distance.ts';
+import { cellLuma, guidedCoefficients } from '../../src-main/common/effects/guided-filter.ts';
+import { fogStart } from '../../src-main/common/effects/fog.ts';
+import { focusOf, searchRadii } from '../../src-main/common/effects/refocus.ts';
+import { lightsOf } from '../../src-main/common/effects/relight.ts';
+import { surfaceMaps } from '../../src-main/common/effects/surface.ts';
+import { evaluateParams } from '../../src-main/common/effects/keyframes.ts';
+import { getEffectSpec } from '../../src-main/common/effects/specs.ts';
+import type { EffectId, EffectStack } from '../../src-main/common/effects/types.ts';
+import { assembleFragment, frameUniforms, paramUniforms, upsampleUniforms, type ShaderSources, type Uniform } from '../../src-main/common/effects/glsl/uniforms.ts';
+
+/**
+ * The live-preview twin of apply.ts on WebGL2: upload a frame and its low-res depth, then render any
+ * stack at any time. Pass 0 upsamples the depth into an R32F distance texture; each enabled effect is
+ * one full-screen pass, ping-ponging between RGBA8 textures (8-bit between passes, as on the CPU).
+ * Needs EXT_color_buffer_float (present in Chromium/Electron, SwiftShader included).
+ */
+export interface EffectRenderer {
+  setFrame(rgb: Uint8Array, width: number, height: number): void;
+  /** Low-res raw depth; upsampled to the frame's size, guided by the frame (call after setFrame). */
+  setDepth(depth: Float32Array, width: number, height: number, range: DepthRange): void;
+  /** A distance map already at frame resolution (skips the upsampling pass). */
+  setDistance(dist: Float32Array, range: DepthRange): void;
+  /** Renders to the canvas (flipped for display) or, with toTexture, off-screen for readPixels. */
+  render(stack: EffectStack, time: number, K: Intrinsics, opts?: { toScreen?: boolean }): void;
+  /** RGB8 of the last off-screen render, image rows top first. */
+  readPixels(): Uint8Array;
+  dispose(): void;
+}
+
+export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSources): EffectRenderer {
+  if (!gl.getExtension('EXT_color_buffer_float')) throw new Error('WebGL2 EXT_color_buffer_float is not available');
+  const compile = (type: number, text: string) => {
+    const s = gl.createShader(type)!;
+    gl.shaderSource(s, text);
+    gl.compileShader(s);
+    if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`shader compile failed: ${gl.getShaderInfoLog(s)}`);
+    return s;
+  };
+  const vert = compile(gl.VERTEX_SHADER, src.vertex);
+  const programs = new Map<string, WebGLProgram>();
+  const program = (name: 'upsample' | EffectId) => {
+    let p = programs.get(name);
+    if (p) return p;
+    p = gl.createProgram()!;
+    gl.attachShader(p, vert);
+    gl.attachShader(p, compile(gl.FRAGMENT_SHADER, assembleFragment(src.common, src[name])));
+    gl.linkProgram(p);
+    if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`shader link failed (${name}): ${gl.getProgramInfoLog(p)}`);
+    programs.set(name, p);
+    return p;
+  };
+  const setUniforms = (p: WebGLProgram, list: Uniform[]) => {
+    for (const u of list) {
+      const loc = gl.getUniformLocation(p, u.kind === '3fv' ? `${u.name}[0]` : u.name);
+      if (!loc) continue; // unused uniforms are compiled out
+      switch (u.kind) {
+        case '1f': gl.uniform1f(loc, u.value); break;
+        case '1i': gl.uniform1i(loc, u.value); break;
+        case '2i': gl.uniform2i(loc, u.value[0], u.value[1]); break;
+        case '2f': gl.uniform2f(loc, u.value[0], u.value[1]); break;
+        case '3f': gl.uniform3f(loc, u.value[0], u.value[1], u.value[2]); break;
+        case '4f': gl.uniform4f(loc, u.value[0], u.value[1], u.value[2], u.value[3]); break;
+        case '3fv': gl.uniform3fv(loc, u.value); break;
+      }
+    }
+  };
+  const texture = (internal: number, format: number, type: number, w: number, h: number, data: ArrayBufferView | null) => {
+    const t = gl.createTexture()!;
+    gl.bindTexture(gl.TEXTURE_2D, t);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texImage2D(gl.TEXTURE_2D, 0, internal, w, h, 0, format, type, data);
+    for (const [k, v] of [[gl.TEXTURE_MIN_FILTER, gl.NEAREST], [gl.TEXTURE_MAG_FILTER, gl.NEAREST], [gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE], [gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE]])
+      gl.texParameteri(gl.TEXTURE_2D, k, v);
+    return t;
+  };
+  const fbo = gl.createFramebuffer()!;
+  const vao = gl.createVertexArray()!;
+  let W = 0, H = 0;
+  let frameTex: WebGLTexture | null = null;
+  let frameRgb: Uint8Array | null = null;
+  // The distance at the analysis resolution, for relight's surface maps (surface.ts), as export has it.
+  let low: { dist: Float32Array; width: number; height: number } | null = null;
+  let distTex: WebGLTexture | null = null;
+  let ping: WebGLTexture[] = [];
+  let range: DepthRange | null = null;
+  let lastTarget: WebGLTexture | null = null;
+  const toDelete: (WebGLTexture | null)[] = [];
+
+  type Inputs = { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture; surface?: WebGLTexture; dirVis?: WebGLTexture; search?: WebGLTexture };
+  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: Inputs) => {
+    gl.useProgram(p);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, target ? fbo : null);
+    if (target) gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, target, 0);
+    gl.viewport(0, 0, W, H);
+    const bind = (unit: number, name: string, t?: WebGLTexture) => {
+      if (!t) return;
+      gl.activeTexture(gl.TEXTURE0 + unit);
+      gl.bindTexture(gl.TEXTURE_2D, t);
+      const loc = gl.getUniformLocation(p, name);
+      if (loc) gl.uniform1i(loc, unit);
+    };
+    bind(0, 'u_frame', inputs.frame);
+    bind(1, 'u_dist', inputs.dist);
+    bind(2, 'u_coef', inputs.coef);
+    bind(3, 'u_surface', inputs.surface);
+    bind(4, 'u_dirVis', inputs.dirVis);
+    bind(5, 'u_search', inputs.search);
+    gl.bindVertexArray(vao);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+  };
+
+  const rgba = (rgb: Uint8Array, n: number) => {
+    const a = new Uint8Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      a[i * 4] = rgb[i * 3];
+      a[i * 4 + 1] = rgb[i * 3 + 1];
+      a[i * 4 + 2] = rgb[i * 3 + 2];
+      a[i * 4 + 3] = 255;
+    }
+    return a;
+  };
+
+  return {
+    setFrame(rgb, width, height) {
+      if (width !== W || height !== H) {
+        for (const t of [...ping, distTex]) if (t) gl.deleteTexture(t);
+        W = width;
+        H = height;
+        ping = [0, 1].map(() => texture(gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, W, H, null));
+        distTex = texture(gl.R32F, gl.RED, gl.FLOAT, W, H, null);
+      }
+      if (frameTex) gl.deleteTexture(frameTex);
+      frameTex = texture(gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, W, H, rgba(rgb, W * H));
+      frameRgb = rgb;
+    },
+    setDepth(depth, lw, lh, r) {
+      if (!frameTex || !frameRgb) throw new Error('setFrame before setDepth');
+      range = r;
+      // The guided filter's low-res half runs here, on the CPU, exactly as export runs it (guided-filter.ts).
+      low = { dist: toDistance(depth, r), width: lw, height: lh };
+      const ab = guidedCoefficients(low.dist, lw, lh, cellLuma(frameRgb, W, H, lw, lh));
+      const coef = texture(gl.RG32F, gl.RG, gl.FLOAT, lw, lh, ab);
+      const p = program('upsample');
+      gl.useProgram(p);
+      setUniforms(p, [...frameUniforms(W, H, { fx: 1, fy: 1, cx: 0, cy: 0, width: W, height: H }, r, false), ...upsampleUniforms(low.dist, lw, lh)]);
+      draw(p, distTex, { frame: frameTex, coef });
+      gl.deleteTexture(coef);
+    },
+    setDistance(dist, r) {
+      range = r;
+      low = { dist: Float32Array.from(dist), width: W, height: H };
+      gl.bindTexture(gl.TEXTURE_2D, distTex);
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, W, H, gl.RED, gl.FLOAT, dist);
+    },
+    render(stack, time, K, opts = {}) {
+      if (!frameTex || !distTex || !range) throw new Error('setFrame and setDepth before render');
+      const Kf = K.width === W && K.height === H ? K : scaleIntrinsics(K, W, H);
+      const passes = stack.filter((e) => e.enabled);
+      let input: WebGLTexture = frameTex;
+      let pi = 0;
+      // Nothing enabled: one identity fog pass (density 0) so the output path is always the same.
+      const list = passes.length ? passes : [{ effect: 'fog' as const, enabled: true, params: { density: 0 }, keyframes: {} }];
+      list.forEach((inst, n) => {
+        const def = getEffectSpec(inst.effect)!;
+        const p = program(inst.effect);
+        gl.useProgram(p);
+        const last = n === list.length - 1;
+        const screen = last && !!opts.toScreen;
+        const params = evaluateParams(def.params, inst, time);
+        setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, params), { name: 'u_lowSize', kind: '2i', value: [low!.width, low!.height] }]);
+        const target = screen ? null : ping[pi];
+        const lowTex = (data: Float32Array, rgba = false) => texture(rgba ? gl.RGBA32F : gl.R32F, rgba ? gl.RGBA : gl.RED, gl.FLOAT, low!.width, low!.height, data);
+        const extra: Inputs = { frame: input, dist: distTex! };
+        // The low-res preparation of relight (normals, shadows) and refocus (focus, search radii): computed
+        // here exactly as export computes it.
+        if (inst.effect === 'relight') {
+          const maps = surfaceMaps(low!.dist, low!.width, low!.height, Kf, nearRatioOf(range!), params.smoothing as number, lightsOf(params));
+          extra.surface = lowTex(maps.normalVis, true);
+          extra.dirVis = lowTex(maps.dirVis);
+        } else if (inst.effect === 'fog') {
+          setUniforms(p, [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }]);
+        } else if (inst.effect === 'refocus') {
+          const focus = focusOf(params, low!);
+          setUniforms(p, [{ name: 'u_focusUsed', kind: '1f', value: focus }]);
+          extra.search = lowTex(searchRadii(low!, focus, params, W, H));
+        }
+        draw(p, target, extra);
+        for (const t of [extra.surface, extra.dirVis, extra.search]) if (t) gl.deleteTexture(t);
+        if (target) {
+          input = target;
+          lastTarget = target;
+          pi ^= 1;
+        }
+      });
+    },
+    readPixels() {
+      if (!lastTarget) throw new Error('render off-screen before readPixels');
+      gl.bindFramebuffer(gl.FRAMEBUFFER, fbo);
+      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, lastTarget, 0);
+      const a = new Uint8Array(W * H * 4);
+      gl.readPixels(0, 0, W, H, gl.RGBA, gl.UNSIGNED_BYTE, a);
+      const out = new Uint8Array(W * H * 3);
+      for (let i = 0; i < W * H; i++) {
+        out[i * 3] = a[i * 4];
+        out[i * 3 + 1] = a[i * 4 + 1];
+        out[i * 3 + 2] = a[i * 4 + 2];
+      }
+      return out;
+    },
+    dispose() {
+      for (const t of [...ping, distTex, frameTex, ...toDelete]) if (t) gl.deleteTexture(t);
+      for (const p of programs.values()) gl.deleteProgram(p);
+      gl.deleteFramebuffer(fbo);
+      gl.deleteVertexArray(vao);
+    },
+  };
+}
