@@ -17,7 +17,7 @@ export async function compileKernels(): Promise<Uint8Array> {
   const asc = await import('assemblyscript/asc');
   let binary: Uint8Array | null = null;
   const err: string[] = [];
-  const r = await asc.main([KERNELS_SOURCE, '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--outFile', 'kernels.wasm'], {
+  const r = await asc.main([KERNELS_SOURCE, '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--enable', 'simd', '--outFile', 'kernels.wasm'], {
     writeFile: (name, contents) => {
       if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
     },

@@ -30,21 +30,28 @@ export function cellSpan(i: number, low: number, out: number): [number, number] 
   return [x0, x1];
 }
 
-/** Mean luma of every low-res cell. */
-export function cellLuma(rgb: Uint8Array, W: number, H: number, lw: number, lh: number): Float32Array {
+/** Each output column's low-res cell (-1: none) and each low-res row's [y0, y1), as cellSpan gives them. */
+export function cellTables(W: number, H: number, lw: number, lh: number): { colCell: Int32Array; rowSpan: Int32Array } {
   const colCell = new Int32Array(W).fill(-1);
   for (let i = 0; i < lw; i++) {
     const [x0, x1] = cellSpan(i, lw, W);
     for (let x = x0; x < x1; x++) colCell[x] = i;
   }
+  const rowSpan = new Int32Array(lh * 2);
+  for (let j = 0; j < lh; j++) rowSpan.set(cellSpan(j, lh, H), j * 2);
+  return { colCell, rowSpan };
+}
+
+/** Mean luma of every low-res cell (export runs the same in WebAssembly: wasm/low-res.as.ts guidedLow). */
+export function cellLuma(rgb: Uint8Array, W: number, H: number, lw: number, lh: number): Float32Array {
+  const { colCell, rowSpan } = cellTables(W, H, lw, lh);
   const sum = new Float64Array(lw);
   const cnt = new Float64Array(lw);
   const out = new Float32Array(lw * lh);
   for (let j = 0; j < lh; j++) {
-    const [y0, y1] = cellSpan(j, lh, H);
     sum.fill(0);
     cnt.fill(0);
-    for (let y = y0; y < y1; y++)
+    for (let y = rowSpan[j * 2]; y < rowSpan[j * 2 + 1]; y++)
       for (let x = 0, o = y * W * 3; x < W; x++, o += 3) {
         const c = colCell[x];
         if (c < 0) continue;

@@ -15,7 +15,7 @@ import type { EffectSpec, LowDistance } from './types.ts';
  *   over p, so a blurred foreground spills over an in-focus background.
  * Bright samples weigh more (highlight gain above a luma threshold), so highlights bloom into bokeh of the
  * pattern's shape (blades, rotation). The same pattern and radii go to the GLSL as uniforms/textures.
- * The per-pixel loop runs in WebAssembly (wasm/kernels.as.ts refocusGather), the tables are built here.
+ * Export's per-pixel work runs in WebAssembly (engine/effects/wasm/refocus.as.ts), the tables are built here.
  */
 export const refocusParams: ParamSpec[] = [
   { name: 'autoFocus', type: 'bool', label: 'Focus on the subject', default: true, description: 'focus on the nearest large region near the centre (ignores Focus distance)', offWhenSet: ['focus'] },
@@ -76,7 +76,8 @@ export function cocPixels(s: number, focus: number, p: ResolvedParams, height: n
  */
 export function searchRadii(low: LowDistance, focus: number, p: ResolvedParams, W: number, H: number): Float32Array {
   const { dist, width: lw, height: lh } = low;
-  const c = Float32Array.from(dist, (s) => cocPixels(s, focus, p, H));
+  const c = new Float32Array(lw * lh);
+  for (let k = 0; k < c.length; k++) c[k] = cocPixels(dist[k], focus, p, H);
   const reach = Math.ceil(((p.maxBlur as number) / 100) * H * Math.max(lw / W, lh / H)) + 1;
   const tmp = new Float32Array(lw * lh);
   for (let j = 0; j < lh; j++)

@@ -1,63 +1,59 @@
 import type { ResolvedParams } from '../../common/effects/params.ts';
 import { lightsOf, relightSpec, spotCones } from '../../common/effects/relight.ts';
-import { splineUpsample, surfaceMaps } from '../../common/effects/surface.ts';
-import type { EffectDef, EffectInput } from '../../common/effects/types.ts';
+import { SHADOW_BIAS, SHADOW_STEPS, SHADOW_THICKNESS, type SurfaceLights, type SurfaceMaps } from '../../common/effects/surface.ts';
+import type { EffectDef, EffectInput, LowDistance } from '../../common/effects/types.ts';
+import type { Intrinsics } from '../../common/types.ts';
+import { splineKernels } from './upsample.ts';
+import type { Kernels } from './wasm-kernels.ts';
 
-/** The CPU kernel of relight (common/effects/relight.ts holds its parameters and lights). */
-const smoothstep = (a: number, b: number, x: number) => {
-  const t = Math.min(1, Math.max(0, (x - a) / (b - a || 1e-9)));
-  return t * t * (3 - 2 * t);
-};
+/**
+ * The CPU kernel of relight (common/effects/relight.ts holds its parameters and lights): the surface maps
+ * and the shading pass in WebAssembly (wasm/low-res.as.ts surfaceLow, wasm/relight.as.ts relightApply).
+ */
+/**
+ * surface.ts surfaceMaps in WebAssembly (wasm/low-res.as.ts surfaceLow, the same steps): normals and shadow
+ * visibility in the kernels' normalVis and dirVis slots (views valid until the next call on this thread).
+ */
+export function surfaceMapsFast(k: Kernels, low: LowDistance, Kfull: Intrinsics, nr: number, smoothing: number, L: SurfaceLights): SurfaceMaps {
+  const { width: lw, height: lh } = low;
+  const sx = lw / Kfull.width, sy = lh / Kfull.height;
+  const dl = Math.hypot(...L.dirDirection) || 1;
+  const [px, py, pz] = L.pointPosition;
+  // prettier-ignore
+  k.f64('surfPrm', 19).set([
+    Kfull.fx * sx, Kfull.fy * sy, Kfull.cx * sx, Kfull.cy * sy, nr, px, py, pz,
+    -L.dirDirection[0] / dl, -L.dirDirection[1] / dl, -L.dirDirection[2] / dl,
+    +L.pointOn, +L.dirOn, +L.shadows, L.shadowSoftness, L.shadowLength, SHADOW_STEPS, SHADOW_THICKNESS, SHADOW_BIAS,
+  ]);
+  const r = Math.round((smoothing / 100) * lh);
+  k.exports.surfaceLow(k.input(low.dist, 'lowIn'), lw, lh, r, k.at('surfPrm'), k.at('zLow'), k.at('lowScratch'), k.at('normalVis'), k.at('dirVis'));
+  return { width: lw, height: lh, normalVis: k.f32('normalVis', lw * lh * 4), dirVis: k.f32('dirVis', lw * lh) };
+}
 
 export function applyRelight(inp: EffectInput, p: ResolvedParams, out: Uint8Array): void {
   const { width: W, height: H, rgb, dist, nearRatio: nr, K, low } = inp;
-  const amb = p.ambient as number;
-  const str = p.strength as number;
-  const [lx, ly, lz] = p.pointPosition as number[];
-  const pc = p.pointColor as number[];
-  const pi = p.pointIntensity as number;
-  const pf = p.pointFalloff as number;
-  const spot = (p.spotAngle as number) < 180;
-  const [cosOut, cosIn] = spotCones(p);
+  const k = splineKernels(low.width, low.height, W, H);
+  surfaceMapsFast(k, low, K, nr, p.smoothing as number, lightsOf(p));
   const sd = p.spotDirection as number[];
   const sn = Math.hypot(sd[0], sd[1], sd[2]) || 1;
-  const [sx, sy, sz] = [sd[0] / sn, sd[1] / sn, sd[2] / sn];
   const dd = p.dirDirection as number[];
   const dn = Math.hypot(dd[0], dd[1], dd[2]) || 1;
-  const [ux, uy, uz] = [-dd[0] / dn, -dd[1] / dn, -dd[2] / dn];
-  const dc = p.dirColor as number[];
-  const di = p.dirIntensity as number;
-  const sh = p.shadows as number;
-  const maps = surfaceMaps(low.dist, low.width, low.height, K, nr, p.smoothing as number, lightsOf(p));
-  const nv = splineUpsample(maps.normalVis, 4, low.width, low.height, W, H);
-  const dv = splineUpsample(maps.dirVis, 1, low.width, low.height, W, H);
-  for (let y = 0; y < H; y++) {
-    const ry = (y + 0.5 - K.cy) / K.fy;
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      const zc = nr + dist[i] * (1 - nr);
-      const px = zc * ((x + 0.5 - K.cx) / K.fx), py = zc * ry;
-      let nx = nv[i * 4], ny = nv[i * 4 + 1], nz = nv[i * 4 + 2];
-      const nl = Math.sqrt(nx * nx + ny * ny + nz * nz);
-      if (nl > 1e-12) { nx /= nl; ny /= nl; nz /= nl; } else { nx = 0; ny = 0; nz = -1; }
-      let ndl = 0;
-      if (pi > 0) {
-        const vx = lx - px, vy = ly - py, vz = lz - zc;
-        const d2 = vx * vx + vy * vy + vz * vz;
-        const d = Math.sqrt(d2) || 1e-9;
-        ndl = (Math.max(0, (nx * vx + ny * vy + nz * vz) / d) * pi) / (1 + pf * d2);
-        if (spot) ndl *= smoothstep(cosOut, cosIn, -(vx * sx + vy * sy + vz * sz) / d);
-        ndl *= 1 - sh * (1 - Math.min(1, Math.max(0, nv[i * 4 + 3])));
-      }
-      const ndd = Math.max(0, nx * ux + ny * uy + nz * uz) * di * (1 - sh * (1 - Math.min(1, Math.max(0, dv[i]))));
-      const o = i * 3;
-      for (let c = 0; c < 3; c++) {
-        const shade = amb + ndl * pc[c] + ndd * dc[c];
-        const v = rgb[o + c] * (1 + str * (shade - 1)) + 0.5;
-        out[o + c] = v <= 0 ? 0 : v >= 255 ? 255 : v | 0;
-      }
-    }
-  }
+  const [cosOut, cosIn] = spotCones(p);
+  // The slots of wasm/relight.as.ts's parameter block, in its order.
+  // prettier-ignore
+  k.f64('prm', 29).set([
+    p.ambient as number, p.strength as number, ...(p.pointPosition as number[]), ...(p.pointColor as number[]),
+    p.pointIntensity as number, p.pointFalloff as number, +((p.spotAngle as number) < 180), cosOut, cosIn,
+    sd[0] / sn, sd[1] / sn, sd[2] / sn, -dd[0] / dn, -dd[1] / dn, -dd[2] / dn, ...(p.dirColor as number[]),
+    p.dirIntensity as number, p.shadows as number, K.fx, K.fy, K.cx, K.cy, nr,
+  ]);
+  const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
+  // prettier-ignore
+  k.exports.relightApply(
+    k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), W, H, k.at('normalVis'), k.at('dirVis'), low.width, low.height,
+    k.at('colIdx'), k.at('colW'), k.at('rowIdx'), k.at('rowW'), k.at('tmp'), k.at('prm'), dst,
+  );
+  if (!k.owns(out)) out.set(k.u8('rgbOut', W * H * 3));
 }
 
 export const relightEffect: EffectDef = { ...relightSpec, apply: applyRelight };

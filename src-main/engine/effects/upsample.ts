@@ -1,27 +1,46 @@
-import { cellLuma, extent, guidedCoefficients, splineTaps } from '../../common/effects/guided-filter.ts';
-import { kernelsFor } from './wasm-kernels.ts';
+import { cellTables, extent, GUIDED_EPS, GUIDED_RADIUS, splineTaps } from '../../common/effects/guided-filter.ts';
+import { kernelsFor, type Kernels } from './wasm-kernels.ts';
 
 /**
- * Depth at output resolution: the fast guided filter of guided-filter.ts (low-res coefficients in
- * TypeScript, shared with the preview) and its full-resolution pass in WebAssembly (wasm/kernels.as.ts),
- * the same math as glsl/upsample.glsl.
+ * Depth at output resolution: the fast guided filter of guided-filter.ts in WebAssembly, its low-res half
+ * (wasm/low-res.as.ts guidedLow, the same steps as the TypeScript the preview runs) and its full-resolution
+ * pass (wasm/kernels.as.ts guidedApply, the same math as glsl/upsample.glsl).
  */
 
-/** The B-spline tap tables of one upsampling geometry (output W x H from lw x lh), kept for the next frame. */
+/** The B-spline tap and cell tables of one upsampling geometry (output W x H from lw x lh), kept for the next frame. */
 interface Geometry {
   key: string;
   cols: ReturnType<typeof splineTaps>;
   rows: ReturnType<typeof splineTaps>;
+  cells: ReturnType<typeof cellTables>;
 }
 let geometry: Geometry | null = null;
 
 function geometryFor(lw: number, lh: number, W: number, H: number): Geometry {
   const key = `${lw}x${lh}>${W}x${H}`;
-  if (geometry?.key !== key) geometry = { key, cols: splineTaps(W, lw), rows: splineTaps(H, lh) };
+  if (geometry?.key !== key) geometry = { key, cols: splineTaps(W, lw), rows: splineTaps(H, lh), cells: cellTables(W, H, lw, lh) };
   return geometry;
 }
 
-const capacity = (W: number, H: number, lw: number, lh: number) => ({ w: W, h: H, low: lw * lh, lh });
+/**
+ * The kernels for this geometry with its tables in place (slots colIdx, colW, rowIdx, rowW: the B-spline
+ * taps, also used by relight's surface maps; colCell, rowSpan: the guided filter's cells).
+ */
+export function splineKernels(lw: number, lh: number, W: number, H: number): Kernels {
+  const geo = geometryFor(lw, lh, W, H);
+  const k = kernelsFor(capacity(W, H, lw, lh));
+  k.fill('colIdx', geo.key, () => {
+    k.i32('colIdx', W * 4).set(geo.cols.idx);
+    k.f32('colW', W * 4).set(geo.cols.w);
+    k.i32('rowIdx', H * 4).set(geo.rows.idx);
+    k.f32('rowW', H * 4).set(geo.rows.w);
+    k.i32('colCell', W).set(geo.cells.colCell);
+    k.i32('rowSpan', lh * 2).set(geo.cells.rowSpan);
+  });
+  return k;
+}
+
+export const capacity = (W: number, H: number, lw: number, lh: number) => ({ w: W, h: H, low: lw * lh, lh });
 
 /**
  * A frame-sized plane in the kernels' memory: passed as `out`, the upsampled depth is written there in
@@ -29,6 +48,16 @@ const capacity = (W: number, H: number, lw: number, lh: number) => ({ w: W, h: H
  */
 export function depthPlane(W: number, H: number, lw: number, lh: number): Float32Array {
   return kernelsFor(capacity(W, H, lw, lh)).f32('dist', W * H);
+}
+
+/**
+ * guided-filter.ts guidedCoefficients(low, ..., cellLuma(guide, ...)) in WebAssembly: a view of the
+ * kernels' coef slot (valid until the next call on this thread).
+ */
+export function guidedCoefficientsFast(low: Float32Array, lw: number, lh: number, guide: Uint8Array, W: number, H: number): Float32Array {
+  const k = splineKernels(lw, lh, W, H);
+  k.exports.guidedLow(k.input(guide, 'rgb'), W, k.input(low, 'lowIn'), lw, lh, k.at('colCell'), k.at('rowSpan'), k.at('cellI'), k.at('lowScratch'), GUIDED_RADIUS, GUIDED_EPS, k.at('coef'));
+  return k.f32('coef', lw * lh * 2);
 }
 
 /** Low-res depth (any unit) -> output resolution, guided by the frame (RGB8, W x H). */
@@ -41,19 +70,14 @@ export function guidedUpsample(
   H: number,
   out: Float32Array = new Float32Array(W * H),
 ): Float32Array {
-  const geo = geometryFor(lw, lh, W, H);
-  const k = kernelsFor(capacity(W, H, lw, lh));
-  k.fill('colIdx', geo.key, () => {
-    k.i32('colIdx', W * 4).set(geo.cols.idx);
-    k.f32('colW', W * 4).set(geo.cols.w);
-    k.i32('rowIdx', H * 4).set(geo.rows.idx);
-    k.f32('rowW', H * 4).set(geo.rows.w);
-  });
-  guidedCoefficients(low, lw, lh, cellLuma(guide, W, H, lw, lh), k.f32('coef', lw * lh * 2));
+  guidedCoefficientsFast(low, lw, lh, guide, W, H);
+  const k = splineKernels(lw, lh, W, H);
+  // The frame was copied into the rgb slot just now (or lives in this memory).
+  const rgb = k.owns(guide) ? guide.byteOffset : k.at('rgb');
   const dst = k.owns(out) ? out.byteOffset : k.at('ftmp');
   // prettier-ignore
   k.exports.guidedApply(
-    k.at('coef'), lw, lh, k.input(guide, 'rgb'), W, H, dst,
+    k.at('coef'), lw, lh, rgb, W, H, dst,
     k.at('colIdx'), k.at('colW'), k.at('rowIdx'), k.at('rowW'), k.at('tmp'), ...extent(low),
   );
   if (!k.owns(out)) out.set(k.f32('ftmp', W * H));

@@ -14,10 +14,19 @@ interface KernelExports {
     coef: number, lw: number, lh: number, guide: number, W: number, H: number, out: number,
     colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, lo: number, hi: number,
   ): void;
+  guidedLow(rgb: number, W: number, depth: number, lw: number, lh: number, colCell: number, rowSpan: number, I: number, scratch: number, r: number, eps: number, out: number): void;
+  surfaceLow(dist: number, lw: number, lh: number, r: number, prm: number, z: number, scratch: number, normalVis: number, dirVis: number): void;
+  relightApply(
+    rgb: number, dist: number, W: number, H: number, normalVis: number, dirVis: number, lw: number, lh: number,
+    colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, prm: number, out: number,
+  ): void;
   fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
-  refocusGather(
-    rgb: number, dist: number, coc: number, hw: number, search: number, lowCol: number, lowRow: number, pattern: number,
-    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, out: number,
+  refocusPrep(rgb: number, dist: number, n: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number): void;
+  refocusHalve(rec: number, W: number, H: number, pure: number, half: number): void;
+  refocusCompose(
+    rec: number, half: number, halfOut: number, search: number, lowCol: number, lowRow: number, pattern: number,
+    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number,
+    skipBelow: number, skipMarked: boolean, out: number,
   ): void;
 }
 
@@ -43,7 +52,9 @@ interface WasmApi {
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-type Slot = 'amount' | 'add' | 'colIdx' | 'colW' | 'rowIdx' | 'rowW' | 'coef' | 'tmp' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp' | 'coc' | 'hw' | 'search' | 'lowCol' | 'lowRow' | 'pattern';
+type Slot =
+  | 'amount' | 'add' | 'colIdx' | 'colW' | 'rowIdx' | 'rowW' | 'colCell' | 'rowSpan' | 'coef' | 'tmp' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp'
+  | 'rec' | 'search' | 'lowCol' | 'lowRow' | 'pattern' | 'rec1' | 'out1' | 'search1' | 'lowCol1' | 'lowRow1' | 'rec2' | 'out2' | 'search2' | 'lowCol2' | 'lowRow2' | 'lowIn' | 'cellI' | 'lowScratch' | 'zLow' | 'normalVis' | 'dirVis' | 'surfPrm' | 'prm';
 
 export interface Kernels {
   readonly exports: KernelExports;
@@ -54,6 +65,7 @@ export interface Kernels {
   input(a: ArrayBufferView, slot: Slot): number;
   /** A typed view of a slot (valid until a larger frame replaces the memory). */
   f32(slot: Slot, length: number): Float32Array;
+  f64(slot: Slot, length: number): Float64Array;
   i32(slot: Slot, length: number): Int32Array;
   u8(slot: Slot, length: number): Uint8Array;
   /** Whether `a` is a view of this memory (then kernels can write it in place). */
@@ -82,18 +94,39 @@ function layout(cap: Capacity) {
     ['colW', cap.w * 16],
     ['rowIdx', cap.h * 16],
     ['rowW', cap.h * 16],
+    ['colCell', cap.w * 4],
+    ['rowSpan', cap.h * 8],
     ['coef', cap.low * 8],
-    ['tmp', (cap.lh ?? 0) * cap.w * 8],
+    // The B-spline's row pass: 2 channels for the guided filter, 5 for relight's surface maps.
+    ['tmp', (cap.lh ?? 0) * cap.w * 20],
     ['rgb', n * 3],
     ['rgbOut', n * 3],
     ['dist', n * 4],
     ['ftmp', n * 4],
-    ['coc', n * 4],
-    ['hw', n * 4],
+    ['rec', n * 16],
     ['search', cap.low * 4],
     ['lowCol', cap.w * 4],
     ['lowRow', cap.h * 4],
     ['pattern', 64 * 3 * 4],
+    // The refocus pyramid's half- and quarter-resolution levels.
+    ['rec1', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 16],
+    ['out1', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 3],
+    ['search1', cap.low * 4],
+    ['lowCol1', cap.w * 4],
+    ['lowRow1', cap.h * 4],
+    ['rec2', ((cap.w + 3) >> 2) * ((cap.h + 3) >> 2) * 16],
+    ['out2', ((cap.w + 3) >> 2) * ((cap.h + 3) >> 2) * 3],
+    ['search2', cap.low * 4],
+    ['lowCol2', cap.w * 4],
+    ['lowRow2', cap.h * 4],
+    ['lowIn', cap.low * 4],
+    ['cellI', cap.low * 4],
+    ['lowScratch', (cap.low * 11 + cap.w * 2) * 8],
+    ['zLow', cap.low * 4],
+    ['normalVis', cap.low * 16],
+    ['dirVis', cap.low * 4],
+    ['surfPrm', 32 * 8],
+    ['prm', 32 * 8],
   ];
   const offsets = {} as Record<Slot, number>;
   let end = 1024;
@@ -126,6 +159,7 @@ export function kernelsFor(need: Capacity): Kernels {
       return offsets[slot];
     },
     f32: (slot: Slot, length: number) => new Float32Array(memory.buffer, offsets[slot], length),
+    f64: (slot: Slot, length: number) => new Float64Array(memory.buffer, offsets[slot], length),
     i32: (slot: Slot, length: number) => new Int32Array(memory.buffer, offsets[slot], length),
     u8: (slot: Slot, length: number) => new Uint8Array(memory.buffer, offsets[slot], length),
     fill(slot: Slot, key: string, write: () => void) {

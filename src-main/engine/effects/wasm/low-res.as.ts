@@ -1,0 +1,190 @@
+/**
+ * The analysis-resolution work of export, once per frame (AssemblyScript; built with kernels.as.ts): the
+ * guided filter's coefficients (../guided-filter.ts cellLuma + guidedCoefficients) and relight's surface
+ * maps (../surface.ts surfaceMaps). Why here: in TypeScript they allocated a dozen Float64Arrays a frame and
+ * cost more than the full-resolution passes they feed. The math is the TypeScript's, step for step and in
+ * the same order (f64, f32 where the TypeScript stores f32), so export and the preview (which runs the
+ * TypeScript) agree; test/effects/wasm-low-res.test.ts compares them.
+ */
+
+@inline function f64At(p: usize, k: i32): f64 {
+  return load<f64>(p + (<usize>k << 3));
+}
+@inline function f32At(p: usize, k: i32): f64 {
+  return <f64>load<f32>(p + (<usize>k << 2));
+}
+
+/** guided-filter.ts boxMean: radius r, windows clamped at the borders; src f32 (srcF32) or f64, dst f64. */
+function boxMean(src: usize, srcF32: bool, w: i32, h: i32, r: i32, tmp: usize, dst: usize): void {
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s: f64 = 0;
+      const x0 = max(0, x - r), x1 = min(w - 1, x + r);
+      for (let k = x0; k <= x1; k++) s += srcF32 ? f32At(src, y * w + k) : f64At(src, y * w + k);
+      store<f64>(tmp + (<usize>(y * w + x) << 3), s / <f64>(x1 - x0 + 1));
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const y0 = max(0, y - r), y1 = min(h - 1, y + r);
+    for (let x = 0; x < w; x++) {
+      let s: f64 = 0;
+      for (let k = y0; k <= y1; k++) s += f64At(tmp, k * w + x);
+      store<f64>(dst + (<usize>(y * w + x) << 3), s / <f64>(y1 - y0 + 1));
+    }
+  }
+}
+
+/**
+ * cellLuma + guidedCoefficients. colCell: each output column's low-res column (-1: none); rowSpan: each
+ * low-res row's [y0, y1). I: lw*lh f32 (the cell luma, written); scratch: 11 f64 planes of lw*lh plus 2*lw;
+ * out: A, B interleaved (f32).
+ */
+export function guidedLow(
+  rgb: usize, W: i32, depth: usize, lw: i32, lh: i32, colCell: usize, rowSpan: usize,
+  I: usize, scratch: usize, r: i32, eps: f64, out: usize,
+): void {
+  const n = lw * lh;
+  const N = <usize>n << 3;
+  const sum = scratch, cnt = scratch + (<usize>lw << 3);
+  const base = cnt + (<usize>lw << 3);
+  const p = base, Ip = base + N, II = base + 2 * N, mI = base + 3 * N, mp = base + 4 * N, mIp = base + 5 * N, mII = base + 6 * N;
+  const a = base + 7 * N, b = base + 8 * N, tmp = base + 9 * N, A = base + 10 * N, B = mI;
+  for (let j = 0; j < lh; j++) {
+    memory.fill(sum, 0, <usize>lw << 4);
+    const y0 = load<i32>(rowSpan + (<usize>(2 * j) << 2)), y1 = load<i32>(rowSpan + (<usize>(2 * j + 1) << 2));
+    for (let y = y0; y < y1; y++) {
+      let o = rgb + <usize>(y * W) * 3;
+      for (let x = 0; x < W; x++, o += 3) {
+        const c = load<i32>(colCell + (<usize>x << 2));
+        if (c < 0) continue;
+        const sc = sum + (<usize>c << 3), nc = cnt + (<usize>c << 3);
+        store<f64>(sc, load<f64>(sc) + (0.299 * <f64>load<u8>(o) + 0.587 * <f64>load<u8>(o + 1) + 0.114 * <f64>load<u8>(o + 2)) / 255.0);
+        store<f64>(nc, load<f64>(nc) + 1.0);
+      }
+    }
+    for (let i = 0; i < lw; i++) store<f32>(I + (<usize>(j * lw + i) << 2), <f32>(f64At(sum, i) / f64At(cnt, i)));
+  }
+  let mean: f64 = 0, valid: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const d = f32At(depth, k);
+    if (d == d) {
+      mean += d;
+      valid += 1;
+    }
+  }
+  mean = valid > 0 ? mean / valid : 0;
+  for (let k = 0; k < n; k++) {
+    const d = f32At(depth, k);
+    const pk = d == d ? d : mean;
+    const ik = f32At(I, k);
+    store<f64>(p + (<usize>k << 3), pk);
+    store<f64>(Ip + (<usize>k << 3), ik * pk);
+    store<f64>(II + (<usize>k << 3), ik * ik);
+  }
+  boxMean(I, true, lw, lh, r, tmp, mI);
+  boxMean(p, false, lw, lh, r, tmp, mp);
+  boxMean(Ip, false, lw, lh, r, tmp, mIp);
+  boxMean(II, false, lw, lh, r, tmp, mII);
+  for (let k = 0; k < n; k++) {
+    const mi = f64At(mI, k);
+    const varI = f64At(mII, k) - mi * mi;
+    const ak = (f64At(mIp, k) - mi * f64At(mp, k)) / (max(0, varI) + eps);
+    store<f64>(a + (<usize>k << 3), ak);
+    store<f64>(b + (<usize>k << 3), f64At(mp, k) - ak * mi);
+  }
+  boxMean(a, false, lw, lh, r, tmp, A);
+  boxMean(b, false, lw, lh, r, tmp, B);
+  for (let k = 0; k < n; k++) {
+    store<f32>(out + (<usize>(2 * k) << 2), <f32>f64At(A, k));
+    store<f32>(out + (<usize>(2 * k + 1) << 2), <f32>f64At(B, k));
+  }
+}
+
+// surfaceMaps' parameters (f64 slots of `prm`).
+const FX = 0, FY = 1, CX = 2, CY = 3, NR = 4, LX = 5, LY = 6, LZ = 7, UX = 8, UY = 9, UZ = 10;
+const POINT_ON = 11, DIR_ON = 12, SHADOWS = 13, SOFTNESS = 14, LENGTH = 15, STEPS = 16, THICKNESS = 17, BIAS = 18;
+
+/** One shadow ray through the smoothed depth zs (surface.ts march): visibility 0..1. */
+function march(zs: usize, zsF32: bool, lw: i32, lh: i32, prm: usize, Px: f64, Py: f64, Pz: f64, dx: f64, dy: f64, dz: f64, len: f64): f64 {
+  const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
+  const steps = <i32>f64At(prm, STEPS), thick = f64At(prm, THICKNESS), bias = f64At(prm, BIAS), soft = f64At(prm, SOFTNESS);
+  let occ: f64 = 0;
+  for (let s = 1; s <= steps && occ < 1; s++) {
+    const f = <f64>s / <f64>steps;
+    const t = len * f * f;
+    const qz = Pz + t * dz;
+    if (qz <= 1e-3) break;
+    const x = (fx * (Px + t * dx)) / qz + cx - 0.5, y = (fy * (Py + t * dy)) / qz + cy - 0.5;
+    if (!(x >= 0 && y >= 0 && x <= <f64>(lw - 1) && y <= <f64>(lh - 1))) break;
+    const x0 = min(lw - 2, <i32>Math.floor(x)), y0 = min(lh - 2, <i32>Math.floor(y));
+    const tx = x - <f64>x0, ty = y - <f64>y0;
+    const o = y0 * lw + x0;
+    const z00 = zsF32 ? f32At(zs, o) : f64At(zs, o), z01 = zsF32 ? f32At(zs, o + 1) : f64At(zs, o + 1);
+    const z10 = zsF32 ? f32At(zs, o + lw) : f64At(zs, o + lw), z11 = zsF32 ? f32At(zs, o + lw + 1) : f64At(zs, o + lw + 1);
+    const zsurf = (z00 * (1 - tx) + z01 * tx) * (1 - ty) + (z10 * (1 - tx) + z11 * tx) * ty;
+    const gap = qz - zsurf;
+    if (gap > bias * qz && gap < thick * qz) occ = max(occ, min(1, (gap - bias * qz) / (soft * t + 1e-4)));
+  }
+  return 1 - occ;
+}
+
+/**
+ * surface.ts surfaceMaps: dist (low-res f32) -> normalVis (nx, ny, nz, point visibility; f32) and dirVis
+ * (f32). z: lw*lh f32 scratch; scratch: 2 f64 planes; r: the smoothing radius in samples.
+ */
+export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z: usize, scratch: usize, normalVis: usize, dirVis: usize): void {
+  const n = lw * lh;
+  const nr = f64At(prm, NR);
+  for (let k = 0; k < n; k++) store<f32>(z + (<usize>k << 2), <f32>(nr + f32At(dist, k) * (1 - nr)));
+  const zsF32 = r <= 0;
+  const tmp = scratch, once = scratch + (<usize>n << 3), zs = zsF32 ? z : scratch + (<usize>n << 4);
+  if (!zsF32) {
+    boxMean(z, true, lw, lh, r, tmp, once);
+    boxMean(once, false, lw, lh, r, tmp, zs);
+  }
+  const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
+  const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, shadows = f64At(prm, SHADOWS) != 0;
+  const len = f64At(prm, LENGTH);
+  for (let j = 0; j < lh; j++) {
+    const ryj = (<f64>j + 0.5 - cy) / fy;
+    for (let i = 0; i < lw; i++) {
+      const k = j * lw + i;
+      const zc = zsF32 ? f32At(zs, k) : f64At(zs, k);
+      const rxi = (<f64>i + 0.5 - cx) / fx;
+      const px = zc * rxi, py = zc * ryj;
+      let ax: f64, ay: f64, az: f64, bx: f64, by: f64, bz: f64;
+      // One-sided differences on the side with the smaller depth step (surface.ts).
+      const zr = i + 1 < lw ? (zsF32 ? f32At(zs, k + 1) : f64At(zs, k + 1)) : 0;
+      const zl = i > 0 ? (zsF32 ? f32At(zs, k - 1) : f64At(zs, k - 1)) : 0;
+      if (i + 1 < lw && (!(i > 0) || abs(zr - zc) <= abs(zc - zl))) {
+        ax = zr * ((<f64>(i + 1) + 0.5 - cx) / fx) - px; ay = zr * ryj - py; az = zr - zc;
+      } else {
+        ax = px - zl * ((<f64>(i - 1) + 0.5 - cx) / fx); ay = py - zl * ryj; az = zc - zl;
+      }
+      const zd = j + 1 < lh ? (zsF32 ? f32At(zs, k + lw) : f64At(zs, k + lw)) : 0;
+      const zu = j > 0 ? (zsF32 ? f32At(zs, k - lw) : f64At(zs, k - lw)) : 0;
+      if (j + 1 < lh && (!(j > 0) || abs(zd - zc) <= abs(zc - zu))) {
+        bx = zd * rxi - px; by = zd * ((<f64>(j + 1) + 0.5 - cy) / fy) - py; bz = zd - zc;
+      } else {
+        bx = px - zu * rxi; by = py - zu * ((<f64>(j - 1) + 0.5 - cy) / fy); bz = zc - zu;
+      }
+      let nx = by * az - bz * ay, ny = bz * ax - bx * az, nz = bx * ay - by * ax;
+      const nl = Math.sqrt(nx * nx + ny * ny + nz * nz);
+      if (nl > 1e-20) { nx /= nl; ny /= nl; nz /= nl; } else { nx = 0; ny = 0; nz = -1; }
+      const o = normalVis + (<usize>k << 4);
+      store<f32>(o, <f32>nx);
+      store<f32>(o + 4, <f32>ny);
+      store<f32>(o + 8, <f32>nz);
+      store<f32>(o + 12, 1);
+      store<f32>(dirVis + (<usize>k << 2), 1);
+      if (!shadows) continue;
+      if (pointOn) {
+        const vx = f64At(prm, LX) - px, vy = f64At(prm, LY) - py, vz = f64At(prm, LZ) - zc;
+        let d = Math.sqrt(vx * vx + vy * vy + vz * vz);
+        if (d == 0) d = 1e-9;
+        store<f32>(o + 12, <f32>march(zs, zsF32, lw, lh, prm, px, py, zc, vx / d, vy / d, vz / d, min(d, len)));
+      }
+      if (dirOn) store<f32>(dirVis + (<usize>k << 2), <f32>march(zs, zsF32, lw, lh, prm, px, py, zc, f64At(prm, UX), f64At(prm, UY), f64At(prm, UZ), len));
+    }
+  }
+}
