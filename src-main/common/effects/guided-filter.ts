@@ -49,9 +49,10 @@ export function cellLuma(rgb: Uint8Array, W: number, H: number, lw: number, lh: 
   const cnt = new Float64Array(lw);
   const out = new Float32Array(lw * lh);
   for (let j = 0; j < lh; j++) {
+    const y0 = rowSpan[j * 2], y1 = rowSpan[j * 2 + 1];
     sum.fill(0);
     cnt.fill(0);
-    for (let y = rowSpan[j * 2]; y < rowSpan[j * 2 + 1]; y++)
+    for (let y = y0; y < y1; y++)
       for (let x = 0, o = y * W * 3; x < W; x++, o += 3) {
         const c = colCell[x];
         if (c < 0) continue;

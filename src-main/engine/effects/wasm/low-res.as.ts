@@ -62,7 +62,22 @@ export function guidedLow(
         store<f64>(nc, load<f64>(nc) + 1.0);
       }
     }
-    for (let i = 0; i < lw; i++) store<f32>(I + (<usize>(j * lw + i) << 2), <f32>(f64At(sum, i) / f64At(cnt, i)));
+    for (let i = 0; i < lw; i++) {
+      if (f64At(cnt, i) == 0) {
+        // A frame narrower than the depth: pixels are shared by several cells, so this cell averages its own
+        // span (cellSpan in ../guided-filter.ts), as the TypeScript does.
+        const x0 = min(W - 1, <i32>Math.floor(<f64>(i * W) / <f64>lw));
+        const x1 = max(x0 + 1, min(W, <i32>Math.floor(<f64>((i + 1) * W) / <f64>lw)));
+        const sc = sum + (<usize>i << 3), nc = cnt + (<usize>i << 3);
+        for (let y = y0; y < y1; y++)
+          for (let x = x0; x < x1; x++) {
+            const o = rgb + <usize>(y * W + x) * 3;
+            store<f64>(sc, load<f64>(sc) + (0.299 * <f64>load<u8>(o) + 0.587 * <f64>load<u8>(o + 1) + 0.114 * <f64>load<u8>(o + 2)) / 255.0);
+            store<f64>(nc, load<f64>(nc) + 1.0);
+          }
+      }
+      store<f32>(I + (<usize>(j * lw + i) << 2), <f32>(f64At(sum, i) / f64At(cnt, i)));
+    }
   }
   let mean: f64 = 0, valid: f64 = 0;
   for (let k = 0; k < n; k++) {
