@@ -90,8 +90,10 @@ describe('scrubbing and playback against the engine', () => {
     // The clock ran at the clip's rate (20 fps) even where drawing could not keep up: at least half of it.
     expect(frame - 20).toBeGreaterThanOrEqual(0.5 * 20 * 4);
     expect(frame - 20).toBeLessThanOrEqual(20 * wall + 2);
-    // Pictures came while playing, each a later frame than the one before.
+    // Pictures came while playing, never an earlier frame than the one before (the same frame may be drawn
+    // twice: its quick picture, then the exact one), and the pictures moved on.
     expect(played.length).toBeGreaterThanOrEqual(2);
-    for (let i = 1; i < played.length; i++) expect(played[i]).toBeGreaterThan(played[i - 1]);
+    for (let i = 1; i < played.length; i++) expect(played[i]).toBeGreaterThanOrEqual(played[i - 1]);
+    expect(played[played.length - 1]).toBeGreaterThan(played[0]);
   }, 120_000);
 });

@@ -95,7 +95,8 @@ function layout(cap: Capacity) {
     ['rowIdx', cap.h * 16],
     ['rowW', cap.h * 16],
     ['colCell', cap.w * 4],
-    ['rowSpan', cap.h * 8],
+    // One [y0, y1) per low-res row: lh can exceed the frame's height (an export smaller than the analysis depth).
+    ['rowSpan', Math.max(cap.h, cap.lh ?? 0) * 8],
     ['coef', cap.low * 8],
     // The B-spline's row pass: 2 channels for the guided filter, 5 for relight's surface maps.
     ['tmp', (cap.lh ?? 0) * cap.w * 20],
@@ -121,7 +122,9 @@ function layout(cap: Capacity) {
     ['lowRow2', cap.h * 4],
     ['lowIn', cap.low * 4],
     ['cellI', cap.low * 4],
-    ['lowScratch', (cap.low * 11 + cap.w * 2) * 8],
+    // 11 planes of the low-res grid, then a sum and a count per low-res column: lw can exceed the frame's width
+    // (an export narrower than the analysis depth), and lw <= low.
+    ['lowScratch', (cap.low * 13 + cap.w * 2) * 8],
     ['zLow', cap.low * 4],
     ['normalVis', cap.low * 16],
     ['dirVis', cap.low * 4],
