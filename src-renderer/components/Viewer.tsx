@@ -52,6 +52,7 @@ export function Viewer() {
       p.draw({ frame, depth, stack: st, time: frame.time, mode: m });
       if (fetchMs !== undefined) c.dataset.fetchMs = fetchMs.toFixed(1);
       c.dataset.drawMs = (performance.now() - t0).toFixed(1);
+      c.dataset.steps = JSON.stringify(p.steps(), (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v));
       c.dataset.frame = String(frame.index);
       c.dataset.width = String(frame.width);
       c.dataset.source = source;

@@ -1,7 +1,7 @@
 import { scaleIntrinsics } from '../../src-main/common/camera/intrinsics.ts';
 import type { Intrinsics } from '../../src-main/common/types.ts';
 import { nearRatioOf, toDistance, type DepthRange } from '../../src-main/common/effects/distance.ts';
-import { cellLuma, guidedCoefficients } from '../../src-main/common/effects/guided-filter.ts';
+import { GUIDED_EPS, GUIDED_RADIUS } from '../../src-main/common/effects/guided-filter.ts';
 import { fogStart } from '../../src-main/common/effects/fog.ts';
 import { isolateTarget } from '../../src-main/common/effects/isolate.ts';
 import { focusOf, searchRadii } from '../../src-main/common/effects/refocus.ts';
@@ -28,6 +28,8 @@ export interface EffectRenderer {
   render(stack: EffectStack, time: number, K: Intrinsics, opts?: { toScreen?: boolean }): void;
   /** RGB8 of the last off-screen render, image rows top first. */
   readPixels(): Uint8Array;
+  /** Milliseconds of the last calls, by step (the benchmark prints where a frame's time goes). */
+  readonly timings: Record<string, number>;
   dispose(): void;
 }
 
@@ -42,7 +44,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   };
   const vert = compile(gl.VERTEX_SHADER, src.vertex);
   const programs = new Map<string, WebGLProgram>();
-  const program = (name: 'upsample' | EffectId) => {
+  const program = (name: 'upsample' | 'guided' | EffectId) => {
     let p = programs.get(name);
     if (p) return p;
     p = gl.createProgram()!;
@@ -81,7 +83,6 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   const vao = gl.createVertexArray()!;
   let W = 0, H = 0;
   let frameTex: WebGLTexture | null = null;
-  let frameRgb: Uint8Array | null = null;
   // The distance at the analysis resolution, for relight's surface maps (surface.ts), as export has it.
   let low: { dist: Float32Array; width: number; height: number } | null = null;
   let distTex: WebGLTexture | null = null;
@@ -90,12 +91,12 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   let lastTarget: WebGLTexture | null = null;
   const toDelete: (WebGLTexture | null)[] = [];
 
-  type Inputs = { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture; surface?: WebGLTexture; dirVis?: WebGLTexture; search?: WebGLTexture };
-  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: Inputs) => {
+  type Inputs = { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture; surface?: WebGLTexture; dirVis?: WebGLTexture; search?: WebGLTexture; in?: WebGLTexture; low?: WebGLTexture };
+  const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: Inputs, size: [number, number] = [W, H]) => {
     gl.useProgram(p);
     gl.bindFramebuffer(gl.FRAMEBUFFER, target ? fbo : null);
     if (target) gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, target, 0);
-    gl.viewport(0, 0, W, H);
+    gl.viewport(0, 0, size[0], size[1]);
     const bind = (unit: number, name: string, t?: WebGLTexture) => {
       if (!t) return;
       gl.activeTexture(gl.TEXTURE0 + unit);
@@ -109,16 +110,58 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     bind(3, 'u_surface', inputs.surface);
     bind(4, 'u_dirVis', inputs.dirVis);
     bind(5, 'u_search', inputs.search);
+    bind(6, 'u_in', inputs.in);
+    bind(7, 'u_low', inputs.low);
     gl.bindVertexArray(vao);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
   };
 
-  // The guided filter's coefficients at the analysis resolution: one texture, refilled per depth map.
-  let coefTex: WebGLTexture | null = null;
-  let coefSize = '';
+  // The guided filter's low-res half (guided.glsl: the GPU twin of guided-filter.ts) at the analysis
+  // resolution: the distance in, the coefficients (A, B) out, through two scratch textures; reallocated
+  // only when the depth's size changes. On the GPU, a depth frame costs the page's thread one upload.
+  let lowTexs: WebGLTexture[] = [];
+  let lowSize = '';
+  const guidedCoefficientsGpu = (dist: Float32Array, lw: number, lh: number): WebGLTexture => {
+    if (lowSize !== `${lw}x${lh}`) {
+      for (const t of lowTexs) gl.deleteTexture(t);
+      lowTexs = [texture(gl.R32F, gl.RED, gl.FLOAT, lw, lh, null), ...[0, 1, 2].map(() => texture(gl.RGBA32F, gl.RGBA, gl.FLOAT, lw, lh, null))];
+      lowSize = `${lw}x${lh}`;
+    }
+    const [lowTex, a, b, coef] = lowTexs;
+    // NaN (no depth) is taken as the map's mean, as guidedCoefficients does.
+    let mean = 0, cnt = 0;
+    for (let k = 0; k < dist.length; k++) if (dist[k] === dist[k]) { mean += dist[k]; cnt++; }
+    const p = cnt === dist.length ? dist : dist.map((v) => (v === v ? v : cnt ? mean / cnt : 0));
+    gl.bindTexture(gl.TEXTURE_2D, lowTex);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, lw, lh, gl.RED, gl.FLOAT, p);
+    const prog = program('guided');
+    gl.useProgram(prog);
+    setUniforms(prog, [
+      { name: 'u_size', kind: '2i', value: [W, H] },
+      { name: 'u_lowSize', kind: '2i', value: [lw, lh] },
+      { name: 'u_radius', kind: '1i', value: GUIDED_RADIUS },
+      { name: 'u_eps', kind: '1f', value: GUIDED_EPS },
+    ]);
+    const steps: [WebGLTexture | undefined, WebGLTexture][] = [[undefined, a], [a, b], [b, a], [a, b], [b, coef]];
+    steps.forEach(([input, target], step) => {
+      setUniforms(prog, [{ name: 'u_step', kind: '1i', value: step }]);
+      draw(prog, target, { frame: frameTex!, in: input, low: lowTex }, [lw, lh]);
+    });
+    return coef;
+  };
+  const timings: Record<string, number> = {};
+  let tick = 0;
+  const lap = (name: string) => {
+    const t = performance.now();
+    timings[name] = t - tick;
+    tick = t;
+  };
 
   return {
+    timings,
     setFrame(rgb, width, height) {
+      tick = performance.now();
       if (width !== W || height !== H) {
         for (const t of [...ping, distTex, frameTex]) if (t) gl.deleteTexture(t);
         W = width;
@@ -131,27 +174,20 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       gl.bindTexture(gl.TEXTURE_2D, frameTex);
       gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
       gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, W, H, gl.RGB, gl.UNSIGNED_BYTE, rgb);
-      frameRgb = rgb;
+      lap('upload');
     },
     setDepth(depth, lw, lh, r) {
-      if (!frameTex || !frameRgb) throw new Error('setFrame before setDepth');
+      if (!frameTex) throw new Error('setFrame before setDepth');
       range = r;
-      // The guided filter's low-res half runs here, on the CPU, exactly as export runs it (guided-filter.ts).
+      tick = performance.now();
       low = { dist: toDistance(depth, r), width: lw, height: lh };
-      const ab = guidedCoefficients(low.dist, lw, lh, cellLuma(frameRgb, W, H, lw, lh));
-      if (!coefTex || coefSize !== `${lw}x${lh}`) {
-        if (coefTex) gl.deleteTexture(coefTex);
-        coefTex = texture(gl.RG32F, gl.RG, gl.FLOAT, lw, lh, ab);
-        coefSize = `${lw}x${lh}`;
-      } else {
-        gl.bindTexture(gl.TEXTURE_2D, coefTex);
-        gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-        gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, lw, lh, gl.RG, gl.FLOAT, ab);
-      }
+      const coefTex = guidedCoefficientsGpu(low.dist, lw, lh);
+      lap('coef');
       const p = program('upsample');
       gl.useProgram(p);
       setUniforms(p, [...frameUniforms(W, H, { fx: 1, fy: 1, cx: 0, cy: 0, width: W, height: H }, r, false), ...upsampleUniforms(low.dist, lw, lh)]);
       draw(p, distTex, { frame: frameTex, coef: coefTex });
+      lap('upsample');
     },
     setDistance(dist, r) {
       range = r;
@@ -163,6 +199,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     render(stack, time, K, opts = {}) {
       if (!frameTex || !distTex || !range) throw new Error('setFrame and setDepth before render');
       const Kf = K.width === W && K.height === H ? K : scaleIntrinsics(K, W, H);
+      tick = performance.now();
       const passes = stack.filter((e) => e.enabled);
       let input: WebGLTexture = frameTex;
       let pi = 0;
@@ -194,7 +231,9 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
           setUniforms(p, [{ name: 'u_focusUsed', kind: '1f', value: focus }]);
           extra.search = lowTex(searchRadii(low!, focus, params, W, H));
         }
+        lap(`${inst.effect}Prep`);
         draw(p, target, extra);
+        lap(inst.effect);
         for (const t of [extra.surface, extra.dirVis, extra.search]) if (t) gl.deleteTexture(t);
         if (target) {
           input = target;
@@ -218,7 +257,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       return out;
     },
     dispose() {
-      for (const t of [...ping, distTex, frameTex, coefTex, ...toDelete]) if (t) gl.deleteTexture(t);
+      for (const t of [...ping, distTex, frameTex, ...lowTexs, ...toDelete]) if (t) gl.deleteTexture(t);
       for (const p of programs.values()) gl.deleteProgram(p);
       gl.deleteFramebuffer(fbo);
       gl.deleteVertexArray(vao);

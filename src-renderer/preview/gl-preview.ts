@@ -8,13 +8,14 @@ import type { EffectStack } from '../../src-main/common/effects/types.ts';
 import vertex from '../../src-main/common/effects/glsl/fullscreen.vert.glsl?raw';
 import common from '../../src-main/common/effects/glsl/common.glsl?raw';
 import upsample from '../../src-main/common/effects/glsl/upsample.glsl?raw';
+import guided from '../../src-main/common/effects/glsl/guided.glsl?raw';
 import fog from '../../src-main/common/effects/glsl/fog.glsl?raw';
 import refocus from '../../src-main/common/effects/glsl/refocus.glsl?raw';
 import relight from '../../src-main/common/effects/glsl/relight.glsl?raw';
 import isolate from '../../src-main/common/effects/glsl/isolate.glsl?raw';
 import { BLIT_FS, FULLSCREEN_VS, program, texture, uploadRgb } from './gl.ts';
 
-const SHADERS: ShaderSources = { vertex, common, upsample, fog, refocus, relight, isolate };
+const SHADERS: ShaderSources = { vertex, common, upsample, guided, fog, refocus, relight, isolate };
 
 export interface DrawRequest {
   frame: FrameImage;
@@ -27,6 +28,8 @@ export interface DrawRequest {
 
 export interface Preview {
   draw(r: DrawRequest): void;
+  /** Milliseconds of the last draw's steps (upload, coef, upsample, each effect's prep and pass). */
+  steps(): Record<string, number>;
   dispose(): void;
 }
 
@@ -65,7 +68,9 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
   };
 
   return {
+    steps: () => ({ ...fx.timings }),
     draw({ frame, depth, stack, time, mode }) {
+      for (const k of Object.keys(fx.timings)) delete fx.timings[k];
       if (canvas.width !== frame.width || canvas.height !== frame.height) {
         canvas.width = frame.width;
         canvas.height = frame.height;

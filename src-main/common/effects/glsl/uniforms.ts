@@ -19,6 +19,7 @@ export const SHADER_FILES = {
   vertex: 'fullscreen.vert.glsl',
   common: 'common.glsl',
   upsample: 'upsample.glsl',
+  guided: 'guided.glsl',
   fog: 'fog.glsl',
   refocus: 'refocus.glsl',
   relight: 'relight.glsl',
