@@ -90,6 +90,17 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   let range: DepthRange | null = null;
   let lastTarget: WebGLTexture | null = null;
   const toDelete: (WebGLTexture | null)[] = [];
+  // Each effect's low-res preparation (relight's surface maps, refocus's focus and search radii, fog's and
+  // isolate's subject distance) depends on the depth, the parameters and the size, never on the picture:
+  // kept per depth map, so the exact frame that refines a quick picture, and every edit that does not
+  // change these parameters, reuse it.
+  type Prepared = { uniforms: Uniform[]; surface?: WebGLTexture; dirVis?: WebGLTexture; search?: WebGLTexture };
+  const prepared = new Map<string, Prepared>();
+  const forgetPrepared = () => {
+    for (const v of prepared.values()) for (const t of [v.surface, v.dirVis, v.search]) if (t) gl.deleteTexture(t);
+    prepared.clear();
+  };
+  let lowOf: { depth: Float32Array; range: string } | null = null;
 
   type Inputs = { frame: WebGLTexture; dist?: WebGLTexture; coef?: WebGLTexture; surface?: WebGLTexture; dirVis?: WebGLTexture; search?: WebGLTexture; in?: WebGLTexture; low?: WebGLTexture };
   const draw = (p: WebGLProgram, target: WebGLTexture | null, inputs: Inputs, size: [number, number] = [W, H]) => {
@@ -180,7 +191,12 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       if (!frameTex) throw new Error('setFrame before setDepth');
       range = r;
       tick = performance.now();
-      low = { dist: toDistance(depth, r), width: lw, height: lh };
+      const rangeKey = JSON.stringify(r);
+      if (!low || lowOf?.depth !== depth || lowOf.range !== rangeKey || low.width !== lw || low.height !== lh) {
+        low = { dist: toDistance(depth, r), width: lw, height: lh };
+        lowOf = { depth, range: rangeKey };
+        forgetPrepared();
+      }
       const coefTex = guidedCoefficientsGpu(low.dist, lw, lh);
       lap('coef');
       const p = program('upsample');
@@ -192,6 +208,8 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     setDistance(dist, r) {
       range = r;
       low = { dist: Float32Array.from(dist), width: W, height: H };
+      lowOf = null;
+      forgetPrepared();
       gl.bindTexture(gl.TEXTURE_2D, distTex);
       gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
       gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, W, H, gl.RED, gl.FLOAT, dist);
@@ -215,26 +233,40 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
         setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, params), { name: 'u_lowSize', kind: '2i', value: [low!.width, low!.height] }]);
         const target = screen ? null : ping[pi];
         const lowTex = (data: Float32Array, rgba = false) => texture(rgba ? gl.RGBA32F : gl.R32F, rgba ? gl.RGBA : gl.RED, gl.FLOAT, low!.width, low!.height, data);
-        const extra: Inputs = { frame: input, dist: distTex! };
         // The low-res preparation of relight (normals, shadows) and refocus (focus, search radii): computed
         // here exactly as export computes it.
-        if (inst.effect === 'relight') {
-          const maps = surfaceMaps(low!.dist, low!.width, low!.height, Kf, nearRatioOf(range!), params.smoothing as number, lightsOf(params));
-          extra.surface = lowTex(maps.normalVis, true);
-          extra.dirVis = lowTex(maps.dirVis);
-        } else if (inst.effect === 'fog') {
-          setUniforms(p, [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }]);
-        } else if (inst.effect === 'isolate') {
-          setUniforms(p, [{ name: 'u_targetUsed', kind: '1f', value: isolateTarget(params, low!) }]);
-        } else if (inst.effect === 'refocus') {
-          const focus = focusOf(params, low!);
-          setUniforms(p, [{ name: 'u_focusUsed', kind: '1f', value: focus }]);
-          extra.search = lowTex(searchRadii(low!, focus, params, W, H));
+        // Relight's maps depend on the intrinsics relative to the picture, refocus's radii on its pixel size:
+        // a quick picture and the exact frame of another width share relight's.
+        const shape = inst.effect === 'refocus' ? `${W}x${H}` : inst.effect === 'relight' ? [Kf.fx / W, Kf.fy / H, Kf.cx / W, Kf.cy / H].map((v) => v.toFixed(6)).join() : '';
+        const key = `${inst.effect}|${JSON.stringify(params)}|${shape}`;
+        let prep = prepared.get(key);
+        if (!prep) {
+          prep = { uniforms: [] };
+          if (inst.effect === 'relight') {
+            const maps = surfaceMaps(low!.dist, low!.width, low!.height, Kf, nearRatioOf(range!), params.smoothing as number, lightsOf(params));
+            prep.surface = lowTex(maps.normalVis, true);
+            prep.dirVis = lowTex(maps.dirVis);
+          } else if (inst.effect === 'fog') {
+            prep.uniforms = [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }];
+          } else if (inst.effect === 'isolate') {
+            prep.uniforms = [{ name: 'u_targetUsed', kind: '1f', value: isolateTarget(params, low!) }];
+          } else if (inst.effect === 'refocus') {
+            const focus = focusOf(params, low!);
+            prep.uniforms = [{ name: 'u_focusUsed', kind: '1f', value: focus }];
+            prep.search = lowTex(searchRadii(low!, focus, params, W, H));
+          }
+          // An edit dragging a slider makes a new key per step: only the last few stay.
+          for (const [k, v] of prepared) {
+            if (prepared.size < 8) break;
+            for (const t of [v.surface, v.dirVis, v.search]) if (t) gl.deleteTexture(t);
+            prepared.delete(k);
+          }
+          prepared.set(key, prep);
         }
+        setUniforms(p, prep.uniforms);
         lap(`${inst.effect}Prep`);
-        draw(p, target, extra);
+        draw(p, target, { frame: input, dist: distTex!, surface: prep.surface, dirVis: prep.dirVis, search: prep.search });
         lap(inst.effect);
-        for (const t of [extra.surface, extra.dirVis, extra.search]) if (t) gl.deleteTexture(t);
         if (target) {
           input = target;
           lastTarget = target;
@@ -257,6 +289,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       return out;
     },
     dispose() {
+      forgetPrepared();
       for (const t of [...ping, distTex, frameTex, ...lowTexs, ...toDelete]) if (t) gl.deleteTexture(t);
       for (const p of programs.values()) gl.deleteProgram(p);
       gl.deleteFramebuffer(fbo);
