@@ -80,20 +80,27 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
       if (stopped) return;
       stopped = true;
       video.cancelVideoFrameCallback(handle);
+      video.onended = null;
       video.pause();
       setExternalClock(false);
       setDriving(false);
     };
+    const atOut = () => {
+      if (stopped) return;
+      stop();
+      setView({ playhead: clip.out });
+      setPlaying(0);
+    };
+    // A file that ends before its probed last frame is presented still stops playing.
+    video.onended = atOut;
     const onFrame = (_now: number, meta: VideoFrameCallbackMetadata) => {
       if (stopped) return;
       if (playRate() !== 1) return stop();
       const idx = ct.frameOf(meta.mediaTime);
-      if (idx > clip.out) {
-        stop();
-        setView({ playhead: clip.out });
-        return setPlaying(0);
-      }
-      handle = video.requestVideoFrameCallback(onFrame);
+      if (idx > clip.out) return atOut();
+      // The out point is drawn, then play stops there (at the file's last frame no later frame would come).
+      if (idx < clip.out) handle = video.requestVideoFrameCallback(onFrame);
+      else queueMicrotask(atOut);
       const d = depth.current?.want(idx, clip.out);
       setView({ playhead: idx });
       // Depth not there yet: this frame is dropped, the clock goes on.
