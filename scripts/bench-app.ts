@@ -45,12 +45,27 @@ async function openWithFog(host: Host, input: string, analyse: boolean) {
   return analyseS;
 }
 
+/** Where a draw's milliseconds went (the canvas' data-steps and data-fetch-ms/draw-ms), summed per step over draws. */
+type Steps = Map<string, number[]>;
+async function addSteps(page: Page, into: Steps) {
+  const d = await page.evaluate(() => {
+    const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement;
+    return { steps: c.dataset.steps ?? '{}', fetch: c.dataset.fetchMs, draw: c.dataset.drawMs };
+  });
+  const add = (k: string, v: number) => into.set(k, [...(into.get(k) ?? []), v]);
+  for (const [k, v] of Object.entries(JSON.parse(d.steps) as Record<string, number>)) add(k, v);
+  if (d.fetch) add('fetch (frame+depth) or grab', Number(d.fetch));
+  if (d.draw) add('draw (all GL calls)', Number(d.draw));
+}
+const stepsRow = (name: string, st: Steps) =>
+  `| ${name} | ${[...st].map(([k, v]) => `${k} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)}`).join(', ')} |`;
+
 /** Random jumps from a fixed seed: time to the first picture of the frame and to the engine's exact one. */
 function jumper(page: Page) {
   let rnd = 12345;
   const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31), rnd / 2 ** 31);
   const state = { prev: 0 };
-  const run = async (first: number[], exact: number[]) => {
+  const run = async (first: number[], exact: number[], steps?: Steps) => {
     for (let i = 0; i < SCRUBS; i++) {
       let f = Math.floor(next() * FRAMES);
       if (f === state.prev) f = (f + 7) % FRAMES;
@@ -59,6 +74,7 @@ function jumper(page: Page) {
       await clickFrame(page, f, FRAMES);
       await waitDrawn(page, f, s);
       first.push(performance.now() - t0);
+      if (steps) await addSteps(page, steps);
       await waitExact(page, f);
       exact.push(performance.now() - t0);
       state.prev = f;
@@ -77,13 +93,17 @@ async function playFor(page: Page, seconds: number) {
   const s0 = await drawSeq(page);
   const tp = performance.now();
   await page.keyboard.press(' ');
-  await page.waitForTimeout(seconds * 1000);
+  const steps: Steps = new Map();
+  for (const end = performance.now() + seconds * 1000; performance.now() < end; ) {
+    await page.waitForTimeout(400);
+    await addSteps(page, steps);
+  }
   const drawn = (await drawSeq(page)) - s0;
   const wall = (performance.now() - tp) / 1000;
   const frame = Number(await page.textContent(tid('frame-number')));
   const source = `${await page.getAttribute(tid('preview-canvas'), 'data-source')} at ${await page.getAttribute(tid('preview-canvas'), 'data-width')} px wide`;
   await page.keyboard.press(' ');
-  return { drawn, seconds: wall, frame, source, fps: drawn / wall };
+  return { drawn, seconds: wall, frame, source, fps: drawn / wall, steps };
 }
 
 /** The reference in the same run: the viewer on the engine's frames only (no <video> served to the page). */
@@ -128,7 +148,8 @@ async function main() {
     page.evaluate(() => Number((document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement).dataset.fetchMs));
   const jump = jumper(page);
   const jumpsExact: number[] = [];
-  await jump.run(jumps, jumpsExact);
+  const jumpSteps: Steps = new Map();
+  await jump.run(jumps, jumpsExact, jumpSteps);
   let prev = jump.state.prev;
   fetchJ.push(await canvasTimes());
   await page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -168,7 +189,8 @@ async function main() {
     await page.click(tid('effect-add'));
   }
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="effect-item"]').length === 3);
-  await jump.run(full, fullExact);
+  const fullSteps: Steps = new Map();
+  await jump.run(full, fullExact, fullSteps);
   const requests = host.api.frameStats();
 
   // Playback with fog alone, from frame 0, 10 s of wall time.
@@ -201,6 +223,11 @@ async function main() {
   console.log(`| ... reference, same run: engine frames only, p50 / p95 | ${pct(ref.exact, 0.5).toFixed(0)} / ${pct(ref.exact, 0.95).toFixed(0)} ms | — |`);
   console.log(`| scrub with fog + refocus + relight, p95 (first picture / exact) | ${pct(full, 0.95).toFixed(0)} / ${pct(fullExact, 0.95).toFixed(0)} ms | <= 400 ms |`);
   console.log(`| engine frame requests while scrubbing: served / cancelled by a newer one; decoders started / stopped | ${requests.frames.served} / ${requests.frames.cancelled}; ${requests.decodersStarted} / ${requests.decodersStopped} | — |`);
+  console.log(`\nPer-frame milliseconds (mean; steps as the canvas' data-steps name them: upload, coef = the guided filter's low-res half, upsample, <effect>Prep, <effect>):`);
+  console.log('| draws | ms |\n| --- | --- |');
+  console.log(stepsRow('first picture of a jump, fog', jumpSteps));
+  console.log(stepsRow('first picture of a jump, fog + refocus + relight', fullSteps));
+  console.log(stepsRow('playback with fog (sampled every 0.4 s)', played.steps));
 }
 
 main().catch((e) => {
