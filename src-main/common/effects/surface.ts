@@ -44,6 +44,45 @@ export interface SurfaceMaps {
 /** Low-res distance 0..1 -> scene z (far plane 1). */
 const sceneZ = (dist: Float32Array, nr: number) => Float32Array.from(dist, (s) => nr + s * (1 - nr));
 
+/** One-sided differences on the side with the smaller depth step (same surface at depth edges). */
+const side = (has1: boolean, has0: boolean, z1: number, zc: number, z0: number) => has1 && (!has0 || Math.abs(z1 - zc) <= Math.abs(zc - z0));
+
+interface MarchGrid {
+  zs: ArrayLike<number>;
+  lw: number;
+  lh: number;
+  fx: number;
+  fy: number;
+  cx: number;
+  cy: number;
+  softness: number;
+}
+
+/**
+ * Visibility of a light from scene point (px, py, pz) along unit direction (dx, dy, dz) for `len` scene
+ * units (the march described above). A module-level function, not a closure per sample: the preview
+ * runs this on the page's thread for every depth frame.
+ */
+function march(g: MarchGrid, px: number, py: number, pz: number, dx: number, dy: number, dz: number, len: number): number {
+  const { zs, lw, lh, fx, fy, cx, cy } = g;
+  let occ = 0;
+  for (let s = 1; s <= SHADOW_STEPS && occ < 1; s++) {
+    const f = s / SHADOW_STEPS;
+    const t = len * f * f;
+    const qz = pz + t * dz;
+    if (qz <= 1e-3) break;
+    const x = (fx * (px + t * dx)) / qz + cx - 0.5, y = (fy * (py + t * dy)) / qz + cy - 0.5;
+    if (!(x >= 0 && y >= 0 && x <= lw - 1 && y <= lh - 1)) break;
+    const x0 = Math.min(lw - 2, Math.floor(x)), y0 = Math.min(lh - 2, Math.floor(y));
+    const tx = x - x0, ty = y - y0;
+    const o = y0 * lw + x0;
+    const zsurf = (zs[o] * (1 - tx) + zs[o + 1] * tx) * (1 - ty) + (zs[o + lw] * (1 - tx) + zs[o + lw + 1] * tx) * ty;
+    const gap = qz - zsurf;
+    if (gap > SHADOW_BIAS * qz && gap < SHADOW_THICKNESS * qz) occ = Math.max(occ, Math.min(1, (gap - SHADOW_BIAS * qz) / (g.softness * t + 1e-4)));
+  }
+  return 1 - occ;
+}
+
 export function surfaceMaps(dist: Float32Array, lw: number, lh: number, Kfull: Intrinsics, nr: number, smoothing: number, L: SurfaceLights): SurfaceMaps {
   const sx = lw / Kfull.width, sy = lh / Kfull.height;
   const fx = Kfull.fx * sx, fy = Kfull.fy * sy, cx = Kfull.cx * sx, cy = Kfull.cy * sy;
@@ -56,18 +95,17 @@ export function surfaceMaps(dist: Float32Array, lw: number, lh: number, Kfull: I
   const dirVis = new Float32Array(lw * lh).fill(1);
   // Towards the directional light.
   const dl = Math.hypot(...L.dirDirection) || 1;
+  const g: MarchGrid = { zs, lw, lh, fx, fy, cx, cy, softness: L.shadowSoftness };
   const ux = -L.dirDirection[0] / dl, uy = -L.dirDirection[1] / dl, uz = -L.dirDirection[2] / dl;
   for (let j = 0; j < lh; j++)
     for (let i = 0; i < lw; i++) {
       const k = j * lw + i;
       const zc = zs[k];
       const px = zc * rx(i), py = zc * ry(j);
-      // One-sided differences on the side with the smaller depth step (same surface at depth edges).
-      const side = (has1: boolean, has0: boolean, z1: number, z0: number) => has1 && (!has0 || Math.abs(z1 - zc) <= Math.abs(zc - z0));
       let ax: number, ay: number, az: number, bx: number, by: number, bz: number;
-      if (side(i + 1 < lw, i > 0, zs[k + 1], zs[k - 1])) { const q = zs[k + 1]; ax = q * rx(i + 1) - px; ay = q * ry(j) - py; az = q - zc; }
+      if (side(i + 1 < lw, i > 0, zs[k + 1], zc, zs[k - 1])) { const q = zs[k + 1]; ax = q * rx(i + 1) - px; ay = q * ry(j) - py; az = q - zc; }
       else { const q = zs[k - 1]; ax = px - q * rx(i - 1); ay = py - q * ry(j); az = zc - q; }
-      if (side(j + 1 < lh, j > 0, zs[k + lw], zs[k - lw])) { const q = zs[k + lw]; bx = q * rx(i) - px; by = q * ry(j + 1) - py; bz = q - zc; }
+      if (side(j + 1 < lh, j > 0, zs[k + lw], zc, zs[k - lw])) { const q = zs[k + lw]; bx = q * rx(i) - px; by = q * ry(j + 1) - py; bz = q - zc; }
       else { const q = zs[k - lw]; bx = px - q * rx(i); by = py - q * ry(j - 1); bz = zc - q; }
       // N = dP/dy x dP/dx: faces the camera (-z) on a fronto-parallel plane.
       let nx = by * az - bz * ay, ny = bz * ax - bx * az, nz = bx * ay - by * ax;
@@ -78,31 +116,12 @@ export function surfaceMaps(dist: Float32Array, lw: number, lh: number, Kfull: I
       normalVis[k * 4 + 2] = nz;
       normalVis[k * 4 + 3] = 1;
       if (!L.shadows) continue;
-      const P: [number, number, number] = [px, py, zc];
-      const march = (dx: number, dy: number, dz: number, len: number) => {
-        let occ = 0;
-        for (let s = 1; s <= SHADOW_STEPS && occ < 1; s++) {
-          const f = s / SHADOW_STEPS;
-          const t = len * f * f;
-          const qz = P[2] + t * dz;
-          if (qz <= 1e-3) break;
-          const x = (fx * (P[0] + t * dx)) / qz + cx - 0.5, y = (fy * (P[1] + t * dy)) / qz + cy - 0.5;
-          if (!(x >= 0 && y >= 0 && x <= lw - 1 && y <= lh - 1)) break;
-          const x0 = Math.min(lw - 2, Math.floor(x)), y0 = Math.min(lh - 2, Math.floor(y));
-          const tx = x - x0, ty = y - y0;
-          const o = y0 * lw + x0;
-          const zsurf = (zs[o] * (1 - tx) + zs[o + 1] * tx) * (1 - ty) + (zs[o + lw] * (1 - tx) + zs[o + lw + 1] * tx) * ty;
-          const gap = qz - zsurf;
-          if (gap > SHADOW_BIAS * qz && gap < SHADOW_THICKNESS * qz) occ = Math.max(occ, Math.min(1, (gap - SHADOW_BIAS * qz) / (L.shadowSoftness * t + 1e-4)));
-        }
-        return 1 - occ;
-      };
       if (L.pointOn) {
-        const vx = L.pointPosition[0] - P[0], vy = L.pointPosition[1] - P[1], vz = L.pointPosition[2] - P[2];
+        const vx = L.pointPosition[0] - px, vy = L.pointPosition[1] - py, vz = L.pointPosition[2] - zc;
         const d = Math.hypot(vx, vy, vz) || 1e-9;
-        normalVis[k * 4 + 3] = march(vx / d, vy / d, vz / d, Math.min(d, L.shadowLength));
+        normalVis[k * 4 + 3] = march(g, px, py, zc, vx / d, vy / d, vz / d, Math.min(d, L.shadowLength));
       }
-      if (L.dirOn) dirVis[k] = march(ux, uy, uz, L.shadowLength);
+      if (L.dirOn) dirVis[k] = march(g, px, py, zc, ux, uy, uz, L.shadowLength);
     }
   return { width: lw, height: lh, normalVis, dirVis };
 }
