@@ -113,6 +113,8 @@ describe('playback and preview = export', () => {
     for (let k = 0; k < (await items.count()); k++) await items.nth(k).uncheck();
     await page.selectOption(tid('effect-add-select'), 'fog');
     await page.click(tid('effect-add'));
+    // From frame 0: at the in point, or there when in/out is set after it.
+    await clickFrame(page, 0, FRAMES);
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.evaluate(() => {
       const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement;
@@ -120,7 +122,7 @@ describe('playback and preview = export', () => {
       Object.assign(window, { __draws: draws });
       new MutationObserver(() => draws.push({ frame: Number(c.dataset.frame), source: c.dataset.source ?? '', steps: c.dataset.steps ?? '' })).observe(c, { attributes: true, attributeFilter: ['data-draw-seq'] });
     });
-    const from = Number(await page.textContent(tid('frame-number')));
+    const from = 0;
     const t0 = performance.now();
     await page.keyboard.press(' ');
     await page.waitForSelector(`${tid('play')}:text-is("Pause")`);
