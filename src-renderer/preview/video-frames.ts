@@ -71,6 +71,9 @@ export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElemen
  * the engine while playing. Frames the fetches could not deliver before the clock reaches them (judged
  * from how long a block takes now) are skipped: a slow engine drops frames rather than arriving late.
  */
+/** How many frames away a depth map may be to stand in for one that has not arrived. */
+const NEAREST = 2;
+
 export function createDepthPrefetch(fetchBlock: (start: number, count: number) => Promise<DepthImage[]>, ahead: number, fps: number, block = 12, parallel = 2) {
   const pending = new Map<number, Promise<void>>();
   const ready = new Map<number, DepthImage | null>();
@@ -115,7 +118,11 @@ export function createDepthPrefetch(fetchBlock: (start: number, count: number) =
         });
         k += n;
       }
-      return ready.has(i) ? ready.get(i) : undefined;
+      if (ready.has(i)) return ready.get(i);
+      // Its block still coming: the nearest frame's depth that is here (a frame or two away moves little),
+      // so the picture is drawn rather than dropped.
+      for (let d = 1; d <= NEAREST; d++) for (const k of [i - d, i + d]) if (ready.get(k)) return ready.get(k);
+      return undefined;
     },
     /** Fetches the block starting at frame i (playback waits for it before the clock starts). */
     async prime(i: number, last: number): Promise<void> {
