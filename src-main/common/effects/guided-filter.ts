@@ -42,7 +42,7 @@ export function cellTables(W: number, H: number, lw: number, lh: number): { colC
   return { colCell, rowSpan };
 }
 
-/** Mean luma of every low-res cell (export runs the same in WebAssembly: wasm/low-res.as.ts guidedLow). */
+/** Mean luma of every low-res cell (export runs the same in WebAssembly: wasm/low-res.as.ts guidedLow; the preview in glsl/guided.glsl). */
 export function cellLuma(rgb: Uint8Array, W: number, H: number, lw: number, lh: number): Float32Array {
   const { colCell, rowSpan } = cellTables(W, H, lw, lh);
   const sum = new Float64Array(lw);

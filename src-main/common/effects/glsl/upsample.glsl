@@ -1,5 +1,5 @@
-// upsample.ts + guided-filter.ts, same math: the guided filter's low-res coefficients (A, B), computed in
-// TypeScript from the frame and the low-res distance, interpolated by the cubic B-spline; the distance is
+// upsample.ts + guided-filter.ts, same math: the guided filter's low-res coefficients (A, B), computed by
+// guided.glsl from the frame and the low-res distance, interpolated by the cubic B-spline; the distance is
 // A * luma + B. Renders into an R32F target (u_dist of later passes).
 uniform sampler2D u_coef;      // RG32F: A, B per low-res sample
 uniform vec2 u_extent;         // the low-res distance's smallest and largest value (guided-filter.ts extent)
