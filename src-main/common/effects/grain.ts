@@ -37,6 +37,10 @@ export function grainAt(rgb: Uint8Array, W: number, H: number, x: number, y: num
   const m = l / 9;
   const sd = Math.sqrt(Math.max(0, l2 / 9 - m * m));
   const w = Math.min(1, Math.max(0, (GRAIN_FLAT_HI - sd) / (GRAIN_FLAT_HI - GRAIN_FLAT_LO)));
+  if (w === 0) {
+    out[0] = out[1] = out[2] = 0;
+    return;
+  }
   let r = 0, g = 0, b = 0, n = 0;
   for (let dy = -GRAIN_RADIUS; dy <= GRAIN_RADIUS; dy++)
     for (let dx = -GRAIN_RADIUS; dx <= GRAIN_RADIUS; dx++) {

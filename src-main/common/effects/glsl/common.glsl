@@ -62,6 +62,7 @@ vec3 grainAt(ivec2 p) {
   float m = l / 9.0;
   float sd = sqrt(max(0.0, l2 / 9.0 - m * m));
   float w = clamp((u_grainBand.y - sd) / (u_grainBand.y - u_grainBand.x), 0.0, 1.0);
+  if (w == 0.0) return vec3(0.0);
   vec3 c0 = floor(rgbAt(p) * 255.0 + 0.5);
   float l0 = dot(c0, GREY);
   vec3 s = vec3(0.0);

@@ -36,6 +36,11 @@ export function grainAt(base: usize, stride: i32, W: i32, H: i32, x: i32, y: i32
   const m = l / 9;
   const sd = Math.sqrt(max(0, l2 / 9 - m * m));
   const w = min(1, max(0, (GRAIN_FLAT_HI - sd) / (GRAIN_FLAT_HI - GRAIN_FLAT_LO)));
+  if (w == 0) {
+    // Texture or an edge: no grain, and no need for the 5x5 mean.
+    grainR = 0; grainG = 0; grainB = 0;
+    return;
+  }
   const o = base + <usize>((y * W + x) * stride);
   const l0 = greyAt(o);
   let r: f64 = 0, g: f64 = 0, b: f64 = 0, n: f64 = 0;
