@@ -4,7 +4,8 @@ import type { EffectSpec, LowDistance } from './types.ts';
 
 /**
  * Synthetic depth of field as a layered scatter-as-gather (Jimenez 2014; the look of Nuke ZDefocus and
- * Blender Defocus). Circle of confusion in pixels: coc(s) = min(maxBlur, aperture * |s - focus|) / 100 * height.
+ * Blender Defocus). Circle of confusion in pixels: coc(s) = min(maxBlur, aperture * max(0, |s - focus| - focusRange)) / 100 * height.
+ * Distances within focusRange of the focus are in focus (coc 0); the aperture counts from the range's ends.
  * Each pixel p gathers a fixed bokeh-shaped pattern scaled by its search radius R (the largest coc near p,
  * from searchRadii at the analysis resolution), and sorts what it sees into two layers, back to front:
  * - background (samples not in front of p): a sample covers p when its blur disk reaches it, but never
@@ -14,18 +15,23 @@ import type { EffectSpec, LowDistance } from './types.ts';
  *   weight 1 / coc^2 (its light shared over that area); the summed coverage is the foreground's opacity
  *   over p, so a blurred foreground spills over an in-focus background.
  * Bright samples weigh more (highlight gain above a luma threshold), so highlights bloom into bokeh of the
- * pattern's shape (blades, rotation). The same pattern and radii go to the GLSL as uniforms/textures.
+ * pattern's shape (blades, rotation). Regrain: the blur also wipes off the source's grain, so a noisy
+ * sky turns plastic; `grain` times the source's grain (grain.ts, noise band only: never an edge or texture
+ * of the blurred objects) is added back in the share the gather removed (1 - the pixel's own weight in
+ * its result), as compositors regrain a defocus. The same pattern and radii go to the GLSL as uniforms/textures.
  * Export's per-pixel work runs in WebAssembly (engine/effects/wasm/refocus.as.ts), the tables are built here.
  */
 export const refocusParams: ParamSpec[] = [
   { name: 'autoFocus', type: 'bool', label: 'Focus on the subject', default: true, description: 'focus on the nearest large region near the centre (ignores Focus distance)', offWhenSet: ['focus'] },
   { name: 'focus', type: 'number', label: 'Focus distance', default: 0.2, min: 0, max: 1, step: 0.005, unit: 'distance 0..1' },
+  { name: 'focusRange', type: 'number', label: 'In-focus range', default: 0.03, min: 0, max: 0.5, step: 0.005, unit: 'distance 0..1', description: 'distances this close to the focus stay sharp (the depth of field of Nuke ZDefocus), so the whole subject is crisp despite small depth errors' },
   { name: 'aperture', type: 'number', label: 'Aperture', default: 8, min: 0, max: 100, step: 0.1, unit: '% of height per distance' },
   { name: 'maxBlur', type: 'number', label: 'Max blur', default: 1.5, min: 0, max: 5, step: 0.05, unit: '% of height' },
   { name: 'blades', type: 'number', label: 'Aperture blades', default: 0, min: 0, max: 12, step: 1, unit: '0 = round, else 3..12' },
   { name: 'rotation', type: 'number', label: 'Blade rotation', default: 0, min: 0, max: 360, step: 1, unit: 'degrees' },
   { name: 'highlightGain', type: 'number', label: 'Highlight gain', default: 2, min: 0, max: 20, step: 0.1, description: 'extra weight of bright points, so they bloom into bokeh' },
   { name: 'highlightThreshold', type: 'number', label: 'Highlight threshold', default: 0.8, min: 0, max: 1, step: 0.01, unit: 'luma 0..1' },
+  { name: 'grain', type: 'number', label: 'Regrain', default: 1, min: 0, max: 2, step: 0.05, description: 'puts the source\'s fine grain back where the blur removed it (1 = as much as the source has, 0 = none)' },
   { name: 'threshold', type: 'number', label: 'Background bleed threshold', default: 0.1, min: 0, max: 5, step: 0.01, unit: '% of height', description: 'how much wider than a pixel\'s own blur the background may spread over it' },
 ];
 
@@ -67,7 +73,7 @@ export function focusOf(p: ResolvedParams, low: LowDistance): number {
 }
 
 export function cocPixels(s: number, focus: number, p: ResolvedParams, height: number): number {
-  return (Math.min(p.maxBlur as number, (p.aperture as number) * Math.abs(s - focus)) / 100) * height;
+  return (Math.min(p.maxBlur as number, (p.aperture as number) * Math.max(0, Math.abs(s - focus) - (p.focusRange as number))) / 100) * height;
 }
 
 /**

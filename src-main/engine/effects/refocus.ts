@@ -30,7 +30,7 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   const n = W * H;
   const k = kernelsFor({ w: W, h: H, low: low.width * low.height });
   // prettier-ignore
-  k.exports.refocusPrep(k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'));
+  k.exports.refocusPrep(k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'), p.focusRange as number);
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
   k.f32('pattern', pat.length).set(pat);
   // A pyramid of three levels (full, half, quarter resolution; 2x2 blocks averaged from level to level):
@@ -56,6 +56,7 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
     k.exports.refocusCompose(
       l.rec, next ? next.rec : 0, next ? next.out : 0, k.at(l.search), k.at(l.col), k.at(l.row), k.at('pattern'),
       REFOCUS_SAMPLES, l.W, l.H, thr / 2 ** lv, REFOCUS_MIN_COC / 2 ** lv, FOREGROUND_EPS, HALF_COC[lv] ?? Infinity, HALF_TOL, skip, lv > 0, l.out,
+      lv === 0 ? (p.grain as number) : 0,
     );
   }
   if (!k.owns(out)) out.set(k.u8('rgbOut', n * 3));

@@ -21,13 +21,18 @@ interface KernelExports {
     colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, prm: number, out: number,
   ): void;
   fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
-  refocusPrep(rgb: number, dist: number, n: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number): void;
+  refocusPrep(rgb: number, dist: number, n: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number, range: number): void;
   refocusHalve(rec: number, W: number, H: number, pure: number, half: number): void;
   refocusCompose(
     rec: number, half: number, halfOut: number, search: number, lowCol: number, lowRow: number, pattern: number,
     nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number,
-    skipBelow: number, skipMarked: boolean, out: number,
+    skipBelow: number, skipMarked: boolean, out: number, grain: number,
   ): void;
+  /** grain.as.ts: the source's grain at (x, y) into grainR/G/B (exported for the tests). */
+  grainAt(base: number, stride: number, W: number, H: number, x: number, y: number): void;
+  grainR: { value: number };
+  grainG: { value: number };
+  grainB: { value: number };
 }
 
 /** Largest sizes the memory holds: output width/height, low-res sample count and low-res height. */

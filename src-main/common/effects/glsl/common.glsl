@@ -43,3 +43,36 @@ vec4 splineAt(sampler2D t, ivec2 p) {
   }
   return acc;
 }
+
+// The source's grain at p (grain.ts grainAt, the definition): per channel, the pixel minus the mean of its
+// 5x5 neighbours within u_grainBand.w grey levels of it, clamped to +-u_grainBand.z and weighted by the
+// flatness of the 3x3 grey neighbourhood (full at a standard deviation of u_grainBand.x levels or less,
+// none from u_grainBand.y). In grey levels.
+uniform vec4 u_grainBand;
+const vec3 GREY = vec3(0.299, 0.587, 0.114);
+vec3 grainAt(ivec2 p) {
+  float l = 0.0, l2 = 0.0;
+  ivec2 hi = u_size - 1;
+  for (int dy = -1; dy <= 1; dy++)
+    for (int dx = -1; dx <= 1; dx++) {
+      float lum = dot(floor(rgbAt(clamp(p + ivec2(dx, dy), ivec2(0), hi)) * 255.0 + 0.5), GREY);
+      l += lum;
+      l2 += lum * lum;
+    }
+  float m = l / 9.0;
+  float sd = sqrt(max(0.0, l2 / 9.0 - m * m));
+  float w = clamp((u_grainBand.y - sd) / (u_grainBand.y - u_grainBand.x), 0.0, 1.0);
+  if (w == 0.0) return vec3(0.0);
+  vec3 c0 = floor(rgbAt(p) * 255.0 + 0.5);
+  float l0 = dot(c0, GREY);
+  vec3 s = vec3(0.0);
+  float n = 0.0;
+  for (int dy = -2; dy <= 2; dy++)
+    for (int dx = -2; dx <= 2; dx++) {
+      vec3 c = floor(rgbAt(clamp(p + ivec2(dx, dy), ivec2(0), hi)) * 255.0 + 0.5);
+      if (abs(dot(c, GREY) - l0) > u_grainBand.w) continue;
+      s += c;
+      n += 1.0;
+    }
+  return w * clamp(c0 - s / n, -u_grainBand.z, u_grainBand.z);
+}

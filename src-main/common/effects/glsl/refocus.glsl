@@ -3,6 +3,7 @@
 #define SAMPLES 48
 uniform sampler2D u_search;    // R32F low-res: search radius in px (refocus.ts searchRadii)
 uniform float u_focusUsed;
+uniform float u_focusRange;
 uniform float u_aperture;
 uniform float u_maxBlur;
 uniform float u_highlightGain;
@@ -11,9 +12,15 @@ uniform float u_threshold;
 uniform vec3 u_pattern[SAMPLES];  // x, y, aperture-norm radius (bokehPattern)
 uniform float u_minCoc;
 uniform float u_fgEps;
+uniform float u_grain;
+
+// The source's grain the gather removed (1 - kept: the pixel's own share of its result), times u_grain.
+vec3 regrain(ivec2 p, float kept) {
+  return u_grain > 0.0 && kept < 1.0 ? u_grain * (1.0 - kept) * grainAt(p) : vec3(0.0);
+}
 
 float coc(float s) {
-  return min(u_maxBlur, u_aperture * abs(s - u_focusUsed)) / 100.0 * float(u_size.y);
+  return min(u_maxBlur, u_aperture * max(0.0, abs(s - u_focusUsed) - u_focusRange)) / 100.0 * float(u_size.y);
 }
 float hweight(vec3 c) {
   float l = (0.299 * c.r + 0.587 * c.g + 0.114 * c.b) / 255.0;
@@ -65,5 +72,6 @@ void main() {
   }
   float al = fw > 0.0 ? min(alpha, 1.0) : 0.0;
   vec3 v = bacc / bw * (1.0 - al) + (fw > 0.0 ? facc / fw * al : vec3(0.0));
-  o_color = vec4(v / 255.0, 1.0);
+  v += regrain(p, w0 / bw * (1.0 - al));
+  o_color = vec4(clamp(floor(v + 0.5), 0.0, 255.0) / 255.0, 1.0);
 }

@@ -42,6 +42,8 @@ void main() {
   vec3 u = -u_dirDirection / (dl > 0.0 ? dl : 1.0);
   float ndd = max(0.0, dot(n, u)) * u_dirIntensity * (1.0 - u_shadows * (1.0 - clamp(splineAt(u_dirVis, p).r, 0.0, 1.0)));
   vec3 shade = u_ambient + ndl * u_pointColor + ndd * u_dirColor;
-  vec3 c = floor(rgbAt(p) * 255.0 + 0.5) * (1.0 + u_strength * (shade - 1.0));
+  vec3 gain = 1.0 + u_strength * (shade - 1.0);
+  // The light falls on the picture without its grain; the grain is added back as it was (grain.ts).
+  vec3 c = floor(rgbAt(p) * 255.0 + 0.5) * gain - grainAt(p) * (gain - 1.0);
   o_color = vec4(clamp(c, 0.0, 255.0) / 255.0, 1.0);
 }

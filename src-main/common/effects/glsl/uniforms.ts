@@ -2,6 +2,7 @@ import { nearRatioOf, type DepthRange } from '../distance.ts';
 import type { ResolvedParams } from '../params.ts';
 import { bokehPattern, FOREGROUND_EPS, REFOCUS_MIN_COC } from '../refocus.ts';
 import { extent } from '../guided-filter.ts';
+import { GRAIN_CLAMP, GRAIN_FLAT_HI, GRAIN_FLAT_LO, GRAIN_SIGMA } from '../grain.ts';
 import { isolateBlurPattern } from '../isolate.ts';
 import { getEffectSpec } from '../specs.ts';
 import { spotCones } from '../relight.ts';
@@ -66,6 +67,7 @@ export function paramUniforms(effect: EffectId, params: ResolvedParams): Uniform
     );
   }
   if (effect === 'relight') out.push({ name: 'u_spotCones', kind: '2f', value: spotCones(params) });
+  if (effect === 'refocus' || effect === 'relight') out.push({ name: 'u_grainBand', kind: '4f', value: [GRAIN_FLAT_LO, GRAIN_FLAT_HI, GRAIN_CLAMP, GRAIN_SIGMA] });
   if (effect === 'isolate') out.push({ name: 'u_blurPattern', kind: '3fv', value: isolateBlurPattern() });
   return out;
 }

@@ -4,10 +4,11 @@
  * weight as f32, then r, g, b), so a sample touches one cache line instead of four arrays: the gather reads
  * 48 scattered samples per pixel and was bound by those loads.
  */
+import { clampByte, grainAt, grainB, grainG, grainR } from './grain.as';
 
-/** Per pixel: coc = min(maxBlur, aperture |s - focus|) / 100 * H and the highlight weight (refocus.ts). */
+/** Per pixel: coc = min(maxBlur, aperture max(0, |s - focus| - range)) / 100 * H and the highlight weight (refocus.ts). */
 export function refocusPrep(
-  rgb: usize, dist: usize, n: i32, focus: f64, aperture: f64, maxBlur: f64, H: f64, gain: f64, thr: f64, rec: usize,
+  rgb: usize, dist: usize, n: i32, focus: f64, aperture: f64, maxBlur: f64, H: f64, gain: f64, thr: f64, rec: usize, range: f64,
 ): void {
   const span = max(1e-3, 1 - thr);
   for (let i = 0; i < n; i++) {
@@ -17,7 +18,7 @@ export function refocusPrep(
     const l = (0.299 * <f64>r + 0.587 * <f64>g + 0.114 * <f64>b) / 255.0;
     const d = rec + (<usize>i << 4);
     store<f32>(d, <f32>s);
-    store<f32>(d + 4, <f32>((min(maxBlur, aperture * abs(s - focus)) / 100) * H));
+    store<f32>(d + 4, <f32>((min(maxBlur, aperture * max(0, abs(s - focus) - range)) / 100) * H));
     store<f32>(d + 8, <f32>(l > thr ? 1 + (gain * (l - thr)) / span : 1));
     store<u8>(d + 12, r);
     store<u8>(d + 13, g);
@@ -25,10 +26,13 @@ export function refocusPrep(
   }
 }
 
-/** One pixel of the layered gather at (x, y) of a W x H record image, result rounded into out (3 bytes). */
+/**
+ * One pixel of the layered gather at (x, y) of a W x H record image, result rounded into out (3 bytes).
+ * Returns the share of the pixel's own value in the result (its grain survives in that share).
+ */
 @inline function gatherAt(
   rec: usize, W: i32, H: i32, x: i32, y: i32, R: f64, pattern: usize, nSamples: i32, thr: f64, fgEps: f64, o: usize,
-): void {
+): f64 {
   const W1 = W - 1, H1 = H - 1;
   const p = rec + (<usize>(y * W + x) << 4);
   const c = <f64>load<f32>(p + 4);
@@ -79,6 +83,7 @@ export function refocusPrep(
   store<u8>(o, <u8><i32>(vr + 0.5));
   store<u8>(o + 1, <u8><i32>(vg + 0.5));
   store<u8>(o + 2, <u8><i32>(vb + 0.5));
+  return (w0 / bw) * (1 - al);
 }
 
 @inline function copyPixel(p: usize, o: usize): void {
@@ -138,12 +143,13 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
  * `tol` px of its own: its blur is wider than that level's grid, so nothing is lost. Every other pixel (in
  * focus, or at a depth edge) is gathered at this level. Without a next level (half = 0) every pixel is
  * gathered. Pixels whose coc is below `skipBelow`, or marked (byte 15, refocusHalve) when `skipMarked`,
- * are left as they are: the level above reads none of them.
+ * are left as they are: the level above reads none of them. `grain` (full resolution only, else 0) is
+ * the regrain amount: refocusRegrain adds back the source's grain the gather removed.
  */
 export function refocusCompose(
   rec: usize, half: usize, halfOut: usize, search: usize, lowCol: usize, lowRow: usize, pattern: usize,
   nSamples: i32, W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, minHalf: f64, tol: f64,
-  skipBelow: f64, skipMarked: bool, out: usize,
+  skipBelow: f64, skipMarked: bool, out: usize, grain: f64,
 ): void {
   const Wh = (W + 1) >> 1, Hh = (H + 1) >> 1;
   for (let y = 0; y < H; y++) {
@@ -178,10 +184,20 @@ export function refocusCompose(
           store<u8>(o, <u8><i32>(wr / ws + 0.5));
           store<u8>(o + 1, <u8><i32>(wg / ws + 0.5));
           store<u8>(o + 2, <u8><i32>(wb / ws + 0.5));
+          if (grain > 0) refocusRegrain(rec, W, H, x, y, grain, o);
           continue;
         }
       }
-      gatherAt(rec, W, H, x, y, R, pattern, nSamples, thr, fgEps, o);
+      const kept = gatherAt(rec, W, H, x, y, R, pattern, nSamples, thr, fgEps, o);
+      if (grain > 0 && kept < 1) refocusRegrain(rec, W, H, x, y, grain * (1 - kept), o);
     }
   }
+}
+
+/** Adds `amount` times the source's grain at (x, y) (records: colour at byte 12) to the result at o. */
+@inline function refocusRegrain(rec: usize, W: i32, H: i32, x: i32, y: i32, amount: f64, o: usize): void {
+  grainAt(rec + 12, 16, W, H, x, y);
+  store<u8>(o, clampByte(<f64>load<u8>(o) + amount * grainR));
+  store<u8>(o + 1, clampByte(<f64>load<u8>(o + 1) + amount * grainG));
+  store<u8>(o + 2, clampByte(<f64>load<u8>(o + 2) + amount * grainB));
 }

@@ -5,6 +5,7 @@
  * columns, in f32 as the shader does) and shaded in the same pass, so no frame-sized float planes are
  * written. The tap tables are upsample.ts's (same geometry).
  */
+import { clampByte, grainAt, grainB, grainG, grainR } from './grain.as';
 
 // Shading parameters (f64 slots of `prm`; relight.ts relightParams fills them).
 const AMB = 0, STR = 1, LX = 2, LY = 3, LZ = 4, PC = 5, PI = 8, PF = 9, SPOT = 10, COS_OUT = 11, COS_IN = 12;
@@ -83,10 +84,12 @@ export function relightApply(
       }
       const ndd = max(0, nx * ux + ny * uy + nz * uz) * di * (1 - sh * (1 - clamp01(dv)));
       const o = <usize>i * 3;
+      // The light falls on the picture without its grain; the grain is added back as it was (grain.ts).
+      grainAt(rgb, 3, W, H, X, Y);
       for (let c = 0; c < 3; c++) {
-        const shade = amb + ndl * p64(prm, PC + c) + ndd * p64(prm, DC + c);
-        const v = <f64>load<u8>(rgb + o + c) * (1 + str * (shade - 1)) + 0.5;
-        store<u8>(out + o + c, v <= 0 ? 0 : v >= 255 ? 255 : <i32>v);
+        const gain = 1 + str * (amb + ndl * p64(prm, PC + c) + ndd * p64(prm, DC + c) - 1);
+        const n = c == 0 ? grainR : c == 1 ? grainG : grainB;
+        store<u8>(out + o + c, clampByte(<f64>load<u8>(rgb + o + c) * gain - n * (gain - 1)));
       }
     }
   }
