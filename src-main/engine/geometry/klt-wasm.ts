@@ -11,7 +11,7 @@ import type { Plane } from './image.ts';
  */
 interface KltExports {
   gradients(src: number, w: number, h: number, gx: number, gy: number): void;
-  lk(lv: number, levels: number, pts: number, n: number, r: number, out: number, ok: number, ix: number, iy: number, i0: number): void;
+  lk(lv: number, levels: number, pts: number, n: number, r: number, out: number, ok: number, ix: number, iy: number, i0: number, tab: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
@@ -27,7 +27,8 @@ const SLOTS = 8;
 export const KLT_MAX_RADIUS = 31;
 const MAX_LEVELS = 8;
 const SCRATCH = ((2 * KLT_MAX_RADIUS + 1) ** 2 + 2) * 4;
-const HEADER = MAX_LEVELS * 32 + 3 * SCRATCH;
+const TAB = 24 * (2 * KLT_MAX_RADIUS + 1);
+const HEADER = MAX_LEVELS * 32 + 3 * SCRATCH + TAB;
 
 interface Slot { key: Plane | null; levels: number; used: number; at: number[] }
 interface State { exports: KltExports; buffer: ArrayBuffer; slotBytes: number; points: number; slots: Slot[]; clock: number }
@@ -85,7 +86,7 @@ export function lkWasm(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): 
   const ix = MAX_LEVELS * 32, iy = ix + SCRATCH, i0 = iy + SCRATCH;
   const ptsAt = HEADER + SLOTS * s.slotBytes, outAt = ptsAt + 8 * s.points, okAt = outAt + 8 * s.points;
   new Float32Array(s.buffer, ptsAt, 2 * n).set(pts);
-  s.exports.lk(0, pa.length, ptsAt, n, r, outAt, okAt, ix, iy, i0);
+  s.exports.lk(0, pa.length, ptsAt, n, r, outAt, okAt, ix, iy, i0, i0 + SCRATCH);
   return { pts: new Float32Array(s.buffer, outAt, 2 * n).slice(), ok: new Uint8Array(s.buffer, okAt, n).slice() };
 }
 

@@ -23,11 +23,24 @@ export function gradients(src: usize, w: i32, h: i32, gx: usize, gy: usize): voi
     }
 }
 
-/** ../image.ts: sample (bilinear with border clamp) of the w x h f32 plane at `d`. */
-@inline function sample(d: usize, w: i32, h: i32, x: f64, y: f64): f64 {
-  if (x < 0) x = 0; else if (x > <f64>w - 1.001) x = <f64>w - 1.001;
-  if (y < 0) y = 0; else if (y > <f64>h - 1.001) y = <f64>h - 1.001;
-  const x0 = <i32>x, y0 = <i32>y, ax = x - <f64>x0, ay = y - <f64>y0;
+/**
+ * ../image.ts: sample's clamped coordinates for the 2r+1 positions c - r .. c + r along an axis of n
+ * pixels: the whole part to `idx` (i32), the fraction to `frac` (f64). A window's samples are then
+ * sampleAt(column's, row's), with the reference's arithmetic, and the clamping done once a row or column.
+ */
+@inline function clampAxis(c: f64, r: i32, n: i32, idx: usize, frac: usize): void {
+  const top = <f64>n - 1.001;
+  for (let d = -r; d <= r; d++) {
+    let x = c + <f64>d;
+    if (x < 0) x = 0; else if (x > top) x = top;
+    const x0 = <i32>x;
+    store<i32>(idx + (<usize>(d + r) << 2), x0);
+    store<f64>(frac + (<usize>(d + r) << 3), x - <f64>x0);
+  }
+}
+
+/** ../image.ts: sample's bilinear of the w-wide f32 plane at `d`, from clamped coordinates. */
+@inline function sampleAt(d: usize, w: i32, x0: i32, ax: f64, y0: i32, ay: f64): f64 {
   const p = d + (<usize>(y0 * w + x0) << 2), W = <usize>w << 2;
   return (<f64>load<f32>(p) * (1 - ax) + <f64>load<f32>(p + 4) * ax) * (1 - ay) + (<f64>load<f32>(p + W) * (1 - ax) + <f64>load<f32>(p + W + 4) * ax) * ay;
 }
@@ -50,10 +63,12 @@ export function gradients(src: usize, w: i32, h: i32, gx: usize, gy: usize): voi
  * Tracks n points (f32 x, y at `pts`) from pyramid A to pyramid B: `levels` entries of 8 i32 at `lv`
  * (per level: A's data, A's gx, A's gy, B's data, width, height, unused x2). Writes the tracked positions
  * (f32 pairs) to `out` and a status byte (1 = tracked) to `ok`. `ix`, `iy`, `i0` are scratch of
- * (2r+1)^2 + 1 f32 each.
+ * (2r+1)^2 + 1 f32 each, `tab` of 24 (2r+1) bytes.
  */
-export function lk(lv: usize, levels: i32, pts: usize, n: i32, r: i32, out: usize, ok: usize, ix: usize, iy: usize, i0: usize): void {
+export function lk(lv: usize, levels: i32, pts: usize, n: i32, r: i32, out: usize, ok: usize, ix: usize, iy: usize, i0: usize, tab: usize): void {
   const side = 2 * r + 1, win = side * side;
+  // `tab`: the clamped columns' whole parts (i32) and fractions (f64), then the rows'.
+  const tabI = <usize>side << 2, tabF = <usize>side << 3, rows = tabI + tabF;
   const winF = <f64>win;
   for (let i = 0; i < n; i++) {
     let gx: f64 = 0, gy: f64 = 0;
@@ -83,15 +98,19 @@ export function lk(lv: usize, levels: i32, pts: usize, n: i32, r: i32, out: usiz
           }
         }
       } else {
+        clampAxis(px, r, w, tab, tab + tabI);
+        clampAxis(py, r, h, tab + rows, tab + rows + tabI);
         let k: usize = 0;
-        for (let dy = -r; dy <= r; dy++)
-          for (let dx = -r; dx <= r; dx++, k += 4) {
-            const sx = px + <f64>dx, sy = py + <f64>dy;
-            const vx = sample(dX, w, h, sx, sy), vy = sample(dY, w, h, sx, sy);
+        for (let dy = 0; dy < side; dy++) {
+          const y0 = load<i32>(tab + rows + (<usize>dy << 2)), ay = load<f64>(tab + rows + tabI + (<usize>dy << 3));
+          for (let dx = 0; dx < side; dx++, k += 4) {
+            const x0 = load<i32>(tab + (<usize>dx << 2)), ax = load<f64>(tab + tabI + (<usize>dx << 3));
+            const vx = sampleAt(dX, w, x0, ax, y0, ay), vy = sampleAt(dY, w, x0, ax, y0, ay);
             store<f32>(ix + k, <f32>vx); store<f32>(iy + k, <f32>vy);
-            store<f32>(i0 + k, <f32>sample(dA, w, h, sx, sy));
+            store<f32>(i0 + k, <f32>sampleAt(dA, w, x0, ax, y0, ay));
             a11 += vx * vx; a12 += vx * vy; a22 += vy * vy;
           }
+        }
       }
       const det = a11 * a22 - a12 * a12;
       const minEig = (a11 + a22 - Math.sqrt((a11 - a22) * (a11 - a22) + 4 * a12 * a12)) / 2 / winF;
@@ -126,12 +145,16 @@ export function lk(lv: usize, levels: i32, pts: usize, n: i32, r: i32, out: usiz
             }
           }
         } else {
+          clampAxis(qx, r, w, tab, tab + tabI);
+          clampAxis(qy, r, h, tab + rows, tab + rows + tabI);
           let k: usize = 0;
-          for (let dy = -r; dy <= r; dy++)
-            for (let dx = -r; dx <= r; dx++, k += 4) {
-              const ev = <f64>load<f32>(i0 + k) - sample(dB, w, h, qx + <f64>dx, qy + <f64>dy);
+          for (let dy = 0; dy < side; dy++) {
+            const y0 = load<i32>(tab + rows + (<usize>dy << 2)), ay = load<f64>(tab + rows + tabI + (<usize>dy << 3));
+            for (let dx = 0; dx < side; dx++, k += 4) {
+              const ev = <f64>load<f32>(i0 + k) - sampleAt(dB, w, load<i32>(tab + (<usize>dx << 2)), load<f64>(tab + tabI + (<usize>dx << 3)), y0, ay);
               b1 += ev * <f64>load<f32>(ix + k); b2 += ev * <f64>load<f32>(iy + k);
             }
+          }
         }
         const ux = (a22 * b1 - a12 * b2) / det, uy = (a11 * b2 - a12 * b1) / det;
         vx += ux; vy += uy;
