@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 /** Corners of the first frame, plus points at and past the border (the clamped-sampling path, and tracks that leave). */
 function points(p: Plane[]): Float32Array {
-  const c = detectCorners(p[0], 10);
+  const c = detectCorners(p[0], 16);
   const w = p[0].width;
   return Float32Array.from([...c, 0.5, 0.5, 3.2, 100.7, w - 1.5, 50.25, w + 3, 20, -2, 40, 250.3, 1.1]);
 }
