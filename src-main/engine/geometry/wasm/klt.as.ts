@@ -1,7 +1,7 @@
 /**
  * The tracker's pyramidal Lucas-Kanade (../features.ts: lk) in AssemblyScript, compiled to WebAssembly
  * by `npm run build:wasm` and embedded in ../klt-wasm-binary.ts. Why: KLT was the geometry stage's
- * largest single cost (~15 ms a frame of the default analysis in V8). The arithmetic is the TypeScript
+ * largest single cost in V8. The arithmetic is the TypeScript
  * reference's, operation for operation, in f64 with f32 storage where it stores, so both give the same
  * bits (test/geometry/klt-wasm.test.ts); two pixels at a time (f64x2) where the order of additions allows.
  * Pointers are byte offsets into this module's memory; ../klt-wasm.ts lays the buffers out.
