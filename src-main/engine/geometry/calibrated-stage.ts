@@ -76,7 +76,7 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
         return inverseDepthOf(v, d.kind);
       };
       tracks.push(pyr, inv, f.index);
-      held.push(f);
+      held.push({ ...f, trackPyr: pyr });
       return held.length === CALIB_FRAMES || held.length >= CALIB_MAX_FRAMES ? decide(held.length >= CALIB_MAX_FRAMES) : [];
     },
     async flush(): Promise<GeometryOutput[]> {

@@ -16,23 +16,32 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
   const rand = rng(o.seed ?? 1);
   let best: { F: Mat3; inliers: Uint8Array; count: number } | null = null;
   const sample = new Int32Array(8);
-  const score = (Fn: Mat3) => {
+  // A hypothesis' inliers are kept only when it is the best so far (hundreds are scored a pair of views).
+  const score = (Fn: Mat3, unless = -1) => {
     const F = o.K ? essentialOnly(denormalise(Fn, na, nb), o.K) : denormalise(Fn, na, nb);
-    const inl = new Uint8Array(n);
     let c = 0;
-    for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) { inl[i] = 1; c++; }
+    for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) c++;
+    if (c <= unless) return null;
+    const inl = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) inl[i] = 1;
     return { F, inliers: inl, count: c };
   };
+  const drawn = (j: number, k: number) => {
+    for (let m = 0; m < k; m++) if (sample[m] === j) return true;
+    return false;
+  };
+  const ids = new Array<number>(8);
   for (let it = 0; it < (o.iterations ?? 300); it++) {
     for (let k = 0; k < 8; k++) {
       let j: number;
-      do j = Math.floor(rand() * n); while (sample.subarray(0, k).includes(j));
+      do j = Math.floor(rand() * n); while (drawn(j, k));
       sample[k] = j;
+      ids[k] = j;
     }
-    const Fn = eightPoint(pa, pb, Array.from(sample));
+    const Fn = eightPoint(pa, pb, ids);
     if (!Fn) continue;
-    const s = score(Fn);
-    if (!best || s.count > best.count) best = s;
+    const s = score(Fn, best ? best.count : -1);
+    if (s) best = s;
   }
   if (!best || best.count < 8) return null;
   // Refit on the consensus twice: the sample's F is noisy, the consensus' is not.
@@ -41,7 +50,7 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
     best.inliers.forEach((v, i) => { if (v) ids.push(i); });
     const Fn = eightPoint(pa, pb, ids);
     if (!Fn) break;
-    const s = score(Fn);
+    const s = score(Fn)!;
     if (s.count < best.count) break;
     best = s;
   }
@@ -98,7 +107,7 @@ function eightPoint(a: Float64Array, b: Float64Array, ids: number[]): Mat3 | nul
   const row = new Float64Array(9);
   for (const i of ids) {
     const x1 = a[2 * i], y1 = a[2 * i + 1], x2 = b[2 * i], y2 = b[2 * i + 1];
-    row.set([x2 * x1, x2 * y1, x2, y2 * x1, y2 * y1, y2, x1, y1, 1]);
+    row[0] = x2 * x1; row[1] = x2 * y1; row[2] = x2; row[3] = y2 * x1; row[4] = y2 * y1; row[5] = y2; row[6] = x1; row[7] = y1; row[8] = 1;
     for (let r = 0; r < 9; r++) for (let c = r; c < 9; c++) M[r * 9 + c] += row[r] * row[c];
   }
   for (let r = 0; r < 9; r++) for (let c = 0; c < r; c++) M[r * 9 + c] = M[c * 9 + r];

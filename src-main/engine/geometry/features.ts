@@ -1,6 +1,7 @@
 import type { Intrinsics } from '../../common/types.ts';
 import { boxFilter, gradients, sample, type Plane } from './image.ts';
 import { scaleIntrinsics } from '../../common/camera/intrinsics.ts';
+import { lkWasm, wasmTakes } from './klt-wasm.ts';
 
 /**
  * Shi-Tomasi corners, at most one per grid cell so features spread over the whole image: pose
@@ -40,8 +41,9 @@ export function detectCorners(p: Plane, cell = 10, border = 8): Float32Array {
  * (1 = tracked). A forward-backward check rejects drifted tracks (occlusions, repetitive texture).
  */
 export function trackKLT(pa: Plane[], pb: Plane[], pts: Float32Array, r = 4, fbMax = 0.7): { pts: Float32Array; ok: Uint8Array } {
-  const fwd = lk(pa, pb, pts, r);
-  const back = lk(pb, pa, fwd.pts, r);
+  const track = wasmTakes(pa, pb, r) ? lkWasm : lk;
+  const fwd = track(pa, pb, pts, r);
+  const back = track(pb, pa, fwd.pts, r);
   const n = pts.length / 2;
   const ok = new Uint8Array(n);
   const w = pa[0].width, h = pa[0].height;
@@ -62,7 +64,8 @@ function gradientsOf(p: Plane) {
   return g;
 }
 
-function lk(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): { pts: Float32Array; ok: Uint8Array } {
+/** The reference Lucas-Kanade (klt-wasm.ts runs the same arithmetic in WebAssembly, which trackKLT uses where it can). */
+export function lk(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): { pts: Float32Array; ok: Uint8Array } {
   const n = pts.length / 2;
   const out = new Float32Array(pts.length);
   const ok = new Uint8Array(n).fill(1);

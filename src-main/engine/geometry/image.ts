@@ -80,12 +80,20 @@ export function trackingGray(src: Uint8Array, sw: number, sh: number, dw: number
 /** Frames are tracked at up to this multiple of the analysis width: KLT cost is per point, not per pixel, so finer is nearly free and much more accurate. */
 const TRACK_FACTOR = 2;
 
+export const TRACK_LEVELS = 4;
+
+/** Size of the tracker's images (trackingPyramid's level 0) for a w x h frame analysed at `analysisWidth`. */
+export function trackingSize(w: number, h: number, analysisWidth: number): { width: number; height: number } {
+  const width = Math.min(w, analysisWidth * TRACK_FACTOR);
+  return { width, height: Math.round((width * h) / w) };
+}
+
 /** The tracker's pyramid of a frame analysed at `analysisWidth` (4 levels, gain-normalised grey). */
 export function trackingPyramid(rgb: Uint8Array, w: number, h: number, analysisWidth: number): Plane[] {
-  const tw = Math.min(w, analysisWidth * TRACK_FACTOR), th = Math.round((tw * h) / w);
+  const { width: tw, height: th } = trackingSize(w, h, analysisWidth);
   const p = trackingGray(rgb, w, h, tw, th);
   normalizeGain(p);
-  return pyramid(p, 4);
+  return pyramid(p, TRACK_LEVELS);
 }
 
 /** Zero-mean, fixed-contrast grey: KLT assumes constant brightness, real cameras and renderers adjust exposure. */

@@ -1,6 +1,6 @@
 import type { DepthKind, DepthMap, Intrinsics, Mat4, RgbFrame } from '../../../common/types.ts';
 import { spikeLimit } from '../depth-spikes.ts';
-import { downsampleRgbGray, resizeWithHoles, trackingPyramid, type Plane } from '../image.ts';
+import { downsampleRgbGray, resizeWithHoles, trackingPyramid, trackingSize, TRACK_LEVELS, type Plane } from '../image.ts';
 import { scaleIntrinsics } from '../../../common/camera/intrinsics.ts';
 import { identity4 } from '../linalg.ts';
 import { createScaleSmoother, type ScaleSmoother } from '../scale-smoother.ts';
@@ -19,6 +19,8 @@ export interface GeometryFrame {
   index: number;
   rgb: RgbFrame;
   depth: DepthMap;
+  /** The frame's tracking pyramid when a step before made it (calibrated-stage.ts, for the focal search): used when its size is the stage's. */
+  trackPyr?: Plane[];
   /** A model's own pose prediction [tx,ty,tz,qx,qy,qz,qw,fovH,fovW]; not used yet (footage poses are more reliable for small models). */
   modelPose?: number[];
 }
@@ -147,9 +149,14 @@ export function prepareFrame(w: FrameWindow, f: GeometryFrame): FrameState {
   const hist = colorHistogram(rgb);
   return {
     index: f.index, shotId: w.shotId, kind: f.depth.kind, outW: f.depth.width, outH: f.depth.height, input: f.depth, hist, histCut: w.cuts.push(hist).cut,
-    gray, pyr: trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, aw), census: NO_CENSUS, x, aligned: new Float32Array(aw * ah), final: null, coarse: null,
+    gray, pyr: trackPyramidOf(f, aw), census: NO_CENSUS, x, aligned: new Float32Array(aw * ah), final: null, coarse: null,
     c2w: identity4(), anchor: -1, track: 1, fit: { s: 1, t: 0 },
   };
+}
+
+function trackPyramidOf(f: GeometryFrame, aw: number): Plane[] {
+  const t = trackingSize(f.rgb.width, f.rgb.height, aw), p = f.trackPyr;
+  return p?.length === TRACK_LEVELS && p[0].width === t.width && p[0].height === t.height ? p : trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, aw);
 }
 
 /** The held frame with this index, if any. */

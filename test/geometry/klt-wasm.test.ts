@@ -1,0 +1,75 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileKernels, KLT_SOURCE } from '../../scripts/build-wasm.ts';
+import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
+import { probe } from '../../src-main/engine/decode/probe.ts';
+import { detectCorners, lk, trackKLT } from '../../src-main/engine/geometry/features.ts';
+import { trackingPyramid, type Plane } from '../../src-main/engine/geometry/image.ts';
+import { KLT_WASM_BASE64 } from '../../src-main/engine/geometry/klt-wasm-binary.ts';
+import { lkWasm } from '../../src-main/engine/geometry/klt-wasm.ts';
+import { clip } from '../helpers/shared.ts';
+
+/** Tracking pyramids of real frames of a handheld clip (the analysis's 256-wide grid, so 512-wide tracking). */
+let pyr: Plane[][];
+beforeAll(async () => {
+  const info = await probe(clip('cockatoo.mp4'));
+  pyr = [];
+  for (const i of [10, 12, 30]) {
+    const f = await readFrame(info, i, {});
+    pyr.push(trackingPyramid(f.data, f.width, f.height, 256));
+  }
+}, 60_000);
+
+/** Corners of the first frame, plus points at and past the border (the clamped-sampling path, and tracks that leave). */
+function points(p: Plane[]): Float32Array {
+  const c = detectCorners(p[0], 16);
+  const w = p[0].width;
+  return Float32Array.from([...c, 0.5, 0.5, 3.2, 100.7, w - 1.5, 50.25, w + 3, 20, -2, 40, 250.3, 1.1]);
+}
+
+describe('KLT in WebAssembly', () => {
+  it('the embedded module is the one built from geometry/wasm/klt.as.ts (run npm run build:wasm after editing it)', async () => {
+    const fresh = await compileKernels(KLT_SOURCE);
+    expect(Buffer.from(fresh).toString('base64')).toBe(KLT_WASM_BASE64);
+  }, 60_000);
+
+  it('tracks real frames to the same bits as the TypeScript reference, both ways, near and far', () => {
+    for (const [a, b, r] of [[0, 1, 7], [1, 0, 7], [0, 2, 4], [2, 1, 7]] as const) {
+      const pts = points(pyr[a]);
+      const ref = lk(pyr[a], pyr[b], pts, r);
+      const got = lkWasm(pyr[a], pyr[b], pts, r);
+      let tracked = 0;
+      for (let i = 0; i < ref.ok.length; i++) tracked += ref.ok[i];
+      expect(tracked, 'most corners track (the test exercises the iterations)').toBeGreaterThan(0.5 * ref.ok.length);
+      expect(tracked, 'some points fail (the failure paths agree too)').toBeLessThan(ref.ok.length);
+      expect(Array.from(got.ok)).toEqual(Array.from(ref.ok));
+      expect(Buffer.from(got.pts.buffer).equals(Buffer.from(ref.pts.buffer))).toBe(true);
+    }
+  });
+
+  it('trackKLT (which runs the WebAssembly) follows a known shift of a real frame', () => {
+    // Frame 10 moved 3.25 px right and 1.5 px down by resampling level 0 (the pyramid rebuilt from it).
+    const src = pyr[0][0];
+    const shifted = new Float32Array(src.data.length);
+    const W = src.width, H = src.height;
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const sx = Math.min(W - 1.001, Math.max(0, x - 3.25)), sy = Math.min(H - 1.001, Math.max(0, y - 1.5));
+        const x0 = Math.floor(sx), y0 = Math.floor(sy), ax = sx - x0, ay = sy - y0, i = y0 * W + x0, d = src.data;
+        shifted[y * W + x] = (d[i] * (1 - ax) + d[i + 1] * ax) * (1 - ay) + (d[i + W] * (1 - ax) + d[i + W + 1] * ax) * ay;
+      }
+    const moved = [{ width: W, height: H, data: shifted }];
+    while (moved.length < pyr[0].length) {
+      const p = moved[moved.length - 1], w = p.width >> 1, h = p.height >> 1, d = new Float32Array(w * h);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) d[y * w + x] = (p.data[2 * y * p.width + 2 * x] + p.data[2 * y * p.width + 2 * x + 1] + p.data[(2 * y + 1) * p.width + 2 * x] + p.data[(2 * y + 1) * p.width + 2 * x + 1]) / 4;
+      moved.push({ width: w, height: h, data: d });
+    }
+    const pts = detectCorners(src, 10);
+    const tr = trackKLT(pyr[0], moved, pts, 7, 0.7);
+    const dx: number[] = [], dy: number[] = [];
+    for (let i = 0; i < tr.ok.length; i++) if (tr.ok[i]) { dx.push(tr.pts[2 * i] - pts[2 * i]); dy.push(tr.pts[2 * i + 1] - pts[2 * i + 1]); }
+    const med = (v: number[]) => v.sort((p, q) => p - q)[v.length >> 1];
+    expect(dx.length).toBeGreaterThan(0.5 * tr.ok.length);
+    expect(med(dx)).toBeCloseTo(3.25, 1);
+    expect(med(dy)).toBeCloseTo(1.5, 1);
+  });
+});
