@@ -6,7 +6,7 @@
  * depth, each effect at the bench's settings (scripts/bench-export.ts), and encoding (libx264 medium, its own
  * process). `--stills DIR` also writes frame `--still N` of each effect as PNG, to compare pictures before and
  * after a change to a kernel (`--compare DIR2` prints the PSNR of each against DIR's).
- * Options: --frames N (default 40).
+ * Options: --frames N (default 40), --defaults (each effect at its defaults instead of the bench's settings).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,10 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const EFFECTS = { fog: 'fog:density=1.5', refocus: 'refocus:focus=0.15,aperture=10', relight: 'relight' } as const;
+// The bench's settings, or with --defaults each effect's defaults.
+const EFFECTS = process.argv.includes('--defaults')
+  ? { fog: 'fog', refocus: 'refocus', relight: 'relight' }
+  : { fog: 'fog:density=1.5', refocus: 'refocus:focus=0.15,aperture=10', relight: 'relight' };
 
 /** CPU ms of this process (all its threads) spent in `f`. */
 async function cpuMs<T>(f: () => Promise<T> | T): Promise<[T, number]> {
