@@ -8,6 +8,9 @@ import { kernelsFor } from './wasm-kernels.ts';
  * per-pixel work runs in WebAssembly (wasm/refocus.as.ts: coc and highlight weight per pixel, then the
  * gather over a three-level pyramid); the tables are built here.
  */
+/** Pattern samples the kernels' slot holds per coordinate (wasm/refocus.as.ts PATTERN_STRIDE). */
+const PATTERN_STRIDE = 64;
+
 /** Per pyramid level: pixels blurred by at least this many px (of the level) take the next level's gather. */
 export const HALF_COC = [1.5, 2];
 /** A 2x2 block whose cocs differ by less than this (px) is one surface; else it straddles a depth edge. */
@@ -32,7 +35,9 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   // prettier-ignore
   k.exports.refocusPrep(k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'), p.focusRange as number);
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
-  k.f32('pattern', pat.length).set(pat);
+  // The pattern (x, y, r per sample) as three rows of PATTERN_STRIDE, read four samples at a time (wasm/refocus.as.ts).
+  const rows = k.f32('pattern', PATTERN_STRIDE * 3);
+  for (let i = 0; i < REFOCUS_SAMPLES; i++) for (let c = 0; c < 3; c++) rows[c * PATTERN_STRIDE + i] = pat[i * 3 + c];
   // A pyramid of three levels (full, half, quarter resolution; 2x2 blocks averaged from level to level):
   // a pixel blurred by HALF_COC[level] px of its level or more takes the next level's gather, which is a
   // quarter of the work and aliases the 48-sample pattern less on fine texture; in-focus pixels and depth

@@ -14,8 +14,57 @@
   return <f64>load<f32>(p + (<usize>k << 2));
 }
 
-/** guided-filter.ts boxMean: radius r, windows clamped at the borders; src f32 (srcF32) or f64, dst f64. */
-function boxMean(src: usize, srcF32: bool, w: i32, h: i32, r: i32, tmp: usize, dst: usize): void {
+/**
+ * guided-filter.ts boxMean: radius r, windows clamped at the borders; src f32 (srcF32) or f64, dst f64.
+ * Small radii (the guided filter's) sum each window as the TypeScript does; larger ones (relight's surface
+ * smoothing, about 11 samples) keep running sums, one add and one subtract a sample instead of 2r + 1, which
+ * differ from the TypeScript's sums by f64 rounding only. line: w f64 of scratch (the running column sums).
+ */
+function boxMean(src: usize, srcF32: bool, w: i32, h: i32, r: i32, tmp: usize, dst: usize, line: usize): void {
+  if (r <= RUNNING_SUM_FROM) {
+    boxMeanDirect(src, srcF32, w, h, r, tmp, dst);
+    return;
+  }
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let s: f64 = 0;
+    for (let k = 0; k <= min(r, w - 1); k++) s += srcF32 ? f32At(src, row + k) : f64At(src, row + k);
+    for (let x = 0; x < w; x++) {
+      const x0 = max(0, x - r), x1 = min(w - 1, x + r);
+      store<f64>(tmp + (<usize>(row + x) << 3), s / <f64>(x1 - x0 + 1));
+      if (x + r + 1 < w) s += srcF32 ? f32At(src, row + x + r + 1) : f64At(src, row + x + r + 1);
+      if (x - r >= 0) s -= srcF32 ? f32At(src, row + x - r) : f64At(src, row + x - r);
+    }
+  }
+  memory.fill(line, 0, <usize>w << 3);
+  for (let k = 0; k <= min(r, h - 1); k++) addRow(line, tmp + (<usize>(k * w) << 3), w, 1);
+  for (let y = 0; y < h; y++) {
+    const y0 = max(0, y - r), y1 = min(h - 1, y + r);
+    const inv = f64x2.splat(1 / <f64>(y1 - y0 + 1));
+    const d = dst + (<usize>(y * w) << 3);
+    let x = 0;
+    for (; x + 1 < w; x += 2) v128.store(d + (<usize>x << 3), f64x2.mul(v128.load(line + (<usize>x << 3)), inv));
+    if (x < w) store<f64>(d + (<usize>x << 3), f64At(line, x) * f64x2.extract_lane(inv, 0));
+    if (y + r + 1 < h) addRow(line, tmp + (<usize>((y + r + 1) * w) << 3), w, 1);
+    if (y - r >= 0) addRow(line, tmp + (<usize>((y - r) * w) << 3), w, -1);
+  }
+}
+
+/** Radii up to this are summed window by window (boxMeanDirect). */
+const RUNNING_SUM_FROM = 3;
+
+/** line += sign * row (w f64). */
+@inline function addRow(line: usize, row: usize, w: i32, sign: f64): void {
+  const sv = f64x2.splat(sign);
+  let x = 0;
+  for (; x + 1 < w; x += 2) {
+    const o = <usize>x << 3;
+    v128.store(line + o, f64x2.add(v128.load(line + o), f64x2.mul(sv, v128.load(row + o))));
+  }
+  if (x < w) store<f64>(line + (<usize>x << 3), f64At(line, x) + sign * f64At(row, x));
+}
+
+function boxMeanDirect(src: usize, srcF32: bool, w: i32, h: i32, r: i32, tmp: usize, dst: usize): void {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let s: f64 = 0;
@@ -36,7 +85,7 @@ function boxMean(src: usize, srcF32: bool, w: i32, h: i32, r: i32, tmp: usize, d
 
 /**
  * cellLuma + guidedCoefficients. colCell: each output column's low-res column (-1: none); rowSpan: each
- * low-res row's [y0, y1). I: lw*lh f32 (the cell luma, written); scratch: 11 f64 planes of lw*lh plus 2*lw;
+ * low-res row's [y0, y1). I: lw*lh f32 (the cell luma, written); scratch: 12 f64 planes of lw*lh plus 2*lw;
  * out: A, B interleaved (f32).
  */
 export function guidedLow(
@@ -96,10 +145,10 @@ export function guidedLow(
     store<f64>(Ip + (<usize>k << 3), ik * pk);
     store<f64>(II + (<usize>k << 3), ik * ik);
   }
-  boxMean(I, true, lw, lh, r, tmp, mI);
-  boxMean(p, false, lw, lh, r, tmp, mp);
-  boxMean(Ip, false, lw, lh, r, tmp, mIp);
-  boxMean(II, false, lw, lh, r, tmp, mII);
+  boxMean(I, true, lw, lh, r, tmp, mI, base + 11 * N);
+  boxMean(p, false, lw, lh, r, tmp, mp, base + 11 * N);
+  boxMean(Ip, false, lw, lh, r, tmp, mIp, base + 11 * N);
+  boxMean(II, false, lw, lh, r, tmp, mII, base + 11 * N);
   for (let k = 0; k < n; k++) {
     const mi = f64At(mI, k);
     const varI = f64At(mII, k) - mi * mi;
@@ -107,8 +156,8 @@ export function guidedLow(
     store<f64>(a + (<usize>k << 3), ak);
     store<f64>(b + (<usize>k << 3), f64At(mp, k) - ak * mi);
   }
-  boxMean(a, false, lw, lh, r, tmp, A);
-  boxMean(b, false, lw, lh, r, tmp, B);
+  boxMean(a, false, lw, lh, r, tmp, A, base + 11 * N);
+  boxMean(b, false, lw, lh, r, tmp, B, base + 11 * N);
   for (let k = 0; k < n; k++) {
     store<f32>(out + (<usize>(2 * k) << 2), <f32>f64At(A, k));
     store<f32>(out + (<usize>(2 * k + 1) << 2), <f32>f64At(B, k));
@@ -120,12 +169,12 @@ const FX = 0, FY = 1, CX = 2, CY = 3, NR = 4, LX = 5, LY = 6, LZ = 7, UX = 8, UY
 const POINT_ON = 11, DIR_ON = 12, SHADOWS = 13, SOFTNESS = 14, LENGTH = 15, STEPS = 16, THICKNESS = 17, BIAS = 18;
 
 /** One shadow ray through the smoothed depth zs (surface.ts march): visibility 0..1. */
-function march(zs: usize, zsF32: bool, lw: i32, lh: i32, prm: usize, Px: f64, Py: f64, Pz: f64, dx: f64, dy: f64, dz: f64, len: f64): f64 {
+function march(zs: usize, lw: i32, lh: i32, prm: usize, fs: usize, Px: f64, Py: f64, Pz: f64, dx: f64, dy: f64, dz: f64, len: f64): f64 {
   const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
   const steps = <i32>f64At(prm, STEPS), thick = f64At(prm, THICKNESS), bias = f64At(prm, BIAS), soft = f64At(prm, SOFTNESS);
   let occ: f64 = 0;
   for (let s = 1; s <= steps && occ < 1; s++) {
-    const f = <f64>s / <f64>steps;
+    const f = f64At(fs, s);
     const t = len * f * f;
     const qz = Pz + t * dz;
     if (qz <= 1e-3) break;
@@ -134,8 +183,8 @@ function march(zs: usize, zsF32: bool, lw: i32, lh: i32, prm: usize, Px: f64, Py
     const x0 = min(lw - 2, <i32>Math.floor(x)), y0 = min(lh - 2, <i32>Math.floor(y));
     const tx = x - <f64>x0, ty = y - <f64>y0;
     const o = y0 * lw + x0;
-    const z00 = zsF32 ? f32At(zs, o) : f64At(zs, o), z01 = zsF32 ? f32At(zs, o + 1) : f64At(zs, o + 1);
-    const z10 = zsF32 ? f32At(zs, o + lw) : f64At(zs, o + lw), z11 = zsF32 ? f32At(zs, o + lw + 1) : f64At(zs, o + lw + 1);
+    const z00 = f64At(zs, o), z01 = f64At(zs, o + 1);
+    const z10 = f64At(zs, o + lw), z11 = f64At(zs, o + lw + 1);
     const zsurf = (z00 * (1 - tx) + z01 * tx) * (1 - ty) + (z10 * (1 - tx) + z11 * tx) * ty;
     const gap = qz - zsurf;
     if (gap > bias * qz && gap < thick * qz) occ = max(occ, min(1, (gap - bias * qz) / (soft * t + 1e-4)));
@@ -145,18 +194,24 @@ function march(zs: usize, zsF32: bool, lw: i32, lh: i32, prm: usize, Px: f64, Py
 
 /**
  * surface.ts surfaceMaps: dist (low-res f32) -> normalVis (nx, ny, nz, point visibility; f32) and dirVis
- * (f32). z: lw*lh f32 scratch; scratch: 2 f64 planes; r: the smoothing radius in samples.
+ * (f32). z: lw*lh f32 scratch; scratch: 3 f64 planes, a row and the step table; r: the smoothing radius in samples.
  */
 export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z: usize, scratch: usize, normalVis: usize, dirVis: usize): void {
   const n = lw * lh;
   const nr = f64At(prm, NR);
   for (let k = 0; k < n; k++) store<f32>(z + (<usize>k << 2), <f32>(nr + f32At(dist, k) * (1 - nr)));
-  const zsF32 = r <= 0;
-  const tmp = scratch, once = scratch + (<usize>n << 3), zs = zsF32 ? z : scratch + (<usize>n << 4);
-  if (!zsF32) {
-    boxMean(z, true, lw, lh, r, tmp, once);
-    boxMean(once, false, lw, lh, r, tmp, zs);
+  // zs: the smoothed depth, f64 in every case (without smoothing, z's f32 values widened), so that the
+  // marches below read one type.
+  const tmp = scratch, once = scratch + (<usize>n << 3), zs = scratch + (<usize>n << 4), line = scratch + 3 * (<usize>n << 3);
+  if (r > 0) {
+    boxMean(z, true, lw, lh, r, tmp, once, line);
+    boxMean(once, false, lw, lh, r, tmp, zs, line);
+  } else {
+    for (let k = 0; k < n; k++) store<f64>(zs + (<usize>k << 3), f32At(z, k));
   }
+  // Each step's fraction s / steps, the same f64 for every ray: one division fewer a step.
+  const fs = line + (<usize>lw << 3), steps = <i32>f64At(prm, STEPS);
+  for (let s = 1; s <= steps; s++) store<f64>(fs + (<usize>s << 3), <f64>s / <f64>steps);
   const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
   const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, shadows = f64At(prm, SHADOWS) != 0;
   const len = f64At(prm, LENGTH);
@@ -164,20 +219,20 @@ export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z:
     const ryj = (<f64>j + 0.5 - cy) / fy;
     for (let i = 0; i < lw; i++) {
       const k = j * lw + i;
-      const zc = zsF32 ? f32At(zs, k) : f64At(zs, k);
+      const zc = f64At(zs, k);
       const rxi = (<f64>i + 0.5 - cx) / fx;
       const px = zc * rxi, py = zc * ryj;
       let ax: f64, ay: f64, az: f64, bx: f64, by: f64, bz: f64;
       // One-sided differences on the side with the smaller depth step (surface.ts).
-      const zr = i + 1 < lw ? (zsF32 ? f32At(zs, k + 1) : f64At(zs, k + 1)) : 0;
-      const zl = i > 0 ? (zsF32 ? f32At(zs, k - 1) : f64At(zs, k - 1)) : 0;
+      const zr = i + 1 < lw ? f64At(zs, k + 1) : 0;
+      const zl = i > 0 ? f64At(zs, k - 1) : 0;
       if (i + 1 < lw && (!(i > 0) || abs(zr - zc) <= abs(zc - zl))) {
         ax = zr * ((<f64>(i + 1) + 0.5 - cx) / fx) - px; ay = zr * ryj - py; az = zr - zc;
       } else {
         ax = px - zl * ((<f64>(i - 1) + 0.5 - cx) / fx); ay = py - zl * ryj; az = zc - zl;
       }
-      const zd = j + 1 < lh ? (zsF32 ? f32At(zs, k + lw) : f64At(zs, k + lw)) : 0;
-      const zu = j > 0 ? (zsF32 ? f32At(zs, k - lw) : f64At(zs, k - lw)) : 0;
+      const zd = j + 1 < lh ? f64At(zs, k + lw) : 0;
+      const zu = j > 0 ? f64At(zs, k - lw) : 0;
       if (j + 1 < lh && (!(j > 0) || abs(zd - zc) <= abs(zc - zu))) {
         bx = zd * rxi - px; by = zd * ((<f64>(j + 1) + 0.5 - cy) / fy) - py; bz = zd - zc;
       } else {
@@ -197,9 +252,9 @@ export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z:
         const vx = f64At(prm, LX) - px, vy = f64At(prm, LY) - py, vz = f64At(prm, LZ) - zc;
         let d = Math.sqrt(vx * vx + vy * vy + vz * vz);
         if (d == 0) d = 1e-9;
-        store<f32>(o + 12, <f32>march(zs, zsF32, lw, lh, prm, px, py, zc, vx / d, vy / d, vz / d, min(d, len)));
+        store<f32>(o + 12, <f32>march(zs, lw, lh, prm, fs, px, py, zc, vx / d, vy / d, vz / d, min(d, len)));
       }
-      if (dirOn) store<f32>(dirVis + (<usize>k << 2), <f32>march(zs, zsF32, lw, lh, prm, px, py, zc, f64At(prm, UX), f64At(prm, UY), f64At(prm, UZ), len));
+      if (dirOn) store<f32>(dirVis + (<usize>k << 2), <f32>march(zs, lw, lh, prm, fs, px, py, zc, f64At(prm, UX), f64At(prm, UY), f64At(prm, UZ), len));
     }
   }
 }

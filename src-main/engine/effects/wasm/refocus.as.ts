@@ -26,64 +26,73 @@ export function refocusPrep(
   }
 }
 
+/** Samples of the pattern slot per coordinate: x at [0, PATTERN_STRIDE), y and r after it (../refocus.ts writes them). */
+const PATTERN_STRIDE = 64;
+
 /**
  * One pixel of the layered gather at (x, y) of a W x H record image, result rounded into out (3 bytes).
+ * Four samples at a time in f32x4: their records are loaded whole (16 bytes each) and transposed, so the
+ * tests and weights of four samples are a few SIMD operations, without branches; sums in f32 as the shader's.
  * Returns the share of the pixel's own value in the result (its grain survives in that share).
  */
 @inline function gatherAt(
   rec: usize, W: i32, H: i32, x: i32, y: i32, R: f64, pattern: usize, nSamples: i32, thr: f64, fgEps: f64, o: usize,
 ): f64 {
-  const W1 = W - 1, H1 = H - 1;
   const p = rec + (<usize>(y * W + x) << 4);
   const c = <f64>load<f32>(p + 4);
   const sp = <f64>load<f32>(p);
-  const cb = c + thr;
   const w0 = <f64>load<f32>(p + 8);
-  let br = w0 * <f64>load<u8>(p + 12), bg = w0 * <f64>load<u8>(p + 13), bb = w0 * <f64>load<u8>(p + 14), bw = w0;
-  let fr: f64 = 0, fg: f64 = 0, fb: f64 = 0, fw: f64 = 0, alpha: f64 = 0;
-  const area = (R * R) / <f64>nSamples;
-  const fx = <f64>x + 0.5, fy = <f64>y + 0.5;
-  const fgLimit = sp - fgEps;
-  for (let k = 0; k < nSamples; k++) {
-    const pk = pattern + <usize>(k * 12);
+  const zero = f32x4.splat(0), one = f32x4.splat(1), byte = i32x4.splat(255);
+  const Rv = f32x4.splat(<f32>R), fxv = f32x4.splat(<f32>x + 0.5), fyv = f32x4.splat(<f32>y + 0.5);
+  const W1 = i32x4.splat(W - 1), H1 = i32x4.splat(H - 1), Wv = i32x4.splat(W), izero = i32x4.splat(0);
+  const cbv = f32x4.splat(<f32>(c + thr)), fgLimit = f32x4.splat(<f32>(sp - fgEps));
+  const area = f32x4.splat(<f32>((R * R) / <f64>nSamples)), quarter = f32x4.splat(0.25), halfv = f32x4.splat(0.5);
+  let br = zero, bg = zero, bb = zero, bw = zero, fr = zero, fg = zero, fb = zero, fw = zero, alpha = zero;
+  for (let k = 0; k < nSamples; k += 4) {
+    const pk = pattern + (<usize>k << 2);
     // Truncation is floor here: a negative coordinate is clamped to 0 either way.
-    let qx = <i32>(fx + R * <f64>load<f32>(pk));
-    let qy = <i32>(fy + R * <f64>load<f32>(pk + 4));
-    qx = qx < 0 ? 0 : qx > W1 ? W1 : qx;
-    qy = qy < 0 ? 0 : qy > H1 ? H1 : qy;
-    const q = rec + (<usize>(qy * W + qx) << 4);
-    const cq = <f64>load<f32>(q + 4);
-    const r = R * <f64>load<f32>(pk + 8);
-    if (<f64>load<f32>(q) < fgLimit) {
-      let cov = cq - r;
-      if (cov <= 0) continue;
-      if (cov > 1) cov = 1;
-      const a = (cov * area) / max(cq * cq, 0.25);
-      alpha += a;
-      const w = a * <f64>load<f32>(q + 8);
-      fr += w * <f64>load<u8>(q + 12);
-      fg += w * <f64>load<u8>(q + 13);
-      fb += w * <f64>load<u8>(q + 14);
-      fw += w;
-    } else {
-      let cov = (cq < cb ? cq : cb) - r + 0.5;
-      if (cov <= 0) continue;
-      if (cov > 1) cov = 1;
-      const w = cov * <f64>load<f32>(q + 8);
-      br += w * <f64>load<u8>(q + 12);
-      bg += w * <f64>load<u8>(q + 13);
-      bb += w * <f64>load<u8>(q + 14);
-      bw += w;
-    }
+    const qx = i32x4.min_s(W1, i32x4.max_s(izero, i32x4.trunc_sat_f32x4_s(f32x4.add(fxv, f32x4.mul(Rv, v128.load(pk))))));
+    const qy = i32x4.min_s(H1, i32x4.max_s(izero, i32x4.trunc_sat_f32x4_s(f32x4.add(fyv, f32x4.mul(Rv, v128.load(pk + PATTERN_STRIDE * 4))))));
+    const qi = i32x4.add(i32x4.mul(qy, Wv), qx);
+    const r0 = v128.load(rec + (<usize>i32x4.extract_lane(qi, 0) << 4)), r1 = v128.load(rec + (<usize>i32x4.extract_lane(qi, 1) << 4));
+    const r2 = v128.load(rec + (<usize>i32x4.extract_lane(qi, 2) << 4)), r3 = v128.load(rec + (<usize>i32x4.extract_lane(qi, 3) << 4));
+    // Transpose: distance, coc, highlight weight and packed colour of the four samples.
+    const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+    const sq = v128.shuffle<i64>(t0, t1, 0, 2), cq = v128.shuffle<i64>(t0, t1, 1, 3);
+    const hw = v128.shuffle<i64>(t2, t3, 0, 2), col = v128.shuffle<i64>(t2, t3, 1, 3);
+    const cr = f32x4.convert_i32x4_u(v128.and(col, byte));
+    const cg = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(col, 8), byte));
+    const cb = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(col, 16), byte));
+    const rv = f32x4.mul(Rv, v128.load(pk + PATTERN_STRIDE * 8));
+    const active = i32x4.lt_s(i32x4.add(i32x4.splat(k), i32x4(0, 1, 2, 3)), i32x4.splat(nSamples));
+    const front = v128.and(f32x4.lt(sq, fgLimit), active);
+    const back = v128.andnot(active, f32x4.lt(sq, fgLimit));
+    // In front: it covers this pixel by its own coc; weighted by its coverage of its own disc.
+    const covF = f32x4.min(one, f32x4.sub(cq, rv));
+    const a = v128.and(f32x4.div(f32x4.mul(covF, area), f32x4.max(f32x4.mul(cq, cq), quarter)), v128.and(front, f32x4.gt(covF, zero)));
+    alpha = f32x4.add(alpha, a);
+    const wf = f32x4.mul(a, hw);
+    fr = f32x4.add(fr, f32x4.mul(wf, cr)); fg = f32x4.add(fg, f32x4.mul(wf, cg)); fb = f32x4.add(fb, f32x4.mul(wf, cb)); fw = f32x4.add(fw, wf);
+    // Behind (or level): it spreads over this pixel up to this pixel's own coc plus the bleed threshold.
+    const covB = f32x4.min(one, f32x4.add(f32x4.sub(f32x4.min(cq, cbv), rv), halfv));
+    const wb = v128.and(f32x4.mul(covB, hw), v128.and(back, f32x4.gt(covB, zero)));
+    br = f32x4.add(br, f32x4.mul(wb, cr)); bg = f32x4.add(bg, f32x4.mul(wb, cg)); bb = f32x4.add(bb, f32x4.mul(wb, cb)); bw = f32x4.add(bw, wb);
   }
-  const al = fw > 0 ? (alpha < 1 ? alpha : 1) : 0;
-  const vr = (br / bw) * (1 - al) + (fw > 0 ? (fr / fw) * al : 0);
-  const vg = (bg / bw) * (1 - al) + (fw > 0 ? (fg / fw) * al : 0);
-  const vb = (bb / bw) * (1 - al) + (fw > 0 ? (fb / fw) * al : 0);
+  const bwS = w0 + sum4(bw), fwS = sum4(fw);
+  const al = fwS > 0 ? min(1, sum4(alpha)) : 0;
+  const vr = ((w0 * <f64>load<u8>(p + 12) + sum4(br)) / bwS) * (1 - al) + (fwS > 0 ? (sum4(fr) / fwS) * al : 0);
+  const vg = ((w0 * <f64>load<u8>(p + 13) + sum4(bg)) / bwS) * (1 - al) + (fwS > 0 ? (sum4(fg) / fwS) * al : 0);
+  const vb = ((w0 * <f64>load<u8>(p + 14) + sum4(bb)) / bwS) * (1 - al) + (fwS > 0 ? (sum4(fb) / fwS) * al : 0);
   store<u8>(o, <u8><i32>(vr + 0.5));
   store<u8>(o + 1, <u8><i32>(vg + 0.5));
   store<u8>(o + 2, <u8><i32>(vb + 0.5));
-  return (w0 / bw) * (1 - al);
+  return (w0 / bwS) * (1 - al);
+}
+
+/** The sum of the four lanes, in f64. */
+@inline function sum4(v: v128): f64 {
+  return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
 }
 
 @inline function copyPixel(p: usize, o: usize): void {
@@ -137,7 +146,8 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
 
 /**
  * One level of the refocus pyramid (W x H records `rec`; search: per low-res sample, px of this level;
- * lowCol/lowRow: each column's low-res column, each row's low-res row offset; pattern: x, y, r per sample).
+ * lowCol/lowRow: each column's low-res column, each row's low-res row offset; pattern: x, y and r of the
+ * samples, PATTERN_STRIDE apart).
  * A pixel blurred by at least `minHalf` px whose own 2x2 block is pure takes the bilinear mix of the pure
  * neighbouring blocks of the next level (`half`, gathered into `halfOut`, Wh x Hh RGB8) whose coc is within
  * `tol` px of its own: its blur is wider than that level's grid, so nothing is lost. Every other pixel (in
@@ -154,8 +164,10 @@ export function refocusCompose(
   const Wh = (W + 1) >> 1, Hh = (H + 1) >> 1;
   for (let y = 0; y < H; y++) {
     const lr = load<i32>(lowRow + (<usize>y << 2));
-    const v = (<f64>y + 0.5) / 2 - 0.5;
-    const Y0 = <i32>Math.floor(v), ty = v - <f64>Y0;
+    // The next level's sample grid: pixel y lies at (y + 0.5) / 2 - 0.5 of it, a quarter of a block past
+    // block (y - 1) >> 1 (even y: weight 0.75 on the upper block) or (y >> 1) (odd y: 0.25 on the lower).
+    const Y0 = (y - 1) >> 1, ty: f64 = y & 1 ? 0.25 : 0.75;
+    const ya = <usize>(max(0, Y0) * Wh), yb = <usize>(min(Hh - 1, Y0 + 1) * Wh);
     for (let x = 0; x < W; x++) {
       const i = y * W + x;
       const p = rec + (<usize>i << 4);
@@ -168,22 +180,24 @@ export function refocusCompose(
         continue;
       }
       if (half != 0 && c >= minHalf && load<u8>(half + (<usize>((y >> 1) * Wh + (x >> 1)) << 4) + 15) == 0) {
-        const u = (<f64>x + 0.5) / 2 - 0.5;
-        const X0 = <i32>Math.floor(u), tx = u - <f64>X0;
+        const X0 = (x - 1) >> 1, tx: f64 = x & 1 ? 0.25 : 0.75;
+        const xa = <usize>max(0, X0), xb = <usize>min(Wh - 1, X0 + 1);
         let wr: f64 = 0, wg: f64 = 0, wb: f64 = 0, ws: f64 = 0;
-        for (let dy = 0; dy < 2; dy++)
-          for (let dx = 0; dx < 2; dx++) {
-            const X = min(Wh - 1, max(0, X0 + dx)), Y = min(Hh - 1, max(0, Y0 + dy));
-            const hb = half + (<usize>(Y * Wh + X) << 4);
-            if (load<u8>(hb + 15) != 0 || abs(2 * <f64>load<f32>(hb + 4) - c) >= tol) continue;
-            const w = (dx ? tx : 1 - tx) * (dy ? ty : 1 - ty);
-            const ho = halfOut + <usize>(Y * Wh + X) * 3;
-            wr += w * <f64>load<u8>(ho); wg += w * <f64>load<u8>(ho + 1); wb += w * <f64>load<u8>(ho + 2); ws += w;
-          }
+        // The four blocks in the order (upper left, upper right, lower left, lower right).
+        for (let q = 0; q < 4; q++) {
+          const b = (q >> 1 ? yb : ya) + (q & 1 ? xb : xa);
+          const hb = half + (b << 4);
+          if (load<u8>(hb + 15) != 0 || abs(2 * <f64>load<f32>(hb + 4) - c) >= tol) continue;
+          const w = (q & 1 ? tx : 1 - tx) * (q >> 1 ? ty : 1 - ty);
+          const ho = halfOut + b * 3;
+          wr += w * <f64>load<u8>(ho); wg += w * <f64>load<u8>(ho + 1); wb += w * <f64>load<u8>(ho + 2); ws += w;
+        }
         if (ws > 0) {
-          store<u8>(o, <u8><i32>(wr / ws + 0.5));
-          store<u8>(o + 1, <u8><i32>(wg / ws + 0.5));
-          store<u8>(o + 2, <u8><i32>(wb / ws + 0.5));
+          // All four blocks taken: the weights sum to exactly 1 (quarters of dyadic fractions).
+          if (ws != 1) { wr /= ws; wg /= ws; wb /= ws; }
+          store<u8>(o, <u8><i32>(wr + 0.5));
+          store<u8>(o + 1, <u8><i32>(wg + 0.5));
+          store<u8>(o + 2, <u8><i32>(wb + 0.5));
           if (grain > 0) refocusRegrain(rec, W, H, x, y, grain, o);
           continue;
         }
