@@ -10,6 +10,7 @@ import { posesFileSchema } from '../../src-main/engine/geometry/camera-path.ts';
 import { runAnalysis, type AnalysisResult } from '../../src-main/engine/jobs/analyze.ts';
 import { runRender } from '../../src-main/engine/jobs/render.ts';
 import { TEST_CACHE } from '../effects/fixture.ts';
+import { analyzeModel } from '../helpers/colmap.ts';
 import { clip } from '../helpers/shared.ts';
 import { tempDir } from '../helpers/tools.ts';
 
@@ -90,6 +91,11 @@ describe('the camera of imported depth', () => {
     const poses = posesFileSchema.parse(JSON.parse(readFileSync(join(out, 'poses.json'), 'utf8')));
     expect(poses.frames.length).toBe(model.poses!.length);
     expect(readdirSync(join(out, 'colmap', 'shot0')).sort()).toEqual(['cameras.txt', 'images.txt', 'points3D.txt']);
+    // COLMAP reads the model: every frame registered, the tracked points consistent with the poses.
+    const m = await analyzeModel(join(out, 'colmap', 'shot0'));
+    expect(m.registered).toBe(model.poses!.length);
+    expect(m.points).toBeGreaterThan(100);
+    expect(m.meanError).toBeLessThan(1.5);
     expect(readdirSync(out).some((f) => f.endsWith('.glb'))).toBe(true);
   }, 300_000);
 });
