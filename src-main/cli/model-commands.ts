@@ -1,23 +1,20 @@
-/** `gemdepth models ...`: the CLI face of the model manager (engine/model-manager holds the logic). */
+/** `gemdepth models ...`: the CLI face of the app's model service (app/model-service.ts; engine/model-manager holds the logic). */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { cancelOnSigint } from './args.ts';
 import { formatEta } from './progress-line.ts';
 import { UserError } from '../common/errors.ts';
-import { getManifest } from '../engine/infer/manifest.ts';
-import { modelSearchDirs } from '../engine/infer/model-paths.ts';
-import { downloadModel, type DownloadProgress } from '../engine/model-manager/download.ts';
-import { importModel } from '../engine/model-manager/import.ts';
-import { licenceNotice, needsLicenceConsent } from '../engine/model-manager/licence.ts';
-import { FIRST_RUN_HINT, installDir, listModels, removeModel } from '../engine/model-manager/store.ts';
+import type { Progress } from '../common/types.ts';
+import { FIRST_RUN_HINT, downloadModelById, importModelFile, modelDetails, modelFolders, modelStatuses, removeInstalledModel } from '../app/model-service.ts';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
-function downloadLine(p: DownloadProgress): string {
-  const pct = p.total ? Math.floor((100 * p.bytes) / p.total) : 0;
-  return `download: ${mb(p.bytes)}/${mb(p.total)} (${pct}%)  ${(p.rate / 1e6).toFixed(2)} MB/s  ETA ${formatEta(p.etaSeconds)}`;
+/** A download job's progress (done and total in bytes, fps in bytes a second). */
+function downloadLine(p: Progress): string {
+  const pct = p.total ? Math.floor((100 * p.done) / p.total) : 0;
+  return `download: ${mb(p.done)}/${mb(p.total)} (${pct}%)  ${(p.fps / 1e6).toFixed(2)} MB/s  ETA ${formatEta(p.etaSeconds)}`;
 }
 
 /** Non-commercial weights need a yes: asked on a terminal, or given with --accept-licence in scripts. */
@@ -40,7 +37,7 @@ export function registerModelCommands(program: Command): void {
     .description('the known models, where each is installed, and how to get the others')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
-      const list = await listModels();
+      const list = await modelStatuses();
       if (o.json) {
         out(JSON.stringify(list.map((s) => ({ id: s.manifest.id, name: s.manifest.name, installedAt: s.installedAt, builtIn: s.builtIn, runsAs: s.runsAs, downloadable: s.downloadable, partialBytes: s.partialBytes, licence: s.manifest.licence })), null, 2));
         return;
@@ -67,9 +64,9 @@ export function registerModelCommands(program: Command): void {
     .description('licence, source and download details of one model')
     .argument('<id>', 'model id')
     .action(async (id: string) => {
-      const m = await getManifest(id);
+      const { manifest: m, licence } = await modelDetails(id);
       out(`${m.id}: ${m.name}`);
-      out(licenceNotice(m));
+      out(licence);
       out(`source: ${m.source.url}\n  ${m.source.note}`);
       out(
         m.download
@@ -85,13 +82,13 @@ export function registerModelCommands(program: Command): void {
     .argument('<id>', 'model id (see gemdepth models list)')
     .option('--accept-licence', 'agree to a non-commercial licence without being asked')
     .action(async (id: string, o: { acceptLicence?: boolean }) => {
-      const m = await getManifest(id);
-      err(licenceNotice(m));
-      if (m.download && needsLicenceConsent(m)) await confirmLicence(m.id, !!o.acceptLicence);
+      const { manifest: m, licence, needsConsent } = await modelDetails(id);
+      err(licence);
+      if (m.download && needsConsent) await confirmLicence(m.id, !!o.acceptLicence);
       const ac = cancelOnSigint();
       const tty = process.stderr.isTTY;
       let lastPlain = 0;
-      const r = await downloadModel(m, {
+      const r = await downloadModelById(m.id, { acceptLicence: true, onRetry: (msg) => err(`\ngemdepth: ${msg}`) }, {
         signal: ac.signal,
         onProgress: (p) => {
           if (tty) process.stderr.write(`\r${downloadLine(p)}   `);
@@ -100,7 +97,6 @@ export function registerModelCommands(program: Command): void {
             err(downloadLine(p));
           }
         },
-        onRetry: (msg) => err(`\ngemdepth: ${msg}`),
       }).finally(() => tty && process.stderr.write('\n'));
       err(r.alreadyInstalled ? `${m.id} is already installed: ${r.path}` : `installed ${m.id} (${r.pinned ? 'sha256 verified' : `no published checksum: inputs and outputs verified, sha256 ${r.sha256}`}${r.resumedFrom ? `, resumed at ${mb(r.resumedFrom)}` : ''}): ${r.path}`);
     });
@@ -111,9 +107,8 @@ export function registerModelCommands(program: Command): void {
     .argument('<file>', '.onnx file')
     .requiredOption('--as <id>', 'the manifest it implements (see gemdepth models list)')
     .action(async (file: string, o: { as: string }) => {
-      const m = await getManifest(o.as);
-      err(licenceNotice(m));
-      const r = await importModel(file, o.as);
+      err((await modelDetails(o.as)).licence);
+      const r = await importModelFile(file, o.as);
       const size = r.io.height && r.io.width ? `, ${r.io.height}x${r.io.width}` : '';
       err(`${r.replaced ? 'replaced' : 'imported'} ${o.as} (I/O verified${r.io.T ? `, window T=${r.io.T}` : ''}${size}): ${r.path}`);
     });
@@ -123,14 +118,15 @@ export function registerModelCommands(program: Command): void {
     .description('delete an installed model (and any partial download) from the model folder')
     .argument('<id>', 'model id')
     .action(async (id: string) => {
-      for (const p of await removeModel(id)) err(`removed ${p}`);
+      for (const p of await removeInstalledModel(id)) err(`removed ${p}`);
     });
 
   models
     .command('path')
     .description('where models are installed and searched')
     .action(() => {
-      out(`install folder: ${installDir()}`);
-      out(`search path (GEMDEPTH_MODELS first): ${modelSearchDirs().join(', ')}`);
+      const f = modelFolders();
+      out(`install folder: ${f.install}`);
+      out(`search path (GEMDEPTH_MODELS first): ${f.search.join(', ')}`);
     });
 }

@@ -56,7 +56,7 @@ export function registerRender(program: Command): void {
     .addOption(deviceOption())
     .option('--depth-png <dir>', 'also write depth as a 16-bit PNG sequence')
     .option('--depth-mkv <file.mkv>', 'also write depth as lossless FFV1 gray16 video')
-    .option('--depth-exr <dir>', 'also write depth as a 32-bit float EXR sequence')
+    .option('--depth-exr <dir>', 'also write depth as a 32-bit float EXR sequence (one channel, Z)')
     .option('--pointcloud <file.ply>', 'also write the fused point cloud')
     .option('--camera-path <dir>', 'also write the camera path: poses.json, a COLMAP text model and a glTF scene per shot')
     .option('--with-images', 'with --camera-path: also write the frames (images/frame_NNNNNN.png, the COLMAP image names)')

@@ -101,7 +101,7 @@ export function ExportDialog() {
             [
               ['depthPng', 'Depth as 16-bit PNG sequence'],
               ['depthMkv', 'Depth as FFV1 gray16 MKV'],
-              ['depthExr', 'Depth as 32-bit float EXR sequence'],
+              ['depthExr', 'Depth as 32-bit float EXR sequence (Z channel)'],
               ['pointcloud', 'Point cloud (PLY)'],
               ['cameraPath', 'Camera path (JSON, COLMAP and glTF per shot)'],
             ] as const

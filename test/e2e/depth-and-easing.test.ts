@@ -51,7 +51,8 @@ describe('depth import and keyframe easing in the app', () => {
     host.answerDialog([good]);
     await page.click(tid('depth-import-button'));
     await page.waitForSelector(`${tid('depth-import')}:has-text("depth imported from")`);
-    await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓ (36 fr")`, { timeout: 60_000 });
+    // The import also estimates the camera from the footage with the pass (import-camera.ts).
+    await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓ (36 fr")`, { timeout: 180_000 });
     const maxErr = await page.evaluate(
       async ([path, from]) => {
         const d = await (window as any).gemdepth.getDepth({ path, index: 7, geometry: { fusion: true, depthFrom: from, depthUnit: 'metric' } });
@@ -106,5 +107,5 @@ describe('depth import and keyframe easing in the app', () => {
     let m = 0;
     for (let i = 0; i < t.length; i++) m = Math.max(m, Math.abs(d.data[i] - t[i]));
     expect(m).toBeLessThan(1e-3);
-  });
+  }, 300_000);
 });

@@ -1,15 +1,14 @@
-import { DataTexture, FloatType, RGBAFormat, RedFormat } from 'three';
-import { EXRExporter } from 'three/examples/jsm/exporters/EXRExporter.js';
+import { FloatType, RedFormat } from 'three';
 import { EXRLoader } from 'three/examples/jsm/loaders/EXRLoader.js';
+import { depthAsLuminance, encodeZExr } from './exr-z.ts';
 
 /**
- * 32-bit float OpenEXR depth frames through three's EXRExporter / EXRLoader (three is already a
- * dependency; both run in Node). The exporter writes RGBA only, so depth goes in R, G and B (grey, what
- * compositors show as a depth pass) with A = 1, ZIP compressed. Both classes use GL's bottom-up row order:
- * rows are flipped on the way in and out, so the file's first scanline is the picture's top row.
+ * 32-bit float OpenEXR depth frames. Written as one FLOAT channel named "Z", ZIP compressed
+ * (exr-z.ts): what Nuke, Blender's compositor and Resolve read as a depth pass. Read through three's
+ * EXRLoader (its decompressors cover every scanline compression), with a file's depth channel (Z,
+ * depth.Z, a lone channel) shown to it as "Y"; RGB files (R is read) and Y files read as they are.
+ * three's loader returns GL's bottom-up row order: rows are flipped, so the first row is the picture's top.
  */
-const ZIP_COMPRESSION = 3;
-
 function flipRows(src: Float32Array, width: number, height: number, channels: number, out: Float32Array): Float32Array {
   const row = width * channels;
   for (let y = 0; y < height; y++) out.set(src.subarray((height - 1 - y) * row, (height - y) * row), y * row);
@@ -17,25 +16,16 @@ function flipRows(src: Float32Array, width: number, height: number, channels: nu
 }
 
 export async function encodeDepthExr(depth: Float32Array, width: number, height: number): Promise<Uint8Array> {
-  const rgba = new Float32Array(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    const src = (height - 1 - y) * width;
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 4;
-      rgba[o] = rgba[o + 1] = rgba[o + 2] = depth[src + x];
-      rgba[o + 3] = 1;
-    }
-  }
-  const tex = new DataTexture(rgba, width, height, RGBAFormat, FloatType);
-  return new EXRExporter().parse(tex, { type: FloatType, compression: ZIP_COMPRESSION });
+  return encodeZExr(depth, width, height);
 }
 
-/** The first channel of an EXR (R, or Y / Z of a single-channel file), top row first. */
+/** The depth channel of an EXR (Z or a layer's .Z, else R, else Y), top row first. */
 export function decodeDepthExr(buf: Uint8Array): { width: number; height: number; data: Float32Array } {
   const loader = new EXRLoader();
   loader.setDataType(FloatType);
   loader.setOutputFormat(RedFormat);
-  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  const file = depthAsLuminance(buf);
+  const ab = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
   const r = loader.parse(ab) as { width: number; height: number; data: Float32Array };
   const n = r.width * r.height;
   const data = r.data.length === n ? r.data : Float32Array.from({ length: n }, (_, i) => r.data[i * (r.data.length / n)]);

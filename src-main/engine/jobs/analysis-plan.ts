@@ -13,7 +13,6 @@ import { cachedSha256 } from '../../util/file-hash.ts';
 import type { ModelManifest, WindowParams } from '../infer/manifest.ts';
 import { resolveModel } from '../infer/resolve-model.ts';
 import type { DepthUnitArg } from '../encode/depth-pass-reader.ts';
-import { openImportedDepth } from './import-depth.ts';
 import type { DeviceRequest } from '../infer/providers.ts';
 import { depthSize, modelInputSize, type Size } from '../preprocess/index.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
@@ -238,14 +237,6 @@ export function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
       return { index, width: f.width, height: f.height, kind, data: f.depth };
     },
   };
-}
-
-/** A finished analysis from the cache, or null (nothing is computed). */
-export async function openAnalysis(opts: AnalyzeOptions): Promise<AnalysisResult | null> {
-  if (opts.depthFrom) return openImportedDepth(opts);
-  const p = await plan(opts);
-  const rec = await p.final.readComplete<FinalRecord>(p.length);
-  return rec ? resultOf(p, rec) : null;
 }
 
 /** Every frame feeds the cloud at this pixel stride: about 2 M points before fusion, whatever the clip's length. */

@@ -16,12 +16,20 @@ import { loadModelThreaded } from '../infer/model-thread.ts';
 import { loadModel, type LoadedModel } from '../infer/session.ts';
 import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../../common/types.ts';
 import type { JobControl } from '../job-control.ts';
-import { importDepth } from './import-depth.ts';
+import { importDepth, openImportedDepth } from './import-depth.ts';
 import { cameraOf, cloudStrideOf, intrinsicsOf, plan, resultOf, type AnalysisResult, type AnalyzeOptions, type FinalRecord, type Plan } from './analysis-plan.ts';
 import { cloudTarget, metaOf, openOutputs, relativeInside, writeCloudFromCache, writeOutputsFromCache } from './analysis-outputs.ts';
 import { DEFAULT_FUSION } from '../../common/api/geometry.ts';
 
-export { openAnalysis, recordedIntrinsics, type AnalysisResult, type AnalyzeOptions, type GeometrySettings } from './analysis-plan.ts';
+export { recordedIntrinsics, type AnalysisResult, type AnalyzeOptions, type GeometrySettings } from './analysis-plan.ts';
+
+/** A finished analysis from the cache (the model's or an imported pass's), or null (nothing is computed). */
+export async function openAnalysis(opts: AnalyzeOptions): Promise<AnalysisResult | null> {
+  if (opts.depthFrom) return openImportedDepth(opts);
+  const p = await plan(opts);
+  const rec = await p.final.readComplete<FinalRecord>(p.length);
+  return rec ? resultOf(p, rec) : null;
+}
 
 /** The analysis job: decode -> model -> geometry -> cache and outputs, resumable from the cache. */
 export async function runAnalysis(opts: AnalyzeOptions, control: JobControl = {}): Promise<AnalysisResult> {

@@ -1,33 +1,43 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { CancelledError, UserError } from '../../common/errors.ts';
-import { createProgressMeter } from '../../util/pipeline.ts';
+import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
 import { cachedSha256Many } from '../../util/file-hash.ts';
 import { DepthLayer } from '../cache/layer.ts';
 import { leaseEntry } from '../cache/lease.ts';
 import { defaultCacheDir, requireWritableCache } from '../cache/paths.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
+import { readFrames } from '../decode/frame-reader.ts';
 import { probe } from '../decode/probe.ts';
+import type { CameraInfo } from '../geometry/calibrated-stage.ts';
+import { geometryCacheVersion } from '../geometry/params.ts';
 import { openDepthPass, type DepthPass, type DepthUnitArg } from '../encode/depth-pass-reader.ts';
 import { cameraFor, scaleIntrinsics } from '../../common/camera/intrinsics.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
-import type { Intrinsics, VideoInfo } from '../../common/types.ts';
+import type { Intrinsics, Mat4, RgbFrame, VideoInfo } from '../../common/types.ts';
 import type { JobControl } from '../job-control.ts';
 import { recordedIntrinsics, type AnalysisResult, type AnalyzeOptions } from './analysis-plan.ts';
+import { createImportCamera } from './import-camera.ts';
 
 /**
  * A depth pass from another tool used instead of the model's (`--depth-from`, the app's "Import depth…"):
  * it becomes the clip's analysis, so preview, export and passes read it like the model's. It is copied
  * into the depth cache under a key made of the pass's content (each file's sha256, the sidecar's
  * included), the clip's fingerprint and the stated unit: a changed file is a new entry, a moved one is not.
- * Imported depth has no camera poses (they come from the model's analysis): point clouds and camera
- * paths need the model's analysis.
+ * The camera (poses, field of view) is estimated from the footage with the imported depth as the
+ * geometry's depth (import-camera.ts), so point clouds and camera paths work on it too; `poses: false`
+ * leaves it out.
  */
 interface ImportRecord {
   device: 'imported';
   intrinsics: Intrinsics;
+  /** Where the field of view came from (absent without poses). */
+  camera?: Omit<CameraInfo, 'K'>;
   kind: DepthPass['kind'];
   source: string;
+  poses: Mat4[] | null;
+  confidence: number[] | null;
+  shotIds: number[] | null;
 }
 
 const ENTRY_PREFIX = 'import-';
@@ -40,7 +50,8 @@ async function planImport(opts: AnalyzeOptions) {
   const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
   await requireWritableCache(cacheDir);
   const [fingerprint, hashes] = await Promise.all([fingerprintFile(opts.input, cacheDir), cachedSha256Many(pass.files, cacheDir)]);
-  const settings = { v: 1, import: true, fingerprint, content: hashes, unit: opts.depthUnit ?? null, kind: pass.kind, start: pass.start, count: pass.count, intrinsics: opts.intrinsics ?? null };
+  // The poses are part of the entry: a change to the geometry's algorithm or parameters makes a new one.
+  const settings = { v: 2, geometry: opts.poses === false ? null : geometryCacheVersion(), import: true, fingerprint, content: hashes, unit: opts.depthUnit ?? null, kind: pass.kind, start: pass.start, count: pass.count, intrinsics: opts.intrinsics ?? null };
   const key = ENTRY_PREFIX + createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 32);
   const layer = await DepthLayer.open(join(cacheDir, 'depth', key), settings);
   return { info, pass, key, layer };
@@ -80,10 +91,10 @@ function resultOf(p: Awaited<ReturnType<typeof planImport>>, rec: ImportRecord):
     width: pass.width,
     height: pass.height,
     intrinsics: rec.intrinsics,
-    camera: { ...recordedIntrinsics(rec), warnings: [] },
-    poses: null,
-    confidence: null,
-    shotIds: null,
+    camera: { ...recordedIntrinsics(rec), warnings: rec.camera?.warnings ?? [] },
+    poses: rec.poses ?? null,
+    confidence: rec.confidence ?? null,
+    shotIds: rec.shotIds ?? null,
     start,
     end,
     hold: () => leaseEntry(layer.dir),
@@ -104,7 +115,7 @@ export async function openImportedDepth(opts: AnalyzeOptions): Promise<AnalysisR
 }
 
 export async function importDepth(opts: AnalyzeOptions, control: JobControl = {}): Promise<AnalysisResult> {
-  if (opts.out || opts.pointcloud) throw new UserError('an imported depth pass has no analysis outputs to write: export with it (render --depth-from)', 'EINPUT');
+  if (opts.out || opts.pointcloud) throw new UserError('an imported depth pass has no analysis outputs to write: export with it (render --depth-from, with --pointcloud or --camera-path for its camera)', 'EINPUT');
   const p = await planImport(opts);
   const lease = await leaseEntry(p.layer.dir);
   try {
@@ -113,22 +124,44 @@ export async function importDepth(opts: AnalyzeOptions, control: JobControl = {}
     const { pass, layer, info } = p;
     const K = scaleIntrinsics(cameraFor(info.width, info.height, { fx: opts.intrinsics?.fx, fovDeg: opts.intrinsics?.fovDeg }).K, pass.width, pass.height);
     const meter = createProgressMeter(pass.count, 'analyze', 'imported');
+    const signal = control.signal;
+    // The pass and the clip's frames are read side by side: each frame's depth is cached as it is and
+    // goes, with its picture, to the camera estimate (which holds a bounded window of frames).
+    const cam = opts.poses === false ? null : createImportCamera({ info, pass, intrinsics: opts.intrinsics, signal });
+    const video = cam ? prefetch(readFrames(info, { start: pass.start, end: pass.start + pass.count - 1, ...cam.grid, scaleFlags: 'bilinear' }), 4) : null;
+    const message = cam ? `importing depth from ${pass.path}, estimating the camera` : `importing depth from ${pass.path}`;
     await layer.truncate(0);
     let chunk: ChunkFrame[] = [];
     let rel = 0;
-    for await (const depth of pass.frames()) {
-      if (control.signal?.aborted) throw new CancelledError();
-      if (rel >= pass.count) break;
-      chunk.push({ depth });
-      rel++;
-      if (chunk.length === CHUNK || rel === pass.count) {
-        await layer.write(rel - chunk.length, pass.width, pass.height, chunk);
-        chunk = [];
+    try {
+      for await (const depth of pass.frames()) {
+        if (signal?.aborted) throw new CancelledError();
+        if (rel >= pass.count) break;
+        if (cam) {
+          const f = await video!.next();
+          if (f.done) throw new UserError(`${info.path} ended at frame ${pass.start + rel - 1}, before the depth pass's frames did`, 'EINPUT');
+          await cam.push(pass.start + rel, f.value as RgbFrame, depth);
+        }
+        chunk.push({ depth });
+        rel++;
+        if (chunk.length === CHUNK || rel === pass.count) {
+          await layer.write(rel - chunk.length, pass.width, pass.height, chunk);
+          chunk = [];
+        }
+        control.onProgress?.({ ...meter.update(rel), message });
       }
-      control.onProgress?.({ ...meter.update(rel), message: `importing depth from ${pass.path}` });
+    } finally {
+      await video?.return(undefined);
     }
     if (rel !== pass.count) throw new UserError(`depth pass ${pass.path}: read ${rel} frames, expected ${pass.count}`, 'EINPUT');
-    const rec: ImportRecord = { device: 'imported', intrinsics: K, kind: pass.kind, source: pass.path };
+    const est = await cam?.finish();
+    const rec: ImportRecord = {
+      device: 'imported', kind: pass.kind, source: pass.path,
+      intrinsics: est?.camera.K ?? K,
+      ...(est && { camera: { fovDeg: est.camera.fovDeg, source: est.camera.source, confidence: est.camera.confidence, warnings: est.camera.warnings } }),
+      poses: est?.poses ?? null, confidence: est?.confidence ?? null, shotIds: est?.shotIds ?? null,
+    };
+    for (const w of rec.camera?.warnings ?? []) control.onProgress?.({ stage: 'analyze', done: rel, total: pass.count, fps: 0, etaSeconds: null, message: `warning: ${w}` });
     await layer.markComplete(rec);
     return resultOf(p, rec);
   } finally {

@@ -134,9 +134,14 @@ export async function runSequenceRender(opts: SequenceRenderOptions, control: Jo
     const used = segs.filter((s) => s.p?.clip.id === clipId && stacks.get(s.p.inst.id)!.length);
     if (!used.length) continue;
     // The whole clip's analysis, as a one-clip export and the preview read it (one analysis per clip and
-    // settings): a source frame looks the same in the cut as everywhere else.
+    // settings): a source frame looks the same in the cut as everywhere else. A clip with imported depth
+    // uses it, as the preview and a one-clip export do.
+    const imported = clipOf(doc, clipId)?.depth;
     r.analysis = await runAnalysis(
-      { input: r.info.path, model: opts.model, device: opts.device, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics },
+      {
+        input: r.info.path, model: opts.model, device: opts.device, cacheDir: opts.cacheDir, preview: false, multiview: opts.multiview, fusion: opts.fusion, intrinsics: opts.intrinsics,
+        ...(imported && { depthFrom: resolve(imported.from), depthUnit: imported.unit }),
+      },
       { signal, onProgress: (p) => control.onProgress?.({ ...p, stage: 'analyze', message: clipOf(doc, clipId)?.name }) },
     );
     r.range = await clipDepthRange(r.analysis, signal);
