@@ -6,10 +6,11 @@
  * written. The tap tables are upsample.ts's (same geometry).
  */
 import { clampByte, grainAt, grainB, grainG, grainR } from './grain.as';
+import { skyWeight } from './low-res.as';
 
 // Shading parameters (f64 slots of `prm`; relight.ts relightParams fills them).
 const AMB = 0, STR = 1, LX = 2, LY = 3, LZ = 4, PC = 5, PI = 8, PF = 9, SPOT = 10, COS_OUT = 11, COS_IN = 12;
-const SX = 13, SY = 14, SZ = 15, UX = 16, UY = 17, UZ = 18, DC = 19, DI = 22, SH = 23, FX = 24, FY = 25, CX = 26, CY = 27, NR = 28;
+const SX = 13, SY = 14, SZ = 15, UX = 16, UY = 17, UZ = 18, DC = 19, DI = 22, SH = 23, FX = 24, FY = 25, CX = 26, CY = 27, NR = 28, SKY = 29;
 
 @inline function p64(prm: usize, k: i32): f64 {
   return load<f64>(prm + (<usize>k << 3));
@@ -45,7 +46,7 @@ export function relightApply(
   const amb = p64(prm, AMB), str = p64(prm, STR), lx = p64(prm, LX), ly = p64(prm, LY), lz = p64(prm, LZ);
   const pi = p64(prm, PI), pf = p64(prm, PF), spot = p64(prm, SPOT) != 0, cosOut = p64(prm, COS_OUT), cosIn = p64(prm, COS_IN);
   const sx = p64(prm, SX), sy = p64(prm, SY), sz = p64(prm, SZ), ux = p64(prm, UX), uy = p64(prm, UY), uz = p64(prm, UZ);
-  const di = p64(prm, DI), sh = p64(prm, SH), fx = p64(prm, FX), fy = p64(prm, FY), cx = p64(prm, CX), cy = p64(prm, CY), nr = p64(prm, NR);
+  const di = p64(prm, DI), sh = p64(prm, SH), fx = p64(prm, FX), fy = p64(prm, FY), cx = p64(prm, CX), cy = p64(prm, CY), nr = p64(prm, NR), skyFrom = p64(prm, SKY);
   let span = cosIn - cosOut;
   if (span == 0) span = 1e-9;
   for (let Y = 0; Y < H; Y++) {
@@ -65,7 +66,10 @@ export function relightApply(
         ? <f64>(w0 * load<f32>(tmpD + (<usize>(j0 + X) << 2)) + w1 * load<f32>(tmpD + (<usize>(j1 + X) << 2)) + w2 * load<f32>(tmpD + (<usize>(j2 + X) << 2)) + w3 * load<f32>(tmpD + (<usize>(j3 + X) << 2)))
         : 1.0;
       const i = Y * W + X;
-      const zc = nr + <f64>load<f32>(dist + (<usize>i << 2)) * (1 - nr);
+      const s = <f64>load<f32>(dist + (<usize>i << 2));
+      const zc = nr + s * (1 - nr);
+      // The sky is infinitely far: no light of the scene reaches it (surface.ts skyWeight).
+      const lit = 1 - skyWeight(s, skyFrom);
       const px = zc * ((<f64>X + 0.5 - cx) / fx), py = zc * ry;
       const nl = Math.sqrt(nx * nx + ny * ny + nz * nz);
       if (nl > 1e-12) { nx /= nl; ny /= nl; nz /= nl; } else { nx = 0; ny = 0; nz = -1; }
@@ -80,9 +84,9 @@ export function relightApply(
           const t = clamp01((-(vx * sx + vy * sy + vz * sz) / d - cosOut) / span);
           ndl *= t * t * (3 - 2 * t);
         }
-        ndl *= 1 - sh * (1 - clamp01(pv));
+        ndl *= (1 - sh * (1 - clamp01(pv))) * lit;
       }
-      const ndd = max(0, nx * ux + ny * uy + nz * uz) * di * (1 - sh * (1 - clamp01(dv)));
+      const ndd = max(0, nx * ux + ny * uy + nz * uz) * di * (1 - sh * (1 - clamp01(dv))) * lit;
       const o = <usize>i * 3;
       // The light falls on the picture without its grain; the grain is added back as it was (grain.ts).
       grainAt(rgb, 3, W, H, X, Y);
