@@ -48,7 +48,8 @@ describe('relight on synthetic geometry', () => {
       // The light must actually vary over the plane, or smoothness proves nothing.
       expect(Math.abs(boxMean(out, 10, 60, 10, 60) - boxMean(out, 260, 310, 180, 230))).toBeGreaterThan(4);
       expect(score).toBeLessThan(0.35);
-      expect(worst).toBeLessThanOrEqual(2);
+      // Luma of integer RGB: a second difference of 2 levels can read as 2 + 1e-13.
+      expect(worst).toBeLessThanOrEqual(2 + 1e-9);
     }
   });
 
@@ -60,8 +61,8 @@ describe('relight on synthetic geometry', () => {
     const disc = b * b - n2 * (C[0] ** 2 + C[1] ** 2 + C[2] ** 2 - R * R);
     return disc > 0 ? (b - Math.sqrt(disc)) / n2 : 1;
   };
-  // The clip's range reaches past the wall (to z = 1.25), so the wall is a surface, not the sky.
-  const BEYOND: DepthRange = { kind: 'metric', near: 0.2, far: 1.25 };
+  // The clip's range reaches past the wall (to z = 2.5), so the wall is a surface, not the sky.
+  const BEYOND: DepthRange = { kind: 'metric', near: 0.2, far: 2.5 };
 
   it('a sphere in front of a wall casts its shadow where the light puts it, and only with shadows on', () => {
     // Light travelling right and into the scene: from the wall at z = 1 back towards the light, the ray

@@ -22,13 +22,14 @@ export const SHADOW_THICKNESS = 0.25;
 export const SHADOW_BIAS = 0.02;
 
 /**
- * The sky: the far end of the clip's distance range (s from SKY_FROM to 1, a smoothstep) is taken to be
- * infinitely far, as the sky is, whatever finite depth the network gave it. Lights placed in the scene
+ * The sky: the far end of the clip's distance range (s from SKY_FROM to 1, a smoothstep; half way at 0.8)
+ * is taken to be infinitely far, as the sky is, whatever finite depth the network gave it (a monocular
+ * network spreads the sky over the far part of the range rather than putting it all at its end). Lights placed in the scene
  * cannot reach it and nothing in the scene can shadow it, so relight leaves it to the ambient term alone
  * (its own emitted colour, scaled as the whole picture is). A directional light does not brighten it
  * either: a sun added in a compositor lights the set, not the backdrop, whose exposure is graded apart.
  */
-export const SKY_FROM = 0.85;
+export const SKY_FROM = 0.6;
 export function skyWeight(s: number): number {
   const t = Math.min(1, Math.max(0, (s - SKY_FROM) / (1 - SKY_FROM)));
   return t * t * (3 - 2 * t);
