@@ -28,6 +28,7 @@ export const relightParams: ParamSpec[] = [
   { name: 'shadows', type: 'number', label: 'Shadow strength', default: 0.8, min: 0, max: 1, step: 0.01, description: 'cast shadows marched through the depth map; 0 turns them off' },
   { name: 'shadowSoftness', type: 'number', label: 'Shadow softness', default: 0.15, min: 0.01, max: 1, step: 0.01, unit: 'penumbra per distance' },
   { name: 'shadowLength', type: 'number', label: 'Shadow reach', default: 0.5, min: 0.01, max: 2, step: 0.01, unit: 'scene units' },
+  { name: 'skyFrom', type: 'number', label: 'Sky from', default: 0.6, min: 0.05, max: 1, step: 0.01, unit: 'of the distance range', description: 'farther than this fades into sky at infinity: no light or shadow of the scene reaches it (1: none is sky)' },
 ];
 
 export const lightsOf = (p: ResolvedParams): SurfaceLights => ({
@@ -38,6 +39,7 @@ export const lightsOf = (p: ResolvedParams): SurfaceLights => ({
   shadows: (p.shadows as number) > 0,
   shadowSoftness: p.shadowSoftness as number,
   shadowLength: p.shadowLength as number,
+  skyFrom: p.skyFrom as number,
 });
 
 /** Cosines of the spot's outer and inner half-angles (the cone edge is a smoothstep between them). */

@@ -21,6 +21,20 @@ export const SHADOW_THICKNESS = 0.25;
 /** A surface must lie this far (fraction of depth) in front of the ray to occlude (no self-shadow acne). */
 export const SHADOW_BIAS = 0.02;
 
+/**
+ * The sky: the far end of the clip's distance range (s from `from` (relight's skyFrom) to 1, a smoothstep)
+ * is taken to be infinitely far, as the sky is, whatever finite depth the network gave it (a monocular
+ * network spreads the sky over the far part of the range rather than putting it all at its end). Lights placed in the scene
+ * cannot reach it and nothing in the scene can shadow it, so relight leaves it to the ambient term alone
+ * (its own emitted colour, scaled as the whole picture is). A directional light does not brighten it
+ * either: a sun added in a compositor lights the set, not the backdrop, whose exposure is graded apart.
+ */
+export function skyWeight(s: number, from: number): number {
+  if (from >= 1) return 0;
+  const t = Math.min(1, Math.max(0, (s - from) / (1 - from)));
+  return t * t * (3 - 2 * t);
+}
+
 export interface SurfaceLights {
   /** Scene units (x right, y down, z forward; far plane at 1). */
   pointPosition: [number, number, number];
@@ -31,6 +45,8 @@ export interface SurfaceLights {
   shadows: boolean;
   shadowSoftness: number;
   shadowLength: number;
+  /** Where the sky begins on the 0..1 distance (skyWeight); 1: no sky. */
+  skyFrom: number;
 }
 
 /** Per low-res sample: nx, ny, nz, visibility of the point light; then the directional light's visibility. */
@@ -116,12 +132,14 @@ export function surfaceMaps(dist: Float32Array, lw: number, lh: number, Kfull: I
       normalVis[k * 4 + 2] = nz;
       normalVis[k * 4 + 3] = 1;
       if (!L.shadows) continue;
+      // No shadow falls on the sky (and none bleeds from it through the spline onto the skyline).
+      const sky = skyWeight(dist[k], L.skyFrom);
       if (L.pointOn) {
         const vx = L.pointPosition[0] - px, vy = L.pointPosition[1] - py, vz = L.pointPosition[2] - zc;
         const d = Math.hypot(vx, vy, vz) || 1e-9;
-        normalVis[k * 4 + 3] = march(g, px, py, zc, vx / d, vy / d, vz / d, Math.min(d, L.shadowLength));
+        normalVis[k * 4 + 3] = sky + (1 - sky) * march(g, px, py, zc, vx / d, vy / d, vz / d, Math.min(d, L.shadowLength));
       }
-      if (L.dirOn) dirVis[k] = march(g, px, py, zc, ux, uy, uz, L.shadowLength);
+      if (L.dirOn) dirVis[k] = sky + (1 - sky) * march(g, px, py, zc, ux, uy, uz, L.shadowLength);
     }
   return { width: lw, height: lh, normalVis, dirVis };
 }

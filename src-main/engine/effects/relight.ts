@@ -20,10 +20,10 @@ export function surfaceMapsFast(k: Kernels, low: LowDistance, Kfull: Intrinsics,
   const dl = Math.hypot(...L.dirDirection) || 1;
   const [px, py, pz] = L.pointPosition;
   // prettier-ignore
-  k.f64('surfPrm', 19).set([
+  k.f64('surfPrm', 20).set([
     Kfull.fx * sx, Kfull.fy * sy, Kfull.cx * sx, Kfull.cy * sy, nr, px, py, pz,
     -L.dirDirection[0] / dl, -L.dirDirection[1] / dl, -L.dirDirection[2] / dl,
-    +L.pointOn, +L.dirOn, +L.shadows, L.shadowSoftness, L.shadowLength, SHADOW_STEPS, SHADOW_THICKNESS, SHADOW_BIAS,
+    +L.pointOn, +L.dirOn, +L.shadows, L.shadowSoftness, L.shadowLength, SHADOW_STEPS, SHADOW_THICKNESS, SHADOW_BIAS, L.skyFrom,
   ]);
   const r = Math.round((smoothing / 100) * lh);
   k.exports.surfaceLow(k.input(low.dist, 'lowIn'), lw, lh, r, k.at('surfPrm'), k.at('zLow'), k.at('lowScratch'), k.at('normalVis'), k.at('dirVis'));
@@ -41,11 +41,11 @@ export function applyRelight(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   const [cosOut, cosIn] = spotCones(p);
   // The slots of wasm/relight.as.ts's parameter block, in its order.
   // prettier-ignore
-  k.f64('prm', 29).set([
+  k.f64('prm', 30).set([
     p.ambient as number, p.strength as number, ...(p.pointPosition as number[]), ...(p.pointColor as number[]),
     p.pointIntensity as number, p.pointFalloff as number, +((p.spotAngle as number) < 180), cosOut, cosIn,
     sd[0] / sn, sd[1] / sn, sd[2] / sn, -dd[0] / dn, -dd[1] / dn, -dd[2] / dn, ...(p.dirColor as number[]),
-    p.dirIntensity as number, p.shadows as number, K.fx, K.fy, K.cx, K.cy, nr,
+    p.dirIntensity as number, p.shadows as number, K.fx, K.fy, K.cx, K.cy, nr, p.skyFrom as number,
   ]);
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
   // prettier-ignore

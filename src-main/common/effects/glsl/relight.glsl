@@ -16,10 +16,14 @@ uniform vec3 u_dirDirection;
 uniform vec3 u_dirColor;
 uniform float u_dirIntensity;
 uniform float u_shadows;
+uniform float u_skyFrom;       // relight's skyFrom: where the (infinitely far) sky begins; 1: no sky
 
 void main() {
   ivec2 p = pixel();
-  float zc = u_nearRatio + distAt(p) * (1.0 - u_nearRatio);
+  float s = distAt(p);
+  float zc = u_nearRatio + s * (1.0 - u_nearRatio);
+  // The sky is infinitely far: no light of the scene reaches it (surface.ts skyWeight).
+  float lit = u_skyFrom >= 1.0 ? 1.0 : 1.0 - smoothstep(u_skyFrom, 1.0, s);
   vec3 P = vec3(zc * (float(p.x) + 0.5 - u_K.z) / u_K.x, zc * (float(p.y) + 0.5 - u_K.w) / u_K.y, zc);
   vec4 nv = splineAt(u_surface, p);
   float nl = length(nv.xyz);
@@ -36,11 +40,11 @@ void main() {
       float t = clamp((-dot(v, sd) / d - u_spotCones.x) / max(u_spotCones.y - u_spotCones.x, 1e-9), 0.0, 1.0);
       ndl *= t * t * (3.0 - 2.0 * t);
     }
-    ndl *= 1.0 - u_shadows * (1.0 - clamp(nv.w, 0.0, 1.0));
+    ndl *= (1.0 - u_shadows * (1.0 - clamp(nv.w, 0.0, 1.0))) * lit;
   }
   float dl = length(u_dirDirection);
   vec3 u = -u_dirDirection / (dl > 0.0 ? dl : 1.0);
-  float ndd = max(0.0, dot(n, u)) * u_dirIntensity * (1.0 - u_shadows * (1.0 - clamp(splineAt(u_dirVis, p).r, 0.0, 1.0)));
+  float ndd = max(0.0, dot(n, u)) * u_dirIntensity * (1.0 - u_shadows * (1.0 - clamp(splineAt(u_dirVis, p).r, 0.0, 1.0))) * lit;
   vec3 shade = u_ambient + ndl * u_pointColor + ndd * u_dirColor;
   vec3 gain = 1.0 + u_strength * (shade - 1.0);
   // The light falls on the picture without its grain; the grain is added back as it was (grain.ts).

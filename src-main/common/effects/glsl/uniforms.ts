@@ -66,7 +66,7 @@ export function paramUniforms(effect: EffectId, params: ResolvedParams): Uniform
       { name: 'u_fgEps', kind: '1f', value: FOREGROUND_EPS },
     );
   }
-  if (effect === 'relight') out.push({ name: 'u_spotCones', kind: '2f', value: spotCones(params) });
+  if (effect === 'relight') out.push({ name: 'u_spotCones', kind: '2f', value: spotCones(params) }, { name: 'u_skyFrom', kind: '1f', value: params.skyFrom as number });
   if (effect === 'refocus' || effect === 'relight') out.push({ name: 'u_grainBand', kind: '4f', value: [GRAIN_FLAT_LO, GRAIN_FLAT_HI, GRAIN_CLAMP, GRAIN_SIGMA] });
   if (effect === 'isolate') out.push({ name: 'u_blurPattern', kind: '3fv', value: isolateBlurPattern() });
   return out;

@@ -166,7 +166,14 @@ export function guidedLow(
 
 // surfaceMaps' parameters (f64 slots of `prm`).
 const FX = 0, FY = 1, CX = 2, CY = 3, NR = 4, LX = 5, LY = 6, LZ = 7, UX = 8, UY = 9, UZ = 10;
-const POINT_ON = 11, DIR_ON = 12, SHADOWS = 13, SOFTNESS = 14, LENGTH = 15, STEPS = 16, THICKNESS = 17, BIAS = 18;
+const POINT_ON = 11, DIR_ON = 12, SHADOWS = 13, SOFTNESS = 14, LENGTH = 15, STEPS = 16, THICKNESS = 17, BIAS = 18, SKY_FROM = 19;
+
+/** surface.ts skyWeight: how far into the sky (infinitely far) distance s is, 0..1. */
+export function skyWeight(s: f64, from: f64): f64 {
+  if (from >= 1) return 0;
+  const t = min(1, max(0, (s - from) / (1 - from)));
+  return t * t * (3 - 2 * t);
+}
 
 /** One shadow ray through the smoothed depth zs (surface.ts march): visibility 0..1. */
 function march(zs: usize, lw: i32, lh: i32, prm: usize, fs: usize, Px: f64, Py: f64, Pz: f64, dx: f64, dy: f64, dz: f64, len: f64): f64 {
@@ -248,13 +255,15 @@ export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z:
       store<f32>(o + 12, 1);
       store<f32>(dirVis + (<usize>k << 2), 1);
       if (!shadows) continue;
+      // No shadow falls on the sky (surface.ts).
+      const sky = skyWeight(f32At(dist, k), f64At(prm, SKY_FROM));
       if (pointOn) {
         const vx = f64At(prm, LX) - px, vy = f64At(prm, LY) - py, vz = f64At(prm, LZ) - zc;
         let d = Math.sqrt(vx * vx + vy * vy + vz * vz);
         if (d == 0) d = 1e-9;
-        store<f32>(o + 12, <f32>march(zs, lw, lh, prm, fs, px, py, zc, vx / d, vy / d, vz / d, min(d, len)));
+        store<f32>(o + 12, <f32>(sky + (1 - sky) * march(zs, lw, lh, prm, fs, px, py, zc, vx / d, vy / d, vz / d, min(d, len))));
       }
-      if (dirOn) store<f32>(dirVis + (<usize>k << 2), <f32>march(zs, lw, lh, prm, fs, px, py, zc, f64At(prm, UX), f64At(prm, UY), f64At(prm, UZ), len));
+      if (dirOn) store<f32>(dirVis + (<usize>k << 2), <f32>(sky + (1 - sky) * march(zs, lw, lh, prm, fs, px, py, zc, f64At(prm, UX), f64At(prm, UY), f64At(prm, UZ), len)));
     }
   }
 }

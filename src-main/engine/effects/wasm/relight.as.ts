@@ -10,7 +10,7 @@ import { grainAt, grainB, grainG, grainR } from './grain.as';
 
 // Shading parameters (f64 slots of `prm`; relight.ts relightParams fills them).
 const AMB = 0, STR = 1, LX = 2, LY = 3, LZ = 4, PC = 5, PI = 8, PF = 9, SPOT = 10, COS_OUT = 11, COS_IN = 12;
-const SX = 13, SY = 14, SZ = 15, UX = 16, UY = 17, UZ = 18, DC = 19, DI = 22, SH = 23, FX = 24, FY = 25, CX = 26, CY = 27, NR = 28;
+const SX = 13, SY = 14, SZ = 15, UX = 16, UY = 17, UZ = 18, DC = 19, DI = 22, SH = 23, FX = 24, FY = 25, CX = 26, CY = 27, NR = 28, SKY = 29;
 
 @inline function p64(prm: usize, k: i32): f64 {
   return load<f64>(prm + (<usize>k << 3));
@@ -49,6 +49,8 @@ export function relightApply(
   const sx = v4(prm, SX), sy = v4(prm, SY), sz = v4(prm, SZ), ux = v4(prm, UX), uy = v4(prm, UY), uz = v4(prm, UZ), di = v4(prm, DI), sh = v4(prm, SH), cx = v4(prm, CX), fx = v4(prm, FX), nr = v4(prm, NR);
   const pr = v4(prm, PC), pg = v4(prm, PC + 1), pb = v4(prm, PC + 2), dr = v4(prm, DC), dg = v4(prm, DC + 1), db = v4(prm, DC + 2);
   const pointOn = p64(prm, PI) > 0, spot = p64(prm, SPOT) != 0;
+  // The sky (surface.ts skyWeight): distances from skyFrom on fade to infinitely far, where no light of the scene reaches.
+  const skyFrom = p64(prm, SKY), withSky = skyFrom < 1, skyV = f32x4.splat(<f32>skyFrom), skySpan = f32x4.splat(<f32>(1 - min(skyFrom, 0.999)));
   let span = p64(prm, COS_IN) - p64(prm, COS_OUT);
   if (span == 0) span = 1e-9;
   const spanV = f32x4.splat(<f32>span);
@@ -74,6 +76,11 @@ export function relightApply(
       const dv = withDir ? column(r0 + 4 * plane, r1 + 4 * plane, r2 + 4 * plane, r3 + 4 * plane, c, w0, w1, w2, w3, single) : one;
       const dd = single ? f32x4.splat(load<f32>(dist + (<usize>i << 2))) : v128.load(dist + (<usize>i << 2));
       const zc = f32x4.add(nr, f32x4.mul(dd, f32x4.sub(one, nr)));
+      let unsky = one;
+      if (withSky) {
+        const t = clamp4(f32x4.div(f32x4.sub(dd, skyV), skySpan), zero, one);
+        unsky = f32x4.sub(one, f32x4.mul(f32x4.mul(t, t), f32x4.sub(f32x4.splat(3), f32x4.add(t, t))));
+      }
       const xs = single ? f32x4.splat(<f32>X + 0.5) : f32x4.add(f32x4.splat(<f32>X + 0.5), f32x4(0, 1, 2, 3));
       const px = f32x4.mul(zc, f32x4.div(f32x4.sub(xs, cx), fx)), py = f32x4.mul(zc, ry);
       const nl = f32x4.sqrt(f32x4.add(f32x4.add(f32x4.mul(nx0, nx0), f32x4.mul(ny0, ny0)), f32x4.mul(nz0, nz0)));
@@ -94,10 +101,10 @@ export function relightApply(
           const t = clamp4(f32x4.div(f32x4.sub(sv, cosOut), spanV), zero, one);
           ndl = f32x4.mul(ndl, f32x4.mul(f32x4.mul(t, t), f32x4.sub(f32x4.splat(3), f32x4.add(t, t))));
         }
-        ndl = f32x4.mul(ndl, f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(pv, zero, one)))));
+        ndl = f32x4.mul(f32x4.mul(ndl, f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(pv, zero, one))))), unsky);
       }
       const ndu = f32x4.add(f32x4.add(f32x4.mul(nx, ux), f32x4.mul(ny, uy)), f32x4.mul(nz, uz));
-      const ndd = f32x4.mul(f32x4.mul(f32x4.max(zero, ndu), di), f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(dv, zero, one)))));
+      const ndd = f32x4.mul(f32x4.mul(f32x4.mul(f32x4.max(zero, ndu), di), f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(dv, zero, one))))), unsky);
       const o = <usize>i * 3;
       let sr: v128, sg: v128, sb: v128;
       if (single) {
