@@ -100,6 +100,8 @@ describe('relight on synthetic geometry', () => {
       // A directional light is scale-free, so the sphere shades exactly as it did in front of the wall.
       if (light.startsWith('pointIntensity=0')) expect(Math.abs(boxMean(out, sx - 10, sx + 10, 110, 130) - boxMean(asWall, sx - 10, sx + 10, 110, 130))).toBeLessThan(1);
       expect(boxMean(out, sx - 10, sx + 10, 110, 130)).toBeGreaterThan(150 * 0.4 + 10);
+      // skyFrom=1: nothing is sky, so the point light reaches the far wall again (an indoor back wall).
+      if (!light.startsWith('pointIntensity=0')) expect(sky(relight(scene, src, `${spec},shadows=1,skyFrom=1`))).toBeGreaterThan(150 * 0.4 + 5);
     }
   });
 });
