@@ -14,7 +14,7 @@ import refocus from '../../src-main/common/effects/glsl/refocus.glsl?raw';
 import relight from '../../src-main/common/effects/glsl/relight.glsl?raw';
 import isolate from '../../src-main/common/effects/glsl/isolate.glsl?raw';
 import type { PreviewPicture } from './picture-upload.ts';
-import { BLIT_FS, FULLSCREEN_VS, program, texture, uploadPicture, uploadRgb } from './gl.ts';
+import { BLIT_FS, blitTexture, FULLSCREEN_VS, program, texture, uploadPicture, uploadRgb } from './gl.ts';
 
 const SHADERS: ShaderSources = { vertex, common, upsample, guided, fog, refocus, relight, isolate };
 
@@ -58,13 +58,7 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
     gl.viewport(0, 0, canvas.width, canvas.height);
     gl.enable(gl.SCISSOR_TEST);
     gl.scissor(x0, 0, w, canvas.height);
-    gl.useProgram(blit);
-    gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, tex);
-    gl.uniform1i(gl.getUniformLocation(blit, 'uSrc'), 0);
-    gl.uniform1i(gl.getUniformLocation(blit, 'uFlipY'), 1);
-    gl.bindVertexArray(vao);
-    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    blitTexture(gl, blit, vao, tex, true);
     gl.disable(gl.SCISSOR_TEST);
   };
 

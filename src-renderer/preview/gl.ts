@@ -88,6 +88,17 @@ export function target(gl: WebGL2RenderingContext, w: number, h: number, old?: T
   return { fb, tex, w, h };
 }
 
+/** Draws `tex` through the BLIT_FS program over the bound framebuffer's viewport (flipped for the screen). */
+export function blitTexture(gl: WebGL2RenderingContext, blit: WebGLProgram, vao: WebGLVertexArrayObject | null, tex: WebGLTexture, flipY: boolean) {
+  gl.useProgram(blit);
+  gl.activeTexture(gl.TEXTURE0);
+  gl.bindTexture(gl.TEXTURE_2D, tex);
+  gl.uniform1i(gl.getUniformLocation(blit, 'uSrc'), 0);
+  gl.uniform1i(gl.getUniformLocation(blit, 'uFlipY'), flipY ? 1 : 0);
+  gl.bindVertexArray(vao);
+  gl.drawArrays(gl.TRIANGLES, 0, 3);
+}
+
 export const FULLSCREEN_VS = `#version 300 es
 out vec2 vUv;
 void main() {

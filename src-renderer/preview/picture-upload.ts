@@ -1,5 +1,5 @@
 import type { FrameImage } from '../../src-main/common/api/types.ts';
-import { BLIT_FS, FULLSCREEN_VS, program, texture, unpackLikeCanvas } from './gl.ts';
+import { BLIT_FS, blitTexture, FULLSCREEN_VS, program, texture, unpackLikeCanvas } from './gl.ts';
 
 /** A picture to draw: the engine's RGB rows, or a picture the browser decoded (uploaded as it is). */
 export type PreviewPicture = FrameImage | (Omit<FrameImage, 'data'> & { source: TexImageSource });
@@ -56,13 +56,7 @@ export function createPictureUpload(gl: WebGL2RenderingContext) {
       gl.bindFramebuffer(gl.FRAMEBUFFER, fbo);
       gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, out, 0);
       gl.viewport(0, 0, width, height);
-      gl.useProgram(blit);
-      gl.activeTexture(gl.TEXTURE0);
-      gl.bindTexture(gl.TEXTURE_2D, raw);
-      gl.uniform1i(gl.getUniformLocation(blit, 'uSrc'), 0);
-      gl.uniform1i(gl.getUniformLocation(blit, 'uFlipY'), 0);
-      gl.bindVertexArray(vao);
-      gl.drawArrays(gl.TRIANGLES, 0, 3);
+      blitTexture(gl, blit, vao, raw, false);
       gl.bindFramebuffer(gl.FRAMEBUFFER, null);
       return out;
     },
