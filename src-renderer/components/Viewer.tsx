@@ -1,9 +1,10 @@
 import { lazy, Suspense, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ViewMode } from '../../src-main/common/project/schema.ts';
-import type { DepthImage, FrameImage } from '../../src-main/common/api/types.ts';
+import type { DepthImage } from '../../src-main/common/api/types.ts';
 import { useFrameData } from '../preview/use-frame-data.ts';
 import { useVideoPreview } from '../preview/use-video-preview.ts';
 import { containedRect, createPreview, type Preview } from '../preview/gl-preview.ts';
+import type { PreviewPicture } from '../preview/picture-upload.ts';
 import { frameDrawn, setPlaying, stepFrames } from '../state/playback.ts';
 import { analyseClip } from '../state/actions.ts';
 import { pickFocus } from '../preview/focus.ts';
@@ -42,7 +43,7 @@ export function Viewer() {
   const latest = useRef({ stack, mode, clip });
   latest.current = { stack, mode, clip };
   // Draws a picture with its depth; the dataset carries timings and the frame for the benchmark and tests.
-  const paint = useCallback((frame: FrameImage, depth: DepthImage | null, source: string, fetchMs?: number) => {
+  const paint = useCallback((frame: PreviewPicture, depth: DepthImage | null, source: string, fetchMs?: number) => {
     const p = preview.current;
     const c = canvasRef.current;
     const { stack: st, mode: m, clip: cl } = latest.current;

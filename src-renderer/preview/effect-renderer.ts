@@ -11,6 +11,7 @@ import { evaluateParams } from '../../src-main/common/effects/keyframes.ts';
 import { getEffectSpec } from '../../src-main/common/effects/specs.ts';
 import type { EffectId, EffectStack } from '../../src-main/common/effects/types.ts';
 import { assembleFragment, frameUniforms, paramUniforms, upsampleUniforms, type ShaderSources, type Uniform } from '../../src-main/common/effects/glsl/uniforms.ts';
+import { createPictureUpload } from './picture-upload.ts';
 
 /**
  * The live-preview twin of apply.ts on WebGL2: upload a frame and its low-res depth, then render any
@@ -20,6 +21,11 @@ import { assembleFragment, frameUniforms, paramUniforms, upsampleUniforms, type 
  */
 export interface EffectRenderer {
   setFrame(rgb: Uint8Array, width: number, height: number): void;
+  /**
+   * A picture the browser decoded (a playing <video>, an ImageBitmap) as the frame at width x height:
+   * uploaded and scaled on the GPU, so no pixels come back to the page's thread.
+   */
+  setFrameSource(source: TexImageSource, width: number, height: number): void;
   /** Low-res raw depth; upsampled to the frame's size, guided by the frame (call after setFrame). */
   setDepth(depth: Float32Array, width: number, height: number, range: DepthRange): void;
   /** A distance map already at frame resolution (skips the upsampling pass). */
@@ -82,7 +88,10 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   const fbo = gl.createFramebuffer()!;
   const vao = gl.createVertexArray()!;
   let W = 0, H = 0;
+  // The frame the passes read: rgbTex (engine frames, RGB rows) or the picture upload's RGBA8 texture.
   let frameTex: WebGLTexture | null = null;
+  let rgbTex: WebGLTexture | null = null;
+  const pictures = createPictureUpload(gl);
   // The distance at the analysis resolution, for relight's surface maps (surface.ts), as export has it.
   let low: { dist: Float32Array; width: number; height: number } | null = null;
   let distTex: WebGLTexture | null = null;
@@ -169,22 +178,32 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     tick = t;
   };
 
+  const resize = (width: number, height: number) => {
+    if (width === W && height === H) return;
+    for (const t of [...ping, distTex, rgbTex]) if (t) gl.deleteTexture(t);
+    W = width;
+    H = height;
+    ping = [0, 1].map(() => texture(gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, W, H, null));
+    distTex = texture(gl.R32F, gl.RED, gl.FLOAT, W, H, null);
+    rgbTex = texture(gl.RGB8, gl.RGB, gl.UNSIGNED_BYTE, W, H, null);
+  };
+
   return {
     timings,
     setFrame(rgb, width, height) {
       tick = performance.now();
-      if (width !== W || height !== H) {
-        for (const t of [...ping, distTex, frameTex]) if (t) gl.deleteTexture(t);
-        W = width;
-        H = height;
-        ping = [0, 1].map(() => texture(gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, W, H, null));
-        distTex = texture(gl.R32F, gl.RED, gl.FLOAT, W, H, null);
-        frameTex = texture(gl.RGB8, gl.RGB, gl.UNSIGNED_BYTE, W, H, null);
-      }
+      resize(width, height);
+      frameTex = rgbTex;
       // The RGB rows as they are (no RGBA copy per frame), into the same texture every frame.
       gl.bindTexture(gl.TEXTURE_2D, frameTex);
       gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
       gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, W, H, gl.RGB, gl.UNSIGNED_BYTE, rgb);
+      lap('upload');
+    },
+    setFrameSource(source, width, height) {
+      tick = performance.now();
+      resize(width, height);
+      frameTex = pictures.upload(source, width, height);
       lap('upload');
     },
     setDepth(depth, lw, lh, r) {
@@ -290,7 +309,8 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     },
     dispose() {
       forgetPrepared();
-      for (const t of [...ping, distTex, frameTex, ...lowTexs, ...toDelete]) if (t) gl.deleteTexture(t);
+      pictures.dispose();
+      for (const t of [...ping, distTex, rgbTex, ...lowTexs, ...toDelete]) if (t) gl.deleteTexture(t);
       for (const p of programs.values()) gl.deleteProgram(p);
       gl.deleteFramebuffer(fbo);
       gl.deleteVertexArray(vao);

@@ -1,4 +1,4 @@
-import type { DepthImage, FrameImage } from '../../src-main/common/api/types.ts';
+import type { DepthImage } from '../../src-main/common/api/types.ts';
 import type { ViewMode } from '../../src-main/common/project/schema.ts';
 import { colorizeDepth, depthRange } from '../../src-main/common/effects/colormap.ts';
 import { depthRangeOf } from '../../src-main/common/effects/distance.ts';
@@ -13,12 +13,13 @@ import fog from '../../src-main/common/effects/glsl/fog.glsl?raw';
 import refocus from '../../src-main/common/effects/glsl/refocus.glsl?raw';
 import relight from '../../src-main/common/effects/glsl/relight.glsl?raw';
 import isolate from '../../src-main/common/effects/glsl/isolate.glsl?raw';
-import { BLIT_FS, FULLSCREEN_VS, program, texture, uploadRgb } from './gl.ts';
+import type { PreviewPicture } from './picture-upload.ts';
+import { BLIT_FS, blitTexture, FULLSCREEN_VS, program, texture, uploadPicture, uploadRgb } from './gl.ts';
 
 const SHADERS: ShaderSources = { vertex, common, upsample, guided, fog, refocus, relight, isolate };
 
 export interface DrawRequest {
-  frame: FrameImage;
+  frame: PreviewPicture;
   depth: DepthImage | null;
   stack: EffectStack;
   /** Seconds on the clip's timeline, where keyframes are evaluated (the same time export uses). */
@@ -47,8 +48,8 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
   const srcTex = texture(gl);
   const colorTex = texture(gl);
   const vao = gl.createVertexArray();
-  let lastFrame: FrameImage | null = null;
-  let lastSrc: FrameImage | null = null;
+  let lastFrame: PreviewPicture | null = null;
+  let lastSrc: PreviewPicture | null = null;
   let lastDepth: DepthImage | null = null;
   let lastColored: DepthImage | null = null;
 
@@ -57,13 +58,7 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
     gl.viewport(0, 0, canvas.width, canvas.height);
     gl.enable(gl.SCISSOR_TEST);
     gl.scissor(x0, 0, w, canvas.height);
-    gl.useProgram(blit);
-    gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, tex);
-    gl.uniform1i(gl.getUniformLocation(blit, 'uSrc'), 0);
-    gl.uniform1i(gl.getUniformLocation(blit, 'uFlipY'), 1);
-    gl.bindVertexArray(vao);
-    gl.drawArrays(gl.TRIANGLES, 0, 3);
+    blitTexture(gl, blit, vao, tex, true);
     gl.disable(gl.SCISSOR_TEST);
   };
 
@@ -90,7 +85,8 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
       const sourceChanged = frame !== lastFrame;
       // The plain source texture only where the source itself is drawn (the effects upload their own copy).
       if ((!depth || mode === 'split') && frame !== lastSrc) {
-        uploadRgb(gl, srcTex, frame.width, frame.height, frame.data);
+        if ('data' in frame) uploadRgb(gl, srcTex, frame.width, frame.height, frame.data);
+        else uploadPicture(gl, srcTex, frame.source);
         lastSrc = frame;
       }
       if (!depth) {
@@ -99,7 +95,8 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
         return;
       }
       if (sourceChanged || depth !== lastDepth) {
-        fx.setFrame(frame.data, frame.width, frame.height);
+        if ('data' in frame) fx.setFrame(frame.data, frame.width, frame.height);
+        else fx.setFrameSource(frame.source, frame.width, frame.height);
         fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth));
         lastFrame = frame;
         lastDepth = depth;

@@ -42,6 +42,24 @@ export function uploadRgb(gl: WebGL2RenderingContext, t: WebGLTexture, w: number
   gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGB8, w, h, 0, gl.RGB, gl.UNSIGNED_BYTE, data);
 }
 
+/**
+ * The unpack settings under which a browser-decoded picture uploads as the 2D canvas draws it (what
+ * drawImage + getImageData gave): top row first, not premultiplied (the pictures are opaque), the
+ * browser's colour conversion to sRGB.
+ */
+export function unpackLikeCanvas(gl: WebGL2RenderingContext) {
+  gl.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
+  gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+  gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.BROWSER_DEFAULT_WEBGL);
+}
+
+/** A browser-decoded picture as it is (its own size; the blit scales it). */
+export function uploadPicture(gl: WebGL2RenderingContext, t: WebGLTexture, source: TexImageSource) {
+  gl.bindTexture(gl.TEXTURE_2D, t);
+  unpackLikeCanvas(gl);
+  gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, source);
+}
+
 export function uploadFloat(gl: WebGL2RenderingContext, t: WebGLTexture, w: number, h: number, data: Float32Array) {
   gl.bindTexture(gl.TEXTURE_2D, t);
   gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
@@ -68,6 +86,17 @@ export function target(gl: WebGL2RenderingContext, w: number, h: number, old?: T
   gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, tex, 0);
   gl.bindFramebuffer(gl.FRAMEBUFFER, null);
   return { fb, tex, w, h };
+}
+
+/** Draws `tex` through the BLIT_FS program over the bound framebuffer's viewport (flipped for the screen). */
+export function blitTexture(gl: WebGL2RenderingContext, blit: WebGLProgram, vao: WebGLVertexArrayObject | null, tex: WebGLTexture, flipY: boolean) {
+  gl.useProgram(blit);
+  gl.activeTexture(gl.TEXTURE0);
+  gl.bindTexture(gl.TEXTURE_2D, tex);
+  gl.uniform1i(gl.getUniformLocation(blit, 'uSrc'), 0);
+  gl.uniform1i(gl.getUniformLocation(blit, 'uFlipY'), flipY ? 1 : 0);
+  gl.bindVertexArray(vao);
+  gl.drawArrays(gl.TRIANGLES, 0, 3);
 }
 
 export const FULLSCREEN_VS = `#version 300 es

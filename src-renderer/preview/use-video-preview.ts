@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
-import type { DepthImage, FrameImage } from '../../src-main/common/api/types.ts';
+import type { DepthImage } from '../../src-main/common/api/types.ts';
+import type { PreviewPicture } from './picture-upload.ts';
 import type { ProjectClip } from '../../src-main/common/project/schema.ts';
 import { bridge } from '../api.ts';
 import { playRate, setExternalClock, setPlaying } from '../state/playback.ts';
@@ -15,7 +16,7 @@ export interface VideoPreviewOptions {
   host: RefObject<HTMLElement | null>;
   maxWidth: number;
   /** Draws a picture with its depth (the viewer's GL preview), `source` telling where the picture came from. */
-  draw(frame: FrameImage, depth: DepthImage | null, source: 'video-play', grabMs: number): void;
+  draw(frame: PreviewPicture, depth: DepthImage | null, source: 'video-play', grabMs: number): void;
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { DepthImage, FrameImage, MediaInfo } from '../../src-main/common/api/types.ts';
+import type { DepthImage, MediaInfo } from '../../src-main/common/api/types.ts';
 import { bridge } from '../api.ts';
-import { rgbaToRgb } from './proxy-image.ts';
+import type { PreviewPicture } from './picture-upload.ts';
 
 /**
  * The browser's own decoder for a clip whose codec Chromium plays (H.264, VP8/9, AV1 in MP4/WebM):
@@ -20,8 +20,11 @@ export function videoMime(path: string, codec: string): string | null {
 
 export interface VideoFrames {
   readonly video: HTMLVideoElement;
-  /** The picture on screen now, as RGB at width x height (in a buffer the next grab reuses). */
-  grab(index: number, time: number, width: number, height: number): FrameImage;
+  /**
+   * The picture on screen now, to draw at width x height: the <video> itself, which the preview uploads
+   * straight to its frame texture (no drawImage + getImageData readback per frame).
+   */
+  grab(index: number, time: number, width: number, height: number): PreviewPicture;
   dispose(): void;
 }
 
@@ -37,21 +40,7 @@ export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElemen
   // Kept in the page (a detached or display:none video may not present frames), but not seen.
   video.style.cssText = 'position:absolute;width:2px;height:2px;opacity:0;pointer-events:none;left:0;top:0';
   host.appendChild(video);
-  const canvas = document.createElement('canvas');
-  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  // One RGB buffer for every grabbed picture: drawn at once, never kept (no 2.7 MB garbage per 720p frame).
-  let rgb = new Uint8Array(0);
-
-  const grab = (index: number, time: number, width: number, height: number): FrameImage => {
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
-    if (rgb.length !== width * height * 3) rgb = new Uint8Array(width * height * 3);
-    ctx.drawImage(video, 0, 0, width, height);
-    rgbaToRgb(ctx.getImageData(0, 0, width, height).data, width * height, rgb);
-    return { index, time, width, height, data: rgb };
-  };
+  const grab = (index: number, time: number, width: number, height: number): PreviewPicture => ({ index, time, width, height, source: video });
 
   return {
     video,
