@@ -176,7 +176,7 @@ export function formatEvalTable(r: EvalResult): string {
   const p = r.poses;
   return [
     `frames: ${r.frames}, shots: ${r.shots}, mean pose confidence: ${f(r.meanConfidence, 2)}`,
-    `field of view: ${f(r.camera.fovDeg, 1)} deg (${r.camera.source}, confidence ${f(r.camera.confidence, 2)}), true ${f(r.trueFovDeg, 1)} deg${r.camera.warnings.map((w) => `; warning: ${w}`).join('')}`,
+    `field of view: ${f(r.camera.fovDeg, 1)} deg (${r.camera.source}, confidence ${f(r.camera.confidence, 2)})${r.camera.refined ? `, refined along the shot ${f(r.camera.refined.fovDeg, 1)} deg (confidence ${f(r.camera.refined.confidence, 2)}, ${r.camera.refined.windows} windows)` : ''}, true ${f(r.trueFovDeg, 1)} deg${r.camera.warnings.map((w) => `; warning: ${w}`).join('')}`,
     `| ${'stage'.padEnd(46)} | AbsRel | delta1 |    TAE |`,
     `| ${'-'.repeat(46)} | ------ | ------ | ------ |`,
     row('model frame by frame', r.perFrame),
