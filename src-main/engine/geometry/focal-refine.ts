@@ -15,7 +15,7 @@ export interface FocalRefinement {
   fovDeg: number;
   sigmaDeg: number;
   confidence: number;
-  /** Window stretches (a keyframe's, a window length each) that told something about it. */
+  /** Keyframe windows that told something about it. */
   windows: number;
   /** The windows' estimates drift along the shot (a zoom): their field of view early and late, and where. */
   zoom: { fromDeg: number; toDeg: number; fromFrame: number; toFrame: number } | null;
@@ -30,10 +30,10 @@ interface Measure { frame: number; s: number; info: number }
 export function createFocalRefiner(o: { width: number; fx: number; sigma0: number }) {
   const sigma0 = Math.min(o.sigma0, MAX_PRIOR_SIGMA);
   const info0 = 1 / sigma0 ** 2;
-  const byKey = new Map<string, Measure>();
+  const byKey = new Map<number, Measure>();
 
   /** The shared value (log focal) and its information, leaving one keyframe's own measurement out. */
-  function combine(skip?: string): { s: number; info: number } {
+  function combine(skip?: number): { s: number; info: number } {
     let s = 0;
     // Robust: a window far from the rest (a wrong track bending it) counts less (Cauchy weights), twice refined.
     for (let pass = 0; pass < 3; pass++) {
@@ -56,7 +56,7 @@ export function createFocalRefiner(o: { width: number; fx: number; sigma0: numbe
 
   return {
     /** The prior a keyframe's window starts from: the shared value without its own measurement, and its spread (plus what a slow zoom may add within a keyframe). */
-    prior(key: string): { s0: number; sigma: number } {
+    prior(key: number): { s0: number; sigma: number } {
       const c = combine(key);
       return { s0: c.s, sigma: Math.min(MAX_PRIOR_SIGMA, Math.hypot(1 / Math.sqrt(c.info), DRIFT_SIGMA)) };
     },
@@ -64,12 +64,14 @@ export function createFocalRefiner(o: { width: number; fx: number; sigma0: numbe
      * A keyframe window's result: `s` the posterior with the prior (s0, sigma) it was given, `info` its
      * observations' own information. The window's own estimate is recovered from them (Gaussian), and
      * deflated: a window's tracks share their errors, which the bundle adjustment counts as independent.
+     * Each keyframe keeps its most informed window (its views overlap: one measurement per keyframe).
      */
-    set(key: string, frame: number, r: { s: number; info: number; s0: number; sigma: number }) {
-      if (!(r.info > MIN_INFO) || !Number.isFinite(r.s)) { byKey.delete(key); return; }
+    set(key: number, frame: number, r: { s: number; info: number; s0: number; sigma: number }) {
+      if (!(r.info > MIN_INFO) || !Number.isFinite(r.s) || r.info / DEFLATE <= (byKey.get(key)?.info ?? 0)) return;
       const ip = 1 / r.sigma ** 2;
       const own = (r.s * (ip + r.info) - ip * r.s0) / r.info;
       byKey.set(key, { frame, s: own, info: r.info / DEFLATE });
+      if (process.env.FOCAL_DEBUG) console.log('focal', key, frame, fovOf(own).toFixed(1), (r.info / DEFLATE).toFixed(0), fovOf(r.s).toFixed(1));
     },
     /** The shot's refined focal length and whether it drifted. */
     result(): FocalRefinement {

@@ -72,8 +72,8 @@ export interface Keyframe {
   n0: number;
   /** Last estimated keyframe -> frame transform (motion prior for the next frame). */
   lastT: Mat4;
-  /** With the focal length refined: its log scale over K's in this keyframe's window, the prior the window was given, and the frames tracked against it so far. */
-  focal?: { s: number; s0: number; sigma: number; n: number };
+  /** With the focal length refined: its log scale over K's in this keyframe's window, and the prior the window was given. */
+  focal?: { s: number; s0: number; sigma: number };
 }
 
 /** What the stage was asked to do, resolved once. */

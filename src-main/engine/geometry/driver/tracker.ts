@@ -33,12 +33,8 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   const k = w.K!;
   const tk0 = scaleIntrinsics(k, cur.pyr[0].width, cur.pyr[0].height);
   const sc = k.width / tk0.width;
-  // With the focal length refined, the keyframe's window starts from the shot's shared value, and takes
-  // it again (with its prior) every window length: each stretch of that many frames is one measurement.
-  if (w.focal && (!key.focal || key.focal.n % p.baWindow === 0)) {
-    const n = key.focal?.n ?? 0, pr = w.focal.prior(segmentOf(key, n, p.baWindow));
-    key.focal = { s: key.focal?.s ?? pr.s0, ...pr, n };
-  }
+  // With the focal length refined, the keyframe's window starts from the shot's shared value (the other keyframes').
+  if (w.focal && !key.focal) { const pr = w.focal.prior(key.frame.index); key.focal = { s: pr.s0, ...pr }; }
   const fs = key.focal ? Math.exp(key.focal.s) : 1;
   const tk = fs === 1 ? tk0 : { ...tk0, fx: tk0.fx * fs, fy: tk0.fy * fs };
   const ids: number[] = [];
@@ -105,9 +101,8 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   used.forEach((id, j) => { const d = 1 / key.pb.q[id] / fs1; z[3 * j] = key.pb.rays[2 * id] * d; z[3 * j + 1] = key.pb.rays[2 * id + 1] * d; z[3 * j + 2] = d * fs1; });
   ob.T = preferRotationOnly(z, uv32, ob.T, tk1).T;
   if (focal && w.focal) {
-    w.focal.set(segmentOf(key, key.focal!.n, p.baWindow), cur.index, { s: focal.s, info: focal.info ?? 0, s0: focal.s0, sigma: focal.sigma });
+    w.focal.set(key.frame.index, cur.index, { s: focal.s, info: focal.info ?? 0, s0: focal.s0, sigma: focal.sigma });
     key.focal!.s = focal.s;
-    key.focal!.n++;
   }
   key.lastT = ob.T;
   cur.track = Math.min(1, inliers / p.fullQualityInliers) * Math.min(1, ratio / p.fullQualityFrac);
@@ -123,6 +118,3 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   if (alive < Math.max(p.keyframeMinTracks, p.keyframeKeep * key.n0) || flow > p.keyframeFlow * tk.width) w.kf = null;
   return 'ok';
 }
-
-/** One measurement of the focal length per keyframe and stretch of `every` frames tracked against it (its window then holds new frames only). */
-const segmentOf = (key: Keyframe, n: number, every: number) => `${key.frame.index}:${Math.floor(n / every)}`;
