@@ -93,7 +93,7 @@ const program = new Command()
           }
           ref = parts.join('; ');
         }
-        rows.push([name, `${r.end - r.start + 1} (${secs.toFixed(0)} s)`, f1(r.camera.fovDeg), r.camera.confidence.toFixed(2), r.camera.source, refinedOf(r.camera.refined), String(shots), ref, r.camera.warnings.join(' | ')]);
+        rows.push([name, `${r.end - r.start + 1} (${secs.toFixed(0)} s)`, f1(r.camera.fovDeg), r.camera.confidence.toFixed(2), r.camera.source, refinedOf(r.camera.refinedFovDeg === undefined ? undefined : { fovDeg: r.camera.refinedFovDeg, confidence: r.camera.refinedConfidence ?? 0 }), String(shots), ref, r.camera.warnings.join(' | ')]);
         console.error(`${name}: done`);
       }
       if (o.datasets) {

@@ -21,7 +21,6 @@ describe('the focal length refined along the shot by the window bundle adjustmen
     }
     await stage.flush();
     const r = stage.focal()!;
-    console.log('refined from 70:', r);
     expect(r.windows).toBeGreaterThan(3);
     expect(Math.abs(r.fovDeg - 60)).toBeLessThan(3);
     expect(r.confidence).toBeGreaterThan(0.5);
@@ -40,7 +39,6 @@ describe('the focal length refined along the shot by the window bundle adjustmen
       return stage.camera()!;
     };
     const zoomed = await run((i) => 55 + 30 * Math.min(1, Math.max(0, (i - 55) / 30)));
-    console.log('zoomed:', zoomed.fovDeg, zoomed.refined, zoomed.zoom);
     // The held frames saw the lens before the zoom.
     expect(Math.abs(zoomed.fovDeg - 55)).toBeLessThan(3);
     expect(zoomed.zoom).toBeDefined();

@@ -21,7 +21,8 @@ export interface FocalRefinement {
   zoom: { fromDeg: number; toDeg: number; fromFrame: number; toFrame: number } | null;
 }
 
-interface Measure { frame: number; s: number; info: number }
+/** A keyframe's latest window (what the shared value takes: its longest reach from the keyframe) and its most informed one (what the drift check takes). */
+interface Measure { frame: number; s: number; info: number; best: { frame: number; s: number; info: number } }
 
 /**
  * `width` and `fx`: the grid the stage's K is for and its focal length; `sigma0`: the starting
@@ -64,14 +65,14 @@ export function createFocalRefiner(o: { width: number; fx: number; sigma0: numbe
      * A keyframe window's result: `s` the posterior with the prior (s0, sigma) it was given, `info` its
      * observations' own information. The window's own estimate is recovered from them (Gaussian), and
      * deflated: a window's tracks share their errors, which the bundle adjustment counts as independent.
-     * Each keyframe keeps its most informed window (its views overlap: one measurement per keyframe).
+     * Its windows overlap: one measurement per keyframe.
      */
     set(key: number, frame: number, r: { s: number; info: number; s0: number; sigma: number }) {
-      if (!(r.info > MIN_INFO) || !Number.isFinite(r.s) || r.info / DEFLATE <= (byKey.get(key)?.info ?? 0)) return;
+      if (!(r.info > MIN_INFO) || !Number.isFinite(r.s)) return;
       const ip = 1 / r.sigma ** 2;
       const own = (r.s * (ip + r.info) - ip * r.s0) / r.info;
-      byKey.set(key, { frame, s: own, info: r.info / DEFLATE });
-      if (process.env.FOCAL_DEBUG) console.log('focal', key, frame, fovOf(own).toFixed(1), (r.info / DEFLATE).toFixed(0), fovOf(r.s).toFixed(1));
+      const m = { frame, s: own, info: r.info / DEFLATE }, was = byKey.get(key)?.best;
+      byKey.set(key, { ...m, best: was && was.info >= m.info ? was : m });
     },
     /** The shot's refined focal length and whether it drifted. */
     result(): FocalRefinement {
@@ -86,7 +87,7 @@ export function createFocalRefiner(o: { width: number; fx: number; sigma0: numbe
         // The prior alone (no window told anything) is the held frames' confidence, not a refinement's.
         confidence: told.length ? Math.exp(-0.5 * (sigmaDeg / SIGMA_OK) ** 2) : 0,
         windows: told.length,
-        zoom: Number.isFinite(f) ? driftOf(told, fovOf) : null,
+        zoom: Number.isFinite(f) ? driftOf(told.map((m) => m.best), fovOf) : null,
       };
     },
   };
@@ -97,7 +98,7 @@ export function createFocalRefiner(o: { width: number; fx: number; sigma0: numbe
  * their scatter about it taken as the noise), whose change over the shot is both large in degrees and
  * many standard errors.
  */
-function driftOf(ms: Measure[], fovOf: (s: number) => number): FocalRefinement['zoom'] {
+function driftOf(ms: Measure['best'][], fovOf: (s: number) => number): FocalRefinement['zoom'] {
   if (ms.length < MIN_WINDOWS) return null;
   let W = 0, mt = 0, ms0 = 0;
   for (const m of ms) { W += m.info; mt += m.info * m.frame; ms0 += m.info * m.s; }
@@ -132,6 +133,6 @@ const SIGMA_OK = 3;
 /** Fewest windows for a drift; a drift counts as a zoom when it spans this many degrees and this many standard errors. */
 const MIN_WINDOWS = 4;
 const ZOOM_DEG = 8;
-const ZOOM_T = 4;
+const ZOOM_T = 3;
 
 export type FocalRefiner = ReturnType<typeof createFocalRefiner>;
