@@ -100,7 +100,9 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   const fs1 = focal ? Math.exp(focal.s) : 1, tk1 = fs1 === 1 ? tk0 : { ...tk0, fx: tk0.fx * fs1, fy: tk0.fy * fs1 };
   used.forEach((id, j) => { const d = 1 / key.pb.q[id] / fs1; z[3 * j] = key.pb.rays[2 * id] * d; z[3 * j + 1] = key.pb.rays[2 * id + 1] * d; z[3 * j + 2] = d * fs1; });
   ob.T = preferRotationOnly(z, uv32, ob.T, tk1).T;
-  if (focal && w.focal) {
+  // A window whose corners do not all move with the camera (a subject moving by itself) can fit them by
+  // bending the focal length: it neither counts as a measurement nor moves the keyframe's value.
+  if (focal && w.focal && ratio >= FOCAL_INLIER_FRAC) {
     w.focal.set(key.frame.index, cur.index, { s: focal.s, info: focal.info ?? 0, s0: focal.s0, sigma: focal.sigma });
     key.focal!.s = focal.s;
   }
@@ -118,3 +120,6 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   if (alive < Math.max(p.keyframeMinTracks, p.keyframeKeep * key.n0) || flow > p.keyframeFlow * tk.width) w.kf = null;
   return 'ok';
 }
+
+/** Least fraction of a window's tracked corners that must fit it for its focal length to count. */
+const FOCAL_INLIER_FRAC = 0.85;
