@@ -30,7 +30,7 @@ describe('the focal length refined along the shot by the window bundle adjustmen
   it('a zoom from 55 to 85 degrees after the held frames is reported, and a steady lens is not', async () => {
     const poses = path(150);
     const run = async (fovAt: (i: number) => number) => {
-      const stage = createCalibratedStage({ intrinsics: intrinsicsFor(W, H), source: 'default', analysisWidth: W });
+      const stage = createCalibratedStage({ intrinsics: intrinsicsFor(W, H), source: 'default', analysisWidth: W, refineAlongShot: true });
       for (let i = 0; i < poses.length; i++) {
         const f = renderRoom(poses[i], intrinsicsFor(W, H, { fovDeg: fovAt(i) }), i);
         await stage.push({ index: i, rgb: f.rgb, depth: corruptDepth(f.depth, i) });

@@ -37,7 +37,6 @@ async function analyse(fovAt: (i: number) => number, subject: boolean) {
     await stage.push({ index: i, rgb: g.rgb, depth: corruptDepth(g.depth, i) });
   }
   expect(await stage.flush()).toHaveLength(moving.length);
-  console.log('CAM', JSON.stringify({ ...stage.camera()!, K: undefined }));
   return stage.camera()!;
 }
 

@@ -32,6 +32,12 @@ export interface CalibratedStageOptions extends GeometryStageOptions {
   source: Exclude<IntrinsicsSource, 'estimated'>;
   /** Estimate the focal length from the footage when nothing gave it (default true). */
   selfCalibrate?: boolean;
+  /**
+   * Then refine it along the shot in the window bundle adjustment (focal-refine.ts). Default false: on a
+   * camera turning on the spot the free focal length buys the poses a translation they do not have
+   * (test/geometry/self-calibration.test.ts, pure rotation).
+   */
+  refineAlongShot?: boolean;
 }
 
 /**
@@ -71,7 +77,7 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
     // Refined along the shot from here, the held frames' spread as its prior (log focal length).
     const fovRad = (camera.fovDeg * Math.PI) / 180;
     const sigma = camera.source === 'estimated' ? ((est.sigmaDeg * Math.PI) / 180) / Math.sin(fovRad) : Infinity;
-    stage = createGeometryStage({ ...opts, intrinsics: camera.K, refineFocal: { sigma } });
+    stage = createGeometryStage({ ...opts, intrinsics: camera.K, ...(opts.refineAlongShot ? { refineFocal: { sigma } } : {}) });
     const out: GeometryOutput[] = [];
     for (const f of held.splice(0)) out.push(...(await stage.push(f)));
     return out;

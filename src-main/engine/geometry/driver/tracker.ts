@@ -96,20 +96,11 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   }
   flows.sort((a, b) => a - b);
   const flow = flows.length ? flows[flows.length >> 1] : 0;
-  const rotationOnly = (fs1: number) => {
-    const z = new Float32Array(used.length * 3), tk1 = fs1 === 1 ? tk0 : { ...tk0, fx: tk0.fx * fs1, fy: tk0.fy * fs1 };
-    used.forEach((id, j) => { const d = 1 / key.pb.q[id]; z[3 * j] = (key.pb.rays[2 * id] * d) / fs1; z[3 * j + 1] = (key.pb.rays[2 * id + 1] * d) / fs1; z[3 * j + 2] = d; });
-    return preferRotationOnly(z, uv32, ob.T, tk1);
-  };
-  let rot = rotationOnly(focal ? Math.exp(focal.s) : 1);
-  // A turn on the spot, which the window's free focal length could explain with a little translation:
-  // a rotation alone at the shot's focal length is preferred, and the window tells nothing of it.
-  const spin = focal && !rot.rotationOnly ? rotationOnly(Math.exp(focal.s0)) : null;
-  if (spin?.rotationOnly) rot = spin;
-  ob.T = rot.T;
-  // A window whose corners do not all move with the camera (a subject moving by itself) can fit them by
-  // bending the focal length: it neither counts as a measurement nor moves the keyframe's value.
-  if (focal && w.focal && !spin?.rotationOnly && ratio >= FOCAL_INLIER_FRAC) {
+  const z = new Float32Array(used.length * 3);
+  const fs1 = focal ? Math.exp(focal.s) : 1, tk1 = fs1 === 1 ? tk0 : { ...tk0, fx: tk0.fx * fs1, fy: tk0.fy * fs1 };
+  used.forEach((id, j) => { const d = 1 / key.pb.q[id] / fs1; z[3 * j] = key.pb.rays[2 * id] * d; z[3 * j + 1] = key.pb.rays[2 * id + 1] * d; z[3 * j + 2] = d * fs1; });
+  ob.T = preferRotationOnly(z, uv32, ob.T, tk1).T;
+  if (focal && w.focal) {
     w.focal.set(key.frame.index, cur.index, { s: focal.s, info: focal.info ?? 0, s0: focal.s0, sigma: focal.sigma });
     key.focal!.s = focal.s;
   }
@@ -127,6 +118,3 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   if (alive < Math.max(p.keyframeMinTracks, p.keyframeKeep * key.n0) || flow > p.keyframeFlow * tk.width) w.kf = null;
   return 'ok';
 }
-
-/** Least fraction of a window's tracked corners that must fit it for its focal length to count. */
-const FOCAL_INLIER_FRAC = 0.85;
