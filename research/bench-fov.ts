@@ -26,6 +26,7 @@ const DATASETS = ['tartanair-hospital', 'kinect-room-5'];
 const COLMAP_FRAMES = 80;
 const COLMAP_WIDTH = 640;
 
+const refinedOf = (r?: { fovDeg: number; confidence: number }) => (r ? `${r.fovDeg.toFixed(1)} (${r.confidence.toFixed(2)})` : '-');
 const fovOf = (f: number, width: number) => (360 / Math.PI) * Math.atan(width / 2 / f);
 
 /** COLMAP's field of view for the clip's frames start..end (inclusive), or why there is none. */
@@ -70,7 +71,7 @@ const program = new Command()
   .option('--no-datasets', 'skip the datasets with ground truth')
   .action(async (o: { colmap?: boolean; clips: string[]; datasets: boolean }) => {
     const scratch = await mkdtemp(join(tmpdir(), 'gemdepth-bench-fov-'));
-    const rows: string[][] = [['clip', 'frames', 'our FOV (deg)', 'confidence', 'source', 'shots', 'COLMAP FOV (deg)', 'warnings']];
+    const rows: string[][] = [['clip', 'frames', 'our FOV (deg)', 'confidence', 'source', 'refined (deg, conf)', 'shots', 'COLMAP FOV (deg)', 'warnings']];
     const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
     try {
       for (const name of o.clips) {
@@ -92,7 +93,7 @@ const program = new Command()
           }
           ref = parts.join('; ');
         }
-        rows.push([name, `${r.end - r.start + 1} (${secs.toFixed(0)} s)`, f1(r.camera.fovDeg), r.camera.confidence.toFixed(2), r.camera.source, String(shots), ref, r.camera.warnings.join(' | ')]);
+        rows.push([name, `${r.end - r.start + 1} (${secs.toFixed(0)} s)`, f1(r.camera.fovDeg), r.camera.confidence.toFixed(2), r.camera.source, refinedOf(r.camera.refinedFovDeg === undefined ? undefined : { fovDeg: r.camera.refinedFovDeg, confidence: r.camera.refinedConfidence ?? 0 }), String(shots), ref, r.camera.warnings.join(' | ')]);
         console.error(`${name}: done`);
       }
       if (o.datasets) {
@@ -100,7 +101,7 @@ const program = new Command()
           const dir = join(scratch, ds);
           await convertDataset(join(SHARED, 'datasets', ds), dir);
           const r = await runEval(dir, { defaultFov: true, mvs: false });
-          rows.push([`${ds} (true ${f1(r.trueFovDeg)})`, String(r.estimatedPoses.length), f1(r.camera.fovDeg), r.camera.confidence.toFixed(2), r.camera.source, '', `ATE ${(100 * r.poses.ate / r.poses.pathLength).toFixed(2)}% of the path`, r.camera.warnings.join(' | ')]);
+          rows.push([`${ds} (true ${f1(r.trueFovDeg)})`, String(r.estimatedPoses.length), f1(r.camera.fovDeg), r.camera.confidence.toFixed(2), r.camera.source, refinedOf(r.camera.refined), '', `ATE ${(100 * r.poses.ate / r.poses.pathLength).toFixed(2)}% of the path`, r.camera.warnings.join(' | ')]);
           console.error(`${ds}: done`);
         }
       }

@@ -1,4 +1,4 @@
-/** npm run eval -- DATASET_DIR [--limit N] [--default-fov [--no-self-calibration]] [--width W] [--no-mvs] [--no-scale] [--no-fusion] [--no-unit-transfer] [--as-relative]: accuracy table for the geometry pipeline. */
+/** npm run eval -- DATASET_DIR [--limit N] [--default-fov [--no-self-calibration] [--refine-focal]] [--width W] [--no-mvs] [--no-scale] [--no-fusion] [--no-unit-transfer] [--as-relative]: accuracy table for the geometry pipeline. */
 import { Command } from 'commander';
 import { formatEvalTable, runEval } from './eval/run-eval.ts';
 import { isUserError } from '../src-main/common/errors.ts';
@@ -11,6 +11,7 @@ const program = new Command()
   .option('--cap <m>', 'max valid GT depth in metres', parseFloat)
   .option('--width <px>', 'analysis width', (v) => parseInt(v, 10))
   .option('--default-fov', 'ignore K.txt: estimate the field of view from the footage, as analyze does when none is given')
+  .option('--refine-focal', 'with --default-fov: refine the estimate along the shot in the window bundle adjustment (opt-in)')
   .option('--no-self-calibration', 'with --default-fov: keep the default 60 degrees instead of estimating it')
   .option('--no-mvs', 'skip the opt-in multi-view refinement row (times the default pipeline)')
   .option('--no-scale', 'leave a metric model\'s scale frame by frame, chain a relative model\'s (what the scale smoother adds)')
@@ -20,7 +21,7 @@ const program = new Command()
   .option('--json', 'print the result as JSON too')
   .action(async (dir: string, o) => {
     const r = await runEval(dir, {
-      limit: o.limit, model: o.model, cap: o.cap, analysisWidth: o.width, defaultFov: o.defaultFov, selfCalibrate: o.selfCalibration, mvs: o.mvs, scale: o.scale, fusion: o.fusion, unitTransfer: o.unitTransfer, asRelative: o.asRelative,
+      limit: o.limit, model: o.model, cap: o.cap, analysisWidth: o.width, defaultFov: o.defaultFov, selfCalibrate: o.selfCalibration, refineFocal: o.refineFocal, mvs: o.mvs, scale: o.scale, fusion: o.fusion, unitTransfer: o.unitTransfer, asRelative: o.asRelative,
       onFrame: (d, n) => { if (process.stderr.isTTY) process.stderr.write(`\r${d}/${n}`); },
     });
     if (process.stderr.isTTY) process.stderr.write('\r');

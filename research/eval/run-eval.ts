@@ -22,6 +22,8 @@ export interface EvalOptions {
   defaultFov?: boolean;
   /** With `defaultFov`: estimate the field of view from the footage (default true); false keeps the default 60 degrees. */
   selfCalibrate?: boolean;
+  /** With defaultFov: refine the estimate along the shot in the window bundle adjustment (opt-in). */
+  refineFocal?: boolean;
   analysisWidth?: number;
   /** Also run the opt-in multi-view refinement (the `full` row). Default true; false gives the default pipeline's speed. */
   mvs?: boolean;
@@ -124,7 +126,7 @@ export async function runEval(dir: string, o: EvalOptions = {}): Promise<EvalRes
       metric = depth.kind === 'metric';
       if (!stage) {
         const K = o.defaultFov ? intrinsicsFor(depth.width, depth.height) : scaleIntrinsics(ds.K, depth.width, depth.height);
-        stage = createCalibratedStage({ intrinsics: K, source: o.defaultFov ? 'default' : 'user', selfCalibrate: o.selfCalibrate, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale, fusion: o.fusion, unitTransfer: o.unitTransfer });
+        stage = createCalibratedStage({ intrinsics: K, source: o.defaultFov ? 'default' : 'user', selfCalibrate: o.selfCalibrate, refineAlongShot: o.refineFocal, keepAligned: true, analysisWidth: o.analysisWidth, mvs: o.mvs ?? true, scale: o.scale, fusion: o.fusion, unitTransfer: o.unitTransfer });
       }
       t0 = performance.now();
       take(await stage.push({ index: i, rgb, depth }));
@@ -176,7 +178,7 @@ export function formatEvalTable(r: EvalResult): string {
   const p = r.poses;
   return [
     `frames: ${r.frames}, shots: ${r.shots}, mean pose confidence: ${f(r.meanConfidence, 2)}`,
-    `field of view: ${f(r.camera.fovDeg, 1)} deg (${r.camera.source}, confidence ${f(r.camera.confidence, 2)}), true ${f(r.trueFovDeg, 1)} deg${r.camera.warnings.map((w) => `; warning: ${w}`).join('')}`,
+    `field of view: ${f(r.camera.fovDeg, 1)} deg (${r.camera.source}, confidence ${f(r.camera.confidence, 2)})${r.camera.refined ? `, refined along the shot ${f(r.camera.refined.fovDeg, 1)} deg (confidence ${f(r.camera.refined.confidence, 2)}, ${r.camera.refined.windows} windows)` : ''}, true ${f(r.trueFovDeg, 1)} deg${r.camera.warnings.map((w) => `; warning: ${w}`).join('')}`,
     `| ${'stage'.padEnd(46)} | AbsRel | delta1 |    TAE |`,
     `| ${'-'.repeat(46)} | ------ | ------ | ------ |`,
     row('model frame by frame', r.perFrame),

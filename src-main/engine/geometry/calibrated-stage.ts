@@ -5,6 +5,7 @@ import { estimateFocal } from './focal-search.ts';
 import { trackingPyramid } from './image.ts';
 import { DEFAULT_FOV_DEG, fovDegOf, type IntrinsicsSource } from '../../common/camera/intrinsics.ts';
 import { inverseDepthOf } from '../../common/depth.ts';
+import type { FocalRefinement } from './focal-refine.ts';
 
 /** The camera an analysis used, as meta.json and poses.json record it. */
 export interface CameraInfo {
@@ -16,6 +17,14 @@ export interface CameraInfo {
   confidence: number;
   /** What the user should know: the footage could not tell, or the focal length changed (zoom). */
   warnings: string[];
+  /**
+   * The focal length refined along the whole shot by the window bundle adjustments, starting from the
+   * estimate above (which the depth and the exports' intrinsics use): the poses follow it. Only when
+   * the footage was asked (nothing gave the focal length).
+   */
+  refined?: Omit<FocalRefinement, 'zoom'>;
+  /** A zoom seen along the shot after the held frames: the refined field of view early and late in it. */
+  zoom?: NonNullable<FocalRefinement['zoom']>;
 }
 
 export interface CalibratedStageOptions extends GeometryStageOptions {
@@ -23,6 +32,12 @@ export interface CalibratedStageOptions extends GeometryStageOptions {
   source: Exclude<IntrinsicsSource, 'estimated'>;
   /** Estimate the focal length from the footage when nothing gave it (default true). */
   selfCalibrate?: boolean;
+  /**
+   * Then refine it along the shot in the window bundle adjustment (focal-refine.ts). Default false: on a
+   * camera turning on the spot the free focal length buys the poses a translation they do not have
+   * (test/geometry/self-calibration.test.ts, pure rotation).
+   */
+  refineAlongShot?: boolean;
 }
 
 /**
@@ -59,7 +74,10 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
       camera = { K: K0, fovDeg: fovDegOf(K0), source: 'default', confidence: est.confidence, warnings };
       warnings.push(`the footage cannot tell its field of view (too little camera motion, or too much of the picture moving by itself, in its first ${held.length} frames): assuming ${DEFAULT_FOV_DEG} degrees; give it (--fov, or the clip's camera settings) if you know it`);
     }
-    stage = createGeometryStage({ ...opts, intrinsics: camera.K });
+    // Refined along the shot from here, the held frames' spread as its prior (log focal length).
+    const fovRad = (camera.fovDeg * Math.PI) / 180;
+    const sigma = camera.source === 'estimated' ? ((est.sigmaDeg * Math.PI) / 180) / Math.sin(fovRad) : Infinity;
+    stage = createGeometryStage({ ...opts, intrinsics: camera.K, ...(opts.refineAlongShot ? { refineFocal: { sigma } } : {}) });
     const out: GeometryOutput[] = [];
     for (const f of held.splice(0)) out.push(...(await stage.push(f)));
     return out;
@@ -83,9 +101,18 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
       const out = stage ? [] : await decide(true);
       return [...out, ...(await stage!.flush())];
     },
-    /** The camera in use; null until it is decided (the first output comes after). */
-    camera: (): CameraInfo | null => camera,
+    /** The camera in use; null until it is decided (the first output comes after); with the refinement so far. */
+    camera: (): CameraInfo | null => withRefinement(camera, stage?.focal() ?? null),
   };
+}
+
+/** The camera with the shot's refined focal length, and a warning when it drifted (a zoom later than the held frames). */
+function withRefinement(camera: CameraInfo | null, r: FocalRefinement | null): CameraInfo | null {
+  if (!camera || !r) return camera;
+  const { zoom, ...refined } = r;
+  if (!zoom) return { ...camera, refined };
+  const warning = `the focal length seems to change along the clip (a zoom?), from about ${zoom.fromDeg.toFixed(0)} degrees near frame ${zoom.fromFrame} to ${zoom.toDeg.toFixed(0)} near frame ${zoom.toFrame}: the depth assumes one field of view, ${camera.fovDeg.toFixed(1)} degrees`;
+  return { ...camera, refined, zoom, warnings: [...camera.warnings, warning] };
 }
 
 /** Frames held for the focal search: about two seconds of footage; when they cannot tell, up to CALIB_MAX_FRAMES (memory: that many frames at the analysis grid, whatever the clip's length). */

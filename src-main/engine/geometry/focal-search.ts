@@ -35,14 +35,16 @@ const rho = (e: number) => CAUCHY * CAUCHY * Math.log1p((e * e) / (CAUCHY * CAUC
  * image motion in a way no rigid motion explains, so the cost is lowest at the true one; a static shot
  * or a pure translation leaves it flat, which the curvature turns into a low confidence.
  */
-export function estimateFocal(given: FocalSpan[], width: number, height: number): FocalEstimate {
+export function estimateFocal(given: FocalSpan[], width: number, height: number, explain?: string[]): FocalEstimate {
   // Only the corners that move with the scene's dominant rigid motion are scored (focal-epipolar.ts).
   const rigid = given.map((s) => rigidSpan(s, MIN_INLIERS, width, height)).filter((r): r is RigidSpan => r !== null);
-  const ba = bundleFocal(rigid.map((r) => r.span), width, height);
+  explain?.push(`spans with motion: ${given.length}; with >= ${MIN_INLIERS} corners in one rigid motion: ${rigid.length} (corners kept ${rigid.map((r) => `${r.span.q0.length}/${given.find((g) => g.start === r.span.start)!.q0.length}`).join(' ')})`);
+  const ba = bundleFocal(rigid.map((r) => r.span), width, height, explain);
   // The spans' epipolar geometry: each span's own estimate (a zoom shows as a steady drift of them), and
   // where the bundle adjustment cannot tell (real footage often defeats it: a close subject, a small
   // model's bent depth), their median where they agree with each other.
   const epi = epipolarFocal(rigid, width, height);
+  explain?.push(`bundle: ${ba.fovDeg.toFixed(1)} deg +- ${ba.sigmaDeg.toFixed(1)} (conf ${ba.confidence.toFixed(2)}, ${ba.spans} spans); epipolar: ${epi.spans.length} spans with their own minimum [${epi.spans.map((o) => o.fovDeg.toFixed(0)).join(' ')}] -> ${epi.fovDeg.toFixed(1)} +- ${epi.sigmaDeg.toFixed(1)}`);
   const zoom = driftSeen(epi.spans);
   const confidence = confidenceOf(epi.sigmaDeg);
   if (ba.confidence >= SURE || !(confidence > ba.confidence)) return { ...ba, zoom: ba.zoom || zoom, method: 'bundle' };
@@ -65,7 +67,7 @@ function driftSeen(own: SpanFocal[]): boolean {
   return Math.abs(slope * span) > ZOOM_DEG && Math.abs(slope) > ZOOM_T * se;
 }
 
-function bundleFocal(given: FocalSpan[], width: number, height: number): FocalEstimate {
+function bundleFocal(given: FocalSpan[], width: number, height: number, explain?: string[]): FocalEstimate {
   const none: FocalEstimate = { f: NaN, fovDeg: NaN, sigmaDeg: Infinity, confidence: 0, spans: 0, zoom: false };
   if (!given.length) return none;
   let spans = given;
@@ -96,8 +98,9 @@ function bundleFocal(given: FocalSpan[], width: number, height: number): FocalEs
   }).filter((s): s is FocalSpan => s !== null);
   // A span no camera explains well (its tracks still wrong, or the fit lost) or whose own curve falls
   // to the search's edge tells nothing reliable, and its cost would outweigh the spans that do.
-  const scored = spans.map((s) => ({ s, c: score(s) })).filter(({ c }) => {
+  const scored = spans.map((s) => ({ s, c: score(s) })).filter(({ s, c }) => {
     const m = Math.min(...c.curve), k = c.curve.indexOf(m);
+    explain?.push(`  span @${s.start}: ${c.rotOnly ? 'rotation only' : 'full motion'}, ${s.q0.length} corners, fit ${(m / c.n).toFixed(2)} (max ${FIT_MAX}), grid minimum ${grid[k]} deg${k === 0 || k === c.curve.length - 1 ? ' (at the edge)' : ''}, dips ${dips(c.curve)}`);
     return m / c.n < FIT_MAX && k > 0 && k < c.curve.length - 1 && dips(c.curve) <= 1;
   });
   if (!scored.length) return none;

@@ -7,6 +7,7 @@ import { align, createScalePath, linkScale } from './driver/scale-path.ts';
 import { estimateMotion } from './driver/tracker.ts';
 import { checkGeometryParams, GEOMETRY_PARAMS, type GeometryParams } from './params.ts';
 import { DEFAULT_FUSION } from '../../common/api/geometry.ts';
+import { createFocalRefiner } from './focal-refine.ts';
 
 export { intrinsicsFor } from '../../common/camera/intrinsics.ts';
 export { backproject, createCloudFuser, writePly } from './pointcloud.ts';
@@ -52,6 +53,12 @@ export interface GeometryStageOptions {
   unitTransfer?: boolean;
   /** Thresholds (params.ts); the defaults are what the cache version is derived from. */
   params?: GeometryParams;
+  /**
+   * The focal length refined as a parameter the window bundle adjustments share (focal-refine.ts),
+   * starting from the intrinsics' with this spread (log focal length; Infinity: nothing is known).
+   * Absent: the focal length is held fixed.
+   */
+  refineFocal?: { sigma: number };
 }
 
 /**
@@ -72,6 +79,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
     unitTransfer: opts.unitTransfer ?? true, temporal: opts.temporal !== false, keepAligned: opts.keepAligned ?? false,
     fusionRadius: fusion ? params.fusion.radius : 0, signal: opts.signal,
   }, opts.window);
+  if (opts.refineFocal) w.focal = createFocalRefiner({ width: opts.intrinsics.width, fx: opts.intrinsics.fx, sigma0: opts.refineFocal.sigma });
   const path = createScalePath(w);
   const multi = createMultiView(w, path);
   const output = createFrameOutput(w, path);
@@ -122,6 +130,8 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       if (w.frames.length) emitUpTo(w.frames[w.frames.length - 1].index, out);
       return out;
     },
+    /** The focal length refined so far along the shot (null: held fixed). */
+    focal: () => w.focal?.result() ?? null,
   };
 }
 

@@ -21,6 +21,22 @@ export interface WindowProblem {
 }
 
 /**
+ * The focal length as one parameter shared by the window: fx and fy scaled by exp(s), the keyframe's
+ * rays (normalised with K) by exp(-s); a Gaussian prior on s (log focal) holds it where the window
+ * cannot tell. `info` comes back as what the window's own observations say about s (the marginal
+ * information after the poses and depths, prior excluded): 0 where they say nothing.
+ */
+export interface WindowFocal {
+  /** Log of the focal length over K's (refined in place). */
+  s: number;
+  /** Prior centre and spread (log focal). */
+  s0: number;
+  sigma: number;
+  /** Out: marginal information on s from the observations (1 / variance, log focal). */
+  info?: number;
+}
+
+/**
  * Keyframe-anchored sliding-window bundle adjustment: the poses of the last few frames AND the
  * inverse depth of every keyframe corner are refined together on reprojection error (Huber), with a
  * weak log-prior tying each inverse depth to the model's depth. Several views of the same corners
@@ -29,31 +45,40 @@ export interface WindowProblem {
  * Point unknowns are eliminated by the Schur complement, leaving a 6M x 6M system; Levenberg-
  * Marquardt with a cost check keeps it from diverging on bad starts.
  */
-export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], K: Intrinsics, o: { thresholdPx?: number; priorSigma?: number; iterations?: number } = {}): void {
+export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], K: Intrinsics, o: { thresholdPx?: number; priorSigma?: number; iterations?: number; focal?: WindowFocal } = {}): void {
   const M = obs.length, nP = pb.q.length;
   if (!M) return;
+  const fo = o.focal;
+  // The focal's scale, applied to the projection (sf) and, inverted, to the keyframe's rays.
+  let sf = fo ? Math.exp(fo.s) : 1;
+  const lamF = fo ? 1 / fo.sigma ** 2 : 0;
   const thr = o.thresholdPx ?? 1.5;
   const lam = 1 / (o.priorSigma ?? 2) ** 2;
   const Rs: Mat3[] = obs.map((ob) => rotOf(ob.T)), ts: Vec3[] = obs.map((ob) => transOf(ob.T));
   const q = pb.q;
-  const robustCost = (Rl: Mat3[], tl: Vec3[], ql: Float64Array) => {
+  const robustCost = (Rl: Mat3[], tl: Vec3[], ql: Float64Array, sc = sf) => {
     let c = 0;
+    const fx = K.fx * sc, fy = K.fy * sc;
     for (let j = 0; j < M; j++) {
       const ob = obs[j], R = Rl[j], t = tl[j];
       for (let k = 0; k < ob.ids.length; k++) {
-        const i = ob.ids[k], z = 1 / ql[i], x = pb.rays[2 * i] * z, y = pb.rays[2 * i + 1] * z;
+        const i = ob.ids[k], z = 1 / ql[i], x = (pb.rays[2 * i] * z) / sc, y = (pb.rays[2 * i + 1] * z) / sc;
         const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
         if (Zc <= 1e-6) { c += (3 * thr) ** 2; continue; }
-        const eu = (K.fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
-        const ev = (K.fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
+        const eu = (fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
+        const ev = (fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
         const e = Math.min(3 * thr, Math.hypot(eu, ev));
         c += e <= thr ? e * e : thr * (2 * e - thr);
       }
     }
     for (let i = 0; i < nP; i++) c += lam * (pb.w0?.[i] ?? 1) * Math.log(ql[i] / pb.q0[i]) ** 2;
+    if (fo) c += lamF * (Math.log(sc) - fo.s0) ** 2;
     return c;
   };
-  const D = 6 * M;
+  // With the focal free, its unknown is the last one of the reduced system.
+  const DP = 6 * M, D = DP + (fo ? 1 : 0);
+  const F = DP;
+  const qf = new Float64Array(fo ? nP : 0);
   const H = new Float64Array(D * D), g = new Float64Array(D);
   const Hqq = new Float64Array(nP), gq = new Float64Array(nP);
   // Per point, its observations' pose-point coupling blocks (frame, 6 values).
@@ -62,23 +87,24 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   let mu = 1e-3;
   let cost = robustCost(Rs, ts, q);
   for (let it = 0; it < (o.iterations ?? 8); it++) {
-    H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0);
+    H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0); qf.fill(0);
     for (const c of couple) c.length = 0;
+    const fx = K.fx * sf, fy = K.fy * sf;
     for (let j = 0; j < M; j++) {
       const ob = obs[j], R = Rs[j], t = ts[j], base = 6 * j;
       for (let k = 0; k < ob.ids.length; k++) {
-        const i = ob.ids[k], z = 1 / q[i], rx = pb.rays[2 * i], ry = pb.rays[2 * i + 1];
+        const i = ob.ids[k], z = 1 / q[i], rx = pb.rays[2 * i] / sf, ry = pb.rays[2 * i + 1] / sf;
         const x = rx * z, y = ry * z;
         const X = R[0] * x + R[1] * y + R[2] * z + t[0];
         const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
         const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
         if (Zc <= 1e-6) continue;
         const iz = 1 / Zc;
-        const eu = K.fx * X * iz + K.cx - ob.uv[2 * k], ev = K.fy * Y * iz + K.cy - ob.uv[2 * k + 1];
+        const eu = fx * X * iz + K.cx - ob.uv[2 * k], ev = fy * Y * iz + K.cy - ob.uv[2 * k + 1];
         const e = Math.hypot(eu, ev);
         if (e > thr * 3) continue;
         const w = e <= thr ? 1 : thr / e;
-        const du0 = K.fx * iz, du2 = -K.fx * X * iz * iz, dv1 = K.fy * iz, dv2 = -K.fy * Y * iz * iz;
+        const du0 = fx * iz, du2 = -fx * X * iz * iz, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
         // d(X,Y,Z)/d omega = -[Xc]x ; d/dv = I
         Jp[0] = du2 * Y; Jp[1] = du0 * Zc - du2 * X; Jp[2] = -du0 * Y;
         Jp[6] = -dv1 * Zc + dv2 * Y; Jp[7] = -dv2 * X; Jp[8] = dv1 * X;
@@ -96,6 +122,15 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         couple[i].push({ j, v });
         Hqq[i] += w * (Jqu * Jqu + Jqv * Jqv);
         gq[i] -= w * (Jqu * eu + Jqv * ev);
+        if (fo) {
+          // d/ds: the projection's scale, and the point's x, y shrinking with it (dP = (-x, -y, 0) rotated).
+          const dX = -(R[0] * x + R[1] * y), dY = -(R[3] * x + R[4] * y), dZ = -(R[6] * x + R[7] * y);
+          const Jfu = fx * X * iz + du0 * dX + du2 * dZ, Jfv = fy * Y * iz + dv1 * dY + dv2 * dZ;
+          H[F * D + F] += w * (Jfu * Jfu + Jfv * Jfv);
+          g[F] -= w * (Jfu * eu + Jfv * ev);
+          for (let a = 0; a < 6; a++) H[(base + a) * D + F] += w * (Jp[a] * Jfu + Jp[6 + a] * Jfv);
+          qf[i] += w * (Jfu * Jqu + Jfv * Jqv);
+        }
       }
     }
     for (let i = 0; i < nP; i++) {
@@ -115,6 +150,22 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         for (let a = 0; a < 6; a++) r[6 * A.j + a] -= A.v[a] * inv * gq[i];
         for (const B of c) for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) S[(6 * A.j + a) * D + 6 * B.j + b] -= A.v[a] * inv * B.v[b];
       }
+      if (fo) {
+        r[F] -= qf[i] * inv * gq[i];
+        S[F * D + F] -= qf[i] * inv * qf[i];
+        for (const A of c) for (let a = 0; a < 6; a++) { const v = A.v[a] * inv * qf[i]; S[(6 * A.j + a) * D + F] -= v; S[F * D + 6 * A.j + a] -= v; }
+      }
+    }
+    if (fo) {
+      // The marginal information on s (the observations' own, before the prior): 1 / (S^-1)[F][F].
+      const e = new Float64Array(D); e[F] = 1;
+      const A = S.slice();
+      for (let a = 0; a < D; a++) A[a * D + a] += 1e-9;
+      const col = solveSPD(A, e, D);
+      fo.info = col && col[F] > 0 ? 1 / col[F] : 0;
+      const ls = Math.log(sf);
+      S[F * D + F] += lamF;
+      r[F] -= lamF * (ls - fo.s0);
     }
     let improved = false;
     for (let tries = 0; tries < 5 && !improved; tries++) {
@@ -126,8 +177,10 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
       for (let i = 0; i < nP; i++) {
         let s = gq[i];
         for (const c of couple[i]) for (let a = 0; a < 6; a++) s -= c.v[a] * d[6 * c.j + a];
+        if (fo) s -= qf[i] * d[F];
         nq[i] = Math.min(q[i] * 2, Math.max(q[i] / 2, q[i] + s / Hqq[i]));
       }
+      const nsf = fo ? sf * Math.exp(Math.max(-0.2, Math.min(0.2, d[F]))) : 1;
       const nR: Mat3[] = [], nt: Vec3[] = [];
       for (let j = 0; j < M; j++) {
         const dR = expSO3([d[6 * j], d[6 * j + 1], d[6 * j + 2]]);
@@ -135,10 +188,11 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         const tt = mulVec3(dR, ts[j]);
         nt.push([tt[0] + d[6 * j + 3], tt[1] + d[6 * j + 4], tt[2] + d[6 * j + 5]]);
       }
-      const nc = robustCost(nR, nt, nq);
+      const nc = robustCost(nR, nt, nq, nsf);
       if (nc < cost) {
         improved = true;
         cost = nc;
+        sf = nsf;
         for (let j = 0; j < M; j++) { Rs[j] = nR[j]; ts[j] = nt[j]; }
         q.set(nq);
         mu = Math.max(1e-6, mu / 3);
@@ -147,17 +201,19 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
     if (!improved) break;
   }
   for (let j = 0; j < M; j++) obs[j].T = fromRt(Rs[j], ts[j]);
+  if (fo) fo.s = Math.log(sf);
 }
 
-/** Reprojection error (pixels) of each observation of one frame under the problem's current depths. */
-export function windowErrors(pb: WindowProblem, ob: WindowObservation, K: Intrinsics): Float32Array {
+/** Reprojection error (pixels) of each observation of one frame under the problem's current depths (and the window's focal scale, exp(s)). */
+export function windowErrors(pb: WindowProblem, ob: WindowObservation, K: Intrinsics, focalScale = 1): Float32Array {
   const R = rotOf(ob.T), t = transOf(ob.T), e = new Float32Array(ob.ids.length);
+  const fx = K.fx * focalScale, fy = K.fy * focalScale;
   for (let k = 0; k < ob.ids.length; k++) {
-    const i = ob.ids[k], z = 1 / pb.q[i], x = pb.rays[2 * i] * z, y = pb.rays[2 * i + 1] * z;
+    const i = ob.ids[k], z = 1 / pb.q[i], x = (pb.rays[2 * i] * z) / focalScale, y = (pb.rays[2 * i + 1] * z) / focalScale;
     const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
     if (Zc <= 1e-6) { e[k] = Infinity; continue; }
-    const eu = (K.fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
-    const ev = (K.fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
+    const eu = (fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
+    const ev = (fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
     e[k] = Math.hypot(eu, ev);
   }
   return e;

@@ -202,10 +202,18 @@ export function cameraOf(p: Plan, opts: AnalyzeOptions, modelPose: number[] | nu
   return { K: scaleIntrinsics(c.K, p.depthSize.width, p.depthSize.height), source: c.source };
 }
 
-/** meta.json's and poses.json's intrinsics: the grid's, with the field of view, its source and confidence. */
+/**
+ * meta.json's and poses.json's intrinsics: the grid's, with the field of view, its source and confidence;
+ * where the footage was asked, the field of view refined along the shot (which the poses follow) and a
+ * zoom seen in it.
+ */
 export function recordedIntrinsics(rec: { intrinsics: Intrinsics; camera?: Omit<CameraInfo, 'K'> }) {
-  const K = rec.intrinsics;
-  return { ...K, fovDeg: rec.camera?.fovDeg ?? (360 / Math.PI) * Math.atan(K.width / 2 / K.fx), source: rec.camera?.source ?? 'default', confidence: rec.camera?.confidence ?? 0 };
+  const K = rec.intrinsics, c = rec.camera;
+  return {
+    ...K, fovDeg: c?.fovDeg ?? (360 / Math.PI) * Math.atan(K.width / 2 / K.fx), source: c?.source ?? 'default', confidence: c?.confidence ?? 0,
+    ...(c?.refined ? { refinedFovDeg: c.refined.fovDeg, refinedConfidence: c.refined.confidence } : {}),
+    ...(c?.zoom ? { zoom: c.zoom } : {}),
+  };
 }
 
 export function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {

@@ -202,7 +202,7 @@ async function analyse(
     const rec: FinalRecord = {
       device,
       intrinsics: K!,
-      ...(cam ? { camera: { fovDeg: cam.fovDeg, source: cam.source, confidence: cam.confidence, warnings: cam.warnings } } : {}),
+      ...(cam ? { camera: { fovDeg: cam.fovDeg, source: cam.source, confidence: cam.confidence, warnings: cam.warnings, refined: cam.refined, zoom: cam.zoom } } : {}),
       poses: g ? poses : null,
       confidence: g ? confidence : null,
       shotIds: g ? shotIds : null,

@@ -7,6 +7,7 @@ import { createScaleSmoother, type ScaleSmoother } from '../scale-smoother.ts';
 import { colorHistogram, createCutDetector } from '../shot-cut.ts';
 import type { WindowObservation, WindowProblem } from '../window-ba.ts';
 import type { GeometryParams } from '../params.ts';
+import type { FocalRefiner } from '../focal-refine.ts';
 import { inverseDepthOf } from '../../../common/depth.ts';
 
 /**
@@ -73,6 +74,8 @@ export interface Keyframe {
   n0: number;
   /** Last estimated keyframe -> frame transform (motion prior for the next frame). */
   lastT: Mat4;
+  /** With the focal length refined: its log scale over K's in this keyframe's window, and the prior the window was given. */
+  focal?: { s: number; s0: number; sigma: number };
 }
 
 /** What the stage was asked to do, resolved once. */
@@ -109,6 +112,8 @@ export interface FrameWindow {
   windowSize: number;
   readonly smoother: ScaleSmoother;
   readonly cuts: ReturnType<typeof createCutDetector>;
+  /** The focal length refined along the shot by the window bundle adjustments (focal-refine.ts); null: K is held fixed. */
+  focal: FocalRefiner | null;
 }
 
 export function createFrameWindow(cfg: WindowConfig, window?: number): FrameWindow {
@@ -125,6 +130,7 @@ export function createFrameWindow(cfg: WindowConfig, window?: number): FrameWind
     windowSize: Math.max(cfg.lag + 4, window ?? cfg.params.window, outLag + cfg.fusionRadius + 2),
     smoother: createScaleSmoother({ pull: cfg.params.scale.pull, lookahead: cfg.params.scale.lookahead }),
     cuts: createCutDetector(),
+    focal: null,
   };
 }
 

@@ -2,7 +2,7 @@ import { trackKLT } from '../features.ts';
 import { scaleIntrinsics } from '../../../common/camera/intrinsics.ts';
 import { identity4, invRigid, mul4, rotationAngle, rotOf } from '../linalg.ts';
 import { estimatePose, preferRotationOnly } from '../pose.ts';
-import { bundleAdjustWindow, windowErrors } from '../window-ba.ts';
+import { bundleAdjustWindow, windowErrors, type WindowFocal } from '../window-ba.ts';
 import type { FrameState, FrameWindow, Keyframe, KeyframeObservation } from './frame-window.ts';
 import { makeKeyframe } from './keyframes.ts';
 
@@ -31,8 +31,12 @@ export function estimateMotion(w: FrameWindow, prev: FrameState, cur: FrameState
 function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: FrameState): 'ok' | 'lost' | 'cut' {
   const p = w.cfg.params.tracking;
   const k = w.K!;
-  const tk = scaleIntrinsics(k, cur.pyr[0].width, cur.pyr[0].height);
-  const sc = k.width / tk.width;
+  const tk0 = scaleIntrinsics(k, cur.pyr[0].width, cur.pyr[0].height);
+  const sc = k.width / tk0.width;
+  // With the focal length refined, the keyframe's window starts from the shot's shared value (the other keyframes').
+  if (w.focal && !key.focal) { const pr = w.focal.prior(key.frame.index); key.focal = { s: pr.s0, ...pr }; }
+  const fs = key.focal ? Math.exp(key.focal.s) : 1;
+  const tk = fs === 1 ? tk0 : { ...tk0, fx: tk0.fx * fs, fy: tk0.fy * fs };
   const ids: number[] = [];
   for (let i = 0; i < key.n0; i++) if (key.alive[i]) ids.push(i);
   const from = new Float32Array(ids.length * 2);
@@ -48,7 +52,7 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
     const qx = tr.pts[2 * j], qy = tr.pts[2 * j + 1];
     key.pos[2 * id] = qx; key.pos[2 * id + 1] = qy;
     const z = 1 / key.pb.q[id];
-    P.push(key.pb.rays[2 * id] * z, key.pb.rays[2 * id + 1] * z, z);
+    P.push((key.pb.rays[2 * id] * z) / fs, (key.pb.rays[2 * id + 1] * z) / fs, z);
     uv.push(qx, qy);
     used.push(id);
     const xc = cur.x[at(qx, qy)];
@@ -66,8 +70,9 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   const saved = { q: key.pb.q.slice(), T: key.obs.map((o) => o.T) };
   key.obs.push(ob);
   if (key.obs.length > p.baWindow) key.obs.shift();
-  bundleAdjustWindow(key.pb, key.obs, tk, { priorSigma: p.baPriorSigma });
-  const err = windowErrors(key.pb, ob, tk);
+  const focal: WindowFocal | undefined = key.focal ? { ...key.focal } : undefined;
+  bundleAdjustWindow(key.pb, key.obs, tk0, { priorSigma: p.baPriorSigma, focal });
+  const err = windowErrors(key.pb, ob, tk0, focal ? Math.exp(focal.s) : 1);
   let inliers = 0;
   for (let j = 0; j < used.length; j++) if (err[j] < p.inlierPx) inliers++;
   const ratio = inliers / tracked;
@@ -92,8 +97,13 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   flows.sort((a, b) => a - b);
   const flow = flows.length ? flows[flows.length >> 1] : 0;
   const z = new Float32Array(used.length * 3);
-  used.forEach((id, j) => { const d = 1 / key.pb.q[id]; z[3 * j] = key.pb.rays[2 * id] * d; z[3 * j + 1] = key.pb.rays[2 * id + 1] * d; z[3 * j + 2] = d; });
-  ob.T = preferRotationOnly(z, uv32, ob.T, tk).T;
+  const fs1 = focal ? Math.exp(focal.s) : 1, tk1 = fs1 === 1 ? tk0 : { ...tk0, fx: tk0.fx * fs1, fy: tk0.fy * fs1 };
+  used.forEach((id, j) => { const d = 1 / key.pb.q[id] / fs1; z[3 * j] = key.pb.rays[2 * id] * d; z[3 * j + 1] = key.pb.rays[2 * id + 1] * d; z[3 * j + 2] = d * fs1; });
+  ob.T = preferRotationOnly(z, uv32, ob.T, tk1).T;
+  if (focal && w.focal) {
+    w.focal.set(key.frame.index, cur.index, { s: focal.s, info: focal.info ?? 0, s0: focal.s0, sigma: focal.sigma });
+    key.focal!.s = focal.s;
+  }
   key.lastT = ob.T;
   cur.track = Math.min(1, inliers / p.fullQualityInliers) * Math.min(1, ratio / p.fullQualityFrac);
   // The window re-estimated earlier frames too: those not yet emitted take the refined pose.
