@@ -1,15 +1,9 @@
-import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStack, parseEffectSpec, prepareDepth } from '../../src-main/engine/effects/index.ts';
-import { SHADER_FILES, type ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
-import { REPO_ROOT } from '../helpers/shared.ts';
+import type { ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
 import { psnr, realFrame, type RealFrame } from './fixture.ts';
-
-const GLSL_DIR = join(REPO_ROOT, 'src-main/common/effects/glsl');
-const b64 = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+import { b64, launchSwiftShader, rendererBundle } from './renderer-page.ts';
 
 let browser: Browser;
 let bundle: string;
@@ -18,14 +12,9 @@ let real: RealFrame;
 
 beforeAll(async () => {
   // The preview renderer exactly as the app ships it, bundled for the page.
-  const out = await build({ entryPoints: [join(REPO_ROOT, 'src-renderer/preview/effect-renderer.ts')], bundle: true, format: 'iife', globalName: 'GD', write: false, platform: 'browser' });
-  bundle = out.outputFiles[0].text;
-  sources = Object.fromEntries(Object.entries(SHADER_FILES).map(([k, f]) => [k, readFileSync(join(GLSL_DIR, f), 'utf8')])) as ShaderSources;
+  ({ bundle, sources } = await rendererBundle());
   real = await realFrame('cockatoo.mp4', 0, { width: 640, height: 360 });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
+  browser = await launchSwiftShader();
 });
 
 afterAll(async () => {

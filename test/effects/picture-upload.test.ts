@@ -1,13 +1,13 @@
-import { build } from 'esbuild';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHADER_FILES, type ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
-import { clip, REPO_ROOT } from '../helpers/shared.ts';
+import type { ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
+import { clip } from '../helpers/shared.ts';
 import { psnr, realFrame, type RealFrame } from './fixture.ts';
+import { b64, launchSwiftShader, rendererBundle } from './renderer-page.ts';
 
 /**
  * Playback uploads the <video> straight to the frame texture (picture-upload.ts) where it used to draw
@@ -15,8 +15,6 @@ import { psnr, realFrame, type RealFrame } from './fixture.ts';
  * same paused <video> of a real clip (and an ImageBitmap of a real frame), through the effect renderer
  * with no effect, and the pixels read back are compared.
  */
-const GLSL_DIR = join(REPO_ROOT, 'src-main/common/effects/glsl');
-const b64 = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 
 let browser: Browser;
 let bundle: string;
@@ -25,16 +23,11 @@ let real: RealFrame;
 let dir: string;
 
 beforeAll(async () => {
-  const out = await build({ entryPoints: [join(REPO_ROOT, 'src-renderer/preview/effect-renderer.ts')], bundle: true, format: 'iife', globalName: 'GD', write: false, platform: 'browser' });
-  bundle = out.outputFiles[0].text;
-  sources = Object.fromEntries(await Promise.all(Object.entries(SHADER_FILES).map(async ([k, f]) => [k, await readFile(join(GLSL_DIR, f), 'utf8')]))) as ShaderSources;
+  ({ bundle, sources } = await rendererBundle());
   real = await realFrame('cockatoo.mp4', 0, { width: 640, height: 360 });
   dir = await mkdtemp(join(tmpdir(), 'gd-upload-'));
   await writeFile(join(dir, 'page.html'), '<!doctype html><body></body>');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--allow-file-access-from-files', '--autoplay-policy=no-user-gesture-required', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
+  browser = await launchSwiftShader(['--allow-file-access-from-files', '--autoplay-policy=no-user-gesture-required']);
 });
 
 afterAll(async () => {
