@@ -43,9 +43,10 @@ describe('scrubbing and playback against the engine', () => {
     expect(outcome).toEqual(['CancelledError', 'CancelledError', 'CancelledError', 'CancelledError', 'frame 140']);
     expect(after.frames.served - before.frames.served).toBe(1);
     expect(after.frames.cancelled - before.frames.cancelled).toBe(burst.length - 1);
-    // Each decoder started for the burst was stopped, except the newest request's.
+    // Each decoder started for the burst was stopped, except the newest request's (on an idle machine the older
+    // requests can be cancelled before their decoder starts, so only the newest one may have started).
     const started = after.decodersStarted - before.decodersStarted;
-    expect(started).toBeGreaterThanOrEqual(2);
+    expect(started).toBeGreaterThanOrEqual(1);
     expect(after.decodersStopped - before.decodersStopped).toBe(started - 1);
 
     // The same through the UI: clicks on the ruler faster than frames decode; the last one is shown, exactly.
