@@ -45,8 +45,9 @@ export function median(a: Float32Array, n = a.length): number {
 }
 
 /** p-th percentile of the positive values, from every third sample (fast on full maps). */
-export function percentile(a: Float32Array, p: number, skipZero = true): number {
-  const v = new Float32Array(Math.ceil(a.length / 3));
+export function percentile(a: Float32Array, p: number, skipZero = true, scratch?: Float32Array): number {
+  // `scratch`: at least ceil(a.length / 3) values to reuse.
+  const v = scratch ?? new Float32Array(Math.ceil(a.length / 3));
   let n = 0;
   for (let i = 0; i < a.length; i += 3) if (!skipZero || a[i] > 0) v[n++] = a[i];
   if (!n) return 0;

@@ -17,8 +17,8 @@ const SPIKE_FACTOR = 4;
  * Disparity above which a pixel counts as a spike. The 99th percentile stays on the real scene while
  * up to 1% of the frame is broken; a real near object is rarely several times nearer than that.
  */
-export function spikeLimit(x: Float32Array): number {
-  const p = percentile(x, 99);
+export function spikeLimit(x: Float32Array, scratch?: Float32Array): number {
+  const p = percentile(x, 99, true, scratch);
   return p > 0 ? p * SPIKE_FACTOR : Infinity;
 }
 

@@ -30,8 +30,9 @@ export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: n
 }
 
 /** Bilinear resample of a float plane (pixel-centre aligned). Non-positive samples are treated as holes. */
-export function resizeWithHoles(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
-  const out = new Float32Array(dw * dh);
+export function resizeWithHoles(src: Float32Array, sw: number, sh: number, dw: number, dh: number, into?: Float32Array): Float32Array {
+  // `into`: a buffer of dw * dh to reuse (every value is written).
+  const out = into ?? new Float32Array(dw * dh);
   const sx = sw / dw, sy = sh / dh;
   for (let y = 0; y < dh; y++) {
     const fy = Math.min(sh - 1, Math.max(0, (y + 0.5) * sy - 0.5));

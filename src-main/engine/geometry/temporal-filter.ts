@@ -40,10 +40,12 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   const rayX = new Float32Array(w), rayY = new Float32Array(h);
   for (let x = 0; x < w; x++) rayX[x] = ((x + 0.5) * sx - 0.5 - K.cx) / K.fx;
   for (let y = 0; y < h; y++) rayY[y] = ((y + 0.5) * sy - 0.5 - K.cy) / K.fy;
-  let prevZ: Float32Array | null = null;
+  let prevZ: Float32Array<ArrayBuffer> | null = null;
   let prevPose: Mat4 | null = null;
   let prevShot = -1;
   const warped = new Float32Array(n), cracks = new Float32Array(n);
+  // This frame's depth and the previous one's (the history), swapped each frame.
+  let zNext = new Float32Array(n);
   const pairs = [1, w, w + 1, w - 1];
 
   const toZ = (v: number) => (kind === 'metric' ? v : 1 / v);
@@ -94,7 +96,7 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
      * scales the history's share (averaging-weight.ts): 0 leaves the frame as it is.
      */
     apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number, weight = 1): Float32Array<ArrayBuffer> {
-      const z = new Float32Array(n);
+      const z = zNext;
       for (let i = 0; i < n; i++) z[i] = depth[i] > 0 ? toZ(depth[i]) : 0;
       const out = new Float32Array(depth);
       if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
@@ -108,6 +110,7 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
           }
         }
       }
+      zNext = prevZ ?? new Float32Array(n);
       prevZ = z;
       prevPose = pose;
       prevShot = shotId;

@@ -1,11 +1,17 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { selectIn, warpInvDepth } from './align.ts';
+import { selectIn } from './align.ts';
+import { invRigid, mul4 } from './linalg.ts';
 
 /** One posed view on the fusion grid: inverse depth, grey levels, camera-to-world in the depth's units. */
 export interface FusionView {
   inv: Float32Array;
   gray: Float32Array;
   c2w: Mat4;
+  /**
+   * Factor on `inv` (the scale smoother's), applied as the view is read, rounded to float32 as a
+   * scaled copy would hold it: the ~48 neighbours of every frame are not copied each push. Default 1.
+   */
+  gain?: number;
 }
 
 export interface FusionOptions {
@@ -59,15 +65,52 @@ export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
   const vals = new Float32Array(n * MAX_VIEWS);
   const count = new Uint8Array(n);
   const warped = new Float32Array(n), grey = new Float32Array(n);
+  // Each pixel's ray, as warpInvDepth (align.ts) computes it per pixel; doubles, so the same values.
+  const rayX = new Float64Array(K.width), rayY = new Float64Array(K.height);
+  for (let x = 0; x < K.width; x++) rayX[x] = (x - K.cx) / K.fx;
+  for (let y = 0; y < K.height; y++) rayY[y] = (y - K.cy) / K.fy;
+
+  /**
+   * The view's nearest surface per pixel of `ref` (z-buffer on inverse depth) into `warped`, with its
+   * grey level into `grey`: warpInvDepth with the view's gain and the rays kept (the same values).
+   */
+  function warpView(v: FusionView, refC2w: Mat4) {
+    const w = K.width, h = K.height, g = v.gain ?? 1, inv = v.inv, from = v.gray;
+    const T = mul4(invRigid(refC2w), v.c2w);
+    const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
+    warped.fill(0);
+    for (let y = 0, p = 0; y < h; y++) {
+      const ry = rayY[y];
+      for (let x = 0; x < w; x++, p++) {
+        const r = g === 1 ? inv[p] : Math.fround(inv[p] * g);
+        if (!(r > 0)) continue;
+        const z = 1 / r;
+        const X = rayX[x] * z, Y = ry * z;
+        const Zb = T[8] * X + T[9] * Y + T[10] * z + T[11];
+        if (Zb <= 1e-6) continue;
+        const Xb = T[0] * X + T[1] * Y + T[2] * z + T[3];
+        const Yb = T[4] * X + T[5] * Y + T[6] * z + T[7];
+        const u = Math.round((fx * Xb) / Zb + cx), vv = Math.round((fy * Yb) / Zb + cy);
+        if (u < 0 || vv < 0 || u >= w || vv >= h) continue;
+        const i = vv * w + u, rb = 1 / Zb;
+        if (rb > warped[i]) {
+          warped[i] = rb;
+          grey[i] = from[p];
+        }
+      }
+    }
+  }
+
   return {
     /** Fused inverse depth of `ref` (0 where its own is 0); `views` are its neighbours. */
     fuse(ref: FusionView, views: FusionView[]): Float32Array {
       count.fill(0);
+      if ((ref.gain ?? 1) !== 1) throw new Error('view fusion: the frame itself is given in its own scale (gain 1)');
       const own = ref.inv, refGray = ref.gray;
       for (let p = 0; p < n; p++) if (own[p] > 0) vals[p * MAX_VIEWS + count[p]++] = own[p];
       for (const v of views.slice(0, MAX_VIEWS - 1)) {
         // The view's nearest surface per pixel (z-buffer on inverse depth), with its grey level.
-        warpInvDepth(v.inv, K, v.c2w, ref.c2w, 1, { out: warped, carry: { from: v.gray, to: grey } });
+        warpView(v, ref.c2w);
         for (let p = 0; p < n; p++) {
           const r = warped[p] / own[p];
           if (!(r > reachLo && r < reachHi) || Math.abs(grey[p] - refGray[p]) > photo) continue;

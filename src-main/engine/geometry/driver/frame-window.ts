@@ -48,8 +48,6 @@ export interface FrameState {
   final: Float32Array | null;
   /** Aligned inverse depth and grey levels on the fusion grid (view-fusion.ts), with `fusion`. */
   coarse: { inv: Float32Array; gray: Float32Array } | null;
-  /** `coarse.inv` in the smoothed scale, kept while the scale's factor stays the same (it changes once a push, and the frame is a neighbour of ~49 others). */
-  coarseScaled?: { gain: number; inv: Float32Array };
   c2w: Mat4;
   /** The keyframe this frame's pose was measured from (-1: none): its translation is in that frame's depth units. */
   anchor: number;
@@ -143,12 +141,9 @@ export function prepareFrame(w: FrameWindow, f: GeometryFrame): FrameState {
   const ah = Math.max(8, Math.round((aw * f.rgb.height) / f.rgb.width));
   if (!w.K) w.K = scaleIntrinsics(w.cfg.intrinsics, aw, ah);
   const { gray, rgb } = downsampleRgbGray(f.rgb.data, f.rgb.width, f.rgb.height, aw, ah);
-  const d = resizeWithHoles(f.depth.data, f.depth.width, f.depth.height, aw, ah);
-  const x = new Float32Array(aw * ah);
-  for (let i = 0; i < x.length; i++) {
-    const v = d[i];
-    x[i] = Math.max(0, inverseDepthOf(v, f.depth.kind));
-  }
+  // The resized depth becomes the disparity in place (one plane fewer a frame).
+  const x = resizeWithHoles(f.depth.data, f.depth.width, f.depth.height, aw, ah);
+  for (let i = 0; i < x.length; i++) x[i] = Math.max(0, inverseDepthOf(x[i], f.depth.kind));
   // Failed pixels become holes: alignment, tracking depth and stereo ignore them; output fills them.
   const limit = spikeLimit(x);
   for (let i = 0; i < x.length; i++) if (x[i] > limit) x[i] = 0;

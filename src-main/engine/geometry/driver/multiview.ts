@@ -22,9 +22,8 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
    */
   function refine(ref: FrameState, gain: number): number {
     const k = w.K!, sp = w.cfg.params.stereo;
-    const prior = gain === 1 ? ref.aligned : ref.aligned.map((v) => v * gain);
     const refPose = path.poseOf(ref);
-    const rs = positiveSample(prior);
+    const rs = positiveSample(ref.aligned, gain);
     if (!rs.length) { ref.final = ref.aligned.slice(); return 0; }
     // Order statistics by selection: the whole sort is only needed for the stereo's sweep range.
     const farRho = selectKth(rs, rs.length, Math.floor(rs.length * sp.parallaxQuantile));
@@ -45,6 +44,7 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     // The frame's confidence keeps reading the parallax at the median depth: what most of the picture has.
     const conf = Math.min(1, (maxPx * midRho) / farRho / 8) * (chosen.length ? trackQ : 0);
     if (!w.cfg.mvs || chosen.length === 0 || maxPx < 3) { ref.final = ref.aligned.slice(); return conf; }
+    const prior = gain === 1 ? ref.aligned : ref.aligned.map((v) => v * gain);
     const { min: lo, max: hi } = sweepRange(rs.sort());
     const labels = Math.max(24, Math.min(sp.maxLabels, Math.round(k.fx * maxPx / (k.fx * farRho) * (hi - lo) * 1.5)));
     // Multi-view consistency: the past and the future neighbours give two INDEPENDENT stereo depths
@@ -84,25 +84,27 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     if (s.track === 0 || !s.coarse || wt === 0) return;
     const fp = w.cfg.params.fusion;
     const k = w.K!, kc = fusionGrid(k, fp.step);
-    const view = (f: FrameState, inv: Float32Array, g: number): FusionView => ({ inv: g === 1 ? inv : inv.map((v) => v * g), gray: f.coarse!.gray, c2w: path.poseOf(f) });
-    const scaled = (f: FrameState, g: number): FusionView => {
-      if (g === 1) return view(f, f.coarse!.inv, g);
-      if (f.coarseScaled?.gain !== g) f.coarseScaled = { gain: g, inv: f.coarse!.inv.map((v) => v * g) };
-      return { inv: f.coarseScaled.inv, gray: f.coarse!.gray, c2w: path.poseOf(f) };
-    };
-    const views = w.frames
-      .filter((f) => f !== s && f.shotId === s.shotId && f.track > 0 && f.coarse && Math.abs(f.index - s.index) <= w.cfg.fusionRadius && Math.abs(f.index - s.index) % fp.every === 0)
-      .map((f) => scaled(f, path.gainOf(f)));
+    // Neighbours are read in the smoothed scale through their gain, not copied (~48 a frame).
+    const views: FusionView[] = [];
+    for (const f of w.frames) {
+      const d = Math.abs(f.index - s.index);
+      if (f === s || f.shotId !== s.shotId || !(f.track > 0) || !f.coarse || !(d <= w.cfg.fusionRadius && d % fp.every === 0)) continue;
+      views.push({ inv: f.coarse.inv, gray: f.coarse.gray, c2w: path.poseOf(f), gain: path.gainOf(f) });
+    }
     if (!views.length) return;
     fusion ??= createViewFusion(kc, { gate: fp.gate, reach: fp.reach, photo: fp.photo, radius: fp.radius });
-    const base = bestInv(s);
-    const own = view(s, s.final ? boxDown(s.final, k.width, k.height, fp.step, true) : s.coarse.inv, gain);
+    const ownInv = s.final ? boxDown(s.final, k.width, k.height, fp.step, true) : gain === 1 ? s.coarse.inv : s.coarse.inv.slice();
+    if (gain !== 1) for (let p = 0; p < ownInv.length; p++) ownInv[p] *= gain;
+    const own: FusionView = { inv: ownInv, gray: s.coarse.gray, c2w: path.poseOf(s) };
     // The fusion's correction comes back as a factor on the frame's own depth, so its detail stays;
     // raised to the averaging weight, as log depths are what the fusion averages.
     const ratio = fusion.fuse(own, views);
-    for (let p = 0; p < ratio.length; p++) ratio[p] = own.inv[p] > 0 && ratio[p] > 0 ? (ratio[p] / own.inv[p]) ** wt : 0;
+    for (let p = 0; p < ratio.length; p++) ratio[p] = ownInv[p] > 0 && ratio[p] > 0 ? (ratio[p] / ownInv[p]) ** wt : 0;
     const up = resizeWithHoles(ratio, kc.width, kc.height, k.width, k.height);
-    s.final = base.map((v, p) => (up[p] > 0 ? v * up[p] : v));
+    // In place when the frame has its own refined copy (refine made it); the aligned depth stays as it is.
+    const base = bestInv(s), out = s.final ?? new Float32Array(base.length);
+    for (let p = 0; p < out.length; p++) out[p] = up[p] > 0 ? base[p] * up[p] : base[p];
+    s.final = out;
   }
 
   /** The view fusion's and the temporal filter's strength for this frame (averaging-weight.ts). */
@@ -114,10 +116,13 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
   return { refine, fuseNeighbours, weightOf };
 }
 
-/** Every third value of `a` that is positive. */
-function positiveSample(a: Float32Array): Float32Array {
+/** Every third value of `a` times `gain` (rounded to float32, as a scaled copy holds it) that is positive. */
+function positiveSample(a: Float32Array, gain: number): Float32Array {
   const v = new Float32Array(Math.ceil(a.length / 3));
   let n = 0;
-  for (let i = 0; i < a.length; i += 3) if (a[i] > 0) v[n++] = a[i];
+  for (let i = 0; i < a.length; i += 3) {
+    const x = gain === 1 ? a[i] : Math.fround(a[i] * gain);
+    if (x > 0) v[n++] = x;
+  }
   return v.subarray(0, n);
 }
