@@ -70,6 +70,17 @@ describe('view fusion', () => {
     expect(relErr(blind, moved.inv, (i) => inBox(i, 10))).toBeGreaterThan(0.1);
   });
 
+  it("a view's gain reads as a copy scaled by it would, bit for bit", () => {
+    const gain = 1.37;
+    const scaled = others.map((v) => ({ ...v, inv: v.inv.map((x) => x * gain) }));
+    const viaGain = others.map((v) => ({ ...v, gain }));
+    const fusion = createViewFusion(K);
+    const a = fusion.fuse(ref, scaled).slice(), b = fusion.fuse(ref, viaGain);
+    expect(b).toEqual(a);
+    // The gain does change the result (the test could fail).
+    expect(fusion.fuse(ref, others)).not.toEqual(a);
+  });
+
   it('the fusion grid is the analysis grid in FUSION_STEP blocks, same rays at block centres', () => {
     const A: Intrinsics = { fx: 200, fy: 200, cx: 127.5, cy: 95.5, width: 256, height: 192 };
     const g = fusionGrid(A);

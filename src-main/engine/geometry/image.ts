@@ -34,13 +34,19 @@ export function resizeWithHoles(src: Float32Array, sw: number, sh: number, dw: n
   // `into`: a buffer of dw * dh to reuse (every value is written).
   const out = into ?? new Float32Array(dw * dh);
   const sx = sw / dw, sy = sh / dh;
+  // The columns' taps are the same on every row: worked out once (the same doubles).
+  const cx0 = new Int32Array(dw), cx1 = new Int32Array(dw), cwx = new Float64Array(dw);
+  for (let x = 0; x < dw; x++) {
+    const fx = Math.min(sw - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+    cx0[x] = Math.floor(fx); cx1[x] = Math.min(sw - 1, cx0[x] + 1); cwx[x] = fx - cx0[x];
+  }
   for (let y = 0; y < dh; y++) {
     const fy = Math.min(sh - 1, Math.max(0, (y + 0.5) * sy - 0.5));
     const y0 = Math.floor(fy), y1 = Math.min(sh - 1, y0 + 1), wy = fy - y0;
+    const r0 = y0 * sw, r1 = y1 * sw;
     for (let x = 0; x < dw; x++) {
-      const fx = Math.min(sw - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx), x1 = Math.min(sw - 1, x0 + 1), wx = fx - x0;
-      const a = src[y0 * sw + x0], b = src[y0 * sw + x1], c = src[y1 * sw + x0], d = src[y1 * sw + x1];
+      const x0 = cx0[x], x1 = cx1[x], wx = cwx[x];
+      const a = src[r0 + x0], b = src[r0 + x1], c = src[r1 + x0], d = src[r1 + x1];
       let s = 0, w = 0;
       const wa = (1 - wx) * (1 - wy), wb = wx * (1 - wy), wc = (1 - wx) * wy, wd = wx * wy;
       if (a > 0) { s += a * wa; w += wa; }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { createGeometryStage, type GeometryOutput } from '../../src-main/engine/geometry/stage.ts';
+import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
+import { corruptDepth, poseYaw, renderRoom } from './synthetic.ts';
+
+// The frame output reuses its work planes from frame to frame: what it hands out must never be one of
+// them (a later frame would overwrite an earlier frame's depth while the cache or the .npy writer holds it).
+const K = intrinsicsFor(160, 120, { fovDeg: 70 });
+
+async function run(o: { temporal: boolean; keepAligned: boolean }) {
+  const stage = createGeometryStage({ intrinsics: K, analysisWidth: 160, mvs: false, ...o });
+  const kept: { out: GeometryOutput; depth: Float32Array; aligned?: Float32Array }[] = [];
+  const take = (outs: GeometryOutput[]) => {
+    for (const out of outs) kept.push({ out, depth: out.depth.data.slice(), aligned: out.aligned?.data.slice() });
+  };
+  for (let i = 0; i < 10; i++) {
+    const f = renderRoom(poseYaw(0.01 * i, [0.05 * i, 0, 0.04 * i]), K, i);
+    // Failed pixels (corruptDepth) take the hole-filling path of the output as well.
+    take(await stage.push({ index: i, rgb: f.rgb, depth: corruptDepth(f.depth, i) }));
+  }
+  take(await stage.flush());
+  return kept;
+}
+
+describe('geometry output buffers', () => {
+  for (const temporal of [true, false]) {
+    it(`each frame's depth is its own and stays as handed out (temporal ${temporal}, aligned kept)`, async () => {
+      const kept = await run({ temporal, keepAligned: true });
+      expect(kept.map((k) => k.out.index)).toEqual(Array.from({ length: 10 }, (_v, i) => i));
+      const buffers = new Set<ArrayBufferLike>();
+      for (const k of kept) {
+        expect(k.out.depth.data).toEqual(k.depth);
+        expect(k.out.aligned!.data).toEqual(k.aligned);
+        buffers.add(k.out.depth.data.buffer);
+        buffers.add(k.out.aligned!.data.buffer);
+      }
+      expect(buffers.size).toBe(2 * kept.length);
+      // And the frames differ (the check above would hold trivially on a constant output).
+      expect(kept[0].depth).not.toEqual(kept[9].depth);
+    });
+  }
+});
