@@ -30,7 +30,8 @@ const cacheDir = '/tmp/geo/cache';
 const r = await runAnalysis({ input: clip, poses: false, cacheDir, device: 'cpu', preview: false });
 const c = cameraFor(r.info.width, r.info.height, {});
 const K = scaleIntrinsics(c.K, r.width, r.height);
-const stage = createCalibratedStage({ intrinsics: K, source: c.source, mvs: false, fusion: true });
+// OUTPUT_THREAD=1: the frames' outputs on their own thread, as the analysis job makes them.
+const stage = createCalibratedStage({ intrinsics: K, source: c.source, mvs: false, fusion: true, outputThread: process.env.OUTPUT_THREAD === '1' });
 const chunks: Float32Array[] = [];
 const take = (os: Awaited<ReturnType<typeof stage.push>>) => {
   for (const o of os) {

@@ -7,7 +7,7 @@ import { corruptDepth, poseYaw, renderRoom } from './synthetic.ts';
 // them (a later frame would overwrite an earlier frame's depth while the cache or the .npy writer holds it).
 const K = intrinsicsFor(160, 120, { fovDeg: 70 });
 
-async function run(o: { temporal: boolean; keepAligned: boolean }) {
+async function run(o: { temporal: boolean; keepAligned: boolean; outputThread?: boolean }) {
   const stage = createGeometryStage({ intrinsics: K, analysisWidth: 160, mvs: false, ...o });
   const kept: { out: GeometryOutput; depth: Float32Array; aligned?: Float32Array }[] = [];
   const take = (outs: GeometryOutput[]) => {
@@ -39,4 +39,16 @@ describe('geometry output buffers', () => {
       expect(kept[0].depth).not.toEqual(kept[9].depth);
     });
   }
+
+  it('the output thread makes the same outputs, bit for bit, in order', async () => {
+    const here = await run({ temporal: true, keepAligned: true });
+    const there = await run({ temporal: true, keepAligned: true, outputThread: true });
+    expect(there.map((k) => k.out.index)).toEqual(here.map((k) => k.out.index));
+    for (let i = 0; i < here.length; i++) {
+      expect(there[i].out.depth.data).toEqual(here[i].out.depth.data);
+      expect(there[i].out.aligned!.data).toEqual(here[i].out.aligned!.data);
+      expect(there[i].out.pose).toEqual(here[i].out.pose);
+      expect([there[i].out.confidence, there[i].out.shotId]).toEqual([here[i].out.confidence, here[i].out.shotId]);
+    }
+  });
 });

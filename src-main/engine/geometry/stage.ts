@@ -1,7 +1,8 @@
 import { throwIfAborted } from '../../common/errors.ts';
 import type { Intrinsics } from '../../common/types.ts';
 import { createFrameWindow, prepareFrame, NO_CENSUS, type GeometryFrame } from './driver/frame-window.ts';
-import { createFrameOutput, type GeometryOutput } from './driver/frame-output.ts';
+import { createFrameOutput, outputJob, outputSettings, type GeometryOutput } from './driver/frame-output.ts';
+import { createOutputThread, type OutputThread } from './driver/output-thread.ts';
 import { createMultiView } from './driver/multiview.ts';
 import { align, createScalePath, linkScale } from './driver/scale-path.ts';
 import { estimateMotion } from './driver/tracker.ts';
@@ -59,7 +60,17 @@ export interface GeometryStageOptions {
    * Absent: the focal length is held fixed.
    */
   refineFocal?: { sigma: number };
+  /**
+   * Make the frames' outputs on a thread of their own (driver/output-thread.ts), beside the tracking;
+   * the same outputs, a few frames later. Default false (the analysis job turns it on).
+   */
+  outputThread?: boolean;
 }
+
+/** Outputs under way on the output thread before a push waits for them: memory stays a few frames. */
+const OUTPUT_QUEUE = 3;
+/** Ends an output thread whose stage was dropped without a flush (an analysis that failed elsewhere). */
+const orphans = new FinalizationRegistry<OutputThread>((t) => void t.close());
 
 /**
  * Streaming geometry: per pushed frame, estimate its pose against the previous one, align its depth
@@ -83,6 +94,8 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   const path = createScalePath(w);
   const multi = createMultiView(w, path);
   const output = createFrameOutput(w, path);
+  const thread = opts.outputThread ? createOutputThread(outputSettings(w)) : null;
+  opts.signal?.addEventListener('abort', () => void thread?.close(), { once: true });
 
   function emitUpTo(limit: number, out: GeometryOutput[]) {
     if (w.scaled && w.frames.length) w.smoother.solve(w.frames[w.frames.length - 1].index);
@@ -93,14 +106,15 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       const conf = multi.refine(s, gain);
       const wt = multi.weightOf(s);
       if (fusion) multi.fuseNeighbours(s, gain, wt);
-      out.push(output(s, conf, gain, wt));
+      if (thread) thread.submit(outputJob(w, path, s, conf, gain, wt));
+      else out.push(output(s, conf, gain, wt));
       w.nextEmit = s.index;
     }
     while (w.frames.length > w.windowSize) w.frames.shift();
     path.prune(Math.min(...w.frames.map((f) => (f.anchor >= 0 ? f.anchor : f.index)), w.kf?.frame.index ?? Infinity));
   }
 
-  return {
+  const stage = {
     async push(f: GeometryFrame): Promise<GeometryOutput[]> {
       throwIfAborted(opts.signal);
       const out: GeometryOutput[] = [];
@@ -123,16 +137,24 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       const keepImages = w.cfg.unitTransfer ? params.units.history : 1;
       if (!w.cfg.mvs) for (const s of w.frames) if (s.index < cur.index - keepImages && s !== w.kf?.frame) { s.pyr = []; s.census = NO_CENSUS; }
       emitUpTo(cur.index - w.outLag, out);
+      if (thread) out.push(...(await thread.settle(OUTPUT_QUEUE)));
       return out;
     },
     async flush(): Promise<GeometryOutput[]> {
       const out: GeometryOutput[] = [];
-      if (w.frames.length) emitUpTo(w.frames[w.frames.length - 1].index, out);
+      try {
+        if (w.frames.length) emitUpTo(w.frames[w.frames.length - 1].index, out);
+        if (thread) out.push(...(await thread.settle(0)));
+      } finally {
+        await thread?.close();
+      }
       return out;
     },
     /** The focal length refined so far along the shot (null: held fixed). */
     focal: () => w.focal?.result() ?? null,
   };
+  if (thread) orphans.register(stage, thread);
+  return stage;
 }
 
 /** Frames the default output waits for the scale smoother (see params.ts). */

@@ -187,7 +187,8 @@ async function analyse(
       }
       if (!stage) {
         const c = cameraOf(p, opts, r.pose);
-        stage = createCalibratedStage({ intrinsics: c.K, source: c.source, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? DEFAULT_FUSION });
+        // The outputs on a thread of their own, beside the tracking (geometry/driver/output-thread.ts).
+        stage = createCalibratedStage({ intrinsics: c.K, source: c.source, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? DEFAULT_FUSION, outputThread: true });
       }
       if (opts.pointcloud) rgbs.set(r.rel, r.rgb);
       const depth: DepthMap = { index: p.start + r.rel, width: p.depthSize.width, height: p.depthSize.height, kind: p.manifest.outputKind, data: r.depth };

@@ -1,4 +1,4 @@
-import type { DepthMap, Mat4 } from '../../../common/types.ts';
+import type { DepthMap, Intrinsics, Mat4 } from '../../../common/types.ts';
 import { fillHoles, spikeLimit } from '../depth-spikes.ts';
 import { resizeWithHoles } from '../image.ts';
 import { createTemporalFilter } from '../temporal-filter.ts';
@@ -19,31 +19,60 @@ export interface GeometryOutput {
   aligned?: DepthMap;
 }
 
-/** A frame's output: its alignment and refinement applied to the model's depth on its own grid, then the temporal filter. */
-export function createFrameOutput(w: FrameWindow, path: ScalePath) {
-  let temporal: ReturnType<typeof createTemporalFilter> | null = null;
+/**
+ * What a frame's output needs, as plain data: the frame's output can be made here or on the output
+ * thread (output-thread.ts) from this alone. Arrays are the frame's own (read, never written).
+ */
+export interface OutputJob {
+  index: number;
+  shotId: number;
+  kind: DepthMap['kind'];
+  outW: number;
+  outH: number;
+  /** The model's depth as pushed. */
+  input: Float32Array;
+  /** The alignment's scale and shift with the scale smoother's factor in. */
+  a: number;
+  b: number;
+  /** The smoother's factor alone (for the holes filled from the analysis grid). */
+  gain: number;
+  /** Analysis grid: its intrinsics, the aligned and the refined (null: none) inverse depth. */
+  K: Intrinsics;
+  aligned: Float32Array;
+  final: Float32Array | null;
+  c2w: Mat4;
+  conf: number;
+  wt: number;
+}
 
+export interface OutputSettings {
+  /** Intrinsics of the input depth's grid (the temporal filter's camera); null: no temporal filter. */
+  temporal: { K: Intrinsics; alpha: number; tolerance: number; minConfidence: number } | null;
+  keepAligned: boolean;
+}
+
+/** The frame's output from its job; frames in order (the temporal filter carries from one to the next). */
+export function createOutputMaker(o: OutputSettings) {
+  let temporal: ReturnType<typeof createTemporalFilter> | null = null;
   // Work planes on the depth grid (and the ratio on the analysis grid), reused frame after frame: a
   // few MB a frame of fresh typed arrays is what kept V8 collecting (12% of the geometry's time).
   let buf: { n: number; x: Float32Array; inv: Float32Array; refined: Float32Array; up: Float32Array; ratio: Float32Array; sample: Float32Array } | null = null;
 
-  /** `gain`: the scale smoother's factor on inverse depth; `wt`: the averaging weight. */
-  return function output(s: FrameState, conf: number, gain: number, wt: number): GeometryOutput {
-    const k = w.K!;
-    const c2w = path.place(s, gain);
+  return function make(j: OutputJob): GeometryOutput {
+    const k = j.K;
     // The fit is applied to the model's depth on ITS OWN grid: resampling to the analysis grid and
     // back would blur away detail (measured: it alone cost more AbsRel than alignment gains). The
     // stereo's change, where there is one, comes back as a smooth per-pixel factor.
-    const a = s.fit.s * gain, b = s.fit.t * gain;
-    const src = s.input.data, n = src.length;
+    const { a, b } = j;
+    const src = j.input, n = src.length;
     if (buf?.n !== n || buf.ratio.length !== k.width * k.height) {
       buf = { n, x: new Float32Array(n), inv: new Float32Array(n), refined: new Float32Array(n), up: new Float32Array(n), ratio: new Float32Array(k.width * k.height), sample: new Float32Array(Math.ceil(n / 3)) };
     }
     const x = buf.x;
-    for (let i = 0; i < n; i++) x[i] = Math.max(0, inverseDepthOf(src[i], s.kind));
+    for (let i = 0; i < n; i++) x[i] = Math.max(0, inverseDepthOf(src[i], j.kind));
     // A metric depth of 0 is a failed pixel; a disparity of 0 is legitimately "very far".
     const limit = spikeLimit(x, buf.sample);
-    const failed = (v: number) => v > limit || (s.kind === 'metric' && v === 0);
+    const failed = (v: number) => v > limit || (j.kind === 'metric' && v === 0);
     const inv = buf.inv;
     let maxR = 0, nFailed = 0;
     for (let i = 0; i < n; i++) {
@@ -57,33 +86,55 @@ export function createFrameOutput(w: FrameWindow, path: ScalePath) {
     for (let i = 0; i < n; i++) if (inv[i] !== 0) inv[i] = Math.max(floor, inv[i]);
     if (nFailed) {
       // The aligned analysis grid, holes filled from around them (the stereo's factor comes on top below).
-      const est = resizeWithHoles(fillHoles(s.aligned, k.width, k.height), k.width, k.height, s.outW, s.outH, buf.up);
-      for (let i = 0; i < n; i++) if (failed(x[i])) inv[i] = Math.max(floor, est[i] * gain);
+      const est = resizeWithHoles(fillHoles(j.aligned, k.width, k.height), k.width, k.height, j.outW, j.outH, buf.up);
+      for (let i = 0; i < n; i++) if (failed(x[i])) inv[i] = Math.max(floor, est[i] * j.gain);
     }
     /** The output map; `owned`: `v` is this frame's alone (converted in place), else copied. */
     const toMap = (v: Float32Array, owned: boolean): DepthMap => {
       const d = owned ? v : v.slice();
-      if (s.kind === 'metric') for (let i = 0; i < n; i++) d[i] = d[i] > 0 ? 1 / d[i] : 0;
-      return { index: s.index, width: s.outW, height: s.outH, kind: s.kind, data: d };
+      if (j.kind === 'metric') for (let i = 0; i < n; i++) d[i] = d[i] > 0 ? 1 / d[i] : 0;
+      return { index: j.index, width: j.outW, height: j.outH, kind: j.kind, data: d };
     };
     let refined = inv;
-    if (s.final) {
-      const ratio = buf.ratio;
-      for (let p = 0; p < ratio.length; p++) ratio[p] = s.aligned[p] > 0 && s.final[p] > 0 ? s.final[p] / s.aligned[p] : 1;
-      const up = resizeWithHoles(ratio, k.width, k.height, s.outW, s.outH, buf.up);
+    if (j.final) {
+      const ratio = buf.ratio, fin = j.final, al = j.aligned;
+      for (let p = 0; p < ratio.length; p++) ratio[p] = al[p] > 0 && fin[p] > 0 ? fin[p] / al[p] : 1;
+      const up = resizeWithHoles(ratio, k.width, k.height, j.outW, j.outH, buf.up);
       refined = buf.refined;
       for (let i = 0; i < n; i++) refined[i] = inv[i] * (up[i] > 0 ? up[i] : 1);
     }
-    if (w.cfg.temporal) {
-      // Inverse depth in shot-world units, as the poses: the filter's warp needs exactly that.
-      const tp = w.cfg.params.temporal;
-      temporal ??= createTemporalFilter({ K: w.cfg.intrinsics, kind: 'relative-inverse', width: s.outW, height: s.outH, alpha: tp.alpha, tolerance: tp.tolerance, minConfidence: tp.minConfidence });
-    }
+    // Inverse depth in shot-world units, as the poses: the filter's warp needs exactly that.
+    const tp = o.temporal;
+    if (tp) temporal ??= createTemporalFilter({ K: tp.K, kind: 'relative-inverse', width: j.outW, height: j.outH, alpha: tp.alpha, tolerance: tp.tolerance, minConfidence: tp.minConfidence });
     // The temporal filter's result is a new array the output keeps; the work planes are copied.
-    const depth = temporal ? toMap(temporal.apply(refined, c2w, s.shotId, conf, wt), true) : toMap(refined, false);
+    const depth = temporal ? toMap(temporal.apply(refined, j.c2w, j.shotId, j.conf, j.wt), true) : toMap(refined, false);
     return {
-      index: s.index, depth, pose: c2w.slice(), confidence: conf, shotId: s.shotId,
-      ...(w.cfg.keepAligned ? { aligned: toMap(inv, false) } : {}),
+      index: j.index, depth, pose: j.c2w.slice(), confidence: j.conf, shotId: j.shotId,
+      ...(o.keepAligned ? { aligned: toMap(inv, false) } : {}),
     };
   };
+}
+
+/** The output settings of the stage's configuration. */
+export function outputSettings(w: FrameWindow): OutputSettings {
+  const tp = w.cfg.params.temporal;
+  return { temporal: w.cfg.temporal ? { K: w.cfg.intrinsics, alpha: tp.alpha, tolerance: tp.tolerance, minConfidence: tp.minConfidence } : null, keepAligned: w.cfg.keepAligned };
+}
+
+/**
+ * A frame's job for its output: its alignment and refinement applied to the model's depth on its own
+ * grid, then the temporal filter. `gain`: the scale smoother's factor on inverse depth; `wt`: the
+ * averaging weight. Places the frame on the path (path.place), so jobs are made in output order.
+ */
+export function outputJob(w: FrameWindow, path: ScalePath, s: FrameState, conf: number, gain: number, wt: number): OutputJob {
+  return {
+    index: s.index, shotId: s.shotId, kind: s.kind, outW: s.outW, outH: s.outH, input: s.input.data,
+    a: s.fit.s * gain, b: s.fit.t * gain, gain, K: w.K!, aligned: s.aligned, final: s.final, c2w: path.place(s, gain), conf, wt,
+  };
+}
+
+/** A frame's output made on this thread (outputJob, then the maker). */
+export function createFrameOutput(w: FrameWindow, path: ScalePath) {
+  const make = createOutputMaker(outputSettings(w));
+  return (s: FrameState, conf: number, gain: number, wt: number): GeometryOutput => make(outputJob(w, path, s, conf, gain, wt));
 }

@@ -1,0 +1,49 @@
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../../util/worker-entry.ts';
+import type { GeometryOutput, OutputJob, OutputSettings } from './frame-output.ts';
+
+export type FromOutputWorker = { type: 'output'; out: GeometryOutput } | { type: 'error'; message: string };
+
+/**
+ * The frames' outputs (frame-output.ts: the fit on the model's grid, the fusion's factor, the temporal
+ * filter) made on a thread of their own, beside the tracking on the stage's thread; outputs come back
+ * in order. Why: with the model on its own thread the geometry's thread is the analysis's bottleneck
+ * and the second core waits for it; the output is a sixth of the geometry's work. Memory stays bounded:
+ * the caller waits (`settle`) while more than a few jobs are under way. Jobs are copied to the thread
+ * (the frame's arrays stay the stage's); the outputs move back without copying.
+ */
+export function createOutputThread(settings: OutputSettings) {
+  const worker: Worker = startWorker(import.meta.url, './output-worker.ts', { bundle: true });
+  // Held only while frames are under way: an analysis that fails elsewhere must not keep the process alive.
+  worker.unref();
+  const done: GeometryOutput[] = [];
+  let pending = 0;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => { const f = wake; wake = null; f?.(); };
+  worker.on('message', (m: FromOutputWorker) => {
+    if (m.type === 'output') { done.push(m.out); if (--pending === 0) worker.unref(); } else failure ??= new Error(`geometry output thread: ${m.message}`);
+    notify();
+  });
+  worker.on('error', (e) => { failure ??= e; notify(); });
+  worker.on('exit', (code) => { if (pending > 0) failure ??= new Error(`geometry output thread exited (${code}) with ${pending} frames under way`); notify(); });
+  worker.postMessage({ type: 'settings', settings });
+
+  return {
+    submit(job: OutputJob) {
+      if (failure) throw failure;
+      if (pending++ === 0) worker.ref();
+      worker.postMessage({ type: 'job', job });
+    },
+    /** Waits until at most `maxPending` jobs are under way; returns the outputs finished so far, in order. */
+    async settle(maxPending: number): Promise<GeometryOutput[]> {
+      while (pending > maxPending && !failure) await new Promise<void>((r) => { wake = r; });
+      if (failure) throw failure;
+      return done.splice(0);
+    },
+    /** Ends the thread (after `settle(0)`, or to give up). */
+    close: () => worker.terminate(),
+  };
+}
+
+export type OutputThread = ReturnType<typeof createOutputThread>;
