@@ -95,6 +95,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   const multi = createMultiView(w, path);
   const output = createFrameOutput(w, path);
   const thread = opts.outputThread ? createOutputThread(outputSettings(w)) : null;
+  const threadFusion = w.cfg.scale;
   opts.signal?.addEventListener('abort', () => void thread?.close(), { once: true });
 
   function emitUpTo(limit: number, out: GeometryOutput[]) {
@@ -105,9 +106,16 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       const gain = path.gainOf(s);
       const conf = multi.refine(s, gain);
       const wt = multi.weightOf(s);
-      if (fusion) multi.fuseNeighbours(s, gain, wt);
-      if (thread) thread.submit(outputJob(w, path, s, conf, gain, wt));
-      else out.push(output(s, conf, gain, wt));
+      if (thread) {
+        // With the scale smoothed nothing on this thread reads a frame's fused depth after its output
+        // (scale: false chains later frames to it): the fusion goes to the output thread too.
+        const plan = fusion && threadFusion ? multi.fusionPlan(s, gain, wt) : null;
+        if (fusion && !threadFusion) multi.fuseNeighbours(s, gain, wt);
+        thread.submit({ ...outputJob(w, path, s, conf, gain, wt), fusion: plan });
+      } else {
+        if (fusion) multi.fuseNeighbours(s, gain, wt);
+        out.push(output(s, conf, gain, wt));
+      }
       w.nextEmit = s.index;
     }
     while (w.frames.length > w.windowSize) w.frames.shift();
@@ -132,6 +140,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       }
       w.frames.push(cur);
       align(w, cur);
+      if (thread && threadFusion && cur.coarse) thread.planes(cur.index, cur.coarse);
       linkScale(w, cur);
       // Tracking images are only needed for the newest frames (the unit transfer's, and the stereo's neighbours).
       const keepImages = w.cfg.unitTransfer ? params.units.history : 1;

@@ -4,6 +4,8 @@ import { resizeWithHoles } from '../image.ts';
 import { createTemporalFilter } from '../temporal-filter.ts';
 import type { FrameState, FrameWindow } from './frame-window.ts';
 import type { ScalePath } from './scale-path.ts';
+import type { FusionPlan } from './frame-fusion.ts';
+import type { GeometryParams } from '../params.ts';
 import { inverseDepthOf } from '../../../common/depth.ts';
 
 export interface GeometryOutput {
@@ -43,12 +45,16 @@ export interface OutputJob {
   c2w: Mat4;
   conf: number;
   wt: number;
+  /** The fusion still to run on `final` (on the output thread), or none. */
+  fusion?: FusionPlan | null;
 }
 
 export interface OutputSettings {
   /** Intrinsics of the input depth's grid (the temporal filter's camera); null: no temporal filter. */
   temporal: { K: Intrinsics; alpha: number; tolerance: number; minConfidence: number } | null;
   keepAligned: boolean;
+  /** The view fusion's parameters and reach (frames each side), for fusion run beside the output. */
+  fusion: { params: GeometryParams['fusion']; radius: number };
 }
 
 /** The frame's output from its job; frames in order (the temporal filter carries from one to the next). */
@@ -118,7 +124,10 @@ export function createOutputMaker(o: OutputSettings) {
 /** The output settings of the stage's configuration. */
 export function outputSettings(w: FrameWindow): OutputSettings {
   const tp = w.cfg.params.temporal;
-  return { temporal: w.cfg.temporal ? { K: w.cfg.intrinsics, alpha: tp.alpha, tolerance: tp.tolerance, minConfidence: tp.minConfidence } : null, keepAligned: w.cfg.keepAligned };
+  return {
+    temporal: w.cfg.temporal ? { K: w.cfg.intrinsics, alpha: tp.alpha, tolerance: tp.tolerance, minConfidence: tp.minConfidence } : null,
+    keepAligned: w.cfg.keepAligned, fusion: { params: w.cfg.params.fusion, radius: w.cfg.fusionRadius },
+  };
 }
 
 /**

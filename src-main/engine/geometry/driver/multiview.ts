@@ -1,11 +1,10 @@
 import { selectKth } from '../align.ts';
 import { averagingWeight } from '../averaging-weight.ts';
 import { fuseWithPrior } from '../fuse.ts';
-import { boxDown, resizeWithHoles } from '../image.ts';
 import { invRigid, mul4, transOf } from '../linalg.ts';
 import { census5, planeSweep, sweepRange, STEREO_P2, STEREO_PRIOR } from '../mvs.ts';
-import { createViewFusion, fusionGrid, type FusionView } from '../view-fusion.ts';
-import { bestInv, type FrameState, type FrameWindow } from './frame-window.ts';
+import { createFrameFusion, type FusionPlan } from './frame-fusion.ts';
+import { frameAt, type FrameState, type FrameWindow } from './frame-window.ts';
 import type { ScalePath } from './scale-path.ts';
 
 /**
@@ -13,7 +12,7 @@ import type { ScalePath } from './scale-path.ts';
  * (view-fusion.ts) and, opt-in, refined by two-sided stereo (mvs.ts); both in the smoothed scale.
  */
 export function createMultiView(w: FrameWindow, path: ScalePath) {
-  let fusion: ReturnType<typeof createViewFusion> | null = null;
+  let fuse: ReturnType<typeof createFrameFusion> | null = null;
 
   /**
    * Refines frame `ref` against posed neighbours in its shot; returns the frame's confidence. `gain`
@@ -79,32 +78,25 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     return conf;
   }
 
-  /** The frame's (refined) depth fused with its posed neighbours' aligned depth, all in the smoothed scale. */
-  function fuseNeighbours(s: FrameState, gain: number, wt: number) {
-    if (s.track === 0 || !s.coarse || wt === 0) return;
+  /** Which posed neighbours frame `s` is fused with, and where (null: it is not fused). */
+  function fusionPlan(s: FrameState, gain: number, wt: number): FusionPlan | null {
+    if (s.track === 0 || !s.coarse || wt === 0) return null;
     const fp = w.cfg.params.fusion;
-    const k = w.K!, kc = fusionGrid(k, fp.step);
-    // Neighbours are read in the smoothed scale through their gain, not copied (~48 a frame).
-    const views: FusionView[] = [];
+    const views: FusionPlan['views'] = [];
     for (const f of w.frames) {
       const d = Math.abs(f.index - s.index);
       if (f === s || f.shotId !== s.shotId || !(f.track > 0) || !f.coarse || !(d <= w.cfg.fusionRadius && d % fp.every === 0)) continue;
-      views.push({ inv: f.coarse.inv, gray: f.coarse.gray, c2w: path.poseOf(f), gain: path.gainOf(f) });
+      views.push({ index: f.index, c2w: path.poseOf(f), gain: path.gainOf(f) });
     }
-    if (!views.length) return;
-    fusion ??= createViewFusion(kc, { gate: fp.gate, reach: fp.reach, photo: fp.photo, radius: fp.radius });
-    const ownInv = s.final ? boxDown(s.final, k.width, k.height, fp.step, true) : gain === 1 ? s.coarse.inv : s.coarse.inv.slice();
-    if (gain !== 1) for (let p = 0; p < ownInv.length; p++) ownInv[p] *= gain;
-    const own: FusionView = { inv: ownInv, gray: s.coarse.gray, c2w: path.poseOf(s) };
-    // The fusion's correction comes back as a factor on the frame's own depth, so its detail stays;
-    // raised to the averaging weight, as log depths are what the fusion averages.
-    const ratio = fusion.fuse(own, views);
-    for (let p = 0; p < ratio.length; p++) ratio[p] = ownInv[p] > 0 && ratio[p] > 0 ? (ratio[p] / ownInv[p]) ** wt : 0;
-    const up = resizeWithHoles(ratio, kc.width, kc.height, k.width, k.height);
-    // In place when the frame has its own refined copy (refine made it); the aligned depth stays as it is.
-    const base = bestInv(s), out = s.final ?? new Float32Array(base.length);
-    for (let p = 0; p < out.length; p++) out[p] = up[p] > 0 ? base[p] * up[p] : base[p];
-    s.final = out;
+    return views.length ? { views, c2w: path.poseOf(s), gain, wt } : null;
+  }
+
+  /** The frame's (refined) depth fused with its posed neighbours' aligned depth, all in the smoothed scale (frame-fusion.ts). */
+  function fuseNeighbours(s: FrameState, gain: number, wt: number) {
+    const plan = fusionPlan(s, gain, wt);
+    if (!plan) return;
+    fuse ??= createFrameFusion(w.K!, w.cfg.params.fusion);
+    s.final = fuse(plan, s.coarse!, s.final, s.aligned, (i) => frameAt(w, i)!.coarse!);
   }
 
   /** The view fusion's and the temporal filter's strength for this frame (averaging-weight.ts). */
@@ -113,7 +105,7 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     return averagingWeight(near.map((f) => f.disagree!));
   }
 
-  return { refine, fuseNeighbours, weightOf };
+  return { refine, fusionPlan, fuseNeighbours, weightOf };
 }
 
 /** Every third value of `a` times `gain` (rounded to float32, as a scaled copy holds it) that is positive. */

@@ -1,14 +1,16 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../../../util/worker-entry.ts';
 import type { GeometryOutput, OutputJob, OutputSettings } from './frame-output.ts';
+import type { CoarsePlanes } from './frame-fusion.ts';
 
 export type FromOutputWorker = { type: 'output'; out: GeometryOutput } | { type: 'error'; message: string };
+export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | { type: 'planes'; index: number; planes: CoarsePlanes } | { type: 'job'; job: OutputJob };
 
 /**
  * The frames' outputs (frame-output.ts: the fit on the model's grid, the fusion's factor, the temporal
- * filter) made on a thread of their own, beside the tracking on the stage's thread; outputs come back
- * in order. Why: with the model on its own thread the geometry's thread is the analysis's bottleneck
- * and the second core waits for it; the output is a sixth of the geometry's work. Memory stays bounded:
+ * filter), and with the scale smoothed the view fusion before them (frame-fusion.ts), made on a thread
+ * of their own, beside the tracking on the stage's thread; outputs come back in order. Why: with the model on its own thread the geometry's thread is the analysis's bottleneck
+ * and the second core waits for it; fusion and output are a fifth to a third of the geometry's work. Memory stays bounded:
  * the caller waits (`settle`) while more than a few jobs are under way. Jobs are copied to the thread
  * (the frame's arrays stay the stage's); the outputs move back without copying.
  */
@@ -27,13 +29,18 @@ export function createOutputThread(settings: OutputSettings) {
   });
   worker.on('error', (e) => { failure ??= e; notify(); });
   worker.on('exit', (code) => { if (pending > 0) failure ??= new Error(`geometry output thread exited (${code}) with ${pending} frames under way`); notify(); });
-  worker.postMessage({ type: 'settings', settings });
+  const send = (m: ToOutputWorker) => worker.postMessage(m);
+  send({ type: 'settings', settings });
 
   return {
     submit(job: OutputJob) {
       if (failure) throw failure;
       if (pending++ === 0) worker.ref();
-      worker.postMessage({ type: 'job', job });
+      send({ type: 'job', job });
+    },
+    /** A frame's coarse planes, for the jobs whose fusion reads them (sent once, when the frame is aligned). */
+    planes(index: number, planes: CoarsePlanes) {
+      send({ type: 'planes', index, planes });
     },
     /** Waits until at most `maxPending` jobs are under way; returns the outputs finished so far, in order. */
     async settle(maxPending: number): Promise<GeometryOutput[]> {

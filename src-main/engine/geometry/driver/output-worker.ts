@@ -1,18 +1,39 @@
 import { parentPort } from 'node:worker_threads';
-import { createOutputMaker, type OutputJob, type OutputSettings } from './frame-output.ts';
-import type { FromOutputWorker } from './output-thread.ts';
+import { createOutputMaker, type GeometryOutput, type OutputJob, type OutputSettings } from './frame-output.ts';
+import { createFrameFusion, type CoarsePlanes } from './frame-fusion.ts';
+import type { FromOutputWorker, ToOutputWorker } from './output-thread.ts';
 
 /**
- * Worker side of output-thread.ts: makes the frames' outputs in order (frame-output.ts, the same code
- * the stage runs on its own thread) and hands the new depth back without copying.
+ * Worker side of output-thread.ts: fuses and makes the frames' outputs in order (frame-fusion.ts,
+ * frame-output.ts: the same code the stage runs on its own thread) and hands the new depth back
+ * without copying. Keeps each frame's coarse planes while a later frame may still fuse it.
  */
 const port = parentPort!;
-let make: ((j: OutputJob) => ReturnType<ReturnType<typeof createOutputMaker>>) | null = null;
+let settings: OutputSettings | null = null;
+let make: ((j: OutputJob) => GeometryOutput) | null = null;
+let fuse: ReturnType<typeof createFrameFusion> | null = null;
+const planes = new Map<number, CoarsePlanes>();
+const planesOf = (i: number) => {
+  const p = planes.get(i);
+  if (!p) throw new Error(`frame ${i}'s fusion planes were not sent`);
+  return p;
+};
 
-port.on('message', (m: { type: 'settings'; settings: OutputSettings } | { type: 'job'; job: OutputJob }) => {
+function run(j: OutputJob): GeometryOutput {
+  if (j.fusion) {
+    fuse ??= createFrameFusion(j.K, settings!.fusion.params);
+    j = { ...j, final: fuse(j.fusion, planesOf(j.index), j.final, j.aligned, planesOf) };
+  }
+  // Later frames fuse only frames within the reach of themselves.
+  for (const i of planes.keys()) if (i < j.index - settings!.fusion.radius) planes.delete(i);
+  return make!(j);
+}
+
+port.on('message', (m: ToOutputWorker) => {
   try {
-    if (m.type === 'settings') { make = createOutputMaker(m.settings); return; }
-    const out = make!(m.job);
+    if (m.type === 'settings') { settings = m.settings; make = createOutputMaker(m.settings); return; }
+    if (m.type === 'planes') { planes.set(m.index, m.planes); return; }
+    const out = run(m.job);
     const transfer = [out.depth.data.buffer as ArrayBuffer, ...(out.aligned ? [out.aligned.data.buffer as ArrayBuffer] : [])];
     port.postMessage({ type: 'output', out } satisfies FromOutputWorker, transfer);
   } catch (e) {
