@@ -7,7 +7,7 @@ import { createCalibratedStage } from '../src-main/engine/geometry/calibrated-st
 import type { GeometryFrame } from '../src-main/engine/geometry/stage.ts';
 
 const WT = process.env.WT ?? '/work/wt-geo';
-const clip = '/work/shared/clips/cockatoo.mp4';
+const clip = process.env.CLIP ?? '/work/shared/clips/cockatoo.mp4';
 const mode = process.argv[2];
 if (mode === 'compare') {
   const a = readFileSync(process.argv[3]), b = readFileSync(process.argv[4]);

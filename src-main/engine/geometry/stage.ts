@@ -96,7 +96,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   const output = createFrameOutput(w, path);
   const thread = opts.outputThread ? createOutputThread(outputSettings(w)) : null;
   const threadFusion = w.cfg.scale;
-  opts.signal?.addEventListener('abort', () => void thread?.close(), { once: true });
+  const unlisten = thread && opts.signal ? closeOnAbort(opts.signal, thread) : null;
 
   function emitUpTo(limit: number, out: GeometryOutput[]) {
     if (w.scaled && w.frames.length) w.smoother.solve(w.frames[w.frames.length - 1].index);
@@ -155,6 +155,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
         if (w.frames.length) emitUpTo(w.frames[w.frames.length - 1].index, out);
         if (thread) out.push(...(await thread.settle(0)));
       } finally {
+        unlisten?.();
         await thread?.close();
       }
       return out;
@@ -164,6 +165,13 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   };
   if (thread) orphans.register(stage, thread);
   return stage;
+}
+
+/** Ends the thread when the job is cancelled; the listener holds the thread alone, not the stage's frames. */
+function closeOnAbort(signal: AbortSignal, thread: OutputThread): () => void {
+  const close = () => void thread.close();
+  signal.addEventListener('abort', close, { once: true });
+  return () => signal.removeEventListener('abort', close);
 }
 
 /** Frames the default output waits for the scale smoother (see params.ts). */
