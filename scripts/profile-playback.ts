@@ -4,10 +4,12 @@
  *  - the viewer's own per-draw steps (the canvas' data-steps of every draw, mean ms),
  *  - the trace's busiest slices per thread (the page's main thread, the GPU process, media),
  *  - frames drawn per second and the gaps between draws.
- * PROFILE_EFFECTS=fog,refocus,relight picks the stack; PROFILE_SECONDS the play time; PROFILE_RENDERER a built renderer.
+ * PROFILE_EFFECTS=fog,refocus,relight picks the stack; PROFILE_SECONDS the play time; PROFILE_RENDERER a built renderer;
+ * PROFILE_SHOTS a folder for screenshots of the viewer while playing and once paused (the exact frame).
  */
 import { performance } from 'node:perf_hooks';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { clip, sharedModels } from '../test/helpers/shared.ts';
 import { buildRenderer, launchHost } from '../test/host/host.ts';
 import { clickFrame, drawSeq, tid, waitDrawn, waitExact } from '../test/e2e/ui.ts';
@@ -61,12 +63,20 @@ async function main() {
     });
     const t0 = performance.now();
     await page.keyboard.press(' ');
-    await page.waitForTimeout(SECONDS * 1000);
+    const shots = process.env.PROFILE_SHOTS;
+    const shot = (when: string) => page.locator(tid('viewer')).screenshot({ path: join(shots!, `${EFFECTS.join('+')}-${when}.png`) });
+    await page.waitForTimeout((SECONDS * 1000) / 2);
+    if (shots) await shot('playing');
+    await page.waitForTimeout((SECONDS * 1000) / 2);
     await page.keyboard.press(' ');
     const wall = (performance.now() - t0) / 1000;
     await cdp.send('Tracing.end');
     await done;
     const draws = (await page.evaluate(() => (window as unknown as { __draws: { t: number; steps: string; draw: string; grab: string; w: string; src: string }[] }).__draws)).filter((d) => d.src === 'video-play');
+    if (shots) {
+      await waitExact(page, Number(await page.textContent(tid('frame-number'))), 120_000);
+      await shot('paused');
+    }
     if (process.env.PROFILE_TRACE) await writeFile(process.env.PROFILE_TRACE, JSON.stringify({ traceEvents: events }));
 
     console.log(`\nplayback of cockatoo.mp4 with ${EFFECTS.join(' + ')}: ${draws.length} frames drawn in ${wall.toFixed(1)} s = ${(draws.length / wall).toFixed(1)} fps; widths drawn: ${[...new Set(draws.map((d) => d.w))].join(', ')}`);
