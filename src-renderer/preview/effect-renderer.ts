@@ -167,21 +167,27 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   // resolution: the distance in, the coefficients (A, B) out, through two scratch textures; reallocated
   // only when the depth's size changes. On the GPU, a depth frame costs the page's thread one upload.
   let lowTexs: WebGLTexture[] = [];
+  let lowUploaded: Float32Array | null = null;
   let lowSize = '';
   const guidedCoefficientsGpu = (dist: Float32Array, lw: number, lh: number): WebGLTexture => {
     if (lowSize !== `${lw}x${lh}`) {
+      lowUploaded = null;
       for (const t of lowTexs) gl.deleteTexture(t);
       lowTexs = [texture(gl.R32F, gl.RED, gl.FLOAT, lw, lh, null), ...[0, 1, 2].map(() => texture(gl.RGBA32F, gl.RGBA, gl.FLOAT, lw, lh, null))];
       lowSize = `${lw}x${lh}`;
     }
     const [lowTex, a, b, coef] = lowTexs;
-    // NaN (no depth) is taken as the map's mean, as guidedCoefficients does.
-    let mean = 0, cnt = 0;
-    for (let k = 0; k < dist.length; k++) if (dist[k] === dist[k]) { mean += dist[k]; cnt++; }
-    const p = cnt === dist.length ? dist : dist.map((v) => (v === v ? v : cnt ? mean / cnt : 0));
-    gl.bindTexture(gl.TEXTURE_2D, lowTex);
-    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, lw, lh, gl.RED, gl.FLOAT, p);
+    // The depth is uploaded once per depth map (a new picture on the same depth only reruns the passes).
+    if (lowUploaded !== dist) {
+      // NaN (no depth) is taken as the map's mean, as guidedCoefficients does.
+      let mean = 0, cnt = 0;
+      for (let k = 0; k < dist.length; k++) if (dist[k] === dist[k]) { mean += dist[k]; cnt++; }
+      const p = cnt === dist.length ? dist : dist.map((v) => (v === v ? v : cnt ? mean / cnt : 0));
+      gl.bindTexture(gl.TEXTURE_2D, lowTex);
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, lw, lh, gl.RED, gl.FLOAT, p);
+      lowUploaded = dist;
+    }
     const prog = program('guided');
     gl.useProgram(prog);
     setUniforms(prog, [
