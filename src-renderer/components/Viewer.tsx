@@ -48,9 +48,7 @@ export function Viewer() {
     const c = canvasRef.current;
     const { stack: st, mode: m, clip: cl } = latest.current;
     if (!p || !c || !cl || m === '3d') return;
-    try {
-      const t0 = performance.now();
-      p.draw({ frame, depth, stack: st, time: frame.time, mode: m });
+    const drawn = (t0: number) => {
       if (fetchMs !== undefined) c.dataset.fetchMs = fetchMs.toFixed(1);
       c.dataset.drawMs = (performance.now() - t0).toFixed(1);
       c.dataset.steps = JSON.stringify(p.steps(), (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v));
@@ -59,6 +57,15 @@ export function Viewer() {
       c.dataset.source = source;
       c.dataset.drawSeq = String(Number(c.dataset.drawSeq ?? 0) + 1);
       frameDrawn(frame.index);
+    };
+    try {
+      const t0 = performance.now();
+      // Relight's and refocus's preparation may come from a worker: drawn (and counted) when it is here.
+      const r = p.draw({ frame, depth, stack: st, time: frame.time, mode: m, live: source === 'video-play' });
+      if (r === true) return drawn(t0);
+      // Until then the canvas does not show the picture asked for: it says so (the tests wait for it).
+      c.dataset.source = 'preparing';
+      r.then((ok) => ok && drawn(t0)).catch((e: Error) => setGlError(e.message));
     } catch (e) {
       setGlError((e as Error).message);
     }

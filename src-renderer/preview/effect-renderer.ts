@@ -4,14 +4,22 @@ import { nearRatioOf, toDistance, type DepthRange } from '../../src-main/common/
 import { GUIDED_EPS, GUIDED_RADIUS } from '../../src-main/common/effects/guided-filter.ts';
 import { fogStart } from '../../src-main/common/effects/fog.ts';
 import { isolateTarget } from '../../src-main/common/effects/isolate.ts';
-import { focusOf, searchRadii } from '../../src-main/common/effects/refocus.ts';
+import { focusOf } from '../../src-main/common/effects/refocus.ts';
 import { lightsOf } from '../../src-main/common/effects/relight.ts';
-import { surfaceMaps } from '../../src-main/common/effects/surface.ts';
 import { evaluateParams } from '../../src-main/common/effects/keyframes.ts';
 import { getEffectSpec } from '../../src-main/common/effects/specs.ts';
 import type { EffectId, EffectStack } from '../../src-main/common/effects/types.ts';
 import { assembleFragment, frameUniforms, paramUniforms, upsampleUniforms, type ShaderSources, type Uniform } from '../../src-main/common/effects/glsl/uniforms.ts';
 import { createPictureUpload } from './picture-upload.ts';
+import { runPrep, type PrepJob, type PrepResult } from './prep-jobs.ts';
+
+/** A preparation render() left to the caller (opts.defer): computed elsewhere, then handed to supply(). */
+export interface DeferredPrep {
+  key: string;
+  /** Which depth map it belongs to (a result for an older one is dropped). */
+  depthGen: number;
+  job: PrepJob;
+}
 
 /**
  * The live-preview twin of apply.ts on WebGL2: upload a frame and its low-res depth, then render any
@@ -30,8 +38,16 @@ export interface EffectRenderer {
   setDepth(depth: Float32Array, width: number, height: number, range: DepthRange): void;
   /** A distance map already at frame resolution (skips the upsampling pass). */
   setDistance(dist: Float32Array, range: DepthRange): void;
-  /** Renders to the canvas (flipped for display) or, with toTexture, off-screen for readPixels. */
-  render(stack: EffectStack, time: number, K: Intrinsics, opts?: { toScreen?: boolean }): void;
+  /**
+   * Renders to the canvas (flipped for display) or, with toTexture, off-screen for readPixels. With
+   * `defer`, relight's and refocus's low-res preparations not yet made are returned rather than computed
+   * here (and nothing is drawn: `drawn` false) so that the page's thread need not run them; with `stale`
+   * too (playback), the last preparation of the same effect and parameters for an earlier depth map
+   * stands in meanwhile and the frame is drawn. `beforeDraw` runs once the passes are about to draw.
+   */
+  render(stack: EffectStack, time: number, K: Intrinsics, opts?: { toScreen?: boolean; defer?: boolean; stale?: boolean; beforeDraw?: () => void }): { drawn: boolean; deferred: DeferredPrep[] };
+  /** A deferred preparation's result. */
+  supply(d: DeferredPrep, r: PrepResult): void;
   /** RGB8 of the last off-screen render, image rows top first. */
   readPixels(): Uint8Array;
   /** Milliseconds of the last calls, by step (the benchmark prints where a frame's time goes). */
@@ -105,9 +121,20 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   // change these parameters, reuse it.
   type Prepared = { uniforms: Uniform[]; surface?: WebGLTexture; dirVis?: WebGLTexture; search?: WebGLTexture };
   const prepared = new Map<string, Prepared>();
+  // The latest heavy preparation per key, whatever its depth map: playback's stand-in while the worker
+  // prepares the current one (shading from a frame or two earlier moves little).
+  const latestHeavy = new Map<string, Prepared>();
+  let depthGen = 0;
+  const texturesOf = (v: Prepared) => [v.surface, v.dirVis, v.search];
+  const inUse = (t: WebGLTexture) => [...prepared.values(), ...latestHeavy.values()].some((v) => texturesOf(v).includes(t));
+  const release = (v: Prepared) => {
+    for (const t of texturesOf(v)) if (t && !inUse(t)) gl.deleteTexture(t);
+  };
   const forgetPrepared = () => {
-    for (const v of prepared.values()) for (const t of [v.surface, v.dirVis, v.search]) if (t) gl.deleteTexture(t);
+    depthGen++;
+    const old = [...prepared.values()];
     prepared.clear();
+    for (const v of old) release(v);
   };
   let lowOf: { depth: Float32Array; range: string } | null = null;
 
@@ -140,21 +167,27 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   // resolution: the distance in, the coefficients (A, B) out, through two scratch textures; reallocated
   // only when the depth's size changes. On the GPU, a depth frame costs the page's thread one upload.
   let lowTexs: WebGLTexture[] = [];
+  let lowUploaded: Float32Array | null = null;
   let lowSize = '';
   const guidedCoefficientsGpu = (dist: Float32Array, lw: number, lh: number): WebGLTexture => {
     if (lowSize !== `${lw}x${lh}`) {
+      lowUploaded = null;
       for (const t of lowTexs) gl.deleteTexture(t);
       lowTexs = [texture(gl.R32F, gl.RED, gl.FLOAT, lw, lh, null), ...[0, 1, 2].map(() => texture(gl.RGBA32F, gl.RGBA, gl.FLOAT, lw, lh, null))];
       lowSize = `${lw}x${lh}`;
     }
     const [lowTex, a, b, coef] = lowTexs;
-    // NaN (no depth) is taken as the map's mean, as guidedCoefficients does.
-    let mean = 0, cnt = 0;
-    for (let k = 0; k < dist.length; k++) if (dist[k] === dist[k]) { mean += dist[k]; cnt++; }
-    const p = cnt === dist.length ? dist : dist.map((v) => (v === v ? v : cnt ? mean / cnt : 0));
-    gl.bindTexture(gl.TEXTURE_2D, lowTex);
-    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, lw, lh, gl.RED, gl.FLOAT, p);
+    // The depth is uploaded once per depth map (a new picture on the same depth only reruns the passes).
+    if (lowUploaded !== dist) {
+      // NaN (no depth) is taken as the map's mean, as guidedCoefficients does.
+      let mean = 0, cnt = 0;
+      for (let k = 0; k < dist.length; k++) if (dist[k] === dist[k]) { mean += dist[k]; cnt++; }
+      const p = cnt === dist.length ? dist : dist.map((v) => (v === v ? v : cnt ? mean / cnt : 0));
+      gl.bindTexture(gl.TEXTURE_2D, lowTex);
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, lw, lh, gl.RED, gl.FLOAT, p);
+      lowUploaded = dist;
+    }
     const prog = program('guided');
     gl.useProgram(prog);
     setUniforms(prog, [
@@ -169,6 +202,42 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       draw(prog, target, { frame: frameTex!, in: input, low: lowTex }, [lw, lh]);
     });
     return coef;
+  };
+  // The low-res preparation of each effect, exactly as export computes it: the cheap ones (fog's and
+  // isolate's subject distance, refocus's focus) here; relight's maps and refocus's search radii as a job.
+  const prepare = (effect: EffectId, params: ReturnType<typeof evaluateParams>, Kf: Intrinsics): { uniforms: Uniform[]; job?: PrepJob } => {
+    const lw = low!.width, lh = low!.height;
+    if (effect === 'relight') return { uniforms: [], job: { kind: 'relight', dist: low!.dist, width: lw, height: lh, K: Kf, nearRatio: nearRatioOf(range!), smoothing: params.smoothing as number, lights: lightsOf(params) } };
+    if (effect === 'fog') return { uniforms: [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }] };
+    if (effect === 'isolate') return { uniforms: [{ name: 'u_targetUsed', kind: '1f', value: isolateTarget(params, low!) }] };
+    if (effect === 'refocus') {
+      const focus = focusOf(params, low!);
+      return { uniforms: [{ name: 'u_focusUsed', kind: '1f', value: focus }], job: { kind: 'refocus', dist: low!.dist, width: lw, height: lh, focus, params, W, H } };
+    }
+    return { uniforms: [] };
+  };
+  const heavyTextures = (r: PrepResult, lw: number, lh: number) => {
+    const lowTex = (data: Float32Array, rgba = false) => texture(rgba ? gl.RGBA32F : gl.R32F, rgba ? gl.RGBA : gl.RED, gl.FLOAT, lw, lh, data);
+    return { surface: r.normalVis ? lowTex(r.normalVis, true) : undefined, dirVis: r.dirVis ? lowTex(r.dirVis) : undefined, search: r.search ? lowTex(r.search) : undefined };
+  };
+  const keep = (key: string, prep: Prepared, heavy: boolean) => {
+    // An edit dragging a slider makes a new key per step: only the last few stay.
+    for (const [k, v] of prepared) {
+      if (prepared.size < 8) break;
+      prepared.delete(k);
+      release(v);
+    }
+    prepared.set(key, prep);
+    if (!heavy) return;
+    const old = latestHeavy.get(key);
+    latestHeavy.set(key, prep);
+    if (old && old !== prep) release(old);
+    // Stand-ins for parameters no longer drawn go too.
+    for (const [k, v] of latestHeavy) {
+      if (latestHeavy.size < 8) break;
+      latestHeavy.delete(k);
+      release(v);
+    }
   };
   const timings: Record<string, number> = {};
   let tick = 0;
@@ -238,53 +307,45 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       const Kf = K.width === W && K.height === H ? K : scaleIntrinsics(K, W, H);
       tick = performance.now();
       const passes = stack.filter((e) => e.enabled);
-      let input: WebGLTexture = frameTex;
-      let pi = 0;
       // Nothing enabled: one identity fog pass (density 0) so the output path is always the same.
       const list = passes.length ? passes : [{ effect: 'fog' as const, enabled: true, params: { density: 0 }, keyframes: {} }];
-      list.forEach((inst, n) => {
-        const def = getEffectSpec(inst.effect)!;
-        const p = program(inst.effect);
-        gl.useProgram(p);
-        const last = n === list.length - 1;
-        const screen = last && !!opts.toScreen;
-        const params = evaluateParams(def.params, inst, time);
-        setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, params), { name: 'u_lowSize', kind: '2i', value: [low!.width, low!.height] }]);
-        const target = screen ? null : ping[pi];
-        const lowTex = (data: Float32Array, rgba = false) => texture(rgba ? gl.RGBA32F : gl.R32F, rgba ? gl.RGBA : gl.RED, gl.FLOAT, low!.width, low!.height, data);
-        // The low-res preparation of relight (normals, shadows) and refocus (focus, search radii): computed
-        // here exactly as export computes it.
+      // Each pass's parameters and low-res preparation first: with `defer`, missing heavy ones stop the draw.
+      const deferred: DeferredPrep[] = [];
+      let blocked = false;
+      const plans = list.map((inst) => {
+        const params = evaluateParams(getEffectSpec(inst.effect)!.params, inst, time);
         // Relight's maps depend on the intrinsics relative to the picture, refocus's radii on its pixel size:
         // a quick picture and the exact frame of another width share relight's.
         const shape = inst.effect === 'refocus' ? `${W}x${H}` : inst.effect === 'relight' ? [Kf.fx / W, Kf.fy / H, Kf.cx / W, Kf.cy / H].map((v) => v.toFixed(6)).join() : '';
         const key = `${inst.effect}|${JSON.stringify(params)}|${shape}`;
         let prep = prepared.get(key);
         if (!prep) {
-          prep = { uniforms: [] };
-          if (inst.effect === 'relight') {
-            const maps = surfaceMaps(low!.dist, low!.width, low!.height, Kf, nearRatioOf(range!), params.smoothing as number, lightsOf(params));
-            prep.surface = lowTex(maps.normalVis, true);
-            prep.dirVis = lowTex(maps.dirVis);
-          } else if (inst.effect === 'fog') {
-            prep.uniforms = [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }];
-          } else if (inst.effect === 'isolate') {
-            prep.uniforms = [{ name: 'u_targetUsed', kind: '1f', value: isolateTarget(params, low!) }];
-          } else if (inst.effect === 'refocus') {
-            const focus = focusOf(params, low!);
-            prep.uniforms = [{ name: 'u_focusUsed', kind: '1f', value: focus }];
-            prep.search = lowTex(searchRadii(low!, focus, params, W, H));
+          const made = prepare(inst.effect, params, Kf);
+          if (made.job && opts.defer) {
+            deferred.push({ key, depthGen, job: made.job });
+            prep = opts.stale ? latestHeavy.get(key) : undefined;
+            if (!prep) blocked = true;
+          } else {
+            prep = { uniforms: made.uniforms, ...(made.job ? heavyTextures(runPrep(made.job), low!.width, low!.height) : {}) };
+            keep(key, prep, !!made.job);
           }
-          // An edit dragging a slider makes a new key per step: only the last few stay.
-          for (const [k, v] of prepared) {
-            if (prepared.size < 8) break;
-            for (const t of [v.surface, v.dirVis, v.search]) if (t) gl.deleteTexture(t);
-            prepared.delete(k);
-          }
-          prepared.set(key, prep);
         }
-        setUniforms(p, prep.uniforms);
-        lap(`${inst.effect}Prep`);
-        draw(p, target, { frame: input, dist: distTex!, surface: prep.surface, dirVis: prep.dirVis, search: prep.search });
+        return { inst, params, prep };
+      });
+      lap('prep');
+      if (blocked) return { drawn: false, deferred };
+      opts.beforeDraw?.();
+      let input: WebGLTexture = frameTex;
+      let pi = 0;
+      plans.forEach(({ inst, params, prep }, n) => {
+        const p = program(inst.effect);
+        gl.useProgram(p);
+        const last = n === list.length - 1;
+        const screen = last && !!opts.toScreen;
+        setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, params), { name: 'u_lowSize', kind: '2i', value: [low!.width, low!.height] }]);
+        const target = screen ? null : ping[pi];
+        setUniforms(p, prep!.uniforms);
+        draw(p, target, { frame: input, dist: distTex!, surface: prep!.surface, dirVis: prep!.dirVis, search: prep!.search });
         lap(inst.effect);
         if (target) {
           input = target;
@@ -292,6 +353,17 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
           pi ^= 1;
         }
       });
+      return { drawn: true, deferred };
+    },
+    supply(d, r) {
+      const made = { uniforms: [] as Uniform[], ...heavyTextures(r, d.job.width, d.job.height) };
+      const focus = d.job.kind === 'refocus' ? d.job.focus : null;
+      if (focus !== null) made.uniforms = [{ name: 'u_focusUsed', kind: '1f', value: focus }];
+      if (d.depthGen === depthGen && !prepared.has(d.key)) return keep(d.key, made, true);
+      // For an earlier depth map (one worker answers in order: the newest so far): a stand-in only.
+      const old = latestHeavy.get(d.key);
+      latestHeavy.set(d.key, made);
+      if (old) release(old);
     },
     readPixels() {
       if (!lastTarget) throw new Error('render off-screen before readPixels');
@@ -309,6 +381,9 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     },
     dispose() {
       forgetPrepared();
+      const stale = [...latestHeavy.values()];
+      latestHeavy.clear();
+      for (const v of stale) release(v);
       pictures.dispose();
       for (const t of [...ping, distTex, rgbTex, ...lowTexs, ...toDelete]) if (t) gl.deleteTexture(t);
       for (const p of programs.values()) gl.deleteProgram(p);

@@ -2,7 +2,8 @@ import type { DepthImage } from '../../src-main/common/api/types.ts';
 import type { ViewMode } from '../../src-main/common/project/schema.ts';
 import { colorizeDepth, depthRange } from '../../src-main/common/effects/colormap.ts';
 import { depthRangeOf } from '../../src-main/common/effects/distance.ts';
-import { createEffectRenderer, type EffectRenderer } from './effect-renderer.ts';
+import { createEffectRenderer, type DeferredPrep, type EffectRenderer } from './effect-renderer.ts';
+import { createPrepClient } from './prep-client.ts';
 import type { ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
 import type { EffectStack } from '../../src-main/common/effects/types.ts';
 import vertex from '../../src-main/common/effects/glsl/fullscreen.vert.glsl?raw';
@@ -25,10 +26,17 @@ export interface DrawRequest {
   /** Seconds on the clip's timeline, where keyframes are evaluated (the same time export uses). */
   time: number;
   mode: ViewMode;
+  /** Playback: a frame is drawn at once, with the last depth frame's relight/refocus preparation if its own is not ready. */
+  live?: boolean;
 }
 
 export interface Preview {
-  draw(r: DrawRequest): void;
+  /**
+   * Draws now (true), or, when relight's or refocus's low-res preparation for this depth map is being
+   * made off the page's thread, later: the promise says whether it was drawn (false: a newer request
+   * came first).
+   */
+  draw(r: DrawRequest): true | Promise<boolean>;
   /** Milliseconds of the last draw's steps (upload, coef, upsample, each effect's prep and pass). */
   steps(): Record<string, number>;
   dispose(): void;
@@ -52,6 +60,22 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
   let lastSrc: PreviewPicture | null = null;
   let lastDepth: DepthImage | null = null;
   let lastColored: DepthImage | null = null;
+  const worker = createPrepClient();
+  // Preparations asked of the worker and not yet back (one job per key and depth map).
+  const asked = new Map<string, Promise<void>>();
+  let latest: DrawRequest | null = null;
+  const ask = (jobs: DeferredPrep[]) =>
+    Promise.all(
+      jobs.map((d) => {
+        const id = `${d.depthGen}|${d.key}`;
+        let p = asked.get(id);
+        if (!p) {
+          p = worker!.run(d.job).then((r) => fx.supply(d, r)).finally(() => asked.delete(id));
+          asked.set(id, p);
+        }
+        return p;
+      }),
+    );
 
   const drawTex = (tex: WebGLTexture, x0: number, w: number) => {
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
@@ -62,58 +86,79 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
     gl.disable(gl.SCISSOR_TEST);
   };
 
-  return {
+  const drawNow = ({ frame, depth, stack, time, mode, live }: DrawRequest): DeferredPrep[] => {
+    // Resizing clears the canvas: done only when a picture is drawn at once (not while one is prepared).
+    const fit = () => {
+      if (canvas.width === frame.width && canvas.height === frame.height) return;
+      canvas.width = frame.width;
+      canvas.height = frame.height;
+    };
+    if (mode === 'depth' || !depth) fit();
+    if (mode === 'depth') {
+      gl.clearColor(0.06, 0.07, 0.09, 1);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+      if (!depth) return [];
+      if (depth !== lastColored) {
+        const disp = depth.kind === 'metric' ? depth.data.map((v) => (v > 0 ? 1 / v : 0)) : depth.data;
+        uploadRgb(gl, colorTex, depth.width, depth.height, colorizeDepth(depth.data, depth.width, depth.height, depth.kind, depthRange(disp)));
+        lastColored = depth;
+      }
+      drawTex(colorTex, 0, canvas.width);
+      return [];
+    }
+    const sourceChanged = frame !== lastFrame;
+    // The plain source texture only where the source itself is drawn (the effects upload their own copy).
+    if ((!depth || mode === 'split') && frame !== lastSrc) {
+      if ('data' in frame) uploadRgb(gl, srcTex, frame.width, frame.height, frame.data);
+      else uploadPicture(gl, srcTex, frame.source);
+      lastSrc = frame;
+    }
+    if (!depth) {
+      drawTex(srcTex, 0, canvas.width);
+      lastFrame = frame;
+      return [];
+    }
+    if (sourceChanged || depth !== lastDepth) {
+      if ('data' in frame) fx.setFrame(frame.data, frame.width, frame.height);
+      else fx.setFrameSource(frame.source, frame.width, frame.height);
+      fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth));
+      lastFrame = frame;
+      lastDepth = depth;
+    }
+    const K = depth.intrinsics ?? { fx: frame.width, fy: frame.width, cx: frame.width / 2, cy: frame.height / 2, width: frame.width, height: frame.height };
+    const { drawn, deferred } = fx.render(stack, time, K, { toScreen: true, defer: !!worker, stale: live, beforeDraw: fit });
+    if (!drawn) return deferred;
+    if (live && deferred.length) void ask(deferred);
+    if (mode === 'split') {
+      const mid = Math.round(canvas.width / 2);
+      drawTex(srcTex, 0, mid);
+      gl.enable(gl.SCISSOR_TEST);
+      gl.scissor(mid - 1, 0, 2, canvas.height);
+      gl.clearColor(1, 0.8, 0.2, 1);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+      gl.disable(gl.SCISSOR_TEST);
+    }
+    return [];
+  };
+
+  const preview: Preview = {
     steps: () => ({ ...fx.timings }),
-    draw({ frame, depth, stack, time, mode }) {
+    draw(r) {
       for (const k of Object.keys(fx.timings)) delete fx.timings[k];
-      if (canvas.width !== frame.width || canvas.height !== frame.height) {
-        canvas.width = frame.width;
-        canvas.height = frame.height;
-      }
-      if (mode === 'depth') {
-        gl.clearColor(0.06, 0.07, 0.09, 1);
-        gl.clear(gl.COLOR_BUFFER_BIT);
-        if (!depth) return;
-        if (depth !== lastColored) {
-          const disp = depth.kind === 'metric' ? depth.data.map((v) => (v > 0 ? 1 / v : 0)) : depth.data;
-          uploadRgb(gl, colorTex, depth.width, depth.height, colorizeDepth(depth.data, depth.width, depth.height, depth.kind, depthRange(disp)));
-          lastColored = depth;
-        }
-        drawTex(colorTex, 0, canvas.width);
-        return;
-      }
-      const sourceChanged = frame !== lastFrame;
-      // The plain source texture only where the source itself is drawn (the effects upload their own copy).
-      if ((!depth || mode === 'split') && frame !== lastSrc) {
-        if ('data' in frame) uploadRgb(gl, srcTex, frame.width, frame.height, frame.data);
-        else uploadPicture(gl, srcTex, frame.source);
-        lastSrc = frame;
-      }
-      if (!depth) {
-        drawTex(srcTex, 0, canvas.width);
-        lastFrame = frame;
-        return;
-      }
-      if (sourceChanged || depth !== lastDepth) {
-        if ('data' in frame) fx.setFrame(frame.data, frame.width, frame.height);
-        else fx.setFrameSource(frame.source, frame.width, frame.height);
-        fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth));
-        lastFrame = frame;
-        lastDepth = depth;
-      }
-      const K = depth.intrinsics ?? { fx: frame.width, fy: frame.width, cx: frame.width / 2, cy: frame.height / 2, width: frame.width, height: frame.height };
-      fx.render(stack, time, K, { toScreen: true });
-      if (mode === 'split') {
-        const mid = Math.round(canvas.width / 2);
-        drawTex(srcTex, 0, mid);
-        gl.enable(gl.SCISSOR_TEST);
-        gl.scissor(mid - 1, 0, 2, canvas.height);
-        gl.clearColor(1, 0.8, 0.2, 1);
-        gl.clear(gl.COLOR_BUFFER_BIT);
-        gl.disable(gl.SCISSOR_TEST);
-      }
+      latest = r;
+      const waiting = drawNow(r);
+      if (!waiting.length) return true;
+      // The newest request wins: once the preparations are here, it is drawn if no other came meanwhile.
+      const t0 = performance.now();
+      return ask(waiting).then(() => {
+        if (latest !== r) return false;
+        const more = drawNow(r);
+        fx.timings.prepWait = performance.now() - t0;
+        return more.length ? preview.draw(r) : true;
+      });
     },
     dispose() {
+      worker?.dispose();
       fx.dispose();
       gl.deleteTexture(srcTex);
       gl.deleteTexture(colorTex);
@@ -121,6 +166,7 @@ export function createPreview(canvas: HTMLCanvasElement): Preview {
       gl.deleteVertexArray(vao);
     },
   };
+  return preview;
 }
 
 /** Where a canvas of this picture size sits inside its CSS box with object-fit: contain. */

@@ -9,6 +9,8 @@ import { createDepthPrefetch, openVideoFrames, type VideoFrames } from './video-
 
 /** Seconds of depth fetched ahead of the playhead while playing. */
 const DEPTH_AHEAD_S = 1.5;
+/** The drawing scale the last playback settled at: the next one starts there rather than at full size. */
+let settledScale = 1;
 
 export interface VideoPreviewOptions {
   clip: ProjectClip | null;
@@ -73,9 +75,14 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     let stopped = false;
     let handle = 0;
     // Resolution gives way before frames do: when grabbing and drawing a frame takes most of a frame's
-    // time, the next frames are drawn smaller (down to 320 px wide), and larger again when there is room.
-    let scale = 1;
+    // time, or the video presents frames the page had no time to draw (in software WebGL the passes run
+    // in the GPU process, beside the page's thread), the next frames are drawn smaller (down to 320 px
+    // wide), and larger again when there is room.
+    let scale = settledScale;
     let cost = 0;
+    let drops = 0;
+    let calm = 0;
+    let prevIdx = -1;
     const budget = 1000 / clip.fps;
     const stop = () => {
       if (stopped) return;
@@ -113,8 +120,14 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
       opts.current.draw(picture, d, 'video-play', t1 - t0);
       const ms = performance.now() - t0;
       cost = cost ? 0.7 * cost + 0.3 * ms : ms;
-      if (cost > 0.7 * budget && width > 320) [scale, cost] = [scale * 0.75, 0];
-      else if (cost < 0.3 * budget && scale < 1) [scale, cost] = [Math.min(1, scale / 0.75), 0];
+      const skipped = prevIdx < 0 ? 0 : Math.max(0, idx - prevIdx - 1);
+      prevIdx = idx;
+      drops = 0.8 * drops + 0.2 * (skipped / (skipped + 1));
+      calm = skipped ? 0 : calm + 1;
+      // The cost goes with the pixels drawn: far over budget, the width steps down by more than one step.
+      if ((cost > 0.7 * budget || drops > 0.3) && width > 320) [scale, cost, drops] = [scale * Math.min(0.75, Math.max(0.4, Math.sqrt((0.5 * budget) / cost))), 0, 0];
+      else if (cost < 0.3 * budget && calm > 2 * clip.fps && scale < 1) [scale, cost, calm] = [Math.min(1, scale / 0.75), 0, 0];
+      settledScale = scale;
     };
     setExternalClock(true);
     setDriving(true);

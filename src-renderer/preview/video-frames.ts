@@ -21,8 +21,11 @@ export function videoMime(path: string, codec: string): string | null {
 export interface VideoFrames {
   readonly video: HTMLVideoElement;
   /**
-   * The picture on screen now, to draw at width x height: the <video> itself, which the preview uploads
-   * straight to its frame texture (no drawImage + getImageData readback per frame).
+   * The picture on screen now at width x height: the <video> drawn by the 2D canvas into a picture of the
+   * viewer's size, which the preview uploads as it is. Uploading the <video> itself costs a full-size
+   * conversion and copy per frame (a GPU copy on real hardware, but in software WebGL 20-30 times what
+   * the 2D canvas' scaled draw of the same frame costs, and still a few times at the full size), and the
+   * effects then run on the small picture.
    */
   grab(index: number, time: number, width: number, height: number): PreviewPicture;
   dispose(): void;
@@ -40,7 +43,16 @@ export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElemen
   // Kept in the page (a detached or display:none video may not present frames), but not seen.
   video.style.cssText = 'position:absolute;width:2px;height:2px;opacity:0;pointer-events:none;left:0;top:0';
   host.appendChild(video);
-  const grab = (index: number, time: number, width: number, height: number): PreviewPicture => ({ index, time, width, height, source: video });
+  // The preview uploads a picture when it draws it (synchronously): one canvas serves every frame.
+  const picture = document.createElement('canvas');
+  const grab = (index: number, time: number, width: number, height: number): PreviewPicture => {
+    const c = picture;
+    if (c.width !== width || c.height !== height) [c.width, c.height] = [width, height];
+    const ctx = c.getContext('2d', { alpha: false })!;
+    ctx.imageSmoothingQuality = 'low';
+    ctx.drawImage(video, 0, 0, width, height);
+    return { index, time, width, height, source: c };
+  };
 
   return {
     video,

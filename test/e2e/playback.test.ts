@@ -95,6 +95,8 @@ describe('playback and preview = export', () => {
       expect(psnr(frame.data, (await readFrame(exported, 15)).data)).toBeLessThan(40);
     }
     console.log('preview vs in/out export at frame 15, PSNR dB:', results);
+    // Relight's and refocus's low-res preparation ran in the preview's worker (off the page's thread).
+    expect(page.workers().map((w) => w.url())).toEqual(expect.arrayContaining([expect.stringMatching(/prep-worker/)]));
     for (const p of Object.values(results)) expect(p).toBeGreaterThanOrEqual(35);
     expect(host.consoleErrors).toEqual([]);
   }, 400_000);

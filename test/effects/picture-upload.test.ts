@@ -10,8 +10,9 @@ import { psnr, realFrame, type RealFrame } from './fixture.ts';
 import { b64, launchSwiftShader, rendererBundle } from './renderer-page.ts';
 
 /**
- * Playback uploads the <video> straight to the frame texture (picture-upload.ts) where it used to draw
- * it on a 2D canvas and read the pixels back. The picture must be the same: both paths are run on the
+ * The preview uploads browser-decoded pictures straight to the frame texture (picture-upload.ts; playback
+ * gives it the <video> drawn on a 2D canvas at the viewer's size, video-frames.ts) where it used to read
+ * the pixels back. The picture must be the same: both paths are run on the
  * same paused <video> of a real clip (and an ImageBitmap of a real frame), through the effect renderer
  * with no effect, and the pixels read back are compared.
  */

@@ -1,0 +1,116 @@
+/**
+ * npm run profile:playback — where a played frame's time goes in the viewer (headless Chromium, SwiftShader):
+ * plays cockatoo.mp4 (720p) with fog for a few seconds under a Chromium performance trace and prints
+ *  - the viewer's own per-draw steps (the canvas' data-steps of every draw, mean ms),
+ *  - the trace's busiest slices per thread (the page's main thread, the GPU process, media),
+ *  - frames drawn per second and the gaps between draws.
+ * PROFILE_EFFECTS=fog,refocus,relight picks the stack; PROFILE_SECONDS the play time; PROFILE_RENDERER a built renderer;
+ * PROFILE_SHOTS a folder for screenshots of the viewer while playing and once paused (the exact frame).
+ */
+import { performance } from 'node:perf_hooks';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { clip, sharedModels } from '../test/helpers/shared.ts';
+import { buildRenderer, launchHost } from '../test/host/host.ts';
+import { clickFrame, drawSeq, tid, waitDrawn, waitExact } from '../test/e2e/ui.ts';
+
+const SECONDS = Number(process.env.PROFILE_SECONDS ?? 6);
+const EFFECTS = (process.env.PROFILE_EFFECTS ?? 'fog').split(',');
+const FRAMES = 280;
+
+type TraceEvent = { name: string; ph: string; dur?: number; ts: number; pid: number; tid: number; args?: { name?: string } };
+
+async function main() {
+  sharedModels();
+  const rendererDir = process.env.PROFILE_RENDERER ?? (await buildRenderer());
+  const host = await launchHost({ viewport: { width: 1920, height: 1080 }, rendererDir });
+  const page = host.page;
+  try {
+    await page.waitForSelector(tid('app-ready'));
+    host.answerDialog([clip('cockatoo.mp4')]);
+    await page.click(tid('import'));
+    await page.waitForSelector(`${tid('clip-item')} >> text=cockatoo.mp4`);
+    await page.click(tid('analyse'));
+    await page.waitForSelector(`${tid('job')}[data-kind="analysis"][data-state="done"]`, { timeout: 1_800_000 });
+    for (const e of EFFECTS) {
+      await page.selectOption(tid('effect-add-select'), e);
+      await page.click(tid('effect-add'));
+    }
+    // Frame 5 then frame 0: the playhead moves (and is drawn) even where it already was at 0.
+    for (const f of [5, 0]) {
+      const s = await drawSeq(page);
+      await clickFrame(page, f, FRAMES);
+      await waitDrawn(page, f, s, 120_000);
+    }
+    await waitExact(page, 0, 120_000);
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    // Every draw's steps, as the canvas reports them.
+    await page.evaluate(() => {
+      const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement;
+      const log: { t: number; steps: string; draw: string; grab: string; w: string; src: string }[] = [];
+      Object.assign(window, { __draws: log });
+      new MutationObserver(() =>
+        log.push({ t: performance.now(), steps: c.dataset.steps ?? '{}', draw: c.dataset.drawMs ?? '', grab: c.dataset.fetchMs ?? '', w: c.dataset.width ?? '', src: c.dataset.source ?? '' }),
+      ).observe(c, { attributes: true, attributeFilter: ['data-draw-seq'] });
+    });
+    const cdp = await page.context().newCDPSession(page);
+    const events: TraceEvent[] = [];
+    cdp.on('Tracing.dataCollected', (d) => void events.push(...(d.value as unknown as TraceEvent[])));
+    const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+    await cdp.send('Tracing.start', {
+      traceConfig: { includedCategories: ['devtools.timeline', 'v8', 'v8.execute', 'gpu', 'blink', 'media', 'cc', 'viz', 'toplevel', 'disabled-by-default-devtools.timeline'] },
+      transferMode: 'ReportEvents',
+    });
+    const t0 = performance.now();
+    await page.keyboard.press(' ');
+    const shots = process.env.PROFILE_SHOTS;
+    const shot = (when: string) => page.locator(tid('viewer')).screenshot({ path: join(shots!, `${EFFECTS.join('+')}-${when}.png`) });
+    await page.waitForTimeout((SECONDS * 1000) / 2);
+    if (shots) await shot('playing');
+    await page.waitForTimeout((SECONDS * 1000) / 2);
+    await page.keyboard.press(' ');
+    const wall = (performance.now() - t0) / 1000;
+    await cdp.send('Tracing.end');
+    await done;
+    const draws = (await page.evaluate(() => (window as unknown as { __draws: { t: number; steps: string; draw: string; grab: string; w: string; src: string }[] }).__draws)).filter((d) => d.src === 'video-play');
+    if (shots) {
+      await waitExact(page, Number(await page.textContent(tid('frame-number'))), 120_000);
+      await shot('paused');
+    }
+    if (process.env.PROFILE_TRACE) await writeFile(process.env.PROFILE_TRACE, JSON.stringify({ traceEvents: events }));
+
+    console.log(`\nplayback of cockatoo.mp4 with ${EFFECTS.join(' + ')}: ${draws.length} frames drawn in ${wall.toFixed(1)} s = ${(draws.length / wall).toFixed(1)} fps; widths drawn: ${[...new Set(draws.map((d) => d.w))].join(', ')}`);
+    const sum = new Map<string, number[]>();
+    for (const d of draws) {
+      for (const [k, v] of Object.entries(JSON.parse(d.steps) as Record<string, number>)) sum.set(k, [...(sum.get(k) ?? []), v]);
+      sum.set('draw (all)', [...(sum.get('draw (all)') ?? []), Number(d.draw)]);
+    }
+    const gaps = draws.slice(1).map((d, i) => d.t - draws[i].t);
+    console.log('viewer steps per draw (mean ms):', [...sum].map(([k, v]) => `${k} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)}`).join(', '));
+    console.log(`gap between draws: mean ${(gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length)).toFixed(1)} ms, max ${Math.max(0, ...gaps).toFixed(0)} ms`);
+
+    // The trace: thread names, then the busiest slice names per thread (ms over the whole play; nested slices count in their parents too).
+    const names = new Map<string, string>();
+    for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}:${e.tid}`, e.args?.name ?? '?');
+    const per = new Map<string, Map<string, number>>();
+    for (const e of events) {
+      if (e.ph !== 'X' || !e.dur) continue;
+      const th = names.get(`${e.pid}:${e.tid}`) ?? `${e.pid}:${e.tid}`;
+      const m = per.get(th) ?? new Map<string, number>();
+      m.set(e.name, (m.get(e.name) ?? 0) + e.dur / 1000);
+      per.set(th, m);
+    }
+    for (const [th, m] of per) {
+      const top = [...m].sort((a, b) => b[1] - a[1]).slice(0, 14);
+      if (!top.length || top[0][1] < 50) continue;
+      console.log(`\n[${th}] per second of play (ms): ${top.map(([k, v]) => `${k} ${(v / wall).toFixed(0)}`).join(', ')}`);
+    }
+  } finally {
+    await host.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
