@@ -73,10 +73,11 @@ function bundleFocal(given: FocalSpan[], width: number, height: number, explain?
   const cx = width / 2, cy = height / 2;
   const grid: number[] = [];
   for (let a = FOV_MIN; a <= FOV_MAX + 1e-9; a += GRID_STEP) grid.push(a);
+  const fs = grid.map((a) => focalOf(a, width));
   const score = (s: FocalSpan) => {
     const rot = grid.map((a) => rotationCost(s, focalOf(a, width), cx, cy));
     const n = (s.ref.length / 2) * s.views.length;
-    const { best: ba, cold } = baCurve(s, grid.map((a) => focalOf(a, width)), width, height);
+    const { best: ba, cold } = baCurve(s, fs, width, height);
     // Model selection: where a rotation alone explains the tracks about as well as a full motion with free
     // depths (whose extra freedom always soaks up some tracking noise), the camera only turned, and the
     // rotation's curve is the sharp one; the full motion's is flat there. The rotation's curve is sharp
@@ -244,7 +245,8 @@ interface BaState { T: Mat4[]; q: Float64Array }
  * neighbours' solutions (up the list and down it): the bundle adjustment's convergence alone must not
  * make the curve jagged.
  */
-function baCurve(s: FocalSpan, fs: number[], width: number, height: number): { best: number[]; cold: ReturnType<typeof baFit>[] } {
+type BaFit = ReturnType<typeof baFit>;
+function baCurve(s: FocalSpan, fs: number[], width: number, height: number): { best: number[]; cold: BaFit[] } {
   const cold = fs.map((f) => baFit(s, f, width, height));
   const best = cold.map((r) => r.cost);
   for (const dir of [1, -1]) {
@@ -288,7 +290,7 @@ function baFit(s: FocalSpan, f: number, width: number, height: number, start?: B
   } else for (const [j, uv] of s.views.entries()) {
     // Started as the tracker starts a frame: RANSAC on the model's depth at both ends, from the view before.
     const init = obs.length ? obs[obs.length - 1].T : fromRt(fitRotation(s.ref, uv, f, K.cx, K.cy).R, [0, 0, 0]);
-    const est = estimatePose(P, uv, s.viewDepth[j], K, { init, seed: j + 1 });
+    const est = estimatePose(P, uv, s.viewDepth[j], K, { init, seed: j + 1, confidence: RANSAC_CONFIDENCE });
     obs.push({ T: est.ok ? est.T : init, ids, uv });
     bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5 });
   }
@@ -322,6 +324,8 @@ const FIT_MAX = 0.6;
 /** Cauchy loss scale, pixels at the tracking resolution. */
 const CAUCHY = 1;
 const BA_ITERATIONS = 15;
+/** The pose starts' RANSAC stops once a better pose would have been drawn with this probability (the corners are one rigid consensus already). */
+const RANSAC_CONFIDENCE = 0.999;
 /** The depth prior's spread (log inverse depth): only the scale's gauge. */
 const PRIOR_SIGMA = 5;
 /** A span counts as a turn when the rotation's least cost is within this factor of the full motion's. */
