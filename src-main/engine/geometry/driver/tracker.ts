@@ -65,7 +65,8 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   if (cur.histCut && tracked < p.cutTrackedFrac * ids.length) return key.frame === prev ? 'cut' : 'lost';
   if (tracked < p.minTracks) return 'lost';
   const P32 = Float32Array.from(P), uv32 = Float32Array.from(uv);
-  const est = estimatePose(P32, uv32, Float32Array.from(Z), tk, { seed: cur.index + 1, init: key.lastT });
+  // The last pose against the keyframe usually wins at once: the sampling stops when a better one is unlikely.
+  const est = estimatePose(P32, uv32, Float32Array.from(Z), tk, { seed: cur.index + 1, init: key.lastT, confidence: POSE_RANSAC_CONFIDENCE });
   const ob: KeyframeObservation = { frame: cur, T: est.ok ? est.T : key.lastT, ids: Int32Array.from(used), uv: uv32 };
   const saved = { q: key.pb.q.slice(), T: key.obs.map((o) => o.T) };
   key.obs.push(ob);
@@ -118,3 +119,6 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   if (alive < Math.max(p.keyframeMinTracks, p.keyframeKeep * key.n0) || flow > p.keyframeFlow * tk.width) w.kf = null;
   return 'ok';
 }
+
+/** Probability that the pose RANSAC has drawn an all-inlier sample when it stops (adaptive count). */
+const POSE_RANSAC_CONFIDENCE = 0.999;
