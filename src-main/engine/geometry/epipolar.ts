@@ -1,4 +1,4 @@
-import { mul3, svd3, transpose3, type Mat3 } from './linalg.ts';
+import { mul3, svd3, transpose3, type Mat3, hypot2 } from './linalg.ts';
 import { rng } from './pose.ts';
 
 /**
@@ -105,7 +105,7 @@ function normaliser(p: ArrayLike<number>): Norm {
   for (let i = 0; i < n; i++) { mx += p[2 * i]; my += p[2 * i + 1]; }
   mx /= n; my /= n;
   let d = 0;
-  for (let i = 0; i < n; i++) d += Math.hypot(p[2 * i] - mx, p[2 * i + 1] - my);
+  for (let i = 0; i < n; i++) d += hypot2(p[2 * i] - mx, p[2 * i + 1] - my);
   return { s: d > 0 ? (Math.SQRT2 * n) / d : 1, mx, my };
 }
 

@@ -1,7 +1,7 @@
 import type { Intrinsics } from '../../common/types.ts';
 import type { FocalSpan } from './focal-tracks.ts';
 import type { Mat4 } from '../../common/types.ts';
-import { fromRt, mul3, mulVec3, svd3, transpose3, det3, type Mat3 } from './linalg.ts';
+import { fromRt, mul3, mulVec3, svd3, transpose3, det3, type Mat3, hypot2, hypot3 } from './linalg.ts';
 import { estimatePose } from './pose.ts';
 import { epipolarFocal, rigidSpan, subsetSpan, type RigidSpan, type SpanFocal } from './focal-epipolar.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation } from './window-ba.ts';
@@ -192,12 +192,12 @@ function zoomSeen(grid: number[], curves: number[][], spans: FocalSpan[], ns: nu
     const sigma = sigmaOf({ c: c[k], curv: den / (2 * GRID_STEP * GRID_STEP) }, ns[i], spans[i].views.length);
     return sigma < ZOOM_SURE_DEG ? { a, sigma } : null;
   }).filter((v): v is { a: number; sigma: number } => v !== null);
-  for (const p of own) for (const q of own) if (q.a - p.a > ZOOM_DEG && q.a - p.a > 3 * Math.hypot(p.sigma, q.sigma)) return true;
+  for (const p of own) for (const q of own) if (q.a - p.a > ZOOM_DEG && q.a - p.a > 3 * hypot2(p.sigma, q.sigma)) return true;
   return false;
 }
 
 const bearing = (x: number, y: number, f: number, cx: number, cy: number): [number, number, number] => {
-  const bx = (x - cx) / f, by = (y - cy) / f, n = Math.hypot(bx, by, 1);
+  const bx = (x - cx) / f, by = (y - cy) / f, n = hypot3(bx, by, 1);
   return [bx / n, by / n, 1 / n];
 };
 
@@ -217,7 +217,7 @@ function fitRotation(ref: Float32Array, uv: Float32Array, f: number, cx: number,
     if (det3(R) < 0) R = mul3(mul3(U, [1, 0, 0, 0, 1, 0, 0, 0, -1]), Vt);
     for (let i = 0; i < n; i++) {
       const p = mulVec3(R, b1[i]);
-      e[i] = p[2] > 1e-6 ? Math.hypot((f * p[0]) / p[2] + cx - uv[2 * i], (f * p[1]) / p[2] + cy - uv[2 * i + 1]) : 3 * CAUCHY;
+      e[i] = p[2] > 1e-6 ? hypot2((f * p[0]) / p[2] + cx - uv[2 * i], (f * p[1]) / p[2] + cy - uv[2 * i + 1]) : 3 * CAUCHY;
       w[i] = 1 / (1 + (e[i] / CAUCHY) ** 2);
     }
   }

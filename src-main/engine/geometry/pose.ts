@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { expSO3, fromRt, identity3, mul3, mulVec3, rotOf, transOf, umeyama, solveSPD, type Mat3, type Vec3 } from './linalg.ts';
+import { expSO3, fromRt, identity3, mul3, mulVec3, rotOf, transOf, umeyama, solveSPD, type Mat3, type Vec3, hypot2, hypot3 } from './linalg.ts';
 
 export interface PoseEstimate {
   /** Transform from the previous camera's coordinates to the current camera's (rigid, previous depth units). */
@@ -131,7 +131,7 @@ function refine(P: Float32Array, uv: Float32Array, R0: Mat3, t0: Vec3, K: Intrin
       if (Zc <= 1e-6) continue;
       const iz = 1 / Zc;
       const eu = K.fx * X * iz + K.cx - uv[2 * i], ev = K.fy * Y * iz + K.cy - uv[2 * i + 1];
-      const e = Math.hypot(eu, ev);
+      const e = hypot2(eu, ev);
       if (e > thr * 3) continue;
       const w = e <= thr ? 1 : thr / e;
       used++;
@@ -156,7 +156,7 @@ function refine(P: Float32Array, uv: Float32Array, R0: Mat3, t0: Vec3, K: Intrin
     R = mul3(dR, R);
     const tt = mulVec3(dR, t);
     t = [tt[0] + d[3], tt[1] + d[4], tt[2] + d[5]];
-    if (Math.hypot(d[0], d[1], d[2]) < 1e-7 && Math.hypot(d[3], d[4], d[5]) < 1e-7) break;
+    if (hypot3(d[0], d[1], d[2]) < 1e-7 && hypot3(d[3], d[4], d[5]) < 1e-7) break;
   }
   return { R, t };
 }
@@ -172,7 +172,7 @@ export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): nu
     const Z1 = X[2] + t[2];
     if (X[2] <= 1e-6 || Z1 <= 1e-6) continue;
     const du = K.fx * ((X[0] + t[0]) / Z1 - X[0] / X[2]), dv = K.fy * ((X[1] + t[1]) / Z1 - X[1] / X[2]);
-    ds.push(Math.hypot(du, dv));
+    ds.push(hypot2(du, dv));
   }
   ds.sort((a, b) => a - b);
   return ds.length ? ds[ds.length >> 1] : 0;

@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { expSO3, fromRt, mul3, mulVec3, rotOf, solveSPD, transOf, type Mat3, type Vec3 } from './linalg.ts';
+import { expSO3, fromRt, mul3, mulVec3, rotOf, solveSPD, transOf, type Mat3, type Vec3, hypot2 } from './linalg.ts';
 
 /** One frame's view of the keyframe's corners. */
 export interface WindowObservation {
@@ -67,7 +67,7 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         if (Zc <= 1e-6) { c += (3 * thr) ** 2; continue; }
         const eu = (fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
         const ev = (fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
-        const e = Math.min(3 * thr, Math.hypot(eu, ev));
+        const e = Math.min(3 * thr, hypot2(eu, ev));
         c += e <= thr ? e * e : thr * (2 * e - thr);
       }
     }
@@ -101,7 +101,7 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         if (Zc <= 1e-6) continue;
         const iz = 1 / Zc;
         const eu = fx * X * iz + K.cx - ob.uv[2 * k], ev = fy * Y * iz + K.cy - ob.uv[2 * k + 1];
-        const e = Math.hypot(eu, ev);
+        const e = hypot2(eu, ev);
         if (e > thr * 3) continue;
         const w = e <= thr ? 1 : thr / e;
         const du0 = fx * iz, du2 = -fx * X * iz * iz, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
@@ -226,7 +226,7 @@ export function windowErrors(pb: WindowProblem, ob: WindowObservation, K: Intrin
     if (Zc <= 1e-6) { e[k] = Infinity; continue; }
     const eu = (fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
     const ev = (fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
-    e[k] = Math.hypot(eu, ev);
+    e[k] = hypot2(eu, ev);
   }
   return e;
 }

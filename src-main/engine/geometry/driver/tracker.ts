@@ -1,6 +1,6 @@
 import { trackKLT } from '../features.ts';
 import { scaleIntrinsics } from '../../../common/camera/intrinsics.ts';
-import { identity4, invRigid, mul4, rotationAngle, rotOf } from '../linalg.ts';
+import { identity4, invRigid, mul4, rotationAngle, rotOf, hypot2 } from '../linalg.ts';
 import { estimatePose, preferRotationOnly } from '../pose.ts';
 import { bundleAdjustWindow, windowErrors, type WindowFocal } from '../window-ba.ts';
 import type { FrameState, FrameWindow, Keyframe, KeyframeObservation } from './frame-window.ts';
@@ -93,7 +93,7 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
     // Tracks that disagree with the refined geometry have drifted (or sit on something moving): drop
     // them for good; but not before a third view, while the model's depth still dominates the geometry.
     if (!(err[j] < p.dropPx) && key.obs.length >= p.dropAfterViews) { key.alive[used[j]] = 0; continue; }
-    flows.push(Math.hypot(uv32[2 * j] - key.pix[2 * used[j]], uv32[2 * j + 1] - key.pix[2 * used[j] + 1]));
+    flows.push(hypot2(uv32[2 * j] - key.pix[2 * used[j]], uv32[2 * j + 1] - key.pix[2 * used[j] + 1]));
   }
   flows.sort((a, b) => a - b);
   const flow = flows.length ? flows[flows.length >> 1] : 0;
