@@ -225,8 +225,9 @@ export const det3 = (a: Mat3): number =>
   a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
 
 /** Solves a small dense symmetric positive system A x = b (n x n, row-major) by Cholesky; null if singular. */
-export function solveSPD(A: Float64Array, b: Float64Array, n: number): Float64Array | null {
-  const L = new Float64Array(n * n);
+export function solveSPD(A: Float64Array, b: Float64Array, n: number, work?: Float64Array): Float64Array | null {
+  // The factor's entries are each written before they are read: a caller's work buffer (n * n) needs no clearing.
+  const L = work ?? new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       let s = A[i * n + j];

@@ -81,6 +81,9 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   const qf = new Float64Array(fo ? nP : 0);
   const H = new Float64Array(D * D), g = new Float64Array(D);
   const Hqq = new Float64Array(nP), gq = new Float64Array(nP);
+  // Work buffers for every iteration (the reduced system, its damped copy, the Cholesky factor, the
+  // candidate depths): allocated once a call, not once an iteration and try.
+  const S = new Float64Array(D * D), r = new Float64Array(D), A = new Float64Array(D * D), L = new Float64Array(D * D), nq = new Float64Array(nP);
   // Per point, its observations' pose-point coupling blocks (frame, 6 values), in frame order: a
   // point is seen at most once a frame, so M slots each.
   const cpN = new Int32Array(nP), cpJ = new Int32Array(nP * M), cpV = new Float64Array(nP * M * 6);
@@ -142,7 +145,7 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
     for (let a = 0; a < D; a++) for (let b = 0; b < a; b++) H[a * D + b] = H[b * D + a];
     // Schur complement over the inverse depths. solveSPD reads the lower triangle only: only that is
     // reduced (the pose-focal column is kept on both sides, as the focal's information reads it).
-    const S = H.slice(), r = g.slice();
+    S.set(H); r.set(g);
     for (let i = 0; i < nP; i++) {
       const nc = cpN[i];
       if (!nc) continue;
@@ -171,9 +174,9 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
     if (fo) {
       // The marginal information on s (the observations' own, before the prior): 1 / (S^-1)[F][F].
       const e = new Float64Array(D); e[F] = 1;
-      const A = S.slice();
+      A.set(S);
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9;
-      const col = solveSPD(A, e, D);
+      const col = solveSPD(A, e, D, L);
       fo.info = col && col[F] > 0 ? 1 / col[F] : 0;
       const ls = Math.log(sf);
       S[F * D + F] += lamF;
@@ -181,11 +184,10 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
     }
     let improved = false;
     for (let tries = 0; tries < 5 && !improved; tries++) {
-      const A = S.slice();
+      A.set(S);
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9 + mu * Math.max(A[a * D + a], 1e-6);
-      const d = solveSPD(A, r, D);
+      const d = solveSPD(A, r, D, L);
       if (!d) { mu *= 10; continue; }
-      const nq = new Float64Array(nP);
       for (let i = 0; i < nP; i++) {
         let s = gq[i];
         for (let c = 0; c < cpN[i]; c++) for (let a = 0; a < 6; a++) s -= cpV[6 * (i * M + c) + a] * d[6 * cpJ[i * M + c] + a];
