@@ -1,4 +1,4 @@
-import { mul3, svd3, transpose3, type Mat3 } from './linalg.ts';
+import { mul3, svd3, transpose3, type Mat3, hypot2 } from './linalg.ts';
 import { rng } from './pose.ts';
 
 /**
@@ -7,15 +7,13 @@ import { rng } from './pose.ts';
  * corners that move with the camera (the scene's dominant rigid motion) from those on something that
  * moves by itself or tracked wrongly, before the focal length is searched on them.
  */
-export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o: { thresholdPx?: number; iterations?: number; seed?: number; K?: Mat3 } = {}): { F: Mat3; inliers: Uint8Array; count: number } | null {
+export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o: { thresholdPx?: number; iterations?: number; seed?: number; K?: Mat3; hypotheses?: Hypotheses } = {}): { F: Mat3; inliers: Uint8Array; count: number } | null {
   const n = a.length / 2;
   if (n < 8) return null;
   const thr2 = (o.thresholdPx ?? 1) ** 2;
-  const na = normaliser(a), nb = normaliser(b);
-  const pa = apply(na, a), pb = apply(nb, b);
-  const rand = rng(o.seed ?? 1);
+  const h = o.hypotheses ?? ransacHypotheses(a, b, o.iterations ?? 300, o.seed ?? 1);
+  const { na, nb, pa, pb } = h;
   let best: { F: Mat3; inliers: Uint8Array; count: number } | null = null;
-  const sample = new Int32Array(8);
   // A hypothesis' inliers are kept only when it is the best so far (hundreds are scored a pair of views).
   const score = (Fn: Mat3, unless = -1) => {
     const F = o.K ? essentialOnly(denormalise(Fn, na, nb), o.K) : denormalise(Fn, na, nb);
@@ -26,19 +24,7 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
     for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) inl[i] = 1;
     return { F, inliers: inl, count: c };
   };
-  const drawn = (j: number, k: number) => {
-    for (let m = 0; m < k; m++) if (sample[m] === j) return true;
-    return false;
-  };
-  const ids = new Array<number>(8);
-  for (let it = 0; it < (o.iterations ?? 300); it++) {
-    for (let k = 0; k < 8; k++) {
-      let j: number;
-      do j = Math.floor(rand() * n); while (drawn(j, k));
-      sample[k] = j;
-      ids[k] = j;
-    }
-    const Fn = eightPoint(pa, pb, ids);
+  for (const Fn of h.Fn) {
     if (!Fn) continue;
     const s = score(Fn, best ? best.count : -1);
     if (s) best = s;
@@ -55,6 +41,37 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
     best = s;
   }
   return best;
+}
+
+/**
+ * RANSAC's minimal-sample hypotheses for two views of the same corners (normalised coordinates): they
+ * depend on the corners and the seed only, so the consensus for several lenses (fundamentalRansac's K)
+ * can share them.
+ */
+export interface Hypotheses { na: Norm; nb: Norm; pa: Float64Array; pb: Float64Array; Fn: (Mat3 | null)[] }
+
+export function ransacHypotheses(a: ArrayLike<number>, b: ArrayLike<number>, iterations: number, seed: number): Hypotheses {
+  const n = a.length / 2;
+  const na = normaliser(a), nb = normaliser(b);
+  const pa = apply(na, a), pb = apply(nb, b);
+  const rand = rng(seed);
+  const sample = new Int32Array(8);
+  const drawn = (j: number, k: number) => {
+    for (let m = 0; m < k; m++) if (sample[m] === j) return true;
+    return false;
+  };
+  const ids = new Array<number>(8);
+  const Fn: (Mat3 | null)[] = [];
+  for (let it = 0; it < iterations && n >= 8; it++) {
+    for (let k = 0; k < 8; k++) {
+      let j: number;
+      do j = Math.floor(rand() * n); while (drawn(j, k));
+      sample[k] = j;
+      ids[k] = j;
+    }
+    Fn.push(eightPoint(pa, pb, ids));
+  }
+  return { na, nb, pa, pb, Fn };
 }
 
 /**
@@ -88,7 +105,7 @@ function normaliser(p: ArrayLike<number>): Norm {
   for (let i = 0; i < n; i++) { mx += p[2 * i]; my += p[2 * i + 1]; }
   mx /= n; my /= n;
   let d = 0;
-  for (let i = 0; i < n; i++) d += Math.hypot(p[2 * i] - mx, p[2 * i + 1] - my);
+  for (let i = 0; i < n; i++) d += hypot2(p[2 * i] - mx, p[2 * i + 1] - my);
   return { s: d > 0 ? (Math.SQRT2 * n) / d : 1, mx, my };
 }
 

@@ -1,5 +1,5 @@
 import type { FocalSpan } from './focal-tracks.ts';
-import { fundamentalRansac } from './epipolar.ts';
+import { fundamentalRansac, ransacHypotheses, type Hypotheses } from './epipolar.ts';
 import { mul3, svd3, transpose3, type Mat3 } from './linalg.ts';
 
 /** A span reduced to the corners that move as one rigid scene, with its views' fundamental matrices. */
@@ -21,6 +21,8 @@ export interface SpanFocal { start: number; fovDeg: number }
 export function rigidSpan(s: FocalSpan, minCorners: number, width: number, height: number): RigidSpan | null {
   const n = s.q0.length;
   let best: { ok: Uint8Array; count: number } | null = null;
+  // The lenses score the same samples (one seed per view): drawn and solved once.
+  const hyp: Hypotheses[] = s.views.map((uv, j) => ransacHypotheses(s.ref, uv, CONSENSUS_ITERATIONS, s.start * 31 + j + 1));
   // The consensus of an essential matrix (five degrees of freedom) for each of a few lenses: a free
   // fundamental matrix (seven) bends to take in a subject's corners too where the scene's own motion
   // is close to degenerate. The lens whose consensus is largest keeps its corners.
@@ -29,7 +31,7 @@ export function rigidSpan(s: FocalSpan, minCorners: number, width: number, heigh
     const K: Mat3 = [f, 0, width / 2, 0, f, height / 2, 0, 0, 1];
     const ok = new Uint8Array(n).fill(1);
     for (const [j, uv] of s.views.entries()) {
-      const r = fundamentalRansac(s.ref, uv, { thresholdPx: EPIPOLAR_PX, seed: s.start * 31 + j + 1, K, iterations: 150 });
+      const r = fundamentalRansac(s.ref, uv, { thresholdPx: EPIPOLAR_PX, K, hypotheses: hyp[j] });
       if (!r) { ok.fill(0); break; }
       r.inliers.forEach((v, i) => { if (!v) ok[i] = 0; });
     }
@@ -104,6 +106,7 @@ const median = (sorted: number[]) => {
 const EPIPOLAR_PX = 1;
 /** Lenses (horizontal field of view, degrees) whose essential-matrix consensus picks the rigid corners. */
 const CONSENSUS_FOVS = [35, 55, 75, 95, 115];
+const CONSENSUS_ITERATIONS = 150;
 const FOV_MIN = 25;
 const FOV_MAX = 125;
 const STEP = 1;

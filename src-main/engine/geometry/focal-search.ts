@@ -1,7 +1,7 @@
 import type { Intrinsics } from '../../common/types.ts';
 import type { FocalSpan } from './focal-tracks.ts';
 import type { Mat4 } from '../../common/types.ts';
-import { fromRt, mul3, mulVec3, svd3, transpose3, det3, type Mat3 } from './linalg.ts';
+import { fromRt, mul3, mulVec3, svd3, transpose3, det3, type Mat3, hypot2, hypot3 } from './linalg.ts';
 import { estimatePose } from './pose.ts';
 import { epipolarFocal, rigidSpan, subsetSpan, type RigidSpan, type SpanFocal } from './focal-epipolar.ts';
 import { bundleAdjustWindow, windowErrors, type WindowObservation } from './window-ba.ts';
@@ -37,7 +37,7 @@ const rho = (e: number) => CAUCHY * CAUCHY * Math.log1p((e * e) / (CAUCHY * CAUC
  */
 export function estimateFocal(given: FocalSpan[], width: number, height: number, explain?: string[]): FocalEstimate {
   // Only the corners that move with the scene's dominant rigid motion are scored (focal-epipolar.ts).
-  const rigid = given.map((s) => rigidSpan(s, MIN_INLIERS, width, height)).filter((r): r is RigidSpan => r !== null);
+  const rigid = given.map((s) => remember(s, `rigid ${width}x${height}`, () => rigidSpan(s, MIN_INLIERS, width, height))).filter((r): r is RigidSpan => r !== null);
   explain?.push(`spans with motion: ${given.length}; with >= ${MIN_INLIERS} corners in one rigid motion: ${rigid.length} (corners kept ${rigid.map((r) => `${r.span.q0.length}/${given.find((g) => g.start === r.span.start)!.q0.length}`).join(' ')})`);
   const ba = bundleFocal(rigid.map((r) => r.span), width, height, explain);
   // The spans' epipolar geometry: each span's own estimate (a zoom shows as a steady drift of them), and
@@ -70,41 +70,46 @@ function driftSeen(own: SpanFocal[]): boolean {
 function bundleFocal(given: FocalSpan[], width: number, height: number, explain?: string[]): FocalEstimate {
   const none: FocalEstimate = { f: NaN, fovDeg: NaN, sigmaDeg: Infinity, confidence: 0, spans: 0, zoom: false };
   if (!given.length) return none;
-  let spans = given;
   const cx = width / 2, cy = height / 2;
   const grid: number[] = [];
   for (let a = FOV_MIN; a <= FOV_MAX + 1e-9; a += GRID_STEP) grid.push(a);
+  const fs = grid.map((a) => focalOf(a, width));
   const score = (s: FocalSpan) => {
     const rot = grid.map((a) => rotationCost(s, focalOf(a, width), cx, cy));
     const n = (s.ref.length / 2) * s.views.length;
-    const ba = baCurve(s, grid.map((a) => focalOf(a, width)), width, height);
+    const { best: ba, cold } = baCurve(s, fs, width, height);
     // Model selection: where a rotation alone explains the tracks about as well as a full motion with free
     // depths (whose extra freedom always soaks up some tracking noise), the camera only turned, and the
     // rotation's curve is the sharp one; the full motion's is flat there. The rotation's curve is sharp
     // enough that its minimum must be searched, not read off the grid.
     const rotMin = refineMin(grid, rot, (a) => rotationCost(s, focalOf(a, width), cx, cy)).c;
     const rotOnly = rotMin <= ROTATION_RATIO * Math.min(...ba);
-    return { rotOnly, n, curve: rotOnly ? rot : ba };
+    return { rotOnly, n, curve: rotOnly ? rot : ba, cold };
   };
   // Corners that fit no camera near the span's own best focal length are bad tracks (a repeated texture,
   // something moving): they are dropped and the span scored again, so they cannot bend its curve.
-  spans = spans.map((s) => {
-    const c = score(s);
-    const a = grid[c.curve.indexOf(Math.min(...c.curve))], f = focalOf(a, width);
-    const err = c.rotOnly ? rotationErrors(s, f, cx, cy) : baFit(s, f, width, height).err;
+  // Each span's outcome is kept while the span lives: when the held frames are extended, only the new
+  // spans are searched.
+  const kept = given.map((s0) => remember(s0, `bundle ${width}x${height}`, () => {
+    const c = score(s0);
+    const k = c.curve.indexOf(Math.min(...c.curve));
+    const err = c.rotOnly ? rotationErrors(s0, focalOf(grid[k], width), cx, cy) : c.cold[k].err;
     const keep: number[] = [];
     err.forEach((e, i) => { if (e < INLIER_PX) keep.push(i); });
-    return keep.length === err.length ? s : keep.length < MIN_INLIERS ? null : subsetSpan(s, keep);
-  }).filter((s): s is FocalSpan => s !== null);
+    if (keep.length === err.length) return { s: s0, c, fine: new Map<number, number[]>() };
+    if (keep.length < MIN_INLIERS) return null;
+    const s = subsetSpan(s0, keep);
+    return { s, c: score(s), fine: new Map<number, number[]>() };
+  })).filter((v) => v !== null);
   // A span no camera explains well (its tracks still wrong, or the fit lost) or whose own curve falls
   // to the search's edge tells nothing reliable, and its cost would outweigh the spans that do.
-  const scored = spans.map((s) => ({ s, c: score(s) })).filter(({ s, c }) => {
+  const scored = kept.filter(({ s, c }) => {
     const m = Math.min(...c.curve), k = c.curve.indexOf(m);
     explain?.push(`  span @${s.start}: ${c.rotOnly ? 'rotation only' : 'full motion'}, ${s.q0.length} corners, fit ${(m / c.n).toFixed(2)} (max ${FIT_MAX}), grid minimum ${grid[k]} deg${k === 0 || k === c.curve.length - 1 ? ' (at the edge)' : ''}, dips ${dips(c.curve)}`);
     return m / c.n < FIT_MAX && k > 0 && k < c.curve.length - 1 && dips(c.curve) <= 1;
   });
   if (!scored.length) return none;
-  spans = scored.map((v) => v.s);
+  const spans = scored.map((v) => v.s);
   const costs = scored.map((v) => v.c);
   const total = grid.map((_a, i) => costs.reduce((t, c) => t + c.curve[i], 0));
   const nObs = costs.reduce((t, c) => t + c.n, 0);
@@ -114,8 +119,12 @@ function bundleFocal(given: FocalSpan[], width: number, height: number, explain?
   const fine: number[] = [];
   for (let a = grid[k0] - GRID_STEP + FINE_STEP; a < grid[k0] + GRID_STEP - 1e-9; a += FINE_STEP) fine.push(a);
   const fineTotal = new Array<number>(fine.length).fill(0);
-  spans.forEach((s, k) => {
-    const c = costs[k].rotOnly ? fine.map((a) => rotationCost(s, focalOf(a, width), cx, cy)) : baCurve(s, fine.map((a) => focalOf(a, width)), width, height);
+  scored.forEach(({ s, c: cost, fine: memo }) => {
+    let c = memo.get(k0);
+    if (!c) {
+      c = cost.rotOnly ? fine.map((a) => rotationCost(s, focalOf(a, width), cx, cy)) : baCurve(s, fine.map((a) => focalOf(a, width)), width, height).best;
+      memo.set(k0, c);
+    }
     c.forEach((v, i) => { fineTotal[i] += v; });
   });
   const best = parabolaMin(fine, fineTotal);
@@ -183,12 +192,12 @@ function zoomSeen(grid: number[], curves: number[][], spans: FocalSpan[], ns: nu
     const sigma = sigmaOf({ c: c[k], curv: den / (2 * GRID_STEP * GRID_STEP) }, ns[i], spans[i].views.length);
     return sigma < ZOOM_SURE_DEG ? { a, sigma } : null;
   }).filter((v): v is { a: number; sigma: number } => v !== null);
-  for (const p of own) for (const q of own) if (q.a - p.a > ZOOM_DEG && q.a - p.a > 3 * Math.hypot(p.sigma, q.sigma)) return true;
+  for (const p of own) for (const q of own) if (q.a - p.a > ZOOM_DEG && q.a - p.a > 3 * hypot2(p.sigma, q.sigma)) return true;
   return false;
 }
 
 const bearing = (x: number, y: number, f: number, cx: number, cy: number): [number, number, number] => {
-  const bx = (x - cx) / f, by = (y - cy) / f, n = Math.hypot(bx, by, 1);
+  const bx = (x - cx) / f, by = (y - cy) / f, n = hypot3(bx, by, 1);
   return [bx / n, by / n, 1 / n];
 };
 
@@ -208,7 +217,7 @@ function fitRotation(ref: Float32Array, uv: Float32Array, f: number, cx: number,
     if (det3(R) < 0) R = mul3(mul3(U, [1, 0, 0, 0, 1, 0, 0, 0, -1]), Vt);
     for (let i = 0; i < n; i++) {
       const p = mulVec3(R, b1[i]);
-      e[i] = p[2] > 1e-6 ? Math.hypot((f * p[0]) / p[2] + cx - uv[2 * i], (f * p[1]) / p[2] + cy - uv[2 * i + 1]) : 3 * CAUCHY;
+      e[i] = p[2] > 1e-6 ? hypot2((f * p[0]) / p[2] + cx - uv[2 * i], (f * p[1]) / p[2] + cy - uv[2 * i + 1]) : 3 * CAUCHY;
       w[i] = 1 / (1 + (e[i] / CAUCHY) ** 2);
     }
   }
@@ -236,7 +245,8 @@ interface BaState { T: Mat4[]; q: Float64Array }
  * neighbours' solutions (up the list and down it): the bundle adjustment's convergence alone must not
  * make the curve jagged.
  */
-function baCurve(s: FocalSpan, fs: number[], width: number, height: number): number[] {
+type BaFit = ReturnType<typeof baFit>;
+function baCurve(s: FocalSpan, fs: number[], width: number, height: number): { best: number[]; cold: BaFit[] } {
   const cold = fs.map((f) => baFit(s, f, width, height));
   const best = cold.map((r) => r.cost);
   for (const dir of [1, -1]) {
@@ -247,7 +257,16 @@ function baCurve(s: FocalSpan, fs: number[], width: number, height: number): num
       prev = r.cost <= cold[k].cost ? r.state : cold[k].state;
     }
   }
-  return best;
+  return { best, cold };
+}
+
+/** What the search made of one span, kept with the span (its pixels never change once it is closed). */
+const memo = new WeakMap<FocalSpan, Map<string, unknown>>();
+function remember<T>(s: FocalSpan, key: string, make: () => T): T {
+  let m = memo.get(s);
+  if (!m) memo.set(s, (m = new Map()));
+  if (!m.has(key)) m.set(key, make());
+  return m.get(key) as T;
 }
 
 /** The span's robust reprojection cost after a bundle adjustment with this focal length, each corner's largest error over the views, and the solution (to start a neighbour from). */
@@ -271,7 +290,7 @@ function baFit(s: FocalSpan, f: number, width: number, height: number, start?: B
   } else for (const [j, uv] of s.views.entries()) {
     // Started as the tracker starts a frame: RANSAC on the model's depth at both ends, from the view before.
     const init = obs.length ? obs[obs.length - 1].T : fromRt(fitRotation(s.ref, uv, f, K.cx, K.cy).R, [0, 0, 0]);
-    const est = estimatePose(P, uv, s.viewDepth[j], K, { init, seed: j + 1 });
+    const est = estimatePose(P, uv, s.viewDepth[j], K, { init, seed: j + 1, confidence: RANSAC_CONFIDENCE });
     obs.push({ T: est.ok ? est.T : init, ids, uv });
     bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5 });
   }
@@ -305,6 +324,8 @@ const FIT_MAX = 0.6;
 /** Cauchy loss scale, pixels at the tracking resolution. */
 const CAUCHY = 1;
 const BA_ITERATIONS = 15;
+/** The pose starts' RANSAC stops once a better pose would have been drawn with this probability (the corners are one rigid consensus already). */
+const RANSAC_CONFIDENCE = 0.999;
 /** The depth prior's spread (log inverse depth): only the scale's gauge. */
 const PRIOR_SIGMA = 5;
 /** A span counts as a turn when the rotation's least cost is within this factor of the full motion's. */

@@ -1,5 +1,6 @@
 import { detectCorners, trackKLT } from './features.ts';
 import type { Plane } from './image.ts';
+import { hypot2 } from './linalg.ts';
 
 /**
  * A stretch of footage seen from one reference frame: its corners, their model inverse depth (any
@@ -38,7 +39,7 @@ export function createFocalTracks() {
       const ids: number[] = [];
       for (let i = 0; i < alive.length; i++) if (alive[i]) ids.push(i);
       const last = views[views.length - 1];
-      const moved = ids.map((i) => Math.hypot(last[2 * i] - ref!.pix[2 * i], last[2 * i + 1] - ref!.pix[2 * i + 1])).sort((a, b) => a - b);
+      const moved = ids.map((i) => hypot2(last[2 * i] - ref!.pix[2 * i], last[2 * i + 1] - ref!.pix[2 * i + 1])).sort((a, b) => a - b);
       if (ids.length >= MIN_TRACKS && moved[moved.length >> 1] >= MIN_FLOW_PX) {
         // Evenly thinned: the search's cost is per corner, and a few hundred pin one number down.
         const stride = Math.ceil(ids.length / MAX_CORNERS);
@@ -89,7 +90,7 @@ export function createFocalTracks() {
         for (let i = 0; i < alive.length; i++) {
           if (!alive[i]) continue;
           n++;
-          flows.push(Math.hypot(pos[2 * i] - ref.pix[2 * i], pos[2 * i + 1] - ref.pix[2 * i + 1]));
+          flows.push(hypot2(pos[2 * i] - ref.pix[2 * i], pos[2 * i + 1] - ref.pix[2 * i + 1]));
         }
         flows.sort((a, b) => a - b);
         // Lost (a cut, a blur): the span ends at the frame before.

@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { expSO3, fromRt, identity3, mul3, mulVec3, rotOf, transOf, umeyama, solveSPD, type Mat3, type Vec3 } from './linalg.ts';
+import { expSO3, fromRt, identity3, mul3, mulVec3, rotOf, transOf, umeyama, solveSPD, type Mat3, type Vec3, hypot2, hypot3 } from './linalg.ts';
 
 export interface PoseEstimate {
   /** Transform from the previous camera's coordinates to the current camera's (rigid, previous depth units). */
@@ -35,7 +35,7 @@ export function rng(seed: number): () => number {
  *
  * P: previous-camera points xyz; uv: current pixels; Z: current depth at uv (0 = unknown).
  */
-export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intrinsics, o: { thresholdPx?: number; iterations?: number; seed?: number; init?: Mat4 } = {}): PoseEstimate {
+export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intrinsics, o: { thresholdPx?: number; iterations?: number; seed?: number; init?: Mat4; confidence?: number } = {}): PoseEstimate {
   const n = uv.length / 2;
   const thr = o.thresholdPx ?? 1.5;
   const fail: PoseEstimate = { T: fromRt(identity3(), [0, 0, 0]), inliers: 0, ratio: 0, rms: Infinity, ok: false };
@@ -65,8 +65,15 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
   const rand = rng(o.seed ?? 12345);
   const iters = o.iterations ?? 150;
   const src = new Float64Array(9), dst = new Float64Array(9);
+  // With `confidence`, the sampling stops once a three-point sample of inliers would have been drawn
+  // that surely (the usual adaptive count from the best inlier ratio so far).
+  const enough = (count: number) => {
+    if (o.confidence === undefined) return iters;
+    const w3 = Math.min(1, count / n) ** 3;
+    return w3 >= 1 ? 0 : w3 <= 0 ? iters : Math.ceil(Math.log(1 - o.confidence) / Math.log(1 - w3));
+  };
   if (withZ.length >= 3) {
-    for (let it = 0; it < iters; it++) {
+    for (let it = 0; it < Math.min(iters, Math.max(MIN_ITERATIONS, enough(best))); it++) {
       const a = withZ[(rand() * withZ.length) | 0], b = withZ[(rand() * withZ.length) | 0], c = withZ[(rand() * withZ.length) | 0];
       if (a === b || b === c || a === c) continue;
       [a, b, c].forEach((k, j) => { for (let d = 0; d < 3; d++) { src[j * 3 + d] = P[k * 3 + d]; dst[j * 3 + d] = Q[k * 3 + d]; } });
@@ -93,6 +100,9 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
   const ratio = inl / n;
   return { T: fromRt(R, t), inliers: inl, ratio, rms, ok: inl >= 12 && ratio >= 0.25 };
 }
+
+/** Fewest samples an adaptive RANSAC draws. */
+const MIN_ITERATIONS = 10;
 
 function reprojErr2(P: ArrayLike<number>, uv: ArrayLike<number>, i: number, R: Mat3, t: Vec3, K: Intrinsics): number {
   const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
@@ -121,19 +131,18 @@ function refine(P: Float32Array, uv: Float32Array, R0: Mat3, t0: Vec3, K: Intrin
       if (Zc <= 1e-6) continue;
       const iz = 1 / Zc;
       const eu = K.fx * X * iz + K.cx - uv[2 * i], ev = K.fy * Y * iz + K.cy - uv[2 * i + 1];
-      const e = Math.hypot(eu, ev);
+      const e = hypot2(eu, ev);
       if (e > thr * 3) continue;
       const w = e <= thr ? 1 : thr / e;
       used++;
-      // d(u,v)/d(X,Y,Z) times d(X,Y,Z)/d(omega, v) = [-[Xc]x | I]
-      const du = [K.fx * iz, 0, -K.fx * X * iz * iz], dv = [0, K.fy * iz, -K.fy * Y * iz * iz];
-      const dXw = [[0, Zc, -Y], [-Zc, 0, X], [Y, -X, 0]]; // rows: dX, dY, dZ wrt omega (x,y,z)
-      for (let k = 0; k < 3; k++) {
-        J[k] = du[0] * dXw[0][k] + du[1] * dXw[1][k] + du[2] * dXw[2][k];
-        J[6 + k] = dv[0] * dXw[0][k] + dv[1] * dXw[1][k] + dv[2] * dXw[2][k];
-        J[3 + k] = du[k];
-        J[9 + k] = dv[k];
-      }
+      // d(u,v)/d(X,Y,Z) times d(X,Y,Z)/d(omega, v) = [-[Xc]x | I]. Written out (no arrays a point: this
+      // runs for every corner of every frame), the zero terms kept so the sums round as they always did.
+      const du0 = K.fx * iz, du1 = 0, du2 = -K.fx * X * iz * iz, dv0 = 0, dv1 = K.fy * iz, dv2 = -K.fy * Y * iz * iz;
+      // Rows of d(X, Y, Z)/d omega: (0, Zc, -Y), (-Zc, 0, X), (Y, -X, 0).
+      J[0] = du0 * 0 + du1 * -Zc + du2 * Y; J[1] = du0 * Zc + du1 * 0 + du2 * -X; J[2] = du0 * -Y + du1 * X + du2 * 0;
+      J[6] = dv0 * 0 + dv1 * -Zc + dv2 * Y; J[7] = dv0 * Zc + dv1 * 0 + dv2 * -X; J[8] = dv0 * -Y + dv1 * X + dv2 * 0;
+      J[3] = du0; J[4] = du1; J[5] = du2;
+      J[9] = dv0; J[10] = dv1; J[11] = dv2;
       for (let a = 0; a < 6; a++) {
         g[a] -= w * (J[a] * eu + J[6 + a] * ev);
         for (let b = 0; b < 6; b++) H[a * 6 + b] += w * (J[a] * J[b] + J[6 + a] * J[6 + b]);
@@ -147,7 +156,7 @@ function refine(P: Float32Array, uv: Float32Array, R0: Mat3, t0: Vec3, K: Intrin
     R = mul3(dR, R);
     const tt = mulVec3(dR, t);
     t = [tt[0] + d[3], tt[1] + d[4], tt[2] + d[5]];
-    if (Math.hypot(d[0], d[1], d[2]) < 1e-7 && Math.hypot(d[3], d[4], d[5]) < 1e-7) break;
+    if (hypot3(d[0], d[1], d[2]) < 1e-7 && hypot3(d[3], d[4], d[5]) < 1e-7) break;
   }
   return { R, t };
 }
@@ -163,7 +172,7 @@ export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): nu
     const Z1 = X[2] + t[2];
     if (X[2] <= 1e-6 || Z1 <= 1e-6) continue;
     const du = K.fx * ((X[0] + t[0]) / Z1 - X[0] / X[2]), dv = K.fy * ((X[1] + t[1]) / Z1 - X[1] / X[2]);
-    ds.push(Math.hypot(du, dv));
+    ds.push(hypot2(du, dv));
   }
   ds.sort((a, b) => a - b);
   return ds.length ? ds[ds.length >> 1] : 0;

@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { expSO3, fromRt, mul3, mulVec3, rotOf, solveSPD, transOf, type Mat3, type Vec3 } from './linalg.ts';
+import { expSO3, fromRt, mul3, mulVec3, rotOf, solveSPD, transOf, type Mat3, type Vec3, hypot2 } from './linalg.ts';
 
 /** One frame's view of the keyframe's corners. */
 export interface WindowObservation {
@@ -67,7 +67,7 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         if (Zc <= 1e-6) { c += (3 * thr) ** 2; continue; }
         const eu = (fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
         const ev = (fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
-        const e = Math.min(3 * thr, Math.hypot(eu, ev));
+        const e = Math.min(3 * thr, hypot2(eu, ev));
         c += e <= thr ? e * e : thr * (2 * e - thr);
       }
     }
@@ -81,14 +81,17 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   const qf = new Float64Array(fo ? nP : 0);
   const H = new Float64Array(D * D), g = new Float64Array(D);
   const Hqq = new Float64Array(nP), gq = new Float64Array(nP);
-  // Per point, its observations' pose-point coupling blocks (frame, 6 values).
-  const couple: { j: number; v: Float64Array }[][] = Array.from({ length: nP }, () => []);
+  // Work buffers for every iteration (the reduced system, its damped copy, the Cholesky factor, the
+  // candidate depths): allocated once a call, not once an iteration and try.
+  const S = new Float64Array(D * D), r = new Float64Array(D), A = new Float64Array(D * D), L = new Float64Array(D * D), nq = new Float64Array(nP);
+  // Per point, its observations' pose-point coupling blocks (frame, 6 values), in frame order: a
+  // point is seen at most once a frame, so M slots each.
+  const cpN = new Int32Array(nP), cpJ = new Int32Array(nP * M), cpV = new Float64Array(nP * M * 6);
   const Jp = new Float64Array(12);
   let mu = 1e-3;
   let cost = robustCost(Rs, ts, q);
   for (let it = 0; it < (o.iterations ?? 8); it++) {
-    H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0); qf.fill(0);
-    for (const c of couple) c.length = 0;
+    H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0); qf.fill(0); cpN.fill(0);
     const fx = K.fx * sf, fy = K.fy * sf;
     for (let j = 0; j < M; j++) {
       const ob = obs[j], R = Rs[j], t = ts[j], base = 6 * j;
@@ -101,7 +104,7 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         if (Zc <= 1e-6) continue;
         const iz = 1 / Zc;
         const eu = fx * X * iz + K.cx - ob.uv[2 * k], ev = fy * Y * iz + K.cy - ob.uv[2 * k + 1];
-        const e = Math.hypot(eu, ev);
+        const e = hypot2(eu, ev);
         if (e > thr * 3) continue;
         const w = e <= thr ? 1 : thr / e;
         const du0 = fx * iz, du2 = -fx * X * iz * iz, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
@@ -113,13 +116,13 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         const s2 = -z * z;
         const dqx = s2 * (R[0] * rx + R[1] * ry + R[2]), dqy = s2 * (R[3] * rx + R[4] * ry + R[5]), dqz = s2 * (R[6] * rx + R[7] * ry + R[8]);
         const Jqu = du0 * dqx + du2 * dqz, Jqv = dv1 * dqy + dv2 * dqz;
-        const v = new Float64Array(6);
+        const slot = i * M + cpN[i]++, v = 6 * slot;
+        cpJ[slot] = j;
         for (let a = 0; a < 6; a++) {
           g[base + a] -= w * (Jp[a] * eu + Jp[6 + a] * ev);
-          v[a] = w * (Jp[a] * Jqu + Jp[6 + a] * Jqv);
+          cpV[v + a] = w * (Jp[a] * Jqu + Jp[6 + a] * Jqv);
           for (let b = a; b < 6; b++) H[(base + a) * D + base + b] += w * (Jp[a] * Jp[b] + Jp[6 + a] * Jp[6 + b]);
         }
-        couple[i].push({ j, v });
         Hqq[i] += w * (Jqu * Jqu + Jqv * Jqv);
         gq[i] -= w * (Jqu * eu + Jqv * ev);
         if (fo) {
@@ -140,28 +143,40 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
       gq[i] -= (li * lr) / q[i];
     }
     for (let a = 0; a < D; a++) for (let b = 0; b < a; b++) H[a * D + b] = H[b * D + a];
-    // Schur complement over the inverse depths.
-    const S = H.slice(), r = g.slice();
+    // Schur complement over the inverse depths. solveSPD reads the lower triangle only: only that is
+    // reduced (the pose-focal column is kept on both sides, as the focal's information reads it).
+    S.set(H); r.set(g);
     for (let i = 0; i < nP; i++) {
-      const c = couple[i];
-      if (!c.length) continue;
+      const nc = cpN[i];
+      if (!nc) continue;
       const inv = 1 / Hqq[i];
-      for (const A of c) {
-        for (let a = 0; a < 6; a++) r[6 * A.j + a] -= A.v[a] * inv * gq[i];
-        for (const B of c) for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) S[(6 * A.j + a) * D + 6 * B.j + b] -= A.v[a] * inv * B.v[b];
+      for (let ca = 0; ca < nc; ca++) {
+        const ja = cpJ[i * M + ca], va = 6 * (i * M + ca);
+        for (let a = 0; a < 6; a++) {
+          const av = cpV[va + a] * inv, row = (6 * ja + a) * D;
+          r[6 * ja + a] -= av * gq[i];
+          for (let cb = 0; cb <= ca; cb++) {
+            const vb = 6 * (i * M + cb), col = row + 6 * cpJ[i * M + cb];
+            const nb = cb === ca ? a + 1 : 6;
+            for (let b = 0; b < nb; b++) S[col + b] -= av * cpV[vb + b];
+          }
+        }
       }
       if (fo) {
         r[F] -= qf[i] * inv * gq[i];
         S[F * D + F] -= qf[i] * inv * qf[i];
-        for (const A of c) for (let a = 0; a < 6; a++) { const v = A.v[a] * inv * qf[i]; S[(6 * A.j + a) * D + F] -= v; S[F * D + 6 * A.j + a] -= v; }
+        for (let ca = 0; ca < nc; ca++) {
+          const ja = cpJ[i * M + ca], va = 6 * (i * M + ca);
+          for (let a = 0; a < 6; a++) { const v = cpV[va + a] * inv * qf[i]; S[(6 * ja + a) * D + F] -= v; S[F * D + 6 * ja + a] -= v; }
+        }
       }
     }
     if (fo) {
       // The marginal information on s (the observations' own, before the prior): 1 / (S^-1)[F][F].
       const e = new Float64Array(D); e[F] = 1;
-      const A = S.slice();
+      A.set(S);
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9;
-      const col = solveSPD(A, e, D);
+      const col = solveSPD(A, e, D, L);
       fo.info = col && col[F] > 0 ? 1 / col[F] : 0;
       const ls = Math.log(sf);
       S[F * D + F] += lamF;
@@ -169,14 +184,13 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
     }
     let improved = false;
     for (let tries = 0; tries < 5 && !improved; tries++) {
-      const A = S.slice();
+      A.set(S);
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9 + mu * Math.max(A[a * D + a], 1e-6);
-      const d = solveSPD(A, r, D);
+      const d = solveSPD(A, r, D, L);
       if (!d) { mu *= 10; continue; }
-      const nq = new Float64Array(nP);
       for (let i = 0; i < nP; i++) {
         let s = gq[i];
-        for (const c of couple[i]) for (let a = 0; a < 6; a++) s -= c.v[a] * d[6 * c.j + a];
+        for (let c = 0; c < cpN[i]; c++) for (let a = 0; a < 6; a++) s -= cpV[6 * (i * M + c) + a] * d[6 * cpJ[i * M + c] + a];
         if (fo) s -= qf[i] * d[F];
         nq[i] = Math.min(q[i] * 2, Math.max(q[i] / 2, q[i] + s / Hqq[i]));
       }
@@ -214,7 +228,7 @@ export function windowErrors(pb: WindowProblem, ob: WindowObservation, K: Intrin
     if (Zc <= 1e-6) { e[k] = Infinity; continue; }
     const eu = (fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
     const ev = (fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
-    e[k] = Math.hypot(eu, ev);
+    e[k] = hypot2(eu, ev);
   }
   return e;
 }

@@ -1,6 +1,6 @@
 import { trackKLT } from '../features.ts';
 import { scaleIntrinsics } from '../../../common/camera/intrinsics.ts';
-import { identity4, invRigid, mul4, rotationAngle, rotOf } from '../linalg.ts';
+import { identity4, invRigid, mul4, rotationAngle, rotOf, hypot2 } from '../linalg.ts';
 import { estimatePose, preferRotationOnly } from '../pose.ts';
 import { bundleAdjustWindow, windowErrors, type WindowFocal } from '../window-ba.ts';
 import type { FrameState, FrameWindow, Keyframe, KeyframeObservation } from './frame-window.ts';
@@ -65,7 +65,8 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   if (cur.histCut && tracked < p.cutTrackedFrac * ids.length) return key.frame === prev ? 'cut' : 'lost';
   if (tracked < p.minTracks) return 'lost';
   const P32 = Float32Array.from(P), uv32 = Float32Array.from(uv);
-  const est = estimatePose(P32, uv32, Float32Array.from(Z), tk, { seed: cur.index + 1, init: key.lastT });
+  // The last pose against the keyframe usually wins at once: the sampling stops when a better one is unlikely.
+  const est = estimatePose(P32, uv32, Float32Array.from(Z), tk, { seed: cur.index + 1, init: key.lastT, confidence: POSE_RANSAC_CONFIDENCE });
   const ob: KeyframeObservation = { frame: cur, T: est.ok ? est.T : key.lastT, ids: Int32Array.from(used), uv: uv32 };
   const saved = { q: key.pb.q.slice(), T: key.obs.map((o) => o.T) };
   key.obs.push(ob);
@@ -92,7 +93,7 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
     // Tracks that disagree with the refined geometry have drifted (or sit on something moving): drop
     // them for good; but not before a third view, while the model's depth still dominates the geometry.
     if (!(err[j] < p.dropPx) && key.obs.length >= p.dropAfterViews) { key.alive[used[j]] = 0; continue; }
-    flows.push(Math.hypot(uv32[2 * j] - key.pix[2 * used[j]], uv32[2 * j + 1] - key.pix[2 * used[j] + 1]));
+    flows.push(hypot2(uv32[2 * j] - key.pix[2 * used[j]], uv32[2 * j + 1] - key.pix[2 * used[j] + 1]));
   }
   flows.sort((a, b) => a - b);
   const flow = flows.length ? flows[flows.length >> 1] : 0;
@@ -118,3 +119,6 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   if (alive < Math.max(p.keyframeMinTracks, p.keyframeKeep * key.n0) || flow > p.keyframeFlow * tk.width) w.kf = null;
   return 'ok';
 }
+
+/** Probability that the pose RANSAC has drawn an all-inlier sample when it stops (adaptive count). */
+const POSE_RANSAC_CONFIDENCE = 0.999;
