@@ -4,7 +4,8 @@
  * weight as f32, then r, g, b), so a sample touches one cache line instead of four arrays: the gather reads
  * 48 scattered samples per pixel and was bound by those loads.
  */
-import { clampByte, grainAt, grainB, grainG, grainR } from './grain.as';
+import { clampByte } from './grain.as';
+import { grainPlaneStride } from './grain-plane.as';
 
 /** Per pixel: coc = min(maxBlur, aperture max(0, |s - focus| - range)) / 100 * H and the highlight weight (refocus.ts). */
 export function refocusPrep(
@@ -154,13 +155,15 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
  * focus, or at a depth edge) is gathered at this level. Without a next level (half = 0) every pixel is
  * gathered. Pixels whose coc is below `skipBelow`, or marked (byte 15, refocusHalve) when `skipMarked`,
  * are left as they are: the level above reads none of them. `grain` (full resolution only, else 0) is
- * the regrain amount: refocusRegrain adds back the source's grain the gather removed.
+ * the regrain amount: refocusRegrain adds back the source's grain the gather removed, read from `planes`
+ * (grain-plane.as.ts grainPlane, computed where refocusGrainNeed marked).
  */
 export function refocusCompose(
   rec: usize, half: usize, halfOut: usize, search: usize, lowCol: usize, lowRow: usize, pattern: usize,
   nSamples: i32, W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, minHalf: f64, tol: f64,
-  skipBelow: f64, skipMarked: bool, out: usize, grain: f64,
+  skipBelow: f64, skipMarked: bool, out: usize, grain: f64, planes: usize,
 ): void {
+  const gStride = grainPlaneStride(W, H) << 2;
   const Wh = (W + 1) >> 1, Hh = (H + 1) >> 1;
   for (let y = 0; y < H; y++) {
     const lr = load<i32>(lowRow + (<usize>y << 2));
@@ -198,20 +201,36 @@ export function refocusCompose(
           store<u8>(o, <u8><i32>(wr + 0.5));
           store<u8>(o + 1, <u8><i32>(wg + 0.5));
           store<u8>(o + 2, <u8><i32>(wb + 0.5));
-          if (grain > 0) refocusRegrain(rec, W, H, x, y, grain, o);
+          if (grain > 0) refocusRegrain(planes + (<usize>i << 2), gStride, grain, o);
           continue;
         }
       }
       const kept = gatherAt(rec, W, H, x, y, R, pattern, nSamples, thr, fgEps, o);
-      if (grain > 0 && kept < 1) refocusRegrain(rec, W, H, x, y, grain * (1 - kept), o);
+      if (grain > 0 && kept < 1) refocusRegrain(planes + (<usize>i << 2), gStride, grain * (1 - kept), o);
     }
   }
 }
 
-/** Adds `amount` times the source's grain at (x, y) (records: colour at byte 12) to the result at o. */
-@inline function refocusRegrain(rec: usize, W: i32, H: i32, x: i32, y: i32, amount: f64, o: usize): void {
-  grainAt(rec + 12, 16, W, H, x, y);
-  store<u8>(o, clampByte(<f64>load<u8>(o) + amount * grainR));
-  store<u8>(o + 1, clampByte(<f64>load<u8>(o + 1) + amount * grainG));
-  store<u8>(o + 2, clampByte(<f64>load<u8>(o + 2) + amount * grainB));
+/** Adds `amount` times the source's grain (its r plane at g, the others gStride bytes apart) to the result at o. */
+@inline function refocusRegrain(g: usize, gStride: usize, amount: f64, o: usize): void {
+  store<u8>(o, clampByte(<f64>load<u8>(o) + amount * <f64>load<f32>(g)));
+  store<u8>(o + 1, clampByte(<f64>load<u8>(o + 1) + amount * <f64>load<f32>(g + gStride)));
+  store<u8>(o + 2, clampByte(<f64>load<u8>(o + 2) + amount * <f64>load<f32>(g + 2 * gStride)));
+}
+
+/**
+ * Where refocusCompose's full-resolution level may regrain (one byte per pixel into `need`, W x H, then 4
+ * zero bytes): every pixel it does not copy as it is, i.e. whose search radius or own coc reaches minCoc.
+ */
+export function refocusGrainNeed(rec: usize, search: usize, lowCol: usize, lowRow: usize, W: i32, H: i32, minCoc: f64, need: usize): void {
+  for (let y = 0; y < H; y++) {
+    const lr = load<i32>(lowRow + (<usize>y << 2));
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      const c = <f64>load<f32>(rec + (<usize>i << 4) + 4);
+      const R = max(<f64>load<f32>(search + (<usize>(lr + load<i32>(lowCol + (<usize>x << 2))) << 2)), c);
+      store<u8>(need + <usize>i, R >= minCoc ? 1 : 0);
+    }
+  }
+  store<u32>(need + <usize>(W * H), 0);
 }
