@@ -141,9 +141,10 @@ function layout(cap: Capacity) {
     ['dirVis', cap.low * 4],
     ['surfPrm', 32 * 8],
     ['prm', 32 * 8],
-    // grain-plane.as.ts: three f32 planes of grainPlaneFloats; its ring of 5 rows x 4 planes x (w + 8) f32; refocus's mask.
+    // grain-plane.as.ts: three f32 planes of grainPlaneFloats; its ring of 5 rows x 4 planes x (w + 8) f32 and
+    // 5 planes x (w + 12) f32 of column sums; refocus's mask.
     ['grain', grainPlaneFloats(cap.w, cap.h) * 3 * 4],
-    ['grainRing', 5 * 4 * (cap.w + 8) * 4],
+    ['grainRing', (5 * 4 * (cap.w + 8) + 5 * (cap.w + 12)) * 4],
     ['grainNeed', n + 4],
   ];
   const offsets = {} as Record<Slot, number>;

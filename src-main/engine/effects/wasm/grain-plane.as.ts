@@ -8,7 +8,9 @@
  * the sigma test |grey - grey0| > GRAIN_SIGMA is exact; where a neighbour lies exactly GRAIN_SIGMA away
  * (the definition's f64 rounding decides), those four pixels take grainAt itself. Rows are unpacked
  * into a ring of five padded rows (edge pixels repeated, as the definition clamps), so the 5x5 loads
- * need no clamping.
+ * need no clamping. Where every grey of the 5x5 lies strictly within GRAIN_SIGMA of the centre's (most
+ * flat areas), the sigma mean is the plain 5x5 mean: the same integer sums, taken from column sums of
+ * the five rows (and their grey minimum and maximum, which make that test) shared by the row's pixels.
  */
 import { grainAt, grainB, grainG, grainR } from './grain.as';
 
@@ -67,7 +69,8 @@ function fillRow(rgb: usize, W: i32, y: i32, ring: usize): void {
 /**
  * The grain of packed RGB8 `rgb` (W x H) into `out` (planes r, g, b, grainPlaneStride(W, H) floats
  * apart), at every group of four pixels when `need` is 0, else where one of the group's bytes in `need`
- * (one per pixel, W x H + 4) is not 0; other groups are left as they were. `ring`: 5 rows x 4 planes x (W + 8) f32.
+ * (one per pixel, W x H + 4) is not 0; other groups are left as they were. `ring`: 5 rows x 4 planes
+ * x (W + 8) f32, then 5 planes x (W + 12) f32 of column sums.
  */
 export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize, out: usize): void {
   const Wp = W + PAD;
@@ -76,7 +79,10 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
   const stride = grainPlaneStride(W, H) << 2;
   const zero = f32x4.splat(0), one = f32x4.splat(1), sigma = f32x4.splat(SIGMA_K);
   const ninth = f32x4.splat(<f32>(1.0 / 9.0)), milli2 = f32x4.splat(1e-6);
-  const hi = f32x4.splat(FLAT_HI), span = f32x4.splat(FLAT_HI - FLAT_LO), cl = f32x4.splat(CLAMP), ncl = f32x4.splat(-CLAMP);
+  const hi = f32x4.splat(FLAT_HI), span = f32x4.splat(FLAT_HI - FLAT_LO);
+  // The column sums of the five rows (r, g, b, grey minimum, grey maximum), per padded column.
+  const cols = ring + 5 * rowBytes, cpl = <usize>(W + 12) << 2;
+  const inf = f32x4.splat(Infinity), ninf = f32x4.splat(-Infinity), n25 = f32x4.splat(25);
   for (let y = 0; y < min(2, H); y++) fillRow(rgb, W, y, ring);
   for (let y = 0; y < H; y++) {
     if (y + 2 < H) fillRow(rgb, W, y + 2, ring);
@@ -84,6 +90,23 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
     const a0 = ring + <usize>(max(0, y - 2) % 5) * rowBytes, a1 = ring + <usize>(max(0, y - 1) % 5) * rowBytes;
     const a2 = ring + <usize>(y % 5) * rowBytes;
     const a3 = ring + <usize>(min(H - 1, y + 1) % 5) * rowBytes, a4 = ring + <usize>(min(H - 1, y + 2) % 5) * rowBytes;
+    for (let p: usize = 0; p < <usize>Wp << 2; p += 16) {
+      let cr = zero, cg = zero, cb = zero, lo = inf, up = ninf;
+      for (let r = 0; r < 5; r++) {
+        const q = (r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : r == 3 ? a3 : a4) + p;
+        const l = v128.load(q);
+        lo = f32x4.min(lo, l);
+        up = f32x4.max(up, l);
+        cr = f32x4.add(cr, v128.load(q + pl));
+        cg = f32x4.add(cg, v128.load(q + 2 * pl));
+        cb = f32x4.add(cb, v128.load(q + 3 * pl));
+      }
+      v128.store(cols + p, cr);
+      v128.store(cols + cpl + p, cg);
+      v128.store(cols + 2 * cpl + p, cb);
+      v128.store(cols + 3 * cpl + p, lo);
+      v128.store(cols + 4 * cpl + p, up);
+    }
     for (let X = 0; X < W; X += 4) {
       if (need != 0 && load<u32>(need + <usize>(y * W + X)) == 0) continue;
       const c = <usize>(X + PAD_L) << 2;
@@ -108,7 +131,22 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
         v128.store(o + 2 * stride, zero);
         continue;
       }
-      let n = zero, sr = zero, sg = zero, sb = zero, tie = zero;
+      let sr = zero, sg = zero, sb = zero, lo = inf, up = ninf;
+      for (let dx = -2; dx <= 2; dx++) {
+        const q = cols + c + (<usize>(dx * 4));
+        sr = f32x4.add(sr, v128.load(q));
+        sg = f32x4.add(sg, v128.load(q + cpl));
+        sb = f32x4.add(sb, v128.load(q + 2 * cpl));
+        lo = f32x4.min(lo, v128.load(q + 3 * cpl));
+        up = f32x4.max(up, v128.load(q + 4 * cpl));
+      }
+      if (i32x4.all_true(v128.and(f32x4.lt(f32x4.sub(up, l0), sigma), f32x4.lt(f32x4.sub(l0, lo), sigma)))) {
+        // No neighbour is excluded: the plain mean (the same exact integer sums the loop below would take).
+        store3(o, stride, w, a2 + c, pl, f32x4.div(sr, n25), f32x4.div(sg, n25), f32x4.div(sb, n25));
+        continue;
+      }
+      let n = zero, tie = zero;
+      sr = zero; sg = zero; sb = zero;
       for (let r = 0; r < 5; r++) {
         const row = (r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : r == 3 ? a3 : a4) + c;
         for (let dx = -2; dx <= 2; dx++) {
@@ -133,9 +171,15 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
         }
         continue;
       }
-      v128.store(o, f32x4.mul(w, f32x4.min(cl, f32x4.max(ncl, f32x4.sub(v128.load(a2 + c + pl), f32x4.div(sr, n))))));
-      v128.store(o + stride, f32x4.mul(w, f32x4.min(cl, f32x4.max(ncl, f32x4.sub(v128.load(a2 + c + 2 * pl), f32x4.div(sg, n))))));
-      v128.store(o + 2 * stride, f32x4.mul(w, f32x4.min(cl, f32x4.max(ncl, f32x4.sub(v128.load(a2 + c + 3 * pl), f32x4.div(sb, n))))));
+      store3(o, stride, w, a2 + c, pl, f32x4.div(sr, n), f32x4.div(sg, n), f32x4.div(sb, n));
     }
   }
+}
+
+/** The grain w * clamp(centre - mean) of three channels (centre planes pl apart at src) into the planes at o. */
+@inline function store3(o: usize, stride: usize, w: v128, src: usize, pl: usize, mr: v128, mg: v128, mb: v128): void {
+  const cl = f32x4.splat(CLAMP), ncl = f32x4.splat(-CLAMP);
+  v128.store(o, f32x4.mul(w, f32x4.min(cl, f32x4.max(ncl, f32x4.sub(v128.load(src + pl), mr)))));
+  v128.store(o + stride, f32x4.mul(w, f32x4.min(cl, f32x4.max(ncl, f32x4.sub(v128.load(src + 2 * pl), mg)))));
+  v128.store(o + 2 * stride, f32x4.mul(w, f32x4.min(cl, f32x4.max(ncl, f32x4.sub(v128.load(src + 3 * pl), mb)))));
 }
