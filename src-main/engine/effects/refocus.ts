@@ -32,8 +32,9 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   const thr = ((p.threshold as number) / 100) * H;
   const n = W * H;
   const k = kernelsFor({ w: W, h: H, low: low.width * low.height });
+  const src = k.input(rgb, 'rgb');
   // prettier-ignore
-  k.exports.refocusPrep(k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'), p.focusRange as number);
+  k.exports.refocusPrep(src, k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'), p.focusRange as number);
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
   // The pattern (x, y, r per sample) as three rows of PATTERN_STRIDE, read four samples at a time (wasm/refocus.as.ts).
   const rows = k.f32('pattern', PATTERN_STRIDE * 3);
@@ -53,6 +54,12 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
     lowTables(k.i32(l.col, l.W), k.i32(l.row, l.H), low.width, low.height);
     if (lv > 0) k.exports.refocusHalve(levels[lv - 1].rec, levels[lv - 1].W, levels[lv - 1].H, HALF_PURE, l.rec);
   });
+  const grain = p.grain as number;
+  if (grain > 0) {
+    // The source's grain, computed only where the full-resolution level may put it back (wasm/grain-plane.as.ts).
+    k.exports.refocusGrainNeed(k.at('rec'), k.at('search'), k.at('lowCol'), k.at('lowRow'), W, H, REFOCUS_MIN_COC, k.at('grainNeed'));
+    k.exports.grainPlane(src, W, H, k.at('grainNeed'), k.at('grainRing'), k.at('grain'));
+  }
   for (let lv = levels.length - 1; lv >= 0; lv--) {
     const l = levels[lv], next = levels[lv + 1];
     // The level below reads this one only where its coc is HALF_COC - HALF_TOL or more (in its px: twice ours).
@@ -61,7 +68,7 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
     k.exports.refocusCompose(
       l.rec, next ? next.rec : 0, next ? next.out : 0, k.at(l.search), k.at(l.col), k.at(l.row), k.at('pattern'),
       REFOCUS_SAMPLES, l.W, l.H, thr / 2 ** lv, REFOCUS_MIN_COC / 2 ** lv, FOREGROUND_EPS, HALF_COC[lv] ?? Infinity, HALF_TOL, skip, lv > 0, l.out,
-      lv === 0 ? (p.grain as number) : 0,
+      lv === 0 ? grain : 0, k.at('grain'),
     );
   }
   if (!k.owns(out)) out.set(k.u8('rgbOut', n * 3));

@@ -48,10 +48,13 @@ export function applyRelight(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
     p.dirIntensity as number, p.shadows as number, K.fx, K.fy, K.cx, K.cy, nr, p.skyFrom as number,
   ]);
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
+  // The source's grain, which the light leaves out (wasm/grain-plane.as.ts; every pixel reads it).
+  const src = k.input(rgb, 'rgb');
+  k.exports.grainPlane(src, W, H, 0, k.at('grainRing'), k.at('grain'));
   // prettier-ignore
   k.exports.relightApply(
-    k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), W, H, k.at('normalVis'), k.at('dirVis'), low.width, low.height,
-    k.at('colIdx'), k.at('colW'), k.at('rowIdx'), k.at('rowW'), k.at('tmp'), k.at('prm'), dst,
+    src, k.input(dist, 'ftmp'), W, H, k.at('normalVis'), k.at('dirVis'), low.width, low.height,
+    k.at('colIdx'), k.at('colW'), k.at('rowIdx'), k.at('rowW'), k.at('tmp'), k.at('prm'), dst, k.at('grain'),
   );
   if (!k.owns(out)) out.set(k.u8('rgbOut', W * H * 3));
 }

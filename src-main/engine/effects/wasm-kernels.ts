@@ -18,7 +18,7 @@ interface KernelExports {
   surfaceLow(dist: number, lw: number, lh: number, r: number, prm: number, z: number, scratch: number, normalVis: number, dirVis: number): void;
   relightApply(
     rgb: number, dist: number, W: number, H: number, normalVis: number, dirVis: number, lw: number, lh: number,
-    colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, prm: number, out: number,
+    colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, prm: number, out: number, grain: number,
   ): void;
   fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
   refocusPrep(rgb: number, dist: number, n: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number, range: number): void;
@@ -26,8 +26,11 @@ interface KernelExports {
   refocusCompose(
     rec: number, half: number, halfOut: number, search: number, lowCol: number, lowRow: number, pattern: number,
     nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number,
-    skipBelow: number, skipMarked: boolean, out: number, grain: number,
+    skipBelow: number, skipMarked: boolean, out: number, grain: number, planes: number,
   ): void;
+  refocusGrainNeed(rec: number, search: number, lowCol: number, lowRow: number, W: number, H: number, minCoc: number, need: number): void;
+  /** grain-plane.as.ts: the grain of a frame into the 'grain' slot's three planes (grainPlaneFloats apart); `need` 0: everywhere. */
+  grainPlane(rgb: number, W: number, H: number, need: number, ring: number, out: number): void;
   /** grain.as.ts: the source's grain at (x, y) into grainR/G/B (exported for the tests). */
   grainAt(base: number, stride: number, W: number, H: number, x: number, y: number): void;
   grainR: { value: number };
@@ -59,7 +62,7 @@ const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAs
 
 type Slot =
   | 'amount' | 'add' | 'colIdx' | 'colW' | 'rowIdx' | 'rowW' | 'colCell' | 'rowSpan' | 'coef' | 'tmp' | 'rgb' | 'rgbOut' | 'dist' | 'ftmp'
-  | 'rec' | 'search' | 'lowCol' | 'lowRow' | 'pattern' | 'rec1' | 'out1' | 'search1' | 'lowCol1' | 'lowRow1' | 'rec2' | 'out2' | 'search2' | 'lowCol2' | 'lowRow2' | 'lowIn' | 'cellI' | 'lowScratch' | 'zLow' | 'normalVis' | 'dirVis' | 'surfPrm' | 'prm';
+  | 'rec' | 'search' | 'lowCol' | 'lowRow' | 'pattern' | 'rec1' | 'out1' | 'search1' | 'lowCol1' | 'lowRow1' | 'rec2' | 'out2' | 'search2' | 'lowCol2' | 'lowRow2' | 'lowIn' | 'cellI' | 'lowScratch' | 'zLow' | 'normalVis' | 'dirVis' | 'surfPrm' | 'prm' | 'grain' | 'grainRing' | 'grainNeed';
 
 export interface Kernels {
   readonly exports: KernelExports;
@@ -86,6 +89,9 @@ function compiled(): object {
   if (!wasmModule) wasmModule = new WebAssemblyApi.Module(Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)));
   return wasmModule;
 }
+
+/** Floats per grain plane (grain-plane.as.ts grainPlaneStride: the last group of four may write past w x h). */
+export const grainPlaneFloats = (w: number, h: number) => w * h + 4;
 
 /** Entries of the fog amount table (fog.ts); fixed so the slot size is known. */
 export const FOG_TABLE_SIZE = 16384;
@@ -135,6 +141,11 @@ function layout(cap: Capacity) {
     ['dirVis', cap.low * 4],
     ['surfPrm', 32 * 8],
     ['prm', 32 * 8],
+    // grain-plane.as.ts: three f32 planes of grainPlaneFloats; its ring of 5 rows x 4 planes x (w + 8) f32 and
+    // 5 planes x (w + 12) f32 of column sums; refocus's mask.
+    ['grain', grainPlaneFloats(cap.w, cap.h) * 3 * 4],
+    ['grainRing', (5 * 4 * (cap.w + 8) + 5 * (cap.w + 12)) * 4],
+    ['grainNeed', n + 4],
   ];
   const offsets = {} as Record<Slot, number>;
   let end = 1024;

@@ -2,7 +2,8 @@
  * The source's grain (common/effects/grain.ts is the definition and documents why; glsl/common.glsl
  * grainAt is its twin): per channel, the pixel minus the mean of its 5x5 neighbours within GRAIN_SIGMA
  * grey levels of it, clamped to +-GRAIN_CLAMP and weighted by the flatness of the 3x3 grey neighbourhood. The constants are grain.ts's (test/effects/grain.test.ts
- * compares the two). Pixels are `stride` bytes apart from `base` (RGB8: 3; refocus's records: 16).
+ * compares the two). Pixels are `stride` bytes apart from `base` (RGB8: 3). Export reads the grain from
+ * grain-plane.as.ts's planes (a frame at once, SIMD), which calls this where the definition's own rounding decides.
  */
 const GRAIN_FLAT_LO: f64 = 2;
 const GRAIN_FLAT_HI: f64 = 4;

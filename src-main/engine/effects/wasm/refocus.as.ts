@@ -4,7 +4,8 @@
  * weight as f32, then r, g, b), so a sample touches one cache line instead of four arrays: the gather reads
  * 48 scattered samples per pixel and was bound by those loads.
  */
-import { clampByte, grainAt, grainB, grainG, grainR } from './grain.as';
+import { clampByte } from './grain.as';
+import { grainPlaneStride } from './grain-plane.as';
 
 /** Per pixel: coc = min(maxBlur, aperture max(0, |s - focus| - range)) / 100 * H and the highlight weight (refocus.ts). */
 export function refocusPrep(
@@ -154,14 +155,18 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
  * focus, or at a depth edge) is gathered at this level. Without a next level (half = 0) every pixel is
  * gathered. Pixels whose coc is below `skipBelow`, or marked (byte 15, refocusHalve) when `skipMarked`,
  * are left as they are: the level above reads none of them. `grain` (full resolution only, else 0) is
- * the regrain amount: refocusRegrain adds back the source's grain the gather removed.
+ * the regrain amount: refocusRegrain adds back the source's grain the gather removed, read from `planes`
+ * (grain-plane.as.ts grainPlane, computed where refocusGrainNeed marked).
  */
 export function refocusCompose(
   rec: usize, half: usize, halfOut: usize, search: usize, lowCol: usize, lowRow: usize, pattern: usize,
   nSamples: i32, W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, minHalf: f64, tol: f64,
-  skipBelow: f64, skipMarked: bool, out: usize, grain: f64,
+  skipBelow: f64, skipMarked: bool, out: usize, grain: f64, planes: usize,
 ): void {
+  const gStride = grainPlaneStride(W, H) << 2;
   const Wh = (W + 1) >> 1, Hh = (H + 1) >> 1;
+  // halfGroup's pixels are neither skipped nor copied: c >= minHalf implies both tests.
+  const groups = half != 0 && minHalf >= skipBelow && minHalf >= minCoc;
   for (let y = 0; y < H; y++) {
     const lr = load<i32>(lowRow + (<usize>y << 2));
     // The next level's sample grid: pixel y lies at (y + 0.5) / 2 - 0.5 of it, a quarter of a block past
@@ -169,6 +174,13 @@ export function refocusCompose(
     const Y0 = (y - 1) >> 1, ty: f64 = y & 1 ? 0.25 : 0.75;
     const ya = <usize>(max(0, Y0) * Wh), yb = <usize>(min(Hh - 1, Y0 + 1) * Wh);
     for (let x = 0; x < W; x++) {
+      // Four pixels at once where all four take four pure blocks of the next level (away from the borders).
+      if ((x & 3) == 0 && groups && x >= 4 && x + 4 <= W && (x >> 1) + 3 <= Wh) {
+        if (halfGroup(rec, half, halfOut, x, y, W, ya, yb, ty, minHalf, tol, skipMarked, out, grain, planes, gStride)) {
+          x += 3;
+          continue;
+        }
+      }
       const i = y * W + x;
       const p = rec + (<usize>i << 4);
       const o = out + <usize>i * 3;
@@ -198,20 +210,111 @@ export function refocusCompose(
           store<u8>(o, <u8><i32>(wr + 0.5));
           store<u8>(o + 1, <u8><i32>(wg + 0.5));
           store<u8>(o + 2, <u8><i32>(wb + 0.5));
-          if (grain > 0) refocusRegrain(rec, W, H, x, y, grain, o);
+          if (grain > 0) refocusRegrain(planes + (<usize>i << 2), gStride, grain, o);
           continue;
         }
       }
       const kept = gatherAt(rec, W, H, x, y, R, pattern, nSamples, thr, fgEps, o);
-      if (grain > 0 && kept < 1) refocusRegrain(rec, W, H, x, y, grain * (1 - kept), o);
+      if (grain > 0 && kept < 1) refocusRegrain(planes + (<usize>i << 2), gStride, grain * (1 - kept), o);
     }
   }
 }
 
-/** Adds `amount` times the source's grain at (x, y) (records: colour at byte 12) to the result at o. */
-@inline function refocusRegrain(rec: usize, W: i32, H: i32, x: i32, y: i32, amount: f64, o: usize): void {
-  grainAt(rec + 12, 16, W, H, x, y);
-  store<u8>(o, clampByte(<f64>load<u8>(o) + amount * grainR));
-  store<u8>(o + 1, clampByte(<f64>load<u8>(o + 1) + amount * grainG));
-  store<u8>(o + 2, clampByte(<f64>load<u8>(o + 2) + amount * grainB));
+/** |2 coc_b - c| < tol: the pixel (coc c) takes the block (coc coc_b of the next level). */
+@inline function near(hb: usize, c: f64, tol: f64): bool {
+  return abs(2 * <f64>load<f32>(hb + 4) - c) < tol;
+}
+
+/**
+ * refocusCompose's bilinear mix of the next level for pixels x..x+3 of row y (x a multiple of 4, blocks
+ * x / 2 - 1 .. x / 2 + 2 inside the next level), when all four pixels take it with all four of their
+ * blocks (then the weights are 1/16ths and the sums exact in f32, so the result is the same as one pixel
+ * at a time), plus the regrain; returns false, having written nothing, otherwise.
+ */
+@inline function halfGroup(
+  rec: usize, half: usize, halfOut: usize, x: i32, y: i32, W: i32, ya: usize, yb: usize, ty: f64,
+  minHalf: f64, tol: f64, skipMarked: bool, out: usize, grain: f64, planes: usize, gStride: usize,
+): bool {
+  const i = y * W + x;
+  const p = rec + (<usize>i << 4);
+  const c0 = <f64>load<f32>(p + 4), c1 = <f64>load<f32>(p + 20), c2 = <f64>load<f32>(p + 36), c3 = <f64>load<f32>(p + 52);
+  if (c0 < minHalf || c1 < minHalf || c2 < minHalf || c3 < minHalf) return false;
+  if (skipMarked && (load<u8>(p + 15) | load<u8>(p + 31) | load<u8>(p + 47) | load<u8>(p + 63)) != 0) return false;
+  const bx = <usize>((x >> 1) - 1);
+  const ha = half + ((ya + bx) << 4), hb = half + ((yb + bx) << 4);
+  if ((load<u8>(ha + 15) | load<u8>(ha + 31) | load<u8>(ha + 47) | load<u8>(ha + 63) | load<u8>(hb + 15) | load<u8>(hb + 31) | load<u8>(hb + 47) | load<u8>(hb + 63)) != 0) return false;
+  // Pixel 0 takes blocks 0 and 1 of the four, pixels 1 and 2 blocks 1 and 2, pixel 3 blocks 2 and 3 (in both rows).
+  if (!(near(ha, c0, tol) && near(ha + 16, c0, tol) && near(hb, c0, tol) && near(hb + 16, c0, tol))) return false;
+  if (!(near(ha + 16, c1, tol) && near(ha + 32, c1, tol) && near(hb + 16, c1, tol) && near(hb + 32, c1, tol))) return false;
+  if (!(near(ha + 16, c2, tol) && near(ha + 32, c2, tol) && near(hb + 16, c2, tol) && near(hb + 32, c2, tol))) return false;
+  if (!(near(ha + 32, c3, tol) && near(ha + 48, c3, tol) && near(hb + 32, c3, tol) && near(hb + 48, c3, tol))) return false;
+  // Weights in refocusCompose's order (upper left, upper right, lower left, lower right); even x: 0.75 on the right block.
+  const wyA = f32x4.splat(<f32>(1 - ty)), wyB = f32x4.splat(<f32>ty);
+  const wxA = f32x4(0.25, 0.75, 0.25, 0.75), wxB = f32x4(0.75, 0.25, 0.75, 0.25);
+  const w0 = f32x4.mul(wxA, wyA), w1 = f32x4.mul(wxB, wyA), w2 = f32x4.mul(wxA, wyB), w3 = f32x4.mul(wxB, wyB);
+  // 16 bytes hold the 12 of the four blocks' colours.
+  const ca = v128.load(halfOut + (ya + bx) * 3), cb = v128.load(halfOut + (yb + bx) * 3);
+  const r = mix(ca, cb, 0, w0, w1, w2, w3), g = mix(ca, cb, 1, w0, w1, w2, w3), b = mix(ca, cb, 2, w0, w1, w2, w3);
+  let ri = i32x4.trunc_sat_f32x4_s(f32x4.add(r, f32x4.splat(0.5)));
+  let gi = i32x4.trunc_sat_f32x4_s(f32x4.add(g, f32x4.splat(0.5)));
+  let bi = i32x4.trunc_sat_f32x4_s(f32x4.add(b, f32x4.splat(0.5)));
+  if (grain > 0) {
+    const gp = planes + (<usize>i << 2);
+    ri = regrain4(ri, v128.load(gp), grain);
+    gi = regrain4(gi, v128.load(gp + gStride), grain);
+    bi = regrain4(bi, v128.load(gp + 2 * gStride), grain);
+  }
+  const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(ri, gi), i16x8.narrow_i32x4_s(bi, bi));
+  const rgb = i8x16.shuffle(bytes, bytes, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 13, 14, 15);
+  const o = out + <usize>i * 3;
+  v128.store64_lane(o, rgb, 0);
+  v128.store32_lane(o + 8, rgb, 2);
+  return true;
+}
+
+/** Channel ch of the four pixels: the bilinear mix of blocks (left, right) in rows a and b (12 packed bytes each). */
+@inline function mix(ca: v128, cb: v128, ch: i32, w0: v128, w1: v128, w2: v128, w3: v128): v128 {
+  // The four blocks' values of the channel, then each pixel's left and right block.
+  const sel = ch == 0 ? i8x16(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1)
+    : ch == 1 ? i8x16(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1)
+    : i8x16(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+  const a = f32x4.convert_i32x4_u(i8x16.swizzle(ca, sel)), b = f32x4.convert_i32x4_u(i8x16.swizzle(cb, sel));
+  const al = v128.shuffle<i32>(a, a, 0, 1, 1, 2), ar = v128.shuffle<i32>(a, a, 1, 2, 2, 3);
+  const bl = v128.shuffle<i32>(b, b, 0, 1, 1, 2), br = v128.shuffle<i32>(b, b, 1, 2, 2, 3);
+  return f32x4.add(f32x4.add(f32x4.add(f32x4.mul(w0, al), f32x4.mul(w1, ar)), f32x4.mul(w2, bl)), f32x4.mul(w3, br));
+}
+
+/** clampByte(v + amount * g) per lane, in f64 as refocusRegrain (v: i32x4 levels, g: f32x4 grain). */
+@inline function regrain4(v: v128, g: v128, amount: f64): v128 {
+  const am = f64x2.splat(amount), half = f64x2.splat(0.5), lo = f64x2.splat(0), hi = f64x2.splat(255);
+  const vh = v128.shuffle<i32>(v, v, 2, 3, 0, 1), gh = v128.shuffle<i32>(g, g, 2, 3, 0, 1);
+  const a = f64x2.add(f64x2.add(f64x2.convert_low_i32x4_s(v), f64x2.mul(am, f64x2.promote_low_f32x4(g))), half);
+  const b = f64x2.add(f64x2.add(f64x2.convert_low_i32x4_s(vh), f64x2.mul(am, f64x2.promote_low_f32x4(gh))), half);
+  const ta = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(hi, f64x2.max(lo, a)));
+  const tb = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(hi, f64x2.max(lo, b)));
+  return v128.shuffle<i32>(ta, tb, 0, 1, 4, 5);
+}
+
+/** Adds `amount` times the source's grain (its r plane at g, the others gStride bytes apart) to the result at o. */
+@inline function refocusRegrain(g: usize, gStride: usize, amount: f64, o: usize): void {
+  store<u8>(o, clampByte(<f64>load<u8>(o) + amount * <f64>load<f32>(g)));
+  store<u8>(o + 1, clampByte(<f64>load<u8>(o + 1) + amount * <f64>load<f32>(g + gStride)));
+  store<u8>(o + 2, clampByte(<f64>load<u8>(o + 2) + amount * <f64>load<f32>(g + 2 * gStride)));
+}
+
+/**
+ * Where refocusCompose's full-resolution level may regrain (one byte per pixel into `need`, W x H, then 4
+ * zero bytes): every pixel it does not copy as it is, i.e. whose search radius or own coc reaches minCoc.
+ */
+export function refocusGrainNeed(rec: usize, search: usize, lowCol: usize, lowRow: usize, W: i32, H: i32, minCoc: f64, need: usize): void {
+  for (let y = 0; y < H; y++) {
+    const lr = load<i32>(lowRow + (<usize>y << 2));
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      const c = <f64>load<f32>(rec + (<usize>i << 4) + 4);
+      const R = max(<f64>load<f32>(search + (<usize>(lr + load<i32>(lowCol + (<usize>x << 2))) << 2)), c);
+      store<u8>(need + <usize>i, R >= minCoc ? 1 : 0);
+    }
+  }
+  store<u32>(need + <usize>(W * H), 0);
 }

@@ -6,7 +6,7 @@
  * written. The tap tables are upsample.ts's (same geometry).
  */
 
-import { grainAt, grainB, grainG, grainR } from './grain.as';
+import { grainPlaneStride } from './grain-plane.as';
 
 // Shading parameters (f64 slots of `prm`; relight.ts relightParams fills them).
 const AMB = 0, STR = 1, LX = 2, LY = 3, LZ = 4, PC = 5, PI = 8, PF = 9, SPOT = 10, COS_OUT = 11, COS_IN = 12;
@@ -18,7 +18,7 @@ const SX = 13, SY = 14, SZ = 15, UX = 16, UY = 17, UZ = 18, DC = 19, DI = 22, SH
 
 export function relightApply(
   rgb: usize, dist: usize, W: i32, H: i32, normalVis: usize, dirVis: usize, lw: i32, lh: i32,
-  colIdx: usize, colW: usize, rowIdx: usize, rowW: usize, tmp: usize, prm: usize, out: usize,
+  colIdx: usize, colW: usize, rowIdx: usize, rowW: usize, tmp: usize, prm: usize, out: usize, grain: usize,
 ): void {
   // The row pass writes five planes (nx, ny, nz, point visibility, directional visibility; lh x W f32
   // each), so that the column pass reads four neighbouring pixels of a channel as one f32x4 and the
@@ -56,6 +56,7 @@ export function relightApply(
   const spanV = f32x4.splat(<f32>span);
   const zero = f32x4.splat(0), one = f32x4.splat(1);
   const W4 = W & ~3;
+  const gStride = grainPlaneStride(W, H) << 2;
   for (let Y = 0; Y < H; Y++) {
     const k = <usize>(Y * 4) << 2;
     const r0 = tmp + (<usize>(load<i32>(rowIdx + k) * W) << 2), r1 = tmp + (<usize>(load<i32>(rowIdx + k + 4) * W) << 2);
@@ -118,16 +119,13 @@ export function relightApply(
         sg = f32x4.convert_i32x4_u(i8x16.swizzle(px4, i8x16(1, -1, -1, -1, 4, -1, -1, -1, 7, -1, -1, -1, 10, -1, -1, -1)));
         sb = f32x4.convert_i32x4_u(i8x16.swizzle(px4, i8x16(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1)));
       }
-      // The grain of the four pixels (or of the one, in every lane).
-      grainAt(rgb, 3, W, H, X, Y);
-      let nr4 = f32x4.splat(<f32>grainR), ng4 = f32x4.splat(<f32>grainG), nb4 = f32x4.splat(<f32>grainB);
-      if (!single) {
-        grainAt(rgb, 3, W, H, X + 1, Y);
-        nr4 = f32x4.replace_lane(nr4, 1, <f32>grainR); ng4 = f32x4.replace_lane(ng4, 1, <f32>grainG); nb4 = f32x4.replace_lane(nb4, 1, <f32>grainB);
-        grainAt(rgb, 3, W, H, X + 2, Y);
-        nr4 = f32x4.replace_lane(nr4, 2, <f32>grainR); ng4 = f32x4.replace_lane(ng4, 2, <f32>grainG); nb4 = f32x4.replace_lane(nb4, 2, <f32>grainB);
-        grainAt(rgb, 3, W, H, X + 3, Y);
-        nr4 = f32x4.replace_lane(nr4, 3, <f32>grainR); ng4 = f32x4.replace_lane(ng4, 3, <f32>grainG); nb4 = f32x4.replace_lane(nb4, 3, <f32>grainB);
+      // The grain of the four pixels (or of the one, in every lane): grain-plane.as.ts's planes.
+      const g = grain + (<usize>i << 2);
+      let nr4: v128, ng4: v128, nb4: v128;
+      if (single) {
+        nr4 = f32x4.splat(load<f32>(g)); ng4 = f32x4.splat(load<f32>(g + gStride)); nb4 = f32x4.splat(load<f32>(g + 2 * gStride));
+      } else {
+        nr4 = v128.load(g); ng4 = v128.load(g + gStride); nb4 = v128.load(g + 2 * gStride);
       }
       // Saturating narrows clamp to 0..255; the shuffle interleaves r, g, b per pixel.
       const rg = i16x8.narrow_i32x4_s(lit(sr, nr4, pr, dr, amb, ndl, ndd, str), lit(sg, ng4, pg, dg, amb, ndl, ndd, str));
