@@ -1,4 +1,4 @@
-import { readFrames } from '../engine/decode/frame-reader.ts';
+import { decodeStartFrame, readFrames } from '../engine/decode/frame-reader.ts';
 import type { RgbFrame, VideoInfo } from '../common/types.ts';
 import type { FrameImage } from '../common/api/types.ts';
 import { CancelledError } from '../common/errors.ts';
@@ -116,7 +116,10 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
       lastRead = { key, index: Math.max(0, index - REVERSE_BLOCK + 1) };
       return img;
     }
-    if (!seq || seq.key !== key || index < seq.next || index > seq.next + SEQ_SKIP_MAX) {
+    // A forward jump goes on with the running decoder when a new one would start decoding no later than
+    // where it is (long GOPs, or keyframes a seek cannot start from: a new decoder starts far back).
+    const reuse = seq?.key === key && index >= seq.next && (index <= seq.next + SEQ_SKIP_MAX || seq.next >= decodeStartFrame(info, index));
+    if (!seq || !reuse) {
       await closeSeq();
       const stop = new AbortController();
       seq = { key, next: index, it: open(info, index, width, height, stop), stop };
@@ -136,6 +139,8 @@ export function createFrameService(opts: { cacheBytes?: number } = {}) {
         throw new Error(`frame ${index} of ${info.path} could not be decoded`);
       }
       s.next = r.value.index + 1;
+      // Frames passed on a long skip are not kept: they would push the frames around the playhead out.
+      if (r.value.index < index - SEQ_SKIP_MAX) continue;
       const img = keep(key, r.value);
       if (r.value.index >= index) {
         lastRead = { key, index: r.value.index };

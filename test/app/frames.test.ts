@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFrameService } from '../../src-main/app/frames.ts';
-import { readFrames } from '../../src-main/engine/decode/frame-reader.ts';
+import { decodeStartFrame, readFrame, readFrames } from '../../src-main/engine/decode/frame-reader.ts';
 import { probe } from '../../src-main/engine/decode/probe.ts';
 import { clip } from '../helpers/shared.ts';
 
@@ -23,4 +23,21 @@ describe('viewer frames: playing backwards', () => {
     // 60 steps back: three blocks of 24 frames at most, instead of 60 seeks.
     expect(frames.stats().readers - before).toBeLessThanOrEqual(3);
   });
+});
+
+describe('viewer frames: jumping forward', () => {
+  it('goes on with the running decoder where a new one would start decoding further back, with the exact picture', async () => {
+    const info = await probe(clip('cockatoo.mp4'));
+    // cockatoo.mp4: a seek to frame 260 starts decoding before frame 150 (its keyframes cannot start a decode exactly).
+    expect(decodeStartFrame(info, 260)).toBeLessThan(150);
+    expect((await frames.get(info, 150, 320)).index).toBe(150);
+    const before = frames.stats().readers;
+    const f = await frames.get(info, 260, 320);
+    expect(f.index).toBe(260);
+    expect(frames.stats().readers - before).toBe(0);
+    expect(Buffer.compare(Buffer.from(f.data), Buffer.from((await readFrame(info, 260, { width: 320, height: 180 })).data))).toBe(0);
+    // Backwards past the decoder: a new one.
+    expect((await frames.get(info, 100, 320)).index).toBe(100);
+    expect(frames.stats().readers - before).toBe(1);
+  }, 60_000);
 });
