@@ -60,6 +60,13 @@ async function main() {
     await page.selectOption(tid('effect-add-select'), 'fog');
     await page.click(tid('effect-add'));
     await page.waitForSelector('[data-param="density"]');
+    // PROFILE_STACK=full: refocus and relight after fog, as bench:app's full-stack row.
+    const stack = process.env.PROFILE_STACK === 'full' ? ['refocus', 'relight'] : [];
+    for (const e of stack) {
+      await page.selectOption(tid('effect-add-select'), e);
+      await page.click(tid('effect-add'));
+    }
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="effect-item"]').length === n, 1 + stack.length);
     // Wait until the proxy is made (the quick picture of the last frame is there).
     for (const t0 = Date.now(); !(await engine.getProxyFrame({ path: input, index: FRAMES - 1 })); ) {
       if (Date.now() - t0 > 300_000) throw new Error('the proxy was not made in 5 minutes');
@@ -124,9 +131,12 @@ async function main() {
     // On the page's own clock: the click's pointerdown and each draw (no harness round trips in it).
     await page.evaluate(() => {
       const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement;
-      const w = window as unknown as { __down: number; __drawnAt: number };
-      document.addEventListener('pointerdown', () => (w.__down = performance.now()), { capture: true });
-      new MutationObserver(() => (w.__drawnAt = performance.now())).observe(c, { attributes: true, attributeFilter: ['data-draw-seq'] });
+      const w = window as unknown as { __down: number; __drawnAt: number; __draws: string[] };
+      document.addEventListener('pointerdown', () => ((w.__down = performance.now()), (w.__draws = [])), { capture: true });
+      new MutationObserver(() => {
+        w.__drawnAt = performance.now();
+        w.__draws?.push(`${c.dataset.frame}:${c.dataset.source}@${(w.__drawnAt - w.__down).toFixed(0)}`);
+      }).observe(c, { attributes: true, attributeFilter: ['data-draw-seq'] });
     });
     const steps = new Map<string, number[]>();
     let prev = -1;
@@ -150,9 +160,10 @@ async function main() {
       for (const [k, v] of Object.entries(d.steps)) steps.set(k, [...(steps.get(k) ?? []), v]);
       await waitExact(page, f);
       exact.push(performance.now() - t0);
+      if (process.env.PROFILE_DRAWS) console.log(`jump to ${f}: draws ${await page.evaluate(() => (window as unknown as { __draws: string[] }).__draws.join(' '))}`);
       prev = f;
     }
-    console.log(`\nScrub profile, ${N} random jumps, cockatoo.mp4, fog, preview maxWidth ${maxWidth}`);
+    console.log(`\nScrub profile, ${N} random jumps, cockatoo.mp4, ${['fog', ...stack].join(' + ')}, preview maxWidth ${maxWidth}`);
     console.log('| step | mean ms (p95) |\n| --- | --- |');
     for (const [k, v] of rows) console.log(`| ${k} | ${fmt(v)} |`);
     for (const [k, v] of steps) console.log(`| UI first picture draw step: ${k} | ${fmt(v)} |`);
