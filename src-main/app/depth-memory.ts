@@ -14,7 +14,7 @@ interface Analysed {
  * recently used analysis is dropped first, and filling stops at the bound rather than evict what is near
  * the playhead (a clip longer than the bound keeps the frames around where the user looked first).
  */
-export function createDepthMemory<A extends Analysed>(read: (a: A, index: number) => Promise<DepthImage>, maxBytes = 160 << 20) {
+export function createDepthMemory<A extends Analysed>(read: (a: A, index: number) => Promise<DepthImage>, maxBytes = 128 << 20) {
   const held = new Map<A, Map<number, DepthImage>>();
   const filling = new Set<A>();
   let bytes = 0;
