@@ -1,7 +1,8 @@
 /**
  * npm run bench:app — the app's interactive latencies in headless Chromium against the real engine:
  *  - launch to an interactive window (browser start + page load + first API round trip),
- *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog (p50/p95; first
+ *  - scrub latency at 720p: from a click on the timeline to the new frame drawn with fog, on the page's
+ *    clock (pointerdown to the draw; the harness' wall time, Playwright round trips included, beside it) (p50/p95; first
  *    picture, the clip's proxy JPEG once the engine has made it, then the engine's exact frame that
  *    refines it); the same with fog + refocus + relight;
  *    single steps forward and back;
@@ -60,23 +61,51 @@ async function addSteps(page: Page, into: Steps) {
 const stepsRow = (name: string, st: Steps) =>
   `| ${name} | ${[...st].map(([k, v]) => `${k} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)}`).join(', ')} |`;
 
-/** Random jumps from a fixed seed: time to the first picture of the frame and to the engine's exact one. */
+/**
+ * Records, on the page's own clock, the click's pointerdown and the first draw of the frame asked for
+ * and of its exact picture: the app's latency, without the harness' round trips to the browser.
+ */
+async function recordScrubs(page: Page) {
+  await page.evaluate(() => {
+    const w = window as unknown as { __scrub?: { want: number; down: number; first: number; exact: number } };
+    if (w.__scrub) return;
+    const r = (w.__scrub = { want: -1, down: 0, first: 0, exact: 0 });
+    document.addEventListener('pointerdown', () => Object.assign(r, { down: performance.now(), first: 0, exact: 0 }), { capture: true });
+    const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement;
+    new MutationObserver(() => {
+      if (Number(c.dataset.frame) !== r.want || !r.down) return;
+      const t = performance.now() - r.down;
+      if (!r.first) r.first = t;
+      if (!r.exact && c.dataset.source === 'engine') r.exact = t;
+    }).observe(c, { attributes: true, attributeFilter: ['data-draw-seq'] });
+  });
+}
+
+/**
+ * Random jumps from a fixed seed: time from the click to the first picture of the frame and to the
+ * engine's exact one, on the page's clock; `wall` gets the harness' wall time to the first picture
+ * (the timeline's geometry looked up, the click sent, the draw polled for: Playwright round trips included).
+ */
 function jumper(page: Page) {
   let rnd = 12345;
   const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31), rnd / 2 ** 31);
   const state = { prev: 0 };
-  const run = async (first: number[], exact: number[], steps?: Steps) => {
+  const run = async (first: number[], exact: number[], steps?: Steps, wall?: number[]) => {
+    await recordScrubs(page);
     for (let i = 0; i < SCRUBS; i++) {
       let f = Math.floor(next() * FRAMES);
       if (f === state.prev) f = (f + 7) % FRAMES;
+      await page.evaluate((want) => Object.assign((window as unknown as { __scrub: object }).__scrub, { want, down: 0 }), f);
       const s = await drawSeq(page);
       const t0 = performance.now();
       await clickFrame(page, f, FRAMES);
       await waitDrawn(page, f, s);
-      first.push(performance.now() - t0);
+      wall?.push(performance.now() - t0);
       if (steps) await addSteps(page, steps);
       await waitExact(page, f);
-      exact.push(performance.now() - t0);
+      const r = await page.evaluate(() => (window as unknown as { __scrub: { first: number; exact: number } }).__scrub);
+      first.push(r.first);
+      exact.push(r.exact);
       state.prev = f;
     }
   };
@@ -149,7 +178,8 @@ async function main() {
   const jump = jumper(page);
   const jumpsExact: number[] = [];
   const jumpSteps: Steps = new Map();
-  await jump.run(jumps, jumpsExact, jumpSteps);
+  const jumpsWall: number[] = [];
+  await jump.run(jumps, jumpsExact, jumpSteps, jumpsWall);
   let prev = jump.state.prev;
   fetchJ.push(await canvasTimes());
   await page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -210,6 +240,7 @@ async function main() {
   console.log(row('launch -> interactive window', launches));
   console.log(row('scrub (random jump) -> frame drawn with fog', jumps));
   console.log(row('  ... -> exact engine frame with fog', jumpsExact));
+  console.log(row('  ... first picture, harness wall time', jumpsWall));
   console.log(row('scrub -> frame drawn, fog+refocus+relight', full));
   console.log(row('  ... -> exact engine frame, full stack', fullExact));
   console.log(row('frame step (→) -> frame drawn with fog', steps));

@@ -13,6 +13,7 @@ import { clipDepthRange } from '../engine/jobs/depth-range.ts';
 import { checkDepthPass } from '../engine/jobs/import-depth.ts';
 import { checkFileOutput } from '../util/output-guard.ts';
 import type { JobControl } from '../engine/job-control.ts';
+import { createDepthMemory } from './depth-memory.ts';
 import { settingsOf } from './geometry-settings.ts';
 import type { JobManager } from './jobs.ts';
 import type { MediaService } from './media-service.ts';
@@ -71,6 +72,9 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
     return { index: d.index, width: d.width, height: d.height, kind: d.kind, data: d.data, min, max, intrinsics: a.intrinsics, range: await clipRange(a) };
   }
 
+  // The viewer's depth from memory: each chunk file read once, not once per frame shown.
+  const memory = createDepthMemory(depthImage);
+
   const analysisKey = (path: string, model: string, g: GeometrySettings) => `${resolve(path)}|${model}|${JSON.stringify(g)}`;
   // "Not analysed" is remembered briefly: the viewer asks for depth on every frame it shows.
   const missing = new Map<string, number>();
@@ -104,14 +108,14 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
       const a = await analysis(req.path, req.model, req.geometry);
       if (!a) return null;
       if (req.index < a.start || req.index > a.end) return null;
-      return depthImage(a, req.index);
+      return memory.get(a, req.index);
     },
 
     async getDepthRange(req) {
       const a = await analysis(req.path, req.model, req.geometry);
       if (!a) return [];
       const out: DepthImage[] = [];
-      for (let i = Math.max(a.start, req.start); i <= Math.min(a.end, req.start + req.count - 1); i++) out.push(await depthImage(a, i));
+      for (let i = Math.max(a.start, req.start); i <= Math.min(a.end, req.start + req.count - 1); i++) out.push(await memory.get(a, i));
       return out;
     },
 
@@ -171,6 +175,8 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
       const job = jobs.start('analysis', `Analyse ${basename(i.path)}`, i.path, async (control) => {
         const g = settingsOf(req.geometry);
         const res = await analyzeClip({ ...req, path: i.path, model }, control);
+        const old = analyses.get(analysisKey(i.path, model, g));
+        if (old) memory.forget(old);
         analyses.set(analysisKey(i.path, model, g), res);
         missing.delete(analysisKey(i.path, model, g));
         return { frames: res.end - res.start + 1, device: res.device, depthKind: res.depthKind };

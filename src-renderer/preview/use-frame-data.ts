@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import type { DepthImage, FrameImage } from '../../src-main/common/api/types.ts';
+import type { DepthImage } from '../../src-main/common/api/types.ts';
+import type { PreviewPicture } from './picture-upload.ts';
 import { bridge, errorText } from '../api.ts';
 import { analysisRequest, notify, useApp } from '../state/store.ts';
 import { decodeProxy } from './proxy-image.ts';
 
 export interface FrameData {
-  frame: FrameImage;
+  frame: PreviewPicture;
   depth: DepthImage | null;
   path: string;
   /** 'proxy': the clip's small JPEG shown at once; 'engine': the exact frame (the export's picture). */

@@ -55,6 +55,21 @@ function seekPoint(info: VideoInfo, time: number): number {
   return Math.max(0, target - 0.05);
 }
 
+/**
+ * The first frame a reader started at `index` decodes (or a later one: ffmpeg lands on a keyframe at or
+ * before the seek point). A decoder already running at or past it reaches `index` with no more work.
+ */
+export function decodeStartFrame(info: VideoInfo, index: number): number {
+  if (info.kind === 'images' || index <= 0) return Math.max(0, index);
+  const seek = seekPoint(info, info.timestamps[index]);
+  if (seek <= 0) return 0;
+  const keys = (info.keyframeTimes ?? []).filter((k) => k <= seek + 1e-6);
+  const at = keys.length ? keys[keys.length - 1] : seek;
+  let f = 0;
+  while (f + 1 < index && info.timestamps[f + 1] <= at + 1e-6) f++;
+  return f;
+}
+
 function buildArgs(info: VideoInfo, start: number, count: number, w: number, h: number, flags: string, concatFile?: string) {
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
   const filters: string[] = [];
