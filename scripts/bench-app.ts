@@ -254,7 +254,7 @@ async function main() {
   console.log(`| ... reference, same run: engine frames only, p50 / p95 | ${pct(ref.exact, 0.5).toFixed(0)} / ${pct(ref.exact, 0.95).toFixed(0)} ms | — |`);
   console.log(`| scrub with fog + refocus + relight, p95 (first picture / exact) | ${pct(full, 0.95).toFixed(0)} / ${pct(fullExact, 0.95).toFixed(0)} ms | <= 400 ms |`);
   console.log(`| engine frame requests while scrubbing: served / cancelled by a newer one; decoders started / stopped | ${requests.frames.served} / ${requests.frames.cancelled}; ${requests.decodersStarted} / ${requests.decodersStopped} | — |`);
-  console.log(`\nPer-frame milliseconds (mean; steps as the canvas' data-steps name them: upload, coef = the guided filter's low-res half, upsample, <effect>Prep, <effect>):`);
+  console.log(`\nPer-frame milliseconds (mean; steps as the canvas' data-steps name them: upload, coef = the guided filter's low-res half, upsample, prep (relight's maps, refocus's radii; prepWait = waiting for the prep worker), <effect>):`);
   console.log('| draws | ms |\n| --- | --- |');
   console.log(stepsRow('first picture of a jump, fog', jumpSteps));
   console.log(stepsRow('first picture of a jump, fog + refocus + relight', fullSteps));
