@@ -175,10 +175,11 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
       const job = jobs.start('analysis', `Analyse ${basename(i.path)}`, i.path, async (control) => {
         const g = settingsOf(req.geometry);
         const res = await analyzeClip({ ...req, path: i.path, model }, control);
-        const old = analyses.get(analysisKey(i.path, model, g));
+        const key = analysisKey(i.path, model, g);
+        const old = analyses.get(key);
         if (old) memory.forget(old);
-        analyses.set(analysisKey(i.path, model, g), res);
-        missing.delete(analysisKey(i.path, model, g));
+        analyses.set(key, res);
+        missing.delete(key);
         return { frames: res.end - res.start + 1, device: res.device, depthKind: res.depthKind };
       });
       return { jobId: job.id };
