@@ -9,11 +9,18 @@ import { lkWasm, wasmTakes } from './klt-wasm.ts';
  */
 export function detectCorners(p: Plane, cell = 10, border = 8): Float32Array {
   const w = p.width, h = p.height;
-  const { gx, gy } = gradients(p);
-  const xx = new Float32Array(w * h), yy = new Float32Array(w * h), xy = new Float32Array(w * h);
-  for (let i = 0; i < w * h; i++) { xx[i] = gx[i] * gx[i]; yy[i] = gy[i] * gy[i]; xy[i] = gx[i] * gy[i]; }
-  const a = boxFilter(xx, w, h, 2), c = boxFilter(yy, w, h, 2), b = boxFilter(xy, w, h, 2);
-  const score = new Float32Array(w * h);
+  // The planes below are scratch, reused from call to call (a keyframe's corners used to allocate
+  // ten planes of the tracking image, which kept the collector busy).
+  const [xx, yy, xy, a, c, b, tmp, score] = cornerScratch(w * h);
+  const src = p.data;
+  // The structure tensor's products of central differences (gradients(), zero on the border), inline.
+  xx.fill(0, 0, w * h); yy.fill(0, 0, w * h); xy.fill(0, 0, w * h);
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1, i = y * w + 1; x < w - 1; x++, i++) {
+      const gx = Math.fround((src[i + 1] - src[i - 1]) * 0.5), gy = Math.fround((src[i + w] - src[i - w]) * 0.5);
+      xx[i] = gx * gx; yy[i] = gy * gy; xy[i] = gx * gy;
+    }
+  boxFilter(xx, w, h, 2, a, tmp); boxFilter(yy, w, h, 2, c, tmp); boxFilter(xy, w, h, 2, b, tmp);
   let maxS = 0;
   for (let i = 0; i < w * h; i++) {
     const tr = (a[i] + c[i]) / 2, d = Math.sqrt(((a[i] - c[i]) / 2) ** 2 + b[i] * b[i]);
@@ -34,6 +41,13 @@ export function detectCorners(p: Plane, cell = 10, border = 8): Float32Array {
       if (bx >= 0) pts.push(bx, by);
     }
   return Float32Array.from(pts);
+}
+
+/** detectCorners' eight work planes, grown when a larger image comes. */
+let scratch: Float32Array[] = [];
+function cornerScratch(n: number): Float32Array[] {
+  if (!scratch.length || scratch[0].length < n) scratch = Array.from({ length: 8 }, () => new Float32Array(n));
+  return scratch;
 }
 
 /**

@@ -151,14 +151,26 @@ export function pyrDown(p: Plane): Plane {
   const out = new Float32Array(dw * dh);
   const s = p.data;
   const at = (x: number, y: number) => s[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))];
-  for (let y = 0; y < dh; y++)
+  for (let y = 0; y < dh; y++) {
+    const Y = 2 * y;
+    // Rows and columns whose taps all lie inside read them directly (the same sums, in the same order).
+    const inner = Y >= 1 && Y + 1 <= h - 1;
     for (let x = 0; x < dw; x++) {
-      const X = 2 * x, Y = 2 * y;
+      const X = 2 * x;
+      if (inner && X >= 1 && X + 1 <= w - 1) {
+        const c = Y * w + X, u = c - w, d = c + w;
+        out[y * dw + x] =
+          (s[u - 1] + 2 * s[u] + s[u + 1] +
+            2 * s[c - 1] + 4 * s[c] + 2 * s[c + 1] +
+            s[d - 1] + 2 * s[d] + s[d + 1]) / 16;
+        continue;
+      }
       out[y * dw + x] =
         (at(X - 1, Y - 1) + 2 * at(X, Y - 1) + at(X + 1, Y - 1) +
           2 * at(X - 1, Y) + 4 * at(X, Y) + 2 * at(X + 1, Y) +
           at(X - 1, Y + 1) + 2 * at(X, Y + 1) + at(X + 1, Y + 1)) / 16;
     }
+  }
   return { width: dw, height: dh, data: out };
 }
 
@@ -181,26 +193,44 @@ export function gradients(p: Plane): { gx: Float32Array; gy: Float32Array } {
   return { gx, gy };
 }
 
-/** Separable box filter of radius r (clamped borders), via running sums. */
-export function boxFilter(src: Float32Array, w: number, h: number, r: number, out = new Float32Array(w * h)): Float32Array {
-  const tmp = new Float32Array(w * h);
+/** Separable box filter of radius r (clamped borders), via running sums. `tmp`: scratch of w * h to reuse. */
+export function boxFilter(src: Float32Array, w: number, h: number, r: number, out: Float32Array = new Float32Array(w * h), tmp: Float32Array = new Float32Array(w * h)): Float32Array {
+  // Rows: the clamped taps only near the ends; in between the same sums read directly.
+  const lo = Math.min(w, r), hi = Math.max(lo, w - r - 1);
   for (let y = 0; y < h; y++) {
     const o = y * w;
     let s = 0;
     for (let x = -r; x <= r; x++) s += src[o + Math.min(w - 1, Math.max(0, x))];
-    for (let x = 0; x < w; x++) {
+    let x = 0;
+    for (; x < lo; x++) {
+      tmp[o + x] = s;
+      s += src[o + Math.min(w - 1, x + r + 1)] - src[o + Math.max(0, x - r)];
+    }
+    for (; x < hi; x++) {
+      tmp[o + x] = s;
+      s += src[o + x + r + 1] - src[o + x - r];
+    }
+    for (; x < w; x++) {
       tmp[o + x] = s;
       s += src[o + Math.min(w - 1, x + r + 1)] - src[o + Math.max(0, x - r)];
     }
   }
+  // Columns: every column's running sum advanced a row at a time (row-major reads; each column's
+  // additions in the same order as one column at a time).
   const n = (2 * r + 1) * (2 * r + 1);
-  for (let x = 0; x < w; x++) {
-    let s = 0;
-    for (let y = -r; y <= r; y++) s += tmp[Math.min(h - 1, Math.max(0, y)) * w + x];
-    for (let y = 0; y < h; y++) {
-      out[y * w + x] = s / n;
-      s += tmp[Math.min(h - 1, y + r + 1) * w + x] - tmp[Math.max(0, y - r) * w + x];
+  const sums = colSums.length >= w ? colSums : (colSums = new Float64Array(w));
+  sums.fill(0, 0, w);
+  for (let y = -r; y <= r; y++) {
+    const o = Math.min(h - 1, Math.max(0, y)) * w;
+    for (let x = 0; x < w; x++) sums[x] += tmp[o + x];
+  }
+  for (let y = 0; y < h; y++) {
+    const o = y * w, add = Math.min(h - 1, y + r + 1) * w, sub = Math.max(0, y - r) * w;
+    for (let x = 0; x < w; x++) {
+      out[o + x] = sums[x] / n;
+      sums[x] += tmp[add + x] - tmp[sub + x];
     }
   }
   return out;
 }
+let colSums = new Float64Array(0);

@@ -155,11 +155,15 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
         for (let a = 0; a < 6; a++) {
           const av = cpV[va + a] * inv, row = (6 * ja + a) * D;
           r[6 * ja + a] -= av * gq[i];
-          for (let cb = 0; cb <= ca; cb++) {
+          // The blocks of earlier frames whole (six entries written out: the hottest loop of the
+          // adjustment), then this frame's lower triangle; each entry's terms in the same order.
+          for (let cb = 0; cb < ca; cb++) {
             const vb = 6 * (i * M + cb), col = row + 6 * cpJ[i * M + cb];
-            const nb = cb === ca ? a + 1 : 6;
-            for (let b = 0; b < nb; b++) S[col + b] -= av * cpV[vb + b];
+            S[col] -= av * cpV[vb]; S[col + 1] -= av * cpV[vb + 1]; S[col + 2] -= av * cpV[vb + 2];
+            S[col + 3] -= av * cpV[vb + 3]; S[col + 4] -= av * cpV[vb + 4]; S[col + 5] -= av * cpV[vb + 5];
           }
+          const col = row + 6 * ja;
+          for (let b = 0; b <= a; b++) S[col + b] -= av * cpV[va + b];
         }
       }
       if (fo) {

@@ -1,0 +1,111 @@
+/**
+ * The geometry stage's hot kernels timed one by one on real cockatoo frames, for two source trees in
+ * one process (A/B against a checkout of the base commit): each kernel's best of several rounds, the
+ * trees alternating, so a loaded machine hits both alike. Also checks that both give the same bits.
+ *   node --import tsx research/geo-kernels.ts /path/to/base-tree [/path/to/new-tree]
+ */
+import { resolve } from 'node:path';
+import { readFrames } from '../src-main/engine/decode/frame-reader.ts';
+import { probe } from '../src-main/engine/decode/probe.ts';
+import type { Mat4 } from '../src-main/common/types.ts';
+
+const trees = [resolve(process.argv[2] ?? '.'), resolve(process.argv[3] ?? '.')];
+const clip = process.env.CLIP ?? resolve(trees[1], '..', 'shared', 'clips', 'cockatoo.mp4');
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+
+type Mods = Awaited<ReturnType<typeof load>>;
+async function load(root: string) {
+  const g = `${root}/src-main/engine/geometry`;
+  return {
+    image: await import(`${g}/image.ts`) as typeof import('../src-main/engine/geometry/image.ts'),
+    features: await import(`${g}/features.ts`) as typeof import('../src-main/engine/geometry/features.ts'),
+    ba: await import(`${g}/window-ba.ts`) as typeof import('../src-main/engine/geometry/window-ba.ts'),
+    fusion: await import(`${g}/view-fusion.ts`) as typeof import('../src-main/engine/geometry/view-fusion.ts'),
+    temporal: await import(`${g}/temporal-filter.ts`) as typeof import('../src-main/engine/geometry/temporal-filter.ts'),
+    linalg: await import(`${g}/linalg.ts`) as typeof import('../src-main/engine/geometry/linalg.ts'),
+  };
+}
+
+const info = await probe(clip);
+const frames: Uint8Array[] = [];
+for await (const f of readFrames(info, { start: 40, end: 41, width: info.width, height: info.height })) frames.push(f.data);
+const W = info.width, H = info.height, AW = 256;
+const mods = await Promise.all(trees.map(load));
+
+/** A smooth synthetic inverse depth on a w x h grid (a slanted plane with a bump), > 0 everywhere. */
+function invPlane(w: number, h: number): Float32Array {
+  const a = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) a[y * w + x] = 0.3 + 0.4 * (y / h) + 0.2 * Math.exp(-((x - w / 2) ** 2 + (y - h / 2) ** 2) / (0.05 * w * w));
+  return a;
+}
+const pose = (m: Mods, k: number): Mat4 => m.linalg.fromRt(m.linalg.expSO3([0.002 * k, 0.004 * k, 0.001 * k]), [0.01 * k, 0.002 * k, 0.005 * k]);
+
+/** Each kernel: run(tree's modules) -> something whose bytes must agree between the trees. */
+const kernels: Record<string, (m: Mods) => ArrayLike<number>> = {
+  trackingPyramid: (m) => m.image.trackingPyramid(frames[0], W, H, AW)[3].data,
+  downsampleRgbGray: (m) => m.image.downsampleRgbGray(frames[0], W, H, AW, Math.round((AW * H) / W)).gray.data,
+  detectCorners: (m) => m.features.detectCorners(m.image.trackingPyramid(frames[0], W, H, AW)[0], 12),
+  trackKLT: (() => {
+    const cache = new Map<Mods, { a: ReturnType<Mods['image']['trackingPyramid']>; b: ReturnType<Mods['image']['trackingPyramid']>; pts: Float32Array }>();
+    return (m: Mods) => {
+      let c = cache.get(m);
+      if (!c) {
+        const a = m.image.trackingPyramid(frames[0], W, H, AW), b = m.image.trackingPyramid(frames[1], W, H, AW);
+        cache.set(m, (c = { a, b, pts: m.features.detectCorners(a[0], 12) }));
+      }
+      return m.features.trackKLT(c.a, c.b, c.pts, 7, 2).pts;
+    };
+  })(),
+  windowBA: (m) => {
+    // A window as the tracker makes one: ~800 corners seen in 6 frames, the poses started off by a little.
+    const n = 800, M = 6, K = { fx: 400, fy: 400, cx: 256, cy: 144, width: 512, height: 288 };
+    const rays = new Float32Array(2 * n), q = new Float64Array(n);
+    for (let i = 0; i < n; i++) { rays[2 * i] = ((i * 37) % 512 - 256) / 400; rays[2 * i + 1] = ((i * 91) % 288 - 144) / 400; q[i] = 0.3 + ((i * 13) % 100) / 150; }
+    const obs = Array.from({ length: M }, (_v, j) => {
+      const T = pose(m, j + 1), uv = new Float32Array(2 * n), ids = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        ids[i] = i;
+        const z = 1 / q[i], x = rays[2 * i] * z, y = rays[2 * i + 1] * z;
+        const X = T[0] * x + T[1] * y + T[2] * z + T[3], Y = T[4] * x + T[5] * y + T[6] * z + T[7], Z = T[8] * x + T[9] * y + T[10] * z + T[11];
+        uv[2 * i] = (K.fx * X) / Z + K.cx + 0.3 * Math.sin(i * 1.7 + j); uv[2 * i + 1] = (K.fy * Y) / Z + K.cy + 0.3 * Math.cos(i * 2.3 + j);
+      }
+      return { T: pose(m, j + 1.2), ids, uv };
+    });
+    const pb = { rays, q: q.map((v, i) => v * (1 + 0.05 * Math.sin(i))), q0: q.slice() };
+    m.ba.bundleAdjustWindow(pb, obs, K, { priorSigma: 2 });
+    return pb.q;
+  },
+  viewFusion: (m) => {
+    const K = m.fusion.fusionGrid({ fx: 200, fy: 200, cx: 128, cy: 72, width: AW, height: 144 });
+    const f = m.fusion.createViewFusion(K);
+    const inv = invPlane(K.width, K.height), gray = invPlane(K.width, K.height).map((v) => v * 200);
+    const views = Array.from({ length: 48 }, (_v, k) => ({ inv, gray, c2w: pose(m, k - 24), gain: 1.01 }));
+    return f.fuse({ inv, gray, c2w: pose(m, 0) }, views);
+  },
+  temporalFilter: (m) => {
+    const w = 398, h = 224, K = { fx: 200, fy: 200, cx: 199, cy: 112, width: w, height: h };
+    const t = m.temporal.createTemporalFilter({ K, kind: 'relative-inverse', width: w, height: h });
+    const d = invPlane(w, h);
+    let out = d;
+    for (let k = 0; k < 4; k++) out = t.apply(d, pose(m, k), 0, 1);
+    return out;
+  },
+};
+
+const best: number[][] = Object.keys(kernels).map(() => [Infinity, Infinity]);
+const rows: string[] = [];
+Object.values(kernels).forEach((run) => {
+  const a = Float64Array.from(run(mods[0])), b = Float64Array.from(run(mods[1]));
+  const same = a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+  rows.push(same ? 'same bits' : `DIFFERENT (max |d| ${Math.max(...a.map((v, i) => Math.abs(v - b[i])))})`);
+});
+for (let r = 0; r < ROUNDS; r++)
+  Object.values(kernels).forEach((run, k) => {
+    for (const t of [0, 1]) {
+      const t0 = performance.now();
+      run(mods[t]);
+      best[k][t] = Math.min(best[k][t], performance.now() - t0);
+    }
+  });
+console.log(`A: ${trees[0]}\nB: ${trees[1]}  (best of ${ROUNDS}, ms)`);
+Object.keys(kernels).forEach((name, k) => console.log(`${name.padEnd(18)} A ${best[k][0].toFixed(2).padStart(8)}  B ${best[k][1].toFixed(2).padStart(8)}  B/A ${(best[k][1] / best[k][0]).toFixed(2)}  ${rows[k]}`));
