@@ -168,7 +168,11 @@ export function eigSym3(A: Mat3): { values: Vec3; vectors: Mat3 } {
 /** SVD of a 3x3 matrix: A = U diag(S) V^T (via eigen of A^T A; fine for the well-conditioned uses here). */
 export function svd3(A: Mat3): { U: Mat3; S: Vec3; V: Mat3 } {
   const { values, vectors } = eigSym3(mul3(transpose3(A), A));
-  const order = [0, 1, 2].sort((i, j) => values[j] - values[i]);
+  // Largest value first; equal values keep their order (as a stable sort would): three compares, no
+  // sort's allocations (this runs for every pose hypothesis).
+  const order = [0, 1, 2];
+  for (let i = 1; i < 3; i++)
+    for (let k = i; k > 0 && values[order[k]] > values[order[k - 1]]; k--) { const t = order[k]; order[k] = order[k - 1]; order[k - 1] = t; }
   const V = new Array<number>(9);
   for (let c = 0; c < 3; c++) for (let r = 0; r < 3; r++) V[r * 3 + c] = vectors[r * 3 + order[c]];
   const S: Vec3 = [0, 0, 0];
@@ -203,10 +207,13 @@ export function umeyama(src: ArrayLike<number>, dst: ArrayLike<number>, n: numbe
   const C = new Array<number>(9).fill(0);
   let varS = 0;
   for (let i = 0; i < n; i++) {
-    const a = [src[i * 3] - ms[0], src[i * 3 + 1] - ms[1], src[i * 3 + 2] - ms[2]];
-    const b = [dst[i * 3] - md[0], dst[i * 3 + 1] - md[1], dst[i * 3 + 2] - md[2]];
-    varS += (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]) / n;
-    for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) C[r * 3 + c] += (b[r] * a[c]) / n;
+    // Scalars, not two small arrays a point (the same arithmetic).
+    const a0 = src[i * 3] - ms[0], a1 = src[i * 3 + 1] - ms[1], a2 = src[i * 3 + 2] - ms[2];
+    const b0 = dst[i * 3] - md[0], b1 = dst[i * 3 + 1] - md[1], b2 = dst[i * 3 + 2] - md[2];
+    varS += (a0 * a0 + a1 * a1 + a2 * a2) / n;
+    C[0] += (b0 * a0) / n; C[1] += (b0 * a1) / n; C[2] += (b0 * a2) / n;
+    C[3] += (b1 * a0) / n; C[4] += (b1 * a1) / n; C[5] += (b1 * a2) / n;
+    C[6] += (b2 * a0) / n; C[7] += (b2 * a1) / n; C[8] += (b2 * a2) / n;
   }
   const { U, S, V } = svd3(C);
   const Vt = transpose3(V);

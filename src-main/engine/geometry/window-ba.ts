@@ -78,16 +78,18 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   // With the focal free, its unknown is the last one of the reduced system.
   const DP = 6 * M, D = DP + (fo ? 1 : 0);
   const F = DP;
-  const qf = new Float64Array(fo ? nP : 0);
-  const H = new Float64Array(D * D), g = new Float64Array(D);
-  const Hqq = new Float64Array(nP), gq = new Float64Array(nP);
-  // Work buffers for every iteration (the reduced system, its damped copy, the Cholesky factor, the
-  // candidate depths): allocated once a call, not once an iteration and try.
-  const S = new Float64Array(D * D), r = new Float64Array(D), A = new Float64Array(D * D), L = new Float64Array(D * D), nq = new Float64Array(nP);
+  // Work buffers (the system, the reduced one, its damped copy, the Cholesky factor, the candidate
+  // depths): module scratch reused from call to call, each cleared or written whole before it is read
+  // (the tracker and the focal search run thousands of adjustments a clip; fresh arrays kept the
+  // collector busy).
+  const qf = f64(0, fo ? nP : 0);
+  const H = f64(1, D * D), g = f64(2, D);
+  const Hqq = f64(3, nP), gq = f64(4, nP);
+  const S = f64(5, D * D), r = f64(6, D), A = f64(7, D * D), L = f64(8, D * D), nq = f64(9, nP);
   // Per point, its observations' pose-point coupling blocks (frame, 6 values), in frame order: a
   // point is seen at most once a frame, so M slots each.
-  const cpN = new Int32Array(nP), cpJ = new Int32Array(nP * M), cpV = new Float64Array(nP * M * 6);
-  const Jp = new Float64Array(12);
+  const cpN = i32(0, nP), cpJ = i32(1, nP * M), cpV = f64(10, nP * M * 6);
+  const Jp = f64(11, 12);
   let mu = 1e-3;
   let cost = robustCost(Rs, ts, q);
   for (let it = 0; it < (o.iterations ?? 8); it++) {
@@ -220,6 +222,17 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   }
   for (let j = 0; j < M; j++) obs[j].T = fromRt(Rs[j], ts[j]);
   if (fo) fo.s = Math.log(sf);
+}
+
+const f64Pool: Float64Array[] = [], i32Pool: Int32Array[] = [];
+/** Scratch slot `k` of exactly n values (contents left from the last use). */
+function f64(k: number, n: number): Float64Array {
+  if (!(f64Pool[k]?.length >= n)) f64Pool[k] = new Float64Array(Math.max(n, 2 * (f64Pool[k]?.length ?? 0)));
+  return f64Pool[k].subarray(0, n);
+}
+function i32(k: number, n: number): Int32Array {
+  if (!(i32Pool[k]?.length >= n)) i32Pool[k] = new Int32Array(Math.max(n, 2 * (i32Pool[k]?.length ?? 0)));
+  return i32Pool[k].subarray(0, n);
 }
 
 /** Reprojection error (pixels) of each observation of one frame under the problem's current depths (and the window's focal scale, exp(s)). */
