@@ -224,14 +224,15 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   if (fo) fo.s = Math.log(sf);
 }
 
-const f64Pool: Float64Array[] = [], i32Pool: Int32Array[] = [];
+// Filled with empty arrays (never undefined): one shape for the optimiser to see.
+const f64Pool = Array.from({ length: 12 }, () => new Float64Array(0)), i32Pool = [new Int32Array(0), new Int32Array(0)];
 /** Scratch slot `k` of exactly n values (contents left from the last use). */
 function f64(k: number, n: number): Float64Array {
-  if (!(f64Pool[k]?.length >= n)) f64Pool[k] = new Float64Array(Math.max(n, 2 * (f64Pool[k]?.length ?? 0)));
+  if (f64Pool[k].length < n) f64Pool[k] = new Float64Array(Math.max(n, 2 * f64Pool[k].length));
   return f64Pool[k].subarray(0, n);
 }
 function i32(k: number, n: number): Int32Array {
-  if (!(i32Pool[k]?.length >= n)) i32Pool[k] = new Int32Array(Math.max(n, 2 * (i32Pool[k]?.length ?? 0)));
+  if (i32Pool[k].length < n) i32Pool[k] = new Int32Array(Math.max(n, 2 * i32Pool[k].length));
   return i32Pool[k].subarray(0, n);
 }
 
