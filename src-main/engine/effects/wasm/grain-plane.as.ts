@@ -79,10 +79,11 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
   const stride = grainPlaneStride(W, H) << 2;
   const zero = f32x4.splat(0), one = f32x4.splat(1), sigma = f32x4.splat(SIGMA_K);
   const ninth = f32x4.splat(<f32>(1.0 / 9.0)), milli2 = f32x4.splat(1e-6);
-  const hi = f32x4.splat(FLAT_HI), span = f32x4.splat(FLAT_HI - FLAT_LO);
+  // FLAT_HI - FLAT_LO is 2: halving is exact.
+  const hi = f32x4.splat(FLAT_HI), halfSpan = f32x4.splat(1 / (FLAT_HI - FLAT_LO));
   // The column sums of the five rows (r, g, b, grey minimum, grey maximum), per padded column.
   const cols = ring + 5 * rowBytes, cpl = <usize>(W + 12) << 2;
-  const inf = f32x4.splat(Infinity), ninf = f32x4.splat(-Infinity), n25 = f32x4.splat(25);
+  const inf = f32x4.splat(Infinity), ninf = f32x4.splat(-Infinity), inv25 = f32x4.splat(<f32>(1.0 / 25.0));
   for (let y = 0; y < min(2, H); y++) fillRow(rgb, W, y, ring);
   for (let y = 0; y < H; y++) {
     if (y + 2 < H) fillRow(rgb, W, y + 2, ring);
@@ -123,7 +124,7 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
       }
       const m = f32x4.mul(s1, ninth);
       const sd = f32x4.sqrt(f32x4.max(zero, f32x4.mul(f32x4.sub(f32x4.mul(s2, ninth), f32x4.mul(m, m)), milli2)));
-      const w = f32x4.min(one, f32x4.max(zero, f32x4.div(f32x4.sub(hi, sd), span)));
+      const w = f32x4.min(one, f32x4.max(zero, f32x4.mul(f32x4.sub(hi, sd), halfSpan)));
       const o = out + (<usize>(y * W + X) << 2);
       if (!v128.any_true(f32x4.gt(w, zero))) {
         v128.store(o, zero);
@@ -142,7 +143,7 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
       }
       if (i32x4.all_true(v128.and(f32x4.lt(f32x4.sub(up, l0), sigma), f32x4.lt(f32x4.sub(l0, lo), sigma)))) {
         // No neighbour is excluded: the plain mean (the same exact integer sums the loop below would take).
-        store3(o, stride, w, a2 + c, pl, f32x4.div(sr, n25), f32x4.div(sg, n25), f32x4.div(sb, n25));
+        store3(o, stride, w, a2 + c, pl, f32x4.mul(sr, inv25), f32x4.mul(sg, inv25), f32x4.mul(sb, inv25));
         continue;
       }
       let n = zero, tie = zero;
@@ -171,7 +172,8 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
         }
         continue;
       }
-      store3(o, stride, w, a2 + c, pl, f32x4.div(sr, n), f32x4.div(sg, n), f32x4.div(sb, n));
+      const inv = f32x4.div(one, n);
+      store3(o, stride, w, a2 + c, pl, f32x4.mul(sr, inv), f32x4.mul(sg, inv), f32x4.mul(sb, inv));
     }
   }
 }
