@@ -107,8 +107,12 @@ export function relightApply(
         }
         ndl = f32x4.mul(f32x4.mul(ndl, f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(pv, zero, one))))), unsky);
       }
-      const ndu = f32x4.add(f32x4.add(f32x4.mul(nx, ux), f32x4.mul(ny, uy)), f32x4.mul(nz, uz));
-      const ndd = f32x4.mul(f32x4.mul(f32x4.mul(f32x4.max(zero, ndu), di), f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(dv, zero, one))))), unsky);
+      // Without the directional light its term is +0 (every factor finite, its intensity 0): not computed.
+      let ndd = zero;
+      if (withDir) {
+        const ndu = f32x4.add(f32x4.add(f32x4.mul(nx, ux), f32x4.mul(ny, uy)), f32x4.mul(nz, uz));
+        ndd = f32x4.mul(f32x4.mul(f32x4.mul(f32x4.max(zero, ndu), di), f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(dv, zero, one))))), unsky);
+      }
       const o = <usize>i * 3;
       let sr: v128, sg: v128, sb: v128;
       if (single) {
