@@ -86,20 +86,43 @@ export function searchRadii(low: LowDistance, focus: number, p: ResolvedParams, 
   for (let k = 0; k < c.length; k++) c[k] = cocPixels(dist[k], focus, p, H);
   const reach = Math.ceil(((p.maxBlur as number) / 100) * H * Math.max(lw / W, lh / H)) + 1;
   const tmp = new Float32Array(lw * lh);
-  for (let j = 0; j < lh; j++)
-    for (let i = 0; i < lw; i++) {
-      let m = 0;
-      for (let k = Math.max(0, i - reach); k <= Math.min(lw - 1, i + reach); k++) m = Math.max(m, c[j * lw + k]);
-      tmp[j * lw + i] = m;
-    }
   const out = new Float32Array(lw * lh);
-  for (let j = 0; j < lh; j++)
-    for (let i = 0; i < lw; i++) {
-      let m = 0;
-      for (let k = Math.max(0, j - reach); k <= Math.min(lh - 1, j + reach); k++) m = Math.max(m, tmp[k * lw + i]);
-      out[j * lw + i] = m;
-    }
+  for (let j = 0; j < lh; j++) windowMax(c, tmp, j * lw, 1, lw, reach);
+  for (let i = 0; i < lw; i++) windowMax(tmp, out, i, lw, lh, reach);
   return out;
+}
+
+/** windowMax's queue of indices, kept for the next line. */
+let queue = new Int32Array(0);
+
+/**
+ * dst[k] = max(0, src over the window k - reach .. k + reach clamped to the line) along the line of n
+ * values `stride` apart from `start`: the largest-first queue of candidates (each value enters and leaves
+ * once), so the cost does not grow with the reach. A NaN (a map with holes) makes the window's max NaN, as
+ * Math.max does; such a line is taken window by window.
+ */
+function windowMax(src: Float32Array, dst: Float32Array, start: number, stride: number, n: number, reach: number): void {
+  const q = queue.length < n ? (queue = new Int32Array(n)) : queue;
+  let head = 0, tail = 0;
+  for (let k = 0; k < n + reach; k++) {
+    if (k < n) {
+      const v = src[start + k * stride];
+      if (v !== v) return windowMaxDirect(src, dst, start, stride, n, reach);
+      while (tail > head && src[start + q[tail - 1] * stride] <= v) tail--;
+      q[tail++] = k;
+    }
+    const at = k - reach;
+    if (at < 0) continue;
+    while (q[head] < at - reach) head++;
+    dst[start + at * stride] = Math.max(0, src[start + q[head] * stride]);
+  }
+}
+function windowMaxDirect(src: Float32Array, dst: Float32Array, start: number, stride: number, n: number, reach: number): void {
+  for (let at = 0; at < n; at++) {
+    let m = 0;
+    for (let k = Math.max(0, at - reach); k <= Math.min(n - 1, at + reach); k++) m = Math.max(m, src[start + k * stride]);
+    dst[start + at * stride] = m;
+  }
 }
 
 export const refocusSpec: EffectSpec = {

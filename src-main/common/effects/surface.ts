@@ -14,8 +14,15 @@ import { boxMean, splineTaps } from './guided-filter.ts';
  * lies in front of it (by more than a small bias, and by less than SHADOW_THICKNESS, beyond which the ray
  * passes behind the object) occludes it, softly: occlusion = (depth gap - bias) / (softness * distance
  * travelled), so shadows are sharp at contact and widen with distance, as penumbrae do.
+ *
+ * Where the depth is smoothed over SHADOW_COARSE_FROM samples or more, the rays are marched from every
+ * other sample in each direction (and from the last row and column) and the other samples take the mean
+ * of their two (or four) marched neighbours: the smoothed depth, and so the visibility, varies little from
+ * one sample to the next, and the march is most of the maps' cost. Less smoothing marches every sample.
  */
 export const SHADOW_STEPS = 24;
+/** Smoothing radius (low-res samples) from which shadows are marched on the every-other-sample grid. */
+export const SHADOW_COARSE_FROM = 2;
 /** Occluders are taken to be this thick (fraction of their depth) behind their visible face. */
 export const SHADOW_THICKNESS = 0.25;
 /** A surface must lie this far (fraction of depth) in front of the ray to occlude (no self-shadow acne). */
@@ -131,17 +138,50 @@ export function surfaceMaps(dist: Float32Array, lw: number, lh: number, Kfull: I
       normalVis[k * 4 + 1] = ny;
       normalVis[k * 4 + 2] = nz;
       normalVis[k * 4 + 3] = 1;
-      if (!L.shadows) continue;
-      // No shadow falls on the sky (and none bleeds from it through the spline onto the skyline).
-      const sky = skyWeight(dist[k], L.skyFrom);
-      if (L.pointOn) {
-        const vx = L.pointPosition[0] - px, vy = L.pointPosition[1] - py, vz = L.pointPosition[2] - zc;
-        const d = Math.hypot(vx, vy, vz) || 1e-9;
-        normalVis[k * 4 + 3] = sky + (1 - sky) * march(g, px, py, zc, vx / d, vy / d, vz / d, Math.min(d, L.shadowLength));
-      }
-      if (L.dirOn) dirVis[k] = sky + (1 - sky) * march(g, px, py, zc, ux, uy, uz, L.shadowLength);
     }
+  if (L.shadows && (L.pointOn || L.dirOn)) {
+    const step = r >= SHADOW_COARSE_FROM ? 2 : 1;
+    const marched = (i: number, n: number) => i % step === 0 || i === n - 1;
+    // The march's visibility at the marched samples, then the others from them (fillBetween).
+    for (let j = 0; j < lh; j++) {
+      if (!marched(j, lh)) continue;
+      for (let i = 0; i < lw; i++) {
+        if (!marched(i, lw)) continue;
+        const k = j * lw + i;
+        const zc = zs[k];
+        const px = zc * rx(i), py = zc * ry(j);
+        if (L.pointOn) {
+          const vx = L.pointPosition[0] - px, vy = L.pointPosition[1] - py, vz = L.pointPosition[2] - zc;
+          const d = Math.hypot(vx, vy, vz) || 1e-9;
+          normalVis[k * 4 + 3] = march(g, px, py, zc, vx / d, vy / d, vz / d, Math.min(d, L.shadowLength));
+        }
+        if (L.dirOn) dirVis[k] = march(g, px, py, zc, ux, uy, uz, L.shadowLength);
+      }
+    }
+    if (step === 2 && L.pointOn) fillBetween(normalVis, 4, 3, lw, lh);
+    if (step === 2 && L.dirOn) fillBetween(dirVis, 1, 0, lw, lh);
+    // No shadow falls on the sky (and none bleeds from it through the spline onto the skyline).
+    for (let k = 0; k < lw * lh; k++) {
+      const sky = skyWeight(dist[k], L.skyFrom);
+      if (L.pointOn) normalVis[k * 4 + 3] = sky + (1 - sky) * normalVis[k * 4 + 3];
+      if (L.dirOn) dirVis[k] = sky + (1 - sky) * dirVis[k];
+    }
+  }
   return { width: lw, height: lh, normalVis, dirVis };
+}
+
+/**
+ * Channel c of a map with ch channels, marched at the even columns and rows (and the last): each other
+ * column of a marched row takes the mean of its left and right neighbours, then each other row the mean
+ * of the rows above and below (so a sample between four marched ones takes their mean).
+ */
+function fillBetween(v: Float32Array, ch: number, c: number, lw: number, lh: number): void {
+  for (let j = 0; j < lh; j++) {
+    if (j % 2 === 1 && j < lh - 1) continue;
+    for (let i = 1; i < lw - 1; i += 2) v[(j * lw + i) * ch + c] = 0.5 * (v[(j * lw + i - 1) * ch + c] + v[(j * lw + i + 1) * ch + c]);
+  }
+  for (let j = 1; j < lh - 1; j += 2)
+    for (let i = 0; i < lw; i++) v[(j * lw + i) * ch + c] = 0.5 * (v[((j - 1) * lw + i) * ch + c] + v[((j + 1) * lw + i) * ch + c]);
 }
 
 /** Cubic B-spline interpolation of a low-res map with `ch` interleaved channels to W x H (rows first). */

@@ -6,19 +6,20 @@
  * Same steps as grainAt: the 3x3 grey deviation gives the flatness weight w, and where some w of the four
  * is above 0 the 5x5 sigma mean. Grey is kept as the integer 299 r + 587 g + 114 b (exact in f32), so
  * the sigma test |grey - grey0| > GRAIN_SIGMA is exact; where a neighbour lies exactly GRAIN_SIGMA away
- * (the definition's f64 rounding decides), those four pixels take grainAt itself. Rows are unpacked
+ * (the definition's f64 rounding decides), that neighbour is tested in f64 as the definition does. Rows are unpacked
  * into a ring of five padded rows (edge pixels repeated, as the definition clamps), so the 5x5 loads
  * need no clamping. Where every grey of the 5x5 lies strictly within GRAIN_SIGMA of the centre's (most
  * flat areas), the sigma mean is the plain 5x5 mean: the same integer sums, taken from column sums of
  * the five rows (and their grey minimum and maximum, which make that test) shared by the row's pixels.
  */
-import { grainAt, grainB, grainG, grainR } from './grain.as';
 
 const FLAT_LO: f32 = 2;
 const FLAT_HI: f32 = 4;
 const CLAMP: f32 = 6;
 /** GRAIN_SIGMA in grey levels x 1000. */
 const SIGMA_K: f32 = 8000;
+/** GRAIN_SIGMA in grey levels. */
+const GRAIN_SIGMA: f64 = 8;
 /** Padding of a ring row: 2 pixels before, 6 after (the last group of four reads 4 past the edge plus 2). */
 const PAD_L = 2;
 const PAD = 8;
@@ -79,10 +80,11 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
   const stride = grainPlaneStride(W, H) << 2;
   const zero = f32x4.splat(0), one = f32x4.splat(1), sigma = f32x4.splat(SIGMA_K);
   const ninth = f32x4.splat(<f32>(1.0 / 9.0)), milli2 = f32x4.splat(1e-6);
-  const hi = f32x4.splat(FLAT_HI), span = f32x4.splat(FLAT_HI - FLAT_LO);
+  // FLAT_HI - FLAT_LO is 2: halving is exact.
+  const hi = f32x4.splat(FLAT_HI), halfSpan = f32x4.splat(1 / (FLAT_HI - FLAT_LO));
   // The column sums of the five rows (r, g, b, grey minimum, grey maximum), per padded column.
   const cols = ring + 5 * rowBytes, cpl = <usize>(W + 12) << 2;
-  const inf = f32x4.splat(Infinity), ninf = f32x4.splat(-Infinity), n25 = f32x4.splat(25);
+  const inf = f32x4.splat(Infinity), ninf = f32x4.splat(-Infinity), inv25 = f32x4.splat(<f32>(1.0 / 25.0));
   for (let y = 0; y < min(2, H); y++) fillRow(rgb, W, y, ring);
   for (let y = 0; y < H; y++) {
     if (y + 2 < H) fillRow(rgb, W, y + 2, ring);
@@ -123,7 +125,7 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
       }
       const m = f32x4.mul(s1, ninth);
       const sd = f32x4.sqrt(f32x4.max(zero, f32x4.mul(f32x4.sub(f32x4.mul(s2, ninth), f32x4.mul(m, m)), milli2)));
-      const w = f32x4.min(one, f32x4.max(zero, f32x4.div(f32x4.sub(hi, sd), span)));
+      const w = f32x4.min(one, f32x4.max(zero, f32x4.mul(f32x4.sub(hi, sd), halfSpan)));
       const o = out + (<usize>(y * W + X) << 2);
       if (!v128.any_true(f32x4.gt(w, zero))) {
         v128.store(o, zero);
@@ -142,38 +144,51 @@ export function grainPlane(rgb: usize, W: i32, H: i32, need: usize, ring: usize,
       }
       if (i32x4.all_true(v128.and(f32x4.lt(f32x4.sub(up, l0), sigma), f32x4.lt(f32x4.sub(l0, lo), sigma)))) {
         // No neighbour is excluded: the plain mean (the same exact integer sums the loop below would take).
-        store3(o, stride, w, a2 + c, pl, f32x4.div(sr, n25), f32x4.div(sg, n25), f32x4.div(sb, n25));
+        store3(o, stride, w, a2 + c, pl, f32x4.mul(sr, inv25), f32x4.mul(sg, inv25), f32x4.mul(sb, inv25));
         continue;
       }
-      let n = zero, tie = zero;
+      let n = zero;
       sr = zero; sg = zero; sb = zero;
       for (let r = 0; r < 5; r++) {
         const row = (r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : r == 3 ? a3 : a4) + c;
         for (let dx = -2; dx <= 2; dx++) {
           const q = row + (<usize>(dx * 4));
           const ad = f32x4.abs(f32x4.sub(v128.load(q), l0));
-          const inc = f32x4.le(ad, sigma);
-          tie = v128.or(tie, f32x4.eq(ad, sigma));
+          let inc = f32x4.le(ad, sigma);
+          const tie = f32x4.eq(ad, sigma);
+          if (v128.any_true(tie)) inc = onTheBound(inc, tie, q, a2 + c, pl);
           n = f32x4.add(n, v128.and(inc, one));
           sr = f32x4.add(sr, v128.and(inc, v128.load(q + pl)));
           sg = f32x4.add(sg, v128.and(inc, v128.load(q + 2 * pl)));
           sb = f32x4.add(sb, v128.and(inc, v128.load(q + 3 * pl)));
         }
       }
-      if (v128.any_true(tie)) {
-        // A neighbour exactly on the sigma bound: the definition's own rounding decides.
-        for (let t = 0; t < 4 && X + t < W; t++) {
-          grainAt(rgb, 3, W, H, X + t, y);
-          const ot = o + (<usize>t << 2);
-          store<f32>(ot, <f32>grainR);
-          store<f32>(ot + stride, <f32>grainG);
-          store<f32>(ot + 2 * stride, <f32>grainB);
-        }
-        continue;
-      }
-      store3(o, stride, w, a2 + c, pl, f32x4.div(sr, n), f32x4.div(sg, n), f32x4.div(sb, n));
+      const inv = f32x4.div(one, n);
+      store3(o, stride, w, a2 + c, pl, f32x4.mul(sr, inv), f32x4.mul(sg, inv), f32x4.mul(sb, inv));
     }
   }
+}
+
+/**
+ * The inclusion mask of one neighbour (grey planes at q, the centre's at ctr; r, g, b pl, 2 pl, 3 pl
+ * after) where some lane lies exactly GRAIN_SIGMA away in integer grey: there the definition's f64 grey
+ * (grain.ts greyOf) decides, as it compares |grey - grey0| > GRAIN_SIGMA.
+ */
+function onTheBound(inc: v128, tie: v128, q: usize, ctr: usize, pl: usize): v128 {
+  const m0 = i32x4.extract_lane(tie, 0) != 0 ? sigmaIn(q, ctr, pl) : i32x4.extract_lane(inc, 0);
+  const m1 = i32x4.extract_lane(tie, 1) != 0 ? sigmaIn(q + 4, ctr + 4, pl) : i32x4.extract_lane(inc, 1);
+  const m2 = i32x4.extract_lane(tie, 2) != 0 ? sigmaIn(q + 8, ctr + 8, pl) : i32x4.extract_lane(inc, 2);
+  const m3 = i32x4.extract_lane(tie, 3) != 0 ? sigmaIn(q + 12, ctr + 12, pl) : i32x4.extract_lane(inc, 3);
+  return i32x4(m0, m1, m2, m3);
+}
+
+/** -1 when the pixel at q is within GRAIN_SIGMA of the one at ctr in f64 grey (grain.ts), else 0. */
+@inline function sigmaIn(q: usize, ctr: usize, pl: usize): i32 {
+  return abs(greyF64(q, pl) - greyF64(ctr, pl)) > GRAIN_SIGMA ? 0 : -1;
+}
+
+@inline function greyF64(p: usize, pl: usize): f64 {
+  return 0.299 * <f64>load<f32>(p + pl) + 0.587 * <f64>load<f32>(p + 2 * pl) + 0.114 * <f64>load<f32>(p + 3 * pl);
 }
 
 /** The grain w * clamp(centre - mean) of three channels (centre planes pl apart at src) into the planes at o. */

@@ -65,22 +65,49 @@ const RUNNING_SUM_FROM = 3;
 }
 
 function boxMeanDirect(src: usize, srcF32: bool, w: i32, h: i32, r: i32, tmp: usize, dst: usize): void {
+  // Two neighbouring outputs at once in f64x2 lanes, each lane summing its own window in the same order as
+  // the one-at-a-time loop (so the results are bit for bit the same); windows clamped at a border one at a time.
+  const n = 2 * r + 1;
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s: f64 = 0;
-      const x0 = max(0, x - r), x1 = min(w - 1, x + r);
-      for (let k = x0; k <= x1; k++) s += srcF32 ? f32At(src, y * w + k) : f64At(src, y * w + k);
-      store<f64>(tmp + (<usize>(y * w + x) << 3), s / <f64>(x1 - x0 + 1));
+    const row = y * w;
+    let x = 0;
+    for (; x < w; x++) {
+      if (x >= r && x + 1 + r <= w - 1) break;
+      boxAt(src, srcF32, row, w, x, r, tmp);
     }
+    for (; x + 1 + r <= w - 1; x += 2) {
+      let acc = f64x2.splat(0);
+      for (let k = 0; k < n; k++) {
+        const at = row + x - r + k;
+        acc = f64x2.add(acc, srcF32 ? f64x2.promote_low_f32x4(v128.load64_zero(src + (<usize>at << 2))) : v128.load(src + (<usize>at << 3)));
+      }
+      v128.store(tmp + (<usize>(row + x) << 3), f64x2.div(acc, f64x2.splat(<f64>n)));
+    }
+    for (; x < w; x++) boxAt(src, srcF32, row, w, x, r, tmp);
   }
   for (let y = 0; y < h; y++) {
     const y0 = max(0, y - r), y1 = min(h - 1, y + r);
-    for (let x = 0; x < w; x++) {
+    const cnt = f64x2.splat(<f64>(y1 - y0 + 1));
+    let x = 0;
+    for (; x + 1 < w; x += 2) {
+      let acc = f64x2.splat(0);
+      for (let k = y0; k <= y1; k++) acc = f64x2.add(acc, v128.load(tmp + (<usize>(k * w + x) << 3)));
+      v128.store(dst + (<usize>(y * w + x) << 3), f64x2.div(acc, cnt));
+    }
+    for (; x < w; x++) {
       let s: f64 = 0;
       for (let k = y0; k <= y1; k++) s += f64At(tmp, k * w + x);
       store<f64>(dst + (<usize>(y * w + x) << 3), s / <f64>(y1 - y0 + 1));
     }
   }
+}
+
+/** One output of boxMeanDirect's row pass, its window clamped to the row. */
+@inline function boxAt(src: usize, srcF32: bool, row: i32, w: i32, x: i32, r: i32, tmp: usize): void {
+  let s: f64 = 0;
+  const x0 = max(0, x - r), x1 = min(w - 1, x + r);
+  for (let k = x0; k <= x1; k++) s += srcF32 ? f32At(src, row + k) : f64At(src, row + k);
+  store<f64>(tmp + (<usize>(row + x) << 3), s / <f64>(x1 - x0 + 1));
 }
 
 /**
@@ -102,14 +129,23 @@ export function guidedLow(
     memory.fill(sum, 0, <usize>lw << 4);
     const y0 = load<i32>(rowSpan + (<usize>(2 * j) << 2)), y1 = load<i32>(rowSpan + (<usize>(2 * j + 1) << 2));
     for (let y = y0; y < y1; y++) {
+      // A cell's pixels of a row are consecutive: their sum is kept in a register while the cell lasts (the
+      // same additions in the same order as the TypeScript's, without a store and load per pixel).
       let o = rgb + <usize>(y * W) * 3;
+      let c = -1, s: f64 = 0, m = 0;
       for (let x = 0; x < W; x++, o += 3) {
-        const c = load<i32>(colCell + (<usize>x << 2));
+        const cx = load<i32>(colCell + (<usize>x << 2));
+        if (cx != c) {
+          if (c >= 0) flushCell(sum, cnt, c, s, m);
+          c = cx;
+          s = c >= 0 ? f64At(sum, c) : 0;
+          m = 0;
+        }
         if (c < 0) continue;
-        const sc = sum + (<usize>c << 3), nc = cnt + (<usize>c << 3);
-        store<f64>(sc, load<f64>(sc) + (0.299 * <f64>load<u8>(o) + 0.587 * <f64>load<u8>(o + 1) + 0.114 * <f64>load<u8>(o + 2)) / 255.0);
-        store<f64>(nc, load<f64>(nc) + 1.0);
+        s += (0.299 * <f64>load<u8>(o) + 0.587 * <f64>load<u8>(o + 1) + 0.114 * <f64>load<u8>(o + 2)) / 255.0;
+        m++;
       }
+      if (c >= 0) flushCell(sum, cnt, c, s, m);
     }
     for (let i = 0; i < lw; i++) {
       if (f64At(cnt, i) == 0) {
@@ -162,6 +198,12 @@ export function guidedLow(
     store<f32>(out + (<usize>(2 * k) << 2), <f32>f64At(A, k));
     store<f32>(out + (<usize>(2 * k + 1) << 2), <f32>f64At(B, k));
   }
+}
+
+/** A run of m pixels of cell c summed to s: back into the row's sums and counts. */
+@inline function flushCell(sum: usize, cnt: usize, c: i32, s: f64, m: i32): void {
+  store<f64>(sum + (<usize>c << 3), s);
+  store<f64>(cnt + (<usize>c << 3), f64At(cnt, c) + <f64>m);
 }
 
 // surfaceMaps' parameters (f64 slots of `prm`).
@@ -221,7 +263,6 @@ export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z:
   for (let s = 1; s <= steps; s++) store<f64>(fs + (<usize>s << 3), <f64>s / <f64>steps);
   const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
   const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, shadows = f64At(prm, SHADOWS) != 0;
-  const len = f64At(prm, LENGTH);
   for (let j = 0; j < lh; j++) {
     const ryj = (<f64>j + 0.5 - cy) / fy;
     for (let i = 0; i < lw; i++) {
@@ -254,16 +295,67 @@ export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z:
       store<f32>(o + 8, <f32>nz);
       store<f32>(o + 12, 1);
       store<f32>(dirVis + (<usize>k << 2), 1);
-      if (!shadows) continue;
-      // No shadow falls on the sky (surface.ts).
-      const sky = skyWeight(f32At(dist, k), f64At(prm, SKY_FROM));
+    }
+  }
+  if (shadows && (pointOn || dirOn)) shadowsLow(zs, dist, lw, lh, r >= SHADOW_COARSE_FROM ? 2 : 1, prm, fs, normalVis, dirVis);
+}
+
+/** surface.ts SHADOW_COARSE_FROM. */
+const SHADOW_COARSE_FROM = 2;
+
+/**
+ * The shadow visibilities of surfaceLow, as surface.ts makes them: marched at every `step`-th sample in
+ * each direction and the last (fillBetween gives the others), then sky + (1 - sky) * visibility.
+ */
+function shadowsLow(zs: usize, dist: usize, lw: i32, lh: i32, step: i32, prm: usize, fs: usize, normalVis: usize, dirVis: usize): void {
+  const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
+  const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, len = f64At(prm, LENGTH), skyFrom = f64At(prm, SKY_FROM);
+  for (let j = 0; j < lh; j++) {
+    if (j % step != 0 && j != lh - 1) continue;
+    const ryj = (<f64>j + 0.5 - cy) / fy;
+    for (let i = 0; i < lw; i++) {
+      if (i % step != 0 && i != lw - 1) continue;
+      const k = j * lw + i;
+      const zc = f64At(zs, k);
+      const px = zc * ((<f64>i + 0.5 - cx) / fx), py = zc * ryj;
       if (pointOn) {
         const vx = f64At(prm, LX) - px, vy = f64At(prm, LY) - py, vz = f64At(prm, LZ) - zc;
         let d = Math.sqrt(vx * vx + vy * vy + vz * vz);
         if (d == 0) d = 1e-9;
-        store<f32>(o + 12, <f32>(sky + (1 - sky) * march(zs, lw, lh, prm, fs, px, py, zc, vx / d, vy / d, vz / d, min(d, len))));
+        store<f32>(normalVis + (<usize>k << 4) + 12, <f32>march(zs, lw, lh, prm, fs, px, py, zc, vx / d, vy / d, vz / d, min(d, len)));
       }
-      if (dirOn) store<f32>(dirVis + (<usize>k << 2), <f32>(sky + (1 - sky) * march(zs, lw, lh, prm, fs, px, py, zc, f64At(prm, UX), f64At(prm, UY), f64At(prm, UZ), len)));
+      if (dirOn) store<f32>(dirVis + (<usize>k << 2), <f32>march(zs, lw, lh, prm, fs, px, py, zc, f64At(prm, UX), f64At(prm, UY), f64At(prm, UZ), len));
     }
   }
+  if (step == 2 && pointOn) fillBetween(normalVis + 12, 16, lw, lh);
+  if (step == 2 && dirOn) fillBetween(dirVis, 4, lw, lh);
+  // No shadow falls on the sky (surface.ts).
+  for (let k = 0; k < lw * lh; k++) {
+    const sky = skyWeight(f32At(dist, k), skyFrom);
+    if (pointOn) {
+      const o = normalVis + (<usize>k << 4) + 12;
+      store<f32>(o, <f32>(sky + (1 - sky) * <f64>load<f32>(o)));
+    }
+    if (dirOn) {
+      const o = dirVis + (<usize>k << 2);
+      store<f32>(o, <f32>(sky + (1 - sky) * <f64>load<f32>(o)));
+    }
+  }
+}
+
+/** surface.ts fillBetween: f32 values `stride` bytes apart, marched at the even columns and rows and the last. */
+function fillBetween(v: usize, stride: i32, lw: i32, lh: i32): void {
+  for (let j = 0; j < lh; j++) {
+    if (j % 2 == 1 && j < lh - 1) continue;
+    for (let i = 1; i < lw - 1; i += 2) {
+      const o = v + <usize>((j * lw + i) * stride);
+      store<f32>(o, <f32>(0.5 * (<f64>load<f32>(o - stride) + <f64>load<f32>(o + stride))));
+    }
+  }
+  const row = lw * stride;
+  for (let j = 1; j < lh - 1; j += 2)
+    for (let i = 0; i < lw; i++) {
+      const o = v + <usize>((j * lw + i) * stride);
+      store<f32>(o, <f32>(0.5 * (<f64>load<f32>(o - row) + <f64>load<f32>(o + row))));
+    }
 }

@@ -112,6 +112,10 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
   const Wh = (W + 1) >> 1, Hh = (H + 1) >> 1;
   for (let Y = 0; Y < Hh; Y++)
     for (let X = 0; X < Wh; X++) {
+      if (2 * X + 1 < W && 2 * Y + 1 < H) {
+        halveBlock(rec + (<usize>(2 * Y * W + 2 * X) << 4), <usize>W << 4, pure, half + (<usize>(Y * Wh + X) << 4));
+        continue;
+      }
       let n: f64 = 0, s: f64 = 0, c: f64 = 0, hw: f64 = 0, r: f64 = 0, g: f64 = 0, b: f64 = 0;
       let cmin: f64 = Infinity, cmax: f64 = -Infinity, far: usize = 0, sfar: f64 = -Infinity;
       for (let dy = 0; dy < 2; dy++)
@@ -143,6 +147,40 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
         store<u8>(d + 15, 1);
       }
     }
+}
+
+/**
+ * refocusHalve's block of four records inside the image (p: its upper left, row: bytes per record row) into
+ * d: the same sums in the same order, in f64x2 lanes (distance and coc together, the highlight weight
+ * beside) and the colours as exact integer sums, so the record is bit for bit refocusHalve's.
+ */
+@inline function halveBlock(p: usize, row: usize, pure: f64, d: usize): void {
+  const a = v128.load(p), b = v128.load(p + 16), c = v128.load(p + row), e = v128.load(p + row + 16);
+  const sc = f64x2.add(f64x2.add(f64x2.add(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(b)), f64x2.promote_low_f32x4(c)), f64x2.promote_low_f32x4(e));
+  const hw = <f64>f32x4.extract_lane(a, 2) + <f64>f32x4.extract_lane(b, 2) + <f64>f32x4.extract_lane(c, 2) + <f64>f32x4.extract_lane(e, 2);
+  const c0 = f32x4.extract_lane(a, 1), c1 = f32x4.extract_lane(b, 1), c2 = f32x4.extract_lane(c, 1), c3 = f32x4.extract_lane(e, 1);
+  const cmin = <f64>min(min(c0, c1), min(c2, c3)), cmax = <f64>max(max(c0, c1), max(c2, c3));
+  if (cmax - cmin < pure) {
+    // Bytes 12..14 of the four records: r, g, b (u16 lanes 4..6 after widening).
+    const col = i16x8.add(i16x8.add(i16x8.extend_high_i8x16_u(a), i16x8.extend_high_i8x16_u(b)), i16x8.add(i16x8.extend_high_i8x16_u(c), i16x8.extend_high_i8x16_u(e)));
+    store<f32>(d, <f32>(f64x2.extract_lane(sc, 0) / 4));
+    store<f32>(d + 4, <f32>(f64x2.extract_lane(sc, 1) / 4 / 2));
+    store<f32>(d + 8, <f32>(hw / 4));
+    store<u8>(d + 12, <u8><i32>(<f64>i16x8.extract_lane_u(col, 4) / 4 + 0.5));
+    store<u8>(d + 13, <u8><i32>(<f64>i16x8.extract_lane_u(col, 5) / 4 + 0.5));
+    store<u8>(d + 14, <u8><i32>(<f64>i16x8.extract_lane_u(col, 6) / 4 + 0.5));
+    store<u8>(d + 15, 0);
+    return;
+  }
+  // The farthest pixel (the first of equals, in refocusHalve's order).
+  const s0 = f32x4.extract_lane(a, 0), s1 = f32x4.extract_lane(b, 0), s2 = f32x4.extract_lane(c, 0), s3 = f32x4.extract_lane(e, 0);
+  let far = a, sf = s0;
+  if (s1 > sf) { far = b; sf = s1; }
+  if (s2 > sf) { far = c; sf = s2; }
+  if (s3 > sf) { far = e; sf = s3; }
+  v128.store(d, far);
+  store<f32>(d + 4, f32x4.extract_lane(far, 1) / 2);
+  store<u8>(d + 15, 1);
 }
 
 /**

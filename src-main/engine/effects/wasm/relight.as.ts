@@ -50,10 +50,10 @@ export function relightApply(
   const pr = v4(prm, PC), pg = v4(prm, PC + 1), pb = v4(prm, PC + 2), dr = v4(prm, DC), dg = v4(prm, DC + 1), db = v4(prm, DC + 2);
   const pointOn = p64(prm, PI) > 0, spot = p64(prm, SPOT) != 0;
   // The sky (surface.ts skyWeight): distances from skyFrom on fade to infinitely far, where no light of the scene reaches.
-  const skyFrom = p64(prm, SKY), withSky = skyFrom < 1, skyV = f32x4.splat(<f32>skyFrom), skySpan = f32x4.splat(<f32>(1 - min(skyFrom, 0.999)));
+  const skyFrom = p64(prm, SKY), withSky = skyFrom < 1, skyV = f32x4.splat(<f32>skyFrom), skyInv = f32x4.splat(<f32>(1 / (1 - min(skyFrom, 0.999))));
   let span = p64(prm, COS_IN) - p64(prm, COS_OUT);
   if (span == 0) span = 1e-9;
-  const spanV = f32x4.splat(<f32>span);
+  const spanInv = f32x4.splat(<f32>(1 / span));
   const zero = f32x4.splat(0), one = f32x4.splat(1);
   const W4 = W & ~3;
   const gStride = grainPlaneStride(W, H) << 2;
@@ -79,33 +79,40 @@ export function relightApply(
       const zc = f32x4.add(nr, f32x4.mul(dd, f32x4.sub(one, nr)));
       let unsky = one;
       if (withSky) {
-        const t = clamp4(f32x4.div(f32x4.sub(dd, skyV), skySpan), zero, one);
+        const t = clamp4(f32x4.mul(f32x4.sub(dd, skyV), skyInv), zero, one);
         unsky = f32x4.sub(one, f32x4.mul(f32x4.mul(t, t), f32x4.sub(f32x4.splat(3), f32x4.add(t, t))));
       }
       const xs = single ? f32x4.splat(<f32>X + 0.5) : f32x4.add(f32x4.splat(<f32>X + 0.5), f32x4(0, 1, 2, 3));
       const px = f32x4.mul(zc, f32x4.div(f32x4.sub(xs, cx), fx)), py = f32x4.mul(zc, ry);
       const nl = f32x4.sqrt(f32x4.add(f32x4.add(f32x4.mul(nx0, nx0), f32x4.mul(ny0, ny0)), f32x4.mul(nz0, nz0)));
       const ok = f32x4.gt(nl, f32x4.splat(1e-12));
-      const nx = v128.bitselect(f32x4.div(nx0, nl), zero, ok);
-      const ny = v128.bitselect(f32x4.div(ny0, nl), zero, ok);
-      const nz = v128.bitselect(f32x4.div(nz0, nl), f32x4.splat(-1), ok);
+      // One division for the three components (a multiply each), as the shader's normalize.
+      const inl = f32x4.div(one, nl);
+      const nx = v128.bitselect(f32x4.mul(nx0, inl), zero, ok);
+      const ny = v128.bitselect(f32x4.mul(ny0, inl), zero, ok);
+      const nz = v128.bitselect(f32x4.mul(nz0, inl), f32x4.splat(-1), ok);
       let ndl = zero;
       if (pointOn) {
         const vx = f32x4.sub(lx, px), vy = f32x4.sub(ly, py), vz = f32x4.sub(lz, zc);
         const d2 = f32x4.add(f32x4.add(f32x4.mul(vx, vx), f32x4.mul(vy, vy)), f32x4.mul(vz, vz));
         let d = f32x4.sqrt(d2);
         d = v128.bitselect(f32x4.splat(1e-9), d, f32x4.eq(d, zero));
-        const ndv = f32x4.div(f32x4.add(f32x4.add(f32x4.mul(nx, vx), f32x4.mul(ny, vy)), f32x4.mul(nz, vz)), d);
+        const id = f32x4.div(one, d);
+        const ndv = f32x4.mul(f32x4.add(f32x4.add(f32x4.mul(nx, vx), f32x4.mul(ny, vy)), f32x4.mul(nz, vz)), id);
         ndl = f32x4.div(f32x4.mul(f32x4.max(zero, ndv), pi), f32x4.add(one, f32x4.mul(pf, d2)));
         if (spot) {
-          const sv = f32x4.div(f32x4.neg(f32x4.add(f32x4.add(f32x4.mul(vx, sx), f32x4.mul(vy, sy)), f32x4.mul(vz, sz))), d);
-          const t = clamp4(f32x4.div(f32x4.sub(sv, cosOut), spanV), zero, one);
+          const sv = f32x4.mul(f32x4.neg(f32x4.add(f32x4.add(f32x4.mul(vx, sx), f32x4.mul(vy, sy)), f32x4.mul(vz, sz))), id);
+          const t = clamp4(f32x4.mul(f32x4.sub(sv, cosOut), spanInv), zero, one);
           ndl = f32x4.mul(ndl, f32x4.mul(f32x4.mul(t, t), f32x4.sub(f32x4.splat(3), f32x4.add(t, t))));
         }
         ndl = f32x4.mul(f32x4.mul(ndl, f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(pv, zero, one))))), unsky);
       }
-      const ndu = f32x4.add(f32x4.add(f32x4.mul(nx, ux), f32x4.mul(ny, uy)), f32x4.mul(nz, uz));
-      const ndd = f32x4.mul(f32x4.mul(f32x4.mul(f32x4.max(zero, ndu), di), f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(dv, zero, one))))), unsky);
+      // Without the directional light its term is +0 (every factor finite, its intensity 0): not computed.
+      let ndd = zero;
+      if (withDir) {
+        const ndu = f32x4.add(f32x4.add(f32x4.mul(nx, ux), f32x4.mul(ny, uy)), f32x4.mul(nz, uz));
+        ndd = f32x4.mul(f32x4.mul(f32x4.mul(f32x4.max(zero, ndu), di), f32x4.sub(one, f32x4.mul(sh, f32x4.sub(one, clamp4(dv, zero, one))))), unsky);
+      }
       const o = <usize>i * 3;
       let sr: v128, sg: v128, sb: v128;
       if (single) {
