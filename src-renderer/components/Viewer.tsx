@@ -4,6 +4,7 @@ import type { DepthImage } from '../../src-main/common/api/types.ts';
 import { useFrameData } from '../preview/use-frame-data.ts';
 import { useVideoPreview } from '../preview/use-video-preview.ts';
 import { containedRect, createPreview, type Preview } from '../preview/gl-preview.ts';
+import { useLiveCanvas } from '../preview/use-live-canvas.ts';
 import type { PreviewPicture } from '../preview/picture-upload.ts';
 import { frameDrawn, setPlaying, stepFrames } from '../state/playback.ts';
 import { analyseClip } from '../state/actions.ts';
@@ -48,6 +49,7 @@ export function Viewer() {
     const c = canvasRef.current;
     const { stack: st, mode: m, clip: cl } = latest.current;
     if (!p || !c || !cl || m === '3d') return;
+    if (source !== 'video-play') live.hide();
     const drawn = (t0: number) => {
       if (fetchMs !== undefined) c.dataset.fetchMs = fetchMs.toFixed(1);
       c.dataset.drawMs = (performance.now() - t0).toFixed(1);
@@ -70,7 +72,8 @@ export function Viewer() {
       setGlError((e as Error).message);
     }
   }, []);
-  const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint });
+  const live = useLiveCanvas(canvasRef, latest, setGlError);
+  const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint, drawVideo: live.drawVideo, stopVideo: live.stop });
   const data = useFrameData(clip && mode !== '3d' && !video.driving ? clip.path : null, Math.min(playhead, (clip?.frameCount ?? 1) - 1), maxWidth);
 
   useLayoutEffect(() => {
@@ -144,6 +147,8 @@ export function Viewer() {
             title={data?.depth ? 'Click to set the refocus distance' : undefined}
           />
         )}
+        {clip && mode !== '3d' && <canvas ref={live.attach} className="preview-canvas live-canvas" data-testid="live-canvas" style={{ visibility: 'hidden' }} />}
+        {clip && mode !== '3d' && <span ref={live.label} className="play-resolution" data-testid="play-resolution" style={{ visibility: 'hidden' }} />}
         {clip && mode !== '3d' && !analysed && (
           <div className="overlay-note">
             No depth yet: effects need an analysis. <button onClick={() => void analyseClip(clip)}>Analyse depth</button>

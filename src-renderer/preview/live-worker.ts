@@ -1,0 +1,85 @@
+import type { DepthImage } from '../../src-main/common/api/types.ts';
+import { createPreview, type Preview } from './gl-preview.ts';
+import { DEPTHS_KEPT, type LiveReply, type LiveRequest } from './live-protocol.ts';
+
+/**
+ * Playback's draws off the page's thread: the viewer's playing canvas, transferred here as an
+ * OffscreenCanvas, drawn with the same preview (gl-preview.ts, the GLSL export shares). In a software
+ * compositor every WebGL frame is read back for the screen, and that readback waits for all the frame's
+ * GL work: here it holds this thread, not the page's (which keeps the clock, the timeline and the next
+ * frame's depth). One frame is drawn at a time; a newer one waiting replaces an older one (dropped).
+ */
+type Draw = Extract<LiveRequest, { type: 'draw' }>;
+const scope = self as unknown as {
+  onmessage: ((e: MessageEvent<LiveRequest>) => void) | null;
+  postMessage(message: LiveReply): void;
+};
+let preview: Preview | null = null;
+let grab: OffscreenCanvas | null = null;
+const depths = new Map<number, DepthImage>();
+let busy = false;
+let pending: Draw | null = null;
+
+const fail = (e: unknown) => scope.postMessage({ type: 'error', message: (e as Error).message ?? String(e) });
+
+function run(m: Draw) {
+  busy = true;
+  const finish = (drawn: boolean, grabMs: number, t0: number) => {
+    if (drawn && preview) scope.postMessage({ type: 'drawn', epoch: m.epoch, index: m.index, width: m.width, height: m.height, steps: preview.steps(), grabMs, drawMs: performance.now() - t0 });
+    busy = false;
+    // The next waiting frame in a task of its own: this one is committed to the screen first.
+    if (pending) setTimeout(next, 0);
+  };
+  try {
+    const t0 = performance.now();
+    // The picture at the drawing size through the 2D canvas (scaled as the page's grab did), then uploaded.
+    grab ??= new OffscreenCanvas(m.width, m.height);
+    if (grab.width !== m.width || grab.height !== m.height) [grab.width, grab.height] = [m.width, m.height];
+    const ctx = grab.getContext('2d', { alpha: false })!;
+    ctx.imageSmoothingQuality = 'low';
+    ctx.drawImage(m.frame, 0, 0, m.width, m.height);
+    m.frame.close();
+    const t1 = performance.now();
+    const depth = m.depthId === null ? null : (depths.get(m.depthId) ?? null);
+    const r = preview!.draw({ frame: { index: m.index, time: m.time, width: m.width, height: m.height, source: grab }, depth, stack: m.stack, time: m.time, mode: m.mode, live: true });
+    if (r === true) finish(true, t1 - t0, t1);
+    else r.then((ok) => finish(ok, t1 - t0, t1), (e) => (fail(e), finish(false, 0, t1)));
+  } catch (e) {
+    m.frame.close();
+    fail(e);
+    finish(false, 0, 0);
+  }
+}
+
+function next() {
+  if (busy || !pending) return;
+  const m = pending;
+  pending = null;
+  run(m);
+}
+
+scope.onmessage = (e) => {
+  const m = e.data;
+  if (m.type === 'init') {
+    try {
+      preview = createPreview(m.canvas, { live: true });
+    } catch (err) {
+      fail(err);
+    }
+    return;
+  }
+  if (m.type === 'stop') {
+    pending?.frame.close();
+    pending = null;
+    return;
+  }
+  // Kept in the order sent, as the page counts them (live-client.ts).
+  if (m.depth && m.depthId !== null) {
+    depths.set(m.depthId, m.depth);
+    for (const k of depths.keys()) if (depths.size > DEPTHS_KEPT) depths.delete(k);
+  }
+  if (!preview) return m.frame.close();
+  pending?.frame.close();
+  pending = m;
+  next();
+};

@@ -1,0 +1,79 @@
+import { useCallback, useMemo, useRef, type RefObject } from 'react';
+import type { DepthImage } from '../../src-main/common/api/types.ts';
+import type { ProjectClip, ViewMode } from '../../src-main/common/project/schema.ts';
+import type { EffectStack } from '../../src-main/common/effects/types.ts';
+import { frameDrawn } from '../state/playback.ts';
+import { createLivePlayer, type LivePlayer } from './live-client.ts';
+
+/**
+ * The viewer's playing canvas: a second canvas over the viewer's own, drawn by a worker (live-client.ts)
+ * while the <video> plays, shown from its first frame until the viewer's canvas draws again (the exact
+ * frame where play stopped). The viewer's canvas reports each playing draw in its dataset as its own
+ * draws (frame, width, steps, draw counter). While playing, a label says at what size the picture is
+ * drawn (smaller when frames drop; the paused frame is always drawn at the viewer's full size).
+ */
+export function useLiveCanvas(
+  viewer: RefObject<HTMLCanvasElement | null>,
+  latest: RefObject<{ stack: EffectStack; mode: ViewMode; clip: ProjectClip | null }>,
+  onError: (message: string) => void,
+) {
+  const player = useRef<LivePlayer | null>(null);
+  const el = useRef<HTMLCanvasElement | null>(null);
+  const label = useRef<HTMLSpanElement | null>(null);
+  const adapt = useRef<((index: number, ms: number) => void) | null>(null);
+  const shown = useRef(false);
+
+  const show = (on: boolean) => {
+    if (shown.current === on) return;
+    shown.current = on;
+    for (const e of [el.current, label.current]) if (e) e.style.visibility = on ? 'visible' : 'hidden';
+  };
+
+  const attach = useCallback((c: HTMLCanvasElement | null) => {
+    if (c === el.current) return;
+    player.current?.dispose();
+    player.current = null;
+    el.current = c;
+    shown.current = false;
+    if (!c) return;
+    const p = createLivePlayer(c);
+    if (!p) return;
+    p.onError = (m) => {
+      // Playback goes back to the page's thread.
+      p.dispose();
+      if (player.current === p) player.current = null;
+      show(false);
+      onError(`playback worker: ${m}`);
+    };
+    p.onDrawn = (d) => {
+      const v = viewer.current;
+      if (!v) return;
+      v.dataset.fetchMs = d.grabMs.toFixed(1);
+      v.dataset.drawMs = d.drawMs.toFixed(1);
+      v.dataset.steps = JSON.stringify(d.steps, (_k, x: unknown) => (typeof x === 'number' ? Math.round(x * 10) / 10 : x));
+      v.dataset.frame = String(d.index);
+      v.dataset.width = String(d.width);
+      v.dataset.source = 'video-play';
+      v.dataset.drawSeq = String(Number(v.dataset.drawSeq ?? 0) + 1);
+      frameDrawn(d.index);
+      const full = latest.current.clip?.width ?? d.width;
+      if (label.current) label.current.textContent = d.width < full ? `Playing at ${d.width}×${d.height} · full size when paused` : `Playing at ${d.width}×${d.height}`;
+      show(true);
+      adapt.current?.(d.index, d.grabMs + d.drawMs);
+    };
+    player.current = p;
+  }, []);
+
+  const drawVideo = useCallback((video: HTMLVideoElement, index: number, time: number, width: number, height: number, depth: DepthImage | null, drawn: (index: number, ms: number) => void) => {
+    const p = player.current;
+    const { stack, mode } = latest.current;
+    if (!p || mode === '3d') return false;
+    adapt.current = drawn;
+    return p.draw(video, { index, time, width, height, depth, stack, mode });
+  }, []);
+
+  const stop = useCallback(() => player.current?.stop(), []);
+  const hide = useCallback(() => show(false), []);
+  const labelRef = useCallback((s: HTMLSpanElement | null) => void (label.current = s), []);
+  return useMemo(() => ({ attach, drawVideo, stop, hide, label: labelRef }), [attach, drawVideo, stop, hide, labelRef]);
+}
