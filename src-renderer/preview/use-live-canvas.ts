@@ -22,6 +22,8 @@ export function useLiveCanvas(
   const label = useRef<HTMLSpanElement | null>(null);
   const adapt = useRef<((index: number, ms: number) => void) | null>(null);
   const shown = useRef(false);
+  // When each frame was handed over: the time to its draw (waiting behind the one before included) is its cost.
+  const sentAt = useRef(new Map<number, number>());
 
   const show = (on: boolean) => {
     if (shown.current === on) return;
@@ -59,7 +61,10 @@ export function useLiveCanvas(
       const full = latest.current.clip?.width ?? d.width;
       if (label.current) label.current.textContent = d.width < full ? `Playing at ${d.width}×${d.height} · full size when paused` : `Playing at ${d.width}×${d.height}`;
       show(true);
-      adapt.current?.(d.index, d.grabMs + d.drawMs);
+      const sent = sentAt.current;
+      const t = sent.get(d.index);
+      for (const k of sent.keys()) if (k <= d.index) sent.delete(k);
+      adapt.current?.(d.index, t === undefined ? d.grabMs + d.drawMs : performance.now() - t);
     };
     player.current = p;
   }, []);
@@ -69,6 +74,8 @@ export function useLiveCanvas(
     const { stack, mode } = latest.current;
     if (!p || mode === '3d') return false;
     adapt.current = drawn;
+    if (sentAt.current.size > 64) sentAt.current.clear();
+    sentAt.current.set(index, performance.now());
     return p.draw(video, { index, time, width, height, depth, stack, mode });
   }, []);
 
