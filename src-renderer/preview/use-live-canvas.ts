@@ -29,6 +29,8 @@ export function useLiveCanvas(
     if (shown.current === on) return;
     shown.current = on;
     for (const e of [el.current, label.current]) if (e) e.style.visibility = on ? 'visible' : 'hidden';
+    // The viewer's own canvas under it is not composited meanwhile (a software compositor draws every layer).
+    if (viewer.current) viewer.current.style.visibility = on ? 'hidden' : '';
   };
 
   const attach = useCallback((c: HTMLCanvasElement | null) => {

@@ -130,7 +130,8 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
         drops = 0.8 * drops + 0.2 * (skipped / (skipped + 1));
         calm = skipped ? 0 : calm + 1;
         // The cost goes with the pixels drawn: far over budget, the width steps down by more than one step.
-        if ((cost > 0.7 * budget || drops > 0.3) && width > 320) [scale, cost, drops] = [scale * Math.min(0.75, Math.max(0.4, Math.sqrt((0.5 * budget) / cost))), 0, 0];
+        // Two frames or more missed at once (the next frame came after 3 frame times) is enough.
+        if ((cost > 0.7 * budget || drops > 0.3 || skipped >= 2) && width > 320) [scale, cost, drops] = [scale * Math.min(0.75, Math.max(0.4, Math.sqrt((0.5 * budget) / cost))), 0, 0];
         else if (cost < 0.3 * budget && calm > 2 * clip.fps && scale < 1) [scale, cost, calm] = [Math.min(1, scale / 0.75), 0, 0];
         settledScale = scale;
       };
