@@ -41,10 +41,28 @@ export function createLivePlayer(canvas: HTMLCanvasElement): LivePlayer | null {
   const post = (m: LiveRequest, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
   post({ type: 'init', canvas: offscreen }, [offscreen]);
   let epoch = 0;
+  // One frame at the worker at a time; the newest of those that came meanwhile waits here (older ones are dropped).
+  let busy = false;
+  let held: { frame: VideoFrame; f: LiveFrame } | null = null;
   // Which depth maps the worker holds: the same first-in-first-out list as its own.
   const ids = new WeakMap<DepthImage, number>();
   let nextId = 0;
   const sent: number[] = [];
+  const send = (frame: VideoFrame, f: LiveFrame) => {
+    busy = true;
+    let depthId: number | null = null;
+    let depth: DepthImage | undefined;
+    if (f.depth) {
+      depthId = ids.get(f.depth) ?? nextId++;
+      ids.set(f.depth, depthId);
+      if (!sent.includes(depthId)) {
+        depth = f.depth;
+        sent.push(depthId);
+        if (sent.length > DEPTHS_KEPT) sent.shift();
+      }
+    }
+    post({ type: 'draw', epoch, frame, index: f.index, time: f.time, width: f.width, height: f.height, depthId, depth, stack: f.stack, mode: f.mode }, [frame]);
+  };
   const player: LivePlayer = {
     onDrawn: null,
     onError: null,
@@ -55,23 +73,17 @@ export function createLivePlayer(canvas: HTMLCanvasElement): LivePlayer | null {
       } catch {
         return false;
       }
-      let depthId: number | null = null;
-      let depth: DepthImage | undefined;
-      if (f.depth) {
-        depthId = ids.get(f.depth) ?? nextId++;
-        ids.set(f.depth, depthId);
-        if (!sent.includes(depthId)) {
-          depth = f.depth;
-          sent.push(depthId);
-          if (sent.length > DEPTHS_KEPT) sent.shift();
-        }
+      if (!busy) send(frame, f);
+      else {
+        held?.frame.close();
+        held = { frame, f };
       }
-      post({ type: 'draw', epoch, frame, index: f.index, time: f.time, width: f.width, height: f.height, depthId, depth, stack: f.stack, mode: f.mode }, [frame]);
       return true;
     },
     stop() {
       epoch++;
-      post({ type: 'stop' });
+      held?.frame.close();
+      held = null;
     },
     dispose() {
       worker.terminate();
@@ -79,7 +91,12 @@ export function createLivePlayer(canvas: HTMLCanvasElement): LivePlayer | null {
   };
   worker.onmessage = (e: MessageEvent<LiveReply>) => {
     const m = e.data;
-    if (m.type === 'error') player.onError?.(m.message);
+    if (m.type === 'free') {
+      busy = false;
+      const h = held;
+      held = null;
+      if (h) send(h.frame, h.f);
+    } else if (m.type === 'error') player.onError?.(m.message);
     else if (m.epoch === epoch) player.onDrawn?.(m);
   };
   worker.onerror = (e) => {

@@ -20,8 +20,7 @@ export type LiveRequest =
       depth?: DepthImage;
       stack: EffectStack;
       mode: ViewMode;
-    }
-  | { type: 'stop' };
+    };
 
 export interface LiveDrawn {
   type: 'drawn';
@@ -36,7 +35,8 @@ export interface LiveDrawn {
   drawMs: number;
 }
 
-export type LiveReply = LiveDrawn | { type: 'error'; message: string };
+/** `free`: the worker is done with the last frame sent (drawn or not): the page sends the next one. */
+export type LiveReply = LiveDrawn | { type: 'free' } | { type: 'error'; message: string };
 
 /** Depth maps the worker keeps by id, oldest first out: the page sends a map again only once it fell out. */
 export const DEPTHS_KEPT = 16;

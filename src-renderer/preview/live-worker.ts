@@ -7,7 +7,7 @@ import { DEPTHS_KEPT, type LiveReply, type LiveRequest } from './live-protocol.t
  * OffscreenCanvas, drawn with the same preview (gl-preview.ts, the GLSL export shares). In a software
  * compositor every WebGL frame is read back for the screen, and that readback waits for all the frame's
  * GL work: here it holds this thread, not the page's (which keeps the clock, the timeline and the next
- * frame's depth). One frame is drawn at a time; a newer one waiting replaces an older one (dropped).
+ * frame's depth). The page sends a frame once the one before is done with (`free`), so none queue here.
  */
 type Draw = Extract<LiveRequest, { type: 'draw' }>;
 const scope = self as unknown as {
@@ -17,18 +17,14 @@ const scope = self as unknown as {
 let preview: Preview | null = null;
 let grab: OffscreenCanvas | null = null;
 const depths = new Map<number, DepthImage>();
-let busy = false;
-let pending: Draw | null = null;
 
 const fail = (e: unknown) => scope.postMessage({ type: 'error', message: (e as Error).message ?? String(e) });
 
 function run(m: Draw) {
-  busy = true;
   const finish = (drawn: boolean, grabMs: number, t0: number) => {
     if (drawn && preview) scope.postMessage({ type: 'drawn', epoch: m.epoch, index: m.index, width: m.width, height: m.height, steps: preview.steps(), grabMs, drawMs: performance.now() - t0 });
-    busy = false;
-    // The next waiting frame in a task of its own: this one is committed to the screen first.
-    if (pending) setTimeout(next, 0);
+    // After this task the frame is committed to the screen (read back, in a software compositor), then the next one comes.
+    scope.postMessage({ type: 'free' });
   };
   try {
     const t0 = performance.now();
@@ -51,13 +47,6 @@ function run(m: Draw) {
   }
 }
 
-function next() {
-  if (busy || !pending) return;
-  const m = pending;
-  pending = null;
-  run(m);
-}
-
 scope.onmessage = (e) => {
   const m = e.data;
   if (m.type === 'init') {
@@ -68,18 +57,12 @@ scope.onmessage = (e) => {
     }
     return;
   }
-  if (m.type === 'stop') {
-    pending?.frame.close();
-    pending = null;
-    return;
-  }
   // Kept in the order sent, as the page counts them (live-client.ts).
   if (m.depth && m.depthId !== null) {
     depths.set(m.depthId, m.depth);
     for (const k of depths.keys()) if (depths.size > DEPTHS_KEPT) depths.delete(k);
   }
-  if (!preview) return m.frame.close();
-  pending?.frame.close();
-  pending = m;
-  next();
+  if (preview) return run(m);
+  m.frame.close();
+  scope.postMessage({ type: 'free' });
 };
