@@ -25,11 +25,11 @@ export interface LivePlayer {
 
 /**
  * The playing picture's canvas, drawn by a worker (live-worker.ts) through an OffscreenCanvas; null where
- * this browser cannot (no OffscreenCanvas WebGL, VideoFrame or module workers): playback then draws on
+ * this browser cannot (no OffscreenCanvas or module workers): playback then draws on
  * the page's thread.
  */
 export function createLivePlayer(canvas: HTMLCanvasElement): LivePlayer | null {
-  if (typeof VideoFrame === 'undefined' || typeof canvas.transferControlToOffscreen !== 'function') return null;
+  if (typeof OffscreenCanvas === 'undefined' || typeof canvas.transferControlToOffscreen !== 'function') return null;
   let worker: Worker;
   let offscreen: OffscreenCanvas;
   try {
@@ -41,49 +41,48 @@ export function createLivePlayer(canvas: HTMLCanvasElement): LivePlayer | null {
   const post = (m: LiveRequest, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
   post({ type: 'init', canvas: offscreen }, [offscreen]);
   let epoch = 0;
-  // One frame at the worker at a time; the newest of those that came meanwhile waits here (older ones are dropped).
+  // One frame at the worker at a time: a frame presented meanwhile is dropped (not even scaled).
   let busy = false;
-  let held: { frame: VideoFrame; f: LiveFrame } | null = null;
   // Which depth maps the worker holds: the same first-in-first-out list as its own.
   const ids = new WeakMap<DepthImage, number>();
   let nextId = 0;
   const sent: number[] = [];
-  const send = (frame: VideoFrame, f: LiveFrame) => {
-    busy = true;
-    let depthId: number | null = null;
-    let depth: DepthImage | undefined;
-    if (f.depth) {
-      depthId = ids.get(f.depth) ?? nextId++;
-      ids.set(f.depth, depthId);
-      if (!sent.includes(depthId)) {
-        depth = f.depth;
-        sent.push(depthId);
-        if (sent.length > DEPTHS_KEPT) sent.shift();
-      }
-    }
-    post({ type: 'draw', epoch, frame, index: f.index, time: f.time, width: f.width, height: f.height, depthId, depth, stack: f.stack, mode: f.mode }, [frame]);
-  };
+  // The picture scaled here, as the page's own playback did (imageSmoothingQuality low), and moved to the worker.
+  const grab = new OffscreenCanvas(2, 2);
   const player: LivePlayer = {
     onDrawn: null,
     onError: null,
     draw(video, f) {
-      let frame: VideoFrame;
+      if (busy) return true;
+      const t0 = performance.now();
+      let frame: ImageBitmap;
       try {
-        frame = new VideoFrame(video);
+        if (grab.width !== f.width || grab.height !== f.height) [grab.width, grab.height] = [f.width, f.height];
+        const ctx = grab.getContext('2d', { alpha: false })!;
+        ctx.imageSmoothingQuality = 'low';
+        ctx.drawImage(video, 0, 0, f.width, f.height);
+        frame = grab.transferToImageBitmap();
       } catch {
         return false;
       }
-      if (!busy) send(frame, f);
-      else {
-        held?.frame.close();
-        held = { frame, f };
+      let depthId: number | null = null;
+      let depth: DepthImage | undefined;
+      if (f.depth) {
+        depthId = ids.get(f.depth) ?? nextId++;
+        ids.set(f.depth, depthId);
+        if (!sent.includes(depthId)) {
+          depth = f.depth;
+          sent.push(depthId);
+          if (sent.length > DEPTHS_KEPT) sent.shift();
+        }
       }
+      busy = true;
+      const grabMs = performance.now() - t0;
+      post({ type: 'draw', epoch, frame, grabMs, index: f.index, time: f.time, width: f.width, height: f.height, depthId, depth, stack: f.stack, mode: f.mode }, [frame]);
       return true;
     },
     stop() {
       epoch++;
-      held?.frame.close();
-      held = null;
     },
     dispose() {
       worker.terminate();
@@ -91,12 +90,8 @@ export function createLivePlayer(canvas: HTMLCanvasElement): LivePlayer | null {
   };
   worker.onmessage = (e: MessageEvent<LiveReply>) => {
     const m = e.data;
-    if (m.type === 'free') {
-      busy = false;
-      const h = held;
-      held = null;
-      if (h) send(h.frame, h.f);
-    } else if (m.type === 'error') player.onError?.(m.message);
+    if (m.type === 'free') busy = false;
+    else if (m.type === 'error') player.onError?.(m.message);
     else if (m.epoch === epoch) player.onDrawn?.(m);
   };
   worker.onerror = (e) => {

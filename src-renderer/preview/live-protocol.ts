@@ -8,8 +8,10 @@ export type LiveRequest =
   | {
       type: 'draw';
       epoch: number;
-      /** The <video>'s picture (moved, closed by the worker). */
-      frame: VideoFrame;
+      /** The <video>'s picture at width x height, scaled on the page (moved, closed by the worker). */
+      frame: ImageBitmap;
+      /** Milliseconds the page took to scale it. */
+      grabMs: number;
       index: number;
       time: number;
       width: number;
@@ -29,7 +31,7 @@ export interface LiveDrawn {
   width: number;
   height: number;
   steps: Record<string, number>;
-  /** The picture scaled to the drawing size (the 2D canvas' drawImage of the VideoFrame). */
+  /** The page's scaling of the picture (its grab). */
   grabMs: number;
   /** The GL calls of the draw. */
   drawMs: number;

@@ -15,7 +15,6 @@ const scope = self as unknown as {
   postMessage(message: LiveReply): void;
 };
 let preview: Preview | null = null;
-let grab: OffscreenCanvas | null = null;
 const depths = new Map<number, DepthImage>();
 
 const fail = (e: unknown) => scope.postMessage({ type: 'error', message: (e as Error).message ?? String(e) });
@@ -27,19 +26,16 @@ function run(m: Draw) {
     scope.postMessage({ type: 'free' });
   };
   try {
-    const t0 = performance.now();
-    // The picture at the drawing size through the 2D canvas (scaled as the page's grab did), then uploaded.
-    grab ??= new OffscreenCanvas(m.width, m.height);
-    if (grab.width !== m.width || grab.height !== m.height) [grab.width, grab.height] = [m.width, m.height];
-    const ctx = grab.getContext('2d', { alpha: false })!;
-    ctx.imageSmoothingQuality = 'low';
-    ctx.drawImage(m.frame, 0, 0, m.width, m.height);
-    m.frame.close();
     const t1 = performance.now();
     const depth = m.depthId === null ? null : (depths.get(m.depthId) ?? null);
-    const r = preview!.draw({ frame: { index: m.index, time: m.time, width: m.width, height: m.height, source: grab }, depth, stack: m.stack, time: m.time, mode: m.mode, live: true });
-    if (r === true) finish(true, t1 - t0, t1);
-    else r.then((ok) => finish(ok, t1 - t0, t1), (e) => (fail(e), finish(false, 0, t1)));
+    // Uploaded as the draw starts (a deferred draw of relight or refocus uploads it again when it comes).
+    const r = preview!.draw({ frame: { index: m.index, time: m.time, width: m.width, height: m.height, source: m.frame }, depth, stack: m.stack, time: m.time, mode: m.mode, live: true });
+    const done = (ok: boolean) => {
+      m.frame.close();
+      finish(ok, m.grabMs, t1);
+    };
+    if (r === true) done(true);
+    else r.then(done, (e) => (fail(e), done(false)));
   } catch (e) {
     m.frame.close();
     fail(e);
