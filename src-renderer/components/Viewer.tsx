@@ -43,6 +43,7 @@ export function Viewer() {
   const stack = (inst?.effects ?? clip?.effects ?? []) as EffectInstance[];
   const latest = useRef({ stack, mode, clip });
   latest.current = { stack, mode, clip };
+  const live = useLiveCanvas(canvasRef, latest, setGlError);
   // Draws a picture with its depth; the dataset carries timings and the frame for the benchmark and tests.
   const paint = useCallback((frame: PreviewPicture, depth: DepthImage | null, source: string, fetchMs?: number) => {
     const p = preview.current;
@@ -50,6 +51,7 @@ export function Viewer() {
     const { stack: st, mode: m, clip: cl } = latest.current;
     if (!p || !c || !cl || m === '3d') return;
     if (source !== 'video-play') live.hide();
+    else live.playedAt(frame);
     const drawn = (t0: number) => {
       if (fetchMs !== undefined) c.dataset.fetchMs = fetchMs.toFixed(1);
       c.dataset.drawMs = (performance.now() - t0).toFixed(1);
@@ -72,7 +74,6 @@ export function Viewer() {
       setGlError((e as Error).message);
     }
   }, []);
-  const live = useLiveCanvas(canvasRef, latest, setGlError);
   const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint, drawVideo: live.drawVideo, stopVideo: live.stop });
   const data = useFrameData(clip && mode !== '3d' && !video.driving ? clip.path : null, Math.min(playhead, (clip?.frameCount ?? 1) - 1), maxWidth);
 

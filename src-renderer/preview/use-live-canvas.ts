@@ -6,11 +6,24 @@ import { frameDrawn } from '../state/playback.ts';
 import { createLivePlayer, type LivePlayer } from './live-client.ts';
 
 /**
- * The viewer's playing canvas: a second canvas over the viewer's own, drawn by a worker (live-client.ts)
- * while the <video> plays, shown from its first frame until the viewer's canvas draws again (the exact
- * frame where play stopped). The viewer's canvas reports each playing draw in its dataset as its own
- * draws (frame, width, steps, draw counter). While playing, a label says at what size the picture is
- * drawn (smaller when frames drop; the paused frame is always drawn at the viewer's full size).
+ * Drawing playing frames in a worker is opt-in (localStorage 'gemdepth.livePreview' = 'worker'): in the
+ * test host's software WebGL on two shared cores it drew fewer frames than the page's own thread, for more
+ * CPU (bench figures in the playback notes); it is kept to be measured where there are cores to spare.
+ */
+const workerWanted = () => {
+  try {
+    return localStorage.getItem('gemdepth.livePreview') === 'worker';
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * While playing: the label that says at what size the picture is drawn (smaller when frames drop; the
+ * paused frame is always drawn at the viewer's full size), and, when opted in, a second canvas over the
+ * viewer's own, drawn by a worker (live-client.ts) while the <video> plays, shown from its first frame
+ * until the viewer's canvas draws again (the exact frame where play stopped). The viewer's canvas reports
+ * each of the worker's draws in its dataset as its own (frame, width, steps, draw counter).
  */
 export function useLiveCanvas(
   viewer: RefObject<HTMLCanvasElement | null>,
@@ -28,10 +41,19 @@ export function useLiveCanvas(
   const show = (on: boolean) => {
     if (shown.current === on) return;
     shown.current = on;
-    for (const e of [el.current, label.current]) if (e) e.style.visibility = on ? 'visible' : 'hidden';
+    if (el.current) el.current.style.visibility = on ? 'visible' : 'hidden';
     // The viewer's own canvas under it is not composited meanwhile (a software compositor draws every layer).
     if (viewer.current) viewer.current.style.visibility = on ? 'hidden' : '';
   };
+  /** A playing frame was drawn at width x height (the label says so), or play stopped (null). */
+  const playedAt = useCallback((size: { width: number; height: number } | null) => {
+    const l = label.current;
+    if (!l) return;
+    l.style.visibility = size ? 'visible' : 'hidden';
+    if (!size) return;
+    const full = latest.current.clip?.width ?? size.width;
+    l.textContent = size.width < full ? `Playing at ${size.width}×${size.height} · full size when paused` : `Playing at ${size.width}×${size.height}`;
+  }, [latest]);
 
   const attach = useCallback((c: HTMLCanvasElement | null) => {
     if (c === el.current) return;
@@ -39,7 +61,7 @@ export function useLiveCanvas(
     player.current = null;
     el.current = c;
     shown.current = false;
-    if (!c) return;
+    if (!c || !workerWanted()) return;
     const p = createLivePlayer(c);
     if (!p) return;
     p.onError = (m) => {
@@ -60,8 +82,7 @@ export function useLiveCanvas(
       v.dataset.source = 'video-play';
       v.dataset.drawSeq = String(Number(v.dataset.drawSeq ?? 0) + 1);
       frameDrawn(d.index);
-      const full = latest.current.clip?.width ?? d.width;
-      if (label.current) label.current.textContent = d.width < full ? `Playing at ${d.width}×${d.height} · full size when paused` : `Playing at ${d.width}×${d.height}`;
+      playedAt(d);
       show(true);
       const sent = sentAt.current;
       const t = sent.get(d.index);
@@ -69,7 +90,7 @@ export function useLiveCanvas(
       adapt.current?.(d.index, t === undefined ? d.grabMs + d.drawMs : performance.now() - t);
     };
     player.current = p;
-  }, []);
+  }, [viewer, latest, onError, playedAt]);
 
   const drawVideo = useCallback((video: HTMLVideoElement, index: number, time: number, width: number, height: number, depth: DepthImage | null, drawn: (index: number, ms: number) => void) => {
     const p = player.current;
@@ -79,10 +100,14 @@ export function useLiveCanvas(
     if (sentAt.current.size > 64) sentAt.current.clear();
     sentAt.current.set(index, performance.now());
     return p.draw(video, { index, time, width, height, depth, stack, mode });
-  }, []);
+  }, [latest]);
 
   const stop = useCallback(() => player.current?.stop(), []);
-  const hide = useCallback(() => show(false), []);
+  /** The viewer's canvas drew a picture of its own: the playing canvas and its label go. */
+  const hide = useCallback(() => {
+    show(false);
+    playedAt(null);
+  }, [playedAt]);
   const labelRef = useCallback((s: HTMLSpanElement | null) => void (label.current = s), []);
-  return useMemo(() => ({ attach, drawVideo, stop, hide, label: labelRef }), [attach, drawVideo, stop, hide, labelRef]);
+  return useMemo(() => ({ attach, drawVideo, stop, hide, playedAt, label: labelRef }), [attach, drawVideo, stop, hide, playedAt, labelRef]);
 }
