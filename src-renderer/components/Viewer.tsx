@@ -41,8 +41,8 @@ export function Viewer() {
   const maxWidth = Math.min(1280, Math.max(320, Math.ceil((shownW * (window.devicePixelRatio || 1)) / 320) * 320));
   const inst = useApp((s) => activeInstance(s, selectedInst));
   const stack = (inst?.effects ?? clip?.effects ?? []) as EffectInstance[];
-  const latest = useRef({ stack, mode, clip });
-  latest.current = { stack, mode, clip };
+  const latest = useRef({ stack, mode, clip, maxWidth });
+  latest.current = { stack, mode, clip, maxWidth };
   const live = useLiveCanvas(canvasRef, latest, setGlError);
   // Draws a picture with its depth; the dataset carries timings and the frame for the benchmark and tests.
   const paint = useCallback((frame: PreviewPicture, depth: DepthImage | null, source: string, fetchMs?: number) => {

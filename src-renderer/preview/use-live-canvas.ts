@@ -27,7 +27,7 @@ const workerWanted = () => {
  */
 export function useLiveCanvas(
   viewer: RefObject<HTMLCanvasElement | null>,
-  latest: RefObject<{ stack: EffectStack; mode: ViewMode; clip: ProjectClip | null }>,
+  latest: RefObject<{ stack: EffectStack; mode: ViewMode; clip: ProjectClip | null; maxWidth: number }>,
   onError: (message: string) => void,
 ) {
   const player = useRef<LivePlayer | null>(null);
@@ -51,7 +51,8 @@ export function useLiveCanvas(
     if (!l) return;
     l.style.visibility = size ? 'visible' : 'hidden';
     if (!size) return;
-    const full = latest.current.clip?.width ?? size.width;
+    // The paused frame is drawn at the viewer's size (maxWidth), at most the clip's.
+    const full = Math.min(latest.current.clip?.width ?? size.width, latest.current.maxWidth);
     l.textContent = size.width < full ? `Playing at ${size.width}×${size.height} · full size when paused` : `Playing at ${size.width}×${size.height}`;
   }, [latest]);
 
