@@ -5,7 +5,8 @@
  *  - the trace's busiest slices per thread (the page's main thread, the GPU process, media),
  *  - frames drawn per second and the gaps between draws.
  * PROFILE_EFFECTS=fog,refocus,relight picks the stack; PROFILE_SECONDS the play time; PROFILE_RENDERER a built renderer;
- * PROFILE_SHOTS a folder for screenshots of the viewer while playing and once paused (the exact frame).
+ * PROFILE_SHOTS a folder for screenshots of the viewer while playing and once paused (the exact frame);
+ * PROFILE_LIVE=worker draws the playing frames in the opt-in worker (preview/live-worker.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { writeFile } from 'node:fs/promises';
@@ -26,6 +27,11 @@ async function main() {
   const host = await launchHost({ viewport: { width: 1920, height: 1080 }, rendererDir });
   const page = host.page;
   try {
+    // PROFILE_LIVE=worker: playing frames drawn by the opt-in worker (preview/use-live-canvas.ts).
+    if (process.env.PROFILE_LIVE === 'worker') {
+      await page.evaluate(() => localStorage.setItem('gemdepth.livePreview', 'worker'));
+      await page.reload();
+    }
     await page.waitForSelector(tid('app-ready'));
     host.answerDialog([clip('cockatoo.mp4')]);
     await page.click(tid('import'));

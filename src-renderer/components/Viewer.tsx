@@ -4,6 +4,7 @@ import type { DepthImage } from '../../src-main/common/api/types.ts';
 import { useFrameData } from '../preview/use-frame-data.ts';
 import { useVideoPreview } from '../preview/use-video-preview.ts';
 import { containedRect, createPreview, type Preview } from '../preview/gl-preview.ts';
+import { useLiveCanvas } from '../preview/use-live-canvas.ts';
 import type { PreviewPicture } from '../preview/picture-upload.ts';
 import { frameDrawn, setPlaying, stepFrames } from '../state/playback.ts';
 import { analyseClip } from '../state/actions.ts';
@@ -40,14 +41,17 @@ export function Viewer() {
   const maxWidth = Math.min(1280, Math.max(320, Math.ceil((shownW * (window.devicePixelRatio || 1)) / 320) * 320));
   const inst = useApp((s) => activeInstance(s, selectedInst));
   const stack = (inst?.effects ?? clip?.effects ?? []) as EffectInstance[];
-  const latest = useRef({ stack, mode, clip });
-  latest.current = { stack, mode, clip };
+  const latest = useRef({ stack, mode, clip, maxWidth });
+  latest.current = { stack, mode, clip, maxWidth };
+  const live = useLiveCanvas(canvasRef, latest, setGlError);
   // Draws a picture with its depth; the dataset carries timings and the frame for the benchmark and tests.
   const paint = useCallback((frame: PreviewPicture, depth: DepthImage | null, source: string, fetchMs?: number) => {
     const p = preview.current;
     const c = canvasRef.current;
     const { stack: st, mode: m, clip: cl } = latest.current;
     if (!p || !c || !cl || m === '3d') return;
+    if (source !== 'video-play') live.hide();
+    else live.playedAt(frame);
     const drawn = (t0: number) => {
       if (fetchMs !== undefined) c.dataset.fetchMs = fetchMs.toFixed(1);
       c.dataset.drawMs = (performance.now() - t0).toFixed(1);
@@ -70,7 +74,7 @@ export function Viewer() {
       setGlError((e as Error).message);
     }
   }, []);
-  const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint });
+  const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint, drawVideo: live.drawVideo, stopVideo: live.stop });
   const data = useFrameData(clip && mode !== '3d' && !video.driving ? clip.path : null, Math.min(playhead, (clip?.frameCount ?? 1) - 1), maxWidth);
 
   useLayoutEffect(() => {
@@ -144,6 +148,8 @@ export function Viewer() {
             title={data?.depth ? 'Click to set the refocus distance' : undefined}
           />
         )}
+        {clip && mode !== '3d' && <canvas ref={live.attach} className="preview-canvas live-canvas" data-testid="live-canvas" style={{ visibility: 'hidden' }} />}
+        {clip && mode !== '3d' && <span ref={live.label} className="play-resolution" data-testid="play-resolution" style={{ visibility: 'hidden' }} />}
         {clip && mode !== '3d' && !analysed && (
           <div className="overlay-note">
             No depth yet: effects need an analysis. <button onClick={() => void analyseClip(clip)}>Analyse depth</button>

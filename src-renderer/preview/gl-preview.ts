@@ -48,8 +48,11 @@ export interface Preview {
  * frame's size; CSS letterboxes it. Split mode then redraws the source over the left half; depth mode
  * shows the same colour map as the CLI's depth preview.
  */
-export function createPreview(canvas: HTMLCanvasElement): Preview {
-  const gl = canvas.getContext('webgl2', { preserveDrawingBuffer: true, antialias: false, premultipliedAlpha: false });
+export function createPreview(canvas: HTMLCanvasElement | OffscreenCanvas, opts: { live?: boolean } = {}): Preview {
+  // The viewer's canvas keeps its buffer (the tests read the exact frame back from it); the playing
+  // canvas (live-worker.ts) is redrawn whole every frame, so the compositor may take its buffer as it is.
+  const attrs = opts.live ? { preserveDrawingBuffer: false, antialias: false, alpha: false, desynchronized: true } : { preserveDrawingBuffer: true, antialias: false, premultipliedAlpha: false };
+  const gl = canvas.getContext('webgl2', attrs) as WebGL2RenderingContext | null;
   if (!gl) throw new Error('WebGL2 is not available in this window');
   const fx: EffectRenderer = createEffectRenderer(gl, SHADERS);
   const blit = program(gl, FULLSCREEN_VS, BLIT_FS, 'blit');

@@ -19,6 +19,13 @@ export interface VideoPreviewOptions {
   maxWidth: number;
   /** Draws a picture with its depth (the viewer's GL preview), `source` telling where the picture came from. */
   draw(frame: PreviewPicture, depth: DepthImage | null, source: 'video-play', grabMs: number): void;
+  /**
+   * Where the viewer draws playing frames off the page's thread (live-client.ts): hands it the <video>'s
+   * picture at width x height (false: not taken); `drawn` comes back with the worker's milliseconds.
+   */
+  drawVideo?(video: HTMLVideoElement, index: number, time: number, width: number, height: number, depth: DepthImage | null, drawn: (index: number, ms: number) => void): boolean;
+  /** Playback through drawVideo stopped. */
+  stopVideo?(): void;
 }
 
 /**
@@ -90,6 +97,7 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
       video.cancelVideoFrameCallback(handle);
       video.onended = null;
       video.pause();
+      opts.current.stopVideo?.();
       setExternalClock(false);
       setDriving(false);
     };
@@ -114,20 +122,26 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
       // Depth not there yet: this frame is dropped, the clock goes on.
       if (d === undefined) return;
       const { width, height } = size(scale);
+      const adapt = (drawnIdx: number, ms: number) => {
+        if (stopped) return;
+        cost = cost ? 0.7 * cost + 0.3 * ms : ms;
+        const skipped = prevIdx < 0 ? 0 : Math.max(0, drawnIdx - prevIdx - 1);
+        prevIdx = drawnIdx;
+        drops = 0.8 * drops + 0.2 * (skipped / (skipped + 1));
+        calm = skipped ? 0 : calm + 1;
+        // The cost goes with the pixels drawn: far over budget, the width steps down by more than one step.
+        // Two frames or more missed at once (the next frame came after 3 frame times) is enough.
+        if ((cost > 0.7 * budget || drops > 0.3 || skipped >= 2) && width > 320) [scale, cost, drops] = [scale * Math.min(0.75, Math.max(0.4, Math.sqrt((0.5 * budget) / cost))), 0, 0];
+        else if (cost < 0.3 * budget && calm > 2 * clip.fps && scale < 1) [scale, cost, calm] = [Math.min(1, scale / 0.75), 0, 0];
+        settledScale = scale;
+      };
+      // Off the page's thread where the viewer can: the frames it could not draw are counted as dropped when the next is drawn.
+      if (opts.current.drawVideo?.(video, idx, ct.timeOf(idx), width, height, d, adapt)) return;
       const t0 = performance.now();
       const picture = vf.grab(idx, ct.timeOf(idx), width, height);
       const t1 = performance.now();
       opts.current.draw(picture, d, 'video-play', t1 - t0);
-      const ms = performance.now() - t0;
-      cost = cost ? 0.7 * cost + 0.3 * ms : ms;
-      const skipped = prevIdx < 0 ? 0 : Math.max(0, idx - prevIdx - 1);
-      prevIdx = idx;
-      drops = 0.8 * drops + 0.2 * (skipped / (skipped + 1));
-      calm = skipped ? 0 : calm + 1;
-      // The cost goes with the pixels drawn: far over budget, the width steps down by more than one step.
-      if ((cost > 0.7 * budget || drops > 0.3) && width > 320) [scale, cost, drops] = [scale * Math.min(0.75, Math.max(0.4, Math.sqrt((0.5 * budget) / cost))), 0, 0];
-      else if (cost < 0.3 * budget && calm > 2 * clip.fps && scale < 1) [scale, cost, calm] = [Math.min(1, scale / 0.75), 0, 0];
-      settledScale = scale;
+      adapt(idx, performance.now() - t0);
     };
     setExternalClock(true);
     setDriving(true);
