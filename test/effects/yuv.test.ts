@@ -78,7 +78,11 @@ describe('YUV pipes: colour conversion in WebAssembly', () => {
   it('keeps RGB pipes where YUV is not safe: odd sizes, scaling, 10-bit, 4:2:2, other matrices, image sequences, RGB needed', () => {
     const base = { kind: 'video', width: 1280, height: 720, pixelFormat: 'yuv420p', colorSpace: 'bt709' } as VideoInfo;
     const o = { yuvOut: true, rgbNeeded: false };
-    expect(pipeFormats(base, 1280, 720, o)).toEqual({ decode: 'yuv420p', encode: 'yuv420p', colour: { matrix: 'bt709', full: false } });
+    expect(pipeFormats(base, 1280, 720, o)).toEqual({ decode: 'yuv420p', encode: 'yuv420p', colour: { matrix: 'bt709', full: false }, outColour: { matrix: 'bt709', full: false } });
+    // Full range: in only as the source's own yuvj frames; out as RGB where the output is tagged full (ffmpeg would expand it again).
+    expect(pipeFormats({ ...base, pixelFormat: 'yuvj420p' }, 1280, 720, o)).toMatchObject({ decode: 'yuv420p', encode: 'yuv420p', colour: { full: true }, outColour: { full: false } });
+    expect(pipeFormats({ ...base, pixelFormat: 'yuvj420p', colorRange: 'pc' }, 1280, 720, o)).toMatchObject({ decode: 'yuv420p', encode: 'rgb24' });
+    expect(pipeFormats({ ...base, colorRange: 'pc' }, 1280, 720, o)).toMatchObject({ decode: 'rgb24', encode: 'rgb24' });
     expect(pipeFormats({ ...base, pixelFormat: 'yuvj444p' }, 1280, 720, o).decode).toBe('yuv444p');
     expect(pipeFormats(base, 640, 360, o)).toMatchObject({ decode: 'rgb24', encode: 'yuv420p' });
     expect(pipeFormats({ ...base, width: 721, pixelFormat: 'yuv444p' }, 722, 720, o)).toMatchObject({ decode: 'rgb24', encode: 'yuv420p' });

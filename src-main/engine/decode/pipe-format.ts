@@ -21,7 +21,10 @@ export interface PipeFormats {
   decode: PipeFormat;
   /** To the encoder. */
   encode: 'rgb24' | 'yuv420p';
+  /** The decoded frames' matrix and range. */
   colour: YuvColour;
+  /** The encoder's YUV input: the source's matrix (the output carries its tags), limited range. */
+  outColour: YuvColour;
 }
 
 export function frameBytes(format: PipeFormat, width: number, height: number): number {
@@ -49,11 +52,16 @@ export function sourceColour(info: Pick<VideoInfo, 'pixelFormat' | 'colorSpace' 
  */
 export function pipeFormats(info: VideoInfo, width: number, height: number, o: { yuvOut: boolean; rgbNeeded: boolean }): PipeFormats {
   const colour = sourceColour(info);
-  const rgb: PipeFormats = { decode: 'rgb24', encode: 'rgb24', colour: colour ?? { matrix: 'bt601', full: false } };
+  const rgb: PipeFormats = { decode: 'rgb24', encode: 'rgb24', colour: colour ?? { matrix: 'bt601', full: false }, outColour: { matrix: 'bt601', full: false } };
   if (!colour || process.env.GEMDEPTH_RGB_PIPES === '1') return rgb;
+  // ffmpeg converts range by the tags (measured: yuv420p in with '-color_range pc' out is expanded again), so
+  // full range crosses a pipe only as the source's own yuvj frames, and the encoder always takes limited range.
+  const fullTag = info.colorRange === 'pc' || info.colorRange === 'jpeg';
+  const outColour = { matrix: colour.matrix, full: false };
   const layout = /^yuvj?420p$/.test(info.pixelFormat) ? 'yuv420p' : /^yuvj?444p$/.test(info.pixelFormat) ? 'yuv444p' : null;
   const sameSize = width === info.width && height === info.height;
   const even = width % 2 === 0 && height % 2 === 0;
-  const decode = layout && sameSize && info.kind !== 'images' && !o.rgbNeeded && (layout === 'yuv444p' || even) ? layout : 'rgb24';
-  return { decode, encode: o.yuvOut && even ? 'yuv420p' : 'rgb24', colour };
+  const rangeKept = !colour.full || info.pixelFormat.startsWith('yuvj');
+  const decode = layout && rangeKept && sameSize && info.kind !== 'images' && !o.rgbNeeded && (layout === 'yuv444p' || even) ? layout : 'rgb24';
+  return { decode, encode: o.yuvOut && even && !fullTag ? 'yuv420p' : 'rgb24', colour, outColour };
 }

@@ -42,7 +42,7 @@ export function renderFrame(job: FrameJob): FrameResult {
   const prep = prepareDepth(depth, frame, job.range, job.wantDepth, plane);
   const yuvOut = pipes?.encode === 'yuv420p';
   const rendered = applyStack(frame, prep, job.K, job.stack, job.time, yuvOut ? rgbScratch(width * height * 3) : job.into);
-  const rgb = yuvOut ? rgbToYuv420(rendered, width, height, pipes.colour, job.into) : rendered;
+  const rgb = yuvOut ? rgbToYuv420(rendered, width, height, pipes.outColour, job.into) : rendered;
   return prep.raw ? { rgb, depth: prep.raw, source: job.frame.data } : { rgb, source: job.frame.data };
 }
 
