@@ -6,13 +6,14 @@
  * ffmpeg and the encoding ffmpeg. Node's threads are read from /proc/self/task; each ffmpeg runs under
  * /usr/bin/time (a wrapper given to setFfmpegPaths), which reports its exact CPU at exit.
  * Options: --frames N (default 60), --threads N (effect workers), --only fog,refocus, --rgb-too (each export
- * also with RGB pipes, GEMDEPTH_RGB_PIPES=1).
+ * also with RGB pipes, GEMDEPTH_RGB_PIPES=1), --input FILE (another clip; cockatoo is 4:4:4).
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveFfmpeg, setFfmpegPaths } from '../src-main/engine/decode/ffmpeg-path.ts';
+import { probe } from '../src-main/engine/decode/probe.ts';
 import { parseEffectSpec } from '../src-main/engine/effects/index.ts';
 import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
 import { runRender } from '../src-main/engine/jobs/render.ts';
@@ -83,7 +84,7 @@ async function main() {
   const n = Number(arg('--frames') ?? 60);
   const threads = arg('--threads') ? Number(arg('--threads')) : undefined;
   const only = arg('--only')?.split(',');
-  const input = join(SHARED, 'clips', 'cockatoo.mp4');
+  const input = resolve(arg('--input') ?? join(SHARED, 'clips', 'cockatoo.mp4'));
   const real = resolveFfmpeg();
   const wrapper = join(OUT, 'ffmpeg-timed.sh');
   writeFileSync(wrapper, [
@@ -101,7 +102,7 @@ async function main() {
   setFfmpegPaths({ ffmpeg: wrapper, ffprobe: real.ffprobe ?? undefined });
 
   const rows: [string, Split][] = [];
-  const duration = (n / 20).toFixed(6);
+  const duration = (n / (await probe(input)).fps).toFixed(6);
   rows.push(['bare transcode', await measure(async () => {
     const r = spawnSync(wrapper, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', input, '-t', duration, '-frames:v', String(n), '-map', '0:v:0', '-map', '0:a?', '-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'copy', join(OUT, 'tree-bare.mp4')]);
     if (r.status !== 0) throw new Error(`bare transcode failed: ${r.stderr}`);
@@ -132,7 +133,7 @@ async function main() {
   });
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (c: string[]) => '| ' + c.map((v, i) => v.padEnd(w[i])).join(' | ') + ' |';
-  console.log(`CPU ms per frame, ${n} frames of cockatoo 720p (wall-clock fps; cores busy = CPU time / wall time)`);
+  console.log(`CPU ms per frame, ${n} frames of ${input} (wall-clock fps; cores busy = CPU time / wall time)`);
   console.log(line(head));
   console.log('| ' + w.map((k) => '-'.repeat(k)).join(' | ') + ' |');
   for (const b of body) console.log(line(b));
