@@ -2,7 +2,8 @@
  * `npm run build:wasm`: compiles src-main/engine/effects/wasm/kernels.as.ts (AssemblyScript) and embeds
  * the module in src-main/engine/effects/wasm-binary.ts, so the engine loads it from its own sources in
  * every layout (tsx, the compiled build, app.asar) with no file to find at run time; likewise the
- * tracker's KLT, src-main/engine/geometry/wasm/klt.as.ts -> geometry/klt-wasm-binary.ts.
+ * tracker's KLT, src-main/engine/geometry/wasm/klt.as.ts -> geometry/klt-wasm-binary.ts; export's colour
+ * conversions, effects/wasm/yuv.as.ts -> effects/yuv-wasm-binary.ts.
  * test/effects/wasm.test.ts and test/geometry/klt-wasm.test.ts fail when an embedded module is not the current source's.
  */
 import { writeFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ export const KERNELS_SOURCE = join(ROOT, 'src-main', 'engine', 'effects', 'wasm'
 export const KERNELS_MODULE = join(ROOT, 'src-main', 'engine', 'effects', 'wasm-binary.ts');
 export const KLT_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm', 'klt.as.ts');
 export const KLT_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'klt-wasm-binary.ts');
+export const YUV_SOURCE = join(ROOT, 'src-main', 'engine', 'effects', 'wasm', 'yuv.as.ts');
+export const YUV_MODULE = join(ROOT, 'src-main', 'engine', 'effects', 'yuv-wasm-binary.ts');
 
 /** The compiled module. Memory is imported (the caller sizes it); no runtime, no asserts, no imports else. */
 export async function compileKernels(source = KERNELS_SOURCE): Promise<Uint8Array> {
@@ -42,6 +45,7 @@ export function moduleText(binary: Uint8Array, from = 'wasm/kernels.as.ts', test
 }
 
 export const kltModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/klt.as.ts', 'test/geometry/klt-wasm.test.ts', 'KLT_WASM_BASE64');
+export const yuvModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/yuv.as.ts', 'test/effects/yuv.test.ts', 'YUV_WASM_BASE64');
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const binary = await compileKernels();
@@ -50,4 +54,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const klt = await compileKernels(KLT_SOURCE);
   writeFileSync(KLT_MODULE, kltModuleText(klt));
   console.log(`wrote ${KLT_MODULE} (${klt.length} bytes of WebAssembly)`);
+  const yuv = await compileKernels(YUV_SOURCE);
+  writeFileSync(YUV_MODULE, yuvModuleText(yuv));
+  console.log(`wrote ${YUV_MODULE} (${yuv.length} bytes of WebAssembly)`);
 }

@@ -8,6 +8,7 @@ import { resolveFfmpeg } from './ffmpeg-path.ts';
 import { concatScript } from './image-sequence.ts';
 import { lastErrorLine } from './run-tool.ts';
 import type { BufferPool } from '../../util/buffer-pool.ts';
+import { ffmpegPixFmt, frameBytes, type PipeFormat } from './pipe-format.ts';
 
 export interface ReadOptions {
   start?: number;
@@ -20,6 +21,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Frame buffers come from here (the consumer gives them back when done); default: new ones. */
   buffers?: BufferPool;
+  /** What the frames' data holds (pipe-format.ts: pipeFormats decides when YUV is safe); default rgb24. */
+  pixelFormat?: PipeFormat;
 }
 
 export function outputSize(info: VideoInfo, o: { width?: number; height?: number }): { width: number; height: number } {
@@ -70,7 +73,7 @@ export function decodeStartFrame(info: VideoInfo, index: number): number {
   return f;
 }
 
-function buildArgs(info: VideoInfo, start: number, count: number, w: number, h: number, flags: string, concatFile?: string) {
+function buildArgs(info: VideoInfo, start: number, count: number, w: number, h: number, flags: string, pixFmt: string, concatFile?: string) {
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
   const filters: string[] = [];
   if (info.kind === 'images') {
@@ -106,7 +109,7 @@ function buildArgs(info: VideoInfo, start: number, count: number, w: number, h: 
   }
   args.push('-map', '0:v:0', '-an', '-sn', '-vsync', 'passthrough');
   if (filters.length) args.push('-vf', filters.join(','));
-  args.push('-frames:v', String(count), '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1');
+  args.push('-frames:v', String(count), '-pix_fmt', pixFmt, '-f', 'rawvideo', 'pipe:1');
   return args;
 }
 
@@ -127,7 +130,8 @@ export async function* readFrames(info: VideoInfo, opts: ReadOptions = {}): Asyn
     concatFile = join(tmpDir, 'frames.ffconcat');
     await writeFile(concatFile, concatScript(info.files!.slice(start, end + 1), 1 / info.fps));
   }
-  const args = buildArgs(info, start, count, width, height, opts.scaleFlags ?? 'bicubic', concatFile);
+  const format = opts.pixelFormat ?? 'rgb24';
+  const args = buildArgs(info, start, count, width, height, opts.scaleFlags ?? 'bicubic', ffmpegPixFmt(info, format), concatFile);
   const proc = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => {
@@ -139,8 +143,8 @@ export async function* readFrames(info: VideoInfo, opts: ReadOptions = {}): Asyn
   const onAbort = () => proc.kill('SIGKILL');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const frameBytes = width * height * 3;
-  const newBuffer = () => opts.buffers?.take() ?? new Uint8Array(frameBytes);
+  const bytes = frameBytes(format, width, height);
+  const newBuffer = () => opts.buffers?.take() ?? new Uint8Array(bytes);
   let buf = newBuffer();
   let filled = 0;
   let index = start;
@@ -148,11 +152,11 @@ export async function* readFrames(info: VideoInfo, opts: ReadOptions = {}): Asyn
     for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
       let off = 0;
       while (off < chunk.length) {
-        const n = Math.min(frameBytes - filled, chunk.length - off);
+        const n = Math.min(bytes - filled, chunk.length - off);
         buf.set(chunk.subarray(off, off + n), filled);
         filled += n;
         off += n;
-        if (filled === frameBytes) {
+        if (filled === bytes) {
           if (opts.signal?.aborted) throw new CancelledError();
           const frame: RgbFrame = { index, time: info.timestamps[index], width, height, data: buf };
           index++;

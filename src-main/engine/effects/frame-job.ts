@@ -3,6 +3,8 @@ import { applyStack, prepareDepth, type Picture } from './apply.ts';
 import type { DepthRange } from '../../common/effects/distance.ts';
 import type { EffectStack } from '../../common/effects/types.ts';
 import { depthPlane } from './upsample.ts';
+import { rgbToYuv420, yuvToRgb } from './yuv.ts';
+import type { PipeFormats } from '../decode/pipe-format.ts';
 
 /** Everything needed to render one output frame: plain data, so it crosses to a worker thread as is. */
 export interface FrameJob {
@@ -16,11 +18,14 @@ export interface FrameJob {
   time: number;
   /** Also return the upsampled raw depth (for depth passes). */
   wantDepth?: boolean;
-  /** A recycled buffer of the frame's size to render into (see util/buffer-pool.ts). */
+  /** A recycled buffer of the output's size to render into (see util/buffer-pool.ts). */
   into?: Uint8Array;
+  /** The pipes' formats when not RGB both ways: the frame's data arrives, and the result leaves, as these say. */
+  pipes?: PipeFormats;
 }
 
 export interface FrameResult {
+  /** The rendered frame: RGB8, or planar 4:2:0 when the job's pipes say the encoder takes yuv420p. */
   rgb: Uint8Array;
   depth?: Float32Array;
   /** The job's source frame, handed back (from a worker, moved back) so its buffer can be recycled. */
@@ -28,10 +33,22 @@ export interface FrameResult {
 }
 
 export function renderFrame(job: FrameJob): FrameResult {
-  const { depth, frame } = job;
+  const { depth, pipes } = job;
+  const { width, height } = job.frame;
+  // A YUV frame is converted here, on the worker: its RGB is a view of this thread's conversion memory.
+  const frame = pipes && pipes.decode !== 'rgb24' ? { width, height, data: yuvToRgb(job.frame.data, pipes.decode, width, height, pipes.colour) } : job.frame;
   // The distance is scratch for this frame: kept in the kernels' memory, where the effects read it in place.
-  const plane = depthPlane(frame.width, frame.height, depth.width, depth.height);
+  const plane = depthPlane(width, height, depth.width, depth.height);
   const prep = prepareDepth(depth, frame, job.range, job.wantDepth, plane);
-  const rgb = applyStack(job.frame, prep, job.K, job.stack, job.time, job.into);
+  const yuvOut = pipes?.encode === 'yuv420p';
+  const rendered = applyStack(frame, prep, job.K, job.stack, job.time, yuvOut ? rgbScratch(width * height * 3) : job.into);
+  const rgb = yuvOut ? rgbToYuv420(rendered, width, height, pipes.outColour, job.into) : rendered;
   return prep.raw ? { rgb, depth: prep.raw, source: job.frame.data } : { rgb, source: job.frame.data };
+}
+
+/** The effects' RGB result before its conversion to YUV: one buffer per thread, reused. */
+let scratch: Uint8Array | null = null;
+function rgbScratch(bytes: number): Uint8Array {
+  if (scratch?.length !== bytes) scratch = new Uint8Array(bytes);
+  return scratch;
 }

@@ -4,6 +4,7 @@ import { CancelledError, diskFullError, UserError } from '../../common/errors.ts
 import { createBufferPool } from '../../util/buffer-pool.ts';
 import { createProgressMeter, mapConcurrent, prefetch } from '../../util/pipeline.ts';
 import { clampRange, outputSize, readFrames } from '../decode/frame-reader.ts';
+import { frameBytes, pipeFormats } from '../decode/pipe-format.ts';
 import { probe } from '../decode/probe.ts';
 import { createEffectPool, type EffectPool } from '../effects/pool.ts';
 import { clipDepthRange, depthExtent } from './depth-range.ts';
@@ -152,6 +153,8 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
   let camera: Awaited<ReturnType<typeof openCameraExport>> | null = null;
   // Started first: the workers boot while the depth range is read and the encoder starts.
   const pool: EffectPool = createEffectPool(opts.threads);
+  // YUV on the pipes where that is safe, converted on the effect workers (see decode/pipe-format.ts).
+  const pipes = pipeFormats(info, width, height, { yuvOut: codec !== 'prores', rgbNeeded: wantCloud });
   try {
     const range = await clipDepthRange(analysis, signal);
     encoder = await openVideoEncoder(opts.out, {
@@ -159,6 +162,7 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
       height,
       frameRate: info.frameRate,
       codec,
+      inputPixelFormat: pipes.encode,
       crf: opts.crf,
       bitrate: opts.bitrate,
       // By timestamps, so variable-frame-rate clips keep their audio in sync with the exported frames.
@@ -203,12 +207,13 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
     // Cancellation is checked at each frame below and raised after the loop, which closes the stages
     // in order (decoder killed, queues drained); an abort signal inside the stages would instead reject
     // their pending reads with nobody listening.
-    const buffers = createBufferPool(width * height * 3);
-    const frames = prefetch(readFrames(info, { start, end, width, height, buffers }), 4);
+    const buffers = createBufferPool(frameBytes(pipes.decode, width, height));
+    const outBuffers = createBufferPool(frameBytes(pipes.encode, width, height));
+    const frames = prefetch(readFrames(info, { start, end, width, height, buffers, pixelFormat: pipes.decode }), 4);
     const work = async (f: RgbFrame) => {
       const depth = await analysis.readDepth(f.index);
       const small = wantCloud && (f.index - start) % cloudEvery === 0 ? resizeRgb(f.data, f.width, f.height, depth.width, depth.height) : null;
-      const r = await pool.run({ frame: f, depth, range, K: analysis.intrinsics, stack: opts.effects, time: f.time, wantDepth, into: buffers.take() });
+      const r = await pool.run({ frame: f, depth, range, K: analysis.intrinsics, stack: opts.effects, time: f.time, wantDepth, into: outBuffers.take(), pipes });
       return { index: f.index, low: depth, small, rgb: r.rgb, depth: r.depth, source: r.source };
     };
     const rendered = mapConcurrent(frames, pool.size + 1, (f) => {
@@ -221,7 +226,7 @@ async function renderFrom(analysis: AnalysisResult, info: VideoInfo, opts: Rende
     for await (const r of rendered) {
       if (signal?.aborted) break;
       await encoder.write(r.rgb);
-      buffers.give(r.rgb);
+      outBuffers.give(r.rgb);
       const rel = r.index - analysis.start;
       await camera?.frame({ index: r.index, time: info.timestamps[r.index], rgb: r.source, pose: analysis.poses![rel], shot: analysis.shotIds?.[rel] ?? 0, confidence: analysis.confidence?.[rel] ?? 1 });
       buffers.give(r.source);
