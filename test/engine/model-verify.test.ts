@@ -136,6 +136,12 @@ describe('the inference thread (analysis runs the session off the main thread)',
     expect(a.dims).toEqual(want.dims);
     expect(Buffer.from(a.depth.buffer).equals(Buffer.from(want.depth.buffer, want.depth.byteOffset, want.depth.byteLength))).toBe(true);
     expect(b.depth).toEqual(a.depth);
+    // Inputs come back after their run for the next one (no new 0.6 MB array a frame): the same memory, still holding what was sent.
+    const again = remote.inputBuffer!(3 * 224 * 224);
+    expect(Buffer.from(again.buffer).equals(Buffer.from(input.buffer))).toBe(true);
+    expect(remote.inputBuffer!(3 * 224 * 224).length).toBe(3 * 224 * 224);
+    const c = await remote.run(again, [1, 3, 224, 224]);
+    expect(c.depth).toEqual(a.depth);
     await remote.close();
     await expect(remote.run(input, [1, 3, 224, 224])).rejects.toThrow(/closed/);
   });

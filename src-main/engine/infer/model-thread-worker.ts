@@ -25,7 +25,10 @@ port.on('message', async (m: ToWorker) => {
       // ORT's output views may share one buffer: copy into owned arrays that can be transferred.
       const depth = r.depth.slice();
       const poses = r.poses ? r.poses.slice() : null;
-      send({ type: 'result', id: m.id, depth, dims: r.dims, poses }, poses ? [depth.buffer, poses.buffer] : [depth.buffer]);
+      // The input goes back too, for the caller's next run (model-thread.ts: inputBuffer).
+      const input = m.input;
+      const back = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? [input.buffer as ArrayBuffer] : [];
+      send({ type: 'result', id: m.id, depth, dims: r.dims, poses, input }, [depth.buffer, ...(poses ? [poses.buffer] : []), ...back]);
     } catch (e) {
       send({ type: 'error', id: m.id, error: failure(e) });
     }

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../../common/errors.ts';
-import { startWorker } from '../../util/worker-entry.ts';
+import { startWorkerWithNatives } from '../../util/worker-bundle.ts';
 import type { ModelManifest } from './manifest.ts';
 import type { LoadedModel, LoadOptions, ModelIo, ModelOutput } from './session.ts';
 
@@ -19,16 +19,18 @@ type Failure = { message: string; code: string | null };
 export type ToMain =
   | { type: 'loaded'; path: string; sha256: string; device: 'cuda' | 'cpu'; deviceLabel: string; io: ModelIo }
   | { type: 'warning'; message: string }
-  | { type: 'result'; id: number; depth: Float32Array; dims: [number, number, number]; poses: Float32Array | null }
+  | { type: 'result'; id: number; depth: Float32Array; dims: [number, number, number]; poses: Float32Array | null; input: Float32Array }
   | { type: 'error'; id: number | null; error: Failure }
   | { type: 'closed' };
 
 const toError = (f: Failure) => (f.code ? new UserError(f.message, f.code) : new Error(f.message));
 
 export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions = {}): Promise<LoadedModel> {
-  const w: Worker = startWorker(import.meta.url, './model-thread-worker.ts');
+  const w: Worker = await startWorkerWithNatives(import.meta.url, './model-thread-worker.ts', ['onnxruntime-node']);
   const pending = new Map<number, { resolve: (r: ModelOutput) => void; reject: (e: Error) => void }>();
   let nextId = 0;
+  // Inputs the thread has handed back after their run, for the next runs (a few at most).
+  const spare: ArrayBuffer[] = [];
   let dead: Error | null = null;
   let onLoaded: ((m: Extract<ToMain, { type: 'loaded' }>) => void) | null = null;
   let onLoadError: ((e: Error) => void) | null = null;
@@ -50,7 +52,10 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
       if (!p) return;
       pending.delete(m.id);
       if (m.type === 'error') p.reject(toError(m.error));
-      else p.resolve({ depth: m.depth, dims: m.dims, poses: m.poses });
+      else {
+        if (spare.length < 4 && m.input.byteOffset === 0 && m.input.buffer instanceof ArrayBuffer) spare.push(m.input.buffer);
+        p.resolve({ depth: m.depth, dims: m.dims, poses: m.poses });
+      }
     }
   });
   w.on('error', (e) => failAll(new Error(`inference thread failed: ${e.message}`)));
@@ -90,6 +95,10 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
         const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
         w.postMessage({ type: 'run', id, input, dims } satisfies ToWorker, whole ? [input.buffer as ArrayBuffer] : []);
       });
+    },
+    inputBuffer(length) {
+      const i = spare.findIndex((b) => b.byteLength === length * 4);
+      return i >= 0 ? new Float32Array(spare.splice(i, 1)[0]) : new Float32Array(length);
     },
     async close() {
       if (!dead) {

@@ -30,6 +30,8 @@ export interface LoadedModel {
   deviceLabel: string;
   io: ModelIo;
   run(input: Float32Array, dims: number[]): Promise<ModelOutput>;
+  /** An input of `length` values to fill and pass to run (contents undefined): a model on its own thread hands its inputs back for reuse. */
+  inputBuffer?(length: number): Float32Array;
   close(): Promise<void>;
 }
 

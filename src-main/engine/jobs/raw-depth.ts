@@ -1,6 +1,6 @@
 import type { DepthLayer } from '../cache/layer.ts';
 import { decodeStitchState, encodeStitchState } from '../cache/stitch-state.ts';
-import { roundTrip, type Quantized } from '../cache/quantize.ts';
+import { roundTripInPlace, type Quantized } from '../cache/quantize.ts';
 import { frameToTensor, type Size } from '../preprocess/index.ts';
 import { resizePlane } from '../preprocess/resize.ts';
 import { WindowStitcher, type StitchedFrame } from '../stitch/stitcher.ts';
@@ -59,7 +59,7 @@ function toDepthRes(map: Float32Array, w: number, h: number, size: Size, manifes
     const floor = manifest.minDepth ?? 1e-3;
     for (let i = 0; i < out.length; i++) if (!(out[i] >= floor)) out[i] = floor;
   }
-  return roundTrip(out);
+  return { depth: out, quantized: roundTripInPlace(out) };
 }
 
 /**
@@ -92,14 +92,18 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
   // Batches sent to the model and not yet collected: with a threaded model the next batch is
   // preprocessed, and the last one postprocessed and cached, while this one runs.
   const inflight: { frames: RgbFrame[]; out: Promise<ModelOutput> }[] = [];
-  const MAX_INFLIGHT = 2;
+  // Three: the model thread always has the next batch queued while this thread stitches, caches and
+  // hands frames on, even when a frame's downstream work takes longer than one inference.
+  const MAX_INFLIGHT = 3;
 
   const startBatch = () => {
     if (!model) throw new Error('model needed for uncached frames');
     const n = pending.length;
     // A static batch dim (e.g. FastDepth's 1) is padded rather than changed.
     const rows = model.io.batch ?? n;
-    const input = new Float32Array(rows * per);
+    // A buffer the model thread has handed back (no new 0.6 MB array a frame), else a fresh one.
+    const input = model.inputBuffer?.(rows * per) ?? new Float32Array(rows * per);
+    if (n < rows) input.fill(0, n * per);
     pending.forEach((f, i) => frameToTensor(f, ctx.inputSize, model.manifest, input, i * per));
     const out = model.run(input, [rows, 3, ih, iw]);
     // Handled when collected; if the run is abandoned (cancel), its failure must not surface as unhandled.
