@@ -7,6 +7,8 @@ import { roundTrip, roundTripInPlace } from '../../src-main/engine/cache/quantiz
 import { decodeNpy, encodeNpy, npyParts } from '../../src-main/engine/encode/npy.ts';
 import { writeFile } from 'node:fs/promises';
 import { tempDir } from '../helpers/tools.ts';
+import { colorizeDepth, depthRange } from '../../src-main/common/effects/colormap.ts';
+import { toInverseDepth } from '../../src-main/common/depth.ts';
 
 /**
  * The analysis writes its cache chunks and .npy files in pieces and round-trips depth in place (fewer
@@ -62,5 +64,19 @@ describe('analysis buffers', () => {
     expect(back.shape).toEqual([224, 398]);
     expect(Buffer.from(back.data.buffer).equals(Buffer.from(d.buffer))).toBe(true);
     expect(() => npyParts(d, [224, 397])).toThrow(/does not match/);
+  });
+
+  it('the preview colours metric depth into a reused buffer exactly as from its inverse-depth map', () => {
+    const d = depth(398 * 224, 11);
+    d[5] = 0; // no depth: inverse 0
+    d[6] = NaN;
+    const inv = toInverseDepth(d, 'metric');
+    const range = depthRange(inv);
+    const want = colorizeDepth(inv, 398, 224, 'relative-inverse', range);
+    const buf = new Uint8Array(398 * 224 * 3).fill(7);
+    expect(colorizeDepth(d, 398, 224, 'metric', range, buf)).toBe(buf);
+    expect(Buffer.from(buf).equals(Buffer.from(want))).toBe(true);
+    expect(Buffer.from(colorizeDepth(d, 398, 224, 'metric')).equals(Buffer.from(colorizeDepth(inv, 398, 224, 'relative-inverse')))).toBe(true);
+    expect(new Set(want).size).toBeGreaterThan(50);
   });
 });
