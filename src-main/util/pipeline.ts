@@ -35,6 +35,30 @@ export async function* prefetch<T>(src: AsyncIterable<T>, depth: number, signal?
   }
 }
 
+/**
+ * prefetch that starts pulling now rather than at the consumer's first next(), so the source works while
+ * the caller awaits something else first (analysis: decoding while the model thread starts). close()
+ * stops the source whether or not it was ever read.
+ */
+export function prefetchStarted<T>(src: AsyncIterable<T>, depth: number): { items: AsyncGenerator<T>; close(): Promise<void> } {
+  const g = prefetch(src, depth);
+  const first = g.next();
+  first.catch(() => {});
+  async function* items(): AsyncGenerator<T> {
+    const r = await first;
+    if (r.done) return;
+    yield r.value;
+    yield* g;
+  }
+  return {
+    items: items(),
+    async close() {
+      await first.catch(() => {});
+      await g.return(undefined);
+    },
+  };
+}
+
 /** Map with at most `concurrency` calls in flight, results in input order. */
 export async function* mapConcurrent<T, U>(
   src: AsyncIterable<T>,

@@ -7,6 +7,8 @@ import { listManifests, parseManifest, STANDARD_WINDOW_PRESETS, type ModelManife
 import { findModelFile } from '../../src-main/engine/infer/model-paths.ts';
 import { loadModel } from '../../src-main/engine/infer/session.ts';
 import { loadModelThreaded } from '../../src-main/engine/infer/model-thread.ts';
+import { depthAtResolution } from '../../src-main/engine/infer/postprocess.ts';
+import { frameToTensor } from '../../src-main/engine/preprocess/index.ts';
 import { planProviders } from '../../src-main/engine/infer/providers.ts';
 import { sharedModels } from '../helpers/shared.ts';
 import { windowedManifestJson, windowedModel, writeModel } from './helpers/onnx-models.ts';
@@ -119,6 +121,15 @@ describe('loading verifies the file against the manifest', () => {
   });
 });
 
+/** The model's output on this thread. */
+async function runHere(fd: ModelManifest, path: string, tensor: Float32Array) {
+  const m = await loadModel(fd, { path, device: 'cpu', cacheDir: dir });
+  const out = await m.run(tensor.slice(), [1, 3, 224, 224]);
+  const depth = out.depth.slice();
+  await m.close();
+  return { depth };
+}
+
 describe('the inference thread (analysis runs the session off the main thread)', () => {
   it('gives the same depth as the in-thread session, bit for bit, and takes the input without a copy', async () => {
     const fd = (await listManifests()).find((m) => m.id === 'fastdepth')!;
@@ -136,6 +147,27 @@ describe('the inference thread (analysis runs the session off the main thread)',
     expect(a.dims).toEqual(want.dims);
     expect(Buffer.from(a.depth.buffer).equals(Buffer.from(want.depth.buffer, want.depth.byteOffset, want.depth.byteLength))).toBe(true);
     expect(b.depth).toEqual(a.depth);
+    // Frames in, depth at the analysis resolution out, preprocessed and resized on the thread: the same
+    // values as here, and the frames' pixels back in place, unchanged.
+    const frame = { index: 0, time: 0, width: 398, height: 224, data: Uint8Array.from({ length: 398 * 224 * 3 }, (_v, i) => (i * 7 + (i >> 9)) & 255) };
+    const pixels = frame.data.slice();
+    const size = { width: 224, height: 224 };
+    const depthSize = { width: 398, height: 224 };
+    const tensor = new Float32Array(3 * 224 * 224);
+    frameToTensor(frame, size, fd, tensor, 0);
+    const here = await runHere(fd, path, tensor);
+    const wantDepth = depthAtResolution(here.depth, 224, 224, depthSize, fd);
+    const [got] = await remote.runFrames!([frame], size, depthSize, 1);
+    expect(got.length).toBe(398 * 224);
+    expect(Buffer.from(got.buffer).equals(Buffer.from(wantDepth.buffer))).toBe(true);
+    expect(Buffer.from(frame.data).equals(Buffer.from(pixels))).toBe(true);
+    // Several batches in flight at once, as analysis sends them: each its own answer.
+    const other = { ...frame, index: 1, data: pixels.map((v) => 255 - v) };
+    const otherTensor = new Float32Array(3 * 224 * 224);
+    frameToTensor(other, size, fd, otherTensor, 0);
+    const wantOther = depthAtResolution((await runHere(fd, path, otherTensor)).depth, 224, 224, depthSize, fd);
+    const batches = await Promise.all([0, 1, 2, 3].map((k) => remote.runFrames!([{ ...frame, index: k, data: (k % 2 ? other : frame).data.slice() }], size, depthSize, 1)));
+    for (const [k, [d]] of batches.entries()) expect(Buffer.from(d.buffer).equals(Buffer.from((k % 2 ? wantOther : wantDepth).buffer)), `batch ${k}`).toBe(true);
     await remote.close();
     await expect(remote.run(input, [1, 3, 224, 224])).rejects.toThrow(/closed/);
   });

@@ -1,7 +1,46 @@
 import { createBufferPool } from '../../src-main/util/buffer-pool.ts';
 import { describe, expect, it } from 'vitest';
-import { prefetch } from '../../src-main/util/pipeline.ts';
+import { prefetch, prefetchStarted } from '../../src-main/util/pipeline.ts';
 import { CancelledError } from '../../src-main/common/errors.ts';
+
+describe('prefetchStarted (the source works before the consumer asks)', () => {
+  const source = (log: string[]) =>
+    (async function* () {
+      try {
+        for (let i = 0; i < 10; i++) {
+          log.push(`made ${i}`);
+          yield i;
+        }
+      } finally {
+        log.push('closed');
+      }
+    })();
+
+  it('produces items before the first read (depth, and one more once the first is in), then yields them all in order', async () => {
+    const log: string[] = [];
+    const s = prefetchStarted(source(log), 3);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(log.slice(0, 3)).toEqual(['made 0', 'made 1', 'made 2']);
+    expect(log.length).toBeLessThanOrEqual(4);
+    const seen: number[] = [];
+    for await (const v of s.items) seen.push(v);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(log[log.length - 1]).toBe('closed');
+    await s.close();
+  });
+
+  it('close() stops the source when it was never read, and after an early exit', async () => {
+    const log: string[] = [];
+    await prefetchStarted(source(log), 2).close();
+    expect(log).toContain('closed');
+    const log2: string[] = [];
+    const s = prefetchStarted(source(log2), 2);
+    for await (const v of s.items) if (v === 3) break;
+    expect(log2).toContain('closed');
+    expect(log2.length).toBeLessThan(10);
+    await s.close();
+  });
+});
 
 describe('prefetch (bounded queue between stages)', () => {
   it('keeps order, runs the producer at most `depth` ahead, and closes the source on early exit', async () => {

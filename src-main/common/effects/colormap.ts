@@ -1,4 +1,4 @@
-import { toInverseDepth } from '../depth.ts';
+import { inverseDepthOf, toInverseDepth } from '../depth.ts';
 import type { DepthKind } from '../types.ts';
 
 // Turbo colormap (Google, Apache-2.0) as a polynomial fit: near = warm, far = cool for both depth kinds.
@@ -30,7 +30,8 @@ export function depthRange(depth: Float32Array, lo = 0.02, hi = 0.98): [number, 
 
 /**
  * RGB preview of a depth map. Metric depth is shown as inverse depth so near detail gets the colours,
- * matching how relative-inverse outputs look; pass a fixed `range` to keep colours stable across frames.
+ * matching how relative-inverse outputs look; pass a fixed `range` to keep colours stable across frames,
+ * and `out` (width * height * 3 bytes) to colour into a buffer the caller reuses.
  */
 export function colorizeDepth(
   depth: Float32Array,
@@ -38,19 +39,20 @@ export function colorizeDepth(
   height: number,
   kind: DepthKind,
   range?: [number, number],
+  out?: Uint8Array,
 ): Uint8Array {
   const n = width * height;
-  const disp = kind === 'metric' ? toInverseDepth(depth.subarray(0, n), kind) : depth;
-  const [lo, hi] = range ?? depthRange(disp);
+  const [lo, hi] = range ?? depthRange(toInverseDepth(depth.subarray(0, n), kind));
   const scale = 255 / (hi - lo);
-  const out = new Uint8Array(n * 3);
+  const rgb = out ?? new Uint8Array(n * 3);
   for (let i = 0, o = 0; i < n; i++, o += 3) {
-    const x = (disp[i] - lo) * scale + 0.5;
+    // Inverted pixel by pixel, rounded to f32 as toInverseDepth stores it: the same colours, no map-sized array a frame.
+    const x = (Math.fround(inverseDepthOf(depth[i], kind)) - lo) * scale + 0.5;
     // NaN fails both tests and maps to 0, as before.
     const v = x >= 255 ? 765 : x > 0 ? (x | 0) * 3 : 0;
-    out[o] = LUT[v];
-    out[o + 1] = LUT[v + 1];
-    out[o + 2] = LUT[v + 2];
+    rgb[o] = LUT[v];
+    rgb[o + 1] = LUT[v + 1];
+    rgb[o + 2] = LUT[v + 2];
   }
-  return out;
+  return rgb;
 }

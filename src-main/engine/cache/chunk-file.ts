@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../../util/atomic.ts';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { withAtomicFile } from '../../util/atomic.ts';
 import { dequantize, quantize, type Quantized } from './quantize.ts';
 
 const MAGIC = Buffer.from('GDC1');
@@ -27,6 +27,11 @@ export interface Chunk {
  * file is detected instead of served.
  */
 export function encodeChunk(c: Chunk): Buffer {
+  return Buffer.concat(chunkParts(c));
+}
+
+/** encodeChunk's bytes in pieces (the depth as views of the quantised frames, no copy), checksum last. */
+function chunkParts(c: Chunk): Buffer[] {
   const q = c.frames.map((f) => f.quantized ?? quantize(f.depth));
   const header = Buffer.from(
     JSON.stringify({
@@ -42,8 +47,10 @@ export function encodeChunk(c: Chunk): Buffer {
   );
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
-  const body = Buffer.concat([MAGIC, len, header, ...q.map((x) => Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength))]);
-  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+  const parts = [MAGIC, len, header, ...q.map((x) => Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength))];
+  const hash = createHash('sha256');
+  for (const b of parts) hash.update(b);
+  return [...parts, hash.digest()];
 }
 
 interface ChunkHeader {
@@ -89,7 +96,9 @@ export function decodeChunk(buf: Buffer): Chunk | null {
 }
 
 export async function writeChunk(path: string, c: Chunk): Promise<void> {
-  await writeFileAtomic(path, encodeChunk(c));
+  // Written piece by piece: the 2.8 MB of a 16-frame chunk is never copied into one buffer (twice, before).
+  const parts = chunkParts(c);
+  await withAtomicFile(path, (tmp) => writeFile(tmp, parts));
 }
 
 export async function readChunk(path: string): Promise<Chunk | null> {

@@ -46,3 +46,14 @@ export function roundTrip(src: Float32Array): { depth: Float32Array; quantized: 
   const quantized = quantize(src);
   return { depth: dequantize(quantized), quantized };
 }
+
+/**
+ * roundTrip that writes what the cache will give back over `src` (a buffer the caller owns), the same
+ * values as dequantize: the analysis makes one 0.35 MB array a frame fewer for V8 to collect.
+ */
+export function roundTripInPlace(src: Float32Array): Quantized {
+  const quantized = quantize(src);
+  const { offset, scale, data } = quantized;
+  for (let i = 0; i < src.length; i++) src[i] = offset + data[i] * scale;
+  return quantized;
+}

@@ -1,5 +1,13 @@
 /** NumPy .npy v1.0, little-endian float32, C order: what `numpy.load` reads with no extra options. */
 export function encodeNpy(data: Float32Array, shape: number[]): Buffer {
+  return Buffer.concat(npyParts(data, shape));
+}
+
+/**
+ * encodeNpy's bytes as its header and a view of `data` (no copy): a writer that takes pieces
+ * (fs.writeFile with an array, writev) writes one file a frame without building it in memory.
+ */
+export function npyParts(data: Float32Array, shape: number[]): [Buffer, Buffer] {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new Error(`npy: shape ${shape.join('x')} does not match ${data.length} values`);
   const shapeStr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -7,14 +15,13 @@ export function encodeNpy(data: Float32Array, shape: number[]): Buffer {
   // Magic (6) + version (2) + header length (2) + header must be a multiple of 64, ending in '\n'.
   const pad = 64 - ((10 + header.length + 1) % 64);
   header = header + ' '.repeat(pad % 64) + '\n';
-  const out = Buffer.alloc(10 + header.length + data.byteLength);
-  out.write('\x93NUMPY', 0, 'latin1');
-  out[6] = 1;
-  out[7] = 0;
-  out.writeUInt16LE(header.length, 8);
-  out.write(header, 10, 'latin1');
-  Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, 10 + header.length);
-  return out;
+  const head = Buffer.alloc(10 + header.length);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  head.write(header, 10, 'latin1');
+  return [head, Buffer.from(data.buffer, data.byteOffset, data.byteLength)];
 }
 
 export function decodeNpy(buf: Uint8Array): { data: Float32Array; shape: number[] } {

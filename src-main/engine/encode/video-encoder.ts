@@ -22,7 +22,7 @@ export interface EncoderOptions {
   /** e.g. '8M'. */
   bitrate?: string;
   /** x264/x265 speed preset; previews use a fast one so they do not compete with inference. */
-  preset?: 'ultrafast' | 'veryfast' | 'fast' | 'medium' | 'slow';
+  preset?: 'ultrafast' | 'superfast' | 'veryfast' | 'fast' | 'medium' | 'slow';
   /** yuv420p: planar frames already in the output's colour space (the colour tags below), as the encoder stores them. */
   inputPixelFormat?: 'rgb24' | 'gray16le' | 'yuv420p';
   /** Carry this file's audio over, trimmed to the exported range; copied unchanged when the container allows. */

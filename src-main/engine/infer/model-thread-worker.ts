@@ -1,6 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../../common/errors.ts';
 import type { ModelManifest } from './manifest.ts';
+import { depthAtResolution } from './postprocess.ts';
+import { frameToTensor } from '../preprocess/index.ts';
 import { loadModel, type LoadedModel, type LoadOptions } from './session.ts';
 import type { ToMain, ToWorker } from './model-thread.ts';
 
@@ -26,6 +28,22 @@ port.on('message', async (m: ToWorker) => {
       const depth = r.depth.slice();
       const poses = r.poses ? r.poses.slice() : null;
       send({ type: 'result', id: m.id, depth, dims: r.dims, poses }, poses ? [depth.buffer, poses.buffer] : [depth.buffer]);
+    } catch (e) {
+      send({ type: 'error', id: m.id, error: failure(e) });
+    }
+  } else if (m.type === 'runFrames') {
+    try {
+      const { frames, inputSize: is, depthSize, rows } = m;
+      const per = 3 * is.width * is.height;
+      // A new input each batch: the binding runs sessions off this thread, so the next batch's message is
+      // handled while this one runs and must not write into its input. Padded rows stay zero.
+      const input = new Float32Array(rows * per);
+      frames.forEach((f, i) => frameToTensor(f, is, model!.manifest, input, i * per));
+      const r = await model!.run(input, [rows, 3, is.height, is.width]);
+      const [, oh, ow] = r.dims;
+      const depths = frames.map((_f, i) => depthAtResolution(r.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, depthSize, model!.manifest));
+      const pixels = frames.map((f) => f.data);
+      send({ type: 'frames', id: m.id, depths, pixels }, [...depths.map((d) => d.buffer as ArrayBuffer), ...pixels.map((p) => p.buffer as ArrayBuffer)]);
     } catch (e) {
       send({ type: 'error', id: m.id, error: failure(e) });
     }

@@ -1,8 +1,10 @@
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../../common/errors.ts';
-import { startWorker } from '../../util/worker-entry.ts';
+import { startWorkerWithNatives } from '../../util/worker-bundle.ts';
 import type { ModelManifest } from './manifest.ts';
-import type { LoadedModel, LoadOptions, ModelIo, ModelOutput } from './session.ts';
+import type { LoadedModel, LoadOptions, ModelIo } from './session.ts';
+import type { RgbFrame } from '../../common/types.ts';
+import type { Size } from '../preprocess/index.ts';
 
 /**
  * A model whose session runs on its own thread. onnxruntime-node runs a session synchronously on the
@@ -13,6 +15,7 @@ import type { LoadedModel, LoadOptions, ModelIo, ModelOutput } from './session.t
 export type ToWorker =
   | { type: 'load'; manifest: ModelManifest; opts: Omit<LoadOptions, 'onWarning'> }
   | { type: 'run'; id: number; input: Float32Array; dims: number[] }
+  | { type: 'runFrames'; id: number; frames: RgbFrame[]; inputSize: Size; depthSize: Size; rows: number }
   | { type: 'close' };
 
 type Failure = { message: string; code: string | null };
@@ -20,14 +23,16 @@ export type ToMain =
   | { type: 'loaded'; path: string; sha256: string; device: 'cuda' | 'cpu'; deviceLabel: string; io: ModelIo }
   | { type: 'warning'; message: string }
   | { type: 'result'; id: number; depth: Float32Array; dims: [number, number, number]; poses: Float32Array | null }
+  | { type: 'frames'; id: number; depths: Float32Array[]; pixels: Uint8Array[] }
   | { type: 'error'; id: number | null; error: Failure }
   | { type: 'closed' };
 
 const toError = (f: Failure) => (f.code ? new UserError(f.message, f.code) : new Error(f.message));
 
 export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions = {}): Promise<LoadedModel> {
-  const w: Worker = startWorker(import.meta.url, './model-thread-worker.ts');
-  const pending = new Map<number, { resolve: (r: ModelOutput) => void; reject: (e: Error) => void }>();
+  const w: Worker = await startWorkerWithNatives(import.meta.url, './model-thread-worker.ts', ['onnxruntime-node']);
+  type Answer = Extract<ToMain, { type: 'result' | 'frames' }>;
+  const pending = new Map<number, { resolve: (m: Answer) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let dead: Error | null = null;
   let onLoaded: ((m: Extract<ToMain, { type: 'loaded' }>) => void) | null = null;
@@ -50,7 +55,7 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
       if (!p) return;
       pending.delete(m.id);
       if (m.type === 'error') p.reject(toError(m.error));
-      else p.resolve({ depth: m.depth, dims: m.dims, poses: m.poses });
+      else p.resolve(m);
     }
   });
   w.on('error', (e) => failAll(new Error(`inference thread failed: ${e.message}`)));
@@ -85,10 +90,32 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
       if (dead) return Promise.reject(dead);
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve: (m) => m.type === 'result' && resolve({ depth: m.depth, dims: m.dims, poses: m.poses }), reject });
         // The caller builds a fresh input per run: hand it over instead of copying (it is unusable after).
         const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
         w.postMessage({ type: 'run', id, input, dims } satisfies ToWorker, whole ? [input.buffer as ArrayBuffer] : []);
+      });
+    },
+    runFrames(frames, inputSize, depthSize, rows) {
+      if (dead) return Promise.reject(dead);
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        const done = (m: Answer) => {
+          if (m.type !== 'frames') return;
+          // The pixels come back in place: the frames go on to tracking as if they had never left.
+          m.pixels.forEach((px, i) => (frames[i].data = px));
+          resolve(m.depths);
+        };
+        pending.set(id, { resolve: done, reject });
+        // Lent, not copied (0.27 MB a 720p analysis frame); views into a larger buffer are copied.
+        const lent = frames.map((f) => f.data).filter((d) => d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer);
+        try {
+          w.postMessage({ type: 'runFrames', id, frames, inputSize, depthSize, rows } satisfies ToWorker, lent.map((d) => d.buffer as ArrayBuffer));
+        } catch (e) {
+          // E.g. a frame whose pixels are already lent: nothing was sent.
+          pending.delete(id);
+          reject(e as Error);
+        }
       });
     },
     async close() {

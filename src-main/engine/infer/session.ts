@@ -2,6 +2,8 @@ import * as ort from 'onnxruntime-node';
 import { UserError } from '../../common/errors.ts';
 import { cachedSha256 } from '../../util/file-hash.ts';
 import type { ModelManifest } from './manifest.ts';
+import type { RgbFrame } from '../../common/types.ts';
+import type { Size } from '../preprocess/index.ts';
 import { findModelFile } from './model-paths.ts';
 import { planProviders, type DeviceRequest } from './providers.ts';
 
@@ -30,6 +32,12 @@ export interface LoadedModel {
   deviceLabel: string;
   io: ModelIo;
   run(input: Float32Array, dims: number[]): Promise<ModelOutput>;
+  /**
+   * Per-frame models on their own thread: the frames preprocessed, run as one batch of `rows` (padded)
+   * and each output brought to `depthSize` (postprocess.ts) there; the frames' pixels are lent to the
+   * thread and back in place. Same values as run + depthAtResolution here.
+   */
+  runFrames?(frames: RgbFrame[], inputSize: Size, depthSize: Size, rows: number): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 

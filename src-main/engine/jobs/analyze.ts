@@ -1,7 +1,7 @@
 import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/output-guard.ts';
 import { withAtomicDir } from '../../util/atomic.ts';
 import { CancelledError, diskFullError, isUserError } from '../../common/errors.ts';
-import { createProgressMeter, prefetch } from '../../util/pipeline.ts';
+import { createProgressMeter, prefetch, prefetchStarted } from '../../util/pipeline.ts';
 import { resolve } from 'node:path';
 import { cacheLimitBytes, evictCache } from '../cache/evict.ts';
 import { leaseEntry } from '../cache/lease.ts';
@@ -70,6 +70,9 @@ async function runPlanned(p: Plan, opts: AnalyzeOptions, control: JobControl): P
     control.onProgress?.({ stage: 'analyze', done: 0, total: p.length, fps: 0, etaSeconds: null, message });
   }
   const rawDone = await p.raw.readComplete<{ device: string }>(p.length);
+  // Bilinear: decoding is a large share of the CPU budget and depth networks do not see the difference.
+  // Started before the model thread, which takes a few hundred ms to boot: the first frames are ready when it is.
+  const decoding = prefetchStarted(readFrames(p.info, { start: p.start, end: p.end, width: p.depthSize.width, height: p.depthSize.height, scaleFlags: 'bilinear' }), 8);
   let model: LoadedModel | null = null;
   if (!rawDone) {
     const warn = (m: string) => control.onProgress?.({ stage: 'analyze', done: 0, total: p.length, fps: 0, etaSeconds: null, message: `warning: ${m}` });
@@ -79,11 +82,14 @@ async function runPlanned(p: Plan, opts: AnalyzeOptions, control: JobControl): P
       // The thread itself could not start (a packaging quirk, say): same model on this thread, slower.
       warn(`${(e as Error).message}; running the model on the main thread`);
       return loadModel(p.manifest, load);
+    }).catch(async (e: unknown) => {
+      await decoding.close();
+      throw e;
     });
   }
   try {
     const device = model?.deviceLabel ?? rawDone!.device;
-    const work = (out: string | null) => analyse(p, { ...opts, pointcloud: cloudTarget(opts.pointcloud, wantOut, out) }, model, device, out, preview, control, policy);
+    const work = (out: string | null) => analyse(p, { ...opts, pointcloud: cloudTarget(opts.pointcloud, wantOut, out) }, model, device, out, preview, control, policy, decoding.items);
     try {
       const rec = wantOut ? await withAtomicDir(wantOut, (tmp) => work(tmp), policy) : await work(null);
       return resultOf(p, rec);
@@ -92,6 +98,7 @@ async function runPlanned(p: Plan, opts: AnalyzeOptions, control: JobControl): P
       throw diskFullError(e, `analysing ${p.info.path} (output ${wantOut ?? 'none'}, cache ${p.cacheDir})`) ?? e;
     }
   } finally {
+    await decoding.close();
     await model?.close();
   }
 }
@@ -105,6 +112,7 @@ async function analyse(
   preview: boolean,
   control: JobControl,
   policy: OutputPolicy,
+  decoded: AsyncGenerator<RgbFrame>,
 ): Promise<FinalRecord> {
   const signal = control.signal;
   const meter = createProgressMeter(p.length, 'analyze', device);
@@ -163,11 +171,9 @@ async function analyse(
   };
 
   try {
-    // Bilinear: decoding is a large share of the CPU budget and depth networks do not see the difference.
     // Cancellation ends the stages quietly and is raised here, after the loop, so that the stages close in
     // order (decoder killed, queues drained) before the job reports it.
-    const frames = prefetch(readFrames(p.info, { start: p.start, end: p.end, width: p.depthSize.width, height: p.depthSize.height, scaleFlags: 'bilinear' }), 8);
-    const raw = rawDepthFrames(frames, {
+    const raw = rawDepthFrames(decoded, {
       model,
       layer: p.raw,
       start: p.start,

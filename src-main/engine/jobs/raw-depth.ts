@@ -1,13 +1,13 @@
 import type { DepthLayer } from '../cache/layer.ts';
 import { decodeStitchState, encodeStitchState } from '../cache/stitch-state.ts';
-import { roundTrip, type Quantized } from '../cache/quantize.ts';
+import { roundTripInPlace, type Quantized } from '../cache/quantize.ts';
 import { frameToTensor, type Size } from '../preprocess/index.ts';
-import { resizePlane } from '../preprocess/resize.ts';
+import { depthAtResolution } from '../infer/postprocess.ts';
 import { WindowStitcher, type StitchedFrame } from '../stitch/stitcher.ts';
 import { windowCount, windowInputFrames } from '../stitch/windows.ts';
 import type { RgbFrame } from '../../common/types.ts';
 import type { ModelManifest, WindowParams } from '../infer/manifest.ts';
-import type { LoadedModel, ModelOutput } from '../infer/session.ts';
+import type { LoadedModel } from '../infer/session.ts';
 
 /** A frame with the model's depth at depth resolution, exactly as the cache returns it. */
 export interface RawDepthFrame {
@@ -51,15 +51,14 @@ export async function resumePoint(layer: DepthLayer, window: WindowParams | null
   return { frames: 0, windows: 0 };
 }
 
-/** Network output to depth resolution, floored for metric models (a zero depth breaks every 1/d downstream), as cached. */
+/** Network output to depth resolution, floored for metric models, as cached. */
 function toDepthRes(map: Float32Array, w: number, h: number, size: Size, manifest: ModelManifest): { depth: Float32Array; quantized: Quantized } {
-  const d = resizePlane(map, w, h, size.width, size.height);
-  const out = d === map ? new Float32Array(map) : d;
-  if (manifest.outputKind === 'metric') {
-    const floor = manifest.minDepth ?? 1e-3;
-    for (let i = 0; i < out.length; i++) if (!(out[i] >= floor)) out[i] = floor;
-  }
-  return roundTrip(out);
+  return asCached(depthAtResolution(map, w, h, size, manifest));
+}
+
+/** A depth map (ours to change) as the cache will give it back, with its quantised form. */
+function asCached(depth: Float32Array): { depth: Float32Array; quantized: Quantized } {
+  return { depth, quantized: roundTripInPlace(depth) };
 }
 
 /**
@@ -91,31 +90,41 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
   let chunk: { first: number; frames: { depth: Float32Array; quantized: Quantized }[] } | null = null;
   // Batches sent to the model and not yet collected: with a threaded model the next batch is
   // preprocessed, and the last one postprocessed and cached, while this one runs.
-  const inflight: { frames: RgbFrame[]; out: Promise<ModelOutput> }[] = [];
-  const MAX_INFLIGHT = 2;
+  const inflight: { frames: RgbFrame[]; depths: Promise<Float32Array[]> }[] = [];
+  // Three: the model thread always has the next batch queued while this thread stitches, caches and
+  // hands frames on, even when a frame's downstream work takes longer than one inference.
+  const MAX_INFLIGHT = 3;
 
   const startBatch = () => {
     if (!model) throw new Error('model needed for uncached frames');
     const n = pending.length;
     // A static batch dim (e.g. FastDepth's 1) is padded rather than changed.
     const rows = model.io.batch ?? n;
-    const input = new Float32Array(rows * per);
-    pending.forEach((f, i) => frameToTensor(f, ctx.inputSize, model.manifest, input, i * per));
-    const out = model.run(input, [rows, 3, ih, iw]);
+    let depths: Promise<Float32Array[]>;
+    if (model.runFrames) {
+      // Preprocessing and the output's resize on the model thread: this thread also tracks the camera.
+      depths = model.runFrames(pending, ctx.inputSize, ctx.depthSize, rows);
+    } else {
+      const input = new Float32Array(rows * per);
+      pending.forEach((f, i) => frameToTensor(f, ctx.inputSize, model.manifest, input, i * per));
+      depths = model.run(input, [rows, 3, ih, iw]).then((out) => {
+        const [, oh, ow] = out.dims;
+        return Array.from({ length: n }, (_v, i) => depthAtResolution(out.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, ctx.depthSize, model.manifest));
+      });
+    }
     // Handled when collected; if the run is abandoned (cancel), its failure must not surface as unhandled.
-    out.catch(() => {});
-    inflight.push({ frames: pending, out });
+    depths.catch(() => {});
+    inflight.push({ frames: pending, depths });
     pending = [];
   };
 
   const collect = async function* (): AsyncGenerator<RawDepthFrame> {
     const b = inflight.shift()!;
-    const out = await b.out;
-    const [, oh, ow] = out.dims;
+    const depths = await b.depths;
     for (let i = 0; i < b.frames.length; i++) {
       const f = b.frames[i];
       const rel = f.index - ctx.start;
-      const d = toDepthRes(out.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, ctx.depthSize, model!.manifest);
+      const d = asCached(depths[i]);
       if (!chunk) chunk = { first: rel, frames: [] };
       chunk.frames.push(d);
       yield { rel, rgb: f, depth: d.depth, pose: null };

@@ -1,0 +1,158 @@
+/**
+ * Where an analysis's CPU goes (not a test): `npm run profile:analyze [-- --modes bare,cache,outputs,default]`.
+ * Each mode runs in a child process on ../shared/clips/cockatoo.mp4; this process samples /proc every 50 ms
+ * and prints CPU seconds per thread group of the child (main, model thread + ORT pool, other workers, libuv,
+ * V8) and per ffmpeg process it started (decoder, preview encoder). Linux only.
+ * Modes: bare (ffmpeg decode to the model size + the model, one process: the reference), cache (no poses,
+ * no outputs), outputs (no poses, .npy + preview), default (what `gemdepth analyze` does).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFrames } from '../src-main/engine/decode/frame-reader.ts';
+import { probe } from '../src-main/engine/decode/probe.ts';
+import { getManifest } from '../src-main/engine/infer/manifest.ts';
+import { loadModelThreaded } from '../src-main/engine/infer/model-thread.ts';
+import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
+import { depthSize, frameToTensor, modelInputSize } from '../src-main/engine/preprocess/index.ts';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
+const SHARED = resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared'));
+const COCKATOO = join(SHARED, 'clips', 'cockatoo.mp4');
+const HZ = 100;
+
+async function child(mode: string): Promise<void> {
+  const t0 = performance.now();
+  let frames = 0;
+  if (mode === 'bare') {
+    // The reference: decode to the model's size and run the model on its thread, one batch in flight.
+    const manifest = await getManifest('fastdepth');
+    const info = await probe(COCKATOO);
+    const inSize = modelInputSize(manifest.size, info.width, info.height);
+    const dSize = depthSize(manifest.size, info.width, info.height);
+    const model = await loadModelThreaded(manifest, { device: 'cpu' });
+    const per = 3 * inSize.width * inSize.height;
+    let prev: Promise<unknown> | null = null;
+    process.stdout.write('start\n');
+    const t1 = performance.now();
+    for await (const f of readFrames(info, { width: dSize.width, height: dSize.height, scaleFlags: 'bilinear' })) {
+      const t = new Float32Array(per);
+      frameToTensor(f, inSize, manifest, t, 0);
+      const run = model.run(t, [1, 3, inSize.height, inSize.width]);
+      if (prev) await prev;
+      prev = run;
+      frames++;
+    }
+    await prev;
+    await model.close();
+    process.stdout.write(JSON.stringify({ frames, secs: (performance.now() - t1) / 1000 }) + '\n');
+    return;
+  }
+  const cacheDir = await mkdtemp(join(tmpdir(), 'gemdepth-prof-cache-'));
+  const out = await mkdtemp(join(tmpdir(), 'gemdepth-prof-out-'));
+  try {
+    const withOut = mode === 'outputs' || mode === 'default';
+    process.stdout.write('start\n');
+    const r = await runAnalysis({ input: COCKATOO, out: withOut ? join(out, 'a') : undefined, poses: mode === 'default', cacheDir, device: 'cpu' });
+    frames = r.end - r.start + 1;
+    process.stdout.write(JSON.stringify({ frames, secs: (performance.now() - t0) / 1000 }) + '\n');
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+const read = (p: string) => {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+};
+/** utime + stime (s) and start time (ticks) of a /proc stat line. */
+function stat(line: string) {
+  const f = line.slice(line.lastIndexOf(')') + 2).split(' ');
+  return { cpu: (Number(f[11]) + Number(f[12])) / HZ, ppid: Number(f[1]), start: Number(f[19]) };
+}
+
+function runProfiled(mode: string): Promise<{ frames: number; secs: number; groups: Map<string, number> }> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = p.pid!;
+    const threads = new Map<number, { name: string; start: number; cpu: number }>();
+    const procs = new Map<number, { name: string; cpu: number }>();
+    const sample = () => {
+      let tids: string[];
+      try {
+        tids = readdirSync(`/proc/${pid}/task`);
+      } catch {
+        return;
+      }
+      for (const t of tids) {
+        const s = read(`/proc/${pid}/task/${t}/stat`);
+        if (!s) continue;
+        const comm = (read(`/proc/${pid}/task/${t}/comm`) ?? '?').trim();
+        const st = stat(s);
+        threads.set(Number(t), { name: comm, start: st.start, cpu: st.cpu });
+      }
+      for (const d of readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        const s = read(`/proc/${d}/stat`);
+        if (!s) continue;
+        const st = stat(s);
+        if (st.ppid !== pid) continue;
+        const cmd = (read(`/proc/${d}/cmdline`) ?? '').split('\0');
+        const name = cmd.length < 2 ? 'exited child (ffmpeg decode)' : cmd.includes('pipe:0') ? 'ffmpeg encode (preview)' : cmd.includes('pipe:1') ? 'ffmpeg decode' : cmd[0].split('/').pop()!;
+        // Children's own threads are counted in their stat.
+        procs.set(Number(d), { name, cpu: st.cpu });
+      }
+    };
+    const timer = setInterval(sample, 50);
+    let out = '';
+    // CPU spent before the job starts (loading modules) is not the job's.
+    let base: Map<number, number> | null = null;
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      sample();
+      if (!base && out.includes('start\n')) base = new Map([...threads.entries()].map(([t, x]) => [t, x.cpu]));
+    });
+    p.on('close', (code) => {
+      clearInterval(timer);
+      if (code !== 0) return rej(new Error(`child exited ${code}`));
+      const groups = new Map<string, number>();
+      const add = (k: string, v: number) => groups.set(k, (groups.get(k) ?? 0) + v);
+      // Worker threads (model thread, geometry's output thread) carry the name "node" like the main thread;
+      // ORT's pool threads are created by the model thread after it: all named by their start order.
+      const nodes = [...threads.entries()].filter(([, t]) => t.name === 'node').sort((a, b) => a[1].start - b[1].start || a[0] - b[0]);
+      for (const [tid, t] of threads) {
+        const cpu = t.cpu - (base?.get(tid) ?? 0);
+        if (tid === pid) add('node main thread', cpu);
+        else if (t.name === 'node') add(`thread #${nodes.findIndex(([x]) => x === tid)} (${(base?.has(tid) ? 'before start' : 'new')})`, cpu);
+        else add(`${t.name.replace(/[0-9]+$/, '')} threads`, cpu);
+      }
+      for (const pr of procs.values()) add(pr.name, pr.cpu);
+      const r = JSON.parse(out.trim().split('\n').pop()!);
+      res({ ...r, groups });
+    });
+  });
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child') return child(args[1]);
+  const mi = args.indexOf('--modes');
+  const modes = mi >= 0 ? args[mi + 1].split(',') : ['bare', 'cache', 'outputs', 'default'];
+  for (const m of modes) {
+    const r = await runProfiled(m);
+    const total = [...r.groups.values()].reduce((a, b) => a + b, 0);
+    console.log(`\n${m}: ${r.frames} frames in ${r.secs.toFixed(2)} s = ${(r.frames / r.secs).toFixed(1)} fps; CPU ${total.toFixed(2)} s (${((1000 * total) / r.frames).toFixed(1)} ms a frame)`);
+    for (const [k, v] of [...r.groups.entries()].sort((a, b) => b[1] - a[1])) {
+      if (v >= 0.01) console.log(`  ${k.padEnd(40)} ${v.toFixed(2).padStart(6)} s  ${((1000 * v) / r.frames).toFixed(1).padStart(5)} ms/frame`);
+    }
+  }
+}
+
+await main();
