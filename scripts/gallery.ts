@@ -8,8 +8,7 @@
  * frames to bench-out/gallery/ to look for flicker).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { probe } from '../src-main/engine/decode/probe.ts';
 import { readFrames } from '../src-main/engine/decode/frame-reader.ts';
@@ -20,16 +19,11 @@ import { runRender } from '../src-main/engine/jobs/render.ts';
 import { resizeRgb } from '../src-main/engine/preprocess/resize.ts';
 import type { EffectId } from '../src-main/common/effects/types.ts';
 import { rms, smoothnessSum, type SmoothnessSum } from './gallery/smoothness.ts';
+import { ROOT, SHARED, arg } from './script-env.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
-const SHARED = resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared'));
 const DOCS = join(ROOT, 'docs', 'gallery');
 const WORK = join(ROOT, 'bench-out', 'gallery');
 const CACHE = join(ROOT, 'bench-out', 'cache');
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
 
 const CLIPS = [
   { id: 'cockatoo', file: 'cockatoo.mp4', start: 100, end: 130 },

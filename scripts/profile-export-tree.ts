@@ -11,21 +11,15 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { resolveFfmpeg, setFfmpegPaths } from '../src-main/engine/decode/ffmpeg-path.ts';
 import { probe } from '../src-main/engine/decode/probe.ts';
 import { parseEffectSpec } from '../src-main/engine/effects/index.ts';
 import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
 import { runRender } from '../src-main/engine/jobs/render.ts';
+import { SHARED, arg, BENCH_OUT, BENCH_CACHE } from './script-env.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
-const SHARED = resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared'));
-const OUT = join(ROOT, 'bench-out');
-const CACHE = join(OUT, 'cache');
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
+const OUT = BENCH_OUT;
+const CACHE = BENCH_CACHE;
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
 
 /** CPU ms of each thread of this process, by thread id. */

@@ -10,9 +10,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { cpuUsage } from 'node:process';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { readFrames } from '../src-main/engine/decode/frame-reader.ts';
 import { probe } from '../src-main/engine/decode/probe.ts';
@@ -23,13 +22,8 @@ import { openVideoEncoder } from '../src-main/engine/encode/video-encoder.ts';
 import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
 import { clipDepthRange } from '../src-main/engine/jobs/depth-range.ts';
 import type { DepthMap, RgbFrame } from '../src-main/common/types.ts';
+import { ROOT, SHARED, arg } from './script-env.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
-const SHARED = resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared'));
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
 // The bench's settings, or with --defaults each effect's defaults.
 const EFFECTS = process.argv.includes('--defaults')
   ? { fog: 'fog', refocus: 'refocus', relight: 'relight' }
