@@ -53,7 +53,9 @@ export function useLiveCanvas(
     if (!size) return;
     // The paused frame is drawn at the viewer's size (maxWidth), at most the clip's.
     const full = Math.min(latest.current.clip?.width ?? size.width, latest.current.maxWidth);
-    l.textContent = size.width < full ? `Playing at ${size.width}×${size.height} · full size when paused` : `Playing at ${size.width}×${size.height}`;
+    const text = size.width < full ? `Playing at ${size.width}×${size.height} · full size when paused` : `Playing at ${size.width}×${size.height}`;
+    // Called for every drawn frame: the DOM is touched only when the size changes.
+    if (l.textContent !== text) l.textContent = text;
   }, [latest]);
 
   const attach = useCallback((c: HTMLCanvasElement | null) => {
