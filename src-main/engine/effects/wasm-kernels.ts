@@ -109,8 +109,9 @@ function layout(cap: Capacity) {
     // One [y0, y1) per low-res row: lh can exceed the frame's height (an export smaller than the analysis depth).
     ['rowSpan', Math.max(cap.h, cap.lh ?? 0) * 8],
     ['coef', cap.low * 8],
-    // The B-spline's row pass: 2 channels for the guided filter, 5 for relight's surface maps.
-    ['tmp', (cap.lh ?? 0) * cap.w * 20],
+    // The B-spline's row pass: 2 channels for the guided filter, 5 for relight's surface maps (and its
+    // table of W + 3 column slopes).
+    ['tmp', (cap.lh ?? 0) * cap.w * 20 + (cap.w + 3) * 4],
     ['rgb', n * 3],
     ['rgbOut', n * 3],
     ['dist', n * 4],

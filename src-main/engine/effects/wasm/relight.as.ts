@@ -46,7 +46,7 @@ export function relightApply(
     }
   }
   const amb = v4(prm, AMB), str = v4(prm, STR), lx = v4(prm, LX), ly = v4(prm, LY), lz = v4(prm, LZ), pi = v4(prm, PI), pf = v4(prm, PF), cosOut = v4(prm, COS_OUT);
-  const sx = v4(prm, SX), sy = v4(prm, SY), sz = v4(prm, SZ), ux = v4(prm, UX), uy = v4(prm, UY), uz = v4(prm, UZ), di = v4(prm, DI), sh = v4(prm, SH), cx = v4(prm, CX), fx = v4(prm, FX), nr = v4(prm, NR);
+  const sx = v4(prm, SX), sy = v4(prm, SY), sz = v4(prm, SZ), ux = v4(prm, UX), uy = v4(prm, UY), uz = v4(prm, UZ), di = v4(prm, DI), sh = v4(prm, SH), nr = v4(prm, NR);
   const pr = v4(prm, PC), pg = v4(prm, PC + 1), pb = v4(prm, PC + 2), dr = v4(prm, DC), dg = v4(prm, DC + 1), db = v4(prm, DC + 2);
   const pointOn = p64(prm, PI) > 0, spot = p64(prm, SPOT) != 0;
   // The sky (surface.ts skyWeight): distances from skyFrom on fade to infinitely far, where no light of the scene reaches.
@@ -57,6 +57,11 @@ export function relightApply(
   const zero = f32x4.splat(0), one = f32x4.splat(1);
   const W4 = W & ~3;
   const gStride = grainPlaneStride(W, H) << 2;
+  // The ray's x slope (x + .5 - cx) / fx of each column (W + 3 f32 after the row pass's five planes), the
+  // same f32 arithmetic the four lanes did per pixel, once per frame instead of once per row.
+  const rxs = tmp + 5 * plane;
+  const cxf = <f32>p64(prm, CX), fxf = <f32>p64(prm, FX);
+  for (let X = 0; X < W + 3; X++) store<f32>(rxs + (<usize>X << 2), (<f32>X + 0.5 - cxf) / fxf);
   for (let Y = 0; Y < H; Y++) {
     const k = <usize>(Y * 4) << 2;
     const r0 = tmp + (<usize>(load<i32>(rowIdx + k) * W) << 2), r1 = tmp + (<usize>(load<i32>(rowIdx + k + 4) * W) << 2);
@@ -82,8 +87,8 @@ export function relightApply(
         const t = clamp4(f32x4.mul(f32x4.sub(dd, skyV), skyInv), zero, one);
         unsky = f32x4.sub(one, f32x4.mul(f32x4.mul(t, t), f32x4.sub(f32x4.splat(3), f32x4.add(t, t))));
       }
-      const xs = single ? f32x4.splat(<f32>X + 0.5) : f32x4.add(f32x4.splat(<f32>X + 0.5), f32x4(0, 1, 2, 3));
-      const px = f32x4.mul(zc, f32x4.div(f32x4.sub(xs, cx), fx)), py = f32x4.mul(zc, ry);
+      const rx = single ? f32x4.splat(load<f32>(rxs + c)) : v128.load(rxs + c);
+      const px = f32x4.mul(zc, rx), py = f32x4.mul(zc, ry);
       const nl = f32x4.sqrt(f32x4.add(f32x4.add(f32x4.mul(nx0, nx0), f32x4.mul(ny0, ny0)), f32x4.mul(nz0, nz0)));
       const ok = f32x4.gt(nl, f32x4.splat(1e-12));
       // One division for the three components (a multiply each), as the shader's normalize.
@@ -97,10 +102,11 @@ export function relightApply(
         const d2 = f32x4.add(f32x4.add(f32x4.mul(vx, vx), f32x4.mul(vy, vy)), f32x4.mul(vz, vz));
         let d = f32x4.sqrt(d2);
         d = v128.bitselect(f32x4.splat(1e-9), d, f32x4.eq(d, zero));
-        const id = f32x4.div(one, d);
-        const ndv = f32x4.mul(f32x4.add(f32x4.add(f32x4.mul(nx, vx), f32x4.mul(ny, vy)), f32x4.mul(nz, vz)), id);
-        ndl = f32x4.div(f32x4.mul(f32x4.max(zero, ndv), pi), f32x4.add(one, f32x4.mul(pf, d2)));
+        // max(0, n.v / d) * intensity / (1 + falloff d^2) with one division (d > 0).
+        const ndv = f32x4.add(f32x4.add(f32x4.mul(nx, vx), f32x4.mul(ny, vy)), f32x4.mul(nz, vz));
+        ndl = f32x4.div(f32x4.mul(f32x4.max(zero, ndv), pi), f32x4.mul(d, f32x4.add(one, f32x4.mul(pf, d2))));
         if (spot) {
+          const id = f32x4.div(one, d);
           const sv = f32x4.mul(f32x4.neg(f32x4.add(f32x4.add(f32x4.mul(vx, sx), f32x4.mul(vy, sy)), f32x4.mul(vz, sz))), id);
           const t = clamp4(f32x4.mul(f32x4.sub(sv, cosOut), spanInv), zero, one);
           ndl = f32x4.mul(ndl, f32x4.mul(f32x4.mul(t, t), f32x4.sub(f32x4.splat(3), f32x4.add(t, t))));
