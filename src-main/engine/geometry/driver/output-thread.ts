@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import { isWholeBuffer } from '../../../util/buffer-pool.ts';
 import { startWorker } from '../../../util/worker-entry.ts';
 import type { GeometryOutput, OutputJob, OutputSettings } from './frame-output.ts';
 import type { CoarsePlanes } from './frame-fusion.ts';
@@ -38,8 +39,7 @@ export function createOutputThread(settings: OutputSettings) {
       if (failure) throw failure;
       if (pending++ === 0) worker.ref();
       // Moved, not copied (0.36 MB a 720p analysis frame); a view into a larger buffer is copied.
-      const d = job.input, whole = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer;
-      worker.postMessage({ type: 'job', job } satisfies ToOutputWorker, whole ? [d.buffer as ArrayBuffer] : []);
+      worker.postMessage({ type: 'job', job } satisfies ToOutputWorker, isWholeBuffer(job.input) ? [job.input.buffer as ArrayBuffer] : []);
     },
     /** A frame's coarse planes, for the jobs whose fusion reads them (sent once, when the frame is aligned). */
     planes(index: number, planes: CoarsePlanes) {
