@@ -11,7 +11,7 @@ export interface BufferPool {
 }
 
 /** A view over its whole ArrayBuffer: it can be moved to a worker (transferred) or recycled as is. */
-export function isWholeBuffer(b: Uint8Array | undefined): b is Uint8Array {
+export function isWholeBuffer<T extends ArrayBufferView>(b: T | undefined): b is T {
   return !!b && b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength;
 }
 

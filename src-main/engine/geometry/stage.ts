@@ -62,7 +62,8 @@ export interface GeometryStageOptions {
   refineFocal?: { sigma: number };
   /**
    * Make the frames' outputs on a thread of their own (driver/output-thread.ts), beside the tracking;
-   * the same outputs, a few frames later. Default false (the analysis job turns it on).
+   * the same outputs, a few frames later. A pushed depth's data moves to that thread with its frame's
+   * output (unusable here after). Default false (the analysis job turns it on).
    */
   outputThread?: boolean;
 }

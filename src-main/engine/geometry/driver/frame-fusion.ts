@@ -23,11 +23,15 @@ export interface CoarsePlanes { inv: Float32Array; gray: Float32Array }
 export function createFrameFusion(k: Intrinsics, fp: GeometryParams['fusion']) {
   const kc = fusionGrid(k, fp.step);
   let fusion: ReturnType<typeof createViewFusion> | null = null;
+  // The factor on the analysis grid, reused frame after frame (read only within the call).
+  const up = new Float32Array(k.width * k.height);
   /**
    * The frame's new refined depth: into `final` when given (refine's copy), else a new array from
    * `aligned`. `planes(i)`: frame i's coarse planes.
    */
   return function fuseFrame(plan: FusionPlan, own: CoarsePlanes, final: Float32Array | null, aligned: Float32Array, planes: (index: number) => CoarsePlanes): Float32Array {
+    // Nothing refined the frame (multiview.ts: refine): its own copy is made here, where it is written.
+    if (final === aligned) final = aligned.slice();
     // Neighbours are read in the smoothed scale through their gain, not copied (~48 a frame).
     const views: FusionView[] = plan.views.map((v) => ({ ...planes(v.index), c2w: v.c2w, gain: v.gain }));
     fusion ??= createViewFusion(kc, { gate: fp.gate, reach: fp.reach, photo: fp.photo, radius: fp.radius });
@@ -38,7 +42,7 @@ export function createFrameFusion(k: Intrinsics, fp: GeometryParams['fusion']) {
     // raised to the averaging weight, as log depths are what the fusion averages.
     const ratio = fusion.fuse({ inv: ownInv, gray: own.gray, c2w: plan.c2w }, views);
     for (let p = 0; p < ratio.length; p++) ratio[p] = ownInv[p] > 0 && ratio[p] > 0 ? (ratio[p] / ownInv[p]) ** plan.wt : 0;
-    const up = resizeWithHoles(ratio, kc.width, kc.height, k.width, k.height);
+    resizeWithHoles(ratio, kc.width, kc.height, k.width, k.height, up);
     // In place on the frame's own refined copy; the aligned depth stays as it is.
     const base = final ?? aligned, out = final ?? new Float32Array(base.length);
     for (let p = 0; p < out.length; p++) out[p] = up[p] > 0 ? base[p] * up[p] : base[p];

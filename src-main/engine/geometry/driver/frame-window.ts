@@ -45,6 +45,7 @@ export interface FrameState {
   x: Float32Array;
   /** Aligned inverse depth in shot-world units. */
   aligned: Float32Array;
+  /** Refined inverse depth (null: not yet); `aligned` itself where nothing refined it, so never written in place. */
   final: Float32Array | null;
   /** Aligned inverse depth and grey levels on the fusion grid (view-fusion.ts), with `fusion`. */
   coarse: { inv: Float32Array; gray: Float32Array } | null;

@@ -15,7 +15,9 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
   let fuse: ReturnType<typeof createFrameFusion> | null = null;
 
   /**
-   * Refines frame `ref` against posed neighbours in its shot; returns the frame's confidence. `gain`
+   * Refines frame `ref` against posed neighbours in its shot; returns the frame's confidence. Where
+   * nothing refines it, `final` is the aligned depth itself, not a copy (the fusion copies it before it
+   * writes: frame-fusion.ts), so the stage's thread neither copies nor sends the same plane twice. `gain`
    * (the scale smoother's factor) puts it in the smoothed scale, so the prior and every neighbour's
    * baseline agree.
    */
@@ -23,7 +25,7 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     const k = w.K!, sp = w.cfg.params.stereo;
     const refPose = path.poseOf(ref);
     const rs = positiveSample(ref.aligned, gain);
-    if (!rs.length) { ref.final = ref.aligned.slice(); return 0; }
+    if (!rs.length) { ref.final = ref.aligned; return 0; }
     // Order statistics by selection: the whole sort is only needed for the stereo's sweep range.
     const farRho = selectKth(rs, rs.length, Math.floor(rs.length * sp.parallaxQuantile));
     const midRho = selectKth(rs, rs.length, rs.length >> 1);
@@ -42,7 +44,7 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     const trackQ = Math.min(ref.track || 0, ...chosen.map((c) => c.s.track));
     // The frame's confidence keeps reading the parallax at the median depth: what most of the picture has.
     const conf = Math.min(1, (maxPx * midRho) / farRho / 8) * (chosen.length ? trackQ : 0);
-    if (!w.cfg.mvs || chosen.length === 0 || maxPx < 3) { ref.final = ref.aligned.slice(); return conf; }
+    if (!w.cfg.mvs || chosen.length === 0 || maxPx < 3) { ref.final = ref.aligned; return conf; }
     const prior = gain === 1 ? ref.aligned : ref.aligned.map((v) => v * gain);
     const { min: lo, max: hi } = sweepRange(rs.sort());
     const labels = Math.max(24, Math.min(sp.maxLabels, Math.round(k.fx * maxPx / (k.fx * farRho) * (hi - lo) * 1.5)));
@@ -53,7 +55,7 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     const side = (cs: typeof chosen) => cs.reduce((m, c) => Math.max(m, c.px), 0);
     // Depth error ~ pose error (pixels) / parallax (pixels): a side whose baseline is short next to
     // the remaining pose error would only copy that error into the depth.
-    if (side(past) < sp.minSidePx || side(future) < sp.minSidePx) { ref.final = ref.aligned.slice(); return conf; }
+    if (side(past) < sp.minSidePx || side(future) < sp.minSidePx) { ref.final = ref.aligned; return conf; }
     // The model's depth is a soft term of the sweep's cost: in the smoothed scale it agrees with the
     // baselines (opt-in stereo on tartanair-hospital: TAE 6.98 -> 6.55, AbsRel and delta1 the same).
     const censusOf = (s: FrameState) => (s.census.length ? s.census : (s.census = census5(s.gray)));

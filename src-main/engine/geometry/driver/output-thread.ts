@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import { isWholeBuffer } from '../../../util/buffer-pool.ts';
 import { startWorker } from '../../../util/worker-entry.ts';
 import type { GeometryOutput, OutputJob, OutputSettings } from './frame-output.ts';
 import type { CoarsePlanes } from './frame-fusion.ts';
@@ -11,8 +12,9 @@ export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | { 
  * filter), and with the scale smoothed the view fusion before them (frame-fusion.ts), made on a thread
  * of their own, beside the tracking on the stage's thread; outputs come back in order. Why: with the model on its own thread the geometry's thread is the analysis's bottleneck
  * and the second core waits for it; fusion and output are a fifth to a third of the geometry's work. Memory stays bounded:
- * the caller waits (`settle`) while more than a few jobs are under way. Jobs are copied to the thread
- * (the frame's arrays stay the stage's); the outputs move back without copying.
+ * the caller waits (`settle`) while more than a few jobs are under way. The model's depth moves to the
+ * thread (nothing on the stage's thread reads it after the frame's output); the frame's other arrays
+ * are copied (later frames read them); the outputs move back without copying.
  */
 export function createOutputThread(settings: OutputSettings) {
   const worker: Worker = startWorker(import.meta.url, './output-worker.ts', { bundle: true });
@@ -36,7 +38,8 @@ export function createOutputThread(settings: OutputSettings) {
     submit(job: OutputJob) {
       if (failure) throw failure;
       if (pending++ === 0) worker.ref();
-      send({ type: 'job', job });
+      // Moved, not copied (0.36 MB a 720p analysis frame); a view into a larger buffer is copied.
+      worker.postMessage({ type: 'job', job } satisfies ToOutputWorker, isWholeBuffer(job.input) ? [job.input.buffer as ArrayBuffer] : []);
     },
     /** A frame's coarse planes, for the jobs whose fusion reads them (sent once, when the frame is aligned). */
     planes(index: number, planes: CoarsePlanes) {
