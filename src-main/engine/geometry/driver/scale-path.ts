@@ -61,8 +61,8 @@ export function linkScale(w: FrameWindow, cur: FrameState) {
     const o = frameAt(w, cur.index - k);
     if (!o || o.shotId !== cur.shotId || o.track === 0) continue;
     // A sparse grid is plenty for one median ratio (and keeps this a few ms a frame).
-    const warped = warpInvDepth(o.x, w.K!, o.c2w, cur.c2w, p.stride);
-    const logs = new Float32Array(warped.length);
+    const { warped, logs } = linkScratch(o.x.length);
+    warpInvDepth(o.x, w.K!, o.c2w, cur.c2w, p.stride, { out: warped });
     let n = 0, seen = 0;
     for (let q = 0; q < warped.length; q++) {
       if (!(warped[q] > 0)) continue;
@@ -75,6 +75,13 @@ export function linkScale(w: FrameWindow, cur: FrameState) {
     if (k === 1) cur.disagree = median(logs.subarray(0, n).map((v) => Math.abs(v - med)));
     w.smoother.link(o.index, cur.index, med);
   }
+}
+
+/** linkScale's two planes, reused from link to link (fresh ones a link kept the collector busy). */
+let scratch = { warped: new Float32Array(0), logs: new Float32Array(0) };
+function linkScratch(n: number) {
+  if (scratch.warped.length !== n) scratch = { warped: new Float32Array(n), logs: new Float32Array(n) };
+  return scratch;
 }
 
 /** The frame's aligned inverse depth (and its fusion-grid copy): the model's own scale, or with `scale: false` chained to the frames before it. */
