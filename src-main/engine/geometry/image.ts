@@ -68,19 +68,22 @@ export function resizeWithHoles(src: Float32Array, sw: number, sh: number, dw: n
 export function trackingGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Plane {
   const f = Math.max(1, Math.floor(Math.min(sw / dw, sh / dh)));
   const bw = Math.floor(sw / f), bh = Math.floor(sh / f);
-  const box = f === 2 ? boxGray2(src, sw, sh) : boxGray(src, sw, sh, f);
-  const data = bw === dw && bh === dh ? box : resizeWithHoles(box, bw, bh, dw, dh);
+  const same = bw === dw && bh === dh;
+  // Resized, the block means are scratch: one plane reused (a fresh 640 x 360 a 720p frame was garbage at once).
+  const into = same ? undefined : (boxScratch = boxScratch.length === bw * bh ? boxScratch : new Float32Array(bw * bh));
+  const box = f === 2 ? boxGray2(src, sw, sh, into) : boxGray(src, sw, sh, f, into);
+  const data = same ? box : resizeWithHoles(box, bw, bh, dw, dh);
   for (let i = 0; i < data.length; i++) data[i] -= 1;
   return { width: dw, height: dh, data };
 }
 
 /**
  * Grey f x f block means of interleaved RGB, plus 1 (resizeWithHoles treats 0 as a hole, and black is a
- * colour here); each block's pixels summed row by row.
+ * colour here); each block's pixels summed row by row. `into`: a plane of the block count to fill (every value written).
  */
-export function boxGray(src: Uint8Array, sw: number, sh: number, f: number): Float32Array {
+export function boxGray(src: Uint8Array, sw: number, sh: number, f: number, into?: Float32Array): Float32Array {
   const bw = Math.floor(sw / f), bh = Math.floor(sh / f);
-  const box = new Float32Array(bw * bh);
+  const box = into ?? new Float32Array(bw * bh);
   for (let y = 0; y < bh; y++)
     for (let x = 0; x < bw; x++) {
       let g = 0;
@@ -94,9 +97,9 @@ export function boxGray(src: Uint8Array, sw: number, sh: number, f: number): Flo
 }
 
 /** boxGray with f = 2 (a 720p frame to the tracking width), written out: the same sums in the same order, without the inner loops. */
-export function boxGray2(src: Uint8Array, sw: number, sh: number): Float32Array {
+export function boxGray2(src: Uint8Array, sw: number, sh: number, into?: Float32Array): Float32Array {
   const bw = Math.floor(sw / 2), bh = Math.floor(sh / 2);
-  const box = new Float32Array(bw * bh);
+  const box = into ?? new Float32Array(bw * bh);
   for (let y = 0; y < bh; y++) {
     let o = 2 * y * sw * 3, u = o + sw * 3;
     for (let x = 0, i = y * bw; x < bw; x++, i++, o += 6, u += 6) {
@@ -109,6 +112,8 @@ export function boxGray2(src: Uint8Array, sw: number, sh: number): Float32Array 
   }
   return box;
 }
+
+let boxScratch = new Float32Array(0);
 
 /** Frames are tracked at up to this multiple of the analysis width: KLT cost is per point, not per pixel, so finer is nearly free and much more accurate. */
 const TRACK_FACTOR = 2;
