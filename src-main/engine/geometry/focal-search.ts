@@ -286,13 +286,15 @@ function baFit(s: FocalSpan, f: number, width: number, height: number, start?: B
   for (let i = 0; i < n; i++) { const z = 1 / s.q0[i]; P[3 * i] = rays[2 * i] * z; P[3 * i + 1] = rays[2 * i + 1] * z; P[3 * i + 2] = z; }
   if (start) {
     s.views.forEach((uv, j) => obs.push({ T: start.T[j], ids, uv }));
-    bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5 });
+    bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5, stop: BA_STOP });
   } else for (const [j, uv] of s.views.entries()) {
     // Started as the tracker starts a frame: RANSAC on the model's depth at both ends, from the view before.
     const init = obs.length ? obs[obs.length - 1].T : fromRt(fitRotation(s.ref, uv, f, K.cx, K.cy).R, [0, 0, 0]);
     const est = estimatePose(P, uv, s.viewDepth[j], K, { init, seed: j + 1, confidence: RANSAC_CONFIDENCE });
     obs.push({ T: est.ok ? est.T : init, ids, uv });
-    bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5 });
+    // The views before the last only start the next one: a few steps bring them near enough.
+    const last = obs.length === s.views.length;
+    bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: last ? BA_ITERATIONS : START_ITERATIONS, thresholdPx: 1.5, stop: BA_STOP });
   }
   let c = 0;
   const worst = new Float64Array(n);
@@ -324,6 +326,10 @@ const FIT_MAX = 0.6;
 /** Cauchy loss scale, pixels at the tracking resolution. */
 const CAUCHY = 1;
 const BA_ITERATIONS = 15;
+/** ...or fewer: each adjustment stops once a step lowers its cost by less than this fraction (converged). */
+const BA_STOP = 1e-6;
+/** Iterations of the adjustments that only start a span's next view (the last view's runs BA_ITERATIONS). */
+const START_ITERATIONS = 5;
 /** The pose starts' RANSAC stops once a better pose would have been drawn with this probability (the corners are one rigid consensus already). */
 const RANSAC_CONFIDENCE = 0.999;
 /** The depth prior's spread (log inverse depth): only the scale's gauge. */

@@ -68,7 +68,22 @@ export function resizeWithHoles(src: Float32Array, sw: number, sh: number, dw: n
 export function trackingGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Plane {
   const f = Math.max(1, Math.floor(Math.min(sw / dw, sh / dh)));
   const bw = Math.floor(sw / f), bh = Math.floor(sh / f);
-  const box = new Float32Array(bw * bh);
+  const same = bw === dw && bh === dh;
+  // Resized, the block means are scratch: one plane reused (a fresh 640 x 360 a 720p frame was garbage at once).
+  const into = same ? undefined : (boxScratch = boxScratch.length === bw * bh ? boxScratch : new Float32Array(bw * bh));
+  const box = f === 2 ? boxGray2(src, sw, sh, into) : boxGray(src, sw, sh, f, into);
+  const data = same ? box : resizeWithHoles(box, bw, bh, dw, dh);
+  for (let i = 0; i < data.length; i++) data[i] -= 1;
+  return { width: dw, height: dh, data };
+}
+
+/**
+ * Grey f x f block means of interleaved RGB, plus 1 (resizeWithHoles treats 0 as a hole, and black is a
+ * colour here); each block's pixels summed row by row. `into`: a plane of the block count to fill (every value written).
+ */
+export function boxGray(src: Uint8Array, sw: number, sh: number, f: number, into?: Float32Array): Float32Array {
+  const bw = Math.floor(sw / f), bh = Math.floor(sh / f);
+  const box = into ?? new Float32Array(bw * bh);
   for (let y = 0; y < bh; y++)
     for (let x = 0; x < bw; x++) {
       let g = 0;
@@ -76,13 +91,29 @@ export function trackingGray(src: Uint8Array, sw: number, sh: number, dw: number
         let o = (yy * sw + x * f) * 3;
         for (let xx = 0; xx < f; xx++, o += 3) g += 0.299 * src[o] + 0.587 * src[o + 1] + 0.114 * src[o + 2];
       }
-      // +1: resizeWithHoles treats 0 as a hole, and black is a colour here.
       box[y * bw + x] = g / (f * f) + 1;
     }
-  const data = bw === dw && bh === dh ? box : resizeWithHoles(box, bw, bh, dw, dh);
-  for (let i = 0; i < data.length; i++) data[i] -= 1;
-  return { width: dw, height: dh, data };
+  return box;
 }
+
+/** boxGray with f = 2 (a 720p frame to the tracking width), written out: the same sums in the same order, without the inner loops. */
+export function boxGray2(src: Uint8Array, sw: number, sh: number, into?: Float32Array): Float32Array {
+  const bw = Math.floor(sw / 2), bh = Math.floor(sh / 2);
+  const box = into ?? new Float32Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    let o = 2 * y * sw * 3, u = o + sw * 3;
+    for (let x = 0, i = y * bw; x < bw; x++, i++, o += 6, u += 6) {
+      let g = 0.299 * src[o] + 0.587 * src[o + 1] + 0.114 * src[o + 2];
+      g += 0.299 * src[o + 3] + 0.587 * src[o + 4] + 0.114 * src[o + 5];
+      g += 0.299 * src[u] + 0.587 * src[u + 1] + 0.114 * src[u + 2];
+      g += 0.299 * src[u + 3] + 0.587 * src[u + 4] + 0.114 * src[u + 5];
+      box[i] = g / 4 + 1;
+    }
+  }
+  return box;
+}
+
+let boxScratch = new Float32Array(0);
 
 /** Frames are tracked at up to this multiple of the analysis width: KLT cost is per point, not per pixel, so finer is nearly free and much more accurate. */
 const TRACK_FACTOR = 2;

@@ -43,9 +43,10 @@ export interface WindowFocal {
  * pin the shape by triangulation, which a small model's depth cannot; the prior only supplies the
  * scale (and keeps rotation-only stretches well posed). The keyframe itself is the gauge (identity).
  * Point unknowns are eliminated by the Schur complement, leaving a 6M x 6M system; Levenberg-
- * Marquardt with a cost check keeps it from diverging on bad starts.
+ * Marquardt with a cost check keeps it from diverging on bad starts. `stop`: the iterations end once
+ * a step lowers the cost by less than this fraction of it (converged: the rest would only confirm it).
  */
-export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], K: Intrinsics, o: { thresholdPx?: number; priorSigma?: number; iterations?: number; focal?: WindowFocal } = {}): void {
+export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], K: Intrinsics, o: { thresholdPx?: number; priorSigma?: number; iterations?: number; focal?: WindowFocal; stop?: number } = {}): void {
   const M = obs.length, nP = pb.q.length;
   if (!M) return;
   const fo = o.focal;
@@ -92,7 +93,8 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   const Jp = f64(11, 12);
   let mu = 1e-3;
   let cost = robustCost(Rs, ts, q);
-  for (let it = 0; it < (o.iterations ?? 8); it++) {
+  let converged = false;
+  for (let it = 0; it < (o.iterations ?? 8) && !converged; it++) {
     H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0); qf.fill(0); cpN.fill(0);
     const fx = K.fx * sf, fy = K.fy * sf;
     for (let j = 0; j < M; j++) {
@@ -211,6 +213,7 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
       const nc = robustCost(nR, nt, nq, nsf);
       if (nc < cost) {
         improved = true;
+        converged = cost - nc < (o.stop ?? 0) * cost;
         cost = nc;
         sf = nsf;
         for (let j = 0; j < M; j++) { Rs[j] = nR[j]; ts[j] = nt[j]; }

@@ -53,24 +53,16 @@ export function createScalePath(w: FrameWindow) {
 
 export type ScalePath = ReturnType<typeof createScalePath>;
 
-/**
- * linkScale's two analysis-grid planes, reused link after link (it runs synchronously): fresh ones
- * were ~0.4 MB a frame of typed arrays for V8 to collect on the stage's thread.
- */
-let linkScratch: { warped: Float32Array; logs: Float32Array } | null = null;
-
 /** Scale ratios between this frame's depth and its recent neighbours' (see scale-smoother.ts). */
 export function linkScale(w: FrameWindow, cur: FrameState) {
   const p = w.cfg.params.scale;
   if (!w.scaled || cur.track === 0) return;
-  const size = w.K!.width * w.K!.height;
-  if (linkScratch?.warped.length !== size) linkScratch = { warped: new Float32Array(size), logs: new Float32Array(size) };
   for (const k of p.links) {
     const o = frameAt(w, cur.index - k);
     if (!o || o.shotId !== cur.shotId || o.track === 0) continue;
     // A sparse grid is plenty for one median ratio (and keeps this a few ms a frame).
-    const warped = warpInvDepth(o.x, w.K!, o.c2w, cur.c2w, p.stride, { out: linkScratch.warped });
-    const logs = linkScratch.logs;
+    const { warped, logs } = linkScratch(o.x.length);
+    warpInvDepth(o.x, w.K!, o.c2w, cur.c2w, p.stride, { out: warped });
     let n = 0, seen = 0;
     for (let q = 0; q < warped.length; q++) {
       if (!(warped[q] > 0)) continue;
@@ -83,6 +75,13 @@ export function linkScale(w: FrameWindow, cur: FrameState) {
     if (k === 1) cur.disagree = median(logs.subarray(0, n).map((v) => Math.abs(v - med)));
     w.smoother.link(o.index, cur.index, med);
   }
+}
+
+/** linkScale's two planes, reused from link to link (fresh ones a link kept the collector busy). */
+let scratch = { warped: new Float32Array(0), logs: new Float32Array(0) };
+function linkScratch(n: number) {
+  if (scratch.warped.length !== n) scratch = { warped: new Float32Array(n), logs: new Float32Array(n) };
+  return scratch;
 }
 
 /** The frame's aligned inverse depth (and its fusion-grid copy): the model's own scale, or with `scale: false` chained to the frames before it. */
