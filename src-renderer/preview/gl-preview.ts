@@ -17,6 +17,16 @@ import isolate from '../../src-main/common/effects/glsl/isolate.glsl?raw';
 import type { PreviewPicture } from './picture-upload.ts';
 import { BLIT_FS, blitTexture, FULLSCREEN_VS, program, texture, uploadPicture, uploadRgb } from './gl.ts';
 
+// SCRATCH experiment switches (localStorage 'gemdepth.exp', comma separated).
+const EXP = (() => {
+  try {
+    return (globalThis.localStorage?.getItem('gemdepth.exp') ?? '').split(',');
+  } catch {
+    return [];
+  }
+})();
+export const exp = (k: string) => EXP.includes(k);
+
 const SHADERS: ShaderSources = { vertex, common, upsample, guided, fog, refocus, relight, isolate };
 
 export interface DrawRequest {
@@ -124,7 +134,9 @@ export function createPreview(canvas: HTMLCanvasElement | OffscreenCanvas, opts:
     if (sourceChanged || depth !== lastDepth) {
       if ('data' in frame) fx.setFrame(frame.data, frame.width, frame.height);
       else fx.setFrameSource(frame.source, frame.width, frame.height);
-      fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth));
+      // Playing at no more pixels than the depth has, the guide would add no edges the depth lacks: its passes are left out.
+      const guided = !live || exp('guided') || frame.width > depth.width;
+      fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth), guided);
       lastFrame = frame;
       lastDepth = depth;
     }
