@@ -10,6 +10,7 @@ import { evaluateParams } from '../../src-main/common/effects/keyframes.ts';
 import { getEffectSpec } from '../../src-main/common/effects/specs.ts';
 import type { EffectId, EffectStack } from '../../src-main/common/effects/types.ts';
 import { assembleFragment, frameUniforms, paramUniforms, upsampleUniforms, type ShaderSources, type Uniform } from '../../src-main/common/effects/glsl/uniforms.ts';
+import { createGpuLaps } from './gpu-laps.ts';
 import { createPictureUpload } from './picture-upload.ts';
 import { runPrep, type PrepJob, type PrepResult } from './prep-jobs.ts';
 
@@ -57,14 +58,6 @@ export interface EffectRenderer {
   /** Milliseconds of the last calls, by step (the benchmark prints where a frame's time goes). */
   readonly timings: Record<string, number>;
   dispose(): void;
-}
-
-function syncTimingsWanted() {
-  try {
-    return globalThis.localStorage?.getItem('gemdepth.syncTimings') === '1';
-  } catch {
-    return false;
-  }
 }
 
 export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSources): EffectRenderer {
@@ -265,32 +258,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       release(v);
     }
   };
-  const timings: Record<string, number> = {};
-  let tick = 0;
-  // Profiling only (localStorage 'gemdepth.syncTimings' = '1'): each step waits for the GPU process to run
-  // its GL work, so the steps' milliseconds are the passes' own cost in software WebGL, not the calls'.
-  // (WebGL's finish() is only a flush in Chromium: a one-pixel readPixels is what waits.)
-  const syncLaps = syncTimingsWanted();
-  const syncPixel = new Uint8Array(4);
-  const syncTex = syncLaps ? texture(gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, 1, 1, null) : null;
-  const syncGpu = () => {
-    if (!syncLaps) return;
-    const bound = gl.getParameter(gl.FRAMEBUFFER_BINDING) as WebGLFramebuffer | null;
-    gl.bindFramebuffer(gl.FRAMEBUFFER, fbo);
-    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, syncTex, 0);
-    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, syncPixel);
-    gl.bindFramebuffer(gl.FRAMEBUFFER, bound);
-  };
-  const begin = () => {
-    syncGpu();
-    tick = performance.now();
-  };
-  const lap = (name: string) => {
-    syncGpu();
-    const t = performance.now();
-    timings[name] = t - tick;
-    tick = t;
-  };
+  const { timings, begin, lap } = createGpuLaps(gl);
 
   const resize = (width: number, height: number) => {
     if (width === W && height === H) return;
