@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEffectSpec } from '../../src-main/engine/effects/index.ts';
 import { psnr, realFrame, type RealFrame } from './fixture.ts';
-import { b64, launchSwiftShader, rendererBundle } from './renderer-page.ts';
+import { b64, launchSwiftShader, rendererBundle, rendererPage } from './renderer-page.ts';
 
 /**
  * Playback draws a picture no larger than its depth without the guided filter's passes: each effect reads
@@ -28,20 +28,13 @@ afterAll(async () => {
 
 describe('playback without the guided passes (low-res distance read by the effects)', () => {
   it('draws every effect close to the guided picture, and not the same picture', async () => {
-    const page = await browser.newPage();
+    const { frame, depth, range, K } = real;
+    expect(frame.width).toBeLessThanOrEqual(depth.width);
+    const page = await rendererPage(browser, bundle);
     try {
-      await page.setContent('<canvas id="c"></canvas>');
-      await page.addScriptTag({ content: bundle });
-      const { frame, depth, range, K } = real;
-      expect(frame.width).toBeLessThanOrEqual(depth.width);
       const res = await page.evaluate(
         (a) => {
-          const dec = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-          const enc = (px: Uint8Array) => {
-            let s = '';
-            for (let i = 0; i < px.length; i += 0x8000) s += String.fromCharCode(...px.subarray(i, i + 0x8000));
-            return btoa(s);
-          };
+          const { dec, enc } = (globalThis as any).gdCodec as { dec: (s: string) => Uint8Array; enc: (px: Uint8Array) => string };
           const GD = (globalThis as any).GD;
           const gl = (document.getElementById('c') as HTMLCanvasElement).getContext('webgl2')!;
           const rgb = dec(a.rgb);
