@@ -28,10 +28,12 @@ async function main() {
   const page = host.page;
   try {
     // PROFILE_LIVE=worker: playing frames drawn by the opt-in worker (preview/use-live-canvas.ts).
-    if (process.env.PROFILE_LIVE === 'worker') {
-      await page.evaluate(() => localStorage.setItem('gemdepth.livePreview', 'worker'));
-      await page.reload();
-    }
+    if (process.env.PROFILE_LIVE === 'worker') await page.evaluate(() => localStorage.setItem('gemdepth.livePreview', 'worker'));
+    // PROFILE_SYNC=1: each GL step waits for its own GPU work (effect-renderer.ts), so the steps are the passes' cost.
+    if (process.env.PROFILE_SYNC === '1') await page.evaluate(() => localStorage.setItem('gemdepth.syncTimings', '1'));
+    const ex = process.env.PROFILE_EXP;
+    if (ex) await page.evaluate((v) => localStorage.setItem('gemdepth.exp', v), ex);
+    if (process.env.PROFILE_LIVE === 'worker' || process.env.PROFILE_SYNC === '1' || ex) await page.reload();
     await page.waitForSelector(tid('app-ready'));
     host.answerDialog([clip('cockatoo.mp4')]);
     await page.click(tid('import'));
@@ -90,6 +92,13 @@ async function main() {
     for (const d of draws) {
       for (const [k, v] of Object.entries(JSON.parse(d.steps) as Record<string, number>)) sum.set(k, [...(sum.get(k) ?? []), v]);
       sum.set('draw (all)', [...(sum.get('draw (all)') ?? []), Number(d.draw)]);
+      sum.set('grab', [...(sum.get('grab') ?? []), Number(d.grab)]);
+    }
+    for (const w of new Set(draws.map((d) => d.w))) {
+      const at = draws.filter((d) => d.w === w);
+      const per = new Map<string, number>();
+      for (const d of at) for (const [k, v] of Object.entries(JSON.parse(d.steps) as Record<string, number>)) per.set(k, (per.get(k) ?? 0) + v / at.length);
+      console.log(`  at width ${w} (${at.length} draws):`, [...per].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
     }
     const gaps = draws.slice(1).map((d, i) => d.t - draws[i].t);
     console.log('viewer steps per draw (mean ms):', [...sum].map(([k, v]) => `${k} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)}`).join(', '));

@@ -10,6 +10,7 @@ import { evaluateParams } from '../../src-main/common/effects/keyframes.ts';
 import { getEffectSpec } from '../../src-main/common/effects/specs.ts';
 import type { EffectId, EffectStack } from '../../src-main/common/effects/types.ts';
 import { assembleFragment, frameUniforms, paramUniforms, upsampleUniforms, type ShaderSources, type Uniform } from '../../src-main/common/effects/glsl/uniforms.ts';
+import { createGpuLaps } from './gpu-laps.ts';
 import { createPictureUpload } from './picture-upload.ts';
 import { runPrep, type PrepJob, type PrepResult } from './prep-jobs.ts';
 
@@ -34,8 +35,12 @@ export interface EffectRenderer {
    * uploaded and scaled on the GPU, so no pixels come back to the page's thread.
    */
   setFrameSource(source: TexImageSource, width: number, height: number): void;
-  /** Low-res raw depth; upsampled to the frame's size, guided by the frame (call after setFrame). */
-  setDepth(depth: Float32Array, width: number, height: number, range: DepthRange): void;
+  /**
+   * Low-res raw depth; upsampled to the frame's size, guided by the frame (call after setFrame). With
+   * `guided` false (playback, where the picture is drawn at no more pixels than the depth has, so the
+   * guide has no edges to add), no pass at all: the effects read the low-res distance bilinearly.
+   */
+  setDepth(depth: Float32Array, width: number, height: number, range: DepthRange, guided?: boolean): void;
   /** A distance map already at frame resolution (skips the upsampling pass). */
   setDistance(dist: Float32Array, range: DepthRange): void;
   /**
@@ -66,15 +71,18 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   };
   const vert = compile(gl.VERTEX_SHADER, src.vertex);
   const programs = new Map<string, WebGLProgram>();
-  const program = (name: 'upsample' | 'guided' | EffectId) => {
-    let p = programs.get(name);
+  // The effects' variant reading the low-res distance (common.glsl LOW_RES_DIST) needs float filtering.
+  const lowResDist = !!gl.getExtension('OES_texture_float_linear');
+  const program = (name: 'upsample' | 'guided' | EffectId, lowRes = false) => {
+    const id = lowRes ? `${name}|low` : name;
+    let p = programs.get(id);
     if (p) return p;
     p = gl.createProgram()!;
     gl.attachShader(p, vert);
-    gl.attachShader(p, compile(gl.FRAGMENT_SHADER, assembleFragment(src.common, src[name])));
+    gl.attachShader(p, compile(gl.FRAGMENT_SHADER, assembleFragment(lowRes ? `#define LOW_RES_DIST\n${src.common}` : src.common, src[name])));
     gl.linkProgram(p);
     if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`shader link failed (${name}): ${gl.getProgramInfoLog(p)}`);
-    programs.set(name, p);
+    programs.set(id, p);
     return p;
   };
   const setUniforms = (p: WebGLProgram, list: Uniform[]) => {
@@ -114,6 +122,8 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   let ping: WebGLTexture[] = [];
   let range: DepthRange | null = null;
   let lastTarget: WebGLTexture | null = null;
+  // Set when the last setDepth was unguided: the effects read this low-res distance (LOW_RES_DIST), not distTex.
+  let lowDist: WebGLTexture | null = null;
   const toDelete: (WebGLTexture | null)[] = [];
   // Each effect's low-res preparation (relight's surface maps, refocus's focus and search radii, fog's and
   // isolate's subject distance) depends on the depth, the parameters and the size, never on the picture:
@@ -169,14 +179,17 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   let lowTexs: WebGLTexture[] = [];
   let lowUploaded: Float32Array | null = null;
   let lowSize = '';
-  const guidedCoefficientsGpu = (dist: Float32Array, lw: number, lh: number): WebGLTexture => {
+  const uploadLow = (dist: Float32Array, lw: number, lh: number): WebGLTexture => {
     if (lowSize !== `${lw}x${lh}`) {
       lowUploaded = null;
       for (const t of lowTexs) gl.deleteTexture(t);
       lowTexs = [texture(gl.R32F, gl.RED, gl.FLOAT, lw, lh, null), ...[0, 1, 2].map(() => texture(gl.RGBA32F, gl.RGBA, gl.FLOAT, lw, lh, null))];
+      // Bilinear for the effects' low-res variant (the guided passes read it with texelFetch, unfiltered).
+      gl.bindTexture(gl.TEXTURE_2D, lowTexs[0]);
+      if (lowResDist) for (const f of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, f, gl.LINEAR);
       lowSize = `${lw}x${lh}`;
     }
-    const [lowTex, a, b, coef] = lowTexs;
+    const lowTex = lowTexs[0];
     // The depth is uploaded once per depth map (a new picture on the same depth only reruns the passes).
     if (lowUploaded !== dist) {
       // NaN (no depth) is taken as the map's mean, as guidedCoefficients does.
@@ -188,6 +201,12 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, lw, lh, gl.RED, gl.FLOAT, p);
       lowUploaded = dist;
     }
+    return lowTex;
+  };
+  const guidedCoefficientsGpu = (dist: Float32Array, lw: number, lh: number): WebGLTexture => {
+    const lowTex = uploadLow(dist, lw, lh);
+    lap('depthUpload');
+    const [, a, b, coef] = lowTexs;
     const prog = program('guided');
     gl.useProgram(prog);
     setUniforms(prog, [
@@ -239,13 +258,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       release(v);
     }
   };
-  const timings: Record<string, number> = {};
-  let tick = 0;
-  const lap = (name: string) => {
-    const t = performance.now();
-    timings[name] = t - tick;
-    tick = t;
-  };
+  const { timings, begin, lap } = createGpuLaps(gl);
 
   const resize = (width: number, height: number) => {
     if (width === W && height === H) return;
@@ -260,7 +273,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   return {
     timings,
     setFrame(rgb, width, height) {
-      tick = performance.now();
+      begin();
       resize(width, height);
       frameTex = rgbTex;
       // The RGB rows as they are (no RGBA copy per frame), into the same texture every frame.
@@ -270,21 +283,28 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       lap('upload');
     },
     setFrameSource(source, width, height) {
-      tick = performance.now();
+      begin();
       resize(width, height);
       frameTex = pictures.upload(source, width, height);
       lap('upload');
     },
-    setDepth(depth, lw, lh, r) {
+    setDepth(depth, lw, lh, r, guided = true) {
       if (!frameTex) throw new Error('setFrame before setDepth');
       range = r;
-      tick = performance.now();
+      begin();
       const rangeKey = JSON.stringify(r);
       if (!low || lowOf?.depth !== depth || lowOf.range !== rangeKey || low.width !== lw || low.height !== lh) {
         low = { dist: toDistance(depth, r), width: lw, height: lh };
         lowOf = { depth, range: rangeKey };
         forgetPrepared();
       }
+      lap('distance');
+      if (!guided && lowResDist) {
+        lowDist = uploadLow(low.dist, lw, lh);
+        lap('depthUpload');
+        return;
+      }
+      lowDist = null;
       const coefTex = guidedCoefficientsGpu(low.dist, lw, lh);
       lap('coef');
       const p = program('upsample');
@@ -295,6 +315,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     },
     setDistance(dist, r) {
       range = r;
+      lowDist = null;
       low = { dist: Float32Array.from(dist), width: W, height: H };
       lowOf = null;
       forgetPrepared();
@@ -305,7 +326,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     render(stack, time, K, opts = {}) {
       if (!frameTex || !distTex || !range) throw new Error('setFrame and setDepth before render');
       const Kf = K.width === W && K.height === H ? K : scaleIntrinsics(K, W, H);
-      tick = performance.now();
+      begin();
       const passes = stack.filter((e) => e.enabled);
       // Nothing enabled: one identity fog pass (density 0) so the output path is always the same.
       const list = passes.length ? passes : [{ effect: 'fog' as const, enabled: true, params: { density: 0 }, keyframes: {} }];
@@ -338,14 +359,14 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       let input: WebGLTexture = frameTex;
       let pi = 0;
       plans.forEach(({ inst, params, prep }, n) => {
-        const p = program(inst.effect);
+        const p = program(inst.effect, !!lowDist);
         gl.useProgram(p);
         const last = n === list.length - 1;
         const screen = last && !!opts.toScreen;
         setUniforms(p, [...frameUniforms(W, H, Kf, range!, screen), ...paramUniforms(inst.effect, params), { name: 'u_lowSize', kind: '2i', value: [low!.width, low!.height] }]);
         const target = screen ? null : ping[pi];
         setUniforms(p, prep!.uniforms);
-        draw(p, target, { frame: input, dist: distTex!, surface: prep!.surface, dirVis: prep!.dirVis, search: prep!.search });
+        draw(p, target, { frame: input, dist: lowDist ?? distTex!, surface: prep!.surface, dirVis: prep!.dirVis, search: prep!.search });
         lap(inst.effect);
         if (target) {
           input = target;

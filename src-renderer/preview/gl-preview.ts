@@ -51,7 +51,8 @@ export interface Preview {
 export function createPreview(canvas: HTMLCanvasElement | OffscreenCanvas, opts: { live?: boolean } = {}): Preview {
   // The viewer's canvas keeps its buffer (the tests read the exact frame back from it); the playing
   // canvas (live-worker.ts) is redrawn whole every frame, so the compositor may take its buffer as it is.
-  const attrs = opts.live ? { preserveDrawingBuffer: false, antialias: false, alpha: false, desynchronized: true } : { preserveDrawingBuffer: true, antialias: false, premultipliedAlpha: false };
+  // Opaque either way (every pass writes alpha 1): the compositor then copies the canvas rather than blending it.
+  const attrs = opts.live ? { preserveDrawingBuffer: false, antialias: false, alpha: false, desynchronized: true } : { preserveDrawingBuffer: true, antialias: false, alpha: false };
   const gl = canvas.getContext('webgl2', attrs) as WebGL2RenderingContext | null;
   if (!gl) throw new Error('WebGL2 is not available in this window');
   const fx: EffectRenderer = createEffectRenderer(gl, SHADERS);
@@ -124,7 +125,9 @@ export function createPreview(canvas: HTMLCanvasElement | OffscreenCanvas, opts:
     if (sourceChanged || depth !== lastDepth) {
       if ('data' in frame) fx.setFrame(frame.data, frame.width, frame.height);
       else fx.setFrameSource(frame.source, frame.width, frame.height);
-      fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth));
+      // Playing at no more pixels than the depth has, the guide would add no edges the depth lacks: its passes are left out.
+      const guided = !live || frame.width > depth.width;
+      fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth), guided);
       lastFrame = frame;
       lastDepth = depth;
     }

@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { SHADER_FILES, type ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 
@@ -23,4 +23,21 @@ export function launchSwiftShader(extraArgs: string[] = []): Promise<Browser> {
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', ...extraArgs],
   });
+}
+
+/**
+ * A page with one canvas (#c) and `script` loaded, plus `gdCodec` for moving pixels across page.evaluate:
+ * dec (base64 to bytes) and enc (bytes to base64).
+ */
+export async function rendererPage(browser: Browser, script: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setContent('<canvas id="c"></canvas>');
+  await page.addScriptTag({ content: script });
+  await page.addScriptTag({
+    content: `globalThis.gdCodec = {
+  dec: (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)),
+  enc: (px) => { let s = ''; for (let i = 0; i < px.length; i += 0x8000) s += String.fromCharCode(...px.subarray(i, i + 0x8000)); return btoa(s); },
+};`,
+  });
+  return page;
 }

@@ -19,7 +19,12 @@ ivec2 pixel() {
   return p;
 }
 
+#ifdef LOW_RES_DIST
+// The live preview's playback variant: u_dist is the low-res distance itself, read bilinearly at the pixel's centre.
+float distAt(ivec2 p) { return texture(u_dist, (vec2(p) + 0.5) / vec2(u_size)).r; }
+#else
 float distAt(ivec2 p) { return texelFetch(u_dist, p, 0).r; }
+#endif
 vec3 rgbAt(ivec2 p) { return texelFetch(u_frame, p, 0).rgb; }
 
 // Low-res maps (guided-filter.ts, surface.ts) at pixel p: the cubic B-spline of the 4x4 samples around it.
