@@ -18,8 +18,7 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
   // F is made in scratch and copied out only when kept.
   const score = (Fn: Mat3, unless = -1) => {
     const F = o.K ? essentialOnlyInto(denormaliseInto(Fn, na, nb, fDen), o.K, fEss) : denormaliseInto(Fn, na, nb, fDen);
-    let c = 0;
-    for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) c++;
+    const c = countSampson(F, a, b, n, thr2);
     if (c <= unless) return null;
     const inl = new Uint8Array(n);
     for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) inl[i] = 1;
@@ -97,6 +96,13 @@ const fDen = new Float64Array(9), fEss = new Float64Array(9);
 const eT = new Float64Array(9), eA = new Float64Array(9), eB = new Float64Array(9), eD = new Float64Array(9), eKi = new Float64Array(9);
 const eU = new Float64Array(9), eS = new Float64Array(3), eV = new Float64Array(9);
 const eM = new Float64Array(81), eRow = new Float64Array(9), eF = new Float64Array(9);
+
+/** How many correspondences are within thr2 of F (Sampson): one integer back, not a boxed double a corner. */
+function countSampson(F: ArrayLike<number>, a: ArrayLike<number>, b: ArrayLike<number>, n: number, thr2: number): number {
+  let c = 0;
+  for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) c++;
+  return c;
+}
 
 /** Squared Sampson distance (pixels squared) of a correspondence to the epipolar geometry F (x2^T F x1 = 0). */
 export function sampson(F: ArrayLike<number>, x1: number, y1: number, x2: number, y2: number): number {

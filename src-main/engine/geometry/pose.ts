@@ -50,9 +50,7 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
     }
   }
   const score = (R: ArrayLike<number>, t: ArrayLike<number>) => {
-    let c = 0;
-    for (let i = 0; i < n; i++) if (reprojErr2(P, uv, i, R, t, K) < thr * thr) c++;
-    return c;
+    return countWithin(P, uv, n, R, t, K, thr * thr);
   };
   // Identity is a hypothesis too: static shots and tiny motions must not be talked into a random pose.
   // The best hypothesis so far, copied in (the fits below write into scratch).
@@ -106,6 +104,13 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
 
 /** Fewest samples an adaptive RANSAC draws. */
 const MIN_ITERATIONS = 10;
+
+/** How many points reproject within thr2 (squared pixels): one integer back, not a boxed double a point. */
+function countWithin(P: ArrayLike<number>, uv: ArrayLike<number>, n: number, R: ArrayLike<number>, t: ArrayLike<number>, K: Intrinsics, thr2: number): number {
+  let c = 0;
+  for (let i = 0; i < n; i++) if (reprojErr2(P, uv, i, R, t, K) < thr2) c++;
+  return c;
+}
 
 function reprojErr2(P: ArrayLike<number>, uv: ArrayLike<number>, i: number, R: ArrayLike<number>, t: ArrayLike<number>, K: Intrinsics): number {
   const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
