@@ -97,10 +97,21 @@ const eT = new Float64Array(9), eA = new Float64Array(9), eB = new Float64Array(
 const eU = new Float64Array(9), eS = new Float64Array(3), eV = new Float64Array(9);
 const eM = new Float64Array(81), eRow = new Float64Array(9), eF = new Float64Array(9);
 
-/** How many correspondences are within thr2 of F (Sampson): one integer back, not a boxed double a corner. */
+/**
+ * How many correspondences are within thr2 of F (Sampson). sampson's arithmetic written out: V8 does not
+ * inline that call here, and each double it returns was a new heap number (16 bytes a corner a hypothesis).
+ */
 function countSampson(F: ArrayLike<number>, a: ArrayLike<number>, b: ArrayLike<number>, n: number, thr2: number): number {
+  const F0 = F[0], F1 = F[1], F2 = F[2], F3 = F[3], F4 = F[4], F5 = F[5], F6 = F[6], F7 = F[7], F8 = F[8];
   let c = 0;
-  for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) c++;
+  for (let i = 0; i < n; i++) {
+    const x1 = a[2 * i], y1 = a[2 * i + 1], x2 = b[2 * i], y2 = b[2 * i + 1];
+    const f1 = F0 * x1 + F1 * y1 + F2, f2 = F3 * x1 + F4 * y1 + F5, f3 = F6 * x1 + F7 * y1 + F8;
+    const g1 = F0 * x2 + F3 * y2 + F6, g2 = F1 * x2 + F4 * y2 + F7;
+    const r = x2 * f1 + y2 * f2 + f3;
+    const d = f1 * f1 + f2 * f2 + g1 * g1 + g2 * g2;
+    if ((d > 0 ? (r * r) / d : Infinity) < thr2) c++;
+  }
   return c;
 }
 

@@ -84,8 +84,14 @@ export function hypot3(x: number, y: number, z: number): number {
 
 /** Rodrigues: axis-angle vector to rotation matrix. */
 export function expSO3(w: ArrayLike<number>): Mat3 {
-  return expSO3Into(w[0], w[1], w[2], new Array<number>(9)) as Mat3;
+  return lit9(expSO3Into(w[0], w[1], w[2], wrapA));
 }
+
+// The allocating forms compute into these, then return literals (a new Array(9) would change its
+// elements' kind as doubles go in: a second allocation).
+const wrapA = new Float64Array(9), wrapB = new Float64Array(9), wrapS = new Float64Array(3);
+const lit9 = (r: ArrayLike<number>): Mat3 => [r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]];
+const lit3 = (r: ArrayLike<number>): Vec3 => [r[0], r[1], r[2]];
 
 /** Rotation angle (radians) of a rotation matrix. */
 export function rotationAngle(R: Mat3): number {
@@ -198,9 +204,8 @@ export function eigSym3Into(A: ArrayLike<number>, values: Out, vectors: Out): vo
 
 /** Eigen-decomposition of a symmetric 3x3 matrix by Jacobi sweeps; returns values and column vectors. */
 export function eigSym3(A: Mat3): { values: Vec3; vectors: Mat3 } {
-  const values: Vec3 = [0, 0, 0], vectors = new Array<number>(9);
-  eigSym3Into(A, values, vectors);
-  return { values, vectors };
+  eigSym3Into(A, wrapS, wrapA);
+  return { values: lit3(wrapS), vectors: lit9(wrapA) };
 }
 
 const svdAtA = new Float64Array(9), svdVal = new Float64Array(3), svdVec = new Float64Array(9), svdOrder = new Int32Array(3);
@@ -223,7 +228,8 @@ export function svd3Into(A: ArrayLike<number>, U: Out, S: Out, V: Out): void {
   for (let c = 0; c < 3; c++) {
     const v0 = V[c], v1 = V[3 + c], v2 = V[6 + c];
     const u0 = A[0] * v0 + A[1] * v1 + A[2] * v2, u1 = A[3] * v0 + A[4] * v1 + A[5] * v2, u2 = A[6] * v0 + A[7] * v1 + A[8] * v2;
-    const n = Math.hypot(u0, u1, u2);
+    // hypot3 is Math.hypot's bits (test/geometry/hypot.test.ts) without a builtin call's boxed arguments.
+    const n = hypot3(u0, u1, u2);
     S[c] = n;
     if (n > 1e-12) { U[c] = u0 / n; U[3 + c] = u1 / n; U[6 + c] = u2 / n; }
   }
@@ -234,19 +240,18 @@ export function svd3Into(A: ArrayLike<number>, U: Out, S: Out, V: Out): void {
     const a0 = U[c1], a1 = U[3 + c1], a2 = U[6 + c1];
     const b0 = U[c2], b1 = U[3 + c2], b2 = U[6 + c2];
     let w0 = a1 * b2 - a2 * b1, w1 = a2 * b0 - a0 * b2, w2 = a0 * b1 - a1 * b0;
-    if (Math.hypot(w0, w1, w2) < 0.5) {
+    if (hypot3(w0, w1, w2) < 0.5) {
       if (Math.abs(a0) < 0.9) { w0 = 1; w1 = 0; w2 = 0; } else { w0 = 0; w1 = 1; w2 = 0; }
     }
-    const n = Math.hypot(w0, w1, w2);
+    const n = hypot3(w0, w1, w2);
     U[c] = w0 / n; U[3 + c] = w1 / n; U[6 + c] = w2 / n;
   }
 }
 
 /** SVD of a 3x3 matrix: A = U diag(S) V^T (via eigen of A^T A; fine for the well-conditioned uses here). */
 export function svd3(A: Mat3): { U: Mat3; S: Vec3; V: Mat3 } {
-  const U = new Array<number>(9), S: Vec3 = [0, 0, 0], V = new Array<number>(9);
-  svd3Into(A, U, S, V);
-  return { U, S, V };
+  svd3Into(A, wrapA, wrapS, wrapB);
+  return { U: lit9(wrapA), S: lit3(wrapS), V: lit9(wrapB) };
 }
 
 const umMs = new Float64Array(3), umMd = new Float64Array(3), umC = new Float64Array(9);
@@ -290,9 +295,8 @@ export function umeyamaInto(src: ArrayLike<number>, dst: ArrayLike<number>, n: n
  * withScale=false gives the rigid fit (Kabsch).
  */
 export function umeyama(src: ArrayLike<number>, dst: ArrayLike<number>, n: number, withScale = true): { s: number; R: Mat3; t: Vec3 } {
-  const R = new Array<number>(9), t: Vec3 = [0, 0, 0];
-  const s = umeyamaInto(src, dst, n, withScale, R, t);
-  return { s, R, t };
+  const s = umeyamaInto(src, dst, n, withScale, wrapA, wrapS);
+  return { s, R: lit9(wrapA), t: lit3(wrapS) };
 }
 
 export const det3 = (a: ArrayLike<number>): number =>

@@ -105,10 +105,23 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
 /** Fewest samples an adaptive RANSAC draws. */
 const MIN_ITERATIONS = 10;
 
-/** How many points reproject within thr2 (squared pixels): one integer back, not a boxed double a point. */
+/**
+ * How many points reproject within thr2 (squared pixels). reprojErr2's arithmetic written out: V8 does not
+ * inline that call here, and each double it returns was a new heap number (16 bytes a point a hypothesis).
+ */
 function countWithin(P: ArrayLike<number>, uv: ArrayLike<number>, n: number, R: ArrayLike<number>, t: ArrayLike<number>, K: Intrinsics, thr2: number): number {
+  const R0 = R[0], R1 = R[1], R2 = R[2], R3 = R[3], R4 = R[4], R5 = R[5], R6 = R[6], R7 = R[7], R8 = R[8];
+  const t0 = t[0], t1 = t[1], t2 = t[2], fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
   let c = 0;
-  for (let i = 0; i < n; i++) if (reprojErr2(P, uv, i, R, t, K) < thr2) c++;
+  for (let i = 0; i < n; i++) {
+    const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
+    const X = R0 * x + R1 * y + R2 * z + t0;
+    const Y = R3 * x + R4 * y + R5 * z + t1;
+    const Zc = R6 * x + R7 * y + R8 * z + t2;
+    if (Zc <= 1e-6) continue;
+    const du = fx * X / Zc + cx - uv[2 * i], dv = fy * Y / Zc + cy - uv[2 * i + 1];
+    if (du * du + dv * dv < thr2) c++;
+  }
   return c;
 }
 
