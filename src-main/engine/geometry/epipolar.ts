@@ -1,4 +1,4 @@
-import { mul3, svd3, transpose3, type Mat3, hypot2 } from './linalg.ts';
+import { mul3, mul3Into, svd3Into, transpose3Into, type Mat3, type Out, hypot2 } from './linalg.ts';
 import { rng } from './pose.ts';
 
 /**
@@ -15,14 +15,14 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
   const { na, nb, pa, pb } = h;
   let best: { F: Mat3; inliers: Uint8Array; count: number } | null = null;
   // A hypothesis' inliers are kept only when it is the best so far (hundreds are scored a pair of views).
+  // F is made in scratch and copied out only when kept.
   const score = (Fn: Mat3, unless = -1) => {
-    const F = o.K ? essentialOnly(denormalise(Fn, na, nb), o.K) : denormalise(Fn, na, nb);
-    let c = 0;
-    for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) c++;
+    const F = o.K ? essentialOnlyInto(denormaliseInto(Fn, na, nb, fDen), o.K, fEss) : denormaliseInto(Fn, na, nb, fDen);
+    const c = countSampson(F, a, b, n, thr2);
     if (c <= unless) return null;
     const inl = new Uint8Array(n);
     for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) inl[i] = 1;
-    return { F, inliers: inl, count: c };
+    return { F: Array.from(F), inliers: inl, count: c };
   };
   for (const Fn of h.Fn) {
     if (!Fn) continue;
@@ -79,17 +79,44 @@ export function ransacHypotheses(a: ArrayLike<number>, b: ArrayLike<number>, ite
  * five degrees of freedom instead of seven, so a consensus cannot bend to take in a second motion
  * where the first is close to degenerate (little parallax, a short baseline).
  */
-function essentialOnly(F: Mat3, K: Mat3): Mat3 {
-  const { U, S, V } = svd3(mul3(mul3(transpose3(K), F), K));
+function essentialOnlyInto(F: ArrayLike<number>, K: Mat3, out: Out): Out {
+  svd3Into(mul3Into(mul3Into(transpose3Into(K, eT), F, eA), K, eB), eU, eS, eV);
+  const U = eU, S = eS, V = eV;
   const s = (S[0] + S[1]) / 2;
-  const E = mul3(mul3(U, [s, 0, 0, 0, s, 0, 0, 0, 0]), transpose3(V));
+  eD.fill(0); eD[0] = s; eD[4] = s;
+  const E = mul3Into(mul3Into(U, eD, eA), transpose3Into(V, eT), eB);
   const f = K[0], cx = K[2], cy = K[5];
-  const Ki: Mat3 = [1 / f, 0, -cx / f, 0, 1 / f, -cy / f, 0, 0, 1];
-  return mul3(mul3(transpose3(Ki), E), Ki);
+  const Ki = eKi;
+  Ki[0] = 1 / f; Ki[1] = 0; Ki[2] = -cx / f; Ki[3] = 0; Ki[4] = 1 / f; Ki[5] = -cy / f; Ki[6] = 0; Ki[7] = 0; Ki[8] = 1;
+  return mul3Into(mul3Into(transpose3Into(Ki, eT), E, eA), Ki, out);
+}
+
+// Scratch of the per-hypothesis kernels (none is returned to a caller: what is kept is copied out).
+const fDen = new Float64Array(9), fEss = new Float64Array(9);
+const eT = new Float64Array(9), eA = new Float64Array(9), eB = new Float64Array(9), eD = new Float64Array(9), eKi = new Float64Array(9);
+const eU = new Float64Array(9), eS = new Float64Array(3), eV = new Float64Array(9);
+const eM = new Float64Array(81), eRow = new Float64Array(9), eF = new Float64Array(9);
+
+/**
+ * How many correspondences are within thr2 of F (Sampson). sampson's arithmetic written out: V8 does not
+ * inline that call here, and each double it returns was a new heap number (16 bytes a corner a hypothesis).
+ */
+function countSampson(F: ArrayLike<number>, a: ArrayLike<number>, b: ArrayLike<number>, n: number, thr2: number): number {
+  const F0 = F[0], F1 = F[1], F2 = F[2], F3 = F[3], F4 = F[4], F5 = F[5], F6 = F[6], F7 = F[7], F8 = F[8];
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const x1 = a[2 * i], y1 = a[2 * i + 1], x2 = b[2 * i], y2 = b[2 * i + 1];
+    const f1 = F0 * x1 + F1 * y1 + F2, f2 = F3 * x1 + F4 * y1 + F5, f3 = F6 * x1 + F7 * y1 + F8;
+    const g1 = F0 * x2 + F3 * y2 + F6, g2 = F1 * x2 + F4 * y2 + F7;
+    const r = x2 * f1 + y2 * f2 + f3;
+    const d = f1 * f1 + f2 * f2 + g1 * g1 + g2 * g2;
+    if ((d > 0 ? (r * r) / d : Infinity) < thr2) c++;
+  }
+  return c;
 }
 
 /** Squared Sampson distance (pixels squared) of a correspondence to the epipolar geometry F (x2^T F x1 = 0). */
-export function sampson(F: Mat3, x1: number, y1: number, x2: number, y2: number): number {
+export function sampson(F: ArrayLike<number>, x1: number, y1: number, x2: number, y2: number): number {
   const f1 = F[0] * x1 + F[1] * y1 + F[2], f2 = F[3] * x1 + F[4] * y1 + F[5], f3 = F[6] * x1 + F[7] * y1 + F[8];
   const g1 = F[0] * x2 + F[3] * y2 + F[6], g2 = F[1] * x2 + F[4] * y2 + F[7];
   const r = x2 * f1 + y2 * f2 + f3;
@@ -111,33 +138,47 @@ function normaliser(p: ArrayLike<number>): Norm {
 
 const apply = (t: Norm, p: ArrayLike<number>) => Float64Array.from(p, (v, i) => t.s * (v - (i % 2 ? t.my : t.mx)));
 
-/** F in pixels from F between normalised points: Tb^T Fn Ta. */
-function denormalise(Fn: Mat3, ta: Norm, tb: Norm): Mat3 {
-  const Ta: Mat3 = [ta.s, 0, -ta.s * ta.mx, 0, ta.s, -ta.s * ta.my, 0, 0, 1];
-  const Tb: Mat3 = [tb.s, 0, -tb.s * tb.mx, 0, tb.s, -tb.s * tb.my, 0, 0, 1];
-  return mul3(mul3(transpose3(Tb), Fn), Ta);
+const setT = (T: Out, t: Norm): Out => {
+  T[0] = t.s; T[1] = 0; T[2] = -t.s * t.mx; T[3] = 0; T[4] = t.s; T[5] = -t.s * t.my; T[6] = 0; T[7] = 0; T[8] = 1;
+  return T;
+};
+
+/** F in pixels from F between normalised points: Tb^T Fn Ta, into out. */
+function denormaliseInto(Fn: Mat3, ta: Norm, tb: Norm, out: Out): Out {
+  return mul3Into(mul3Into(transpose3Into(setT(eD, tb), eT), Fn, eA), setT(eD, ta), out);
 }
 
 /** Least-squares F of the chosen correspondences (normalised coordinates), rank 2 enforced. */
 function eightPoint(a: Float64Array, b: Float64Array, ids: number[]): Mat3 | null {
-  const M = new Float64Array(81);
-  const row = new Float64Array(9);
+  const M = eM, row = eRow;
+  M.fill(0);
   for (const i of ids) {
     const x1 = a[2 * i], y1 = a[2 * i + 1], x2 = b[2 * i], y2 = b[2 * i + 1];
     row[0] = x2 * x1; row[1] = x2 * y1; row[2] = x2; row[3] = y2 * x1; row[4] = y2 * y1; row[5] = y2; row[6] = x1; row[7] = y1; row[8] = 1;
     for (let r = 0; r < 9; r++) for (let c = r; c < 9; c++) M[r * 9 + c] += row[r] * row[c];
   }
   for (let r = 0; r < 9; r++) for (let c = 0; c < r; c++) M[r * 9 + c] = M[c * 9 + r];
-  const f = smallestEigenvector(M, 9);
-  if (!f.every(Number.isFinite)) return null;
-  const { U, S, V } = svd3(f);
+  const f = smallestEigenvectorInto(M, 9, eF);
+  for (let k = 0; k < 9; k++) if (!Number.isFinite(f[k])) return null;
+  const U = eU, S = eS, V = eV;
+  svd3Into(f, U, S, V);
   if (!(S[0] > 0)) return null;
-  return mul3(mul3(U, [S[0], 0, 0, 0, S[1], 0, 0, 0, 0]), transpose3(V));
+  eD.fill(0); eD[0] = S[0]; eD[4] = S[1];
+  return mul3(mul3Into(U, eD, eA) as Mat3, transpose3Into(V, eT) as Mat3);
 }
 
 /** Eigenvector of the smallest eigenvalue of a symmetric n x n matrix (cyclic Jacobi). */
 export function smallestEigenvector(A0: Float64Array, n: number): number[] {
-  const A = A0.slice(), V = new Float64Array(n * n);
+  return Array.from(smallestEigenvectorInto(A0, n, new Float64Array(n)));
+}
+
+let seA = new Float64Array(81), seV = new Float64Array(81);
+
+/** smallestEigenvector into out (n). */
+export function smallestEigenvectorInto(A0: Float64Array, n: number, out: Float64Array): Float64Array {
+  if (seA.length < n * n) { seA = new Float64Array(n * n); seV = new Float64Array(n * n); }
+  const A = seA, V = seV;
+  for (let k = 0; k < n * n; k++) { A[k] = A0[k]; V[k] = 0; }
   for (let i = 0; i < n; i++) V[i * n + i] = 1;
   for (let sweep = 0; sweep < 30; sweep++) {
     let off = 0;
@@ -165,5 +206,6 @@ export function smallestEigenvector(A0: Float64Array, n: number): number[] {
   }
   let m = 0;
   for (let i = 1; i < n; i++) if (A[i * n + i] < A[m * n + m]) m = i;
-  return Array.from({ length: n }, (_v, k) => V[k * n + m]);
+  for (let k = 0; k < n; k++) out[k] = V[k * n + m];
+  return out;
 }

@@ -39,7 +39,7 @@ export function mul4(a: Mat4, b: Mat4): Mat4 {
 export const rotOf = (m: Mat4): Mat3 => [m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10]];
 export const transOf = (m: Mat4): Vec3 => [m[3], m[7], m[11]];
 
-export const fromRt = (R: Mat3, t: ArrayLike<number>): Mat4 => [
+export const fromRt = (R: ArrayLike<number>, t: ArrayLike<number>): Mat4 => [
   R[0], R[1], R[2], t[0],
   R[3], R[4], R[5], t[1],
   R[6], R[7], R[8], t[2],
@@ -84,16 +84,14 @@ export function hypot3(x: number, y: number, z: number): number {
 
 /** Rodrigues: axis-angle vector to rotation matrix. */
 export function expSO3(w: ArrayLike<number>): Mat3 {
-  const th = hypot3(w[0], w[1], w[2]);
-  if (th < 1e-12) return [1, -w[2], w[1], w[2], 1, -w[0], -w[1], w[0], 1];
-  const kx = w[0] / th, ky = w[1] / th, kz = w[2] / th;
-  const c = Math.cos(th), s = Math.sin(th), v = 1 - c;
-  return [
-    kx * kx * v + c, kx * ky * v - kz * s, kx * kz * v + ky * s,
-    ky * kx * v + kz * s, ky * ky * v + c, ky * kz * v - kx * s,
-    kz * kx * v - ky * s, kz * ky * v + kx * s, kz * kz * v + c,
-  ];
+  return lit9(expSO3Into(w[0], w[1], w[2], wrapA));
 }
+
+// The allocating forms compute into these, then return literals (a new Array(9) would change its
+// elements' kind as doubles go in: a second allocation).
+const wrapA = new Float64Array(9), wrapB = new Float64Array(9), wrapS = new Float64Array(3);
+const lit9 = (r: ArrayLike<number>): Mat3 => [r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]];
+const lit3 = (r: ArrayLike<number>): Vec3 => [r[0], r[1], r[2]];
 
 /** Rotation angle (radians) of a rotation matrix. */
 export function rotationAngle(R: Mat3): number {
@@ -132,79 +130,139 @@ export function mat3ToQuatWxyz(R: Mat3): [number, number, number, number] {
   return [w / n, x / n, y / n, z / n];
 }
 
-/** Eigen-decomposition of a symmetric 3x3 matrix by Jacobi sweeps; returns values and column vectors. */
-export function eigSym3(A: Mat3): { values: Vec3; vectors: Mat3 } {
-  const a = A.slice();
-  const v = identity3();
+/**
+ * Out-parameter kernels: the hot paths (RANSAC hypotheses, Gauss-Newton steps) call these instead of the
+ * allocating forms below, with the same arithmetic in the same order (bit for bit). Outputs never alias inputs.
+ */
+export type Out = Float64Array | number[];
+
+export function mul3Into(a: ArrayLike<number>, b: ArrayLike<number>, r: Out): Out {
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) r[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+  return r;
+}
+
+export function transpose3Into(a: ArrayLike<number>, r: Out): Out {
+  r[0] = a[0]; r[1] = a[3]; r[2] = a[6]; r[3] = a[1]; r[4] = a[4]; r[5] = a[7]; r[6] = a[2]; r[7] = a[5]; r[8] = a[8];
+  return r;
+}
+
+/** Rodrigues (expSO3) of the vector (wx, wy, wz) into r. */
+export function expSO3Into(wx: number, wy: number, wz: number, r: Out): Out {
+  const th = hypot3(wx, wy, wz);
+  if (th < 1e-12) {
+    r[0] = 1; r[1] = -wz; r[2] = wy; r[3] = wz; r[4] = 1; r[5] = -wx; r[6] = -wy; r[7] = wx; r[8] = 1;
+    return r;
+  }
+  const kx = wx / th, ky = wy / th, kz = wz / th;
+  const c = Math.cos(th), s = Math.sin(th), v = 1 - c;
+  r[0] = kx * kx * v + c; r[1] = kx * ky * v - kz * s; r[2] = kx * kz * v + ky * s;
+  r[3] = ky * kx * v + kz * s; r[4] = ky * ky * v + c; r[5] = ky * kz * v - kx * s;
+  r[6] = kz * kx * v - ky * s; r[7] = kz * ky * v + kx * s; r[8] = kz * kz * v + c;
+  return r;
+}
+
+/** One Jacobi rotation of eigSym3 on the pair (p, q). */
+function jacobi3(a: Float64Array, v: Out, p: number, q: number): void {
+  const apq = a[p * 3 + q];
+  if (Math.abs(apq) < 1e-300) return;
+  const theta = (a[q * 3 + q] - a[p * 3 + p]) / (2 * apq);
+  const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+  const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+  for (let k = 0; k < 3; k++) {
+    const akp = a[k * 3 + p], akq = a[k * 3 + q];
+    a[k * 3 + p] = c * akp - s * akq;
+    a[k * 3 + q] = s * akp + c * akq;
+  }
+  for (let k = 0; k < 3; k++) {
+    const apk = a[p * 3 + k], aqk = a[q * 3 + k];
+    a[p * 3 + k] = c * apk - s * aqk;
+    a[q * 3 + k] = s * apk + c * aqk;
+  }
+  for (let k = 0; k < 3; k++) {
+    const vkp = v[k * 3 + p], vkq = v[k * 3 + q];
+    v[k * 3 + p] = c * vkp - s * vkq;
+    v[k * 3 + q] = s * vkp + c * vkq;
+  }
+}
+
+const eigA = new Float64Array(9);
+
+/** eigSym3 into values (3) and vectors (9, columns). */
+export function eigSym3Into(A: ArrayLike<number>, values: Out, vectors: Out): void {
+  const a = eigA;
+  for (let k = 0; k < 9; k++) { a[k] = A[k]; vectors[k] = k % 4 === 0 ? 1 : 0; }
   for (let sweep = 0; sweep < 50; sweep++) {
     const off = Math.abs(a[1]) + Math.abs(a[2]) + Math.abs(a[5]);
     if (off < 1e-15) break;
-    for (const [p, q] of [[0, 1], [0, 2], [1, 2]] as const) {
-      const apq = a[p * 3 + q];
-      if (Math.abs(apq) < 1e-300) continue;
-      const theta = (a[q * 3 + q] - a[p * 3 + p]) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      for (let k = 0; k < 3; k++) {
-        const akp = a[k * 3 + p], akq = a[k * 3 + q];
-        a[k * 3 + p] = c * akp - s * akq;
-        a[k * 3 + q] = s * akp + c * akq;
-      }
-      for (let k = 0; k < 3; k++) {
-        const apk = a[p * 3 + k], aqk = a[q * 3 + k];
-        a[p * 3 + k] = c * apk - s * aqk;
-        a[q * 3 + k] = s * apk + c * aqk;
-      }
-      for (let k = 0; k < 3; k++) {
-        const vkp = v[k * 3 + p], vkq = v[k * 3 + q];
-        v[k * 3 + p] = c * vkp - s * vkq;
-        v[k * 3 + q] = s * vkp + c * vkq;
-      }
-    }
+    jacobi3(a, vectors, 0, 1);
+    jacobi3(a, vectors, 0, 2);
+    jacobi3(a, vectors, 1, 2);
   }
-  return { values: [a[0], a[4], a[8]], vectors: v };
+  values[0] = a[0]; values[1] = a[4]; values[2] = a[8];
 }
 
-/** SVD of a 3x3 matrix: A = U diag(S) V^T (via eigen of A^T A; fine for the well-conditioned uses here). */
-export function svd3(A: Mat3): { U: Mat3; S: Vec3; V: Mat3 } {
-  const { values, vectors } = eigSym3(mul3(transpose3(A), A));
+/** Eigen-decomposition of a symmetric 3x3 matrix by Jacobi sweeps; returns values and column vectors. */
+export function eigSym3(A: Mat3): { values: Vec3; vectors: Mat3 } {
+  eigSym3Into(A, wrapS, wrapA);
+  return { values: lit3(wrapS), vectors: lit9(wrapA) };
+}
+
+const svdAtA = new Float64Array(9), svdVal = new Float64Array(3), svdVec = new Float64Array(9), svdOrder = new Int32Array(3);
+
+/** svd3 into U (9), S (3), V (9). */
+export function svd3Into(A: ArrayLike<number>, U: Out, S: Out, V: Out): void {
+  // A^T A, as mul3(transpose3(A), A) sums it.
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) svdAtA[i * 3 + j] = A[i] * A[j] + A[3 + i] * A[3 + j] + A[6 + i] * A[6 + j];
+  const values = svdVal, vectors = svdVec;
+  eigSym3Into(svdAtA, values, vectors);
   // Largest value first; equal values keep their order (as a stable sort would): three compares, no
   // sort's allocations (this runs for every pose hypothesis).
-  const order = [0, 1, 2];
+  const order = svdOrder;
+  order[0] = 0; order[1] = 1; order[2] = 2;
   for (let i = 1; i < 3; i++)
     for (let k = i; k > 0 && values[order[k]] > values[order[k - 1]]; k--) { const t = order[k]; order[k] = order[k - 1]; order[k - 1] = t; }
-  const V = new Array<number>(9);
   for (let c = 0; c < 3; c++) for (let r = 0; r < 3; r++) V[r * 3 + c] = vectors[r * 3 + order[c]];
-  const S: Vec3 = [0, 0, 0];
-  const U = new Array<number>(9).fill(0);
+  for (let k = 0; k < 9; k++) U[k] = 0;
   for (let c = 0; c < 3; c++) {
-    const vc = [V[c], V[3 + c], V[6 + c]];
-    const u = mulVec3(A, vc);
-    const n = Math.hypot(u[0], u[1], u[2]);
+    const v0 = V[c], v1 = V[3 + c], v2 = V[6 + c];
+    const u0 = A[0] * v0 + A[1] * v1 + A[2] * v2, u1 = A[3] * v0 + A[4] * v1 + A[5] * v2, u2 = A[6] * v0 + A[7] * v1 + A[8] * v2;
+    // hypot3 is Math.hypot's bits (test/geometry/hypot.test.ts) without a builtin call's boxed arguments.
+    const n = hypot3(u0, u1, u2);
     S[c] = n;
-    if (n > 1e-12) for (let r = 0; r < 3; r++) U[r * 3 + c] = u[r] / n;
+    if (n > 1e-12) { U[c] = u0 / n; U[3 + c] = u1 / n; U[6 + c] = u2 / n; }
   }
   // Complete U for rank-deficient inputs so it stays orthonormal.
   for (let c = 0; c < 3; c++) {
     if (S[c] > 1e-12) continue;
-    const a = [U[(c + 1) % 3], U[3 + ((c + 1) % 3)], U[6 + ((c + 1) % 3)]];
-    const b = [U[(c + 2) % 3], U[3 + ((c + 2) % 3)], U[6 + ((c + 2) % 3)]];
-    let w = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-    if (Math.hypot(w[0], w[1], w[2]) < 0.5) w = Math.abs(a[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0];
-    const n = Math.hypot(w[0], w[1], w[2]);
-    for (let r = 0; r < 3; r++) U[r * 3 + c] = w[r] / n;
+    const c1 = (c + 1) % 3, c2 = (c + 2) % 3;
+    const a0 = U[c1], a1 = U[3 + c1], a2 = U[6 + c1];
+    const b0 = U[c2], b1 = U[3 + c2], b2 = U[6 + c2];
+    let w0 = a1 * b2 - a2 * b1, w1 = a2 * b0 - a0 * b2, w2 = a0 * b1 - a1 * b0;
+    if (hypot3(w0, w1, w2) < 0.5) {
+      if (Math.abs(a0) < 0.9) { w0 = 1; w1 = 0; w2 = 0; } else { w0 = 0; w1 = 1; w2 = 0; }
+    }
+    const n = hypot3(w0, w1, w2);
+    U[c] = w0 / n; U[3 + c] = w1 / n; U[6 + c] = w2 / n;
   }
-  return { U, S, V };
 }
 
-/**
- * Umeyama: similarity (s, R, t) minimising sum |dst - (s R src + t)|^2. Points are flat xyz arrays.
- * withScale=false gives the rigid fit (Kabsch).
- */
-export function umeyama(src: ArrayLike<number>, dst: ArrayLike<number>, n: number, withScale = true): { s: number; R: Mat3; t: Vec3 } {
-  const ms = [0, 0, 0], md = [0, 0, 0];
+/** SVD of a 3x3 matrix: A = U diag(S) V^T (via eigen of A^T A; fine for the well-conditioned uses here). */
+export function svd3(A: Mat3): { U: Mat3; S: Vec3; V: Mat3 } {
+  svd3Into(A, wrapA, wrapS, wrapB);
+  return { U: lit9(wrapA), S: lit3(wrapS), V: lit9(wrapB) };
+}
+
+const umMs = new Float64Array(3), umMd = new Float64Array(3), umC = new Float64Array(9);
+const umU = new Float64Array(9), umS = new Float64Array(3), umV = new Float64Array(9), umVt = new Float64Array(9), umUD = new Float64Array(9);
+const FLIP_Z: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, -1];
+
+/** umeyama into R (9) and t (3); returns s. */
+export function umeyamaInto(src: ArrayLike<number>, dst: ArrayLike<number>, n: number, withScale: boolean, R: Out, t: Out): number {
+  const ms = umMs, md = umMd, C = umC;
+  ms.fill(0); md.fill(0); C.fill(0);
   for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) { ms[k] += src[i * 3 + k] / n; md[k] += dst[i * 3 + k] / n; }
-  const C = new Array<number>(9).fill(0);
   let varS = 0;
   for (let i = 0; i < n; i++) {
     // Scalars, not two small arrays a point (the same arithmetic).
@@ -215,24 +273,37 @@ export function umeyama(src: ArrayLike<number>, dst: ArrayLike<number>, n: numbe
     C[3] += (b1 * a0) / n; C[4] += (b1 * a1) / n; C[5] += (b1 * a2) / n;
     C[6] += (b2 * a0) / n; C[7] += (b2 * a1) / n; C[8] += (b2 * a2) / n;
   }
-  const { U, S, V } = svd3(C);
-  const Vt = transpose3(V);
-  let R = mul3(U, Vt);
-  const D = [1, 1, 1];
+  const U = umU, S = umS, V = umV;
+  svd3Into(C, U, S, V);
+  const Vt = transpose3Into(V, umVt);
+  mul3Into(U, Vt, R);
+  let d2 = 1;
   if (det3(R) < 0) {
-    D[2] = -1;
-    R = mul3(mul3(U, [1, 0, 0, 0, 1, 0, 0, 0, -1]), Vt);
+    d2 = -1;
+    mul3Into(mul3Into(U, FLIP_Z, umUD), Vt, R);
   }
-  const s = withScale && varS > 1e-20 ? (S[0] * D[0] + S[1] * D[1] + S[2] * D[2]) / varS : 1;
-  const Rm = mulVec3(R, ms);
-  return { s, R, t: [md[0] - s * Rm[0], md[1] - s * Rm[1], md[2] - s * Rm[2]] };
+  const s = withScale && varS > 1e-20 ? (S[0] * 1 + S[1] * 1 + S[2] * d2) / varS : 1;
+  const m0 = R[0] * ms[0] + R[1] * ms[1] + R[2] * ms[2];
+  const m1 = R[3] * ms[0] + R[4] * ms[1] + R[5] * ms[2];
+  const m2 = R[6] * ms[0] + R[7] * ms[1] + R[8] * ms[2];
+  t[0] = md[0] - s * m0; t[1] = md[1] - s * m1; t[2] = md[2] - s * m2;
+  return s;
 }
 
-export const det3 = (a: Mat3): number =>
+/**
+ * Umeyama: similarity (s, R, t) minimising sum |dst - (s R src + t)|^2. Points are flat xyz arrays.
+ * withScale=false gives the rigid fit (Kabsch).
+ */
+export function umeyama(src: ArrayLike<number>, dst: ArrayLike<number>, n: number, withScale = true): { s: number; R: Mat3; t: Vec3 } {
+  const s = umeyamaInto(src, dst, n, withScale, wrapA, wrapS);
+  return { s, R: lit9(wrapA), t: lit3(wrapS) };
+}
+
+export const det3 = (a: ArrayLike<number>): number =>
   a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
 
 /** Solves a small dense symmetric positive system A x = b (n x n, row-major) by Cholesky; null if singular. */
-export function solveSPD(A: Float64Array, b: Float64Array, n: number, work?: Float64Array): Float64Array | null {
+export function solveSPD(A: Float64Array, b: Float64Array, n: number, work?: Float64Array, out?: Float64Array): Float64Array | null {
   // The factor's entries are each written before they are read: a caller's work buffer (n * n) needs no clearing.
   const L = work ?? new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -245,13 +316,14 @@ export function solveSPD(A: Float64Array, b: Float64Array, n: number, work?: Flo
       } else L[i * n + j] = s / L[j * n + j];
     }
   }
-  const y = new Float64Array(n);
+  // out (n) takes y, then x over it in place: x[i] reads y[i] and x[k > i] only.
+  const y = out ?? new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = b[i];
     for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
     y[i] = s / L[i * n + i];
   }
-  const x = new Float64Array(n);
+  const x = out ?? new Float64Array(n);
   for (let i = n - 1; i >= 0; i--) {
     let s = y[i];
     for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];

@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { expSO3, fromRt, identity3, mul3, mulVec3, rotOf, transOf, umeyama, solveSPD, type Mat3, type Vec3, hypot2, hypot3 } from './linalg.ts';
+import { expSO3Into, fromRt, identity3, mul3Into, rotOf, transOf, umeyamaInto, solveSPD, type Vec3, hypot2, hypot3 } from './linalg.ts';
 
 export interface PoseEstimate {
   /** Transform from the previous camera's coordinates to the current camera's (rigid, previous depth units). */
@@ -49,22 +49,22 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
       withZ.push(i);
     }
   }
-  const score = (R: Mat3, t: Vec3) => {
-    let c = 0;
-    for (let i = 0; i < n; i++) if (reprojErr2(P, uv, i, R, t, K) < thr * thr) c++;
-    return c;
+  const score = (R: ArrayLike<number>, t: ArrayLike<number>) => {
+    return countWithin(P, uv, n, R, t, K, thr * thr);
   };
   // Identity is a hypothesis too: static shots and tiny motions must not be talked into a random pose.
-  let bestR = identity3(), bestT: Vec3 = [0, 0, 0];
+  // The best hypothesis so far, copied in (the fits below write into scratch).
+  const bestR = Float64Array.from(identity3()), bestT = new Float64Array(3);
   let best = score(bestR, bestT);
   // A motion prior (the last pose against the same keyframe) is usually closest of all.
   if (o.init) {
     const R0 = rotOf(o.init), t0 = transOf(o.init), sc0 = score(R0, t0);
-    if (sc0 > best) { best = sc0; bestR = R0; bestT = t0; }
+    if (sc0 > best) { best = sc0; bestR.set(R0); bestT.set(t0); }
   }
   const rand = rng(o.seed ?? 12345);
   const iters = o.iterations ?? 150;
   const src = new Float64Array(9), dst = new Float64Array(9);
+  const fR = new Float64Array(9), ft = new Float64Array(3), tH = new Float64Array(3);
   // With `confidence`, the sampling stops once a three-point sample of inliers would have been drawn
   // that surely (the usual adaptive count from the best inlier ratio so far).
   const enough = (count: number) => {
@@ -76,21 +76,22 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
     for (let it = 0; it < Math.min(iters, Math.max(MIN_ITERATIONS, enough(best))); it++) {
       const a = withZ[(rand() * withZ.length) | 0], b = withZ[(rand() * withZ.length) | 0], c = withZ[(rand() * withZ.length) | 0];
       if (a === b || b === c || a === c) continue;
-      [a, b, c].forEach((k, j) => { for (let d = 0; d < 3; d++) { src[j * 3 + d] = P[k * 3 + d]; dst[j * 3 + d] = Q[k * 3 + d]; } });
-      const f = umeyama(src, dst, 3, true);
-      if (!(f.s > 0.2 && f.s < 5)) continue;
-      const t: Vec3 = [f.t[0] / f.s, f.t[1] / f.s, f.t[2] / f.s];
-      const sc = score(f.R, t);
-      if (sc > best) { best = sc; bestR = f.R; bestT = t; }
+      for (let d = 0; d < 3; d++) {
+        src[d] = P[a * 3 + d]; dst[d] = Q[a * 3 + d];
+        src[3 + d] = P[b * 3 + d]; dst[3 + d] = Q[b * 3 + d];
+        src[6 + d] = P[c * 3 + d]; dst[6 + d] = Q[c * 3 + d];
+      }
+      const fs = umeyamaInto(src, dst, 3, true, fR, ft);
+      if (!(fs > 0.2 && fs < 5)) continue;
+      tH[0] = ft[0] / fs; tH[1] = ft[1] / fs; tH[2] = ft[2] / fs;
+      const sc = score(fR, tH);
+      if (sc > best) { best = sc; bestR.set(fR); bestT.set(tH); }
     }
   }
-  let R = bestR, t = bestT;
+  const R = bestR, t = bestT;
   // Refine with a shrinking robust threshold; the first passes may pull in near-inliers of the seed.
   let inl = 0;
-  for (const th of [thr * 3, thr * 2, thr, thr]) {
-    const r = refine(P, uv, R, t, K, th);
-    R = r.R; t = r.t;
-  }
+  for (const th of [thr * 3, thr * 2, thr, thr]) refine(P, uv, R, t, K, th);
   let se = 0;
   for (let i = 0; i < n; i++) {
     const e2 = reprojErr2(P, uv, i, R, t, K);
@@ -104,7 +105,27 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
 /** Fewest samples an adaptive RANSAC draws. */
 const MIN_ITERATIONS = 10;
 
-function reprojErr2(P: ArrayLike<number>, uv: ArrayLike<number>, i: number, R: Mat3, t: Vec3, K: Intrinsics): number {
+/**
+ * How many points reproject within thr2 (squared pixels). reprojErr2's arithmetic written out: V8 does not
+ * inline that call here, and each double it returns was a new heap number (16 bytes a point a hypothesis).
+ */
+function countWithin(P: ArrayLike<number>, uv: ArrayLike<number>, n: number, R: ArrayLike<number>, t: ArrayLike<number>, K: Intrinsics, thr2: number): number {
+  const R0 = R[0], R1 = R[1], R2 = R[2], R3 = R[3], R4 = R[4], R5 = R[5], R6 = R[6], R7 = R[7], R8 = R[8];
+  const t0 = t[0], t1 = t[1], t2 = t[2], fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
+    const X = R0 * x + R1 * y + R2 * z + t0;
+    const Y = R3 * x + R4 * y + R5 * z + t1;
+    const Zc = R6 * x + R7 * y + R8 * z + t2;
+    if (Zc <= 1e-6) continue;
+    const du = fx * X / Zc + cx - uv[2 * i], dv = fy * Y / Zc + cy - uv[2 * i + 1];
+    if (du * du + dv * dv < thr2) c++;
+  }
+  return c;
+}
+
+function reprojErr2(P: ArrayLike<number>, uv: ArrayLike<number>, i: number, R: ArrayLike<number>, t: ArrayLike<number>, K: Intrinsics): number {
   const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
   const X = R[0] * x + R[1] * y + R[2] * z + t[0];
   const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
@@ -114,12 +135,17 @@ function reprojErr2(P: ArrayLike<number>, uv: ArrayLike<number>, i: number, R: M
   return du * du + dv * dv;
 }
 
-/** Gauss-Newton on SE(3) (left perturbation) with Huber weights; points beyond 3x the threshold are ignored. */
-function refine(P: Float32Array, uv: Float32Array, R0: Mat3, t0: Vec3, K: Intrinsics, thr: number, fixT = false): { R: Mat3; t: Vec3 } {
-  let R = R0, t = t0;
+// refine's scratch (it returns nothing that points into it).
+const rH = new Float64Array(36), rg = new Float64Array(6), rJ = new Float64Array(12), rL = new Float64Array(36), rd = new Float64Array(6);
+const rdR = new Float64Array(9), rR = new Float64Array(9);
+
+/**
+ * Gauss-Newton on SE(3) (left perturbation) with Huber weights; points beyond 3x the threshold are ignored.
+ * R (9) and t (3) are refined in place.
+ */
+function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Array, K: Intrinsics, thr: number, fixT = false): void {
   const n = uv.length / 2;
-  const H = new Float64Array(36), g = new Float64Array(6);
-  const J = new Float64Array(12);
+  const H = rH, g = rg, J = rJ;
   for (let it = 0; it < 8; it++) {
     H.fill(0); g.fill(0);
     let used = 0;
@@ -150,15 +176,16 @@ function refine(P: Float32Array, uv: Float32Array, R0: Mat3, t0: Vec3, K: Intrin
     }
     if (used < 6) break;
     for (let a = 0; a < 6; a++) H[a * 7] += 1e-6 + H[a * 7] * 1e-4 + (fixT && a >= 3 ? 1e12 : 0);
-    const d = solveSPD(H, g, 6);
+    const d = solveSPD(H, g, 6, rL, rd);
     if (!d) break;
-    const dR = expSO3([d[0], d[1], d[2]]);
-    R = mul3(dR, R);
-    const tt = mulVec3(dR, t);
-    t = [tt[0] + d[3], tt[1] + d[4], tt[2] + d[5]];
+    const dR = expSO3Into(d[0], d[1], d[2], rdR);
+    R.set(mul3Into(dR, R, rR));
+    const tt0 = dR[0] * t[0] + dR[1] * t[1] + dR[2] * t[2];
+    const tt1 = dR[3] * t[0] + dR[4] * t[1] + dR[5] * t[2];
+    const tt2 = dR[6] * t[0] + dR[7] * t[1] + dR[8] * t[2];
+    t[0] = tt0 + d[3]; t[1] = tt1 + d[4]; t[2] = tt2 + d[5];
     if (hypot3(d[0], d[1], d[2]) < 1e-7 && hypot3(d[3], d[4], d[5]) < 1e-7) break;
   }
-  return { R, t };
 }
 
 /** Mean pixel shift that the translation part alone causes for the given points (observability of depth). */
@@ -168,10 +195,11 @@ export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): nu
   if (!n) return 0;
   const ds: number[] = [];
   for (let i = 0; i < n; i++) {
-    const X = mulVec3(R, [P[i * 3], P[i * 3 + 1], P[i * 3 + 2]]);
-    const Z1 = X[2] + t[2];
-    if (X[2] <= 1e-6 || Z1 <= 1e-6) continue;
-    const du = K.fx * ((X[0] + t[0]) / Z1 - X[0] / X[2]), dv = K.fy * ((X[1] + t[1]) / Z1 - X[1] / X[2]);
+    const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
+    const X0 = R[0] * x + R[1] * y + R[2] * z, X1 = R[3] * x + R[4] * y + R[5] * z, X2 = R[6] * x + R[7] * y + R[8] * z;
+    const Z1 = X2 + t[2];
+    if (X2 <= 1e-6 || Z1 <= 1e-6) continue;
+    const du = K.fx * ((X0 + t[0]) / Z1 - X0 / X2), dv = K.fy * ((X1 + t[1]) / Z1 - X1 / X2);
     ds.push(hypot2(du, dv));
   }
   ds.sort((a, b) => a - b);
@@ -185,16 +213,17 @@ export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): nu
  */
 export function preferRotationOnly(P: Float32Array, uv: Float32Array, T: Mat4, K: Intrinsics, thr = 1.5): { T: Mat4; rotationOnly: boolean } {
   const n = uv.length / 2;
-  const rmsOf = (R: Mat3, t: Vec3) => {
+  const rmsOf = (R: ArrayLike<number>, t: ArrayLike<number>) => {
     const e: number[] = [];
     for (let i = 0; i < n; i++) e.push(Math.min(thr * thr * 4, reprojErr2(P, uv, i, R, t, K)));
     e.sort((a, b) => a - b);
     const m = e.slice(0, Math.max(1, Math.floor(e.length * 0.8)));
     return Math.sqrt(m.reduce((a, b) => a + b, 0) / m.length);
   };
-  let R = rotOf(T);
+  // Each pass starts from t = 0 (the rotation only is carried over).
+  const R = Float64Array.from(rotOf(T)), t = new Float64Array(3);
   const t0: Vec3 = [0, 0, 0];
-  for (const th of [thr * 2, thr, thr]) R = refine(P, uv, R, t0, K, th, true).R;
+  for (const th of [thr * 2, thr, thr]) { t.fill(0); refine(P, uv, R, t, K, th, true); }
   const full = rmsOf(rotOf(T), transOf(T)), rot = rmsOf(R, t0);
   return rot <= full * 1.15 + 0.08 ? { T: fromRt(R, t0), rotationOnly: true } : { T, rotationOnly: false };
 }

@@ -26,20 +26,23 @@ export function triangulateCorners(rays: Float32Array, q0: Float64Array, views: 
   const STEPS = 49;
   const cost = new Float64Array(STEPS);
   let count = 0;
-  const project = (T: Mat4, rx: number, ry: number, q: number): [number, number] | null => {
+  // project's pixel (pp[0], pp[1]): no pair allocated a call (it runs STEPS times per corner and view), no boxed doubles.
+  const pp = new Float64Array(2);
+  const project = (T: Mat4, rx: number, ry: number, q: number): boolean => {
     const z = 1 / q, x = rx * z, y = ry * z;
     const Z = T[8] * x + T[9] * y + T[10] * z + T[11];
-    if (Z <= 1e-6) return null;
-    return [(K.fx * (T[0] * x + T[1] * y + T[2] * z + T[3])) / Z + K.cx, (K.fy * (T[4] * x + T[5] * y + T[6] * z + T[7])) / Z + K.cy];
+    if (Z <= 1e-6) return false;
+    pp[0] = (K.fx * (T[0] * x + T[1] * y + T[2] * z + T[3])) / Z + K.cx;
+    pp[1] = (K.fy * (T[4] * x + T[5] * y + T[6] * z + T[7])) / Z + K.cy;
+    return true;
   };
   const err2 = (i: number, q: number) => {
     let e = 0, m = 0;
     for (const v of views) {
       const u = v.uv[2 * i];
       if (!Number.isFinite(u)) continue;
-      const p = project(v.T, rays[2 * i], rays[2 * i + 1], q);
-      if (!p) return Infinity;
-      e += (p[0] - u) ** 2 + (p[1] - v.uv[2 * i + 1]) ** 2;
+      if (!project(v.T, rays[2 * i], rays[2 * i + 1], q)) return Infinity;
+      e += (pp[0] - u) ** 2 + (pp[1] - v.uv[2 * i + 1]) ** 2;
       m++;
     }
     return m ? e / m : Infinity;
@@ -67,8 +70,9 @@ export function triangulateCorners(rays: Float32Array, q0: Float64Array, views: 
     const sub = best + (den > 1e-12 ? Math.max(-0.5, Math.min(0.5, (c0 - c2) / (2 * den))) : 0);
     const q = Math.exp(lo + ((hi - lo) * sub) / (STEPS - 1));
     if (Math.sqrt(err2(i, q)) > maxRms) continue;
-    const a = project(far.T, rx, ry, q * 1.1), b = project(far.T, rx, ry, q / 1.1);
-    if (!a || !b || Math.hypot(a[0] - b[0], a[1] - b[1]) < minPx) continue;
+    if (!project(far.T, rx, ry, q * 1.1)) continue;
+    const au = pp[0], av = pp[1];
+    if (!project(far.T, rx, ry, q / 1.1) || Math.hypot(au - pp[0], av - pp[1]) < minPx) continue;
     out[i] = q;
     count++;
   }
