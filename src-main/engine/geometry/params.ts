@@ -35,8 +35,6 @@ export interface GeometryParams {
     baWindow: number;
     /** The window BA's prior on the model's inverse depth (sigma, in its log units): the model anchors scale. */
     baPriorSigma: number;
-    /** The window BA stops once a step lowers its cost by less than this fraction (converged; the last steps only confirm it). */
-    baStop: number;
     /** Reprojection error (tracking pixels) under which a corner is an inlier of the frame's pose. */
     inlierPx: number;
     /** Reprojection error above which a track has drifted (or moves) and is dropped for good... */
@@ -121,7 +119,7 @@ export const GEOMETRY_PARAMS: Readonly<GeometryParams> = Object.freeze({
   window: 14,
   tracking: {
     cornerCell: 12, kltWindow: 7, kltBackError: 2.0, minTracks: 24, keyframeMinTracks: 60, keyframeKeep: 0.1, keyframeFlow: 0.25,
-    maxTurnDeg: 8, baWindow: 6, baPriorSigma: 2, baStop: 1e-5, inlierPx: 1.5, dropPx: 3, dropAfterViews: 3, cutTrackedFrac: 0.35,
+    maxTurnDeg: 8, baWindow: 6, baPriorSigma: 2, inlierPx: 1.5, dropPx: 3, dropAfterViews: 3, cutTrackedFrac: 0.35,
     minInlierFrac: 0.25, fullQualityInliers: 40, fullQualityFrac: 0.5,
   },
   units: { history: 6, minCorners: 30, weight: 100, kltBackError: 1.0 },
@@ -145,7 +143,7 @@ export function checkGeometryParams(p: GeometryParams): GeometryParams {
   const frac = (name: string) => { const v = valueAt(p, name); if (!(typeof v === 'number' && v > 0 && v <= 1)) bad(name, 'give a fraction in (0, 1]'); };
   int('analysisWidth', 16); int('lag', 0); int('window', 2);
   int('tracking.cornerCell', 2); int('tracking.kltWindow', 1); pos('tracking.kltBackError'); int('tracking.minTracks', 6); int('tracking.keyframeMinTracks', 6);
-  frac('tracking.keyframeKeep'); frac('tracking.keyframeFlow'); pos('tracking.maxTurnDeg'); int('tracking.baWindow', 1); pos('tracking.baPriorSigma'); frac('tracking.baStop');
+  frac('tracking.keyframeKeep'); frac('tracking.keyframeFlow'); pos('tracking.maxTurnDeg'); int('tracking.baWindow', 1); pos('tracking.baPriorSigma');
   pos('tracking.inlierPx'); pos('tracking.dropPx'); int('tracking.dropAfterViews', 1); frac('tracking.cutTrackedFrac'); frac('tracking.minInlierFrac');
   pos('tracking.fullQualityInliers'); frac('tracking.fullQualityFrac');
   if (p.tracking.dropPx < p.tracking.inlierPx) bad('tracking.dropPx', 'it must be at least tracking.inlierPx (an inlier would be dropped)');

@@ -72,7 +72,9 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   key.obs.push(ob);
   if (key.obs.length > p.baWindow) key.obs.shift();
   const focal: WindowFocal | undefined = key.focal ? { ...key.focal } : undefined;
-  bundleAdjustWindow(key.pb, key.obs, tk0, { priorSigma: p.baPriorSigma, stop: p.baStop, focal });
+  // All its iterations, no `stop`: on short shots the last small steps still move the poses enough to
+  // decide which tracks triangulate within the COLMAP export's reprojection bound.
+  bundleAdjustWindow(key.pb, key.obs, tk0, { priorSigma: p.baPriorSigma, focal });
   const err = windowErrors(key.pb, ob, tk0, focal ? Math.exp(focal.s) : 1);
   let inliers = 0;
   for (let j = 0; j < used.length; j++) if (err[j] < p.inlierPx) inliers++;
