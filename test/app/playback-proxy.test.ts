@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPlaybackProxies, PROXY_DIR } from '../../src-main/app/playback-proxy.ts';
 import { probe } from '../../src-main/engine/decode/probe.ts';
+import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
+import { psnr } from '../effects/fixture.ts';
 import { fingerprintFile } from '../../src-main/engine/project/fingerprint.ts';
 import { clip } from '../helpers/shared.ts';
 import { ffprobeJson, tempDir } from '../helpers/tools.ts';
@@ -41,6 +43,15 @@ describe('playback proxies (small H.264 MP4 per clip)', () => {
     expect(px.audio).toBe(src.audio);
     expect(px.codec).toBe('h264');
     expect(px.width).toBe(Math.min(640, info.width));
+    // The same timestamps from the clip's start (cityCC0.mpg starts at 0.54 s), and frame N is the picture of frame N.
+    const pinfo = await probe(s.path!);
+    expect(pinfo.timestamps.length).toBe(info.timestamps.length);
+    for (let i = 0; i < info.frameCount; i++) expect(Math.abs(pinfo.timestamps[i] - info.timestamps[i])).toBeLessThan(0.002);
+    const size = { width: 160, height: Math.round((160 * info.height) / info.width / 2) * 2 };
+    const n = Math.floor(info.frameCount * 0.6);
+    const [shown, same, other] = await Promise.all([readFrame(pinfo, n, size), readFrame(info, n, size), readFrame(info, n - 6, size)]);
+    expect(psnr(shown.data, same.data)).toBeGreaterThan(28);
+    expect(psnr(shown.data, same.data)).toBeGreaterThan(psnr(shown.data, other.data) + 3);
     // Nothing temporary left; a later session finds the same file without making it again.
     expect(await readdir(join(cache, PROXY_DIR))).toEqual([s.path!.split('/').pop()]);
     const again = createPlaybackProxies({ cacheDir: cache });
