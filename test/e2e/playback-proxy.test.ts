@@ -28,6 +28,7 @@ describe('playback proxies in the viewer', () => {
     await page.waitForSelector(`${tid('clip-item')} >> text=${name}`);
     await page.click(`${tid('clip-item')} >> text=${name}`);
     // Before the proxy: the source where Chromium plays it, no <video> where it does not.
+    if (before) await page.waitForFunction(() => !!document.querySelector('video'), undefined, { timeout: 30_000 });
     const first = await page.evaluate(videoState);
     if ((await host.api.getPlaybackProxy({ path: input })).state !== 'ready') expect(first?.playback ?? null).toBe(before);
     await page.waitForFunction(() => document.querySelector('video')?.dataset.playback === 'proxy', undefined, { timeout: 90_000 });
