@@ -156,6 +156,10 @@ async function sourceVideo(rendererDir: string, input: string) {
   const host = await launchHost({ viewport: { width: 1920, height: 1080 }, rendererDir });
   try {
     await openWithFog(host, input, false);
+    // Off frame 0 first: playFor's click on frame 0 then moves the playhead (and draws).
+    const s = await drawSeq(host.page);
+    await clickFrame(host.page, 5, FRAMES);
+    await waitDrawn(host.page, 5, s);
     return await playFor(host.page, 10);
   } finally {
     await host.close();
