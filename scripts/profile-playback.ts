@@ -6,7 +6,8 @@
  *  - frames drawn per second and the gaps between draws.
  * PROFILE_EFFECTS=fog,refocus,relight picks the stack; PROFILE_SECONDS the play time; PROFILE_RENDERER a built renderer;
  * PROFILE_SHOTS a folder for screenshots of the viewer while playing and once paused (the exact frame);
- * PROFILE_LIVE=worker draws the playing frames in the opt-in worker (preview/live-worker.ts).
+ * PROFILE_LIVE=worker draws the playing frames in the opt-in worker (preview/live-worker.ts); GEMDEPTH_PLAYBACK_PROXY=0 plays the
+ * 720p source rather than the playback proxy (waited for otherwise).
  */
 import { performance } from 'node:perf_hooks';
 import { writeFile } from 'node:fs/promises';
@@ -51,6 +52,8 @@ async function main() {
       await waitDrawn(page, f, s, 120_000);
     }
     await waitExact(page, 0, 120_000);
+    const playback = process.env.GEMDEPTH_PLAYBACK_PROXY === '0' ? 'source' : 'proxy';
+    await page.waitForFunction((p) => document.querySelector('video')?.dataset.playback === p, playback, { timeout: 300_000 });
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     // Every draw's steps, as the canvas reports them.
     await page.evaluate(() => {
@@ -87,7 +90,7 @@ async function main() {
     }
     if (process.env.PROFILE_TRACE) await writeFile(process.env.PROFILE_TRACE, JSON.stringify({ traceEvents: events }));
 
-    console.log(`\nplayback of cockatoo.mp4 with ${EFFECTS.join(' + ')}: ${draws.length} frames drawn in ${wall.toFixed(1)} s = ${(draws.length / wall).toFixed(1)} fps; widths drawn: ${[...new Set(draws.map((d) => d.w))].join(', ')}`);
+    console.log(`\nplayback of cockatoo.mp4 with ${EFFECTS.join(' + ')} (<video> on the ${playback}): ${draws.length} frames drawn in ${wall.toFixed(1)} s = ${(draws.length / wall).toFixed(1)} fps; widths drawn: ${[...new Set(draws.map((d) => d.w))].join(', ')}`);
     const sum = new Map<string, number[]>();
     for (const d of draws) {
       for (const [k, v] of Object.entries(JSON.parse(d.steps) as Record<string, number>)) sum.set(k, [...(sum.get(k) ?? []), v]);

@@ -76,6 +76,7 @@ export function createEngineApi(opts: { defaultModel?: string } = {}): EngineApi
     importMedia: media.importMedia,
     getFrame: media.getFrame,
     getProxyFrame: media.getProxyFrame,
+    getPlaybackProxy: media.getPlaybackProxy,
     frameStats: () => ({ ...media.frameStats(), depth: depthLanes.stats('getDepth') }),
     ...createProjectService(),
     ...sequenceApi(jobs, settingsOf, media.info),

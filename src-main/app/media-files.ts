@@ -22,7 +22,10 @@ export function createMediaFiles() {
   const allowed = new Set<string>();
   return {
     /** After a successful API call: the paths it opened become playable (methods that read a source file). */
-    noteCall(method: unknown, arg: unknown) {
+    noteCall(method: unknown, arg: unknown, value?: unknown) {
+      // A clip's playback proxy (app/playback-proxy.ts), once the engine says where it is.
+      const proxy = method === 'getPlaybackProxy' ? (value as { path?: unknown } | null)?.path : null;
+      if (typeof proxy === 'string') allowed.add(resolve(proxy));
       if (method !== 'importMedia' && method !== 'getFrame') return;
       const path = (arg as { path?: unknown } | null)?.path;
       if (typeof path === 'string') allowed.add(resolve(path));

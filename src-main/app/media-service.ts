@@ -7,13 +7,14 @@ import { fingerprintFile } from '../engine/project/fingerprint.ts';
 import { createFrameService } from './frames.ts';
 import { createLanes } from './lanes.ts';
 import { createProxyFrames } from './proxy-frames.ts';
+import { createPlaybackProxies } from './playback-proxy.ts';
 
 /** What the engine sees in a clip or image folder: the CLI's probe, and the app's import (cached per path there). */
 export const probeMedia = (path: string): Promise<VideoInfo> => probe(path);
 
 const mediaInfo = ({ files: _f, ...rest }: VideoInfo): MediaInfo => rest;
 
-export interface MediaService extends Pick<EngineApi, 'importMedia' | 'getFrame' | 'getProxyFrame'> {
+export interface MediaService extends Pick<EngineApi, 'importMedia' | 'getFrame' | 'getProxyFrame' | 'getPlaybackProxy'> {
   /** The clip's probe, once per path (the viewer asks for it on every frame). */
   info(path: string): Promise<VideoInfo>;
   /** The viewer's frame requests served and cancelled by newer ones, and decoders started and stopped. */
@@ -25,6 +26,7 @@ export interface MediaService extends Pick<EngineApi, 'importMedia' | 'getFrame'
 export function createMediaService(): MediaService {
   const frames = createFrameService();
   const proxies = createProxyFrames();
+  const playback = createPlaybackProxies();
   const lanes = createLanes();
   const infos = new Map<string, Promise<VideoInfo>>();
   const info = (path: string): Promise<VideoInfo> => {
@@ -45,6 +47,7 @@ export function createMediaService(): MediaService {
       // The viewer's quick pictures start being made now, so they are there by the first scrub.
       proxies.get(i, 0);
       const fingerprint = await fingerprintFile(i.path);
+      playback.start(i, fingerprint.sha256);
       return {
         info: mediaInfo(i),
         clip: {
@@ -75,6 +78,15 @@ export function createMediaService(): MediaService {
       return proxies.get(i, req.index);
     },
 
+    async getPlaybackProxy(req) {
+      const i = await info(req.path);
+      // Off: the viewer plays the sources (benchmarks compare both in one run).
+      if (process.env.GEMDEPTH_PLAYBACK_PROXY === '0') return { state: 'failed', path: null, message: 'playback proxies are off (GEMDEPTH_PLAYBACK_PROXY=0)' };
+      // A clip opened with a project, not imported in this session: its hash is cached (util/file-hash.ts).
+      if (playback.status(i.path).state === 'none') playback.start(i, (await fingerprintFile(i.path)).sha256);
+      return playback.status(i.path);
+    },
+
     frameStats() {
       const d = frames.stats();
       return { frames: lanes.stats('getFrame'), decodersStarted: d.readers, decodersStopped: d.stopped };
@@ -82,6 +94,7 @@ export function createMediaService(): MediaService {
 
     async dispose() {
       proxies.dispose();
+      await playback.dispose();
       await frames.dispose();
     },
   };

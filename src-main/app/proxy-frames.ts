@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
-import { resolveFfmpeg } from '../engine/decode/ffmpeg-path.ts';
+import type { ChildProcess } from 'node:child_process';
+import { spawnBackgroundFfmpeg } from './background-ffmpeg.ts';
 import { createJpegSplitter } from '../engine/decode/jpeg-stream.ts';
 import type { VideoInfo } from '../common/types.ts';
 import type { ProxyFrame } from '../common/api/types.ts';
@@ -54,15 +53,8 @@ export function createProxyFrames(opts: { maxBytes?: number; width?: number } = 
     // One frame out per decoded frame, as the frame reader counts them, so proxy frame N is frame N.
     const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', info.path, '-map', '0:v:0', '-an', '-sn', '-vsync', 'passthrough'];
     args.push('-vf', filters.join(','), '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1');
-    const proc = spawn(resolveFfmpeg().ffmpeg, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const proc = spawnBackgroundFfmpeg(args, ['ignore', 'pipe', 'ignore']);
     p.proc = proc;
-    try {
-      // The exact frames the user waits for come first (nice 5: about a third of a normal process's
-      // share; nice 10 starved it for minutes on a busy machine).
-      if (proc.pid) setPriority(proc.pid, 5);
-    } catch {
-      /* not permitted here: it runs at normal priority */
-    }
     let full = false;
     const splitter = createJpegSplitter((jpeg) => {
       // One chunk of output can hold several images: none is kept past the bound.
@@ -79,7 +71,7 @@ export function createProxyFrames(opts: { maxBytes?: number; width?: number } = 
         stop(p);
       }
     });
-    proc.stdout.on('data', (d: Buffer) => {
+    proc.stdout!.on('data', (d: Buffer) => {
       try {
         splitter.push(d);
       } catch {

@@ -106,7 +106,7 @@ app.on('web-contents-created', (_e, contents) => {
 ipcMain.handle(CHANNELS.call, async (e, method: unknown, arg: unknown) => {
   if (!isOurFrame(e.sender, e.senderFrame?.url)) return { ok: false, error: { kind: 'bug', message: 'request from an unknown frame' } };
   const res = await dispatch(api, method, arg, grants);
-  if (res.ok) media.noteCall(method, arg);
+  if (res.ok) media.noteCall(method, arg, res.value);
   // Saving or opening changes the recent-projects list that File ▸ Open Recent shows.
   if (res.ok && (method === 'saveProject' || method === 'openProject')) await refreshMenu();
   return res;

@@ -43,6 +43,7 @@ export async function removeStalePartials(o: { cacheDir?: string; outputs?: stri
   if (o.cacheDir) {
     const cache = resolve(o.cacheDir);
     removed.push(...(await sweep(cache, partialPid())));
+    removed.push(...(await sweep(join(cache, 'proxies'), partialPid())));
     const depth = join(cache, 'depth');
     for (const entry of await readdir(depth, { withFileTypes: true }).catch(() => [])) {
       if (!entry.isDirectory()) continue;

@@ -128,6 +128,11 @@ export function Viewer() {
           </button>
         ))}
         <span className="grow" />
+        {video.proxyNote && (
+          <span className="playback-proxy" data-testid="playback-proxy" title="Playing pictures come from a small proxy of the clip made in the background; paused frames are the exact frames">
+            playback: {video.proxyNote}
+          </span>
+        )}
         <button onClick={() => stepFrames(-1)} title="Previous frame (←)">◀|</button>
         <button onClick={() => setPlaying(playing ? 0 : 1)} title="Play/pause (space)">{playing ? 'Pause' : 'Play'}</button>
         <button onClick={() => stepFrames(1)} title="Next frame (→)">|▶</button>

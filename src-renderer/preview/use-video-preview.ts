@@ -5,7 +5,8 @@ import type { ProjectClip } from '../../src-main/common/project/schema.ts';
 import { bridge } from '../api.ts';
 import { playRate, setExternalClock, setPlaying } from '../state/playback.ts';
 import { analysisRequest, setView, timeFor, useApp } from '../state/store.ts';
-import { createDepthPrefetch, openVideoFrames, type VideoFrames } from './video-frames.ts';
+import { usePlaybackProxy } from './use-playback-proxy.ts';
+import { createDepthPrefetch, openVideoFrames, videoMime, type VideoFrames } from './video-frames.ts';
 
 /** Seconds of depth fetched ahead of the playhead while playing. */
 const DEPTH_AHEAD_S = 1.5;
@@ -36,7 +37,7 @@ export interface VideoPreviewOptions {
  * engine's decoder, at the same time, and delays the exact frame.) Returns whether a video is open for the clip, and whether it drives the playhead now (the engine's
  * frames are not fetched meanwhile).
  */
-export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driving: boolean } {
+export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driving: boolean; proxyNote: string | null } {
   const { clip, enabled } = o;
   const media = useApp((s) => (clip ? s.media[clip.id] : undefined));
   const playing = useApp((s) => s.playing);
@@ -47,17 +48,18 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
   const opts = useRef(o);
   opts.current = o;
   const path = clip?.path ?? null;
+  const proxy = usePlaybackProxy(enabled ? path : null);
 
   useEffect(() => {
     const host = o.host.current;
     if (!enabled || !path || !media || !host) return;
-    const v = openVideoFrames(path, media, host);
+    const v = openVideoFrames(path, media, host, proxy);
     setVf(v);
     return () => {
       v?.dispose();
       setVf(null);
     };
-  }, [enabled, path, media, o.host]);
+  }, [enabled, path, media, o.host, proxy]);
 
   const depth = useRef<ReturnType<typeof createDepthPrefetch> | null>(null);
   useEffect(() => {
@@ -161,5 +163,7 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     return stop;
   }, [vf, playing, clip]);
 
-  return { active: !!vf, driving };
+  // Said in the viewer: playing pictures come from the proxy (paused frames are always the engine's exact ones).
+  const proxyNote = !vf?.proxy || !path || !media ? null : videoMime(path, media.codec) ? 'proxy' : `proxy (${media.codec} does not play in the browser)`;
+  return { active: !!vf, driving, proxyNote };
 }

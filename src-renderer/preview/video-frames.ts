@@ -18,8 +18,13 @@ export function videoMime(path: string, codec: string): string | null {
   return container && c ? `${container}; codecs="${c}"` : null;
 }
 
+/** What app/playback-proxy.ts writes: H.264 (High) in MP4. */
+const PROXY_MIME = `video/mp4; codecs="${CODECS.h264}"`;
+
 export interface VideoFrames {
   readonly video: HTMLVideoElement;
+  /** Whether it plays the clip's playback proxy rather than the source. */
+  readonly proxy: boolean;
   /**
    * The picture on screen now at width x height: the <video> drawn by the 2D canvas into a picture of the
    * viewer's size, which the preview uploads as it is. Uploading the <video> itself costs a full-size
@@ -31,15 +36,17 @@ export interface VideoFrames {
   dispose(): void;
 }
 
-export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElement): VideoFrames | null {
-  const mime = videoMime(path, media.codec);
-  const url = bridge().mediaUrl?.(path) ?? null;
+/** `proxy`: the clip's playback proxy file, played instead of the source (also for codecs Chromium does not play). */
+export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElement, proxy: string | null = null): VideoFrames | null {
+  const mime = proxy ? PROXY_MIME : videoMime(path, media.codec);
+  const url = bridge().mediaUrl?.(proxy ?? path) ?? null;
   if (!mime || !url) return null;
   const video = document.createElement('video');
   if (!video.canPlayType(mime)) return null;
   video.preload = 'auto';
   video.playsInline = true;
   video.src = url;
+  video.dataset.playback = proxy ? 'proxy' : 'source';
   // Kept in the page (a detached or display:none video may not present frames), but not seen.
   video.style.cssText = 'position:absolute;width:2px;height:2px;opacity:0;pointer-events:none;left:0;top:0';
   host.appendChild(video);
@@ -56,6 +63,7 @@ export function openVideoFrames(path: string, media: MediaInfo, host: HTMLElemen
 
   return {
     video,
+    proxy: !!proxy,
     grab,
     dispose() {
       video.pause();

@@ -72,7 +72,7 @@ export async function launchHost(opts: { api?: EngineApi; viewport?: { width: nu
     if (method === '__setDirty') return void (dirty = arg === true);
     if (method === '__closeWindow') return void (closeRequested = true);
     const res = await dispatch(api, method, arg, grants);
-    if (res.ok) media.noteCall(method, arg);
+    if (res.ok) media.noteCall(method, arg, res.value);
     return blobs.encode(res);
   });
   // tsx/esbuild may wrap functions with a __name() helper that does not exist in the page: define it.

@@ -3,7 +3,7 @@
  * schemas.ts checks at compile time that this list and the schemas name the same methods.
  */
 export const API_METHOD_NAMES = [
-  'appInfo', 'listModels', 'validateModelFile', 'importModelFile', 'downloadModel', 'listEffects', 'importMedia', 'getFrame', 'getDepth', 'getDepthRange', 'getProxyFrame',
+  'appInfo', 'listModels', 'validateModelFile', 'importModelFile', 'downloadModel', 'listEffects', 'importMedia', 'getFrame', 'getDepth', 'getDepthRange', 'getProxyFrame', 'getPlaybackProxy',
   'analysisStatus', 'getScene', 'startAnalysis', 'importDepth', 'startExport', 'cancelJob', 'listJobs', 'newProject',
   'openProject', 'saveProject', 'autosaveProject', 'recentProjects', 'discardAutosave', 'relinkClip', 'cacheInfo', 'clearCache',
   'importOtio', 'exportOtio', 'startSequenceExport', 'getWaveform',

@@ -50,6 +50,8 @@ export const Schemas = {
     .strict(),
   getDepth: z.object({ path: absPath, index: frame, model: modelId.optional(), geometry: GeometryRequest.optional(), lane: lane.optional() }).strict(),
   getProxyFrame: z.object({ path: absPath, index: frame }).strict(),
+  /** The clip's playback proxy (app/playback-proxy.ts): its state, and its file once ready (the first call starts it). */
+  getPlaybackProxy: z.object({ path: absPath }).strict(),
   /** Consecutive depth maps in one call (playback prefetches ahead of the playhead). */
   getDepthRange: z.object({ path: absPath, start: frame, count: z.number().int().min(1).max(60), model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),
   analysisStatus: z.object({ path: absPath, model: modelId.optional(), geometry: GeometryRequest.optional() }).strict(),

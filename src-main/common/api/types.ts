@@ -83,6 +83,12 @@ export interface ProxyFrame {
   jpeg: Uint8Array;
 }
 
+/** A clip's playback proxy (app/playback-proxy.ts): a small H.264 MP4 the viewer's <video> plays instead of the source. */
+export type PlaybackProxy =
+  | { state: 'none' | 'making'; path: null }
+  | { state: 'ready'; path: string; width: number; height: number }
+  | { state: 'failed'; path: null; message: string };
+
 /** Requests of one method in a lane (app/lanes.ts): answered, or cancelled because a newer one came. */
 export interface LaneStats {
   served: number;
@@ -174,6 +180,7 @@ export interface EngineApi {
   getDepth(req: ApiRequest<'getDepth'>): Promise<DepthImage | null>;
   /** The frame's low-resolution JPEG if the clip's proxy has it yet (null: not yet; the first call starts it). */
   getProxyFrame(req: ApiRequest<'getProxyFrame'>): Promise<ProxyFrame | null>;
+  getPlaybackProxy(req: ApiRequest<'getPlaybackProxy'>): Promise<PlaybackProxy>;
   /** The analysed frames among start..start+count-1, in order (none when the clip is not analysed). */
   getDepthRange(req: ApiRequest<'getDepthRange'>): Promise<DepthImage[]>;
   analysisStatus(req: ApiRequest<'analysisStatus'>): Promise<AnalysisStatus>;
