@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { selectIn } from './align.ts';
+import { selectIn } from '../../common/select.ts';
 import { invRigid, mul4 } from './linalg.ts';
 
 /** One posed view on the fusion grid: inverse depth, grey levels, camera-to-world in the depth's units. */

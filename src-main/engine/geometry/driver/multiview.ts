@@ -1,4 +1,4 @@
-import { selectKth } from '../align.ts';
+import { selectKth } from '../../../common/select.ts';
 import { averagingWeight } from '../averaging-weight.ts';
 import { fuseWithPrior } from '../fuse.ts';
 import { invRigid, mul4, transOf } from '../linalg.ts';
