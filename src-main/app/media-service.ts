@@ -80,8 +80,6 @@ export function createMediaService(): MediaService {
 
     async getPlaybackProxy(req) {
       const i = await info(req.path);
-      // Off: the viewer plays the sources (benchmarks compare both in one run).
-      if (process.env.GEMDEPTH_PLAYBACK_PROXY === '0') return { state: 'failed', path: null, message: 'playback proxies are off (GEMDEPTH_PLAYBACK_PROXY=0)' };
       // A clip opened with a project, not imported in this session: its hash is cached (util/file-hash.ts).
       if (playback.status(i.path).state === 'none') playback.start(i, (await fingerprintFile(i.path)).sha256);
       return playback.status(i.path);

@@ -32,6 +32,8 @@ export function createPlaybackProxies(opts: { cacheDir?: string; maxBytes?: numb
   const maxBytes = opts.maxBytes ?? Number(process.env.GEMDEPTH_PROXY_MAX_MB ?? 4096) * 2 ** 20;
   const state = new Map<string, PlaybackProxy>();
   const making = new Map<string, Making>();
+  // Off: no proxy is made, not even at import, and the viewer plays the sources (benchmarks compare both in one run).
+  const off = process.env.GEMDEPTH_PLAYBACK_PROXY === '0';
 
   const evict = async (keep: string) => {
     const files = await Promise.all(
@@ -101,12 +103,13 @@ export function createPlaybackProxies(opts: { cacheDir?: string; maxBytes?: numb
     /** Starts making the clip's proxy (once per source); `sha256` is the source's content hash. */
     start(info: VideoInfo, sha256: string): void {
       const key = resolve(info.path);
-      if (info.kind === 'images' || state.has(key)) return;
+      if (off || info.kind === 'images' || state.has(key)) return;
       state.set(key, { state: 'making', path: null });
       make(info, key, sha256).catch((e) => state.set(key, { state: 'failed', path: null, message: String(e) }));
     },
     /** Where the clip's proxy stands (none: never started). */
     status(path: string): PlaybackProxy {
+      if (off) return { state: 'failed', path: null, message: 'playback proxies are off (GEMDEPTH_PLAYBACK_PROXY=0)' };
       return state.get(resolve(path)) ?? { state: 'none', path: null };
     },
     /** Stops making it: the temporary file is removed before this resolves. */
