@@ -93,15 +93,16 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
   const service: AnalysisService = {
     async cacheInfo() {
       const dir = defaultCacheDir();
-      const { entries, bytes, limitBytes } = await cacheSummary(dir);
-      return { dir, analyses: entries.length, bytes, limitBytes };
+      const [{ entries, bytes, limitBytes }, proxies] = await Promise.all([cacheSummary(dir), media.proxyCache.summary()]);
+      return { dir, analyses: entries.length, bytes, limitBytes, proxies };
     },
     async clearCache() {
       // What the app has open stays: its depth is on screen.
       const open = new Set([...analyses.values()].map((a) => a.cacheEntry));
       const r = await evictCache(defaultCacheDir(), 0, open);
       missing.clear();
-      return { removed: r.removed.length, freedBytes: r.freedBytes, keptBytes: r.keptBytes };
+      const p = await media.proxyCache.clear();
+      return { removed: r.removed.length, removedProxies: p.removed, freedBytes: r.freedBytes + p.freedBytes, keptBytes: r.keptBytes + p.keptBytes };
     },
 
     async getDepth(req) {

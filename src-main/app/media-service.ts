@@ -7,7 +7,7 @@ import { fingerprintFile } from '../engine/project/fingerprint.ts';
 import { createFrameService } from './frames.ts';
 import { createLanes } from './lanes.ts';
 import { createProxyFrames } from './proxy-frames.ts';
-import { createPlaybackProxies } from './playback-proxy.ts';
+import { createPlaybackProxies, type PlaybackProxies } from './playback-proxy.ts';
 
 /** What the engine sees in a clip or image folder: the CLI's probe, and the app's import (cached per path there). */
 export const probeMedia = (path: string): Promise<VideoInfo> => probe(path);
@@ -19,6 +19,8 @@ export interface MediaService extends Pick<EngineApi, 'importMedia' | 'getFrame'
   info(path: string): Promise<VideoInfo>;
   /** The viewer's frame requests served and cancelled by newer ones, and decoders started and stopped. */
   frameStats(): Omit<ReturnType<EngineApi['frameStats']>, 'depth'>;
+  /** The playback proxies on disk, and "Clear cache" for them (those of clips imported in this app stay). */
+  proxyCache: Pick<PlaybackProxies, 'summary' | 'clear'>;
   dispose(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export function createMediaService(): MediaService {
 
   return {
     info,
+    proxyCache: { summary: () => playback.summary(), clear: () => playback.clear() },
     async importMedia(req) {
       const i = await info(req.path);
       // The viewer's quick pictures start being made now, so they are there by the first scrub.

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { VideoInfo } from '../common/types.ts';
@@ -35,20 +36,28 @@ export function createPlaybackProxies(opts: { cacheDir?: string; maxBytes?: numb
   // Off: no proxy is made, not even at import, and the viewer plays the sources (benchmarks compare both in one run).
   const off = process.env.GEMDEPTH_PLAYBACK_PROXY === '0';
 
-  const evict = async (keep: string) => {
+  /** The finished proxies on disk, least recently used first. */
+  const listed = async () => {
     const files = await Promise.all(
       (await readdir(dir()).catch(() => [] as string[]))
         .filter((n) => n.endsWith('.mp4') && !n.startsWith('.'))
         .map(async (n) => ({ path: join(dir(), n), st: await stat(join(dir(), n)).catch(() => null) })),
     );
-    const live = files.filter((f) => f.st).sort((a, b) => a.st!.mtimeMs - b.st!.mtimeMs);
-    let total = live.reduce((s, f) => s + f.st!.size, 0);
+    return files.filter((f) => f.st).sort((a, b) => a.st!.mtimeMs - b.st!.mtimeMs) as { path: string; st: Stats }[];
+  };
+  const forget = (path: string) => {
+    for (const [k, v] of state) if (v.path === path) state.delete(k);
+  };
+
+  const evict = async (keep: string) => {
+    const live = await listed();
+    let total = live.reduce((s, f) => s + f.st.size, 0);
     for (const f of live) {
       if (total <= maxBytes) break;
       if (f.path === keep) continue;
       await rm(f.path, { force: true });
-      total -= f.st!.size;
-      for (const [k, v] of state) if (v.path === f.path) state.delete(k);
+      total -= f.st.size;
+      forget(f.path);
     }
   };
 
@@ -122,6 +131,30 @@ export function createPlaybackProxies(opts: { cacheDir?: string; maxBytes?: numb
       m.proc?.kill('SIGKILL');
       await m.done;
       await rm(m.tmp, { force: true });
+    },
+    /** The proxies on disk (Settings' cache figures). */
+    async summary(): Promise<{ files: number; bytes: number; limitBytes: number }> {
+      const live = await listed();
+      return { files: live.length, bytes: live.reduce((s, f) => s + f.st.size, 0), limitBytes: maxBytes };
+    },
+    /**
+     * "Clear cache": removes every proxy but those of clips this app has imported (the viewer may be
+     * playing them; it holds no handle that would survive the file going) and those being made.
+     */
+    async clear(): Promise<{ removed: number; freedBytes: number; keptBytes: number }> {
+      const inUse = new Set([...state.values()].map((v) => v.path));
+      const r = { removed: 0, freedBytes: 0, keptBytes: 0 };
+      for (const f of await listed()) {
+        if (inUse.has(f.path)) {
+          r.keptBytes += f.st.size;
+          continue;
+        }
+        await rm(f.path, { force: true });
+        forget(f.path);
+        r.removed++;
+        r.freedBytes += f.st.size;
+      }
+      return r;
     },
     async dispose(): Promise<void> {
       await Promise.all([...making.keys()].map((k) => this.cancel(k)));

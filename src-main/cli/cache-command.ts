@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { cacheLimitBytes, cacheSummary, evictCache, IN_USE_MS, type EvictResult } from '../engine/cache/evict.ts';
 import { defaultCacheDir } from '../engine/cache/paths.ts';
+import { createPlaybackProxies } from '../app/playback-proxy.ts';
 import { numArg } from './args.ts';
 
 const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
@@ -19,6 +20,8 @@ export function registerCache(program: Command): void {
       const { entries, bytes, limitBytes } = await cacheSummary(dir);
       for (const e of entries) process.stdout.write(`${e.key}  ${gb(e.bytes).padStart(10)}  last used ${new Date(e.lastUsed).toISOString()}\n`);
       process.stdout.write(`${entries.length} analyses, ${gb(bytes)} in ${dir} (limit ${limitBytes === null ? 'none' : gb(limitBytes)}; set GEMDEPTH_CACHE_MAX_GB)\n`);
+      const p = await createPlaybackProxies({ cacheDir: dir }).summary();
+      process.stdout.write(`${p.files} playback proxies, ${gb(p.bytes)} (limit ${gb(p.limitBytes)}; set GEMDEPTH_PROXY_MAX_MB; the app's "Clear cache" removes them)\n`);
     });
   cache
     .command('prune')

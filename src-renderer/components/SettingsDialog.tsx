@@ -17,10 +17,12 @@ export function SettingsDialog() {
     bridge().cacheInfo({}).then(setCache, (e: unknown) => setCacheNote(errorText(e)));
   }, []);
   const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GB`;
+  const size = (b: number) => (b < 1024 ** 3 ? `${(b / 1024 ** 2).toFixed(1)} MB` : gb(b));
   const clearCache = async () => {
     try {
       const r = await bridge().clearCache({});
-      setCacheNote(`Removed ${r.removed} ${r.removed === 1 ? 'analysis' : 'analyses'} (${gb(r.freedBytes)}).` + (r.keptBytes > 0 ? ' Open clips and analyses used in the last 10 minutes were kept.' : ''));
+      const proxies = r.removedProxies > 0 ? ` and ${r.removedProxies} playback ${r.removedProxies === 1 ? 'proxy' : 'proxies'}` : '';
+      setCacheNote(`Removed ${r.removed} ${r.removed === 1 ? 'analysis' : 'analyses'}${proxies} (${size(r.freedBytes)}).` + (r.keptBytes > 0 ? " Open clips' analyses and proxies, and analyses used in the last 10 minutes, were kept." : ''));
       setCache(await bridge().cacheInfo({}));
     } catch (e) {
       setCacheNote(errorText(e));
@@ -115,14 +117,16 @@ export function SettingsDialog() {
           the depth of still scenes steadier; turn it off for footage dominated by things that move. A clip is analysed
           again for other settings; the earlier analysis stays in the cache.
         </p>
-        <h4>Depth cache</h4>
+        <h4>Cache (depth and playback proxies)</h4>
         <p className="hint" data-testid="cache-info">
           {cache
-            ? `${cache.analyses} ${cache.analyses === 1 ? 'analysis' : 'analyses'}, ${gb(cache.bytes)}${cache.limitBytes ? ` of ${gb(cache.limitBytes)}` : ''} in ${cache.dir}. The oldest are removed when it is full; a removed analysis is recomputed when needed.`
+            ? `${cache.analyses} ${cache.analyses === 1 ? 'analysis' : 'analyses'}, ${gb(cache.bytes)}${cache.limitBytes ? ` of ${gb(cache.limitBytes)}` : ''} in ${cache.dir}; ` +
+              `${cache.proxies.files} playback ${cache.proxies.files === 1 ? 'proxy' : 'proxies'}, ${size(cache.proxies.bytes)} of ${gb(cache.proxies.limitBytes)}. ` +
+              'The oldest are removed when full; a removed analysis or proxy is made again when needed.'
             : 'Reading…'}
         </p>
         <p>
-          <button onClick={() => void clearCache()} disabled={!cache || cache.analyses === 0} data-testid="clear-cache">
+          <button onClick={() => void clearCache()} disabled={!cache || cache.analyses + cache.proxies.files === 0} data-testid="clear-cache">
             Clear cache
           </button>{' '}
           {cacheNote && <span className="hint" data-testid="cache-note">{cacheNote}</span>}

@@ -50,10 +50,12 @@ describe('engine API: the depth cache in the settings', () => {
     const info = await api.cacheInfo({});
     expect(info).toMatchObject({ dir: cacheDir, analyses: 2, limitBytes: 20 * 1024 ** 3 });
     expect(info.bytes).toBeGreaterThan(0);
+    // No clip was imported: no playback proxy yet, and its own bound.
+    expect(info.proxies).toEqual({ files: 0, bytes: 0, limitBytes: 4096 * 2 ** 20 });
 
     for (const e of await readdir(join(cacheDir, 'depth'))) await backdate(join(cacheDir, 'depth', e));
     const r = await api.clearCache({});
-    expect(r.removed).toBe(1);
+    expect(r).toMatchObject({ removed: 1, removedProxies: 0 });
     expect(r.freedBytes).toBeGreaterThan(0);
     expect((await api.cacheInfo({})).analyses).toBe(1);
     expect(await api.getDepth({ path, index: 3 })).not.toBeNull();

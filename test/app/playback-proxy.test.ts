@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { copyFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPlaybackProxies, PROXY_DIR } from '../../src-main/app/playback-proxy.ts';
@@ -85,5 +85,26 @@ describe('playback proxies (small H.264 MP4 per clip)', () => {
     expect(await readdir(join(cache, PROXY_DIR))).toEqual([sb.path!.split('/').pop()]);
     expect(sa.state).toBe('ready');
     expect(proxies.status(a.path).state).toBe('none');
+  }, 120_000);
+
+  it('"Clear cache" removes the proxies of clips this app has not imported and keeps the others', async () => {
+    const cache = await tempDir();
+    const info = await probe(clip('realshort.mp4'));
+    const proxies = createPlaybackProxies({ cacheDir: cache });
+    proxies.start(info, (await fingerprintFile(info.path, cache)).sha256);
+    const s = await untilSettled(proxies, info.path);
+    // A proxy an earlier session left (another clip's), and a partial file being written by another process.
+    const dir = join(cache, PROXY_DIR);
+    const old = join(dir, '0123456789abcdef01234567-320x240.mp4');
+    await copyFile(s.path!, old);
+    await writeFile(join(dir, '.0123.mp4.partial-1-ab'), 'x');
+    const size = (await stat(s.path!)).size;
+    expect(await proxies.summary()).toEqual({ files: 2, bytes: 2 * size, limitBytes: 4096 * 2 ** 20 });
+    expect(await proxies.clear()).toEqual({ removed: 1, freedBytes: size, keptBytes: size });
+    expect((await readdir(dir)).sort()).toEqual(['.0123.mp4.partial-1-ab', s.path!.split('/').pop()]);
+    expect(proxies.status(info.path)).toEqual(s);
+    // A later session that has not imported the clip removes it too.
+    expect(await createPlaybackProxies({ cacheDir: cache }).clear()).toMatchObject({ removed: 1, keptBytes: 0 });
+    expect(await readdir(dir)).toEqual(['.0123.mp4.partial-1-ab']);
   }, 120_000);
 });

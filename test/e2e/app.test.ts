@@ -46,6 +46,9 @@ describe('renderer end to end against the real engine', () => {
     await page.click(tid('clear-cache'));
     await page.waitForSelector(`${tid('cache-note')}:has-text("Removed 0 analyses")`);
     await expect(page.textContent(tid('cache-info'))).resolves.toMatch(/^1 analysis, [0-9.]+ GB of 20\.00 GB/);
+    // The imported clip's playback proxy is counted, and kept by the clear (the viewer may be playing it).
+    await expect(page.textContent(tid('cache-info'))).resolves.toContain('1 playback proxy, ');
+    await shot('settings-cache');
     // Other geometry settings name another analysis (none yet); back to the defaults, the clip's is found again.
     const status = tid('analysis-status');
     await page.uncheck(tid('fusion-toggle'));

@@ -46,6 +46,8 @@ export interface CacheInfo {
   bytes: number;
   /** null: no limit (GEMDEPTH_CACHE_MAX_GB=0). */
   limitBytes: number | null;
+  /** The clips' playback proxies (<dir>/proxies), bounded apart (GEMDEPTH_PROXY_MAX_MB). */
+  proxies: { files: number; bytes: number; limitBytes: number };
 }
 
 /** The effects module's ONE parameter schema, passed through unchanged. */
@@ -198,8 +200,11 @@ export interface EngineApi {
   discardAutosave(req: ApiRequest<'discardAutosave'>): Promise<{ removed: boolean }>;
   relinkClip(req: ApiRequest<'relinkClip'>): Promise<{ doc: ProjectDoc }>;
   cacheInfo(req: ApiRequest<'cacheInfo'>): Promise<CacheInfo>;
-  /** Removes cached analyses, except those open in this app or used in the last 10 minutes (a job may hold them). */
-  clearCache(req: ApiRequest<'clearCache'>): Promise<{ removed: number; freedBytes: number; keptBytes: number }>;
+  /**
+   * Removes cached analyses, except those open in this app or used in the last 10 minutes (a job may hold them),
+   * and playback proxies, except those of clips imported in this app.
+   */
+  clearCache(req: ApiRequest<'clearCache'>): Promise<{ removed: number; removedProxies: number; freedBytes: number; keptBytes: number }>;
   /** An .otio cut as a project (clips and sequence), with one warning per item left out. */
   importOtio(req: ApiRequest<'importOtio'>): Promise<{ doc: ProjectDoc; warnings: string[] }>;
   exportOtio(req: ApiRequest<'exportOtio'>): Promise<{ path: string }>;
