@@ -32,6 +32,7 @@ const arg = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const GAP = Number(arg("--gap") ?? 1);
+const STILLS = arg('--stills');
 const ENCODE = process.argv.includes('--encode');
 const DUMP = arg('--dump');
 const PRESMOOTH = Number(arg('--presmooth') ?? 0);
@@ -122,6 +123,23 @@ async function main() {
     const prep = { ...pr, dist: new Float32Array(pr.dist), low: { ...pr.low, dist: new Float32Array(pr.low.dist) } };
     preps.push(prep);
     outs.push(new Uint8Array(applyStack(f, prep, analysis.intrinsics, [inst], f.time)));
+  }
+  if (STILLS) {
+    // Source t | relit t on top; relit t+1 | |relit change - source change| x 20 below (full size, PNG).
+    const png = new PNG({ width: W * 2, height: H * 2 });
+    const put = (X: number, Y: number, r: number, g: number, b: number) => png.data.set([r, g, b, 255], (Y * W * 2 + X) * 4);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const i = (y * W + x) * 3;
+        const [s0, o0, o1, s1] = [frames[0].data, outs[0], outs[GAP], frames[GAP].data];
+        put(x, y, s0[i], s0[i + 1], s0[i + 2]);
+        put(W + x, y, o0[i], o0[i + 1], o0[i + 2]);
+        put(x, H + y, o1[i], o1[i + 1], o1[i + 2]);
+        const d = [0, 1, 2].map((c) => Math.min(255, 20 * Math.abs(o1[i + c] - o0[i + c] - (s1[i + c] - s0[i + c]))));
+        put(W + x, H + y, d[0], d[1], d[2]);
+      }
+    writeFileSync(STILLS, PNG.sync.write(png));
+    return;
   }
   if (ENCODE) {
     // libx264 as export runs it (medium, crf 18, yuv420p), CPU ms a frame: the source, the relit frames, and
