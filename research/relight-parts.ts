@@ -4,26 +4,14 @@
  * (wasm/low-res.as.ts surfaceLow), the grain plane (wasm/grain-plane.as.ts) and the shading pass
  * (wasm/relight.as.ts), each run on every frame in turn, as applyRelight calls them, after one warm-up frame.
  */
-import { join } from 'node:path';
 import { cpuUsage } from 'node:process';
-import { readFrames } from '../src-main/engine/decode/frame-reader.ts';
-import { probe } from '../src-main/engine/decode/probe.ts';
-import { prepareDepth, type PreparedDepth } from '../src-main/engine/effects/apply.ts';
 import { applyRelight, surfaceMapsFast } from '../src-main/engine/effects/relight.ts';
-import { depthPlane, splineKernels } from '../src-main/engine/effects/upsample.ts';
-import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
-import { clipDepthRange } from '../src-main/engine/jobs/depth-range.ts';
+import { splineKernels } from '../src-main/engine/effects/upsample.ts';
 import { evaluateParams } from '../src-main/common/effects/keyframes.ts';
 import { lightsOf, relightSpec } from '../src-main/common/effects/relight.ts';
-import { scaleIntrinsics } from '../src-main/common/camera/intrinsics.ts';
 import { parseEffectSpec } from '../src-main/engine/effects/index.ts';
-import type { RgbFrame } from '../src-main/common/types.ts';
+import { arg, loadClip } from './relight-clip.ts';
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const SHARED = process.env.GEMDEPTH_SHARED ?? join(import.meta.dirname, '..', '..', 'shared');
 
 function cpuMs(f: () => void): number {
   const c = cpuUsage();
@@ -35,21 +23,10 @@ function cpuMs(f: () => void): number {
 async function main() {
   const clip = arg('--clip') ?? 'cockatoo.mp4';
   const n = Number(arg('--frames') ?? 20);
-  const input = join(SHARED, 'clips', clip);
-  const info = await probe(input);
-  const analysis = await runAnalysis({ input, cacheDir: arg('--cache') ?? '/tmp/rl/cache', preview: false });
-  const range = await clipDepthRange(analysis);
+  // Frame 0 compiles and sizes the kernels' memory: n timed frames after it.
+  const { info, K, frames, preps } = await loadClip(clip, 0, n + 1);
   const { width: W, height: H } = info;
-  const K = scaleIntrinsics(analysis.intrinsics, W, H);
   const p = evaluateParams(relightSpec.params, parseEffectSpec('relight'), 0);
-  const frames: RgbFrame[] = [];
-  for await (const f of readFrames(info, { start: 0, end: n })) frames.push(f);
-  const preps: PreparedDepth[] = [];
-  for (const f of frames) {
-    const d = await analysis.readDepth(f.index);
-    const pr = prepareDepth(d, f, range, false, depthPlane(W, H, d.width, d.height));
-    preps.push({ ...pr, dist: new Float32Array(pr.dist), low: { ...pr.low, dist: new Float32Array(pr.low.dist) } });
-  }
   const out = new Uint8Array(W * H * 3);
   const t = { maps: 0, grain: 0, whole: 0 };
   frames.forEach((f, i) => {

@@ -10,33 +10,23 @@
  */
 import { spawnSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { readFrames } from '../src-main/engine/decode/frame-reader.ts';
 import { resolveFfmpeg } from '../src-main/engine/decode/ffmpeg-path.ts';
-import { probe } from '../src-main/engine/decode/probe.ts';
-import { applyStack, prepareDepth, type PreparedDepth } from '../src-main/engine/effects/apply.ts';
+import { applyStack, type PreparedDepth } from '../src-main/engine/effects/apply.ts';
 import { parseEffectSpec } from '../src-main/engine/effects/index.ts';
-import { depthPlane, splineKernels } from '../src-main/engine/effects/upsample.ts';
-import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
-import { clipDepthRange } from '../src-main/engine/jobs/depth-range.ts';
+import { splineKernels } from '../src-main/engine/effects/upsample.ts';
 import { evaluateParams } from '../src-main/common/effects/keyframes.ts';
 import { lightsOf, relightSpec } from '../src-main/common/effects/relight.ts';
 import { boxMean } from '../src-main/common/effects/guided-filter.ts';
 import { skyWeight, splineUpsample, surfaceMaps } from '../src-main/common/effects/surface.ts';
-import { scaleIntrinsics } from '../src-main/common/camera/intrinsics.ts';
 import type { Intrinsics, RgbFrame } from '../src-main/common/types.ts';
+import { arg, loadClip } from './relight-clip.ts';
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
 const GAP = Number(arg("--gap") ?? 1);
 const STILLS = arg('--stills');
 const ENCODE = process.argv.includes('--encode');
 const DUMP = arg('--dump');
 const PRESMOOTH = Number(arg('--presmooth') ?? 0);
-const SHARED = process.env.GEMDEPTH_SHARED ?? join(import.meta.dirname, '..', '..', 'shared');
 
 interface Parts {
   nv: Float32Array; // full-res normal xyz + point visibility (spline of the low-res maps)
@@ -105,25 +95,11 @@ async function main() {
   const n = Number(arg('--frames') ?? 12);
   const start = Number(arg('--start') ?? 0);
   const extra = arg('--params');
-  const input = join(SHARED, 'clips', clip);
-  const info = await probe(input);
-  const analysis = await runAnalysis({ input, cacheDir: arg('--cache') ?? '/tmp/rl/cache', preview: false });
-  const range = await clipDepthRange(analysis);
+  const { info, analysis, K, frames, preps } = await loadClip(clip, start, n);
   const { width: W, height: H } = info;
-  const K = scaleIntrinsics(analysis.intrinsics, W, H);
   const inst = parseEffectSpec(extra ? `relight:${extra}` : 'relight');
   const p = evaluateParams(relightSpec.params, inst, 0);
-  const frames: RgbFrame[] = [];
-  for await (const f of readFrames(info, { start, end: start + n - 1 })) frames.push(f);
-  const preps: PreparedDepth[] = [];
-  const outs: Uint8Array[] = [];
-  for (const f of frames) {
-    const d = await analysis.readDepth(f.index);
-    const pr = prepareDepth(d, f, range, false, depthPlane(W, H, d.width, d.height));
-    const prep = { ...pr, dist: new Float32Array(pr.dist), low: { ...pr.low, dist: new Float32Array(pr.low.dist) } };
-    preps.push(prep);
-    outs.push(new Uint8Array(applyStack(f, prep, analysis.intrinsics, [inst], f.time)));
-  }
+  const outs = frames.map((f, t) => new Uint8Array(applyStack(f, preps[t], analysis.intrinsics, [inst], f.time)));
   if (STILLS) {
     // Source t | relit t on top; relit t+1 | |relit change - source change| x 20 below (full size, PNG).
     const png = new PNG({ width: W * 2, height: H * 2 });
