@@ -1,15 +1,22 @@
 /**
  * Where relight's frame-to-frame change on still pixels comes from (not a test): `npx tsx research/relight-stability.ts
- * [--clip cockatoo.mp4] [--frames 20] [--cache DIR] [--params 'smoothing=5']`.
- * For consecutive frames t, t+1 of a shared clip, "still" pixels are those whose decoded source RGB is identical in
+ * [--clip cockatoo.mp4] [--start 0] [--frames 12] [--gap 1] [--cache DIR] [--params 'smoothing=5'] [--presmooth N]`.
+ * For frames t, t+gap of a shared clip, "still" pixels are those whose decoded source RGB is identical in
  * both frames (the source's own change there is nil). It prints the fraction of still pixels whose relit output
- * changes (the engine's kernel), then attributes the change by swapping one input of frame t+1 for frame t's in a
+ * changes (the engine's kernel), then attributes the change by swapping one input of frame t+gap for frame t's in a
  * float64 model of the same shading (common/effects: surfaceMaps, splineUpsample, the grain): the low-res depth
  * itself, the normals, the point light's shadow visibility, the full-resolution distance (light vector, falloff,
- * sky). Also the mean absolute change of the gain and of each map on still pixels.
- */
+ * sky). Also the mean absolute change of the gain and of each map on still pixels. A change that grows with
+ * --gap is motion (the camera, the scene); one that does not is noise of the depth.
+ * --presmooth N: the model's normals from the depth smoothed by N more box passes (a candidate).
+ * --dump PNG: source | gain (top) and its change on still pixels (bottom) | distance change, first pair.
+ * --stills PNG: source t | relit t, relit t+gap | |relit change - source change| x 20.
+ * --encode: libx264 as export runs it (medium, crf 18) on the source, the relit frames, the relit frames with
+ * one frame's depth throughout, uniform gains and a fixed smooth gain field: CPU ms and KiB a frame. */
 import { spawnSync } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { resolveFfmpeg } from '../src-main/engine/decode/ffmpeg-path.ts';
 import { applyStack, type PreparedDepth } from '../src-main/engine/effects/apply.ts';
@@ -24,6 +31,8 @@ import { arg, loadClip } from './relight-clip.ts';
 
 const GAP = Number(arg("--gap") ?? 1);
 const STILLS = arg('--stills');
+/** Where --encode writes its raw frames and encodes. */
+const ENC_DIR = join(tmpdir(), 'relight-stability');
 const ENCODE = process.argv.includes('--encode');
 const DUMP = arg('--dump');
 const PRESMOOTH = Number(arg('--presmooth') ?? 0);
@@ -118,16 +127,17 @@ async function main() {
     return;
   }
   if (ENCODE) {
+    mkdirSync(ENC_DIR, { recursive: true });
     // libx264 as export runs it (medium, crf 18, yuv420p), CPU ms a frame: the source, the relit frames, and
     // the relit frames with frame `start`'s depth throughout (what a depth without frame-to-frame change would cost).
     const frozen = frames.map((f) => new Uint8Array(applyStack(f, preps[0], analysis.intrinsics, [inst], f.time)));
     const enc = (name: string, pics: Uint8Array[]) => {
-      const raw = `/tmp/rl/${name}.rgb`;
+      const raw = join(ENC_DIR, `${name}.rgb`);
       writeFileSync(raw, Buffer.concat(pics.map((q) => Buffer.from(q.buffer, q.byteOffset, q.byteLength))));
-      const cmd = `TIMEFORMAT='%U %S'; time ${resolveFfmpeg().ffmpeg} -hide_banner -nostdin -loglevel error -y -f rawvideo -pix_fmt rgb24 -s ${W}x${H} -r ${info.frameRate.num}/${info.frameRate.den} -i ${raw} -c:v libx264 -preset medium -crf 18 -pix_fmt yuv420p /tmp/rl/${name}.mp4`;
+      const cmd = `TIMEFORMAT='%U %S'; time ${resolveFfmpeg().ffmpeg} -hide_banner -nostdin -loglevel error -y -f rawvideo -pix_fmt rgb24 -s ${W}x${H} -r ${info.frameRate.num}/${info.frameRate.den} -i ${raw} -c:v libx264 -preset medium -crf 18 -pix_fmt yuv420p ${join(ENC_DIR, `${name}.mp4`)}`;
       const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
       const [u, sy] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-      const bytes = statSync(`/tmp/rl/${name}.mp4`).size;
+      const bytes = statSync(join(ENC_DIR, `${name}.mp4`)).size;
       console.log(`  x264 ${name.padEnd(14)} ${(((u + sy) * 1000) / n).toFixed(1)} ms CPU/frame, ${(bytes / n / 1024).toFixed(1)} KiB/frame`);
     };
     enc('source', frames.map((f) => f.data));
