@@ -86,7 +86,7 @@ async function main() {
         timed[name] = typeof f !== 'function' ? f : (...a: number[]) => {
           const c0 = cpuNow();
           const r = f(...a);
-          const key = name === 'refocusCompose' ? `${name} ${a[8]}x${a[9]}` : name;
+          const key = name === 'refocusCompose' ? `${name} ${a[7]}x${a[8]}` : name;
           parts.set(key, (parts.get(key) ?? 0) + cpuNow() - c0);
           return r;
         };

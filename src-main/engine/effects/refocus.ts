@@ -1,5 +1,5 @@
 import type { ResolvedParams } from '../../common/effects/params.ts';
-import { bokehPattern, focusOf, FOREGROUND_EPS, REFOCUS_MIN_COC, REFOCUS_SAMPLES, refocusSpec, searchRadii } from '../../common/effects/refocus.ts';
+import { bokehPattern, focusOf, FOREGROUND_EPS, REFOCUS_MIN_COC, REFOCUS_SAMPLE_COUNTS, refocusSpec, searchRadii } from '../../common/effects/refocus.ts';
 import type { EffectDef, EffectInput } from '../../common/effects/types.ts';
 import { kernelsFor } from './wasm-kernels.ts';
 
@@ -8,7 +8,7 @@ import { kernelsFor } from './wasm-kernels.ts';
  * per-pixel work runs in WebAssembly (wasm/refocus.as.ts: coc and highlight weight per pixel, then the
  * gather over a three-level pyramid); the tables are built here.
  */
-/** Pattern samples the kernels' slot holds per coordinate (wasm/refocus.as.ts PATTERN_STRIDE). */
+/** Pattern samples the kernels' slot holds per coordinate and pattern (wasm/refocus.as.ts PATTERN_STRIDE). */
 const PATTERN_STRIDE = 64;
 
 /** Per pyramid level: pixels blurred by at least this many px (of the level) take the next level's gather. */
@@ -28,7 +28,6 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   const { width: W, height: H, rgb, dist, low } = inp;
   const focus = focusOf(p, low);
   const search = searchRadii(low, focus, p, W, H);
-  const pat = bokehPattern(p.blades as number, p.rotation as number);
   const thr = ((p.threshold as number) / 100) * H;
   const n = W * H;
   const k = kernelsFor({ w: W, h: H, low: low.width * low.height });
@@ -36,9 +35,12 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   // prettier-ignore
   k.exports.refocusPrep(src, k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'), p.focusRange as number);
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
-  // The pattern (x, y, r per sample) as three rows of PATTERN_STRIDE, read four samples at a time (wasm/refocus.as.ts).
-  const rows = k.f32('pattern', PATTERN_STRIDE * 3);
-  for (let i = 0; i < REFOCUS_SAMPLES; i++) for (let c = 0; c < 3; c++) rows[c * PATTERN_STRIDE + i] = pat[i * 3 + c];
+  // Each pattern (x, y, r per sample) as three rows of PATTERN_STRIDE, read four samples at a time (wasm/refocus.as.ts).
+  const rows = k.f32('pattern', PATTERN_STRIDE * 3 * REFOCUS_SAMPLE_COUNTS.length);
+  REFOCUS_SAMPLE_COUNTS.forEach((n, j) => {
+    const pat = bokehPattern(p.blades as number, p.rotation as number, n);
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) rows[(j * 3 + c) * PATTERN_STRIDE + i] = pat[i * 3 + c];
+  });
   // A pyramid of three levels (full, half, quarter resolution; 2x2 blocks averaged from level to level):
   // a pixel blurred by HALF_COC[level] px of its level or more takes the next level's gather, which is a
   // quarter of the work and aliases the 48-sample pattern less on fine texture; in-focus pixels and depth
@@ -67,7 +69,7 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
     // prettier-ignore
     k.exports.refocusCompose(
       l.rec, next ? next.rec : 0, next ? next.out : 0, k.at(l.search), k.at(l.col), k.at(l.row), k.at('pattern'),
-      REFOCUS_SAMPLES, l.W, l.H, thr / 2 ** lv, REFOCUS_MIN_COC / 2 ** lv, FOREGROUND_EPS, HALF_COC[lv] ?? Infinity, HALF_TOL, skip, lv > 0, l.out,
+      l.W, l.H, thr / 2 ** lv, REFOCUS_MIN_COC / 2 ** lv, FOREGROUND_EPS, HALF_COC[lv] ?? Infinity, HALF_TOL, skip, lv > 0, l.out,
       lv === 0 ? grain : 0, k.at('grain'),
     );
   }

@@ -25,7 +25,7 @@ interface KernelExports {
   refocusHalve(rec: number, W: number, H: number, pure: number, half: number): void;
   refocusCompose(
     rec: number, half: number, halfOut: number, search: number, lowCol: number, lowRow: number, pattern: number,
-    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number,
+    W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number,
     skipBelow: number, skipMarked: boolean, out: number, grain: number, planes: number,
   ): void;
   refocusGrainNeed(rec: number, search: number, lowCol: number, lowRow: number, W: number, H: number, minCoc: number, need: number): void;
@@ -120,7 +120,8 @@ function layout(cap: Capacity) {
     ['search', cap.low * 4],
     ['lowCol', cap.w * 4],
     ['lowRow', cap.h * 4],
-    ['pattern', 64 * 3 * 4],
+    // refocus's patterns of 12, 24 and 48 samples (wasm/refocus.as.ts PATTERN_BYTES each).
+    ['pattern', 3 * 64 * 3 * 4],
     // The refocus pyramid's half- and quarter-resolution levels.
     ['rec1', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 16],
     ['out1', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 3],

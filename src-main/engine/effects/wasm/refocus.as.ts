@@ -27,13 +27,22 @@ export function refocusPrep(
   }
 }
 
-/** Samples of the pattern slot per coordinate: x at [0, PATTERN_STRIDE), y and r after it (../refocus.ts writes them). */
+/** Samples of a pattern per coordinate: x at [0, PATTERN_STRIDE), y and r after it (../refocus.ts writes them). */
 const PATTERN_STRIDE = 64;
+/** Bytes of one pattern: the slot holds those of 12, 24 and 48 samples (common/effects/refocus.ts REFOCUS_SAMPLE_COUNTS) in turn. */
+const PATTERN_BYTES: usize = PATTERN_STRIDE * 3 * 4;
+
+/** Samples of a gather of radius R (px of its level): common/effects/refocus.ts refocusSamples. */
+@inline function samplesFor(R: f64): i32 {
+  const area = Math.PI * R * R;
+  return area <= 6 ? 12 : area <= 24 ? 24 : 48;
+}
 
 /**
  * One pixel of the layered gather at (x, y) of a W x H record image, result rounded into out (3 bytes).
- * Four samples at a time in f32x4: their records are loaded whole (16 bytes each) and transposed, so the
- * tests and weights of four samples are a few SIMD operations, without branches; sums in f32 as the shader's.
+ * Four samples at a time in f32x4 (nSamples a multiple of 4): their records are loaded whole (16 bytes each)
+ * and transposed, so the tests and weights of four samples are a few SIMD operations, without branches; sums
+ * in f32 as the shader's.
  * Returns the share of the pixel's own value in the result (its grain survives in that share).
  */
 @inline function gatherAt(
@@ -66,9 +75,7 @@ const PATTERN_STRIDE = 64;
     const cg = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(col, 8), byte));
     const cb = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(col, 16), byte));
     const rv = f32x4.mul(Rv, v128.load(pk + PATTERN_STRIDE * 8));
-    const active = i32x4.lt_s(i32x4.add(i32x4.splat(k), i32x4(0, 1, 2, 3)), i32x4.splat(nSamples));
-    const front = v128.and(f32x4.lt(sq, fgLimit), active);
-    const back = v128.andnot(active, f32x4.lt(sq, fgLimit));
+    const front = f32x4.lt(sq, fgLimit);
     // In front: it covers this pixel by its own coc; weighted by its coverage of its own disc.
     const covF = f32x4.min(one, f32x4.sub(cq, rv));
     const a = v128.and(f32x4.div(f32x4.mul(covF, area), f32x4.max(f32x4.mul(cq, cq), quarter)), v128.and(front, f32x4.gt(covF, zero)));
@@ -77,7 +84,7 @@ const PATTERN_STRIDE = 64;
     fr = f32x4.add(fr, f32x4.mul(wf, cr)); fg = f32x4.add(fg, f32x4.mul(wf, cg)); fb = f32x4.add(fb, f32x4.mul(wf, cb)); fw = f32x4.add(fw, wf);
     // Behind (or level): it spreads over this pixel up to this pixel's own coc plus the bleed threshold.
     const covB = f32x4.min(one, f32x4.add(f32x4.sub(f32x4.min(cq, cbv), rv), halfv));
-    const wb = v128.and(f32x4.mul(covB, hw), v128.and(back, f32x4.gt(covB, zero)));
+    const wb = v128.and(f32x4.mul(covB, hw), v128.andnot(f32x4.gt(covB, zero), front));
     br = f32x4.add(br, f32x4.mul(wb, cr)); bg = f32x4.add(bg, f32x4.mul(wb, cg)); bb = f32x4.add(bb, f32x4.mul(wb, cb)); bw = f32x4.add(bw, wb);
   }
   const bwS = w0 + sum4(bw), fwS = sum4(fw);
@@ -185,8 +192,8 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
 
 /**
  * One level of the refocus pyramid (W x H records `rec`; search: per low-res sample, px of this level;
- * lowCol/lowRow: each column's low-res column, each row's low-res row offset; pattern: x, y and r of the
- * samples, PATTERN_STRIDE apart).
+ * lowCol/lowRow: each column's low-res column, each row's low-res row offset; pattern: the patterns of 12, 24
+ * and 48 samples, each x, y and r of its samples PATTERN_STRIDE apart).
  * A pixel blurred by at least `minHalf` px whose own 2x2 block is pure takes the bilinear mix of the pure
  * neighbouring blocks of the next level (`half`, gathered into `halfOut`, Wh x Hh RGB8) whose coc is within
  * `tol` px of its own: its blur is wider than that level's grid, so nothing is lost. Every other pixel (in
@@ -198,7 +205,7 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
  */
 export function refocusCompose(
   rec: usize, half: usize, halfOut: usize, search: usize, lowCol: usize, lowRow: usize, pattern: usize,
-  nSamples: i32, W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, minHalf: f64, tol: f64,
+  W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, minHalf: f64, tol: f64,
   skipBelow: f64, skipMarked: bool, out: usize, grain: f64, planes: usize,
 ): void {
   const gStride = grainPlaneStride(W, H) << 2;
@@ -252,7 +259,8 @@ export function refocusCompose(
           continue;
         }
       }
-      const kept = gatherAt(rec, W, H, x, y, R, pattern, nSamples, thr, fgEps, o);
+      const n = samplesFor(R);
+      const kept = gatherAt(rec, W, H, x, y, R, pattern + (n == 12 ? 0 : n == 24 ? PATTERN_BYTES : 2 * PATTERN_BYTES), n, thr, fgEps, o);
       if (grain > 0 && kept < 1) refocusRegrain(planes + (<usize>i << 2), gStride, grain * (1 - kept), o);
     }
   }
