@@ -266,9 +266,9 @@ export function refocusCompose(
   }
 }
 
-/** |2 coc_b - c| < tol: the pixel (coc c) takes the block (coc coc_b of the next level). */
-@inline function near(hb: usize, c: f64, tol: f64): bool {
-  return abs(2 * <f64>load<f32>(hb + 4) - c) < tol;
+/** The cocs of the four records from h. */
+@inline function cocs4(h: usize): v128 {
+  return f32x4(load<f32>(h + 4), load<f32>(h + 20), load<f32>(h + 36), load<f32>(h + 52));
 }
 
 /**
@@ -283,17 +283,18 @@ export function refocusCompose(
 ): bool {
   const i = y * W + x;
   const p = rec + (<usize>i << 4);
-  const c0 = <f64>load<f32>(p + 4), c1 = <f64>load<f32>(p + 20), c2 = <f64>load<f32>(p + 36), c3 = <f64>load<f32>(p + 52);
-  if (c0 < minHalf || c1 < minHalf || c2 < minHalf || c3 < minHalf) return false;
   if (skipMarked && (load<u8>(p + 15) | load<u8>(p + 31) | load<u8>(p + 47) | load<u8>(p + 63)) != 0) return false;
   const bx = <usize>((x >> 1) - 1);
   const ha = half + ((ya + bx) << 4), hb = half + ((yb + bx) << 4);
   if ((load<u8>(ha + 15) | load<u8>(ha + 31) | load<u8>(ha + 47) | load<u8>(ha + 63) | load<u8>(hb + 15) | load<u8>(hb + 31) | load<u8>(hb + 47) | load<u8>(hb + 63)) != 0) return false;
-  // Pixel 0 takes blocks 0 and 1 of the four, pixels 1 and 2 blocks 1 and 2, pixel 3 blocks 2 and 3 (in both rows).
-  if (!(near(ha, c0, tol) && near(ha + 16, c0, tol) && near(hb, c0, tol) && near(hb + 16, c0, tol))) return false;
-  if (!(near(ha + 16, c1, tol) && near(ha + 32, c1, tol) && near(hb + 16, c1, tol) && near(hb + 32, c1, tol))) return false;
-  if (!(near(ha + 16, c2, tol) && near(ha + 32, c2, tol) && near(hb + 16, c2, tol) && near(hb + 32, c2, tol))) return false;
-  if (!(near(ha + 32, c3, tol) && near(ha + 48, c3, tol) && near(hb + 32, c3, tol) && near(hb + 48, c3, tol))) return false;
+  // The four pixels' cocs at least minHalf, and each within tol of both its blocks' in both rows (near, four
+  // at a time in f32: |2 coc_b - c| differs from near's f64 only within a rounding of tol). Pixel 0 takes
+  // blocks 0 and 1 of the four, pixels 1 and 2 blocks 1 and 2, pixel 3 blocks 2 and 3.
+  const c = f32x4(load<f32>(p + 4), load<f32>(p + 20), load<f32>(p + 36), load<f32>(p + 52));
+  const A = f32x4.add(cocs4(ha), cocs4(ha)), B = f32x4.add(cocs4(hb), cocs4(hb)), tv = f32x4.splat(<f32>tol);
+  const inA = v128.and(f32x4.lt(f32x4.abs(f32x4.sub(v128.shuffle<i32>(A, A, 0, 1, 1, 2), c)), tv), f32x4.lt(f32x4.abs(f32x4.sub(v128.shuffle<i32>(A, A, 1, 2, 2, 3), c)), tv));
+  const inB = v128.and(f32x4.lt(f32x4.abs(f32x4.sub(v128.shuffle<i32>(B, B, 0, 1, 1, 2), c)), tv), f32x4.lt(f32x4.abs(f32x4.sub(v128.shuffle<i32>(B, B, 1, 2, 2, 3), c)), tv));
+  if (!i32x4.all_true(v128.and(v128.and(inA, inB), f32x4.ge(c, f32x4.splat(<f32>minHalf))))) return false;
   // Weights in refocusCompose's order (upper left, upper right, lower left, lower right); even x: 0.75 on the right block.
   const wyA = f32x4.splat(<f32>(1 - ty)), wyB = f32x4.splat(<f32>ty);
   const wxA = f32x4(0.25, 0.75, 0.25, 0.75), wxB = f32x4(0.75, 0.25, 0.75, 0.25);
