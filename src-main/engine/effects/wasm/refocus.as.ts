@@ -307,9 +307,9 @@ export function refocusCompose(
   let bi = i32x4.trunc_sat_f32x4_s(f32x4.add(b, f32x4.splat(0.5)));
   if (grain > 0) {
     const gp = planes + (<usize>i << 2);
-    ri = regrain4(ri, v128.load(gp), grain);
-    gi = regrain4(gi, v128.load(gp + gStride), grain);
-    bi = regrain4(bi, v128.load(gp + 2 * gStride), grain);
+    ri = regrain4(ri, v128.load(gp), <f32>grain);
+    gi = regrain4(gi, v128.load(gp + gStride), <f32>grain);
+    bi = regrain4(bi, v128.load(gp + 2 * gStride), <f32>grain);
   }
   const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(ri, gi), i16x8.narrow_i32x4_s(bi, bi));
   const rgb = i8x16.shuffle(bytes, bytes, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 13, 14, 15);
@@ -331,15 +331,14 @@ export function refocusCompose(
   return f32x4.add(f32x4.add(f32x4.add(f32x4.mul(w0, al), f32x4.mul(w1, ar)), f32x4.mul(w2, bl)), f32x4.mul(w3, br));
 }
 
-/** clampByte(v + amount * g) per lane, in f64 as refocusRegrain (v: i32x4 levels, g: f32x4 grain). */
-@inline function regrain4(v: v128, g: v128, amount: f64): v128 {
-  const am = f64x2.splat(amount), half = f64x2.splat(0.5), lo = f64x2.splat(0), hi = f64x2.splat(255);
-  const vh = v128.shuffle<i32>(v, v, 2, 3, 0, 1), gh = v128.shuffle<i32>(g, g, 2, 3, 0, 1);
-  const a = f64x2.add(f64x2.add(f64x2.convert_low_i32x4_s(v), f64x2.mul(am, f64x2.promote_low_f32x4(g))), half);
-  const b = f64x2.add(f64x2.add(f64x2.convert_low_i32x4_s(vh), f64x2.mul(am, f64x2.promote_low_f32x4(gh))), half);
-  const ta = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(hi, f64x2.max(lo, a)));
-  const tb = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(hi, f64x2.max(lo, b)));
-  return v128.shuffle<i32>(ta, tb, 0, 1, 4, 5);
+/**
+ * clampByte(v + amount * g) per lane (v: i32x4 levels, g: f32x4 grain), in f32: four lanes instead of two
+ * pairs of f64 lanes; it differs from refocusRegrain's f64 only where v + amount * g + 0.5 falls within an
+ * f32 rounding of a whole level.
+ */
+@inline function regrain4(v: v128, g: v128, amount: f32): v128 {
+  const r = f32x4.add(f32x4.add(f32x4.convert_i32x4_s(v), f32x4.mul(f32x4.splat(amount), g)), f32x4.splat(0.5));
+  return i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.splat(255), f32x4.max(f32x4.splat(0), r)));
 }
 
 /** Adds `amount` times the source's grain (its r plane at g, the others gStride bytes apart) to the result at o. */
