@@ -21,14 +21,16 @@ interface KernelExports {
     colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, prm: number, out: number, grain: number,
   ): void;
   fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
-  refocusPrep(rgb: number, dist: number, n: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number, range: number): void;
+  refocusPrep(
+    rgb: number, dist: number, W: number, Hi: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number, range: number,
+    search: number, lowCol: number, lowRow: number, minCoc: number, need: number,
+  ): void;
   refocusHalve(rec: number, W: number, H: number, pure: number, half: number): void;
   refocusCompose(
     rec: number, half: number, halfOut: number, search: number, lowCol: number, lowRow: number, pattern: number,
     W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number,
     skipBelow: number, skipMarked: boolean, out: number, grain: number, planes: number,
   ): void;
-  refocusGrainNeed(rec: number, search: number, lowCol: number, lowRow: number, W: number, H: number, minCoc: number, need: number): void;
   /** grain-plane.as.ts: the grain of a frame into the 'grain' slot's three planes (grainPlaneFloats apart); `need` 0: everywhere. */
   grainPlane(rgb: number, W: number, H: number, need: number, ring: number, out: number): void;
   /** grain.as.ts: the source's grain at (x, y) into grainR/G/B (exported for the tests). */

@@ -7,24 +7,48 @@
 import { clampByte } from './grain.as';
 import { grainPlaneStride } from './grain-plane.as';
 
-/** Per pixel: coc = min(maxBlur, aperture max(0, |s - focus| - range)) / 100 * H and the highlight weight (refocus.ts). */
+/**
+ * Per pixel of the W x H image: coc = min(maxBlur, aperture max(0, |s - focus| - range)) / 100 * H and the
+ * highlight weight (refocus.ts). With `need` (else 0), also where refocusCompose's full-resolution level may
+ * regrain, one byte per pixel and then 4 zero bytes: every pixel it does not copy as it is, i.e. whose search
+ * radius (search, lowCol, lowRow: as refocusCompose's) or own coc reaches minCoc.
+ */
 export function refocusPrep(
-  rgb: usize, dist: usize, n: i32, focus: f64, aperture: f64, maxBlur: f64, H: f64, gain: f64, thr: f64, rec: usize, range: f64,
+  rgb: usize, dist: usize, W: i32, Hi: i32, focus: f64, aperture: f64, maxBlur: f64, H: f64, gain: f64, thr: f64, rec: usize, range: f64,
+  search: usize, lowCol: usize, lowRow: usize, minCoc: f64, need: usize,
 ): void {
   const span = max(1e-3, 1 - thr);
-  for (let i = 0; i < n; i++) {
-    const s = <f64>load<f32>(dist + (<usize>i << 2));
-    const o = rgb + <usize>i * 3;
-    const r = load<u8>(o), g = load<u8>(o + 1), b = load<u8>(o + 2);
-    const l = (0.299 * <f64>r + 0.587 * <f64>g + 0.114 * <f64>b) / 255.0;
-    const d = rec + (<usize>i << 4);
-    store<f32>(d, <f32>s);
-    store<f32>(d + 4, <f32>((min(maxBlur, aperture * max(0, abs(s - focus) - range)) / 100) * H));
-    store<f32>(d + 8, <f32>(l > thr ? 1 + (gain * (l - thr)) / span : 1));
-    store<u8>(d + 12, r);
-    store<u8>(d + 13, g);
-    store<u8>(d + 14, b);
+  for (let y = 0; y < Hi; y++) {
+    const lr = load<i32>(lowRow + (<usize>y << 2));
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      const c = prepPixel(rgb, dist, i, focus, aperture, maxBlur, H, gain, thr, span, rec, range);
+      if (need != 0) {
+        const R = max(<f64>load<f32>(search + (<usize>(lr + load<i32>(lowCol + (<usize>x << 2))) << 2)), c);
+        store<u8>(need + <usize>i, R >= minCoc ? 1 : 0);
+      }
+    }
   }
+  if (need != 0) store<u32>(need + <usize>(W * Hi), 0);
+}
+
+/** refocusPrep's record of pixel i; returns its coc as stored (f32). */
+@inline function prepPixel(
+  rgb: usize, dist: usize, i: i32, focus: f64, aperture: f64, maxBlur: f64, H: f64, gain: f64, thr: f64, span: f64, rec: usize, range: f64,
+): f64 {
+  const s = <f64>load<f32>(dist + (<usize>i << 2));
+  const o = rgb + <usize>i * 3;
+  const r = load<u8>(o), g = load<u8>(o + 1), b = load<u8>(o + 2);
+  const l = (0.299 * <f64>r + 0.587 * <f64>g + 0.114 * <f64>b) / 255.0;
+  const d = rec + (<usize>i << 4);
+  const c = <f32>((min(maxBlur, aperture * max(0, abs(s - focus) - range)) / 100) * H);
+  store<f32>(d, <f32>s);
+  store<f32>(d + 4, c);
+  store<f32>(d + 8, <f32>(l > thr ? 1 + (gain * (l - thr)) / span : 1));
+  store<u8>(d + 12, r);
+  store<u8>(d + 13, g);
+  store<u8>(d + 14, b);
+  return <f64>c;
 }
 
 /** Samples of a pattern per coordinate: x at [0, PATTERN_STRIDE), y and r after it (../refocus.ts writes them). */
@@ -201,7 +225,7 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
  * gathered. Pixels whose coc is below `skipBelow`, or marked (byte 15, refocusHalve) when `skipMarked`,
  * are left as they are: the level above reads none of them. `grain` (full resolution only, else 0) is
  * the regrain amount: refocusRegrain adds back the source's grain the gather removed, read from `planes`
- * (grain-plane.as.ts grainPlane, computed where refocusGrainNeed marked).
+ * (grain-plane.as.ts grainPlane, computed where refocusPrep marked).
  */
 export function refocusCompose(
   rec: usize, half: usize, halfOut: usize, search: usize, lowCol: usize, lowRow: usize, pattern: usize,
@@ -346,21 +370,4 @@ export function refocusCompose(
   store<u8>(o, clampByte(<f64>load<u8>(o) + amount * <f64>load<f32>(g)));
   store<u8>(o + 1, clampByte(<f64>load<u8>(o + 1) + amount * <f64>load<f32>(g + gStride)));
   store<u8>(o + 2, clampByte(<f64>load<u8>(o + 2) + amount * <f64>load<f32>(g + 2 * gStride)));
-}
-
-/**
- * Where refocusCompose's full-resolution level may regrain (one byte per pixel into `need`, W x H, then 4
- * zero bytes): every pixel it does not copy as it is, i.e. whose search radius or own coc reaches minCoc.
- */
-export function refocusGrainNeed(rec: usize, search: usize, lowCol: usize, lowRow: usize, W: i32, H: i32, minCoc: f64, need: usize): void {
-  for (let y = 0; y < H; y++) {
-    const lr = load<i32>(lowRow + (<usize>y << 2));
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      const c = <f64>load<f32>(rec + (<usize>i << 4) + 4);
-      const R = max(<f64>load<f32>(search + (<usize>(lr + load<i32>(lowCol + (<usize>x << 2))) << 2)), c);
-      store<u8>(need + <usize>i, R >= minCoc ? 1 : 0);
-    }
-  }
-  store<u32>(need + <usize>(W * H), 0);
 }
