@@ -2,7 +2,7 @@
  * Refocus's per-pixel work (../refocus.ts documents the layered gather; glsl/refocus.glsl is its twin).
  * refocusPrep packs what a gather sample reads into one 16-byte record per pixel (distance, coc, highlight
  * weight as f32, then r, g, b), so a sample touches one cache line instead of four arrays: the gather reads
- * 48 scattered samples per pixel and was bound by those loads.
+ * up to 48 scattered samples per pixel and was bound by those loads.
  */
 import { clampByte } from './grain.as';
 import { grainPlaneStride } from './grain-plane.as';
