@@ -45,7 +45,7 @@ void main() {
   float bw = w0;
   vec3 facc = vec3(0.0);
   float fw = 0.0, alpha = 0.0;
-  // One to two samples per pixel of the disk (refocus.ts refocusSamples).
+  // One to four samples per pixel of the disk (refocus.ts refocusSamples).
   float disk = 3.14159265 * R * R;
   int n = disk <= 6.0 ? 12 : disk <= 24.0 ? 24 : 48;
   int first = n == 12 ? 0 : n == 24 ? 12 : 36;
