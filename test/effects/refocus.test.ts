@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyStack, parseEffectSpec } from '../../src-main/engine/effects/index.ts';
-import { bokehPattern } from '../../src-main/common/effects/refocus.ts';
+import { bokehPattern, bokehPatterns, REFOCUS_SAMPLE_COUNTS, REFOCUS_SAMPLES, refocusSamples } from '../../src-main/common/effects/refocus.ts';
 
 /**
  * A synthetic two-layer scene: a white square (distance 0) in front of a striped background (distance 1).
@@ -69,5 +69,27 @@ describe('refocus on a two-layer scene', () => {
       // Polygon edge distance along th is cos(30deg) / cos(rel) for a unit-circumradius hexagon.
       expect(Math.hypot(x, y)).toBeLessThanOrEqual((Math.cos(Math.PI / 6) / Math.cos(rel)) * 1.0001);
     }
+  });
+
+  it('the sample count follows the disk: at least one sample per pixel of it up to 48, at most four (above the smallest pattern)', () => {
+    for (let R = 0.5; R <= 12; R += 0.05) {
+      const n = refocusSamples(R), area = Math.PI * R * R;
+      expect(REFOCUS_SAMPLE_COUNTS).toContain(n);
+      expect(n).toBeGreaterThanOrEqual(Math.min(area, REFOCUS_SAMPLES));
+      expect(n).toBeLessThanOrEqual(Math.max(REFOCUS_SAMPLE_COUNTS[0], 4 * area));
+    }
+    expect(refocusSamples(100)).toBe(REFOCUS_SAMPLES);
+  });
+
+  it('every pattern size covers the whole disk evenly: half its samples inside radius 1/sqrt(2), the outermost near the rim', () => {
+    const all = bokehPatterns(0, 0);
+    let at = 0;
+    for (const n of REFOCUS_SAMPLE_COUNTS) {
+      const r = Array.from({ length: n }, (_, k) => Math.hypot(all[(at + k) * 3], all[(at + k) * 3 + 1]));
+      expect(r.filter((v) => v < Math.SQRT1_2).length).toBe(n / 2);
+      expect(Math.max(...r)).toBeGreaterThan(0.95);
+      at += n;
+    }
+    expect(at * 3).toBe(all.length);
   });
 });

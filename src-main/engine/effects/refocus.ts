@@ -1,5 +1,5 @@
 import type { ResolvedParams } from '../../common/effects/params.ts';
-import { bokehPattern, focusOf, FOREGROUND_EPS, REFOCUS_MIN_COC, REFOCUS_SAMPLES, refocusSpec, searchRadii } from '../../common/effects/refocus.ts';
+import { bokehPattern, focusOf, FOREGROUND_EPS, REFOCUS_MIN_COC, REFOCUS_SAMPLE_COUNTS, refocusSpec, searchRadii } from '../../common/effects/refocus.ts';
 import type { EffectDef, EffectInput } from '../../common/effects/types.ts';
 import { kernelsFor } from './wasm-kernels.ts';
 
@@ -8,7 +8,7 @@ import { kernelsFor } from './wasm-kernels.ts';
  * per-pixel work runs in WebAssembly (wasm/refocus.as.ts: coc and highlight weight per pixel, then the
  * gather over a three-level pyramid); the tables are built here.
  */
-/** Pattern samples the kernels' slot holds per coordinate (wasm/refocus.as.ts PATTERN_STRIDE). */
+/** Pattern samples the kernels' slot holds per coordinate and pattern (wasm/refocus.as.ts PATTERN_STRIDE). */
 const PATTERN_STRIDE = 64;
 
 /** Per pyramid level: pixels blurred by at least this many px (of the level) take the next level's gather. */
@@ -28,20 +28,20 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
   const { width: W, height: H, rgb, dist, low } = inp;
   const focus = focusOf(p, low);
   const search = searchRadii(low, focus, p, W, H);
-  const pat = bokehPattern(p.blades as number, p.rotation as number);
   const thr = ((p.threshold as number) / 100) * H;
   const n = W * H;
   const k = kernelsFor({ w: W, h: H, low: low.width * low.height });
   const src = k.input(rgb, 'rgb');
-  // prettier-ignore
-  k.exports.refocusPrep(src, k.input(dist, 'ftmp'), n, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'), p.focusRange as number);
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
-  // The pattern (x, y, r per sample) as three rows of PATTERN_STRIDE, read four samples at a time (wasm/refocus.as.ts).
-  const rows = k.f32('pattern', PATTERN_STRIDE * 3);
-  for (let i = 0; i < REFOCUS_SAMPLES; i++) for (let c = 0; c < 3; c++) rows[c * PATTERN_STRIDE + i] = pat[i * 3 + c];
+  // Each pattern (x, y, r per sample) as three rows of PATTERN_STRIDE, read four samples at a time (wasm/refocus.as.ts).
+  const rows = k.f32('pattern', PATTERN_STRIDE * 3 * REFOCUS_SAMPLE_COUNTS.length);
+  REFOCUS_SAMPLE_COUNTS.forEach((n, j) => {
+    const pat = bokehPattern(p.blades as number, p.rotation as number, n);
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) rows[(j * 3 + c) * PATTERN_STRIDE + i] = pat[i * 3 + c];
+  });
   // A pyramid of three levels (full, half, quarter resolution; 2x2 blocks averaged from level to level):
   // a pixel blurred by HALF_COC[level] px of its level or more takes the next level's gather, which is a
-  // quarter of the work and aliases the 48-sample pattern less on fine texture; in-focus pixels and depth
+  // quarter of the work and aliases the pattern less on fine texture; in-focus pixels and depth
   // edges are gathered at full resolution (wasm/refocus.as.ts refocusCompose).
   const levels = [
     { rec: k.at('rec'), out: dst, search: 'search', col: 'lowCol', row: 'lowRow', W, H },
@@ -52,14 +52,17 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
     const s = k.f32(l.search, search.length);
     for (let i = 0; i < search.length; i++) s[i] = search[i] / 2 ** lv;
     lowTables(k.i32(l.col, l.W), k.i32(l.row, l.H), low.width, low.height);
-    if (lv > 0) k.exports.refocusHalve(levels[lv - 1].rec, levels[lv - 1].W, levels[lv - 1].H, HALF_PURE, l.rec);
   });
   const grain = p.grain as number;
-  if (grain > 0) {
-    // The source's grain, computed only where the full-resolution level may put it back (wasm/grain-plane.as.ts).
-    k.exports.refocusGrainNeed(k.at('rec'), k.at('search'), k.at('lowCol'), k.at('lowRow'), W, H, REFOCUS_MIN_COC, k.at('grainNeed'));
-    k.exports.grainPlane(src, W, H, k.at('grainNeed'), k.at('grainRing'), k.at('grain'));
-  }
+  // The records, and (with regrain) where the full-resolution level may put the grain back.
+  // prettier-ignore
+  k.exports.refocusPrep(
+    src, k.input(dist, 'ftmp'), W, H, focus, p.aperture as number, p.maxBlur as number, H, p.highlightGain as number, p.highlightThreshold as number, k.at('rec'), p.focusRange as number,
+    k.at('search'), k.at('lowCol'), k.at('lowRow'), REFOCUS_MIN_COC, grain > 0 ? k.at('grainNeed') : 0,
+  );
+  for (let lv = 1; lv < levels.length; lv++) k.exports.refocusHalve(levels[lv - 1].rec, levels[lv - 1].W, levels[lv - 1].H, HALF_PURE, levels[lv].rec);
+  // The source's grain, computed only where the full-resolution level may put it back (wasm/grain-plane.as.ts).
+  if (grain > 0) k.exports.grainPlane(src, W, H, k.at('grainNeed'), k.at('grainRing'), k.at('grain'));
   for (let lv = levels.length - 1; lv >= 0; lv--) {
     const l = levels[lv], next = levels[lv + 1];
     // The level below reads this one only where its coc is HALF_COC - HALF_TOL or more (in its px: twice ours).
@@ -67,7 +70,7 @@ export function applyRefocus(inp: EffectInput, p: ResolvedParams, out: Uint8Arra
     // prettier-ignore
     k.exports.refocusCompose(
       l.rec, next ? next.rec : 0, next ? next.out : 0, k.at(l.search), k.at(l.col), k.at(l.row), k.at('pattern'),
-      REFOCUS_SAMPLES, l.W, l.H, thr / 2 ** lv, REFOCUS_MIN_COC / 2 ** lv, FOREGROUND_EPS, HALF_COC[lv] ?? Infinity, HALF_TOL, skip, lv > 0, l.out,
+      l.W, l.H, thr / 2 ** lv, REFOCUS_MIN_COC / 2 ** lv, FOREGROUND_EPS, HALF_COC[lv] ?? Infinity, HALF_TOL, skip, lv > 0, l.out,
       lv === 0 ? grain : 0, k.at('grain'),
     );
   }

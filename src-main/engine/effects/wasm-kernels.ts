@@ -21,14 +21,16 @@ interface KernelExports {
     colIdx: number, colW: number, rowIdx: number, rowW: number, tmp: number, prm: number, out: number, grain: number,
   ): void;
   fogTable(rgb: number, dist: number, out: number, n: number, amount: number, add: number, L: number): void;
-  refocusPrep(rgb: number, dist: number, n: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number, range: number): void;
+  refocusPrep(
+    rgb: number, dist: number, W: number, Hi: number, focus: number, aperture: number, maxBlur: number, H: number, gain: number, thr: number, rec: number, range: number,
+    search: number, lowCol: number, lowRow: number, minCoc: number, need: number,
+  ): void;
   refocusHalve(rec: number, W: number, H: number, pure: number, half: number): void;
   refocusCompose(
     rec: number, half: number, halfOut: number, search: number, lowCol: number, lowRow: number, pattern: number,
-    nSamples: number, W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number,
+    W: number, H: number, thr: number, minCoc: number, fgEps: number, minHalf: number, tol: number,
     skipBelow: number, skipMarked: boolean, out: number, grain: number, planes: number,
   ): void;
-  refocusGrainNeed(rec: number, search: number, lowCol: number, lowRow: number, W: number, H: number, minCoc: number, need: number): void;
   /** grain-plane.as.ts: the grain of a frame into the 'grain' slot's three planes (grainPlaneFloats apart); `need` 0: everywhere. */
   grainPlane(rgb: number, W: number, H: number, need: number, ring: number, out: number): void;
   /** grain.as.ts: the source's grain at (x, y) into grainR/G/B (exported for the tests). */
@@ -120,7 +122,8 @@ function layout(cap: Capacity) {
     ['search', cap.low * 4],
     ['lowCol', cap.w * 4],
     ['lowRow', cap.h * 4],
-    ['pattern', 64 * 3 * 4],
+    // refocus's patterns of 12, 24 and 48 samples (wasm/refocus.as.ts PATTERN_BYTES each).
+    ['pattern', 3 * 64 * 3 * 4],
     // The refocus pyramid's half- and quarter-resolution levels.
     ['rec1', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 16],
     ['out1', ((cap.w + 1) >> 1) * ((cap.h + 1) >> 1) * 3],

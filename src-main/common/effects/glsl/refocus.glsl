@@ -1,6 +1,7 @@
 // refocus.ts, same layered gather: bokeh pattern (u_pattern) scaled by the search radius (u_search, low-res),
 // background and foreground layers, highlight weights; u_focusUsed is the focus refocus.ts focusOf chose.
-#define SAMPLES 48
+// The patterns of 12, 24 and 48 samples one after the other (refocus.ts bokehPatterns, REFOCUS_SAMPLE_COUNTS).
+#define PATTERNS 84
 uniform sampler2D u_search;    // R32F low-res: search radius in px (refocus.ts searchRadii)
 uniform float u_focusUsed;
 uniform float u_focusRange;
@@ -9,7 +10,7 @@ uniform float u_maxBlur;
 uniform float u_highlightGain;
 uniform float u_highlightThreshold;
 uniform float u_threshold;
-uniform vec3 u_pattern[SAMPLES];  // x, y, aperture-norm radius (bokehPattern)
+uniform vec3 u_pattern[PATTERNS];  // x, y, aperture-norm radius (bokehPattern)
 uniform float u_minCoc;
 uniform float u_fgEps;
 uniform float u_grain;
@@ -44,11 +45,15 @@ void main() {
   float bw = w0;
   vec3 facc = vec3(0.0);
   float fw = 0.0, alpha = 0.0;
-  float area = R * R / float(SAMPLES);
+  // One to four samples per pixel of the disk (refocus.ts refocusSamples).
+  float disk = 3.14159265 * R * R;
+  int n = disk <= 6.0 ? 12 : disk <= 24.0 ? 24 : 48;
+  int first = n == 12 ? 0 : n == 24 ? 12 : 36;
+  float area = R * R / float(n);
   vec2 fp = vec2(p) + 0.5;
   ivec2 hi = u_size - 1;
-  for (int k = 0; k < SAMPLES; k++) {
-    vec3 pt = u_pattern[k];
+  for (int k = 0; k < n; k++) {
+    vec3 pt = u_pattern[first + k];
     ivec2 q = clamp(ivec2(floor(fp + R * pt.xy)), ivec2(0), hi);
     float sq = distAt(q);
     float cq = coc(sq);

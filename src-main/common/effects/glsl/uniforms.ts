@@ -1,6 +1,6 @@
 import { nearRatioOf, type DepthRange } from '../distance.ts';
 import type { ResolvedParams } from '../params.ts';
-import { bokehPattern, FOREGROUND_EPS, REFOCUS_MIN_COC } from '../refocus.ts';
+import { bokehPatterns, FOREGROUND_EPS, REFOCUS_MIN_COC } from '../refocus.ts';
 import { extent } from '../guided-filter.ts';
 import { GRAIN_CLAMP, GRAIN_FLAT_HI, GRAIN_FLAT_LO, GRAIN_SIGMA } from '../grain.ts';
 import { isolateBlurPattern } from '../isolate.ts';
@@ -61,7 +61,7 @@ export function paramUniforms(effect: EffectId, params: ResolvedParams): Uniform
   });
   if (effect === 'refocus') {
     out.push(
-      { name: 'u_pattern', kind: '3fv', value: bokehPattern(params.blades as number, params.rotation as number) },
+      { name: 'u_pattern', kind: '3fv', value: bokehPatterns(params.blades as number, params.rotation as number) },
       { name: 'u_minCoc', kind: '1f', value: REFOCUS_MIN_COC },
       { name: 'u_fgEps', kind: '1f', value: FOREGROUND_EPS },
     );

@@ -108,6 +108,6 @@ export function fogTable(rgb: usize, dist: usize, out: usize, n: i32, amount: us
 
 export { guidedLow, surfaceLow } from './low-res.as';
 export { relightApply } from './relight.as';
-export { refocusPrep, refocusHalve, refocusCompose, refocusGrainNeed } from './refocus.as';
+export { refocusPrep, refocusHalve, refocusCompose } from './refocus.as';
 export { grainPlane } from './grain-plane.as';
 export { grainAt, grainR, grainG, grainB } from './grain.as';

@@ -2,38 +2,71 @@
  * Refocus's per-pixel work (../refocus.ts documents the layered gather; glsl/refocus.glsl is its twin).
  * refocusPrep packs what a gather sample reads into one 16-byte record per pixel (distance, coc, highlight
  * weight as f32, then r, g, b), so a sample touches one cache line instead of four arrays: the gather reads
- * 48 scattered samples per pixel and was bound by those loads.
+ * up to 48 scattered samples per pixel and was bound by those loads.
  */
 import { clampByte } from './grain.as';
 import { grainPlaneStride } from './grain-plane.as';
 
-/** Per pixel: coc = min(maxBlur, aperture max(0, |s - focus| - range)) / 100 * H and the highlight weight (refocus.ts). */
+/**
+ * Per pixel of the W x H image: coc = min(maxBlur, aperture max(0, |s - focus| - range)) / 100 * H and the
+ * highlight weight (refocus.ts). With `need` (else 0), also where refocusCompose's full-resolution level may
+ * regrain, one byte per pixel and then 4 zero bytes: every pixel it does not copy as it is, i.e. whose search
+ * radius (search, lowCol, lowRow: as refocusCompose's) or own coc reaches minCoc.
+ */
 export function refocusPrep(
-  rgb: usize, dist: usize, n: i32, focus: f64, aperture: f64, maxBlur: f64, H: f64, gain: f64, thr: f64, rec: usize, range: f64,
+  rgb: usize, dist: usize, W: i32, Hi: i32, focus: f64, aperture: f64, maxBlur: f64, H: f64, gain: f64, thr: f64, rec: usize, range: f64,
+  search: usize, lowCol: usize, lowRow: usize, minCoc: f64, need: usize,
 ): void {
   const span = max(1e-3, 1 - thr);
-  for (let i = 0; i < n; i++) {
-    const s = <f64>load<f32>(dist + (<usize>i << 2));
-    const o = rgb + <usize>i * 3;
-    const r = load<u8>(o), g = load<u8>(o + 1), b = load<u8>(o + 2);
-    const l = (0.299 * <f64>r + 0.587 * <f64>g + 0.114 * <f64>b) / 255.0;
-    const d = rec + (<usize>i << 4);
-    store<f32>(d, <f32>s);
-    store<f32>(d + 4, <f32>((min(maxBlur, aperture * max(0, abs(s - focus) - range)) / 100) * H));
-    store<f32>(d + 8, <f32>(l > thr ? 1 + (gain * (l - thr)) / span : 1));
-    store<u8>(d + 12, r);
-    store<u8>(d + 13, g);
-    store<u8>(d + 14, b);
+  for (let y = 0; y < Hi; y++) {
+    const lr = load<i32>(lowRow + (<usize>y << 2));
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      const c = prepPixel(rgb, dist, i, focus, aperture, maxBlur, H, gain, thr, span, rec, range);
+      if (need != 0) {
+        const R = max(<f64>load<f32>(search + (<usize>(lr + load<i32>(lowCol + (<usize>x << 2))) << 2)), c);
+        store<u8>(need + <usize>i, R >= minCoc ? 1 : 0);
+      }
+    }
   }
+  if (need != 0) store<u32>(need + <usize>(W * Hi), 0);
 }
 
-/** Samples of the pattern slot per coordinate: x at [0, PATTERN_STRIDE), y and r after it (../refocus.ts writes them). */
+/** refocusPrep's record of pixel i; returns its coc as stored (f32). */
+@inline function prepPixel(
+  rgb: usize, dist: usize, i: i32, focus: f64, aperture: f64, maxBlur: f64, H: f64, gain: f64, thr: f64, span: f64, rec: usize, range: f64,
+): f64 {
+  const s = <f64>load<f32>(dist + (<usize>i << 2));
+  const o = rgb + <usize>i * 3;
+  const r = load<u8>(o), g = load<u8>(o + 1), b = load<u8>(o + 2);
+  const l = (0.299 * <f64>r + 0.587 * <f64>g + 0.114 * <f64>b) / 255.0;
+  const d = rec + (<usize>i << 4);
+  const c = <f32>((min(maxBlur, aperture * max(0, abs(s - focus) - range)) / 100) * H);
+  store<f32>(d, <f32>s);
+  store<f32>(d + 4, c);
+  store<f32>(d + 8, <f32>(l > thr ? 1 + (gain * (l - thr)) / span : 1));
+  store<u8>(d + 12, r);
+  store<u8>(d + 13, g);
+  store<u8>(d + 14, b);
+  return <f64>c;
+}
+
+/** Samples of a pattern per coordinate: x at [0, PATTERN_STRIDE), y and r after it (../refocus.ts writes them). */
 const PATTERN_STRIDE = 64;
+/** Bytes of one pattern: the slot holds those of 12, 24 and 48 samples (common/effects/refocus.ts REFOCUS_SAMPLE_COUNTS) in turn. */
+const PATTERN_BYTES: usize = PATTERN_STRIDE * 3 * 4;
+
+/** Samples of a gather of radius R (px of its level): common/effects/refocus.ts refocusSamples. */
+@inline function samplesFor(R: f64): i32 {
+  const area = Math.PI * R * R;
+  return area <= 6 ? 12 : area <= 24 ? 24 : 48;
+}
 
 /**
  * One pixel of the layered gather at (x, y) of a W x H record image, result rounded into out (3 bytes).
- * Four samples at a time in f32x4: their records are loaded whole (16 bytes each) and transposed, so the
- * tests and weights of four samples are a few SIMD operations, without branches; sums in f32 as the shader's.
+ * Four samples at a time in f32x4 (nSamples a multiple of 4): their records are loaded whole (16 bytes each)
+ * and transposed, so the tests and weights of four samples are a few SIMD operations, without branches; sums
+ * in f32 as the shader's.
  * Returns the share of the pixel's own value in the result (its grain survives in that share).
  */
 @inline function gatherAt(
@@ -66,9 +99,7 @@ const PATTERN_STRIDE = 64;
     const cg = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(col, 8), byte));
     const cb = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(col, 16), byte));
     const rv = f32x4.mul(Rv, v128.load(pk + PATTERN_STRIDE * 8));
-    const active = i32x4.lt_s(i32x4.add(i32x4.splat(k), i32x4(0, 1, 2, 3)), i32x4.splat(nSamples));
-    const front = v128.and(f32x4.lt(sq, fgLimit), active);
-    const back = v128.andnot(active, f32x4.lt(sq, fgLimit));
+    const front = f32x4.lt(sq, fgLimit);
     // In front: it covers this pixel by its own coc; weighted by its coverage of its own disc.
     const covF = f32x4.min(one, f32x4.sub(cq, rv));
     const a = v128.and(f32x4.div(f32x4.mul(covF, area), f32x4.max(f32x4.mul(cq, cq), quarter)), v128.and(front, f32x4.gt(covF, zero)));
@@ -77,7 +108,7 @@ const PATTERN_STRIDE = 64;
     fr = f32x4.add(fr, f32x4.mul(wf, cr)); fg = f32x4.add(fg, f32x4.mul(wf, cg)); fb = f32x4.add(fb, f32x4.mul(wf, cb)); fw = f32x4.add(fw, wf);
     // Behind (or level): it spreads over this pixel up to this pixel's own coc plus the bleed threshold.
     const covB = f32x4.min(one, f32x4.add(f32x4.sub(f32x4.min(cq, cbv), rv), halfv));
-    const wb = v128.and(f32x4.mul(covB, hw), v128.and(back, f32x4.gt(covB, zero)));
+    const wb = v128.and(f32x4.mul(covB, hw), v128.andnot(f32x4.gt(covB, zero), front));
     br = f32x4.add(br, f32x4.mul(wb, cr)); bg = f32x4.add(bg, f32x4.mul(wb, cg)); bb = f32x4.add(bb, f32x4.mul(wb, cb)); bw = f32x4.add(bw, wb);
   }
   const bwS = w0 + sum4(bw), fwS = sum4(fw);
@@ -185,8 +216,8 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
 
 /**
  * One level of the refocus pyramid (W x H records `rec`; search: per low-res sample, px of this level;
- * lowCol/lowRow: each column's low-res column, each row's low-res row offset; pattern: x, y and r of the
- * samples, PATTERN_STRIDE apart).
+ * lowCol/lowRow: each column's low-res column, each row's low-res row offset; pattern: the patterns of 12, 24
+ * and 48 samples, each x, y and r of its samples PATTERN_STRIDE apart).
  * A pixel blurred by at least `minHalf` px whose own 2x2 block is pure takes the bilinear mix of the pure
  * neighbouring blocks of the next level (`half`, gathered into `halfOut`, Wh x Hh RGB8) whose coc is within
  * `tol` px of its own: its blur is wider than that level's grid, so nothing is lost. Every other pixel (in
@@ -194,11 +225,11 @@ export function refocusHalve(rec: usize, W: i32, H: i32, pure: f64, half: usize)
  * gathered. Pixels whose coc is below `skipBelow`, or marked (byte 15, refocusHalve) when `skipMarked`,
  * are left as they are: the level above reads none of them. `grain` (full resolution only, else 0) is
  * the regrain amount: refocusRegrain adds back the source's grain the gather removed, read from `planes`
- * (grain-plane.as.ts grainPlane, computed where refocusGrainNeed marked).
+ * (grain-plane.as.ts grainPlane, computed where refocusPrep marked).
  */
 export function refocusCompose(
   rec: usize, half: usize, halfOut: usize, search: usize, lowCol: usize, lowRow: usize, pattern: usize,
-  nSamples: i32, W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, minHalf: f64, tol: f64,
+  W: i32, H: i32, thr: f64, minCoc: f64, fgEps: f64, minHalf: f64, tol: f64,
   skipBelow: f64, skipMarked: bool, out: usize, grain: f64, planes: usize,
 ): void {
   const gStride = grainPlaneStride(W, H) << 2;
@@ -252,15 +283,16 @@ export function refocusCompose(
           continue;
         }
       }
-      const kept = gatherAt(rec, W, H, x, y, R, pattern, nSamples, thr, fgEps, o);
+      const n = samplesFor(R);
+      const kept = gatherAt(rec, W, H, x, y, R, pattern + (n == 12 ? 0 : n == 24 ? PATTERN_BYTES : 2 * PATTERN_BYTES), n, thr, fgEps, o);
       if (grain > 0 && kept < 1) refocusRegrain(planes + (<usize>i << 2), gStride, grain * (1 - kept), o);
     }
   }
 }
 
-/** |2 coc_b - c| < tol: the pixel (coc c) takes the block (coc coc_b of the next level). */
-@inline function near(hb: usize, c: f64, tol: f64): bool {
-  return abs(2 * <f64>load<f32>(hb + 4) - c) < tol;
+/** The cocs of the four records from h. */
+@inline function cocs4(h: usize): v128 {
+  return f32x4(load<f32>(h + 4), load<f32>(h + 20), load<f32>(h + 36), load<f32>(h + 52));
 }
 
 /**
@@ -275,17 +307,18 @@ export function refocusCompose(
 ): bool {
   const i = y * W + x;
   const p = rec + (<usize>i << 4);
-  const c0 = <f64>load<f32>(p + 4), c1 = <f64>load<f32>(p + 20), c2 = <f64>load<f32>(p + 36), c3 = <f64>load<f32>(p + 52);
-  if (c0 < minHalf || c1 < minHalf || c2 < minHalf || c3 < minHalf) return false;
   if (skipMarked && (load<u8>(p + 15) | load<u8>(p + 31) | load<u8>(p + 47) | load<u8>(p + 63)) != 0) return false;
   const bx = <usize>((x >> 1) - 1);
   const ha = half + ((ya + bx) << 4), hb = half + ((yb + bx) << 4);
   if ((load<u8>(ha + 15) | load<u8>(ha + 31) | load<u8>(ha + 47) | load<u8>(ha + 63) | load<u8>(hb + 15) | load<u8>(hb + 31) | load<u8>(hb + 47) | load<u8>(hb + 63)) != 0) return false;
-  // Pixel 0 takes blocks 0 and 1 of the four, pixels 1 and 2 blocks 1 and 2, pixel 3 blocks 2 and 3 (in both rows).
-  if (!(near(ha, c0, tol) && near(ha + 16, c0, tol) && near(hb, c0, tol) && near(hb + 16, c0, tol))) return false;
-  if (!(near(ha + 16, c1, tol) && near(ha + 32, c1, tol) && near(hb + 16, c1, tol) && near(hb + 32, c1, tol))) return false;
-  if (!(near(ha + 16, c2, tol) && near(ha + 32, c2, tol) && near(hb + 16, c2, tol) && near(hb + 32, c2, tol))) return false;
-  if (!(near(ha + 32, c3, tol) && near(ha + 48, c3, tol) && near(hb + 32, c3, tol) && near(hb + 48, c3, tol))) return false;
+  // The four pixels' cocs at least minHalf, and each within tol of both its blocks' in both rows (near, four
+  // at a time in f32: |2 coc_b - c| differs from near's f64 only within a rounding of tol). Pixel 0 takes
+  // blocks 0 and 1 of the four, pixels 1 and 2 blocks 1 and 2, pixel 3 blocks 2 and 3.
+  const c = f32x4(load<f32>(p + 4), load<f32>(p + 20), load<f32>(p + 36), load<f32>(p + 52));
+  const A = f32x4.add(cocs4(ha), cocs4(ha)), B = f32x4.add(cocs4(hb), cocs4(hb)), tv = f32x4.splat(<f32>tol);
+  const inA = v128.and(f32x4.lt(f32x4.abs(f32x4.sub(v128.shuffle<i32>(A, A, 0, 1, 1, 2), c)), tv), f32x4.lt(f32x4.abs(f32x4.sub(v128.shuffle<i32>(A, A, 1, 2, 2, 3), c)), tv));
+  const inB = v128.and(f32x4.lt(f32x4.abs(f32x4.sub(v128.shuffle<i32>(B, B, 0, 1, 1, 2), c)), tv), f32x4.lt(f32x4.abs(f32x4.sub(v128.shuffle<i32>(B, B, 1, 2, 2, 3), c)), tv));
+  if (!i32x4.all_true(v128.and(v128.and(inA, inB), f32x4.ge(c, f32x4.splat(<f32>minHalf))))) return false;
   // Weights in refocusCompose's order (upper left, upper right, lower left, lower right); even x: 0.75 on the right block.
   const wyA = f32x4.splat(<f32>(1 - ty)), wyB = f32x4.splat(<f32>ty);
   const wxA = f32x4(0.25, 0.75, 0.25, 0.75), wxB = f32x4(0.75, 0.25, 0.75, 0.25);
@@ -298,9 +331,9 @@ export function refocusCompose(
   let bi = i32x4.trunc_sat_f32x4_s(f32x4.add(b, f32x4.splat(0.5)));
   if (grain > 0) {
     const gp = planes + (<usize>i << 2);
-    ri = regrain4(ri, v128.load(gp), grain);
-    gi = regrain4(gi, v128.load(gp + gStride), grain);
-    bi = regrain4(bi, v128.load(gp + 2 * gStride), grain);
+    ri = regrain4(ri, v128.load(gp), <f32>grain);
+    gi = regrain4(gi, v128.load(gp + gStride), <f32>grain);
+    bi = regrain4(bi, v128.load(gp + 2 * gStride), <f32>grain);
   }
   const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(ri, gi), i16x8.narrow_i32x4_s(bi, bi));
   const rgb = i8x16.shuffle(bytes, bytes, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 13, 14, 15);
@@ -322,15 +355,14 @@ export function refocusCompose(
   return f32x4.add(f32x4.add(f32x4.add(f32x4.mul(w0, al), f32x4.mul(w1, ar)), f32x4.mul(w2, bl)), f32x4.mul(w3, br));
 }
 
-/** clampByte(v + amount * g) per lane, in f64 as refocusRegrain (v: i32x4 levels, g: f32x4 grain). */
-@inline function regrain4(v: v128, g: v128, amount: f64): v128 {
-  const am = f64x2.splat(amount), half = f64x2.splat(0.5), lo = f64x2.splat(0), hi = f64x2.splat(255);
-  const vh = v128.shuffle<i32>(v, v, 2, 3, 0, 1), gh = v128.shuffle<i32>(g, g, 2, 3, 0, 1);
-  const a = f64x2.add(f64x2.add(f64x2.convert_low_i32x4_s(v), f64x2.mul(am, f64x2.promote_low_f32x4(g))), half);
-  const b = f64x2.add(f64x2.add(f64x2.convert_low_i32x4_s(vh), f64x2.mul(am, f64x2.promote_low_f32x4(gh))), half);
-  const ta = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(hi, f64x2.max(lo, a)));
-  const tb = i32x4.trunc_sat_f64x2_s_zero(f64x2.min(hi, f64x2.max(lo, b)));
-  return v128.shuffle<i32>(ta, tb, 0, 1, 4, 5);
+/**
+ * clampByte(v + amount * g) per lane (v: i32x4 levels, g: f32x4 grain), in f32: four lanes instead of two
+ * pairs of f64 lanes; it differs from refocusRegrain's f64 only where v + amount * g + 0.5 falls within an
+ * f32 rounding of a whole level.
+ */
+@inline function regrain4(v: v128, g: v128, amount: f32): v128 {
+  const r = f32x4.add(f32x4.add(f32x4.convert_i32x4_s(v), f32x4.mul(f32x4.splat(amount), g)), f32x4.splat(0.5));
+  return i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.splat(255), f32x4.max(f32x4.splat(0), r)));
 }
 
 /** Adds `amount` times the source's grain (its r plane at g, the others gStride bytes apart) to the result at o. */
@@ -338,21 +370,4 @@ export function refocusCompose(
   store<u8>(o, clampByte(<f64>load<u8>(o) + amount * <f64>load<f32>(g)));
   store<u8>(o + 1, clampByte(<f64>load<u8>(o + 1) + amount * <f64>load<f32>(g + gStride)));
   store<u8>(o + 2, clampByte(<f64>load<u8>(o + 2) + amount * <f64>load<f32>(g + 2 * gStride)));
-}
-
-/**
- * Where refocusCompose's full-resolution level may regrain (one byte per pixel into `need`, W x H, then 4
- * zero bytes): every pixel it does not copy as it is, i.e. whose search radius or own coc reaches minCoc.
- */
-export function refocusGrainNeed(rec: usize, search: usize, lowCol: usize, lowRow: usize, W: i32, H: i32, minCoc: f64, need: usize): void {
-  for (let y = 0; y < H; y++) {
-    const lr = load<i32>(lowRow + (<usize>y << 2));
-    for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      const c = <f64>load<f32>(rec + (<usize>i << 4) + 4);
-      const R = max(<f64>load<f32>(search + (<usize>(lr + load<i32>(lowCol + (<usize>x << 2))) << 2)), c);
-      store<u8>(need + <usize>i, R >= minCoc ? 1 : 0);
-    }
-  }
-  store<u32>(need + <usize>(W * H), 0);
 }
