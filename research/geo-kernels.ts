@@ -130,6 +130,8 @@ const kernels: Record<string, (m: Mods) => ArrayLike<number>> = {
 // CLOCK=cpu: the process's CPU time instead of the wall clock (on a loaded machine the wall clock
 // counts the time the kernel waited for a core).
 const now = process.env.CLOCK === 'cpu' ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
+// KERNELS=a,b: only those.
+if (process.env.KERNELS) for (const k of Object.keys(kernels)) if (!process.env.KERNELS.split(',').includes(k)) delete kernels[k];
 const best: number[][] = Object.keys(kernels).map(() => [Infinity, Infinity]);
 const rows: string[] = [];
 Object.values(kernels).forEach((run) => {
