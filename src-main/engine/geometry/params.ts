@@ -80,7 +80,7 @@ export interface GeometryParams {
   fusion: {
     /** Neighbours each side a frame is fused with: a small network's errors average out over ~49 views. */
     radius: number;
-    /** Every how many frames a neighbour is taken within the radius. */
+    /** Neighbours are the frames within the radius whose index is a multiple of this (the same set for consecutive frames). */
     every: number;
     /** Analysis pixels per fusion-grid cell (each way): the correction is smooth, a 16th of the cost. */
     step: number;

@@ -46,13 +46,15 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   const warped = new Float32Array(n), cracks = new Float32Array(n);
   // This frame's depth and the previous one's (the history), swapped each frame.
   let zNext = new Float32Array(n);
-  const pairs = [1, w, w + 1, w - 1];
+  const pairs = Int32Array.of(1, w, w + 1, w - 1);
 
-  const toZ = (v: number) => (kind === 'metric' ? v : 1 / v);
-  const fromZ = (z: number) => (kind === 'metric' ? z : 1 / z);
+  // Depth from the filter's kind and back (1/v for inverse depth), written out in the per-pixel loops
+  // below: a double passed to a helper V8 does not inline is boxed, a heap number a pixel.
+  const metric = kind === 'metric';
 
   /** Previous filtered depth seen from the current camera; 0 where nothing lands. */
   function warp(prev: Float32Array, M: Mat4): void {
+    const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
     warped.fill(0);
     for (let y = 0; y < h; y++) {
       const ry = rayY[y];
@@ -64,8 +66,8 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
         if (!(zc > 1e-6)) continue;
         const xc = M[0] * X + M[1] * Y + M[2] * z + M[3];
         const yc = M[4] * X + M[5] * Y + M[6] * z + M[7];
-        const u = Math.floor(((xc / zc) * K.fx + K.cx + 0.5) / sx);
-        const v = Math.floor(((yc / zc) * K.fy + K.cy + 0.5) / sy);
+        const u = Math.floor(((xc / zc) * fx + cx + 0.5) / sx);
+        const v = Math.floor(((yc / zc) * fy + cy + 0.5) / sy);
         if (u < 0 || v < 0 || u >= w || v >= h) continue;
         const i = v * w + u;
         if (warped[i] === 0 || zc < warped[i]) warped[i] = zc; // nearest surface wins
@@ -81,8 +83,8 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
         if (warped[i] > 0) continue;
         let z = Infinity;
         // Opposite neighbours: left/right, up/down, and the diagonals (where two cracks cross).
-        for (const o of pairs) {
-          const a = warped[i - o], b = warped[i + o];
+        for (let k = 0; k < 4; k++) {
+          const o = pairs[k], a = warped[i - o], b = warped[i + o];
           if (a > 0 && b > 0) z = Math.min(z, a, b);
         }
         cracks[i] = z < Infinity ? z : 0;
@@ -97,7 +99,10 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
      */
     apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number, weight = 1): Float32Array<ArrayBuffer> {
       const z = zNext;
-      for (let i = 0; i < n; i++) z[i] = depth[i] > 0 ? toZ(depth[i]) : 0;
+      for (let i = 0; i < n; i++) {
+        const d = depth[i];
+        z[i] = d > 0 ? (metric ? d : 1 / d) : 0;
+      }
       const out = new Float32Array(depth);
       if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
         // Previous camera -> current camera.
@@ -106,7 +111,7 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
           const a = warped[i], b = z[i];
           if (a > 0 && b > 0 && Math.abs(a - b) < tol * b) {
             z[i] = b + weight * (1 - alpha) * (a - b);
-            out[i] = fromZ(z[i]);
+            out[i] = metric ? z[i] : 1 / z[i];
           }
         }
       }

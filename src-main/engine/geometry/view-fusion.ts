@@ -74,9 +74,9 @@ export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
    * The view's nearest surface per pixel of `ref` (z-buffer on inverse depth) into `warped`, with its
    * grey level into `grey`: warpInvDepth with the view's gain and the rays kept (the same values).
    */
-  function warpView(v: FusionView, refC2w: Mat4) {
+  function warpView(v: FusionView, refW2c: Mat4) {
     const w = K.width, h = K.height, g = v.gain ?? 1, inv = v.inv, from = v.gray;
-    const T = mul4(invRigid(refC2w), v.c2w);
+    const T = mul4(refW2c, v.c2w);
     const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
     warped.fill(0);
     for (let y = 0, p = 0; y < h; y++) {
@@ -108,10 +108,13 @@ export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
       if ((ref.gain ?? 1) !== 1) throw new Error('view fusion: the frame itself is given in its own scale (gain 1)');
       const own = ref.inv, refGray = ref.gray;
       for (let p = 0; p < n; p++) if (own[p] > 0) vals[p * MAX_VIEWS + count[p]++] = own[p];
-      for (const v of views.slice(0, MAX_VIEWS - 1)) {
+      const refW2c = invRigid(ref.c2w);
+      for (let k = 0; k < Math.min(views.length, MAX_VIEWS - 1); k++) {
         // The view's nearest surface per pixel (z-buffer on inverse depth), with its grey level.
-        warpView(v, ref.c2w);
+        warpView(views[k], refW2c);
         for (let p = 0; p < n; p++) {
+          // Nothing landed (0 / own fails the reach below too, whatever own is).
+          if (warped[p] === 0) continue;
           const r = warped[p] / own[p];
           if (!(r > reachLo && r < reachHi) || Math.abs(grey[p] - refGray[p]) > photo) continue;
           vals[p * MAX_VIEWS + count[p]++] = warped[p];

@@ -8,6 +8,8 @@ import type { ToMain, ToWorker } from './model-thread.ts';
 
 /** Worker side of model-thread.ts: owns one ORT session; inputs and outputs move without copying. */
 let model: LoadedModel | null = null;
+/** Batch inputs whose run is done, for the next batches of the same size. */
+const inputs: Float32Array[] = [];
 const port = parentPort!;
 const send = (m: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const failure = (e: unknown) => ({ message: e instanceof Error ? e.message : String(e), code: e instanceof UserError ? e.code : null });
@@ -35,11 +37,19 @@ port.on('message', async (m: ToWorker) => {
     try {
       const { frames, inputSize: is, depthSize, rows } = m;
       const per = 3 * is.width * is.height;
-      // A new input each batch: the binding runs sessions off this thread, so the next batch's message is
-      // handled while this one runs and must not write into its input. Padded rows stay zero.
-      const input = new Float32Array(rows * per);
+      // An input of its own for each batch under way (the binding runs the session in a later task, so the
+      // next batch's message may be handled before this one's run has read its input); reused once its
+      // run is done. Padded rows are zero.
+      const size = rows * per;
+      const input = inputs.at(-1)?.length === size ? inputs.pop()! : new Float32Array(size);
       frames.forEach((f, i) => frameToTensor(f, is, model!.manifest, input, i * per));
-      const r = await model!.run(input, [rows, 3, is.height, is.width]);
+      input.fill(0, frames.length * per);
+      let r;
+      try {
+        r = await model!.run(input, [rows, 3, is.height, is.width]);
+      } finally {
+        if (inputs.length < 4) inputs.push(input);
+      }
       const [, oh, ow] = r.dims;
       const depths = frames.map((_f, i) => depthAtResolution(r.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, depthSize, model!.manifest));
       const pixels = frames.map((f) => f.data);

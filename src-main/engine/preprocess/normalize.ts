@@ -31,38 +31,32 @@ export function rgbToPlanar(
   const plane = dw * dh;
   const X = axis(dw, sw);
   const Y = axis(dh, sh);
-  const xa = new Int32Array(dw);
-  const xb = new Int32Array(dw);
-  for (let x = 0; x < dw; x++) {
-    xa[x] = X.i0[x] * 3;
-    xb[x] = X.i1[x] * 3;
-  }
-  for (let c = 0; c < 3; c++) {
-    const k = scale[c];
-    const b = bias[c];
-    const base = offset + c * plane;
-    for (let y = 0; y < dh; y++) {
-      const r0 = Y.i0[y] * sw * 3 + c;
-      const r1 = Y.i1[y] * sw * 3 + c;
-      const wy = Y.w[y];
-      const o = base + y * dw;
+  const k0 = scale[0], k1 = scale[1], k2 = scale[2], b0 = bias[0], b1 = bias[1], b2 = bias[2];
+  // The three channels of a pixel in one pass (its two or four source pixels are read once, not once
+  // a channel); each value is the same expression as channel by channel.
+  for (let y = 0; y < dh; y++) {
+    const r0 = Y.i0[y] * sw * 3;
+    const r1 = Y.i1[y] * sw * 3;
+    const wy = Y.w[y];
+    const o = offset + y * dw;
+    for (let x = 0; x < dw; x++) {
+      const xa = X.i0[x] * 3, xb = X.i1[x] * 3, wx = X.w[x];
       if (wy === 0) {
         // Source row falls exactly on this one (same height, e.g. 398x224 -> 224x224): one row to read.
-        for (let x = 0; x < dw; x++) {
-          const t0 = rgb[r0 + xa[x]];
-          out[o + x] = (t0 + (rgb[r0 + xb[x]] - t0) * X.w[x]) * k + b;
-        }
+        const t0 = rgb[r0 + xa], t1 = rgb[r0 + xa + 1], t2 = rgb[r0 + xa + 2];
+        out[o + x] = (t0 + (rgb[r0 + xb] - t0) * wx) * k0 + b0;
+        out[o + plane + x] = (t1 + (rgb[r0 + xb + 1] - t1) * wx) * k1 + b1;
+        out[o + 2 * plane + x] = (t2 + (rgb[r0 + xb + 2] - t2) * wx) * k2 + b2;
         continue;
       }
-      for (let x = 0; x < dw; x++) {
-        const wx = X.w[x];
-        const t0 = rgb[r0 + xa[x]];
-        const t1 = rgb[r0 + xb[x]];
-        const b0 = rgb[r1 + xa[x]];
-        const b1 = rgb[r1 + xb[x]];
+      for (let c = 0; c < 3; c++) {
+        const t0 = rgb[r0 + xa + c];
+        const t1 = rgb[r0 + xb + c];
+        const u0 = rgb[r1 + xa + c];
+        const u1 = rgb[r1 + xb + c];
         const top = t0 + (t1 - t0) * wx;
-        const bot = b0 + (b1 - b0) * wx;
-        out[o + x] = (top + (bot - top) * wy) * k + b;
+        const bot = u0 + (u1 - u0) * wx;
+        out[o + c * plane + x] = (top + (bot - top) * wy) * scale[c] + bias[c];
       }
     }
   }

@@ -1,5 +1,19 @@
-/** Bilinear sampling grid (half-pixel centres, like ffmpeg and OpenCV): source index and weight per output index. */
-export function axis(outN: number, inN: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
+type Axis = { readonly i0: Int32Array; readonly i1: Int32Array; readonly w: Float32Array };
+// Every frame of a clip is resized between the same sizes: the grids are made once (read only).
+const axes = new Map<string, Axis>();
+
+/** Bilinear sampling grid (half-pixel centres, like ffmpeg and OpenCV): source index and weight per output index. Shared: never written. */
+export function axis(outN: number, inN: number): Axis {
+  const key = `${outN}:${inN}`;
+  let a = axes.get(key);
+  if (!a) {
+    if (axes.size > 16) axes.clear();
+    axes.set(key, (a = makeAxis(outN, inN)));
+  }
+  return a;
+}
+
+function makeAxis(outN: number, inN: number): Axis {
   const i0 = new Int32Array(outN);
   const i1 = new Int32Array(outN);
   const w = new Float32Array(outN);

@@ -27,11 +27,12 @@ export function createFrameFusion(k: Intrinsics, fp: GeometryParams['fusion']) {
   const up = new Float32Array(k.width * k.height);
   /**
    * The frame's new refined depth: into `final` when given (refine's copy), else a new array from
-   * `aligned`. `planes(i)`: frame i's coarse planes.
+   * `aligned`. `planes(i)`: frame i's coarse planes. `scratch`: where the copy of `aligned` goes when
+   * the result is read only until the next call (the output thread's), instead of a new array.
    */
-  return function fuseFrame(plan: FusionPlan, own: CoarsePlanes, final: Float32Array | null, aligned: Float32Array, planes: (index: number) => CoarsePlanes): Float32Array {
+  return function fuseFrame(plan: FusionPlan, own: CoarsePlanes, final: Float32Array | null, aligned: Float32Array, planes: (index: number) => CoarsePlanes, scratch?: Float32Array): Float32Array {
     // Nothing refined the frame (multiview.ts: refine): its own copy is made here, where it is written.
-    if (final === aligned) final = aligned.slice();
+    if (final === aligned) final = scratch?.length === aligned.length ? (scratch.set(aligned), scratch) : aligned.slice();
     // Neighbours are read in the smoothed scale through their gain, not copied (~48 a frame).
     const views: FusionView[] = plan.views.map((v) => ({ ...planes(v.index), c2w: v.c2w, gain: v.gain }));
     fusion ??= createViewFusion(kc, { gate: fp.gate, reach: fp.reach, photo: fp.photo, radius: fp.radius });

@@ -6,7 +6,6 @@ import type { FrameState, FrameWindow } from './frame-window.ts';
 import type { ScalePath } from './scale-path.ts';
 import type { FusionPlan } from './frame-fusion.ts';
 import type { GeometryParams } from '../params.ts';
-import { inverseDepthOf } from '../../../common/depth.ts';
 
 export interface GeometryOutput {
   index: number;
@@ -75,25 +74,35 @@ export function createOutputMaker(o: OutputSettings) {
       buf = { n, x: new Float32Array(n), inv: new Float32Array(n), refined: new Float32Array(n), up: new Float32Array(n), ratio: new Float32Array(k.width * k.height), sample: new Float32Array(Math.ceil(n / 3)) };
     }
     const x = buf.x;
-    for (let i = 0; i < n; i++) x[i] = Math.max(0, inverseDepthOf(src[i], j.kind));
+    // The loops below run on every pixel of the model's grid: no helper is called per pixel (a double
+    // passed to a function V8 did not inline is boxed, ~0.7 MB of garbage a frame).
+    const metric = j.kind === 'metric';
+    for (let i = 0; i < n; i++) {
+      const v = src[i];
+      x[i] = Math.max(0, metric ? (v > 0 ? 1 / v : 0) : v); // inverseDepthOf
+    }
     // A metric depth of 0 is a failed pixel; a disparity of 0 is legitimately "very far".
     const limit = spikeLimit(x, buf.sample);
-    const failed = (v: number) => v > limit || (j.kind === 'metric' && v === 0);
     const inv = buf.inv;
     let maxR = 0, nFailed = 0;
     for (let i = 0; i < n; i++) {
-      if (failed(x[i])) { inv[i] = 0; nFailed++; continue; }
-      inv[i] = x[i] > 0 ? a * x[i] + b : 0;
-      if (inv[i] > maxR) maxR = inv[i];
+      const v = x[i];
+      if (v > limit || (metric && v === 0)) { inv[i] = 0; nFailed++; continue; }
+      const r = v > 0 ? Math.fround(a * v + b) : 0; // as inv[i] holds it
+      inv[i] = r;
+      if (r > maxR) maxR = r;
     }
     // Only a guard against infinite depth: a 1% floor (as on the analysis grid) clipped the far field
     // of wide indoor scenes to 100x the nearest depth and measurably cost accuracy.
     const floor = maxR * 1e-3;
-    for (let i = 0; i < n; i++) if (inv[i] !== 0) inv[i] = Math.max(floor, inv[i]);
+    for (let i = 0; i < n; i++) if (inv[i] !== 0 && inv[i] < floor) inv[i] = floor;
     if (nFailed) {
       // The aligned analysis grid, holes filled from around them (the stereo's factor comes on top below).
       const est = resizeWithHoles(fillHoles(j.aligned, k.width, k.height), k.width, k.height, j.outW, j.outH, buf.up);
-      for (let i = 0; i < n; i++) if (failed(x[i])) inv[i] = Math.max(floor, est[i] * j.gain);
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        if (v > limit || (metric && v === 0)) inv[i] = Math.max(floor, est[i] * j.gain);
+      }
     }
     /** The output map; `owned`: `v` is this frame's alone (converted in place), else copied. */
     const toMap = (v: Float32Array, owned: boolean): DepthMap => {

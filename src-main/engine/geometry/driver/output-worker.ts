@@ -13,6 +13,8 @@ let settings: OutputSettings | null = null;
 let make: ((j: OutputJob) => GeometryOutput) | null = null;
 let fuse: ReturnType<typeof createFrameFusion> | null = null;
 const planes = new Map<number, CoarsePlanes>();
+// The fused copy of a frame's aligned depth: read by its output only (frame-output.ts), so one buffer serves every frame.
+let fused = new Float32Array(0);
 const planesOf = (i: number) => {
   const p = planes.get(i);
   if (!p) throw new Error(`frame ${i}'s fusion planes were not sent`);
@@ -22,7 +24,8 @@ const planesOf = (i: number) => {
 function run(j: OutputJob): GeometryOutput {
   if (j.fusion) {
     fuse ??= createFrameFusion(j.K, settings!.fusion.params);
-    j = { ...j, final: fuse(j.fusion, planesOf(j.index), j.final, j.aligned, planesOf) };
+    if (j.final === j.aligned && fused.length !== j.aligned.length) fused = new Float32Array(j.aligned.length);
+    j = { ...j, final: fuse(j.fusion, planesOf(j.index), j.final, j.aligned, planesOf, fused) };
   }
   // Later frames fuse only frames within the reach of themselves.
   for (const i of planes.keys()) if (i < j.index - settings!.fusion.radius) planes.delete(i);
