@@ -4,6 +4,7 @@ import { colorizeDepth, depthRange } from '../../src-main/common/effects/colorma
 import { depthRangeOf } from '../../src-main/common/effects/distance.ts';
 import { createEffectRenderer, type DeferredPrep, type EffectRenderer } from './effect-renderer.ts';
 import { createPrepClient } from './prep-client.ts';
+import { knownDistance } from './depth-distance.ts';
 import type { ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
 import type { EffectStack } from '../../src-main/common/effects/types.ts';
 import vertex from '../../src-main/common/effects/glsl/fullscreen.vert.glsl?raw';
@@ -127,13 +128,17 @@ export function createPreview(canvas: HTMLCanvasElement | OffscreenCanvas, opts:
       else fx.setFrameSource(frame.source, frame.width, frame.height);
       // Playing at no more pixels than the depth has, the guide would add no edges the depth lacks: its passes are left out.
       const guided = !live || frame.width > depth.width;
-      fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth), guided);
+      const range = depth.range ?? depthRangeOf(depth);
+      fx.setDepth(depth.data, depth.width, depth.height, range, guided, knownDistance(depth.data, range));
       lastFrame = frame;
       lastDepth = depth;
     }
     const K = depth.intrinsics ?? { fx: frame.width, fy: frame.width, cx: frame.width / 2, cy: frame.height / 2, width: frame.width, height: frame.height };
     const { drawn, deferred } = fx.render(stack, time, K, { toScreen: true, defer: !!worker, stale: live, beforeDraw: fit });
     if (!drawn) return deferred;
+    // A playing frame's GL work goes to the GPU process now, so it runs while the page's thread renders and
+    // paints the rest of the frame, rather than when the compositor's commit asks for the canvas (and waits).
+    if (live) gl.flush();
     if (live && deferred.length) void ask(deferred);
     if (mode === 'split') {
       const mid = Math.round(canvas.width / 2);
