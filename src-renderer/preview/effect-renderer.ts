@@ -12,14 +12,14 @@ import type { EffectId, EffectStack } from '../../src-main/common/effects/types.
 import { assembleFragment, frameUniforms, paramUniforms, upsampleUniforms, type ShaderSources, type Uniform } from '../../src-main/common/effects/glsl/uniforms.ts';
 import { createGpuLaps } from './gpu-laps.ts';
 import { createPictureUpload } from './picture-upload.ts';
-import { runPrep, type EffectPrepJob, type PrepResult } from './prep-jobs.ts';
+import { runPrep, type PrepJob, type PrepResult } from './prep-jobs.ts';
 
 /** A preparation render() left to the caller (opts.defer): computed elsewhere, then handed to supply(). */
 export interface DeferredPrep {
   key: string;
   /** Which depth map it belongs to (a result for an older one is dropped). */
   depthGen: number;
-  job: EffectPrepJob;
+  job: PrepJob;
 }
 
 /**
@@ -39,9 +39,8 @@ export interface EffectRenderer {
    * Low-res raw depth; upsampled to the frame's size, guided by the frame (call after setFrame). With
    * `guided` false (playback, where the picture is drawn at no more pixels than the depth has, so the
    * guide has no edges to add), no pass at all: the effects read the low-res distance bilinearly.
-   * `dist`: toDistance(depth, range) where it was already made (playback makes it as depth arrives).
    */
-  setDepth(depth: Float32Array, width: number, height: number, range: DepthRange, guided?: boolean, dist?: Float32Array): void;
+  setDepth(depth: Float32Array, width: number, height: number, range: DepthRange, guided?: boolean): void;
   /** A distance map already at frame resolution (skips the upsampling pass). */
   setDistance(dist: Float32Array, range: DepthRange): void;
   /**
@@ -225,7 +224,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   };
   // The low-res preparation of each effect, exactly as export computes it: the cheap ones (fog's and
   // isolate's subject distance, refocus's focus) here; relight's maps and refocus's search radii as a job.
-  const prepare = (effect: EffectId, params: ReturnType<typeof evaluateParams>, Kf: Intrinsics): { uniforms: Uniform[]; job?: EffectPrepJob } => {
+  const prepare = (effect: EffectId, params: ReturnType<typeof evaluateParams>, Kf: Intrinsics): { uniforms: Uniform[]; job?: PrepJob } => {
     const lw = low!.width, lh = low!.height;
     if (effect === 'relight') return { uniforms: [], job: { kind: 'relight', dist: low!.dist, width: lw, height: lh, K: Kf, nearRatio: nearRatioOf(range!), smoothing: params.smoothing as number, lights: lightsOf(params) } };
     if (effect === 'fog') return { uniforms: [{ name: 'u_start', kind: '1f', value: fogStart(params, low!) }] };
@@ -289,13 +288,13 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       frameTex = pictures.upload(source, width, height);
       lap('upload');
     },
-    setDepth(depth, lw, lh, r, guided = true, dist) {
+    setDepth(depth, lw, lh, r, guided = true) {
       if (!frameTex) throw new Error('setFrame before setDepth');
       range = r;
       begin();
       const rangeKey = JSON.stringify(r);
       if (!low || lowOf?.depth !== depth || lowOf.range !== rangeKey || low.width !== lw || low.height !== lh) {
-        low = { dist: dist ?? toDistance(depth, r), width: lw, height: lh };
+        low = { dist: toDistance(depth, r), width: lw, height: lh };
         lowOf = { depth, range: rangeKey };
         forgetPrepared();
       }

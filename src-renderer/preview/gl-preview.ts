@@ -4,7 +4,6 @@ import { colorizeDepth, depthRange } from '../../src-main/common/effects/colorma
 import { depthRangeOf } from '../../src-main/common/effects/distance.ts';
 import { createEffectRenderer, type DeferredPrep, type EffectRenderer } from './effect-renderer.ts';
 import { createPrepClient } from './prep-client.ts';
-import { knownDistance } from './depth-distance.ts';
 import type { ShaderSources } from '../../src-main/common/effects/glsl/uniforms.ts';
 import type { EffectStack } from '../../src-main/common/effects/types.ts';
 import vertex from '../../src-main/common/effects/glsl/fullscreen.vert.glsl?raw';
@@ -128,8 +127,7 @@ export function createPreview(canvas: HTMLCanvasElement | OffscreenCanvas, opts:
       else fx.setFrameSource(frame.source, frame.width, frame.height);
       // Playing at no more pixels than the depth has, the guide would add no edges the depth lacks: its passes are left out.
       const guided = !live || frame.width > depth.width;
-      const range = depth.range ?? depthRangeOf(depth);
-      fx.setDepth(depth.data, depth.width, depth.height, range, guided, knownDistance(depth.data, range));
+      fx.setDepth(depth.data, depth.width, depth.height, depth.range ?? depthRangeOf(depth), guided);
       lastFrame = frame;
       lastDepth = depth;
     }

@@ -6,8 +6,6 @@ import { bridge } from '../api.ts';
 import { playRate, setExternalClock, setPlaying } from '../state/playback.ts';
 import { analysisRequest, selectedClip, setView, timeFor, useApp } from '../state/store.ts';
 import { usePlaybackProxy } from './use-playback-proxy.ts';
-import { prepareDistances } from './depth-distance.ts';
-import { createPrepClient } from './prep-client.ts';
 import { createDepthPrefetch, openVideoFrames, videoMime, type VideoFrames } from './video-frames.ts';
 
 /** Seconds of depth fetched ahead of the playhead while playing. */
@@ -74,14 +72,8 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
   useEffect(() => {
     if (!path || !clip) return;
     const req = analysisRequest(settings, path);
-    // Each block's distances are made off the page's thread before its frames count as arrived (depth-distance.ts).
-    const worker = createPrepClient();
-    const fetchBlock = (start: number, count: number) => bridge().getDepthRange({ path, start, count, ...req }).then((ds) => (worker ? prepareDistances(ds, worker) : ds));
-    depth.current = createDepthPrefetch(fetchBlock, Math.ceil(clip.fps * DEPTH_AHEAD_S), clip.fps);
-    return () => {
-      depth.current?.clear();
-      worker?.dispose();
-    };
+    depth.current = createDepthPrefetch((start, count) => bridge().getDepthRange({ path, start, count, ...req }), Math.ceil(clip.fps * DEPTH_AHEAD_S), clip.fps);
+    return () => depth.current?.clear();
   }, [path, settings, epoch, clip?.fps]);
 
   const size = (scale = 1) => {
