@@ -7,10 +7,12 @@
  * PROFILE_EFFECTS=fog,refocus,relight picks the stack; PROFILE_SECONDS the play time; PROFILE_RENDERER a built renderer;
  * PROFILE_SHOTS a folder for screenshots of the viewer while playing and once paused (the exact frame);
  * PROFILE_LIVE=worker draws the playing frames in the opt-in worker (preview/live-worker.ts); GEMDEPTH_PLAYBACK_PROXY=0 plays the
- * 720p source rather than the playback proxy (waited for otherwise).
+ * 720p source rather than the playback proxy (waited for otherwise); PROFILE_CPU=1 also samples the page's JavaScript
+ * (CDP Profiler) and prints the functions with the most self time (build the renderer with --minify false for names).
  */
 import { performance } from 'node:perf_hooks';
 import { writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clip, sharedModels } from '../test/helpers/shared.ts';
 import { buildRenderer, launchHost } from '../test/host/host.ts';
@@ -72,6 +74,13 @@ async function main() {
       traceConfig: { includedCategories: ['devtools.timeline', 'v8', 'v8.execute', 'gpu', 'blink', 'media', 'cc', 'viz', 'toplevel', 'disabled-by-default-devtools.timeline'] },
       transferMode: 'ReportEvents',
     });
+    const cpu = process.env.PROFILE_CPU === '1';
+    if (cpu) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+    }
+    const cpu0 = browserCpu();
     const t0 = performance.now();
     await page.keyboard.press(' ');
     const shots = process.env.PROFILE_SHOTS;
@@ -81,6 +90,8 @@ async function main() {
     await page.waitForTimeout((SECONDS * 1000) / 2);
     await page.keyboard.press(' ');
     const wall = (performance.now() - t0) / 1000;
+    const cpu1 = browserCpu();
+    const cpuProfile = cpu ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile : null;
     await cdp.send('Tracing.end');
     await done;
     const draws = (await page.evaluate(() => (window as unknown as { __draws: { t: number; steps: string; draw: string; grab: string; w: string; src: string }[] }).__draws)).filter((d) => d.src === 'video-play');
@@ -103,9 +114,12 @@ async function main() {
       for (const d of at) for (const [k, v] of Object.entries(JSON.parse(d.steps) as Record<string, number>)) per.set(k, (per.get(k) ?? 0) + v / at.length);
       console.log(`  at width ${w} (${at.length} draws):`, [...per].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '));
     }
+    if (cpu0 && cpu1 && draws.length) console.log(`CPU ms per drawn frame: page's main thread ${((cpu1.main - cpu0.main) / draws.length).toFixed(1)}, all browser processes ${((cpu1.all - cpu0.all) / draws.length).toFixed(1)} (${((cpu1.all - cpu0.all) / wall).toFixed(0)} ms per second of play)`);
     const gaps = draws.slice(1).map((d, i) => d.t - draws[i].t);
     console.log('viewer steps per draw (mean ms):', [...sum].map(([k, v]) => `${k} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)}`).join(', '));
     console.log(`gap between draws: mean ${(gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length)).toFixed(1)} ms, max ${Math.max(0, ...gaps).toFixed(0)} ms`);
+
+    if (cpuProfile) printSelfTime(cpuProfile, wall);
 
     // The trace: thread names, then the busiest slice names per thread (ms over the whole play; nested slices count in their parents too).
     const names = new Map<string, string>();
@@ -126,6 +140,62 @@ async function main() {
   } finally {
     await host.close();
   }
+}
+
+/** CPU ms (user + system) of this process' Chromium descendants, and of the page's renderer main thread; null off Linux. */
+function browserCpu(): { all: number; main: number } | null {
+  try {
+    const stat = (path: string) => {
+      const s = readFileSync(path, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      return { ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12])) * 10 };
+    };
+    const procs = new Map<number, { ppid: number; ms: number }>();
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        procs.set(Number(d), stat(`/proc/${d}/stat`));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const mine = new Set([process.pid]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [pid, p] of procs) {
+        if (mine.has(pid) || !mine.has(p.ppid)) continue;
+        mine.add(pid);
+        grew = true;
+      }
+    }
+    mine.delete(process.pid);
+    let all = 0;
+    let main = 0;
+    for (const pid of mine) {
+      all += procs.get(pid)!.ms;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      // The page's renderer (the only one with a GL page here; extensions are off): its main thread's id is the process id.
+      if (cmd.includes('--type=renderer')) main = Math.max(main, stat(`/proc/${pid}/task/${pid}/stat`).ms);
+    }
+    return { all, main };
+  } catch {
+    return null;
+  }
+}
+
+type CpuProfile = { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[]; samples: number[]; timeDeltas: number[] };
+
+/** The page's JavaScript by self time (ms per second of play), from a CDP CPU profile. */
+function printSelfTime(p: CpuProfile, wall: number) {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  p.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const k = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    self.set(k, (self.get(k) ?? 0) + (p.timeDeltas[i + 1] ?? 0) / 1000);
+  });
+  const top = [...self].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 30);
+  console.log(`\n[page JavaScript, self time] per second of play (ms): ${top.map(([k, v]) => `${k} ${(v / wall).toFixed(1)}`).join(', ')}`);
 }
 
 main().catch((e) => {

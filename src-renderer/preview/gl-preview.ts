@@ -134,6 +134,9 @@ export function createPreview(canvas: HTMLCanvasElement | OffscreenCanvas, opts:
     const K = depth.intrinsics ?? { fx: frame.width, fy: frame.width, cx: frame.width / 2, cy: frame.height / 2, width: frame.width, height: frame.height };
     const { drawn, deferred } = fx.render(stack, time, K, { toScreen: true, defer: !!worker, stale: live, beforeDraw: fit });
     if (!drawn) return deferred;
+    // A playing frame's GL work goes to the GPU process now, so it runs while the page's thread renders and
+    // paints the rest of the frame, rather than when the compositor's commit asks for the canvas (and waits).
+    if (live) gl.flush();
     if (live && deferred.length) void ask(deferred);
     if (mode === 'split') {
       const mid = Math.round(canvas.width / 2);

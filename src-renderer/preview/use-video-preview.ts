@@ -4,7 +4,7 @@ import type { PreviewPicture } from './picture-upload.ts';
 import type { ProjectClip } from '../../src-main/common/project/schema.ts';
 import { bridge } from '../api.ts';
 import { playRate, setExternalClock, setPlaying } from '../state/playback.ts';
-import { analysisRequest, setView, timeFor, useApp } from '../state/store.ts';
+import { analysisRequest, selectedClip, setView, timeFor, useApp } from '../state/store.ts';
 import { usePlaybackProxy } from './use-playback-proxy.ts';
 import { createDepthPrefetch, openVideoFrames, videoMime, type VideoFrames } from './video-frames.ts';
 
@@ -12,6 +12,13 @@ import { createDepthPrefetch, openVideoFrames, videoMime, type VideoFrames } fro
 const DEPTH_AHEAD_S = 1.5;
 /** The drawing scale the last playback settled at: the next one starts there rather than at full size. */
 let settledScale = 1;
+/**
+ * While the <video> plays, the playhead in the app's state (the transport's frame number, the timeline's
+ * playhead line, the inspector) moves at most this often: each move re-renders those views and repaints
+ * them, which on few cores took time the frames' own drawing needed. The frames are all drawn; the exact
+ * frame is set when play stops.
+ */
+const PLAYHEAD_EVERY_MS = 100;
 
 export interface VideoPreviewOptions {
   clip: ProjectClip | null;
@@ -92,10 +99,20 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     let drops = 0;
     let calm = 0;
     let prevIdx = -1;
+    let shownIdx = -1;
+    let lastIdx = -1;
+    let shownAt = -Infinity;
     const budget = 1000 / clip.fps;
+    const showPlayhead = (idx: number, now: number) => {
+      shownIdx = idx;
+      shownAt = now;
+      setView({ playhead: idx });
+    };
     const stop = () => {
       if (stopped) return;
       stopped = true;
+      // The frame on screen is where the playhead rests (unless another clip was selected meanwhile).
+      if (lastIdx >= 0 && lastIdx !== shownIdx && selectedClip()?.id === clip.id) setView({ playhead: lastIdx });
       video.cancelVideoFrameCallback(handle);
       video.onended = null;
       video.pause();
@@ -111,7 +128,7 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     };
     // A file that ends before its probed last frame is presented still stops playing.
     video.onended = atOut;
-    const onFrame = (_now: number, meta: VideoFrameCallbackMetadata) => {
+    const onFrame = (now: number, meta: VideoFrameCallbackMetadata) => {
       if (stopped) return;
       if (playRate() !== 1) return stop();
       const idx = ct.frameOf(meta.mediaTime);
@@ -120,7 +137,8 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
       if (idx < clip.out) handle = video.requestVideoFrameCallback(onFrame);
       else queueMicrotask(atOut);
       const d = depth.current?.want(idx, clip.out);
-      setView({ playhead: idx });
+      lastIdx = idx;
+      if (now - shownAt >= PLAYHEAD_EVERY_MS || idx < shownIdx) showPlayhead(idx, now);
       // Depth not there yet: this frame is dropped, the clock goes on.
       if (d === undefined) return;
       const { width, height } = size(scale);

@@ -59,8 +59,23 @@ async function bothPaths(c: Case, width: number, height: number): Promise<[Uint8
           v.src = c.url;
           document.body.appendChild(v);
           await new Promise((ok, no) => ((v.onloadeddata = ok), (v.onerror = () => no(new Error('the video does not load')))));
+          // 'seeked' says the seek is done, not that the seeked frame is the one on screen: under load
+          // the element can still present the frame before it (drawImage and texImage2D would then
+          // read different frames). Wait until a frame at the seeked time has been presented.
+          const presented = new Promise<void>((ok, no) => {
+            const timer = setTimeout(() => no(new Error(`the <video> presented no frame at ${c.time} s in 30 s`)), 30_000);
+            const check = (_now: number, meta: VideoFrameCallbackMetadata) => {
+              if (Math.abs(meta.mediaTime - c.time) < 0.1) {
+                clearTimeout(timer);
+                ok();
+              } else v.requestVideoFrameCallback(check);
+            };
+            v.requestVideoFrameCallback(check);
+          });
+          const seeked = new Promise((ok) => (v.onseeked = ok));
           v.currentTime = c.time;
-          await new Promise((ok) => (v.onseeked = ok));
+          await seeked;
+          await presented;
           source = v;
         } else {
           const rgb = dec(c.rgb);
