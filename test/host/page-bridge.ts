@@ -8,21 +8,27 @@ export function installPageBridge(methods: readonly string[], media = true): voi
   type Listener = (e: unknown) => void;
   const jobListeners = new Set<Listener>();
   const menuListeners = new Set<Listener>();
-  const decode = async (v: unknown): Promise<unknown> => {
-    if (Array.isArray(v)) return Promise.all(v.map(decode));
-    if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (typeof o.__ta === 'string' && typeof o.blob === 'string') {
-        const res = await fetch(`/__blob/${o.blob}`);
-        const buf = await res.arrayBuffer();
-        return o.__ta === 'Float32Array' ? new Float32Array(buf) : new Uint8Array(buf);
+  // A response's arrays share one blob (fetched once); each is copied out into its own buffer.
+  const decodeWith = (blobs: Map<string, Promise<ArrayBuffer>>) => {
+    const decode = async (v: unknown): Promise<unknown> => {
+      if (Array.isArray(v)) return Promise.all(v.map(decode));
+      if (v && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if (typeof o.__ta === 'string' && typeof o.blob === 'string') {
+          let p = blobs.get(o.blob);
+          if (!p) blobs.set(o.blob, (p = fetch(`/__blob/${o.blob}`).then((r) => r.arrayBuffer())));
+          const buf = (await p).slice(o.offset as number, (o.offset as number) + (o.length as number));
+          return o.__ta === 'Float32Array' ? new Float32Array(buf) : new Uint8Array(buf);
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(o)) out[k] = await decode(x);
+        return out;
       }
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(o)) out[k] = await decode(x);
-      return out;
-    }
-    return v;
+      return v;
+    };
+    return decode;
   };
+  const decode = (v: unknown) => decodeWith(new Map())(v);
   const w = window as unknown as Record<string, unknown> & { __gemdepthCall: (m: string, a: unknown) => Promise<unknown> };
   const call = async (method: string, arg: unknown) => {
     const env = (await decode(await w.__gemdepthCall(method, arg ?? {}))) as { ok: boolean; value?: unknown; error?: { kind: string; message: string } };
