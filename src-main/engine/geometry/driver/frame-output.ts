@@ -75,7 +75,7 @@ export function createOutputMaker(o: OutputSettings) {
     }
     const x = buf.x;
     // The loops below run on every pixel of the model's grid: no helper is called per pixel (a double
-    // passed to a function V8 did not inline is boxed, ~0.7 MB of garbage a frame).
+    // passed to a function V8 did not inline is boxed: a heap number a pixel).
     const metric = j.kind === 'metric';
     for (let i = 0; i < n; i++) {
       const v = src[i];

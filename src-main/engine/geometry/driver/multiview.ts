@@ -88,9 +88,8 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     for (const f of w.frames) {
       const d = Math.abs(f.index - s.index);
       // Every `every`-th frame of the clip, not of the distance: consecutive frames then fuse the same
-      // neighbours and do not flicker between two sets. Still, fewer views average less of the model's
-      // noise away: every second frame (half the fusion's work) measured 0.332/0.449/3.47 AbsRel/delta1/TAE
-      // on tartanair-hospital against 0.330/0.454/3.19 with all (by distance it was 0.331/0.452/3.72).
+      // neighbours and do not flicker between two sets (fewer views still average less of the model's
+      // noise away; docs/measurements.md, stop 31).
       if (f === s || f.shotId !== s.shotId || !(f.track > 0) || !f.coarse || !(d <= w.cfg.fusionRadius && f.index % fp.every === 0)) continue;
       views.push({ index: f.index, c2w: path.poseOf(f), gain: path.gainOf(f) });
     }
