@@ -92,8 +92,9 @@ export function createPlaybackProxies(opts: { cacheDir?: string; maxBytes?: numb
           const ok = code === 0 && making.get(key) === m;
           if (ok) {
             await rename(tmp, out);
+            // Ready once the folder is back within its bound, so whoever sees it ready sees the folder settled.
+            await evict(out).catch(() => undefined);
             state.set(key, { state: 'ready', path: out, width, height });
-            await evict(out);
           } else {
             await rm(tmp, { force: true });
             if (making.get(key) === m) state.set(key, { state: 'failed', path: null, message: err.trim().split('\n').pop() || `ffmpeg exited with ${code}` });
