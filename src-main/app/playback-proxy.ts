@@ -21,6 +21,8 @@ import { proxySize } from './proxy-frames.ts';
  * content hash, so a later session reuses it; the folder is bounded (least recently used file first).
  */
 export const PROXY_DIR = 'proxies';
+/** A finished proxy's name (content hash, size): eviction and clearing never touch a file not named so. */
+const PROXY_NAME = /^[0-9a-f]{24}-\d+x\d+\.mp4$/;
 
 interface Making {
   proc: ChildProcess | null;
@@ -40,7 +42,7 @@ export function createPlaybackProxies(opts: { cacheDir?: string; maxBytes?: numb
   const listed = async () => {
     const files = await Promise.all(
       (await readdir(dir()).catch(() => [] as string[]))
-        .filter((n) => n.endsWith('.mp4') && !n.startsWith('.'))
+        .filter((n) => PROXY_NAME.test(n))
         .map(async (n) => ({ path: join(dir(), n), st: await stat(join(dir(), n)).catch(() => null) })),
     );
     return files.filter((f) => f.st).sort((a, b) => a.st!.mtimeMs - b.st!.mtimeMs) as { path: string; st: Stats }[];
@@ -141,12 +143,15 @@ export function createPlaybackProxies(opts: { cacheDir?: string; maxBytes?: numb
     /**
      * "Clear cache": removes every proxy but those of clips this app has imported (the viewer may be
      * playing them; it holds no handle that would survive the file going) and those being made.
+     * `keepUsedWithinMs`: also keeps those used that recently (the CLI cannot see an app's clips; a
+     * proxy is touched each time an app opens it).
      */
-    async clear(): Promise<{ removed: number; freedBytes: number; keptBytes: number }> {
+    async clear(opts: { keepUsedWithinMs?: number } = {}): Promise<{ removed: number; freedBytes: number; keptBytes: number }> {
       const inUse = new Set([...state.values()].map((v) => v.path));
+      const since = Date.now() - (opts.keepUsedWithinMs ?? -1);
       const r = { removed: 0, freedBytes: 0, keptBytes: 0 };
       for (const f of await listed()) {
-        if (inUse.has(f.path)) {
+        if (inUse.has(f.path) || f.st.mtimeMs > since) {
           r.keptBytes += f.st.size;
           continue;
         }

@@ -21,7 +21,7 @@ export function registerCache(program: Command): void {
       for (const e of entries) process.stdout.write(`${e.key}  ${gb(e.bytes).padStart(10)}  last used ${new Date(e.lastUsed).toISOString()}\n`);
       process.stdout.write(`${entries.length} analyses, ${gb(bytes)} in ${dir} (limit ${limitBytes === null ? 'none' : gb(limitBytes)}; set GEMDEPTH_CACHE_MAX_GB)\n`);
       const p = await createPlaybackProxies({ cacheDir: dir }).summary();
-      process.stdout.write(`${p.files} playback proxies, ${gb(p.bytes)} (limit ${gb(p.limitBytes)}; set GEMDEPTH_PROXY_MAX_MB; the app's "Clear cache" removes them)\n`);
+      process.stdout.write(`${p.files} playback proxies, ${gb(p.bytes)} (limit ${gb(p.limitBytes)}; set GEMDEPTH_PROXY_MAX_MB)\n`);
     });
   cache
     .command('prune')
@@ -31,9 +31,14 @@ export function registerCache(program: Command): void {
     .action(async (o: { cacheDir?: string; maxGb?: number }) => report(await evictCache(dirOf(o), o.maxGb !== undefined ? o.maxGb * 1024 ** 3 : cacheLimitBytes())));
   cache
     .command('clear')
-    .description('remove every cached analysis not in use')
+    .description('remove every cached analysis and playback proxy not in use')
     .option('--cache-dir <dir>', 'depth cache folder')
-    .action(async (o: { cacheDir?: string }) => report(await evictCache(dirOf(o), 0)));
+    .action(async (o: { cacheDir?: string }) => {
+      report(await evictCache(dirOf(o), 0));
+      const p = await createPlaybackProxies({ cacheDir: dirOf(o) }).clear({ keepUsedWithinMs: IN_USE_MS });
+      process.stdout.write(`removed ${p.removed} playback proxies (${gb(p.freedBytes)}); ${gb(p.keptBytes)} left`);
+      process.stdout.write(p.keptBytes > 0 ? ` (proxies played in the last ${IN_USE_MS / 60000} minutes are kept)\n` : '\n');
+    });
 }
 
 function report(r: EvictResult): void {

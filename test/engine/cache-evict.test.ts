@@ -1,8 +1,9 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IN_USE_MS, listCache } from '../../src-main/engine/cache/evict.ts';
 import { runAnalysis } from '../../src-main/engine/jobs/analyze.ts';
+import { PROXY_DIR } from '../../src-main/app/playback-proxy.ts';
 import type { Progress } from '../../src-main/common/types.ts';
 import { age } from '../helpers/cache.ts';
 import { clip, sharedModels } from '../helpers/shared.ts';
@@ -65,13 +66,25 @@ describe('depth cache eviction (least recently used first)', () => {
     const kept = await runCli(['cache', 'clear', '--cache-dir', cacheDir]);
     expect(kept.stdout).toMatch(/removed 0 analyses .*kept: a job may be using them/);
     await age(join(cacheDir, 'depth', key), 2 * IN_USE_MS);
+    // Playback proxies (files the app makes per clip): one not played for long goes, one just played stays.
+    const proxies = join(cacheDir, PROXY_DIR);
+    await mkdir(proxies, { recursive: true });
+    const [oldProxy, newProxy] = ['a'.repeat(24) + '-640x360.mp4', 'b'.repeat(24) + '-640x360.mp4'];
+    await writeFile(join(proxies, oldProxy), Buffer.alloc(5000));
+    // Not named as the app names its proxies: the user's, never touched.
+    await writeFile(join(proxies, 'holiday.mp4'), 'mine');
+    await age(proxies, 2 * IN_USE_MS);
+    await writeFile(join(proxies, newProxy), Buffer.alloc(3000));
+    expect((await runCli(['cache', 'list', '--cache-dir', cacheDir])).stdout).toMatch(/^2 playback proxies/m);
     const cleared = await runCli(['cache', 'clear', '--cache-dir', cacheDir]);
     expect(cleared.code).toBe(0);
     expect(cleared.stdout).toMatch(/^removed 1 analyses \([0-9.]+ GB\); 0\.00 GB left$/m);
+    expect(cleared.stdout).toMatch(/^removed 1 playback proxies \([0-9.]+ GB\); 0\.00 GB left \(proxies played in the last 10 minutes are kept\)$/m);
     expect(await listCache(cacheDir)).toEqual([]);
+    expect((await readdir(proxies)).filter((n) => n.endsWith('.mp4')).sort()).toEqual([newProxy, 'holiday.mp4']);
     const bad = await runCli(['cache', 'prune', '--max-gb', 'x', '--cache-dir', cacheDir]);
     expect(bad.code).toBe(2);
-  }, 60_000);
+  }, 120_000);
 
   it('cache clear on a folder of the user\'s removes nothing but the engine\'s own entries', async () => {
     const cacheDir = await tempDir('gemdepth-user-cache-');
