@@ -48,7 +48,7 @@ const info = await probe(join(resolve(import.meta.dirname, '..', '..', 'shared')
 const { width: W, height: H } = info;
 const ab = [];
 for (const s of sources) ab.push(await instance(s, W, H));
-const t = ab.map(() => 0), diff = ab.map(() => 0), worst = ab.map(() => 0);
+const t = ab.map(() => 0), diff = ab.map(() => 0), zeros = ab.map(() => 0), worst = ab.map(() => 0);
 const stride = W * H + 4;
 let i = 0;
 for await (const f of readFrames(info, { start: 0, end: frames })) {
@@ -66,7 +66,8 @@ for await (const f of readFrames(info, { start: 0, end: frames })) {
     for (let c = 0; c < 3; c++)
       for (let p = 0; p < W * H; p++) {
         const d = Math.abs(a[c * stride + p] - b[c * stride + p]);
-        if (d !== 0 || Object.is(a[c * stride + p], -0) !== Object.is(b[c * stride + p], -0)) diff[k]++;
+        if (d !== 0) diff[k]++;
+        else if (Object.is(a[c * stride + p], -0) !== Object.is(b[c * stride + p], -0)) zeros[k]++;
         worst[k] = Math.max(worst[k], d);
       }
   }
@@ -75,5 +76,5 @@ for await (const f of readFrames(info, { start: 0, end: frames })) {
 const m = i - 1;
 console.log(`${clip} ${W}x${H}, ${m} timed frames (alternated), grain plane CPU ms a frame:`);
 ab.forEach((x, k) =>
-  console.log(`  ${x.name}: ${(t[k] / m).toFixed(2)} (${(t[k] / t[0]).toFixed(3)}x)` + (k ? `; values unlike the first's ${diff[k]} of ${3 * W * H * i}, worst ${worst[k].toExponential(2)} levels` : '')),
+  console.log(`  ${x.name}: ${(t[k] / m).toFixed(2)} (${(t[k] / t[0]).toFixed(3)}x)` + (k ? `; values unlike the first's ${diff[k]} of ${3 * W * H * i} (worst ${worst[k].toExponential(2)} levels), zeros of the other sign ${zeros[k]}` : '')),
 );
