@@ -51,6 +51,17 @@ export function depthPlane(W: number, H: number, lw: number, lh: number): Float3
 }
 
 /**
+ * The kernels' source and result slots as RGB8 frames of W x H: a frame placed in `src` is read where it
+ * lies (the guided filter, every effect), and an effect given `out` writes it in place, so neither is copied
+ * into or out of the kernels' memory. An effect whose input is `out` must not be given another `out`
+ * (effects not writing in place use the result slot as scratch). Valid as depthPlane is.
+ */
+export function rgbSlots(W: number, H: number, lw: number, lh: number): { src: Uint8Array; out: Uint8Array } {
+  const k = kernelsFor(capacity(W, H, lw, lh));
+  return { src: k.u8('rgb', W * H * 3), out: k.u8('rgbOut', W * H * 3) };
+}
+
+/**
  * guided-filter.ts guidedCoefficients(low, ..., cellLuma(guide, ...)) in WebAssembly: a view of the
  * kernels' coef slot (valid until the next call on this thread).
  */

@@ -145,10 +145,10 @@ function layout(cap: Capacity) {
     ['dirVis', cap.low * 4],
     ['surfPrm', 32 * 8],
     ['prm', 32 * 8],
-    // grain-plane.as.ts: three f32 planes of grainPlaneFloats; its ring of 5 rows x 4 planes x (w + 8) f32 and
-    // 5 planes x (w + 12) f32 of column sums; refocus's mask.
+    // grain-plane.as.ts: three f32 planes of grainPlaneFloats; its ring (grainRingBytes: 5 rows and the column
+    // sums, 64 bytes per padded pixel, at most w + 23 of them); refocus's mask.
     ['grain', grainPlaneFloats(cap.w, cap.h) * 3 * 4],
-    ['grainRing', (5 * 4 * (cap.w + 8) + 5 * (cap.w + 12)) * 4],
+    ['grainRing', 64 * (cap.w + 24)],
     ['grainNeed', n + 4],
   ];
   const offsets = {} as Record<Slot, number>;
