@@ -41,6 +41,18 @@ describe('epipolar consensus', () => {
     }
   });
 
+  it('a minimal sample (eight corners) is solved exactly, and a degenerate one gives no geometry', () => {
+    // Eight corners: every hypothesis is the whole set, solved directly (no least squares left over).
+    const { a, b } = views(8, 0, 11);
+    const r = fundamentalRansac(a, b, { thresholdPx: 1, iterations: 5 })!;
+    expect(r.count).toBe(8);
+    for (let i = 0; i < 8; i++) expect(sampson(r.F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1])).toBeLessThan(1e-6);
+    // Four corners each given twice: the eight rows span only four dimensions.
+    const { a: a4, b: b4 } = views(4, 0, 11);
+    const twice = (p: Float32Array) => Float32Array.from([...p, ...p]);
+    expect(fundamentalRansac(twice(a4), twice(b4), { iterations: 5 })).toBeNull();
+  });
+
   it('too few corners: no geometry, no crash', () => {
     const { a, b } = views(6, 0);
     expect(fundamentalRansac(a, b)).toBeNull();

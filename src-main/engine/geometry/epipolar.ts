@@ -150,6 +150,17 @@ function denormaliseInto(Fn: Mat3, ta: Norm, tb: Norm, out: Out): Out {
 
 /** Least-squares F of the chosen correspondences (normalised coordinates), rank 2 enforced. */
 function eightPoint(a: Float64Array, b: Float64Array, ids: number[]): Mat3 | null {
+  const f = ids.length === 8 ? sampleNullVector(a, b, ids, eF) : leastSquaresVector(a, b, ids, eF);
+  for (let k = 0; k < 9; k++) if (!Number.isFinite(f[k])) return null;
+  const U = eU, S = eS, V = eV;
+  svd3Into(f, U, S, V);
+  if (!(S[0] > 0)) return null;
+  eD.fill(0); eD[0] = S[0]; eD[4] = S[1];
+  return mul3(mul3Into(U, eD, eA) as Mat3, transpose3Into(V, eT) as Mat3);
+}
+
+/** The unit vector that minimises the chosen correspondences' epipolar rows (the normal matrix's smallest eigenvector). */
+function leastSquaresVector(a: Float64Array, b: Float64Array, ids: number[], out: Float64Array): Float64Array {
   const M = eM, row = eRow;
   M.fill(0);
   for (const i of ids) {
@@ -158,14 +169,55 @@ function eightPoint(a: Float64Array, b: Float64Array, ids: number[]): Mat3 | nul
     for (let r = 0; r < 9; r++) for (let c = r; c < 9; c++) M[r * 9 + c] += row[r] * row[c];
   }
   for (let r = 0; r < 9; r++) for (let c = 0; c < r; c++) M[r * 9 + c] = M[c * 9 + r];
-  const f = smallestEigenvectorInto(M, 9, eF);
-  for (let k = 0; k < 9; k++) if (!Number.isFinite(f[k])) return null;
-  const U = eU, S = eS, V = eV;
-  svd3Into(f, U, S, V);
-  if (!(S[0] > 0)) return null;
-  eD.fill(0); eD[0] = S[0]; eD[4] = S[1];
-  return mul3(mul3Into(U, eD, eA) as Mat3, transpose3Into(V, eT) as Mat3);
+  return smallestEigenvectorInto(M, 9, out);
 }
+
+/**
+ * The null vector (unit length) of a minimal sample's eight epipolar rows, by Gaussian elimination with
+ * full pivoting: exact for eight correspondences, where the least-squares route (the normal matrix's
+ * smallest eigenvector by Jacobi sweeps) costs tens of times more and squares the rows' condition.
+ * NaN where the sample is degenerate (fewer than eight independent rows), as a failed solve is.
+ */
+function sampleNullVector(a: Float64Array, b: Float64Array, ids: number[], out: Float64Array): Float64Array {
+  const A = eNs, col = eCol;
+  for (let k = 0; k < 8; k++) {
+    const i = ids[k], x1 = a[2 * i], y1 = a[2 * i + 1], x2 = b[2 * i], y2 = b[2 * i + 1], o = 9 * k;
+    A[o] = x2 * x1; A[o + 1] = x2 * y1; A[o + 2] = x2; A[o + 3] = y2 * x1; A[o + 4] = y2 * y1; A[o + 5] = y2; A[o + 6] = x1; A[o + 7] = y1; A[o + 8] = 1;
+  }
+  for (let c = 0; c < 9; c++) col[c] = c;
+  let scale = 0;
+  for (let k = 0; k < 72; k++) scale = Math.max(scale, Math.abs(A[k]));
+  for (let k = 0; k < 8; k++) {
+    let pr = k, pc = k, pv = 0;
+    for (let r = k; r < 8; r++) for (let c = k; c < 9; c++) { const v = Math.abs(A[9 * r + c]); if (v > pv) { pv = v; pr = r; pc = c; } }
+    if (!(pv > 1e-12 * scale)) { out.fill(NaN); return out; }
+    if (pr !== k) for (let c = 0; c < 9; c++) { const t = A[9 * k + c]; A[9 * k + c] = A[9 * pr + c]; A[9 * pr + c] = t; }
+    if (pc !== k) {
+      for (let r = 0; r < 8; r++) { const t = A[9 * r + k]; A[9 * r + k] = A[9 * r + pc]; A[9 * r + pc] = t; }
+      const t = col[k]; col[k] = col[pc]; col[pc] = t;
+    }
+    const d = A[9 * k + k];
+    for (let r = k + 1; r < 8; r++) {
+      const m = A[9 * r + k] / d;
+      if (m === 0) continue;
+      for (let c = k; c < 9; c++) A[9 * r + c] -= m * A[9 * k + c];
+    }
+  }
+  // The last (free) column's unknown is 1; the pivots' follow by back-substitution.
+  const y = eY;
+  y[8] = 1;
+  let nn = 1;
+  for (let k = 7; k >= 0; k--) {
+    let s = 0;
+    for (let c = k + 1; c < 9; c++) s += A[9 * k + c] * y[c];
+    y[k] = -s / A[9 * k + k];
+    nn += y[k] * y[k];
+  }
+  const inv = 1 / Math.sqrt(nn);
+  for (let c = 0; c < 9; c++) out[col[c]] = y[c] * inv;
+  return out;
+}
+const eNs = new Float64Array(72), eY = new Float64Array(9), eCol = new Int32Array(9);
 
 /** Eigenvector of the smallest eigenvalue of a symmetric n x n matrix (cyclic Jacobi). */
 export function smallestEigenvector(A0: Float64Array, n: number): number[] {

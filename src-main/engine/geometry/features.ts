@@ -57,13 +57,24 @@ function cornerScratch(n: number): Float32Array[] {
 export function trackKLT(pa: Plane[], pb: Plane[], pts: Float32Array, r = 4, fbMax = 0.7): { pts: Float32Array; ok: Uint8Array } {
   const track = wasmTakes(pa, pb, r) ? lkWasm : lk;
   const fwd = track(pa, pb, pts, r);
-  const back = track(pb, pa, fwd.pts, r);
   const n = pts.length / 2;
+  // Only the points found forward are tracked back (each point's track is its own): `at` is a point's
+  // place among them.
+  const at = new Int32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) at[i] = fwd.ok[i] ? m++ : -1;
+  let from = fwd.pts;
+  if (m < n) {
+    from = new Float32Array(2 * m);
+    for (let i = 0; i < n; i++) if (at[i] >= 0) { from[2 * at[i]] = fwd.pts[2 * i]; from[2 * at[i] + 1] = fwd.pts[2 * i + 1]; }
+  }
+  const back = track(pb, pa, from, r);
   const ok = new Uint8Array(n);
   const w = pa[0].width, h = pa[0].height;
   for (let i = 0; i < n; i++) {
-    if (!fwd.ok[i] || !back.ok[i]) continue;
-    const dx = back.pts[2 * i] - pts[2 * i], dy = back.pts[2 * i + 1] - pts[2 * i + 1];
+    const k = at[i];
+    if (k < 0 || !back.ok[k]) continue;
+    const dx = back.pts[2 * k] - pts[2 * i], dy = back.pts[2 * k + 1] - pts[2 * i + 1];
     const x = fwd.pts[2 * i], y = fwd.pts[2 * i + 1];
     if (dx * dx + dy * dy < fbMax * fbMax && x >= 1 && y >= 1 && x < w - 2 && y < h - 2) ok[i] = 1;
   }

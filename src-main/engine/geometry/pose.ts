@@ -146,6 +146,8 @@ const rdR = new Float64Array(9), rR = new Float64Array(9);
 function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Array, K: Intrinsics, thr: number, fixT = false): void {
   const n = uv.length / 2;
   const H = rH, g = rg, J = rJ;
+  // The intrinsics' callers pass objects of several shapes: read once, the loop reads no object.
+  const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
   for (let it = 0; it < 8; it++) {
     H.fill(0); g.fill(0);
     let used = 0;
@@ -156,14 +158,14 @@ function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Ar
       const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
       if (Zc <= 1e-6) continue;
       const iz = 1 / Zc;
-      const eu = K.fx * X * iz + K.cx - uv[2 * i], ev = K.fy * Y * iz + K.cy - uv[2 * i + 1];
+      const eu = fx * X * iz + cx - uv[2 * i], ev = fy * Y * iz + cy - uv[2 * i + 1];
       const e = hypot2(eu, ev);
       if (e > thr * 3) continue;
       const w = e <= thr ? 1 : thr / e;
       used++;
       // d(u,v)/d(X,Y,Z) times d(X,Y,Z)/d(omega, v) = [-[Xc]x | I]. Written out (no arrays a point: this
       // runs for every corner of every frame), the zero terms kept so the sums round as they always did.
-      const du0 = K.fx * iz, du1 = 0, du2 = -K.fx * X * iz * iz, dv0 = 0, dv1 = K.fy * iz, dv2 = -K.fy * Y * iz * iz;
+      const du0 = fx * iz, du1 = 0, du2 = -fx * X * iz * iz, dv0 = 0, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
       // Rows of d(X, Y, Z)/d omega: (0, Zc, -Y), (-Zc, 0, X), (Y, -X, 0).
       J[0] = du0 * 0 + du1 * -Zc + du2 * Y; J[1] = du0 * Zc + du1 * 0 + du2 * -X; J[2] = du0 * -Y + du1 * X + du2 * 0;
       J[6] = dv0 * 0 + dv1 * -Zc + dv2 * Y; J[7] = dv0 * Zc + dv1 * 0 + dv2 * -X; J[8] = dv0 * -Y + dv1 * X + dv2 * 0;

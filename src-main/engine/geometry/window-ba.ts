@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { expSO3, fromRt, mul3, mulVec3, rotOf, solveSPD, transOf, type Mat3, type Vec3, hypot2 } from './linalg.ts';
+import { expSO3Into, fromRt, rotOf, solveSPD, transOf, hypot2 } from './linalg.ts';
 
 /** One frame's view of the keyframe's corners. */
 export interface WindowObservation {
@@ -52,30 +52,6 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   const fo = o.focal;
   // The focal's scale, applied to the projection (sf) and, inverted, to the keyframe's rays.
   let sf = fo ? Math.exp(fo.s) : 1;
-  const lamF = fo ? 1 / fo.sigma ** 2 : 0;
-  const thr = o.thresholdPx ?? 1.5;
-  const lam = 1 / (o.priorSigma ?? 2) ** 2;
-  const Rs: Mat3[] = obs.map((ob) => rotOf(ob.T)), ts: Vec3[] = obs.map((ob) => transOf(ob.T));
-  const q = pb.q;
-  const robustCost = (Rl: Mat3[], tl: Vec3[], ql: Float64Array, sc = sf) => {
-    let c = 0;
-    const fx = K.fx * sc, fy = K.fy * sc;
-    for (let j = 0; j < M; j++) {
-      const ob = obs[j], R = Rl[j], t = tl[j];
-      for (let k = 0; k < ob.ids.length; k++) {
-        const i = ob.ids[k], z = 1 / ql[i], x = (pb.rays[2 * i] * z) / sc, y = (pb.rays[2 * i + 1] * z) / sc;
-        const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
-        if (Zc <= 1e-6) { c += (3 * thr) ** 2; continue; }
-        const eu = (fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
-        const ev = (fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
-        const e = Math.min(3 * thr, hypot2(eu, ev));
-        c += e <= thr ? e * e : thr * (2 * e - thr);
-      }
-    }
-    for (let i = 0; i < nP; i++) c += lam * (pb.w0?.[i] ?? 1) * Math.log(ql[i] / pb.q0[i]) ** 2;
-    if (fo) c += lamF * (Math.log(sc) - fo.s0) ** 2;
-    return c;
-  };
   // With the focal free, its unknown is the last one of the reduced system.
   const DP = 6 * M, D = DP + (fo ? 1 : 0);
   const F = DP;
@@ -83,108 +59,44 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   // depths): module scratch reused from call to call, each cleared or written whole before it is read
   // (the tracker and the focal search run thousands of adjustments a clip; fresh arrays kept the
   // collector busy).
-  const qf = f64(0, fo ? nP : 0);
-  const H = f64(1, D * D), g = f64(2, D);
-  const Hqq = f64(3, nP), gq = f64(4, nP);
-  const S = f64(5, D * D), r = f64(6, D), A = f64(7, D * D), L = f64(8, D * D), nq = f64(9, nP);
-  // Per point, its observations' pose-point coupling blocks (frame, 6 values), in frame order: a
-  // point is seen at most once a frame, so M slots each.
-  const cpN = i32(0, nP), cpJ = i32(1, nP * M), cpV = f64(10, nP * M * 6);
-  const Jp = f64(11, 12);
+  const w0 = f64(12, nP);
+  if (pb.w0) w0.set(pb.w0);
+  else w0.fill(1);
+  // The callers' observations, poses and options come in several shapes (and a pose's array in several
+  // element kinds): the kernels below read only this one shape and typed arrays, so V8 keeps them
+  // optimised; a new shape reaching one large function had it recompiled (about a second each time).
+  const c: Ctx = {
+    M, nP, D, hasF: fo !== undefined, ids: obs.map((ob) => ob.ids), uvs: obs.map((ob) => ob.uv), rays: pb.rays, q0: pb.q0, w0,
+    Kfx: K.fx, Kfy: K.fy, cx: K.cx, cy: K.cy, thr: o.thresholdPx ?? 1.5, lam: 1 / (o.priorSigma ?? 2) ** 2,
+    lamF: fo ? 1 / fo.sigma ** 2 : 0, s0: fo ? fo.s0 : 0,
+    H: f64(1, D * D), g: f64(2, D), Hqq: f64(3, nP), gq: f64(4, nP), qf: f64(0, fo ? nP : 0),
+    // Per point, its observations' pose-point coupling blocks (frame, 6 values), in frame order: a
+    // point is seen at most once a frame, so M slots each.
+    cpN: i32(0, nP), cpJ: i32(1, nP * M), cpV: f64(10, nP * M * 6), Jp: f64(11, 12),
+  };
+  const S = f64(5, D * D), r = f64(6, D), A = f64(7, D * D), L = f64(8, D * D), nq = f64(9, nP), d = f64(13, D);
+  // Each view's pose as R (9, row-major) then t (3); the candidate step's beside it.
+  const P = f64(14, 12 * M), nPose = f64(15, 12 * M);
+  for (let j = 0; j < M; j++) {
+    const T = obs[j].T;
+    P[12 * j] = T[0]; P[12 * j + 1] = T[1]; P[12 * j + 2] = T[2]; P[12 * j + 3] = T[4]; P[12 * j + 4] = T[5]; P[12 * j + 5] = T[6];
+    P[12 * j + 6] = T[8]; P[12 * j + 7] = T[9]; P[12 * j + 8] = T[10]; P[12 * j + 9] = T[3]; P[12 * j + 10] = T[7]; P[12 * j + 11] = T[11];
+  }
+  const q = pb.q, lamF = c.lamF;
   let mu = 1e-3;
-  let cost = robustCost(Rs, ts, q);
+  let cost = robustCost(c, P, q, sf);
   let converged = false;
   for (let it = 0; it < (o.iterations ?? 8) && !converged; it++) {
-    H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0); qf.fill(0); cpN.fill(0);
-    const fx = K.fx * sf, fy = K.fy * sf;
-    for (let j = 0; j < M; j++) {
-      const ob = obs[j], R = Rs[j], t = ts[j], base = 6 * j;
-      for (let k = 0; k < ob.ids.length; k++) {
-        const i = ob.ids[k], z = 1 / q[i], rx = pb.rays[2 * i] / sf, ry = pb.rays[2 * i + 1] / sf;
-        const x = rx * z, y = ry * z;
-        const X = R[0] * x + R[1] * y + R[2] * z + t[0];
-        const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
-        const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
-        if (Zc <= 1e-6) continue;
-        const iz = 1 / Zc;
-        const eu = fx * X * iz + K.cx - ob.uv[2 * k], ev = fy * Y * iz + K.cy - ob.uv[2 * k + 1];
-        const e = hypot2(eu, ev);
-        if (e > thr * 3) continue;
-        const w = e <= thr ? 1 : thr / e;
-        const du0 = fx * iz, du2 = -fx * X * iz * iz, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
-        // d(X,Y,Z)/d omega = -[Xc]x ; d/dv = I
-        Jp[0] = du2 * Y; Jp[1] = du0 * Zc - du2 * X; Jp[2] = -du0 * Y;
-        Jp[6] = -dv1 * Zc + dv2 * Y; Jp[7] = -dv2 * X; Jp[8] = dv1 * X;
-        Jp[3] = du0; Jp[4] = 0; Jp[5] = du2;
-        Jp[9] = 0; Jp[10] = dv1; Jp[11] = dv2;
-        const s2 = -z * z;
-        const dqx = s2 * (R[0] * rx + R[1] * ry + R[2]), dqy = s2 * (R[3] * rx + R[4] * ry + R[5]), dqz = s2 * (R[6] * rx + R[7] * ry + R[8]);
-        const Jqu = du0 * dqx + du2 * dqz, Jqv = dv1 * dqy + dv2 * dqz;
-        const slot = i * M + cpN[i]++, v = 6 * slot;
-        cpJ[slot] = j;
-        for (let a = 0; a < 6; a++) {
-          g[base + a] -= w * (Jp[a] * eu + Jp[6 + a] * ev);
-          cpV[v + a] = w * (Jp[a] * Jqu + Jp[6 + a] * Jqv);
-          for (let b = a; b < 6; b++) H[(base + a) * D + base + b] += w * (Jp[a] * Jp[b] + Jp[6 + a] * Jp[6 + b]);
-        }
-        Hqq[i] += w * (Jqu * Jqu + Jqv * Jqv);
-        gq[i] -= w * (Jqu * eu + Jqv * ev);
-        if (fo) {
-          // d/ds: the projection's scale, and the point's x, y shrinking with it (dP = (-x, -y, 0) rotated).
-          const dX = -(R[0] * x + R[1] * y), dY = -(R[3] * x + R[4] * y), dZ = -(R[6] * x + R[7] * y);
-          const Jfu = fx * X * iz + du0 * dX + du2 * dZ, Jfv = fy * Y * iz + dv1 * dY + dv2 * dZ;
-          H[F * D + F] += w * (Jfu * Jfu + Jfv * Jfv);
-          g[F] -= w * (Jfu * eu + Jfv * ev);
-          for (let a = 0; a < 6; a++) H[(base + a) * D + F] += w * (Jp[a] * Jfu + Jp[6 + a] * Jfv);
-          qf[i] += w * (Jfu * Jqu + Jfv * Jqv);
-        }
-      }
-    }
-    for (let i = 0; i < nP; i++) {
-      const lr = Math.log(q[i] / pb.q0[i]);
-      const li = lam * (pb.w0?.[i] ?? 1);
-      Hqq[i] += li / (q[i] * q[i]);
-      gq[i] -= (li * lr) / q[i];
-    }
-    for (let a = 0; a < D; a++) for (let b = 0; b < a; b++) H[a * D + b] = H[b * D + a];
-    // Schur complement over the inverse depths. solveSPD reads the lower triangle only: only that is
-    // reduced (the pose-focal column is kept on both sides, as the focal's information reads it).
-    S.set(H); r.set(g);
-    for (let i = 0; i < nP; i++) {
-      const nc = cpN[i];
-      if (!nc) continue;
-      const inv = 1 / Hqq[i];
-      for (let ca = 0; ca < nc; ca++) {
-        const ja = cpJ[i * M + ca], va = 6 * (i * M + ca);
-        for (let a = 0; a < 6; a++) {
-          const av = cpV[va + a] * inv, row = (6 * ja + a) * D;
-          r[6 * ja + a] -= av * gq[i];
-          // The blocks of earlier frames whole (six entries written out: the hottest loop of the
-          // adjustment), then this frame's lower triangle; each entry's terms in the same order.
-          for (let cb = 0; cb < ca; cb++) {
-            const vb = 6 * (i * M + cb), col = row + 6 * cpJ[i * M + cb];
-            S[col] -= av * cpV[vb]; S[col + 1] -= av * cpV[vb + 1]; S[col + 2] -= av * cpV[vb + 2];
-            S[col + 3] -= av * cpV[vb + 3]; S[col + 4] -= av * cpV[vb + 4]; S[col + 5] -= av * cpV[vb + 5];
-          }
-          const col = row + 6 * ja;
-          for (let b = 0; b <= a; b++) S[col + b] -= av * cpV[va + b];
-        }
-      }
-      if (fo) {
-        r[F] -= qf[i] * inv * gq[i];
-        S[F * D + F] -= qf[i] * inv * qf[i];
-        for (let ca = 0; ca < nc; ca++) {
-          const ja = cpJ[i * M + ca], va = 6 * (i * M + ca);
-          for (let a = 0; a < 6; a++) { const v = cpV[va + a] * inv * qf[i]; S[(6 * ja + a) * D + F] -= v; S[F * D + 6 * ja + a] -= v; }
-        }
-      }
-    }
+    linearize(c, P, q, sf);
+    // Schur complement over the inverse depths.
+    S.set(c.H); r.set(c.g);
+    reduceDepths(c, S, r);
     if (fo) {
       // The marginal information on s (the observations' own, before the prior): 1 / (S^-1)[F][F].
       const e = new Float64Array(D); e[F] = 1;
       A.set(S);
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9;
-      const col = solveSPD(A, e, D, L);
+      const col = solveSPD(A, e, D, L, d);
       fo.info = col && col[F] > 0 ? 1 / col[F] : 0;
       const ls = Math.log(sf);
       S[F * D + F] += lamF;
@@ -194,41 +106,188 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
     for (let tries = 0; tries < 5 && !improved; tries++) {
       A.set(S);
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9 + mu * Math.max(A[a * D + a], 1e-6);
-      const d = solveSPD(A, r, D, L);
-      if (!d) { mu *= 10; continue; }
-      for (let i = 0; i < nP; i++) {
-        let s = gq[i];
-        for (let c = 0; c < cpN[i]; c++) for (let a = 0; a < 6; a++) s -= cpV[6 * (i * M + c) + a] * d[6 * cpJ[i * M + c] + a];
-        if (fo) s -= qf[i] * d[F];
-        nq[i] = Math.min(q[i] * 2, Math.max(q[i] / 2, q[i] + s / Hqq[i]));
-      }
+      if (!solveSPD(A, r, D, L, d)) { mu *= 10; continue; }
+      stepDepths(c, d, q, nq);
       const nsf = fo ? sf * Math.exp(Math.max(-0.2, Math.min(0.2, d[F]))) : 1;
-      const nR: Mat3[] = [], nt: Vec3[] = [];
-      for (let j = 0; j < M; j++) {
-        const dR = expSO3([d[6 * j], d[6 * j + 1], d[6 * j + 2]]);
-        nR.push(mul3(dR, Rs[j]));
-        const tt = mulVec3(dR, ts[j]);
-        nt.push([tt[0] + d[6 * j + 3], tt[1] + d[6 * j + 4], tt[2] + d[6 * j + 5]]);
-      }
-      const nc = robustCost(nR, nt, nq, nsf);
+      stepPoses(M, d, P, nPose);
+      const nc = robustCost(c, nPose, nq, nsf);
       if (nc < cost) {
         improved = true;
         converged = cost - nc < (o.stop ?? 0) * cost;
         cost = nc;
         sf = nsf;
-        for (let j = 0; j < M; j++) { Rs[j] = nR[j]; ts[j] = nt[j]; }
+        P.set(nPose);
         q.set(nq);
         mu = Math.max(1e-6, mu / 3);
       } else mu *= 10;
     }
     if (!improved) break;
   }
-  for (let j = 0; j < M; j++) obs[j].T = fromRt(Rs[j], ts[j]);
+  for (let j = 0; j < M; j++) obs[j].T = fromRt(P.subarray(12 * j, 12 * j + 9), P.subarray(12 * j + 9, 12 * j + 12));
   if (fo) fo.s = Math.log(sf);
 }
 
+/** What the adjustment's kernels read (one object shape for every caller). */
+interface Ctx {
+  M: number; nP: number; D: number; hasF: boolean;
+  ids: Int32Array[]; uvs: Float32Array[]; rays: Float32Array; q0: Float64Array; w0: Float64Array;
+  Kfx: number; Kfy: number; cx: number; cy: number; thr: number; lam: number; lamF: number; s0: number;
+  H: Float64Array; g: Float64Array; Hqq: Float64Array; gq: Float64Array; qf: Float64Array;
+  cpN: Int32Array; cpJ: Int32Array; cpV: Float64Array; Jp: Float64Array;
+}
+
+/** The robust cost (Huber reprojection error, depth prior, focal prior) of poses P, inverse depths ql and focal scale sc. */
+function robustCost(c: Ctx, P: Float64Array, ql: Float64Array, sc: number): number {
+  const { M, nP, rays, q0, w0, cx, cy, thr, lam } = c;
+  let cost = 0;
+  const fx = c.Kfx * sc, fy = c.Kfy * sc;
+  for (let j = 0; j < M; j++) {
+    const ids = c.ids[j], uv = c.uvs[j], p = 12 * j;
+    const R0 = P[p], R1 = P[p + 1], R2 = P[p + 2], R3 = P[p + 3], R4 = P[p + 4], R5 = P[p + 5], R6 = P[p + 6], R7 = P[p + 7], R8 = P[p + 8];
+    const t0 = P[p + 9], t1 = P[p + 10], t2 = P[p + 11];
+    for (let k = 0; k < ids.length; k++) {
+      const i = ids[k], z = 1 / ql[i], x = (rays[2 * i] * z) / sc, y = (rays[2 * i + 1] * z) / sc;
+      const Zc = R6 * x + R7 * y + R8 * z + t2;
+      if (Zc <= 1e-6) { cost += (3 * thr) ** 2; continue; }
+      const eu = (fx * (R0 * x + R1 * y + R2 * z + t0)) / Zc + cx - uv[2 * k];
+      const ev = (fy * (R3 * x + R4 * y + R5 * z + t1)) / Zc + cy - uv[2 * k + 1];
+      const e = Math.min(3 * thr, hypot2(eu, ev));
+      cost += e <= thr ? e * e : thr * (2 * e - thr);
+    }
+  }
+  for (let i = 0; i < nP; i++) cost += lam * w0[i] * Math.log(ql[i] / q0[i]) ** 2;
+  if (c.hasF) cost += c.lamF * (Math.log(sc) - c.s0) ** 2;
+  return cost;
+}
+
+/** The normal equations at poses P, depths q and focal scale sf: the pose block H, g; the depths' diagonal Hqq, gq; the couplings. */
+function linearize(c: Ctx, P: Float64Array, q: Float64Array, sf: number): void {
+  const { M, nP, D, hasF, rays, q0, w0, cx, cy, thr, lam, H, g, Hqq, gq, qf, cpN, cpJ, cpV, Jp } = c;
+  const F = D - 1;
+  H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0); qf.fill(0); cpN.fill(0);
+  const fx = c.Kfx * sf, fy = c.Kfy * sf;
+  for (let j = 0; j < M; j++) {
+    const ids = c.ids[j], uv = c.uvs[j], base = 6 * j, p = 12 * j;
+    const R0 = P[p], R1 = P[p + 1], R2 = P[p + 2], R3 = P[p + 3], R4 = P[p + 4], R5 = P[p + 5], R6 = P[p + 6], R7 = P[p + 7], R8 = P[p + 8];
+    const t0 = P[p + 9], t1 = P[p + 10], t2 = P[p + 11];
+    for (let k = 0; k < ids.length; k++) {
+      const i = ids[k], z = 1 / q[i], rx = rays[2 * i] / sf, ry = rays[2 * i + 1] / sf;
+      const x = rx * z, y = ry * z;
+      const X = R0 * x + R1 * y + R2 * z + t0;
+      const Y = R3 * x + R4 * y + R5 * z + t1;
+      const Zc = R6 * x + R7 * y + R8 * z + t2;
+      if (Zc <= 1e-6) continue;
+      const iz = 1 / Zc;
+      const eu = fx * X * iz + cx - uv[2 * k], ev = fy * Y * iz + cy - uv[2 * k + 1];
+      const e = hypot2(eu, ev);
+      if (e > thr * 3) continue;
+      const w = e <= thr ? 1 : thr / e;
+      const du0 = fx * iz, du2 = -fx * X * iz * iz, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
+      // d(X,Y,Z)/d omega = -[Xc]x ; d/dv = I
+      Jp[0] = du2 * Y; Jp[1] = du0 * Zc - du2 * X; Jp[2] = -du0 * Y;
+      Jp[6] = -dv1 * Zc + dv2 * Y; Jp[7] = -dv2 * X; Jp[8] = dv1 * X;
+      Jp[3] = du0; Jp[4] = 0; Jp[5] = du2;
+      Jp[9] = 0; Jp[10] = dv1; Jp[11] = dv2;
+      const s2 = -z * z;
+      const dqx = s2 * (R0 * rx + R1 * ry + R2), dqy = s2 * (R3 * rx + R4 * ry + R5), dqz = s2 * (R6 * rx + R7 * ry + R8);
+      const Jqu = du0 * dqx + du2 * dqz, Jqv = dv1 * dqy + dv2 * dqz;
+      const slot = i * M + cpN[i]++, v = 6 * slot;
+      cpJ[slot] = j;
+      for (let a = 0; a < 6; a++) {
+        g[base + a] -= w * (Jp[a] * eu + Jp[6 + a] * ev);
+        cpV[v + a] = w * (Jp[a] * Jqu + Jp[6 + a] * Jqv);
+        for (let b = a; b < 6; b++) H[(base + a) * D + base + b] += w * (Jp[a] * Jp[b] + Jp[6 + a] * Jp[6 + b]);
+      }
+      Hqq[i] += w * (Jqu * Jqu + Jqv * Jqv);
+      gq[i] -= w * (Jqu * eu + Jqv * ev);
+      if (hasF) {
+        // d/ds: the projection's scale, and the point's x, y shrinking with it (dP = (-x, -y, 0) rotated).
+        const dX = -(R0 * x + R1 * y), dY = -(R3 * x + R4 * y), dZ = -(R6 * x + R7 * y);
+        const Jfu = fx * X * iz + du0 * dX + du2 * dZ, Jfv = fy * Y * iz + dv1 * dY + dv2 * dZ;
+        H[F * D + F] += w * (Jfu * Jfu + Jfv * Jfv);
+        g[F] -= w * (Jfu * eu + Jfv * ev);
+        for (let a = 0; a < 6; a++) H[(base + a) * D + F] += w * (Jp[a] * Jfu + Jp[6 + a] * Jfv);
+        qf[i] += w * (Jfu * Jqu + Jfv * Jqv);
+      }
+    }
+  }
+  for (let i = 0; i < nP; i++) {
+    const lr = Math.log(q[i] / q0[i]);
+    const li = lam * w0[i];
+    Hqq[i] += li / (q[i] * q[i]);
+    gq[i] -= (li * lr) / q[i];
+  }
+  for (let a = 0; a < D; a++) for (let b = 0; b < a; b++) H[a * D + b] = H[b * D + a];
+}
+
+/**
+ * The inverse depths eliminated from S, r (a copy of H, g) by the Schur complement. solveSPD reads the
+ * lower triangle only: only that is reduced (the pose-focal column is kept on both sides, as the
+ * focal's information reads it).
+ */
+function reduceDepths(c: Ctx, S: Float64Array, r: Float64Array): void {
+  const { M, nP, D, hasF, Hqq, gq, qf, cpN, cpJ, cpV } = c;
+  const F = D - 1;
+  for (let i = 0; i < nP; i++) {
+    const nc = cpN[i];
+    if (!nc) continue;
+    const inv = 1 / Hqq[i];
+    for (let ca = 0; ca < nc; ca++) {
+      const ja = cpJ[i * M + ca], va = 6 * (i * M + ca);
+      for (let a = 0; a < 6; a++) {
+        const av = cpV[va + a] * inv, row = (6 * ja + a) * D;
+        r[6 * ja + a] -= av * gq[i];
+        // The blocks of earlier frames whole (six entries written out: the hottest loop of the
+        // adjustment), then this frame's lower triangle; each entry's terms in the same order.
+        for (let cb = 0; cb < ca; cb++) {
+          const vb = 6 * (i * M + cb), col = row + 6 * cpJ[i * M + cb];
+          S[col] -= av * cpV[vb]; S[col + 1] -= av * cpV[vb + 1]; S[col + 2] -= av * cpV[vb + 2];
+          S[col + 3] -= av * cpV[vb + 3]; S[col + 4] -= av * cpV[vb + 4]; S[col + 5] -= av * cpV[vb + 5];
+        }
+        const col = row + 6 * ja;
+        for (let b = 0; b <= a; b++) S[col + b] -= av * cpV[va + b];
+      }
+    }
+    if (hasF) {
+      r[F] -= qf[i] * inv * gq[i];
+      S[F * D + F] -= qf[i] * inv * qf[i];
+      for (let ca = 0; ca < nc; ca++) {
+        const ja = cpJ[i * M + ca], va = 6 * (i * M + ca);
+        for (let a = 0; a < 6; a++) { const v = cpV[va + a] * inv * qf[i]; S[(6 * ja + a) * D + F] -= v; S[F * D + 6 * ja + a] -= v; }
+      }
+    }
+  }
+}
+
+/** The candidate inverse depths of the pose (and focal) step d, by back-substitution, each within a factor 2 of its value. */
+function stepDepths(c: Ctx, d: Float64Array, q: Float64Array, nq: Float64Array): void {
+  const { M, nP, D, hasF, Hqq, gq, qf, cpN, cpJ, cpV } = c;
+  for (let i = 0; i < nP; i++) {
+    let s = gq[i];
+    for (let k = 0; k < cpN[i]; k++) for (let a = 0; a < 6; a++) s -= cpV[6 * (i * M + k) + a] * d[6 * cpJ[i * M + k] + a];
+    if (hasF) s -= qf[i] * d[D - 1];
+    nq[i] = Math.min(q[i] * 2, Math.max(q[i] / 2, q[i] + s / Hqq[i]));
+  }
+}
+
+/** The candidate poses: each view's rotation and translation moved by its six values of d (exp of the rotation, left-applied). */
+function stepPoses(M: number, d: Float64Array, P: Float64Array, out: Float64Array): void {
+  const dR = dRot;
+  for (let j = 0; j < M; j++) {
+    expSO3Into(d[6 * j], d[6 * j + 1], d[6 * j + 2], dR);
+    const p = 12 * j;
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) out[p + a * 3 + b] = dR[a * 3] * P[p + b] + dR[a * 3 + 1] * P[p + 3 + b] + dR[a * 3 + 2] * P[p + 6 + b];
+    const t0 = P[p + 9], t1 = P[p + 10], t2 = P[p + 11];
+    out[p + 9] = dR[0] * t0 + dR[1] * t1 + dR[2] * t2 + d[6 * j + 3];
+    out[p + 10] = dR[3] * t0 + dR[4] * t1 + dR[5] * t2 + d[6 * j + 4];
+    out[p + 11] = dR[6] * t0 + dR[7] * t1 + dR[8] * t2 + d[6 * j + 5];
+  }
+}
+const dRot = new Float64Array(9);
+
 // Filled with empty arrays (never undefined): one shape for the optimiser to see.
-const f64Pool = Array.from({ length: 12 }, () => new Float64Array(0)), i32Pool = [new Int32Array(0), new Int32Array(0)];
+const f64Pool = Array.from({ length: 16 }, () => new Float64Array(0)), i32Pool = [new Int32Array(0), new Int32Array(0)];
 /** Scratch slot `k` of exactly n values (contents left from the last use). */
 function f64(k: number, n: number): Float64Array {
   if (f64Pool[k].length < n) f64Pool[k] = new Float64Array(Math.max(n, 2 * f64Pool[k].length));
