@@ -29,15 +29,17 @@ export function printPageTasks(events: TraceSlice[], wall: number, drawn: number
   const main = [...count].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (!main) return;
   const xs = events.filter((e) => e.ph === 'X' && e.dur !== undefined && `${e.pid}:${e.tid}` === main).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
-  const sums = new Map<string, { n: number; wall: number; cpu: number }>();
+  const sums = new Map<string, { n: number; wall: number; cpu: number; long: number }>();
   let top: TraceSlice | null = null;
   let kind = '';
   const close = () => {
     if (!top) return;
-    const s = sums.get(kind) ?? { n: 0, wall: 0, cpu: 0 };
+    const s = sums.get(kind) ?? { n: 0, wall: 0, cpu: 0, long: 0 };
     s.n++;
     s.wall += top.dur! / 1000;
     s.cpu += (top.tdur ?? 0) / 1000;
+    // A task longer than a frame at 20 fps holds back the next frame's draw.
+    if (top.dur! >= 50_000) s.long++;
     sums.set(kind, s);
   };
   for (const e of xs) {
@@ -51,8 +53,8 @@ export function printPageTasks(events: TraceSlice[], wall: number, drawn: number
   }
   close();
   const rows = [...sums].sort((a, b) => b[1].cpu - a[1].cpu);
-  const all = rows.reduce((a, [, s]) => ({ wall: a.wall + s.wall, cpu: a.cpu + s.cpu }), { wall: 0, cpu: 0 });
-  console.log(`\n[page's main thread by task] wall / CPU ms per second of play, and CPU ms per drawn frame (${drawn} frames):`);
+  const all = rows.reduce((a, [, s]) => ({ wall: a.wall + s.wall, cpu: a.cpu + s.cpu, long: a.long + s.long }), { wall: 0, cpu: 0, long: 0 });
+  console.log(`\n[page's main thread by task] wall / CPU ms per second of play, and CPU ms per drawn frame (${drawn} frames); tasks of 50 ms or more per second:`);
   for (const [k, s] of [...rows, ['all', { n: 0, ...all }] as const])
-    console.log(`  ${k.padEnd(52)} ${(s.wall / wall).toFixed(0).padStart(5)} / ${(s.cpu / wall).toFixed(0).padStart(4)} ms/s  ${(s.cpu / Math.max(1, drawn)).toFixed(1).padStart(5)} ms/frame${s.n ? `  (${(s.n / wall).toFixed(1)} tasks/s)` : ''}`);
+    console.log(`  ${k.padEnd(52)} ${(s.wall / wall).toFixed(0).padStart(5)} / ${(s.cpu / wall).toFixed(0).padStart(4)} ms/s  ${(s.cpu / Math.max(1, drawn)).toFixed(1).padStart(5)} ms/frame  long ${(s.long / wall).toFixed(1)}/s${s.n ? `  (${(s.n / wall).toFixed(1)} tasks/s)` : ''}`);
 }
