@@ -8,7 +8,8 @@
  * PROFILE_SHOTS a folder for screenshots of the viewer while playing and once paused (the exact frame);
  * PROFILE_LIVE=worker draws the playing frames in the opt-in worker (preview/live-worker.ts); GEMDEPTH_PLAYBACK_PROXY=0 plays the
  * 720p source rather than the playback proxy (waited for otherwise); PROFILE_CPU=1 also samples the page's JavaScript
- * (CDP Profiler) and prints the functions with the most self time (build the renderer with --minify false for names).
+ * (CDP Profiler) and prints the functions with the most self time (build the renderer with --minify false for names);
+ * the page's main thread is also summed by kind of task (scripts/page-tasks.ts: draws, depth fetches, React, GC).
  */
 import { performance } from 'node:perf_hooks';
 import { writeFile } from 'node:fs/promises';
@@ -17,12 +18,13 @@ import { join } from 'node:path';
 import { clip, sharedModels } from '../test/helpers/shared.ts';
 import { buildRenderer, launchHost } from '../test/host/host.ts';
 import { clickFrame, drawSeq, tid, waitDrawn, waitExact } from '../test/e2e/ui.ts';
+import { printPageTasks, type TraceSlice } from './page-tasks.ts';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 6);
 const EFFECTS = (process.env.PROFILE_EFFECTS ?? 'fog').split(',');
 const FRAMES = 280;
 
-type TraceEvent = { name: string; ph: string; dur?: number; ts: number; pid: number; tid: number; args?: { name?: string } };
+type TraceEvent = TraceSlice;
 
 async function main() {
   sharedModels();
@@ -120,6 +122,8 @@ async function main() {
     console.log(`gap between draws: mean ${(gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length)).toFixed(1)} ms, max ${Math.max(0, ...gaps).toFixed(0)} ms`);
 
     if (cpuProfile) printSelfTime(cpuProfile, wall);
+
+    printPageTasks(events, wall, draws.length);
 
     // The trace: thread names, then the busiest slice names per thread (ms over the whole play; nested slices count in their parents too).
     const names = new Map<string, string>();

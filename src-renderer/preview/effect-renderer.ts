@@ -85,9 +85,18 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     programs.set(id, p);
     return p;
   };
+  // Uniform locations per program, looked up once (each lookup is a call into the GL implementation).
+  const locations = new Map<WebGLProgram, Map<string, WebGLUniformLocation | null>>();
+  const uniformAt = (p: WebGLProgram, name: string): WebGLUniformLocation | null => {
+    let m = locations.get(p);
+    if (!m) locations.set(p, (m = new Map()));
+    let loc = m.get(name);
+    if (loc === undefined) m.set(name, (loc = gl.getUniformLocation(p, name)));
+    return loc;
+  };
   const setUniforms = (p: WebGLProgram, list: Uniform[]) => {
     for (const u of list) {
-      const loc = gl.getUniformLocation(p, u.kind === '3fv' ? `${u.name}[0]` : u.name);
+      const loc = uniformAt(p, u.kind === '3fv' ? `${u.name}[0]` : u.name);
       if (!loc) continue; // unused uniforms are compiled out
       switch (u.kind) {
         case '1f': gl.uniform1f(loc, u.value); break;
@@ -158,7 +167,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       if (!t) return;
       gl.activeTexture(gl.TEXTURE0 + unit);
       gl.bindTexture(gl.TEXTURE_2D, t);
-      const loc = gl.getUniformLocation(p, name);
+      const loc = uniformAt(p, name);
       if (loc) gl.uniform1i(loc, unit);
     };
     bind(0, 'u_frame', inputs.frame);
@@ -177,6 +186,8 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
   // resolution: the distance in, the coefficients (A, B) out, through two scratch textures; reallocated
   // only when the depth's size changes. On the GPU, a depth frame costs the page's thread one upload.
   let lowTexs: WebGLTexture[] = [];
+  // Distance maps made by toDistance, which maps a missing depth (NaN) to the far end: nothing to fill.
+  const noNaN = new WeakSet<Float32Array>();
   let lowUploaded: Float32Array | null = null;
   let lowSize = '';
   const uploadLow = (dist: Float32Array, lw: number, lh: number): WebGLTexture => {
@@ -192,9 +203,10 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
     const lowTex = lowTexs[0];
     // The depth is uploaded once per depth map (a new picture on the same depth only reruns the passes).
     if (lowUploaded !== dist) {
-      // NaN (no depth) is taken as the map's mean, as guidedCoefficients does.
+      // NaN (no depth) is taken as the map's mean, as guidedCoefficients does (toDistance's maps have none).
       let mean = 0, cnt = 0;
-      for (let k = 0; k < dist.length; k++) if (dist[k] === dist[k]) { mean += dist[k]; cnt++; }
+      if (noNaN.has(dist)) cnt = dist.length;
+      else for (let k = 0; k < dist.length; k++) if (dist[k] === dist[k]) { mean += dist[k]; cnt++; }
       const p = cnt === dist.length ? dist : dist.map((v) => (v === v ? v : cnt ? mean / cnt : 0));
       gl.bindTexture(gl.TEXTURE_2D, lowTex);
       gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
@@ -295,6 +307,7 @@ export function createEffectRenderer(gl: WebGL2RenderingContext, src: ShaderSour
       const rangeKey = JSON.stringify(r);
       if (!low || lowOf?.depth !== depth || lowOf.range !== rangeKey || low.width !== lw || low.height !== lh) {
         low = { dist: toDistance(depth, r), width: lw, height: lh };
+        noNaN.add(low.dist);
         lowOf = { depth, range: rangeKey };
         forgetPrepared();
       }

@@ -10,6 +10,16 @@ import { createDepthPrefetch, openVideoFrames, videoMime, type VideoFrames } fro
 
 /** Seconds of depth fetched ahead of the playhead while playing. */
 const DEPTH_AHEAD_S = 1.5;
+/**
+ * The widest a playing frame is drawn: the picture's own width (the proxy's: more pixels than it has add
+ * none, and cost every step after the grab, the canvas' readback for the compositor included) and the
+ * device pixels it covers on screen.
+ */
+function playingWidth(video: HTMLVideoElement, box: HTMLElement | null, aspect: number): number {
+  const shown = box ? Math.min(box.clientWidth, box.clientHeight * aspect) * (window.devicePixelRatio || 1) : Infinity;
+  return Math.max(2, Math.min(video.videoWidth || Infinity, Math.ceil(shown) || Infinity));
+}
+
 /** The drawing scale the last playback settled at: the next one starts there rather than at full size. */
 let settledScale = 1;
 /**
@@ -76,8 +86,9 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     return () => depth.current?.clear();
   }, [path, settings, epoch, clip?.fps]);
 
-  const size = (scale = 1) => {
-    const w = Math.max(Math.min(320, media?.width ?? 0), Math.min(media?.width ?? 0, opts.current.maxWidth) * scale);
+  const size = (scale = 1, cap = Infinity) => {
+    const full = Math.min(media?.width ?? 0, opts.current.maxWidth, cap);
+    const w = Math.max(Math.min(320, full), full * scale);
     const width = Math.max(2, Math.round(w / 2) * 2);
     const height = Math.max(2, Math.round((width * (media?.height ?? 0)) / (media?.width ?? 1) / 2) * 2);
     return { width, height };
@@ -103,6 +114,7 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     let lastIdx = -1;
     let shownAt = -Infinity;
     const budget = 1000 / clip.fps;
+    const cap = playingWidth(video, o.host.current, clip.width / clip.height);
     const showPlayhead = (idx: number, now: number) => {
       shownIdx = idx;
       shownAt = now;
@@ -141,7 +153,7 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
       if (now - shownAt >= PLAYHEAD_EVERY_MS || idx < shownIdx) showPlayhead(idx, now);
       // Depth not there yet: this frame is dropped, the clock goes on.
       if (d === undefined) return;
-      const { width, height } = size(scale);
+      const { width, height } = size(scale, cap);
       const adapt = (drawnIdx: number, ms: number) => {
         if (stopped) return;
         cost = cost ? 0.7 * cost + 0.3 * ms : ms;

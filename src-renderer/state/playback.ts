@@ -54,8 +54,11 @@ export function stepFrames(n: number) {
 
 /** An external clock (a playing <video>) takes over the playhead while it is set. */
 let external = false;
+/** The wall clock's loop, stopped while an external clock drives (a loop of its own would ask the page for a frame every vsync). */
+let resumeClock: (() => void) | null = null;
 export function setExternalClock(on: boolean) {
   external = on;
+  if (!on) resumeClock?.();
 }
 
 export function usePlayback() {
@@ -69,8 +72,11 @@ export function usePlayback() {
     let r0 = rate;
     let raf = 0;
     const tick = (t: number) => {
+      if (external) {
+        raf = 0;
+        return;
+      }
       raf = requestAnimationFrame(tick);
-      if (external) return;
       const clip = selectedClip();
       if (!clip) return setPlaying(0);
       if (rate !== r0) {
@@ -87,6 +93,15 @@ export function usePlayback() {
       if (next !== useApp.getState().view.playhead) setView({ playhead: next });
     };
     raf = requestAnimationFrame(tick);
-    return () => cancelAnimationFrame(raf);
+    resumeClock = () => {
+      if (raf) return;
+      t0 = performance.now();
+      f0 = useApp.getState().view.playhead;
+      raf = requestAnimationFrame(tick);
+    };
+    return () => {
+      resumeClock = null;
+      cancelAnimationFrame(raf);
+    };
   }, [playing]);
 }
