@@ -95,15 +95,16 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   return {
     /**
      * The filtered depth for this frame (same kind and grid); frames must come in order. `weight` (0..1)
-     * scales the history's share (averaging-weight.ts): 0 leaves the frame as it is.
+     * scales the history's share (averaging-weight.ts): 0 leaves the frame as it is. `into`: an array
+     * of the grid's size (not `depth`) the result is written to instead of a new one.
      */
-    apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number, weight = 1): Float32Array<ArrayBuffer> {
+    apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number, weight = 1, into?: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
       const z = zNext;
       for (let i = 0; i < n; i++) {
         const d = depth[i];
         z[i] = d > 0 ? (metric ? d : 1 / d) : 0;
       }
-      const out = new Float32Array(depth);
+      const out = into?.length === n && into !== depth ? (into.set(depth), into) : new Float32Array(depth);
       if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
         // Previous camera -> current camera.
         warp(prevZ, mul4(invRigid(pose), prevPose));

@@ -31,6 +31,11 @@ export interface RawDepthContext {
   /** Per-frame models with a dynamic batch dimension run this many frames at once. */
   batch?: number;
   signal?: AbortSignal;
+  /**
+   * Depth arrays of `depthSize` the caller is done with (analyze.ts puts finished frames' there): the
+   * model thread writes new depth into them instead of new arrays (taken from the end, one a frame).
+   */
+  spareDepth?: Float32Array[];
 }
 
 const STATE = 'stitch-state.bin';
@@ -103,7 +108,7 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
     let depths: Promise<Float32Array[]>;
     if (model.runFrames) {
       // Preprocessing and the output's resize on the model thread: this thread also tracks the camera.
-      depths = model.runFrames(pending, ctx.inputSize, ctx.depthSize, rows);
+      depths = model.runFrames(pending, ctx.inputSize, ctx.depthSize, rows, ctx.spareDepth?.splice(-n, n));
     } else {
       const input = new Float32Array(rows * per);
       pending.forEach((f, i) => frameToTensor(f, ctx.inputSize, model.manifest, input, i * per));
