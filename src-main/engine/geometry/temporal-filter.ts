@@ -55,6 +55,9 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   /** Previous filtered depth seen from the current camera; 0 where nothing lands. */
   function warp(prev: Float32Array, M: Mat4): void {
     const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
+    // The transform in locals (the same values, in the same order): read through the matrix on every
+    // pixel, its loads cost as much as the arithmetic.
+    const m0 = M[0], m1 = M[1], m2 = M[2], m3 = M[3], m4 = M[4], m5 = M[5], m6 = M[6], m7 = M[7], m8 = M[8], m9 = M[9], m10 = M[10], m11 = M[11];
     warped.fill(0);
     for (let y = 0; y < h; y++) {
       const ry = rayY[y];
@@ -62,10 +65,10 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
         const z = prev[y * w + x];
         if (!(z > 0)) continue;
         const X = rayX[x] * z, Y = ry * z;
-        const zc = M[8] * X + M[9] * Y + M[10] * z + M[11];
+        const zc = m8 * X + m9 * Y + m10 * z + m11;
         if (!(zc > 1e-6)) continue;
-        const xc = M[0] * X + M[1] * Y + M[2] * z + M[3];
-        const yc = M[4] * X + M[5] * Y + M[6] * z + M[7];
+        const xc = m0 * X + m1 * Y + m2 * z + m3;
+        const yc = m4 * X + m5 * Y + m6 * z + m7;
         const u = Math.floor(((xc / zc) * fx + cx + 0.5) / sx);
         const v = Math.floor(((yc / zc) * fy + cy + 0.5) / sy);
         if (u < 0 || v < 0 || u >= w || v >= h) continue;
