@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { cacheLimitBytes, evictCache } from '../cache/evict.ts';
 import { leaseEntry } from '../cache/lease.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
+import { quantize } from '../cache/quantize.ts';
 import { readFrames } from '../decode/frame-reader.ts';
 import { createCalibratedStage } from '../geometry/calibrated-stage.ts';
 import type { GeometryOutput } from '../geometry/stage.ts';
@@ -147,11 +148,13 @@ async function analyse(
   // it goes back to the model thread for a later frame's depth (rawDepthFrames: spareDepth), so the
   // depth's arrays go round (model thread, this thread, output thread, back) instead of three new 0.35 MB a frame.
   const spareDepth: Float32Array[] = [];
+  // The chunk's quantised frames, made here into arrays a written chunk gives back (chunk-file.ts would make new ones).
+  const qPool = createBufferPool(2 * p.depthSize.width * p.depthSize.height, 32);
   const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }) => {
     let written: ChunkFrame[] = [];
     if (g) {
       if (chunk.length === 0) chunkFirst = rel;
-      chunk.push({ depth, pose: extra?.pose ?? null, extra: extra ? { confidence: extra.confidence, shotId: extra.shotId } : undefined });
+      chunk.push({ depth, quantized: quantize(depth, new Uint16Array(qPool.take().buffer)), pose: extra?.pose ?? null, extra: extra ? { confidence: extra.confidence, shotId: extra.shotId } : undefined });
       if (chunk.length >= 16 || rel === p.length - 1) {
         await p.final.write(chunkFirst, p.depthSize.width, p.depthSize.height, chunk);
         written = chunk;
@@ -159,7 +162,10 @@ async function analyse(
       }
     }
     await sink?.frame(rel, depth);
-    for (const c of written) if (spareDepth.length < 16 && isWholeBuffer(c.depth)) spareDepth.push(c.depth);
+    for (const c of written) {
+      if (spareDepth.length < 16 && isWholeBuffer(c.depth)) spareDepth.push(c.depth);
+      qPool.give(c.quantized && new Uint8Array(c.quantized.data.buffer));
+    }
     finished++;
     report();
   };
