@@ -43,7 +43,9 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   let prevZ: Float32Array<ArrayBuffer> | null = null;
   let prevPose: Mat4 | null = null;
   let prevShot = -1;
-  const warped = new Float32Array(n), cracks = new Float32Array(n);
+  const warped = new Float32Array(n);
+  // The cracks found (pixel, depth), applied once all are found: a list, not a plane filled and read whole.
+  const crackAt = new Int32Array(n), crackZ = new Float32Array(n);
   // This frame's depth and the previous one's (the history), swapped each frame.
   let zNext = new Float32Array(n);
   const pairs = Int32Array.of(1, w, w + 1, w - 1);
@@ -79,7 +81,7 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
     // Moving toward a surface spreads its pixels apart, and the splat leaves one-pixel cracks: left
     // unfiltered among filtered neighbours, they showed as a grid of thin lines in the depth. A crack
     // takes the nearest of two opposite neighbours when both sides of it landed.
-    cracks.fill(0);
+    let nc = 0;
     for (let y = 1; y < h - 1; y++)
       for (let x = 1; x < w - 1; x++) {
         const i = y * w + x;
@@ -90,9 +92,9 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
           const o = pairs[k], a = warped[i - o], b = warped[i + o];
           if (a > 0 && b > 0) z = Math.min(z, a, b);
         }
-        cracks[i] = z < Infinity ? z : 0;
+        if (z < Infinity) { crackAt[nc] = i; crackZ[nc++] = z; }
       }
-    for (let i = 0; i < n; i++) if (cracks[i] > 0) warped[i] = cracks[i];
+    for (let c = 0; c < nc; c++) warped[crackAt[c]] = crackZ[c];
   }
 
   return {
@@ -103,11 +105,13 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
      */
     apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number, weight = 1, into?: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
       const z = zNext;
+      const out = into?.length === n && into !== depth ? into : new Float32Array(n);
+      // The copy of the frame's depth made in the same pass.
       for (let i = 0; i < n; i++) {
         const d = depth[i];
+        out[i] = d;
         z[i] = d > 0 ? (metric ? d : 1 / d) : 0;
       }
-      const out = into?.length === n && into !== depth ? (into.set(depth), into) : new Float32Array(depth);
       if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
         // Previous camera -> current camera.
         warp(prevZ, mul4(invRigid(pose), prevPose));
