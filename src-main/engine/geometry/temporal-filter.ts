@@ -57,8 +57,7 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   /** Previous filtered depth seen from the current camera; 0 where nothing lands. */
   function warp(prev: Float32Array, M: Mat4): void {
     const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
-    // The transform in locals (the same values, in the same order): read through the matrix on every
-    // pixel, its loads cost as much as the arithmetic.
+    // The transform in locals, not read through the matrix on every pixel (the same values, in the same order).
     const m0 = M[0], m1 = M[1], m2 = M[2], m3 = M[3], m4 = M[4], m5 = M[5], m6 = M[6], m7 = M[7], m8 = M[8], m9 = M[9], m10 = M[10], m11 = M[11];
     warped.fill(0);
     for (let y = 0; y < h; y++) {

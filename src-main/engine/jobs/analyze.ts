@@ -146,7 +146,7 @@ async function analyse(
 
   // With poses, a frame's output depth is read by nothing once its chunk is written and its outputs are:
   // it goes back to the model thread for a later frame's depth (rawDepthFrames: spareDepth), so the
-  // depth's arrays go round (model thread, this thread, output thread, back) instead of three new 0.35 MB a frame.
+  // depth's arrays go round (model thread, this thread, output thread, back) instead of two new 0.35 MB a frame.
   const spareDepth: Float32Array[] = [];
   // The chunk's quantised frames, made here into arrays a written chunk gives back (chunk-file.ts would make new ones).
   const qPool = createBufferPool(2 * p.depthSize.width * p.depthSize.height, 32);
