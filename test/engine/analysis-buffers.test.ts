@@ -30,6 +30,13 @@ describe('analysis buffers', () => {
       expect(Buffer.from(q.data.buffer).equals(Buffer.from(want.quantized.data.buffer))).toBe(true);
       // And it did change the values (a no-op would also match if the source were already quantised).
       expect(Buffer.from(got.buffer).equals(Buffer.from(src.buffer))).toBe(false);
+      // Into a recycled array (a written chunk's, old values in it): the same data, in that array.
+      const into = new Uint16Array(src.length).fill(12345);
+      const again = src.slice();
+      const qi = roundTripInPlace(again, into);
+      expect(qi.data).toBe(into);
+      expect(Buffer.from(into.buffer).equals(Buffer.from(want.quantized.data.buffer))).toBe(true);
+      expect(Buffer.from(again.buffer).equals(Buffer.from(want.depth.buffer))).toBe(true);
     }
   });
 

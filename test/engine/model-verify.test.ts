@@ -168,6 +168,14 @@ describe('the inference thread (analysis runs the session off the main thread)',
     const wantOther = depthAtResolution((await runHere(fd, path, otherTensor)).depth, 224, 224, depthSize, fd);
     const batches = await Promise.all([0, 1, 2, 3].map((k) => remote.runFrames!([{ ...frame, index: k, data: (k % 2 ? other : frame).data.slice() }], size, depthSize, 1)));
     for (const [k, [d]] of batches.entries()) expect(Buffer.from(d.buffer).equals(Buffer.from((k % 2 ? wantOther : wantDepth).buffer)), `batch ${k}`).toBe(true);
+    // Finished frames' arrays handed back (analysis recycles them): moved to the thread, their old values
+    // overwritten; one of the wrong size is not used.
+    const spare = [new Float32Array(398 * 224).fill(7), new Float32Array(10).fill(7)];
+    const [inSpare] = await remote.runFrames!([{ ...frame, data: pixels.slice() }], size, depthSize, 1, spare);
+    expect(spare.map((s) => s.length)).toEqual([0, 0]);
+    expect(Buffer.from(inSpare.buffer).equals(Buffer.from(wantDepth.buffer))).toBe(true);
+    const [afterSpare] = await remote.runFrames!([{ ...other, data: other.data.slice() }], size, depthSize, 1);
+    expect(Buffer.from(afterSpare.buffer).equals(Buffer.from(wantOther.buffer))).toBe(true);
     await remote.close();
     await expect(remote.run(input, [1, 3, 224, 224])).rejects.toThrow(/closed/);
   });

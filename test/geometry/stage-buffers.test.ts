@@ -40,9 +40,11 @@ describe('geometry output buffers', () => {
     });
   }
 
-  it('the output thread makes the same outputs, bit for bit, in order', async () => {
-    const here = await run({ temporal: true, keepAligned: true });
-    const there = await run({ temporal: true, keepAligned: true, outputThread: true });
+  // The thread writes each output into its own copy of the model's depth (output-worker.ts), with the
+  // temporal filter and without.
+  it.each([true, false])('the output thread makes the same outputs, bit for bit, in order (temporal %s)', async (temporal) => {
+    const here = await run({ temporal, keepAligned: true });
+    const there = await run({ temporal, keepAligned: true, outputThread: true });
     expect(there.map((k) => k.out.index)).toEqual(here.map((k) => k.out.index));
     for (let i = 0; i < here.length; i++) {
       expect(there[i].out.depth.data).toEqual(here[i].out.depth.data);

@@ -85,6 +85,20 @@ describe('pose-guided temporal depth filter', () => {
     expect(Array.from(f.apply(still, pose(0), 1, 0))).toEqual(Array.from(still));
   });
 
+  it('writes into a given array the values it would return in a new one', () => {
+    const a = createTemporalFilter({ K, kind: 'metric', width: W, height: H });
+    const b = createTemporalFilter({ K, kind: 'metric', width: W, height: H });
+    for (let t = 0; t < 4; t++) {
+      const noisy = truth(0.03 * t).map((v) => v * (1 + 0.03 * gauss()));
+      const into = new Float32Array(W * H).fill(-1);
+      const want = a.apply(noisy, pose(0.03 * t), 0, 1);
+      const got = b.apply(noisy, pose(0.03 * t), 0, 1, 1, into);
+      expect(got).toBe(into);
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+      if (t > 0) expect(want).not.toEqual(noisy); // the history did change it
+    }
+  });
+
   it('a weight below 1 averages less, 0 not at all (a model that agrees with itself, averaging-weight.ts)', () => {
     const full = noiseRatio('metric', 30, 10), half = noiseRatio('metric', 30, 10, 0.5), none = noiseRatio('metric', 30, 10, 0);
     expect(full).toBeLessThan(half);

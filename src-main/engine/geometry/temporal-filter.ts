@@ -43,7 +43,9 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   let prevZ: Float32Array<ArrayBuffer> | null = null;
   let prevPose: Mat4 | null = null;
   let prevShot = -1;
-  const warped = new Float32Array(n), cracks = new Float32Array(n);
+  const warped = new Float32Array(n);
+  // The cracks found (pixel, depth), applied once all are found: a list, not a plane filled and read whole.
+  const crackAt = new Int32Array(n), crackZ = new Float32Array(n);
   // This frame's depth and the previous one's (the history), swapped each frame.
   let zNext = new Float32Array(n);
   const pairs = Int32Array.of(1, w, w + 1, w - 1);
@@ -55,6 +57,8 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   /** Previous filtered depth seen from the current camera; 0 where nothing lands. */
   function warp(prev: Float32Array, M: Mat4): void {
     const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
+    // The transform in locals, not read through the matrix on every pixel (the same values, in the same order).
+    const m0 = M[0], m1 = M[1], m2 = M[2], m3 = M[3], m4 = M[4], m5 = M[5], m6 = M[6], m7 = M[7], m8 = M[8], m9 = M[9], m10 = M[10], m11 = M[11];
     warped.fill(0);
     for (let y = 0; y < h; y++) {
       const ry = rayY[y];
@@ -62,10 +66,10 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
         const z = prev[y * w + x];
         if (!(z > 0)) continue;
         const X = rayX[x] * z, Y = ry * z;
-        const zc = M[8] * X + M[9] * Y + M[10] * z + M[11];
+        const zc = m8 * X + m9 * Y + m10 * z + m11;
         if (!(zc > 1e-6)) continue;
-        const xc = M[0] * X + M[1] * Y + M[2] * z + M[3];
-        const yc = M[4] * X + M[5] * Y + M[6] * z + M[7];
+        const xc = m0 * X + m1 * Y + m2 * z + m3;
+        const yc = m4 * X + m5 * Y + m6 * z + m7;
         const u = Math.floor(((xc / zc) * fx + cx + 0.5) / sx);
         const v = Math.floor(((yc / zc) * fy + cy + 0.5) / sy);
         if (u < 0 || v < 0 || u >= w || v >= h) continue;
@@ -76,7 +80,7 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
     // Moving toward a surface spreads its pixels apart, and the splat leaves one-pixel cracks: left
     // unfiltered among filtered neighbours, they showed as a grid of thin lines in the depth. A crack
     // takes the nearest of two opposite neighbours when both sides of it landed.
-    cracks.fill(0);
+    let nc = 0;
     for (let y = 1; y < h - 1; y++)
       for (let x = 1; x < w - 1; x++) {
         const i = y * w + x;
@@ -87,23 +91,26 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
           const o = pairs[k], a = warped[i - o], b = warped[i + o];
           if (a > 0 && b > 0) z = Math.min(z, a, b);
         }
-        cracks[i] = z < Infinity ? z : 0;
+        if (z < Infinity) { crackAt[nc] = i; crackZ[nc++] = z; }
       }
-    for (let i = 0; i < n; i++) if (cracks[i] > 0) warped[i] = cracks[i];
+    for (let c = 0; c < nc; c++) warped[crackAt[c]] = crackZ[c];
   }
 
   return {
     /**
      * The filtered depth for this frame (same kind and grid); frames must come in order. `weight` (0..1)
-     * scales the history's share (averaging-weight.ts): 0 leaves the frame as it is.
+     * scales the history's share (averaging-weight.ts): 0 leaves the frame as it is. `into`: an array
+     * of the grid's size (not `depth`) the result is written to instead of a new one.
      */
-    apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number, weight = 1): Float32Array<ArrayBuffer> {
+    apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number, weight = 1, into?: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
       const z = zNext;
+      const out = into?.length === n && into !== depth ? into : new Float32Array(n);
+      // The copy of the frame's depth made in the same pass.
       for (let i = 0; i < n; i++) {
         const d = depth[i];
+        out[i] = d;
         z[i] = d > 0 ? (metric ? d : 1 / d) : 0;
       }
-      const out = new Float32Array(depth);
       if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
         // Previous camera -> current camera.
         warp(prevZ, mul4(invRigid(pose), prevPose));

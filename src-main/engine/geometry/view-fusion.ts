@@ -78,24 +78,28 @@ export function createViewFusion(K: Intrinsics, o: FusionOptions = {}) {
     const w = K.width, h = K.height, g = v.gain ?? 1, inv = v.inv, from = v.gray;
     const T = mul4(refW2c, v.c2w);
     const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
-    warped.fill(0);
+    // The transform and the planes in locals, not read through the matrix and the closure on every
+    // pixel of ~48 views a frame (the same values, in the same order).
+    const t0 = T[0], t1 = T[1], t2 = T[2], t3 = T[3], t4 = T[4], t5 = T[5], t6 = T[6], t7 = T[7], t8 = T[8], t9 = T[9], t10 = T[10], t11 = T[11];
+    const into = warped, greyInto = grey, rx = rayX;
+    into.fill(0);
     for (let y = 0, p = 0; y < h; y++) {
       const ry = rayY[y];
       for (let x = 0; x < w; x++, p++) {
         const r = g === 1 ? inv[p] : Math.fround(inv[p] * g);
         if (!(r > 0)) continue;
         const z = 1 / r;
-        const X = rayX[x] * z, Y = ry * z;
-        const Zb = T[8] * X + T[9] * Y + T[10] * z + T[11];
+        const X = rx[x] * z, Y = ry * z;
+        const Zb = t8 * X + t9 * Y + t10 * z + t11;
         if (Zb <= 1e-6) continue;
-        const Xb = T[0] * X + T[1] * Y + T[2] * z + T[3];
-        const Yb = T[4] * X + T[5] * Y + T[6] * z + T[7];
+        const Xb = t0 * X + t1 * Y + t2 * z + t3;
+        const Yb = t4 * X + t5 * Y + t6 * z + t7;
         const u = Math.round((fx * Xb) / Zb + cx), vv = Math.round((fy * Yb) / Zb + cy);
         if (u < 0 || vv < 0 || u >= w || vv >= h) continue;
         const i = vv * w + u, rb = 1 / Zb;
-        if (rb > warped[i]) {
-          warped[i] = rb;
-          grey[i] = from[p];
+        if (rb > into[i]) {
+          into[i] = rb;
+          greyInto[i] = from[p];
         }
       }
     }

@@ -10,6 +10,8 @@ import type { ToMain, ToWorker } from './model-thread.ts';
 let model: LoadedModel | null = null;
 /** Batch inputs whose run is done, for the next batches of the same size. */
 const inputs: Float32Array[] = [];
+/** Finished frames' depth arrays sent back to hold later outputs (a few batches' worth at most). */
+const spares: Float32Array[] = [];
 const port = parentPort!;
 const send = (m: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const failure = (e: unknown) => ({ message: e instanceof Error ? e.message : String(e), code: e instanceof UserError ? e.code : null });
@@ -36,6 +38,7 @@ port.on('message', async (m: ToWorker) => {
   } else if (m.type === 'runFrames') {
     try {
       const { frames, inputSize: is, depthSize, rows } = m;
+      for (const s of m.spare ?? []) if (spares.length < 16) spares.push(s);
       const per = 3 * is.width * is.height;
       // An input of its own for each batch under way (the binding runs the session in a later task, so the
       // next batch's message may be handled before this one's run has read its input); reused once its
@@ -51,7 +54,7 @@ port.on('message', async (m: ToWorker) => {
         if (inputs.length < 4) inputs.push(input);
       }
       const [, oh, ow] = r.dims;
-      const depths = frames.map((_f, i) => depthAtResolution(r.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, depthSize, model!.manifest));
+      const depths = frames.map((_f, i) => depthAtResolution(r.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, depthSize, model!.manifest, spares.pop()));
       const pixels = frames.map((f) => f.data);
       send({ type: 'frames', id: m.id, depths, pixels }, [...depths.map((d) => d.buffer as ArrayBuffer), ...pixels.map((p) => p.buffer as ArrayBuffer)]);
     } catch (e) {

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../../common/errors.ts';
+import { isWholeBuffer } from '../../util/buffer-pool.ts';
 import { startWorkerWithNatives } from '../../util/worker-bundle.ts';
 import type { ModelManifest } from './manifest.ts';
 import type { LoadedModel, LoadOptions, ModelIo } from './session.ts';
@@ -15,7 +16,7 @@ import type { Size } from '../preprocess/index.ts';
 export type ToWorker =
   | { type: 'load'; manifest: ModelManifest; opts: Omit<LoadOptions, 'onWarning'> }
   | { type: 'run'; id: number; input: Float32Array; dims: number[] }
-  | { type: 'runFrames'; id: number; frames: RgbFrame[]; inputSize: Size; depthSize: Size; rows: number }
+  | { type: 'runFrames'; id: number; frames: RgbFrame[]; inputSize: Size; depthSize: Size; rows: number; spare: Float32Array[] }
   | { type: 'close' };
 
 type Failure = { message: string; code: string | null };
@@ -96,7 +97,7 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
         w.postMessage({ type: 'run', id, input, dims } satisfies ToWorker, whole ? [input.buffer as ArrayBuffer] : []);
       });
     },
-    runFrames(frames, inputSize, depthSize, rows) {
+    runFrames(frames, inputSize, depthSize, rows, spare = []) {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
       return new Promise((resolve, reject) => {
@@ -109,8 +110,10 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
         pending.set(id, { resolve: done, reject });
         // Lent, not copied (0.27 MB a 720p analysis frame); views into a larger buffer are copied.
         const lent = frames.map((f) => f.data).filter((d) => d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer);
+        // Finished frames' depth arrays, moved (the caller gives them away): the thread's next outputs.
+        const given = spare.filter((d) => isWholeBuffer(d));
         try {
-          w.postMessage({ type: 'runFrames', id, frames, inputSize, depthSize, rows } satisfies ToWorker, lent.map((d) => d.buffer as ArrayBuffer));
+          w.postMessage({ type: 'runFrames', id, frames, inputSize, depthSize, rows, spare: given } satisfies ToWorker, [...lent, ...given].map((d) => d.buffer as ArrayBuffer));
         } catch (e) {
           // E.g. a frame whose pixels are already lent: nothing was sent.
           pending.delete(id);

@@ -35,9 +35,10 @@ export interface LoadedModel {
   /**
    * Per-frame models on their own thread: the frames preprocessed, run as one batch of `rows` (padded)
    * and each output brought to `depthSize` (postprocess.ts) there; the frames' pixels are lent to the
-   * thread and back in place. Same values as run + depthAtResolution here.
+   * thread and back in place. Same values as run + depthAtResolution here. `spare`: arrays of
+   * `depthSize` nothing reads any more (finished frames'), moved to the thread to hold later outputs.
    */
-  runFrames?(frames: RgbFrame[], inputSize: Size, depthSize: Size, rows: number): Promise<Float32Array[]>;
+  runFrames?(frames: RgbFrame[], inputSize: Size, depthSize: Size, rows: number, spare?: Float32Array[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 

@@ -2,11 +2,12 @@ import { checkDirOutput, checkFileOutput, type OutputPolicy } from '../../util/o
 import { withAtomicDir } from '../../util/atomic.ts';
 import { CancelledError, diskFullError, isUserError } from '../../common/errors.ts';
 import { createProgressMeter, prefetch, prefetchStarted } from '../../util/pipeline.ts';
-import { createBufferPool, type BufferPool } from '../../util/buffer-pool.ts';
+import { createBufferPool, isWholeBuffer, type BufferPool } from '../../util/buffer-pool.ts';
 import { resolve } from 'node:path';
 import { cacheLimitBytes, evictCache } from '../cache/evict.ts';
 import { leaseEntry } from '../cache/lease.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
+import { quantize } from '../cache/quantize.ts';
 import { readFrames } from '../decode/frame-reader.ts';
 import { createCalibratedStage } from '../geometry/calibrated-stage.ts';
 import type { GeometryOutput } from '../geometry/stage.ts';
@@ -143,16 +144,28 @@ async function analyse(
   const doneSoFar = () => Math.max(finished, Math.min(taken, p.length - 1));
   const report = () => control.onProgress?.(meter.update(doneSoFar()));
 
+  // With poses, a frame's output depth is read by nothing once its chunk is written and its outputs are:
+  // it goes back to the model thread for a later frame's depth (rawDepthFrames: spareDepth), so the
+  // depth's arrays go round (model thread, this thread, output thread, back) instead of two new 0.35 MB a frame.
+  const spareDepth: Float32Array[] = [];
+  // The chunk's quantised frames, made here into arrays a written chunk gives back (chunk-file.ts would make new ones).
+  const qPool = createBufferPool(2 * p.depthSize.width * p.depthSize.height, 32);
   const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }) => {
+    let written: ChunkFrame[] = [];
     if (g) {
       if (chunk.length === 0) chunkFirst = rel;
-      chunk.push({ depth, pose: extra?.pose ?? null, extra: extra ? { confidence: extra.confidence, shotId: extra.shotId } : undefined });
+      chunk.push({ depth, quantized: quantize(depth, new Uint16Array(qPool.take().buffer)), pose: extra?.pose ?? null, extra: extra ? { confidence: extra.confidence, shotId: extra.shotId } : undefined });
       if (chunk.length >= 16 || rel === p.length - 1) {
         await p.final.write(chunkFirst, p.depthSize.width, p.depthSize.height, chunk);
+        written = chunk;
         chunk = [];
       }
     }
     await sink?.frame(rel, depth);
+    for (const c of written) {
+      if (spareDepth.length < 16 && isWholeBuffer(c.depth)) spareDepth.push(c.depth);
+      qPool.give(c.quantized && new Uint8Array(c.quantized.data.buffer));
+    }
     finished++;
     report();
   };
@@ -189,6 +202,7 @@ async function analyse(
       window: p.window,
       batch: model?.device === 'cuda' ? 8 : 4,
       signal,
+      ...(g ? { spareDepth } : {}),
     });
     // Inference runs ahead of geometry and writing by a few frames: the stages overlap, memory stays bounded.
     for await (const r of prefetch(raw, 4) as AsyncGenerator<RawDepthFrame>) {

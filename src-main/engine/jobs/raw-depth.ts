@@ -1,6 +1,7 @@
 import type { DepthLayer } from '../cache/layer.ts';
 import { decodeStitchState, encodeStitchState } from '../cache/stitch-state.ts';
 import { roundTripInPlace, type Quantized } from '../cache/quantize.ts';
+import { createBufferPool, type BufferPool } from '../../util/buffer-pool.ts';
 import { frameToTensor, type Size } from '../preprocess/index.ts';
 import { depthAtResolution } from '../infer/postprocess.ts';
 import { WindowStitcher, type StitchedFrame } from '../stitch/stitcher.ts';
@@ -31,6 +32,11 @@ export interface RawDepthContext {
   /** Per-frame models with a dynamic batch dimension run this many frames at once. */
   batch?: number;
   signal?: AbortSignal;
+  /**
+   * Depth arrays of `depthSize` the caller is done with (analyze.ts puts finished frames' there): the
+   * model thread writes new depth into them instead of new arrays (taken from the end, one a frame).
+   */
+  spareDepth?: Float32Array[];
 }
 
 const STATE = 'stitch-state.bin';
@@ -56,9 +62,9 @@ function toDepthRes(map: Float32Array, w: number, h: number, size: Size, manifes
   return asCached(depthAtResolution(map, w, h, size, manifest));
 }
 
-/** A depth map (ours to change) as the cache will give it back, with its quantised form. */
-function asCached(depth: Float32Array): { depth: Float32Array; quantized: Quantized } {
-  return { depth, quantized: roundTripInPlace(depth) };
+/** A depth map (ours to change) as the cache will give it back, with its quantised form (into a pooled array). */
+function asCached(depth: Float32Array, pool?: BufferPool): { depth: Float32Array; quantized: Quantized } {
+  return { depth, quantized: roundTripInPlace(depth, pool && new Uint16Array(pool.take().buffer)) };
 }
 
 /**
@@ -94,6 +100,8 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
   // Three: the model thread always has the next batch queued while this thread stitches, caches and
   // hands frames on, even when a frame's downstream work takes longer than one inference.
   const MAX_INFLIGHT = 3;
+  // The quantised frames' arrays, back once their chunk is written: a chunk's worth, not one a frame.
+  const qPool = createBufferPool(2 * ctx.depthSize.width * ctx.depthSize.height, 2 * chunkSize);
 
   const startBatch = () => {
     if (!model) throw new Error('model needed for uncached frames');
@@ -103,7 +111,7 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
     let depths: Promise<Float32Array[]>;
     if (model.runFrames) {
       // Preprocessing and the output's resize on the model thread: this thread also tracks the camera.
-      depths = model.runFrames(pending, ctx.inputSize, ctx.depthSize, rows);
+      depths = model.runFrames(pending, ctx.inputSize, ctx.depthSize, rows, ctx.spareDepth?.splice(-n, n));
     } else {
       const input = new Float32Array(rows * per);
       pending.forEach((f, i) => frameToTensor(f, ctx.inputSize, model.manifest, input, i * per));
@@ -124,7 +132,7 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
     for (let i = 0; i < b.frames.length; i++) {
       const f = b.frames[i];
       const rel = f.index - ctx.start;
-      const d = asCached(depths[i]);
+      const d = asCached(depths[i], qPool);
       if (!chunk) chunk = { first: rel, frames: [] };
       chunk.frames.push(d);
       yield { rel, rgb: f, depth: d.depth, pose: null };
@@ -132,6 +140,7 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
     const c = chunk as { first: number; frames: { depth: Float32Array; quantized: Quantized }[] } | null;
     if (c && (c.frames.length >= chunkSize || c.first + c.frames.length >= ctx.length)) {
       await ctx.layer.write(c.first, ctx.depthSize.width, ctx.depthSize.height, c.frames);
+      for (const f of c.frames) qPool.give(new Uint8Array(f.quantized.data.buffer));
       chunk = null;
     }
   };

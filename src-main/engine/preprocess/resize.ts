@@ -53,10 +53,10 @@ export function resizeRgb(src: Uint8Array, sw: number, sh: number, dw: number, d
   return out;
 }
 
-/** Resizes one float plane (network output to depth resolution). */
-export function resizePlane(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
+/** Resizes one float plane (network output to depth resolution); `into`: a dw x dh array to fill instead of a new one. */
+export function resizePlane(src: Float32Array, sw: number, sh: number, dw: number, dh: number, into?: Float32Array): Float32Array {
   if (sw === dw && sh === dh) return src;
-  const out = new Float32Array(dw * dh);
+  const out = into?.length === dw * dh ? into : new Float32Array(dw * dh);
   const X = axis(dw, sw);
   const Y = axis(dh, sh);
   for (let y = 0; y < dh; y++) {

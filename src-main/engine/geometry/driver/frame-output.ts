@@ -63,7 +63,12 @@ export function createOutputMaker(o: OutputSettings) {
   // few MB a frame of fresh typed arrays is what kept V8 collecting (12% of the geometry's time).
   let buf: { n: number; x: Float32Array; inv: Float32Array; refined: Float32Array; up: Float32Array; ratio: Float32Array; sample: Float32Array } | null = null;
 
-  return function make(j: OutputJob): GeometryOutput {
+  /**
+   * `into`: an array of the depth grid's size that is the caller's to give away (the output thread's
+   * own copy of the model's depth, read no more once the fit is made): the output is written there
+   * instead of a new array, one 0.35 MB allocation a frame fewer for V8 to collect.
+   */
+  return function make(j: OutputJob, into?: Float32Array<ArrayBuffer>): GeometryOutput {
     const k = j.K;
     // The fit is applied to the model's depth on ITS OWN grid: resampling to the analysis grid and
     // back would blur away detail (measured: it alone cost more AbsRel than alignment gains). The
@@ -105,8 +110,8 @@ export function createOutputMaker(o: OutputSettings) {
       }
     }
     /** The output map; `owned`: `v` is this frame's alone (converted in place), else copied. */
-    const toMap = (v: Float32Array, owned: boolean): DepthMap => {
-      const d = owned ? v : v.slice();
+    const toMap = (v: Float32Array, owned: boolean, to?: Float32Array): DepthMap => {
+      const d = owned ? v : to?.length === n && to !== v ? (to.set(v), to) : v.slice();
       if (j.kind === 'metric') for (let i = 0; i < n; i++) d[i] = d[i] > 0 ? 1 / d[i] : 0;
       return { index: j.index, width: j.outW, height: j.outH, kind: j.kind, data: d };
     };
@@ -122,7 +127,7 @@ export function createOutputMaker(o: OutputSettings) {
     const tp = o.temporal;
     if (tp) temporal ??= createTemporalFilter({ K: tp.K, kind: 'relative-inverse', width: j.outW, height: j.outH, alpha: tp.alpha, tolerance: tp.tolerance, minConfidence: tp.minConfidence });
     // The temporal filter's result is a new array the output keeps; the work planes are copied.
-    const depth = temporal ? toMap(temporal.apply(refined, j.c2w, j.shotId, j.conf, j.wt), true) : toMap(refined, false);
+    const depth = temporal ? toMap(temporal.apply(refined, j.c2w, j.shotId, j.conf, j.wt, into), true) : toMap(refined, false, into);
     return {
       index: j.index, depth, pose: j.c2w.slice(), confidence: j.conf, shotId: j.shotId,
       ...(o.keepAligned ? { aligned: toMap(inv, false) } : {}),

@@ -10,7 +10,7 @@ import type { FromOutputWorker, ToOutputWorker } from './output-thread.ts';
  */
 const port = parentPort!;
 let settings: OutputSettings | null = null;
-let make: ((j: OutputJob) => GeometryOutput) | null = null;
+let make: ReturnType<typeof createOutputMaker> | null = null;
 let fuse: ReturnType<typeof createFrameFusion> | null = null;
 const planes = new Map<number, CoarsePlanes>();
 // The fused copy of a frame's aligned depth: read by its output only (frame-output.ts), so one buffer serves every frame.
@@ -29,7 +29,9 @@ function run(j: OutputJob): GeometryOutput {
   }
   // Later frames fuse only frames within the reach of themselves.
   for (const i of planes.keys()) if (i < j.index - settings!.fusion.radius) planes.delete(i);
-  return make!(j);
+  // The model's depth came here as the frame's own (moved, or copied by postMessage): the output goes
+  // into it, and back to the stage's thread in it.
+  return make!(j, j.input as Float32Array<ArrayBuffer>);
 }
 
 port.on('message', (m: ToOutputWorker) => {
