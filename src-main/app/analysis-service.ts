@@ -17,6 +17,7 @@ import { createDepthMemory } from './depth-memory.ts';
 import { settingsOf } from './geometry-settings.ts';
 import type { JobManager } from './jobs.ts';
 import type { MediaService } from './media-service.ts';
+import { toBlockImage, type DepthBlockImage } from '../common/api/depth-block.ts';
 
 const MISSING_TTL_MS = 3000;
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -115,8 +116,8 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
     async getDepthRange(req) {
       const a = await analysis(req.path, req.model, req.geometry);
       if (!a) return [];
-      const out: DepthImage[] = [];
-      for (let i = Math.max(a.start, req.start); i <= Math.min(a.end, req.start + req.count - 1); i++) out.push(await memory.get(a, i));
+      const out: DepthBlockImage[] = [];
+      for (let i = Math.max(a.start, req.start); i <= Math.min(a.end, req.start + req.count - 1); i++) out.push(toBlockImage(await memory.get(a, i)));
       return out;
     },
 

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { DepthImage } from '../../src-main/common/api/types.ts';
+import { fromBlockImage } from '../../src-main/common/api/depth-block.ts';
 import type { PreviewPicture } from './picture-upload.ts';
 import type { ProjectClip } from '../../src-main/common/project/schema.ts';
 import { bridge } from '../api.ts';
@@ -82,7 +83,7 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
   useEffect(() => {
     if (!path || !clip) return;
     const req = analysisRequest(settings, path);
-    depth.current = createDepthPrefetch((start, count) => bridge().getDepthRange({ path, start, count, ...req }), Math.ceil(clip.fps * DEPTH_AHEAD_S), clip.fps);
+    depth.current = createDepthPrefetch((start, count) => bridge().getDepthRange({ path, start, count, ...req }).then((ds) => ds.map(fromBlockImage)), Math.ceil(clip.fps * DEPTH_AHEAD_S), clip.fps);
     return () => depth.current?.clear();
   }, [path, settings, epoch, clip?.fps]);
 

@@ -8,6 +8,7 @@ import type { EngineApi, JobInfo } from '../../src-main/common/api/types.ts';
 import { clip, sharedModels } from '../helpers/shared.ts';
 import { tempDir } from '../helpers/tools.ts';
 import { jobFinished } from '../helpers/jobs.ts';
+import { fromBlockImage } from '../../src-main/common/api/depth-block.ts';
 
 let api: EngineApi;
 
@@ -70,7 +71,9 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
     expect((await analyse({ path })).state).toBe('done');
     const block = await api.getDepthRange({ path, start: 30, count: 10 });
     expect(block.map((d) => d.index)).toEqual([30, 31, 32, 33, 34, 35]);
-    for (const d of [block[0], block[5]]) expect(d).toEqual(await api.getDepth({ path, index: d.index }));
+    // The cache's uint16 form travels (half the bytes) and arrives as getDepth's map, bit for bit.
+    for (const d of block) expect(d.q?.data).toBeInstanceOf(Uint16Array);
+    for (const d of [block[0], block[5]]) expect(fromBlockImage(d)).toEqual(await api.getDepth({ path, index: d.index }));
     expect(await dispatch(api, 'getDepthRange', { path, start: 0, count: 500 })).toMatchObject({ ok: false, error: { kind: 'user' } });
   }, 120_000);
 

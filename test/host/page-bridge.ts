@@ -18,7 +18,7 @@ export function installPageBridge(methods: readonly string[], media = true): voi
           let p = blobs.get(o.blob);
           if (!p) blobs.set(o.blob, (p = fetch(`/__blob/${o.blob}`).then((r) => r.arrayBuffer())));
           const buf = (await p).slice(o.offset as number, (o.offset as number) + (o.length as number));
-          return o.__ta === 'Float32Array' ? new Float32Array(buf) : new Uint8Array(buf);
+          return o.__ta === 'Float32Array' ? new Float32Array(buf) : o.__ta === 'Uint16Array' ? new Uint16Array(buf) : new Uint8Array(buf);
         }
         const out: Record<string, unknown> = {};
         for (const [k, x] of Object.entries(o)) out[k] = await decode(x);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
  * the host's own HTTP server (same origin, allowed by the CSP's connect-src 'self'); page-bridge.ts
  * turns them back into the same typed arrays Electron's structured clone delivers.
  */
-export type Wire = { __ta: 'Uint8Array' | 'Float32Array'; blob: string; offset: number; length: number };
+export type Wire = { __ta: 'Uint8Array' | 'Uint16Array' | 'Float32Array'; blob: string; offset: number; length: number };
 
 export function createBlobStore() {
   const blobs = new Map<string, Buffer>();
@@ -21,7 +21,7 @@ export function createBlobStore() {
     let size = 0;
     const id = randomBytes(12).toString('hex');
     const walk = (v: unknown): unknown => {
-      if (v instanceof Uint8Array || v instanceof Float32Array) {
+      if (v instanceof Uint8Array || v instanceof Uint16Array || v instanceof Float32Array) {
         const offset = size;
         parts.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
         size += v.byteLength;
@@ -30,7 +30,7 @@ export function createBlobStore() {
           parts.push(Buffer.alloc(pad));
           size += pad;
         }
-        return { __ta: v instanceof Uint8Array ? 'Uint8Array' : 'Float32Array', blob: id, offset, length: v.byteLength } satisfies Wire;
+        return { __ta: v instanceof Uint8Array ? 'Uint8Array' : v instanceof Uint16Array ? 'Uint16Array' : 'Float32Array', blob: id, offset, length: v.byteLength } satisfies Wire;
       }
       if (Array.isArray(v)) return v.map(walk);
       if (v && typeof v === 'object') {

@@ -4,6 +4,7 @@ import type { MediaIssue, RecentProject } from '../project/media.ts';
 import type { ApiRequest } from './schemas.ts';
 import type { ParamSpec } from '../effects/params.ts';
 import type { DepthRange } from '../effects/distance.ts';
+import type { DepthBlockImage } from './depth-block.ts';
 
 /** Plain data only: these cross IPC / the test bridge by structured clone. Typed arrays stay typed. */
 export interface ModelEntry {
@@ -184,7 +185,7 @@ export interface EngineApi {
   getProxyFrame(req: ApiRequest<'getProxyFrame'>): Promise<ProxyFrame | null>;
   getPlaybackProxy(req: ApiRequest<'getPlaybackProxy'>): Promise<PlaybackProxy>;
   /** The analysed frames among start..start+count-1, in order (none when the clip is not analysed). */
-  getDepthRange(req: ApiRequest<'getDepthRange'>): Promise<DepthImage[]>;
+  getDepthRange(req: ApiRequest<'getDepthRange'>): Promise<DepthBlockImage[]>;
   analysisStatus(req: ApiRequest<'analysisStatus'>): Promise<AnalysisStatus>;
   getScene(req: ApiRequest<'getScene'>): Promise<SceneData | null>;
   startAnalysis(req: ApiRequest<'startAnalysis'>): Promise<{ jobId: string }>;
