@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import type { AnalyzeRequest, ApiParsed, GeometryRequest, RenderRequest } from '../common/api/schemas.ts';
-import type { DepthImage, EngineApi } from '../common/api/types.ts';
+import type { EngineApi } from '../common/api/types.ts';
 import type { DepthRange } from '../common/effects/distance.ts';
 import { cacheSummary, evictCache } from '../engine/cache/evict.ts';
 import { defaultCacheDir } from '../engine/cache/paths.ts';
@@ -17,7 +17,7 @@ import { createDepthMemory } from './depth-memory.ts';
 import { settingsOf } from './geometry-settings.ts';
 import type { JobManager } from './jobs.ts';
 import type { MediaService } from './media-service.ts';
-import { toBlockImage, type DepthBlockImage } from '../common/api/depth-block.ts';
+import { fromBlockImage, type DepthBlockImage } from '../common/api/depth-block.ts';
 
 const MISSING_TTL_MS = 3000;
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -60,9 +60,13 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
     return r;
   };
 
-  /** One frame's depth as the viewer gets it: with its extent, the intrinsics and the clip's depth range (export's). */
-  async function depthImage(a: AnalysisResult, index: number): Promise<DepthImage> {
-    const d = await a.readDepth(index);
+  /**
+   * One frame's depth as the viewer gets it: with its extent, the intrinsics and the clip's depth range
+   * (export's); as a block image, in the cache's uint16 form where the cache gives it (fromBlockImage makes
+   * the DepthImage).
+   */
+  async function depthImage(a: AnalysisResult, index: number): Promise<DepthBlockImage> {
+    const d = await a.readDepth(index, { stored: true });
     let min = Infinity;
     let max = -Infinity;
     for (const v of d.data) {
@@ -70,7 +74,8 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    return { index: d.index, width: d.width, height: d.height, kind: d.kind, data: d.data, min, max, intrinsics: a.intrinsics, range: await clipRange(a) };
+    const image = { index: d.index, width: d.width, height: d.height, kind: d.kind, min, max, intrinsics: a.intrinsics, range: await clipRange(a) };
+    return d.stored ? { ...image, q: d.stored } : { ...image, data: d.data };
   }
 
   // The viewer's depth from memory: each chunk file read once, not once per frame shown.
@@ -110,14 +115,14 @@ export function createAnalysisService(jobs: JobManager, media: MediaService, def
       const a = await analysis(req.path, req.model, req.geometry);
       if (!a) return null;
       if (req.index < a.start || req.index > a.end) return null;
-      return memory.get(a, req.index);
+      return fromBlockImage(await memory.get(a, req.index));
     },
 
     async getDepthRange(req) {
       const a = await analysis(req.path, req.model, req.geometry);
       if (!a) return [];
       const out: DepthBlockImage[] = [];
-      for (let i = Math.max(a.start, req.start); i <= Math.min(a.end, req.start + req.count - 1); i++) out.push(toBlockImage(await memory.get(a, i)));
+      for (let i = Math.max(a.start, req.start); i <= Math.min(a.end, req.start + req.count - 1); i++) out.push(await memory.get(a, i));
       return out;
     },
 

@@ -1,4 +1,4 @@
-import type { DepthImage } from '../common/api/types.ts';
+import type { DepthBlockImage } from '../common/api/depth-block.ts';
 
 /** What the memory needs of an analysis: its analysed range (the key is the analysis object itself). */
 interface Analysed {
@@ -13,14 +13,17 @@ interface Analysed {
  * turn of the event loop so requests are answered in between. Bounded by bytes over all clips: the least
  * recently used analysis is dropped first, and filling stops at the bound rather than evict what is near
  * the playhead (a clip longer than the bound keeps the frames around where the user looked first).
+ * Maps are held as they travel (the cache's uint16 form where it gives them bit for bit): half the bytes,
+ * and a block for playback is sent as it is held.
  */
-export function createDepthMemory<A extends Analysed>(read: (a: A, index: number) => Promise<DepthImage>, maxBytes = 128 << 20) {
-  const held = new Map<A, Map<number, DepthImage>>();
+export function createDepthMemory<A extends Analysed>(read: (a: A, index: number) => Promise<DepthBlockImage>, maxBytes = 128 << 20) {
+  const held = new Map<A, Map<number, DepthBlockImage>>();
   const filling = new Set<A>();
   let bytes = 0;
+  const sizeOf = (d: DepthBlockImage) => (d.q ? d.q.data : d.data).byteLength;
 
   const drop = (a: A) => {
-    for (const d of held.get(a)?.values() ?? []) bytes -= d.data.byteLength;
+    for (const d of held.get(a)?.values() ?? []) bytes -= sizeOf(d);
     held.delete(a);
   };
   const framesOf = (a: A) => {
@@ -35,16 +38,17 @@ export function createDepthMemory<A extends Analysed>(read: (a: A, index: number
     return m;
   };
   /** Keeps `d` unless the bound is reached with only this analysis left. */
-  const keep = (a: A, d: DepthImage): boolean => {
+  const keep = (a: A, d: DepthBlockImage): boolean => {
     const m = framesOf(a);
     if (m.has(d.index)) return true;
+    const size = sizeOf(d);
     for (const other of held.keys()) {
-      if (bytes + d.data.byteLength <= maxBytes) break;
+      if (bytes + size <= maxBytes) break;
       if (other !== a) drop(other);
     }
-    if (bytes + d.data.byteLength > maxBytes) return false;
+    if (bytes + size > maxBytes) return false;
     m.set(d.index, d);
-    bytes += d.data.byteLength;
+    bytes += size;
     return true;
   };
 
@@ -68,7 +72,7 @@ export function createDepthMemory<A extends Analysed>(read: (a: A, index: number
 
   return {
     /** Frame `index` of analysis `a` (within its range), from memory when read before. */
-    async get(a: A, index: number): Promise<DepthImage> {
+    async get(a: A, index: number): Promise<DepthBlockImage> {
       const hit = held.get(a)?.get(index);
       if (hit) {
         framesOf(a);

@@ -38,19 +38,3 @@ export function dequantize(q: Quantized): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = q.offset + q.data[i] * q.scale;
   return out;
 }
-
-/**
- * The uint16 form of `src` when it gives `src` back bit for bit (maps read from the cache do, being
- * dequantised from it), else null: a map can then travel at half the bytes and arrive unchanged.
- */
-export function quantizeExact(src: Float32Array): Quantized | null {
-  let q: Quantized;
-  try {
-    q = quantize(src);
-  } catch {
-    return null;
-  }
-  const { offset, scale, data } = q;
-  for (let i = 0; i < src.length; i++) if (Math.fround(offset + data[i] * scale) !== src[i]) return null;
-  return q;
-}

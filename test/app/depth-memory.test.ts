@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createDepthMemory } from '../../src-main/app/depth-memory.ts';
-import type { DepthImage } from '../../src-main/common/api/types.ts';
+import type { DepthBlockImage } from '../../src-main/common/api/depth-block.ts';
 
 const W = 40;
 const H = 30;
-const depthOf = (index: number): DepthImage => ({ index, width: W, height: H, kind: 'metric', data: new Float32Array(W * H).fill(index), min: index, max: index, intrinsics: null, range: null });
+const depthOf = (index: number): DepthBlockImage => ({ index, width: W, height: H, kind: 'metric', data: new Float32Array(W * H).fill(index), min: index, max: index, intrinsics: null, range: null });
 const settle = async (ms = 100) => new Promise((r) => setTimeout(r, ms));
 
 describe('depth memory (the viewer depth read once per frame, not once per jump)', () => {
@@ -18,7 +18,7 @@ describe('depth memory (the viewer depth read once per frame, not once per jump)
     expect(reads.length).toBe(50);
     expect(reads.slice(0, 3)).toEqual([20, 21, 22]);
     expect(new Set(reads).size).toBe(50);
-    for (const i of [3, 49, 0, 33]) expect((await mem.get(a, i)).data[0]).toBe(i);
+    for (const i of [3, 49, 0, 33]) expect((await mem.get(a, i)).data?.[0]).toBe(i);
     expect(reads.length).toBe(50);
   });
 
@@ -37,5 +37,18 @@ describe('depth memory (the viewer depth read once per frame, not once per jump)
     expect(mem.stats()).toMatchObject({ analyses: 1, frames: 10 });
     mem.forget(b);
     expect(mem.stats()).toMatchObject({ analyses: 0, frames: 0, bytes: 0 });
+  });
+
+  it('holds a map in the cache\'s uint16 form at two bytes a pixel', async () => {
+    const a = { start: 0, end: 3 };
+    const quantized = (index: number): DepthBlockImage => {
+      const { data: _, ...rest } = depthOf(index);
+      return { ...rest, q: { offset: index, scale: 1, data: new Uint16Array(W * H) } };
+    };
+    const mem = createDepthMemory(async (_x: typeof a, i: number) => (i % 2 ? quantized(i) : depthOf(i)));
+    expect((await mem.get(a, 1)).q?.offset).toBe(1);
+    await settle();
+    // Two float32 maps and two uint16 ones.
+    expect(mem.stats()).toMatchObject({ frames: 4, bytes: 2 * W * H * 4 + 2 * W * H * 2 });
   });
 });

@@ -9,6 +9,8 @@ import { clip, sharedModels } from '../helpers/shared.ts';
 import { tempDir } from '../helpers/tools.ts';
 import { jobFinished } from '../helpers/jobs.ts';
 import { fromBlockImage } from '../../src-main/common/api/depth-block.ts';
+import { openAnalysis } from '../../src-main/engine/jobs/analyze.ts';
+import { settingsOf } from '../../src-main/app/geometry-settings.ts';
 
 let api: EngineApi;
 
@@ -74,6 +76,9 @@ describe('engine API: the app\'s geometry settings (field of view, fusion)', () 
     // The cache's uint16 form travels (half the bytes) and arrives as getDepth's map, bit for bit.
     for (const d of block) expect(d.q?.data).toBeInstanceOf(Uint16Array);
     for (const d of [block[0], block[5]]) expect(fromBlockImage(d)).toEqual(await api.getDepth({ path, index: d.index }));
+    // And that map is the cache's, as export reads it.
+    const a = (await openAnalysis({ input: path, model: (await api.analysisStatus({ path })).model, ...settingsOf(undefined) }))!;
+    for (const d of block) expect(Buffer.from(fromBlockImage(d).data.buffer).equals(Buffer.from((await a.readDepth(d.index)).data.buffer))).toBe(true);
     expect(await dispatch(api, 'getDepthRange', { path, start: 0, count: 500 })).toMatchObject({ ok: false, error: { kind: 'user' } });
   }, 120_000);
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeChunk, encodeChunk, readChunk, writeChunk } from '../../src-main/engine/cache/chunk-file.ts';
 import { roundTrip, roundTripInPlace } from '../../src-main/engine/cache/quantize.ts';
-import { quantizeExact } from '../../src-main/common/quantize.ts';
-import { fromBlockImage, toBlockImage } from '../../src-main/common/api/depth-block.ts';
+import { fromBlockImage } from '../../src-main/common/api/depth-block.ts';
+import { cachedDepthMap } from '../../src-main/engine/jobs/analysis-plan.ts';
 import { decodeNpy, encodeNpy, npyParts } from '../../src-main/engine/encode/npy.ts';
 import { writeFile } from 'node:fs/promises';
 import { tempDir } from '../helpers/tools.ts';
@@ -42,24 +42,26 @@ describe('analysis buffers', () => {
     }
   });
 
-  it('a map read from the cache travels as its uint16 form and arrives bit for bit; any other map as it is', () => {
-    for (const seed of [1, 2, 3]) {
-      const cached = roundTrip(depth(398 * 224, seed)).depth;
-      const img = { index: seed, width: 398, height: 224, kind: 'metric' as const, data: cached, min: 0.1, max: 10, intrinsics: null, range: null };
-      const block = toBlockImage(img);
-      expect(block.q?.data).toBeInstanceOf(Uint16Array);
-      expect(block.data).toBeUndefined();
-      const back = fromBlockImage(block);
-      expect(Buffer.from(back.data.buffer).equals(Buffer.from(cached.buffer))).toBe(true);
+  it('a map read from the cache comes with its stored uint16 form on request, which gives it back bit for bit', () => {
+    const w = 398, h = 224;
+    const frames = [1, 2, 3].map((seed) => {
+      const d = depth(w * h, seed);
+      return { depth: d, quantized: roundTripInPlace(d) };
+    });
+    const chunk = decodeChunk(encodeChunk({ first: 0, width: w, height: h, frames }))!;
+    for (const [k, f] of chunk.frames.entries()) {
+      const plain = cachedDepthMap(k, 'metric', { ...f, width: w, height: h });
+      expect(plain.stored).toBeUndefined();
+      const map = cachedDepthMap(k, 'metric', { ...f, width: w, height: h }, true);
+      expect(Buffer.from(map.data.buffer).equals(Buffer.from(frames[k].depth.buffer))).toBe(true);
+      // Its own array, not a view of the chunk's (an export's worker would clone the whole chunk).
+      expect(map.stored!.data.buffer.byteLength).toBe(w * h * 2);
+      expect(Buffer.from(map.stored!.data.buffer).equals(Buffer.from(frames[k].quantized.data.buffer))).toBe(true);
+      const img = { index: k, width: w, height: h, kind: 'metric' as const, min: 0.1, max: 10, intrinsics: null, range: null };
+      const back = fromBlockImage({ ...img, q: map.stored! });
+      expect(Buffer.from(back.data.buffer).equals(Buffer.from(map.data.buffer))).toBe(true);
       expect({ ...back, data: null }).toEqual({ ...img, data: null });
-      // Values no uint16 form gives back exactly (not from the cache): sent as float32, unchanged.
-      const raw = depth(398 * 224, seed);
-      expect(quantizeExact(raw)).toBeNull();
-      const plain = toBlockImage({ ...img, data: raw });
-      expect(plain.q).toBeUndefined();
-      expect(fromBlockImage(plain).data).toBe(raw);
     }
-    expect(quantizeExact(Float32Array.of(1, NaN))).toBeNull();
   });
 
   it('a chunk written in pieces is encodeChunk\'s bytes and reads back as cached', async () => {

@@ -1,18 +1,13 @@
-import { dequantize, quantizeExact, type Quantized } from '../quantize.ts';
+import { dequantize, type Quantized } from '../quantize.ts';
 import type { DepthImage } from './types.ts';
 
 /**
- * A depth map as a block of them travels to the viewer (getDepthRange, playback's prefetch): the cache's
- * own uint16 form (`q`) where it gives the map bit for bit, so a second of play moves half the bytes
- * through IPC; `data` otherwise. fromBlockImage gives the DepthImage getDepth would.
+ * A depth map as the viewer's depth memory holds it and a block of them travels to the viewer
+ * (getDepthRange, playback's prefetch): the cache's own uint16 form (`q`, which dequantises to the map
+ * bit for bit), so a second of play moves half the bytes through IPC; `data` where there is no stored
+ * form. fromBlockImage gives the DepthImage getDepth does.
  */
 export type DepthBlockImage = Omit<DepthImage, 'data'> & ({ data: Float32Array; q?: undefined } | { q: Quantized; data?: undefined });
-
-export function toBlockImage(d: DepthImage): DepthBlockImage {
-  const q = quantizeExact(d.data);
-  const { data, ...rest } = d;
-  return q ? { ...rest, q } : { ...rest, data };
-}
 
 export function fromBlockImage(d: DepthBlockImage): DepthImage {
   const { q, data, ...rest } = d;

@@ -7,7 +7,7 @@ const MAGIC = Buffer.from('GDC1');
 
 export interface ChunkFrame {
   depth: Float32Array;
-  /** `depth` already quantised (see roundTrip): written as is. */
+  /** `depth` already quantised (see roundTrip; a frame read from a chunk is): written as is, `depth` its dequantised form bit for bit. */
   quantized?: Quantized;
   /** Network pose (9 numbers) or camera-to-world 4x4 (16), whatever the layer stores. */
   pose?: number[] | null;
@@ -89,8 +89,9 @@ export function decodeChunk(buf: Buffer): Chunk | null {
   const all = new Uint16Array(new Uint8Array(data).buffer);
   const frames: ChunkFrame[] = [];
   for (let i = 0; i < h.count; i++) {
-    const depth = dequantize({ offset: h.offsets[i], scale: h.scales[i], data: all.subarray(i * n, (i + 1) * n) });
-    frames.push({ depth, pose: h.poses[i], extra: h.extra[i] ?? undefined });
+    const quantized = { offset: h.offsets[i], scale: h.scales[i], data: all.subarray(i * n, (i + 1) * n) };
+    // The stored form goes with the map: the viewer holds and sends it (half the bytes) as it is.
+    frames.push({ depth: dequantize(quantized), quantized, pose: h.poses[i], extra: h.extra[i] ?? undefined });
   }
   return { first: h.first, width: h.width, height: h.height, frames };
 }

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../common/errors.ts';
 import { DepthLayer } from '../cache/layer.ts';
+import type { ChunkFrame } from '../cache/chunk-file.ts';
+import type { Quantized } from '../../common/quantize.ts';
 import { defaultCacheDir, requireWritableCache } from '../cache/paths.ts';
 import { leaseEntry, type Lease } from '../cache/lease.ts';
 import { clampRange } from '../decode/frame-reader.ts';
@@ -78,8 +80,11 @@ export interface AnalysisResult {
   shotIds: number[] | null;
   start: number;
   end: number;
-  /** Depth of clip frame `index` (start..end), from the cache. */
-  readDepth(index: number): Promise<DepthMap>;
+  /**
+   * Depth of clip frame `index` (start..end), from the cache; with `stored`, also the cache's uint16 form
+   * of it (its own copy), which dequantises to `data` bit for bit: the viewer holds and sends that.
+   */
+  readDepth(index: number, opts?: { stored?: boolean }): Promise<StoredDepthMap>;
   /** Claims the cache entry for a job that reads it (an export): not evicted until released. */
   hold(): Promise<Lease>;
 }
@@ -216,6 +221,19 @@ export function recordedIntrinsics(rec: { intrinsics: Intrinsics; camera?: Omit<
   };
 }
 
+/** A depth map as readDepth gives it; `stored` only where asked for. */
+export type StoredDepthMap = DepthMap & { stored?: Quantized };
+
+/**
+ * A cached frame as a depth map. Only on request does the stored form come along, copied out of its chunk:
+ * a map sent to an export's workers is cloned with everything it holds (a view would clone the whole chunk).
+ */
+export function cachedDepthMap(index: number, kind: DepthKind, f: ChunkFrame & { width: number; height: number }, stored = false): StoredDepthMap {
+  const map: StoredDepthMap = { index, width: f.width, height: f.height, kind, data: f.depth };
+  if (stored && f.quantized) map.stored = { offset: f.quantized.offset, scale: f.quantized.scale, data: f.quantized.data.slice() };
+  return map;
+}
+
 export function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
   const kind = p.manifest.outputKind;
   return {
@@ -236,13 +254,13 @@ export function resultOf(p: Plan, rec: FinalRecord): AnalysisResult {
     start: p.start,
     end: p.end,
     hold: () => leaseEntry(p.raw.dir),
-    async readDepth(index) {
+    async readDepth(index, opts) {
       if (!Number.isInteger(index) || index < p.start || index > p.end) {
         throw new UserError(`frame ${index} is outside the analysed range ${p.start}..${p.end}`, 'ERANGE');
       }
       const f = await p.final.read(index - p.start);
       if (!f) throw new UserError(`cached depth for frame ${index} is missing or corrupt: run the analysis again`, 'ECACHE');
-      return { index, width: f.width, height: f.height, kind, data: f.depth };
+      return cachedDepthMap(index, kind, f, opts?.stored);
     },
   };
 }

@@ -16,7 +16,7 @@ import { cameraFor, scaleIntrinsics } from '../../common/camera/intrinsics.ts';
 import { fingerprintFile } from '../project/fingerprint.ts';
 import type { Intrinsics, Mat4, RgbFrame, VideoInfo } from '../../common/types.ts';
 import type { JobControl } from '../job-control.ts';
-import { recordedIntrinsics, type AnalysisResult, type AnalyzeOptions } from './analysis-plan.ts';
+import { cachedDepthMap, recordedIntrinsics, type AnalysisResult, type AnalyzeOptions } from './analysis-plan.ts';
 import { createImportCamera } from './import-camera.ts';
 
 /**
@@ -98,11 +98,11 @@ function resultOf(p: Awaited<ReturnType<typeof planImport>>, rec: ImportRecord):
     start,
     end,
     hold: () => leaseEntry(layer.dir),
-    async readDepth(index) {
+    async readDepth(index, opts) {
       if (!Number.isInteger(index) || index < start || index > end) throw new UserError(`frame ${index} is outside the imported depth's frames ${start}..${end}`, 'ERANGE');
       const f = await layer.read(index - start);
       if (!f) throw new UserError(`cached imported depth for frame ${index} is missing or corrupt: import it again`, 'ECACHE');
-      return { index, width: f.width, height: f.height, kind: rec.kind, data: f.depth };
+      return cachedDepthMap(index, rec.kind, f, opts?.stored);
     },
   };
 }
