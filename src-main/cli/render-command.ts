@@ -7,20 +7,13 @@ import { addDepthImportOptions, addGeometryOptions, cancelOnSigint, deviceOption
 import { checkOutput, requireSomeModel } from './output-checks.ts';
 import { createProgressPrinter } from './progress-line.ts';
 import { isCut, renderCut } from './render-cut.ts';
+import type { RenderOptions } from '../engine/jobs/render.ts';
 
-export interface RenderFlags extends GeometryFlags, EncodeOptions {
-  out: string;
+/** The render command's flags: the engine's render options as commander parses them (paths as typed). */
+export interface RenderFlags extends GeometryFlags, EncodeOptions, Pick<RenderOptions, 'out' | 'model' | 'depthPng' | 'depthMkv' | 'depthExr' | 'pointcloud' | 'cameraPath' | 'withImages' | 'cacheDir'> {
   effect: string[];
   effects?: string;
-  model?: string;
   device: 'auto' | 'cpu' | 'cuda';
-  depthPng?: string;
-  depthMkv?: string;
-  depthExr?: string;
-  pointcloud?: string;
-  cameraPath?: string;
-  withImages?: boolean;
-  cacheDir?: string;
   force?: boolean;
 }
 
