@@ -5,7 +5,7 @@ import { resolveFfmpeg } from '../../src-main/engine/decode/ffmpeg-path.ts';
 import { runTool } from '../../src-main/engine/decode/run-tool.ts';
 import { clip, REPO_ROOT } from '../helpers/shared.ts';
 import { useFreshHost } from './fresh-host.ts';
-import { canvasGrid, clickFrame, drawSeq, meanAbsDiff, nonBackgroundPixels, tid, waitDrawn, waitExact } from './ui.ts';
+import { canvasGrid, clickFrame, drawSeq, importClips, meanAbsDiff, nonBackgroundPixels, tid, waitDrawn, waitExact } from './ui.ts';
 
 /**
  * The whole user loop in the built renderer, in headless Chromium, driven by the REAL engine through
@@ -27,9 +27,7 @@ describe('renderer end to end against the real engine', () => {
     const input = clip('realshort.mp4');
 
     // Import through the File dialog (answered by the test, the one native part the host cannot show).
-    host.answerDialog([input]);
-    await page.click(tid('import'));
-    await page.waitForSelector(`${tid('clip-item')} >> text=realshort.mp4`);
+    await importClips(host, [input]);
     await page.waitForSelector(`${tid('clip-item')} img`);
     await expect(page.textContent(tid('media-bin'))).resolves.toContain('320×240');
 

@@ -6,7 +6,7 @@ import { decodeDepthExr } from '../../src-main/engine/encode/depth-exr.ts';
 import { encodeNpy } from '../../src-main/engine/encode/npy.ts';
 import { clip, REPO_ROOT } from '../helpers/shared.ts';
 import { useFreshHost } from './fresh-host.ts';
-import { clickFrame, tid } from './ui.ts';
+import { clickFrame, importClips, tid } from './ui.ts';
 
 /**
  * The renderer in headless Chromium against the real engine: a depth pass imported for a clip through
@@ -15,7 +15,7 @@ import { clickFrame, tid } from './ui.ts';
  * Screenshots: docs/screenshots/depth-import.png, inspector-easing.png, export-dialog-exr.png.
  */
 const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
-const fresh = useFreshHost('gd-depth-ease-e2e-', { width: 1440, height: 1000 });
+const fresh = useFreshHost('gd-depth-ease-e2e-', { viewport: { width: 1440, height: 1000 } });
 const W = 320, H = 240, FRAMES = 36;
 const truth = (k: number) => Float32Array.from({ length: W * H }, (_, i) => 1 + (3 * (i % W)) / W + 0.02 * k);
 
@@ -30,9 +30,7 @@ describe('depth import and keyframe easing in the app', () => {
     const page = host.page;
     await mkdir(SHOTS, { recursive: true });
     const input = clip('realshort.mp4');
-    host.answerDialog([input]);
-    await page.click(tid('import'));
-    await page.waitForSelector(`${tid('clip-item')} >> text=realshort.mp4`);
+    await importClips(host, [input]);
     await page.click(`${tid('clip-item')} >> text=realshort.mp4`);
 
     // A pass with too few frames: refused at once, in one line, and the clip keeps the model's depth.

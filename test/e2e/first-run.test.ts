@@ -1,9 +1,8 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { clip, REPO_ROOT, sharedModels } from '../helpers/shared.ts';
-import { buildRenderer, launchHost, type Host } from '../host/host.ts';
+import { useFreshHost } from './fresh-host.ts';
 import { tid } from './ui.ts';
 
 /**
@@ -11,32 +10,15 @@ import { tid } from './ui.ts';
  * can run at all, the app says what to do (never a blank screen), refuses a file that is not a model in
  * words, and installs a real model file after checking it against its manifest, after which the guide goes away.
  */
-let host: Host;
-let tmp: string;
-let modelFile: string;
-let notAModel: string;
-
-beforeAll(async () => {
-  modelFile = join(sharedModels(), 'fastdepth', 'fastdepth-224.onnx');
-  notAModel = clip('realshort.mp4');
-  tmp = await mkdtemp(join(tmpdir(), 'gd-firstrun-'));
-  const rendererDir = await buildRenderer(join(tmp, 'renderer'));
-  // No model anywhere on the search path: an empty "shared" folder and an empty per-user model folder.
-  const env = { GEMDEPTH_SHARED: join(tmp, 'no-shared'), XDG_DATA_HOME: join(tmp, 'data'), GEMDEPTH_MODELS: undefined, GEMDEPTH_CACHE: join(tmp, 'cache'), GEMDEPTH_CONFIG: join(tmp, 'config') };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  host = await launchHost({ rendererDir });
-  await host.page.waitForSelector(tid('app-ready'));
-}, 120_000);
-
-afterAll(async () => {
-  await host?.close();
-  vi.unstubAllEnvs();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
+// No model anywhere on the search path: an empty "shared" folder and an empty per-user model folder.
+const fresh = useFreshHost('gd-firstrun-', { env: (tmp) => ({ GEMDEPTH_SHARED: join(tmp, 'no-shared'), XDG_DATA_HOME: join(tmp, 'data'), GEMDEPTH_MODELS: undefined }) });
+// Found before the engine's environment is stubbed (the models' folder is then empty).
+const modelFile = join(sharedModels(), 'fastdepth', 'fastdepth-224.onnx');
+const notAModel = clip('realshort.mp4');
 
 describe('first run without a model', () => {
   it('a fresh install runs the built-in model: no guide, the default model is usable', async () => {
-    const page = host.page;
+    const page = fresh.host().page;
     expect(await page.locator(tid('first-run')).count()).toBe(0);
     const status = await page.textContent(tid('status-bar'));
     expect(status).toMatch(/FastDepth/);
@@ -45,6 +27,8 @@ describe('first run without a model', () => {
 
   it('guides the user, rejects a non-model file, installs a verified model', async () => {
     // An install without the built-in model (its manifest gone): nothing on the search path can run.
+    const tmp = fresh.tmp();
+    const host = fresh.host();
     const manifests = join(tmp, 'manifests');
     await mkdir(manifests);
     for (const m of await readdir(join(REPO_ROOT, 'models'))) {

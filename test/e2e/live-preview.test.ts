@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clip } from '../helpers/shared.ts';
 import { useFreshHost } from './fresh-host.ts';
-import { clickFrame, tid, waitExact } from './ui.ts';
+import { clickFrame, importClips, tid, waitExact } from './ui.ts';
 
 /**
  * While playing, the viewer says at what size it draws the picture (smaller than the clip when frames
@@ -17,9 +17,7 @@ type Seen = { labels: string[]; liveShown: boolean; draws: { frame: number; sour
 async function openWithFog(analyse: boolean) {
   const host = fresh.host();
   const page = host.page;
-  host.answerDialog([clip('realshort.mp4')]);
-  await page.click(tid('import'));
-  await page.waitForSelector(`${tid('clip-item')} >> text=realshort.mp4`);
+  await importClips(host, [clip('realshort.mp4')]);
   if (analyse) await page.click(tid('analyse'));
   await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓")`, { timeout: 150_000 });
   await page.selectOption(tid('effect-add-select'), 'fog');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clip } from '../helpers/shared.ts';
 import { useFreshHost } from './fresh-host.ts';
-import { tid } from './ui.ts';
+import { importClips, tid } from './ui.ts';
 
 /**
  * The viewer's <video> plays the clip's playback proxy (app/playback-proxy.ts) once the engine has made
@@ -23,9 +23,7 @@ describe('playback proxies in the viewer', () => {
     const host = fresh.host();
     const page = host.page;
     const input = clip(name);
-    host.answerDialog([input]);
-    await page.click(tid('import'));
-    await page.waitForSelector(`${tid('clip-item')} >> text=${name}`);
+    await importClips(host, [input]);
     await page.click(`${tid('clip-item')} >> text=${name}`);
     // Before the proxy: the source where Chromium plays it, no <video> where it does not.
     if (before) await page.waitForFunction(() => !!document.querySelector('video'), undefined, { timeout: 30_000 });

@@ -7,7 +7,7 @@ import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
 import { clip, REPO_ROOT } from '../helpers/shared.ts';
 import { psnr } from '../effects/fixture.ts';
 import { useFreshHost } from './fresh-host.ts';
-import { canvasRgb, clickFrame, drawSeq, tid, waitDrawn, waitExact } from './ui.ts';
+import { analyseSelected, canvasRgb, clickFrame, drawSeq, importClips, tid, waitDrawn, waitExact } from './ui.ts';
 
 /**
  * Playback and "the preview is the export", in the built renderer against the real engine: play from
@@ -25,12 +25,8 @@ describe('playback and preview = export', () => {
     await mkdir(ART, { recursive: true });
     const page = host.page;
     const input = clip('realshort.mp4');
-    host.answerDialog([input]);
-    await page.click(tid('import'));
-    await page.waitForSelector(`${tid('clip-item')} >> text=realshort.mp4`);
-    await page.click(tid('analyse'));
-    await page.waitForSelector(`${tid('job')}[data-kind="analysis"][data-state="done"]`, { timeout: 150_000 });
-    await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓")`);
+    await importClips(host, [input]);
+    await analyseSelected(page);
 
     // In 10, out 20, playhead at 30 (outside).
     const body = () => page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -105,9 +101,7 @@ describe('playback and preview = export', () => {
     const host = fresh.host();
     const page = host.page;
     if (!(await page.locator(`${tid('clip-item')} >> text=realshort.mp4`).count())) {
-      host.answerDialog([clip('realshort.mp4')]);
-      await page.click(tid('import'));
-      await page.waitForSelector(`${tid('clip-item')} >> text=realshort.mp4`);
+      await importClips(host, [clip('realshort.mp4')]);
       await page.click(tid('analyse'));
     }
     await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓")`, { timeout: 150_000 });

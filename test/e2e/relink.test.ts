@@ -1,33 +1,18 @@
-import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emptyProject } from '../../src-main/common/project/schema.ts';
 import { clip } from '../helpers/shared.ts';
-import { buildRenderer, launchHost, type Host } from '../host/host.ts';
+import { useFreshHost } from './fresh-host.ts';
 import { tid } from './ui.ts';
 
 /** A project whose media was moved: reported on open, relinked with one click, nothing lost. */
-let host: Host;
-let tmp: string;
-
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'gd-relink-'));
-  vi.stubEnv('GEMDEPTH_CONFIG', join(tmp, 'config'));
-  const rendererDir = await buildRenderer(join(tmp, 'renderer'));
-  host = await launchHost({ rendererDir });
-  await host.page.waitForSelector(tid('app-ready'));
-}, 120_000);
-
-afterAll(async () => {
-  await host?.close();
-  vi.unstubAllEnvs();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-});
+const fresh = useFreshHost('gd-relink-');
 
 describe('moved media', () => {
   it('is reported when the project opens and relinked to the file found beside it', async () => {
     // A project made with the engine API (the same calls the app makes), then the clip is moved.
+    const [host, tmp] = [fresh.host(), fresh.tmp()];
     const media = join(tmp, 'desk.mp4');
     await copyFile(clip('realshort.mp4'), media);
     const { clip: c } = await host.api.importMedia({ path: media });

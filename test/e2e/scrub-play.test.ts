@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { clip } from '../helpers/shared.ts';
 import { useFreshHost } from './fresh-host.ts';
-import { clickFrame, drawSeq, tid, waitExact } from './ui.ts';
+import { clickFrame, drawSeq, importClips, tid, waitExact } from './ui.ts';
 
 /**
  * Scrubbing and playback in the built renderer against the real engine (cockatoo.mp4, 1280x720, 280
@@ -12,15 +12,13 @@ import { clickFrame, drawSeq, tid, waitExact } from './ui.ts';
  * at the clip's rate. Lower bounds only: the speed targets are measured by npm run bench:app.
  */
 const FRAMES = 280;
-const fresh = useFreshHost('gd-scrub-', { width: 1440, height: 900 });
+const fresh = useFreshHost('gd-scrub-', { viewport: { width: 1440, height: 900 } });
 
 async function importCockatoo() {
   const host = fresh.host();
   const page = host.page;
   if (!(await page.locator(`${tid('clip-item')} >> text=cockatoo.mp4`).count())) {
-    host.answerDialog([clip('cockatoo.mp4')]);
-    await page.click(tid('import'));
-    await page.waitForSelector(`${tid('clip-item')} >> text=cockatoo.mp4`);
+    await importClips(host, [clip('cockatoo.mp4')]);
     await waitExact(page, 0, 60_000);
   }
   return { host, page };

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { clip, REPO_ROOT } from '../helpers/shared.ts';
 import { ffprobeJson } from '../helpers/tools.ts';
 import { useFreshHost } from './fresh-host.ts';
-import { tid } from './ui.ts';
+import { importClips, tid } from './ui.ts';
 
 /**
  * The sequence timeline in the built renderer, in headless Chromium, against the real engine: a cut of
@@ -12,7 +12,7 @@ import { tid } from './ui.ts';
  * undone and redone, played across a cut, and exported. Screenshots: docs/screenshots/timeline-*.png.
  */
 const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
-const fresh = useFreshHost('gd-seq-e2e-', { width: 1440, height: 1000 });
+const fresh = useFreshHost('gd-seq-e2e-', { viewport: { width: 1440, height: 1000 } });
 
 type Inst = { name: string; start: number; end: number; in: number; out: number };
 
@@ -52,9 +52,7 @@ describe('sequence timeline end to end against the real engine', () => {
       expect(await layout()).toEqual(after);
     };
 
-    host.answerDialog([clip('cockatoo.mp4'), clip('realshort.mp4')]);
-    await page.click(tid('import'));
-    await page.waitForSelector(`${tid('clip-item')} >> text=realshort.mp4`);
+    await importClips(host, [clip('cockatoo.mp4'), clip('realshort.mp4')]);
 
     // 1. Drag the bird onto the empty track: the sequence takes its size and rate.
     await dropClip('cockatoo.mp4', 0);

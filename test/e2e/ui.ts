@@ -1,7 +1,22 @@
+import { basename } from 'node:path';
 import type { Page } from 'playwright-core';
 
 /** Small helpers over the real UI (no test-only hooks beyond data-testid and the canvas' draw counter). */
 export const tid = (id: string) => `[data-testid="${id}"]`;
+
+/** Imports `paths` through the File dialog (answered by the test, the one native part the host cannot show); resolves when the last is in the media bin. */
+export async function importClips(host: { page: Page; answerDialog(paths: string[]): void }, paths: string[]) {
+  host.answerDialog(paths);
+  await host.page.click(tid('import'));
+  await host.page.waitForSelector(`${tid('clip-item')} >> text=${basename(paths[paths.length - 1])}`);
+}
+
+/** Analyses the selected clip: the job runs to done and the clip's depth is there. */
+export async function analyseSelected(page: Page) {
+  await page.click(tid('analyse'));
+  await page.waitForSelector(`${tid('job')}[data-kind="analysis"][data-state="done"]`, { timeout: 150_000 });
+  await page.waitForSelector(`${tid('analysis-status')}:has-text("depth ✓")`);
+}
 
 export async function drawSeq(page: Page): Promise<number> {
   return Number((await page.getAttribute(tid('preview-canvas'), 'data-draw-seq')) ?? 0);
