@@ -271,7 +271,7 @@ function march2(zs: usize, lw: i32, lh: i32, prm: usize, fs: usize, Px: v128, Py
 
 /**
  * surface.ts surfaceMaps: dist (low-res f32) -> normalVis (nx, ny, nz, point visibility; f32) and dirVis
- * (f32). z: lw*lh f32 scratch; scratch: 3 f64 planes, a row and the step table; r: the smoothing radius in samples.
+ * (f32). z: lw*lh f32 scratch; scratch: 3 f64 planes, a row, the step table and the rays' slopes; r: the smoothing radius in samples.
  */
 export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z: usize, scratch: usize, normalVis: usize, dirVis: usize): void {
   const n = lw * lh;
@@ -291,28 +291,33 @@ export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z:
   for (let s = 1; s <= steps; s++) store<f64>(fs + (<usize>s << 3), <f64>s / <f64>steps);
   const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
   const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, shadows = f64At(prm, SHADOWS) != 0;
+  // Each column's and row's ray slope, (i + 0.5 - cx) / fx for i = -1 .. lw (and likewise for rows), after the
+  // step table: the same f64 divisions as per sample, made once per frame instead of up to three times a sample.
+  const rxs = fs + (<usize>(steps + 1) << 3) + 8, rys = rxs + (<usize>(lw + 2) << 3);
+  for (let i = -1; i <= lw; i++) store<f64>(rxs + (<usize>i << 3), (<f64>i + 0.5 - cx) / fx);
+  for (let j = -1; j <= lh; j++) store<f64>(rys + (<usize>j << 3), (<f64>j + 0.5 - cy) / fy);
   for (let j = 0; j < lh; j++) {
-    const ryj = (<f64>j + 0.5 - cy) / fy;
+    const ryj = f64At(rys, j);
     for (let i = 0; i < lw; i++) {
       const k = j * lw + i;
       const zc = f64At(zs, k);
-      const rxi = (<f64>i + 0.5 - cx) / fx;
+      const rxi = f64At(rxs, i);
       const px = zc * rxi, py = zc * ryj;
       let ax: f64, ay: f64, az: f64, bx: f64, by: f64, bz: f64;
       // One-sided differences on the side with the smaller depth step (surface.ts).
       const zr = i + 1 < lw ? f64At(zs, k + 1) : 0;
       const zl = i > 0 ? f64At(zs, k - 1) : 0;
       if (i + 1 < lw && (!(i > 0) || abs(zr - zc) <= abs(zc - zl))) {
-        ax = zr * ((<f64>(i + 1) + 0.5 - cx) / fx) - px; ay = zr * ryj - py; az = zr - zc;
+        ax = zr * f64At(rxs, i + 1) - px; ay = zr * ryj - py; az = zr - zc;
       } else {
-        ax = px - zl * ((<f64>(i - 1) + 0.5 - cx) / fx); ay = py - zl * ryj; az = zc - zl;
+        ax = px - zl * f64At(rxs, i - 1); ay = py - zl * ryj; az = zc - zl;
       }
       const zd = j + 1 < lh ? f64At(zs, k + lw) : 0;
       const zu = j > 0 ? f64At(zs, k - lw) : 0;
       if (j + 1 < lh && (!(j > 0) || abs(zd - zc) <= abs(zc - zu))) {
-        bx = zd * rxi - px; by = zd * ((<f64>(j + 1) + 0.5 - cy) / fy) - py; bz = zd - zc;
+        bx = zd * rxi - px; by = zd * f64At(rys, j + 1) - py; bz = zd - zc;
       } else {
-        bx = px - zu * rxi; by = py - zu * ((<f64>(j - 1) + 0.5 - cy) / fy); bz = zc - zu;
+        bx = px - zu * rxi; by = py - zu * f64At(rys, j - 1); bz = zc - zu;
       }
       let nx = by * az - bz * ay, ny = bz * ax - bx * az, nz = bx * ay - by * ax;
       const nl = Math.sqrt(nx * nx + ny * ny + nz * nz);
@@ -325,7 +330,7 @@ export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z:
       store<f32>(dirVis + (<usize>k << 2), 1);
     }
   }
-  if (shadows && (pointOn || dirOn)) shadowsLow(zs, dist, lw, lh, r >= SHADOW_COARSE_FROM ? 2 : 1, prm, fs, normalVis, dirVis);
+  if (shadows && (pointOn || dirOn)) shadowsLow(zs, dist, lw, lh, r >= SHADOW_COARSE_FROM ? 2 : 1, prm, fs, rxs, rys, normalVis, dirVis);
 }
 
 /** surface.ts SHADOW_COARSE_FROM. */
@@ -335,7 +340,7 @@ const SHADOW_COARSE_FROM = 2;
  * The shadow visibilities of surfaceLow, as surface.ts makes them: marched at every `step`-th sample in
  * each direction and the last (fillBetween gives the others), then sky + (1 - sky) * visibility.
  */
-function shadowsLow(zs: usize, dist: usize, lw: i32, lh: i32, step: i32, prm: usize, fs: usize, normalVis: usize, dirVis: usize): void {
+function shadowsLow(zs: usize, dist: usize, lw: i32, lh: i32, step: i32, prm: usize, fs: usize, rxs: usize, rys: usize, normalVis: usize, dirVis: usize): void {
   const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, skyFrom = f64At(prm, SKY_FROM);
   for (let j = 0; j < lh; j++) {
     if (j % step != 0 && j != lh - 1) continue;
@@ -347,10 +352,10 @@ function shadowsLow(zs: usize, dist: usize, lw: i32, lh: i32, step: i32, prm: us
         a = i;
         continue;
       }
-      shadowPair(zs, lw, lh, prm, fs, j, a, i, normalVis, dirVis);
+      shadowPair(zs, lw, lh, prm, fs, rxs, rys, j, a, i, normalVis, dirVis);
       a = -1;
     }
-    if (a >= 0) shadowPair(zs, lw, lh, prm, fs, j, a, a, normalVis, dirVis);
+    if (a >= 0) shadowPair(zs, lw, lh, prm, fs, rxs, rys, j, a, a, normalVis, dirVis);
   }
   if (step == 2 && pointOn) fillBetween(normalVis + 12, 16, lw, lh);
   if (step == 2 && dirOn) fillBetween(dirVis, 4, lw, lh);
@@ -369,14 +374,13 @@ function shadowsLow(zs: usize, dist: usize, lw: i32, lh: i32, step: i32, prm: us
 }
 
 /** The shadow visibilities of the samples (ia, j) and (ib, j) (march2's two lanes; ib may be ia). */
-function shadowPair(zs: usize, lw: i32, lh: i32, prm: usize, fs: usize, j: i32, ia: i32, ib: i32, normalVis: usize, dirVis: usize): void {
-  const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
+function shadowPair(zs: usize, lw: i32, lh: i32, prm: usize, fs: usize, rxs: usize, rys: usize, j: i32, ia: i32, ib: i32, normalVis: usize, dirVis: usize): void {
   const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, len = f64At(prm, LENGTH);
-  const ryj = (<f64>j + 0.5 - cy) / fy;
+  const ryj = f64At(rys, j);
   const ka = j * lw + ia, kb = j * lw + ib;
   const za = f64At(zs, ka), zb = f64At(zs, kb);
-  const pxa = za * ((<f64>ia + 0.5 - cx) / fx), pya = za * ryj;
-  const pxb = zb * ((<f64>ib + 0.5 - cx) / fx), pyb = zb * ryj;
+  const pxa = za * f64At(rxs, ia), pya = za * ryj;
+  const pxb = zb * f64At(rxs, ib), pyb = zb * ryj;
   const Px = pair(pxa, pxb), Py = pair(pya, pyb), Pz = pair(za, zb);
   if (pointOn) {
     const vxa = f64At(prm, LX) - pxa, vya = f64At(prm, LY) - pya, vza = f64At(prm, LZ) - za;
