@@ -217,33 +217,61 @@ export function skyWeight(s: f64, from: f64): f64 {
   return t * t * (3 - 2 * t);
 }
 
-/** One shadow ray through the smoothed depth zs (surface.ts march): visibility 0..1. */
-function march(zs: usize, lw: i32, lh: i32, prm: usize, fs: usize, Px: f64, Py: f64, Pz: f64, dx: f64, dy: f64, dz: f64, len: f64): f64 {
-  const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
-  const steps = <i32>f64At(prm, STEPS), thick = f64At(prm, THICKNESS), bias = f64At(prm, BIAS), soft = f64At(prm, SOFTNESS);
-  let occ: f64 = 0;
-  for (let s = 1; s <= steps && occ < 1; s++) {
-    const f = f64At(fs, s);
-    const t = len * f * f;
-    const qz = Pz + t * dz;
-    if (qz <= 1e-3) break;
-    const x = (fx * (Px + t * dx)) / qz + cx - 0.5, y = (fy * (Py + t * dy)) / qz + cy - 0.5;
-    if (!(x >= 0 && y >= 0 && x <= <f64>(lw - 1) && y <= <f64>(lh - 1))) break;
-    const x0 = min(lw - 2, <i32>Math.floor(x)), y0 = min(lh - 2, <i32>Math.floor(y));
-    const tx = x - <f64>x0, ty = y - <f64>y0;
-    const o = y0 * lw + x0;
-    const z00 = f64At(zs, o), z01 = f64At(zs, o + 1);
-    const z10 = f64At(zs, o + lw), z11 = f64At(zs, o + lw + 1);
-    const zsurf = (z00 * (1 - tx) + z01 * tx) * (1 - ty) + (z10 * (1 - tx) + z11 * tx) * ty;
-    const gap = qz - zsurf;
-    if (gap > bias * qz && gap < thick * qz) occ = max(occ, min(1, (gap - bias * qz) / (soft * t + 1e-4)));
+/**
+ * Two shadow rays through the smoothed depth zs (surface.ts march), one in each f64x2 lane: their
+ * visibilities 0..1. Each lane makes march's f64 operations in its order, so its visibility is the scalar
+ * march's bit for bit; a lane stops where that march stops (fully occluded, behind the camera, off the map)
+ * and is no longer updated, while the other goes on.
+ */
+function march2(zs: usize, lw: i32, lh: i32, prm: usize, fs: usize, Px: v128, Py: v128, Pz: v128, dx: v128, dy: v128, dz: v128, len: v128): v128 {
+  const fx = f64x2.splat(f64At(prm, FX)), fy = f64x2.splat(f64At(prm, FY)), cx = f64x2.splat(f64At(prm, CX)), cy = f64x2.splat(f64At(prm, CY));
+  const steps = <i32>f64At(prm, STEPS);
+  const thick = f64x2.splat(f64At(prm, THICKNESS)), bias = f64x2.splat(f64At(prm, BIAS)), soft = f64x2.splat(f64At(prm, SOFTNESS));
+  const zero = f64x2.splat(0), one = f64x2.splat(1), half = f64x2.splat(0.5), near = f64x2.splat(1e-3), eps = f64x2.splat(1e-4);
+  const xMax = f64x2.splat(<f64>(lw - 1)), yMax = f64x2.splat(<f64>(lh - 1));
+  const cellX = i32x4.splat(lw - 2), cellY = i32x4.splat(lh - 2), none = i32x4.splat(0);
+  let occ = zero;
+  let live = f64x2.eq(zero, zero);
+  for (let s = 1; s <= steps; s++) {
+    live = v128.and(live, f64x2.lt(occ, one));
+    const f = f64x2.splat(f64At(fs, s));
+    const t = f64x2.mul(f64x2.mul(len, f), f);
+    const qz = f64x2.add(Pz, f64x2.mul(t, dz));
+    const x = f64x2.sub(f64x2.add(f64x2.div(f64x2.mul(fx, f64x2.add(Px, f64x2.mul(t, dx))), qz), cx), half);
+    const y = f64x2.sub(f64x2.add(f64x2.div(f64x2.mul(fy, f64x2.add(Py, f64x2.mul(t, dy))), qz), cy), half);
+    // march's breaks: qz <= 1e-3, or not inside the map (NaN included).
+    const inside = v128.and(v128.and(f64x2.ge(x, zero), f64x2.ge(y, zero)), v128.and(f64x2.le(x, xMax), f64x2.le(y, yMax)));
+    live = v128.and(v128.andnot(live, f64x2.le(qz, near)), inside);
+    if (!v128.any_true(live)) break;
+    // Each lane's cell, min(lw - 2, floor(x)) as march takes it; a stopped lane's is kept inside the map, its result not kept.
+    const xi = i32x4.max_s(none, i32x4.min_s(cellX, i32x4.trunc_sat_f64x2_s_zero(f64x2.floor(x))));
+    const yi = i32x4.max_s(none, i32x4.min_s(cellY, i32x4.trunc_sat_f64x2_s_zero(f64x2.floor(y))));
+    const tx = f64x2.sub(x, f64x2.convert_low_i32x4_s(xi)), ty = f64x2.sub(y, f64x2.convert_low_i32x4_s(yi));
+    const oa = zs + (<usize>(i32x4.extract_lane(yi, 0) * lw + i32x4.extract_lane(xi, 0)) << 3);
+    const ob = zs + (<usize>(i32x4.extract_lane(yi, 1) * lw + i32x4.extract_lane(xi, 1)) << 3), row = <usize>lw << 3;
+    const z00 = v128.load64_lane(ob, v128.load64_zero(oa), 1), z01 = v128.load64_lane(ob + 8, v128.load64_zero(oa + 8), 1);
+    const z10 = v128.load64_lane(ob + row, v128.load64_zero(oa + row), 1), z11 = v128.load64_lane(ob + row + 8, v128.load64_zero(oa + row + 8), 1);
+    const ux = f64x2.sub(one, tx);
+    const zsurf = f64x2.add(
+      f64x2.mul(f64x2.add(f64x2.mul(z00, ux), f64x2.mul(z01, tx)), f64x2.sub(one, ty)),
+      f64x2.mul(f64x2.add(f64x2.mul(z10, ux), f64x2.mul(z11, tx)), ty),
+    );
+    const gap = f64x2.sub(qz, zsurf);
+    const bq = f64x2.mul(bias, qz);
+    const hit = v128.and(live, v128.and(f64x2.gt(gap, bq), f64x2.lt(gap, f64x2.mul(thick, qz))));
+    const shade = f64x2.max(occ, f64x2.min(one, f64x2.div(f64x2.sub(gap, bq), f64x2.add(f64x2.mul(soft, t), eps))));
+    occ = v128.bitselect(shade, occ, hit);
   }
-  return 1 - occ;
+  return f64x2.sub(one, occ);
+}
+
+@inline function pair(a: f64, b: f64): v128 {
+  return f64x2.replace_lane(f64x2.splat(a), 1, b);
 }
 
 /**
  * surface.ts surfaceMaps: dist (low-res f32) -> normalVis (nx, ny, nz, point visibility; f32) and dirVis
- * (f32). z: lw*lh f32 scratch; scratch: 3 f64 planes, a row and the step table; r: the smoothing radius in samples.
+ * (f32). z: lw*lh f32 scratch; scratch: 3 f64 planes, a row, the step table and the rays' slopes; r: the smoothing radius in samples.
  */
 export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z: usize, scratch: usize, normalVis: usize, dirVis: usize): void {
   const n = lw * lh;
@@ -263,28 +291,33 @@ export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z:
   for (let s = 1; s <= steps; s++) store<f64>(fs + (<usize>s << 3), <f64>s / <f64>steps);
   const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
   const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, shadows = f64At(prm, SHADOWS) != 0;
+  // Each column's and row's ray slope, (i + 0.5 - cx) / fx for i = -1 .. lw (and likewise for rows), after the
+  // step table: the same f64 divisions as per sample, made once per frame instead of up to three times a sample.
+  const rxs = fs + (<usize>(steps + 1) << 3) + 8, rys = rxs + (<usize>(lw + 2) << 3);
+  for (let i = -1; i <= lw; i++) store<f64>(rxs + (<usize>i << 3), (<f64>i + 0.5 - cx) / fx);
+  for (let j = -1; j <= lh; j++) store<f64>(rys + (<usize>j << 3), (<f64>j + 0.5 - cy) / fy);
   for (let j = 0; j < lh; j++) {
-    const ryj = (<f64>j + 0.5 - cy) / fy;
+    const ryj = f64At(rys, j);
     for (let i = 0; i < lw; i++) {
       const k = j * lw + i;
       const zc = f64At(zs, k);
-      const rxi = (<f64>i + 0.5 - cx) / fx;
+      const rxi = f64At(rxs, i);
       const px = zc * rxi, py = zc * ryj;
       let ax: f64, ay: f64, az: f64, bx: f64, by: f64, bz: f64;
       // One-sided differences on the side with the smaller depth step (surface.ts).
       const zr = i + 1 < lw ? f64At(zs, k + 1) : 0;
       const zl = i > 0 ? f64At(zs, k - 1) : 0;
       if (i + 1 < lw && (!(i > 0) || abs(zr - zc) <= abs(zc - zl))) {
-        ax = zr * ((<f64>(i + 1) + 0.5 - cx) / fx) - px; ay = zr * ryj - py; az = zr - zc;
+        ax = zr * f64At(rxs, i + 1) - px; ay = zr * ryj - py; az = zr - zc;
       } else {
-        ax = px - zl * ((<f64>(i - 1) + 0.5 - cx) / fx); ay = py - zl * ryj; az = zc - zl;
+        ax = px - zl * f64At(rxs, i - 1); ay = py - zl * ryj; az = zc - zl;
       }
       const zd = j + 1 < lh ? f64At(zs, k + lw) : 0;
       const zu = j > 0 ? f64At(zs, k - lw) : 0;
       if (j + 1 < lh && (!(j > 0) || abs(zd - zc) <= abs(zc - zu))) {
-        bx = zd * rxi - px; by = zd * ((<f64>(j + 1) + 0.5 - cy) / fy) - py; bz = zd - zc;
+        bx = zd * rxi - px; by = zd * f64At(rys, j + 1) - py; bz = zd - zc;
       } else {
-        bx = px - zu * rxi; by = py - zu * ((<f64>(j - 1) + 0.5 - cy) / fy); bz = zc - zu;
+        bx = px - zu * rxi; by = py - zu * f64At(rys, j - 1); bz = zc - zu;
       }
       let nx = by * az - bz * ay, ny = bz * ax - bx * az, nz = bx * ay - by * ax;
       const nl = Math.sqrt(nx * nx + ny * ny + nz * nz);
@@ -297,7 +330,7 @@ export function surfaceLow(dist: usize, lw: i32, lh: i32, r: i32, prm: usize, z:
       store<f32>(dirVis + (<usize>k << 2), 1);
     }
   }
-  if (shadows && (pointOn || dirOn)) shadowsLow(zs, dist, lw, lh, r >= SHADOW_COARSE_FROM ? 2 : 1, prm, fs, normalVis, dirVis);
+  if (shadows && (pointOn || dirOn)) shadowsLow(zs, dist, lw, lh, r >= SHADOW_COARSE_FROM ? 2 : 1, prm, fs, rxs, rys, normalVis, dirVis);
 }
 
 /** surface.ts SHADOW_COARSE_FROM. */
@@ -307,25 +340,22 @@ const SHADOW_COARSE_FROM = 2;
  * The shadow visibilities of surfaceLow, as surface.ts makes them: marched at every `step`-th sample in
  * each direction and the last (fillBetween gives the others), then sky + (1 - sky) * visibility.
  */
-function shadowsLow(zs: usize, dist: usize, lw: i32, lh: i32, step: i32, prm: usize, fs: usize, normalVis: usize, dirVis: usize): void {
-  const fx = f64At(prm, FX), fy = f64At(prm, FY), cx = f64At(prm, CX), cy = f64At(prm, CY);
-  const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, len = f64At(prm, LENGTH), skyFrom = f64At(prm, SKY_FROM);
+function shadowsLow(zs: usize, dist: usize, lw: i32, lh: i32, step: i32, prm: usize, fs: usize, rxs: usize, rys: usize, normalVis: usize, dirVis: usize): void {
+  const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, skyFrom = f64At(prm, SKY_FROM);
   for (let j = 0; j < lh; j++) {
     if (j % step != 0 && j != lh - 1) continue;
-    const ryj = (<f64>j + 0.5 - cy) / fy;
+    // The row's marched samples two by two (the last alone, in both lanes, when their count is odd).
+    let a = -1;
     for (let i = 0; i < lw; i++) {
       if (i % step != 0 && i != lw - 1) continue;
-      const k = j * lw + i;
-      const zc = f64At(zs, k);
-      const px = zc * ((<f64>i + 0.5 - cx) / fx), py = zc * ryj;
-      if (pointOn) {
-        const vx = f64At(prm, LX) - px, vy = f64At(prm, LY) - py, vz = f64At(prm, LZ) - zc;
-        let d = Math.sqrt(vx * vx + vy * vy + vz * vz);
-        if (d == 0) d = 1e-9;
-        store<f32>(normalVis + (<usize>k << 4) + 12, <f32>march(zs, lw, lh, prm, fs, px, py, zc, vx / d, vy / d, vz / d, min(d, len)));
+      if (a < 0) {
+        a = i;
+        continue;
       }
-      if (dirOn) store<f32>(dirVis + (<usize>k << 2), <f32>march(zs, lw, lh, prm, fs, px, py, zc, f64At(prm, UX), f64At(prm, UY), f64At(prm, UZ), len));
+      shadowPair(zs, lw, lh, prm, fs, rxs, rys, j, a, i, normalVis, dirVis);
+      a = -1;
     }
+    if (a >= 0) shadowPair(zs, lw, lh, prm, fs, rxs, rys, j, a, a, normalVis, dirVis);
   }
   if (step == 2 && pointOn) fillBetween(normalVis + 12, 16, lw, lh);
   if (step == 2 && dirOn) fillBetween(dirVis, 4, lw, lh);
@@ -340,6 +370,33 @@ function shadowsLow(zs: usize, dist: usize, lw: i32, lh: i32, step: i32, prm: us
       const o = dirVis + (<usize>k << 2);
       store<f32>(o, <f32>(sky + (1 - sky) * <f64>load<f32>(o)));
     }
+  }
+}
+
+/** The shadow visibilities of the samples (ia, j) and (ib, j) (march2's two lanes; ib may be ia). */
+function shadowPair(zs: usize, lw: i32, lh: i32, prm: usize, fs: usize, rxs: usize, rys: usize, j: i32, ia: i32, ib: i32, normalVis: usize, dirVis: usize): void {
+  const pointOn = f64At(prm, POINT_ON) != 0, dirOn = f64At(prm, DIR_ON) != 0, len = f64At(prm, LENGTH);
+  const ryj = f64At(rys, j);
+  const ka = j * lw + ia, kb = j * lw + ib;
+  const za = f64At(zs, ka), zb = f64At(zs, kb);
+  const pxa = za * f64At(rxs, ia), pya = za * ryj;
+  const pxb = zb * f64At(rxs, ib), pyb = zb * ryj;
+  const Px = pair(pxa, pxb), Py = pair(pya, pyb), Pz = pair(za, zb);
+  if (pointOn) {
+    const vxa = f64At(prm, LX) - pxa, vya = f64At(prm, LY) - pya, vza = f64At(prm, LZ) - za;
+    const vxb = f64At(prm, LX) - pxb, vyb = f64At(prm, LY) - pyb, vzb = f64At(prm, LZ) - zb;
+    let da = Math.sqrt(vxa * vxa + vya * vya + vza * vza), db = Math.sqrt(vxb * vxb + vyb * vyb + vzb * vzb);
+    if (da == 0) da = 1e-9;
+    if (db == 0) db = 1e-9;
+    const v = march2(zs, lw, lh, prm, fs, Px, Py, Pz, pair(vxa / da, vxb / db), pair(vya / da, vyb / db), pair(vza / da, vzb / db), pair(min(da, len), min(db, len)));
+    store<f32>(normalVis + (<usize>ka << 4) + 12, <f32>f64x2.extract_lane(v, 0));
+    store<f32>(normalVis + (<usize>kb << 4) + 12, <f32>f64x2.extract_lane(v, 1));
+  }
+  if (dirOn) {
+    const ux = f64x2.splat(f64At(prm, UX)), uy = f64x2.splat(f64At(prm, UY)), uz = f64x2.splat(f64At(prm, UZ));
+    const v = march2(zs, lw, lh, prm, fs, Px, Py, Pz, ux, uy, uz, f64x2.splat(len));
+    store<f32>(dirVis + (<usize>ka << 2), <f32>f64x2.extract_lane(v, 0));
+    store<f32>(dirVis + (<usize>kb << 2), <f32>f64x2.extract_lane(v, 1));
   }
 }
 

@@ -141,8 +141,8 @@ export function relightApply(
         nr4 = v128.load(g); ng4 = v128.load(g + gStride); nb4 = v128.load(g + 2 * gStride);
       }
       // Saturating narrows clamp to 0..255; the shuffle interleaves r, g, b per pixel.
-      const rg = i16x8.narrow_i32x4_s(lit(sr, nr4, pr, dr, amb, ndl, ndd, str), lit(sg, ng4, pg, dg, amb, ndl, ndd, str));
-      const bb = lit(sb, nb4, pb, db, amb, ndl, ndd, str);
+      const rg = i16x8.narrow_i32x4_s(lit(sr, nr4, pr, dr, amb, ndl, ndd, str, withDir), lit(sg, ng4, pg, dg, amb, ndl, ndd, str, withDir));
+      const bb = lit(sb, nb4, pb, db, amb, ndl, ndd, str, withDir);
       const bytes = i8x16.narrow_i16x8_u(rg, i16x8.narrow_i32x4_s(bb, bb));
       const rgbOut = i8x16.shuffle(bytes, bytes, 0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 13, 14, 15);
       if (single) {
@@ -162,14 +162,16 @@ export function relightApply(
   return f32x4.splat(<f32>p64(prm, k));
 }
 
-/** A channel's output before clamping: source * (1 + strength * (shade - 1)), rounded. */
 /**
  * The lit source, rounded: the light falls on the picture without its grain n (grain.ts) and the grain is
  * added back as it was, so brightening does not amplify it: (s - n) * gain + n.
  */
-@inline function lit(s: v128, n: v128, pc: v128, dc: v128, amb: v128, ndl: v128, ndd: v128, str: v128): v128 {
+@inline function lit(s: v128, n: v128, pc: v128, dc: v128, amb: v128, ndl: v128, ndd: v128, str: v128, withDir: bool): v128 {
   const one = f32x4.splat(1);
-  const shade = f32x4.add(f32x4.add(amb, f32x4.mul(ndl, pc)), f32x4.mul(ndd, dc));
+  // Without the directional light ndd is +0, and +0 added to a sum that is never -0 (amb and ndl are at
+  // least +0) leaves it as it is: the term is not computed.
+  const point = f32x4.add(amb, f32x4.mul(ndl, pc));
+  const shade = withDir ? f32x4.add(point, f32x4.mul(ndd, dc)) : point;
   const gain = f32x4.add(one, f32x4.mul(str, f32x4.sub(shade, one)));
   return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.mul(f32x4.sub(s, n), gain), f32x4.add(n, f32x4.splat(0.5))));
 }
