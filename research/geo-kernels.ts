@@ -43,10 +43,18 @@ function invPlane(w: number, h: number): Float32Array {
 }
 const pose = (m: Mods, k: number): Mat4 => m.linalg.fromRt(m.linalg.expSO3([0.002 * k, 0.004 * k, 0.001 * k]), [0.01 * k, 0.002 * k, 0.005 * k]);
 
+/** The arrays one after another (a kernel's every output compared, not only its last). */
+function concat(parts: ArrayLike<number>[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
 /** Each kernel: run(tree's modules) -> something whose bytes must agree between the trees. */
 const kernels: Record<string, (m: Mods) => ArrayLike<number>> = {
-  trackingPyramid: (m) => m.image.trackingPyramid(frames[0], W, H, AW)[3].data,
-  downsampleRgbGray: (m) => m.image.downsampleRgbGray(frames[0], W, H, AW, Math.round((AW * H) / W)).gray.data,
+  trackingPyramid: (m) => concat(m.image.trackingPyramid(frames[0], W, H, AW).map((l) => l.data)),
+  downsampleRgbGray: (m) => { const d = m.image.downsampleRgbGray(frames[0], W, H, AW, Math.round((AW * H) / W)); return concat([d.gray.data, d.rgb]); },
   detectCorners: (m) => m.features.detectCorners(m.image.trackingPyramid(frames[0], W, H, AW)[0], 12),
   trackKLT: (() => {
     const cache = new Map<Mods, { a: ReturnType<Mods['image']['trackingPyramid']>; b: ReturnType<Mods['image']['trackingPyramid']>; pts: Float32Array }>();

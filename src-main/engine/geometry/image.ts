@@ -11,23 +11,55 @@ export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: n
   const gray = new Float32Array(dw * dh);
   const rgb = new Uint8Array(dw * dh * 3);
   const fx = sw / dw, fy = sh / dh;
+  // Each output pixel's block of columns [x0, x1), clipped to the frame, worked out once.
+  const cols = colSpans.length >= 2 * dw ? colSpans : (colSpans = new Int32Array(2 * dw));
+  for (let x = 0; x < dw; x++) {
+    const x0 = Math.floor(x * fx), x1 = Math.max(x0 + 1, Math.floor((x + 1) * fx));
+    cols[2 * x] = x0; cols[2 * x + 1] = Math.max(x0, Math.min(x1, sw));
+  }
+  // A block row's channel sums per source column: integers, so summed in any order they are the
+  // same doubles as the block's pixels summed one by one.
+  const acc = rowSums.length >= 3 * sw ? rowSums : (rowSums = new Int32Array(3 * sw));
+  const rw = 3 * sw;
+  // Little-endian words of the frame, where its rows are whole words (every platform Node runs on is little-endian).
+  const words = src.byteOffset % 4 === 0 && rw % 4 === 0 ? new Uint32Array(src.buffer, src.byteOffset, (rw >> 2) * sh) : null;
   for (let y = 0; y < dh; y++) {
-    const y0 = Math.floor(y * fy), y1 = Math.max(y0 + 1, Math.floor((y + 1) * fy));
-    for (let x = 0; x < dw; x++) {
-      const x0 = Math.floor(x * fx), x1 = Math.max(x0 + 1, Math.floor((x + 1) * fx));
-      let r = 0, g = 0, b = 0, n = 0;
-      for (let yy = y0; yy < y1 && yy < sh; yy++) {
-        let o = (yy * sw + x0) * 3;
-        for (let xx = x0; xx < x1 && xx < sw; xx++, o += 3) { r += src[o]; g += src[o + 1]; b += src[o + 2]; n++; }
+    const y0 = Math.floor(y * fy), y1 = Math.min(sh, Math.max(y0 + 1, Math.floor((y + 1) * fy)));
+    if (y1 - y0 === 5 && words) {
+      // Four bytes at a time: the even and odd bytes of a word summed in 16-bit lanes (at most 5 x 255).
+      const q = rw >> 2, o = y0 * q;
+      for (let k = 0; k < q; k++) {
+        const a = words[o + k], b = words[o + k + q], c = words[o + k + 2 * q], d = words[o + k + 3 * q], e = words[o + k + 4 * q];
+        const lo = (a & 0xff00ff) + (b & 0xff00ff) + (c & 0xff00ff) + (d & 0xff00ff) + (e & 0xff00ff);
+        const hi = ((a >>> 8) & 0xff00ff) + ((b >>> 8) & 0xff00ff) + ((c >>> 8) & 0xff00ff) + ((d >>> 8) & 0xff00ff) + ((e >>> 8) & 0xff00ff);
+        const j = 4 * k;
+        acc[j] = lo & 0xffff; acc[j + 1] = hi & 0xffff; acc[j + 2] = lo >>> 16; acc[j + 3] = hi >>> 16;
       }
-      n = n || 1;
-      const i = y * dw + x;
+    } else {
+      acc.fill(0, 0, rw);
+      for (let yy = y0; yy < y1; yy++) {
+        const o = yy * rw;
+        for (let j = 0; j < rw; j++) acc[j] += src[o + j];
+      }
+    }
+    const rows = Math.max(0, y1 - y0);
+    for (let x = 0, i = y * dw; x < dw; x++, i++) {
+      const x0 = cols[2 * x], x1 = cols[2 * x + 1];
+      let r = 0, g = 0, b = 0;
+      const k = 3 * x0;
+      if (x1 - x0 === 5) {
+        r = acc[k] + acc[k + 3] + acc[k + 6] + acc[k + 9] + acc[k + 12];
+        g = acc[k + 1] + acc[k + 4] + acc[k + 7] + acc[k + 10] + acc[k + 13];
+        b = acc[k + 2] + acc[k + 5] + acc[k + 8] + acc[k + 11] + acc[k + 14];
+      } else for (let c = k; c < 3 * x1; c += 3) { r += acc[c]; g += acc[c + 1]; b += acc[c + 2]; }
+      const n = rows * (x1 - x0) || 1;
       rgb[i * 3] = r / n; rgb[i * 3 + 1] = g / n; rgb[i * 3 + 2] = b / n;
       gray[i] = (0.299 * r + 0.587 * g + 0.114 * b) / n;
     }
   }
   return { gray: { width: dw, height: dh, data: gray }, rgb };
 }
+let colSpans = new Int32Array(0), rowSums = new Int32Array(0);
 
 /** Bilinear resample of a float plane (pixel-centre aligned). Non-positive samples are treated as holes. */
 export function resizeWithHoles(src: Float32Array, sw: number, sh: number, dw: number, dh: number, into?: Float32Array): Float32Array {
