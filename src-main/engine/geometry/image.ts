@@ -10,6 +10,9 @@ export interface Plane {
 export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): { gray: Plane; rgb: Uint8Array } {
   const gray = new Float32Array(dw * dh);
   const rgb = new Uint8Array(dw * dh * 3);
+  // Made before the loops: V8 compiles the loops during the first call, and code after them that had
+  // not run yet cost a deoptimisation on later calls.
+  const result = { gray: { width: dw, height: dh, data: gray }, rgb };
   const fx = sw / dw, fy = sh / dh;
   // Each output pixel's block of columns [x0, x1), clipped to the frame, worked out once.
   const cols = colSpans.length >= 2 * dw ? colSpans : (colSpans = new Int32Array(2 * dw));
@@ -57,7 +60,7 @@ export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: n
       gray[i] = (0.299 * r + 0.587 * g + 0.114 * b) / n;
     }
   }
-  return { gray: { width: dw, height: dh, data: gray }, rgb };
+  return result;
 }
 let colSpans = new Int32Array(0), rowSums = new Int32Array(0);
 
