@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { readFrames } from '../src-main/engine/decode/frame-reader.ts';
 import { probe } from '../src-main/engine/decode/probe.ts';
 import type { Mat4 } from '../src-main/common/types.ts';
+import { getManifest } from '../src-main/engine/infer/manifest.ts';
+import { depthSize } from '../src-main/engine/preprocess/index.ts';
 
 const trees = [resolve(process.argv[2] ?? '.'), resolve(process.argv[3] ?? '.')];
 const clip = process.env.CLIP ?? resolve(trees[1], '..', 'shared', 'clips', 'cockatoo.mp4');
@@ -30,9 +32,12 @@ async function load(root: string) {
 }
 
 const info = await probe(clip);
+// The frames at the size the analysis hands the geometry (decoded at the default model's depth size:
+// 398x224 for a 720p clip); FULL=1: the clip's own size.
+const size = process.env.FULL === '1' ? { width: info.width, height: info.height } : depthSize((await getManifest('fastdepth')).size, info.width, info.height);
 const frames: Uint8Array[] = [];
-for await (const f of readFrames(info, { start: 40, end: 41, width: info.width, height: info.height })) frames.push(f.data);
-const W = info.width, H = info.height, AW = 256;
+for await (const f of readFrames(info, { start: 40, end: 41, width: size.width, height: size.height, scaleFlags: 'bilinear' })) frames.push(f.data);
+const W = size.width, H = size.height, AW = 256;
 const mods = await Promise.all(trees.map(load));
 
 /** A smooth synthetic inverse depth on a w x h grid (a slanted plane with a bump), > 0 everywhere. */

@@ -43,14 +43,12 @@ function areaByDefinition(src: Uint8Array, sw: number, sh: number, dw: number, d
 }
 
 describe('geometry kernels', () => {
-  it('the area average gives the bits of its definition: 5x5 blocks read four bytes at a time, other ratios, unaligned frames', () => {
-    // 1280 -> 256 is the analysis grid of a 720p frame (whole words a row); 20 x 3 bytes a row is not a
-    // multiple of four once offset by one byte; 30 -> 7 and 9 -> 12 are fractional and enlarging ratios.
-    for (const [sw, sh, dw, dh, offset] of [[1280, 720, 256, 144, 0], [40, 25, 8, 5, 0], [40, 25, 8, 5, 1], [20, 10, 4, 2, 1], [30, 17, 7, 5, 0], [9, 6, 12, 8, 0]]) {
-      const buf = new Uint8Array(sw * sh * 3 + offset);
-      // Saturated runs as well as noise: the 16-bit lanes must carry 5 x 255 without spilling.
-      for (let i = 0; i < buf.length; i++) buf[i] = i % 97 < 40 ? 255 : (i * 7919 + (i >> 9) * 31) % 256;
-      const src = buf.subarray(offset, offset + sw * sh * 3);
+  it('the area average gives the bits of its definition: blocks of one or two rows and columns written out, other ratios', () => {
+    // 398x224 -> 256x144: the analysis's frames (the depth's size for a 720p clip) to the analysis grid;
+    // exactly 2, enlarging, and the ratios above 2 (summed pixel by pixel).
+    for (const [sw, sh, dw, dh] of [[398, 224, 256, 144], [40, 24, 20, 12], [9, 6, 12, 8], [1280, 720, 256, 144], [30, 17, 7, 5]]) {
+      const src = new Uint8Array(sw * sh * 3);
+      for (let i = 0; i < src.length; i++) src[i] = i % 97 < 40 ? 255 : (i * 7919 + (i >> 9) * 31) % 256;
       const got = downsampleRgbGray(src, sw, sh, dw, dh), want = areaByDefinition(src, sw, sh, dw, dh);
       expect(got.gray.data).toEqual(want.gray);
       expect(got.rgb).toEqual(want.rgb);
