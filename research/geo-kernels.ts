@@ -60,6 +60,11 @@ function concat(parts: ArrayLike<number>[]): Float64Array {
 const kernels: Record<string, (m: Mods) => ArrayLike<number>> = {
   trackingPyramid: (m) => concat(m.image.trackingPyramid(frames[0], W, H, AW).map((l) => l.data)),
   downsampleRgbGray: (m) => { const d = m.image.downsampleRgbGray(frames[0], W, H, AW, Math.round((AW * H) / W)); return concat([d.gray.data, d.rgb]); },
+  // The model's depth to the analysis grid (prepareFrame) and the refinement's factor back (the output thread).
+  resizeWithHoles: (() => {
+    const src = invPlane(W, H).map((v, i) => (i % 613 === 0 ? 0 : v)), grid = invPlane(AW, 144).map((v, i) => (i % 401 === 0 ? 0 : v));
+    return (m: Mods) => concat([m.image.resizeWithHoles(src, W, H, AW, 144), m.image.resizeWithHoles(grid, AW, 144, W, H)]);
+  })(),
   detectCorners: (m) => m.features.detectCorners(m.image.trackingPyramid(frames[0], W, H, AW)[0], 12),
   trackKLT: (() => {
     const cache = new Map<Mods, { a: ReturnType<Mods['image']['trackingPyramid']>; b: ReturnType<Mods['image']['trackingPyramid']>; pts: Float32Array }>();
