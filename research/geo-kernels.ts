@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { readFrames } from '../src-main/engine/decode/frame-reader.ts';
 import { probe } from '../src-main/engine/decode/probe.ts';
 import type { Mat4 } from '../src-main/common/types.ts';
+import { getManifest } from '../src-main/engine/infer/manifest.ts';
+import { depthSize } from '../src-main/engine/preprocess/index.ts';
 
 const trees = [resolve(process.argv[2] ?? '.'), resolve(process.argv[3] ?? '.')];
 const clip = process.env.CLIP ?? resolve(trees[1], '..', 'shared', 'clips', 'cockatoo.mp4');
@@ -30,9 +32,12 @@ async function load(root: string) {
 }
 
 const info = await probe(clip);
+// The frames at the size the analysis hands the geometry (decoded at the default model's depth size:
+// 398x224 for a 720p clip); FULL=1: the clip's own size.
+const size = process.env.FULL === '1' ? { width: info.width, height: info.height } : depthSize((await getManifest('fastdepth')).size, info.width, info.height);
 const frames: Uint8Array[] = [];
-for await (const f of readFrames(info, { start: 40, end: 41, width: info.width, height: info.height })) frames.push(f.data);
-const W = info.width, H = info.height, AW = 256;
+for await (const f of readFrames(info, { start: 40, end: 41, width: size.width, height: size.height, scaleFlags: 'bilinear' })) frames.push(f.data);
+const W = size.width, H = size.height, AW = 256;
 const mods = await Promise.all(trees.map(load));
 
 /** A smooth synthetic inverse depth on a w x h grid (a slanted plane with a bump), > 0 everywhere. */
@@ -43,10 +48,23 @@ function invPlane(w: number, h: number): Float32Array {
 }
 const pose = (m: Mods, k: number): Mat4 => m.linalg.fromRt(m.linalg.expSO3([0.002 * k, 0.004 * k, 0.001 * k]), [0.01 * k, 0.002 * k, 0.005 * k]);
 
+/** The arrays one after another (a kernel's every output compared, not only its last). */
+function concat(parts: ArrayLike<number>[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
 /** Each kernel: run(tree's modules) -> something whose bytes must agree between the trees. */
 const kernels: Record<string, (m: Mods) => ArrayLike<number>> = {
-  trackingPyramid: (m) => m.image.trackingPyramid(frames[0], W, H, AW)[3].data,
-  downsampleRgbGray: (m) => m.image.downsampleRgbGray(frames[0], W, H, AW, Math.round((AW * H) / W)).gray.data,
+  trackingPyramid: (m) => concat(m.image.trackingPyramid(frames[0], W, H, AW).map((l) => l.data)),
+  downsampleRgbGray: (m) => { const d = m.image.downsampleRgbGray(frames[0], W, H, AW, Math.round((AW * H) / W)); return concat([d.gray.data, d.rgb]); },
+  // The model's depth to the analysis grid (prepareFrame) and the refinement's factor back (the output thread).
+  resizeWithHoles: (() => {
+    const src = invPlane(W, H).map((v, i) => (i % 613 === 0 ? 0 : v)), grid = invPlane(AW, 144).map((v, i) => (i % 401 === 0 ? 0 : v));
+    return (m: Mods) => concat([m.image.resizeWithHoles(src, W, H, AW, 144), m.image.resizeWithHoles(grid, AW, 144, W, H)]);
+  })(),
   detectCorners: (m) => m.features.detectCorners(m.image.trackingPyramid(frames[0], W, H, AW)[0], 12),
   trackKLT: (() => {
     const cache = new Map<Mods, { a: ReturnType<Mods['image']['trackingPyramid']>; b: ReturnType<Mods['image']['trackingPyramid']>; pts: Float32Array }>();

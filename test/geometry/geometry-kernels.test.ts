@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boxFilter, trackingPyramid } from '../../src-main/engine/geometry/image.ts';
+import { boxFilter, downsampleRgbGray, trackingPyramid } from '../../src-main/engine/geometry/image.ts';
 import { detectCorners } from '../../src-main/engine/geometry/features.ts';
 import { svd3, mul3, transpose3 } from '../../src-main/engine/geometry/linalg.ts';
 import { bundleAdjustWindow } from '../../src-main/engine/geometry/window-ba.ts';
@@ -22,7 +22,39 @@ function boxByDefinition(src: Float32Array, w: number, h: number, r: number): Fl
   return out;
 }
 
+/** The area average by its definition: each block's pixels summed one by one (what downsampleRgbGray was). */
+function areaByDefinition(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): { gray: Float32Array; rgb: Uint8Array } {
+  const gray = new Float32Array(dw * dh), rgb = new Uint8Array(dw * dh * 3);
+  const fx = sw / dw, fy = sh / dh;
+  for (let y = 0; y < dh; y++) {
+    const y0 = Math.floor(y * fy), y1 = Math.max(y0 + 1, Math.floor((y + 1) * fy));
+    for (let x = 0; x < dw; x++) {
+      const x0 = Math.floor(x * fx), x1 = Math.max(x0 + 1, Math.floor((x + 1) * fx));
+      let r = 0, g = 0, b = 0, n = 0;
+      for (let yy = y0; yy < y1 && yy < sh; yy++)
+        for (let xx = x0; xx < x1 && xx < sw; xx++) { const o = (yy * sw + xx) * 3; r += src[o]; g += src[o + 1]; b += src[o + 2]; n++; }
+      n = n || 1;
+      const i = y * dw + x;
+      rgb[i * 3] = r / n; rgb[i * 3 + 1] = g / n; rgb[i * 3 + 2] = b / n;
+      gray[i] = (0.299 * r + 0.587 * g + 0.114 * b) / n;
+    }
+  }
+  return { gray, rgb };
+}
+
 describe('geometry kernels', () => {
+  it('the area average gives the bits of its definition: blocks of one or two rows and columns written out, other ratios', () => {
+    // 398x224 -> 256x144: the analysis's frames (the depth's size for a 720p clip) to the analysis grid;
+    // exactly 2, enlarging, and the ratios above 2 (summed pixel by pixel).
+    for (const [sw, sh, dw, dh] of [[398, 224, 256, 144], [40, 24, 20, 12], [9, 6, 12, 8], [1280, 720, 256, 144], [30, 17, 7, 5]]) {
+      const src = new Uint8Array(sw * sh * 3);
+      for (let i = 0; i < src.length; i++) src[i] = i % 97 < 40 ? 255 : (i * 7919 + (i >> 9) * 31) % 256;
+      const got = downsampleRgbGray(src, sw, sh, dw, dh), want = areaByDefinition(src, sw, sh, dw, dh);
+      expect(got.gray.data).toEqual(want.gray);
+      expect(got.rgb).toEqual(want.rgb);
+    }
+  });
+
   it('the box filter is the clamped box mean, images narrower than the window included', () => {
     for (const [w, h, r] of [[37, 23, 2], [5, 9, 2], [3, 4, 3], [64, 2, 1], [1, 1, 2]]) {
       const src = Float32Array.from({ length: w * h }, (_v, i) => ((i * 7919) % 251) - 100);

@@ -11,6 +11,41 @@ export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: n
   const gray = new Float32Array(dw * dh);
   const rgb = new Uint8Array(dw * dh * 3);
   const fx = sw / dw, fy = sh / dh;
+  if (fx > 2 || fy > 2) return areaBlocks(src, sw, sh, dw, dh, gray, rgb);
+  // Made before the loops: V8 compiles the loops during the first call, and code after them that had
+  // not run yet cost a deoptimisation on later calls.
+  const result = { gray: { width: dw, height: dh, data: gray }, rgb };
+  // The analysis's frames come at the depth's size (398 x 224 for a 720p clip) to 256 x 144: blocks
+  // of one or two rows and columns. A block row's channel sums per source column, then one or two of
+  // those per pixel: integers, so the same doubles as the block's pixels summed one by one.
+  const rw = 3 * sw;
+  const acc = rowSums.length >= rw ? rowSums : (rowSums = new Int32Array(rw));
+  const cols = colSpans.length >= dw ? colSpans : (colSpans = new Int32Array(dw));
+  for (let x = 0; x < dw; x++) {
+    const x0 = Math.floor(x * fx), x1 = Math.min(sw, Math.max(x0 + 1, Math.floor((x + 1) * fx)));
+    cols[x] = x1 - x0 === 2 ? -1 - x0 : x0; // two columns: coded negative
+  }
+  for (let y = 0; y < dh; y++) {
+    const y0 = Math.floor(y * fy), y1 = Math.min(sh, Math.max(y0 + 1, Math.floor((y + 1) * fy)));
+    const o = y0 * rw, rows = y1 - y0;
+    if (rows === 2) for (let j = 0; j < rw; j++) acc[j] = src[o + j] + src[o + rw + j];
+    else for (let j = 0; j < rw; j++) acc[j] = src[o + j];
+    for (let x = 0, i = y * dw; x < dw; x++, i++) {
+      const c = cols[x];
+      let r, g, b, n;
+      if (c >= 0) { const k = 3 * c; r = acc[k]; g = acc[k + 1]; b = acc[k + 2]; n = rows; }
+      else { const k = -3 * (c + 1); r = acc[k] + acc[k + 3]; g = acc[k + 1] + acc[k + 4]; b = acc[k + 2] + acc[k + 5]; n = 2 * rows; }
+      rgb[i * 3] = r / n; rgb[i * 3 + 1] = g / n; rgb[i * 3 + 2] = b / n;
+      gray[i] = (0.299 * r + 0.587 * g + 0.114 * b) / n;
+    }
+  }
+  return result;
+}
+let colSpans = new Int32Array(0), rowSums = new Int32Array(0);
+
+/** downsampleRgbGray's blocks summed pixel by pixel (any ratio). */
+function areaBlocks(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, gray: Float32Array, rgb: Uint8Array): { gray: Plane; rgb: Uint8Array } {
+  const fx = sw / dw, fy = sh / dh;
   for (let y = 0; y < dh; y++) {
     const y0 = Math.floor(y * fy), y1 = Math.max(y0 + 1, Math.floor((y + 1) * fy));
     for (let x = 0; x < dw; x++) {
@@ -69,12 +104,24 @@ export function trackingGray(src: Uint8Array, sw: number, sh: number, dw: number
   const f = Math.max(1, Math.floor(Math.min(sw / dw, sh / dh)));
   const bw = Math.floor(sw / f), bh = Math.floor(sh / f);
   const same = bw === dw && bh === dh;
+  if (f === 1 && same) return { width: dw, height: dh, data: grayPlane(src, dw * dh) };
   // Resized, the block means are scratch: one plane reused (a fresh 640 x 360 a 720p frame was garbage at once).
   const into = same ? undefined : (boxScratch = boxScratch.length === bw * bh ? boxScratch : new Float32Array(bw * bh));
   const box = f === 2 ? boxGray2(src, sw, sh, into) : boxGray(src, sw, sh, f, into);
   const data = same ? box : resizeWithHoles(box, bw, bh, dw, dh);
   for (let i = 0; i < data.length; i++) data[i] -= 1;
   return { width: dw, height: dh, data };
+}
+
+/**
+ * trackingGray at the frame's own size (the analysis's frames at the depth's size are tracked as
+ * they are): boxGray with f = 1 and the 1 taken off again, in one pass; the same roundings (the
+ * block mean stored as float32, then 1 less stored as float32).
+ */
+function grayPlane(src: Uint8Array, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0, o = 0; i < n; i++, o += 3) out[i] = Math.fround(0.299 * src[o] + 0.587 * src[o + 1] + 0.114 * src[o + 2] + 1) - 1;
+  return out;
 }
 
 /**

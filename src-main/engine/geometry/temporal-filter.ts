@@ -50,50 +50,12 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   let zNext = new Float32Array(n);
   const pairs = Int32Array.of(1, w, w + 1, w - 1);
 
-  // Depth from the filter's kind and back (1/v for inverse depth), written out in the per-pixel loops
-  // below: a double passed to a helper V8 does not inline is boxed, a heap number a pixel.
   const metric = kind === 'metric';
 
   /** Previous filtered depth seen from the current camera; 0 where nothing lands. */
   function warp(prev: Float32Array, M: Mat4): void {
-    const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
-    // The transform in locals, not read through the matrix on every pixel (the same values, in the same order).
-    const m0 = M[0], m1 = M[1], m2 = M[2], m3 = M[3], m4 = M[4], m5 = M[5], m6 = M[6], m7 = M[7], m8 = M[8], m9 = M[9], m10 = M[10], m11 = M[11];
-    warped.fill(0);
-    for (let y = 0; y < h; y++) {
-      const ry = rayY[y];
-      for (let x = 0; x < w; x++) {
-        const z = prev[y * w + x];
-        if (!(z > 0)) continue;
-        const X = rayX[x] * z, Y = ry * z;
-        const zc = m8 * X + m9 * Y + m10 * z + m11;
-        if (!(zc > 1e-6)) continue;
-        const xc = m0 * X + m1 * Y + m2 * z + m3;
-        const yc = m4 * X + m5 * Y + m6 * z + m7;
-        const u = Math.floor(((xc / zc) * fx + cx + 0.5) / sx);
-        const v = Math.floor(((yc / zc) * fy + cy + 0.5) / sy);
-        if (u < 0 || v < 0 || u >= w || v >= h) continue;
-        const i = v * w + u;
-        if (warped[i] === 0 || zc < warped[i]) warped[i] = zc; // nearest surface wins
-      }
-    }
-    // Moving toward a surface spreads its pixels apart, and the splat leaves one-pixel cracks: left
-    // unfiltered among filtered neighbours, they showed as a grid of thin lines in the depth. A crack
-    // takes the nearest of two opposite neighbours when both sides of it landed.
-    let nc = 0;
-    for (let y = 1; y < h - 1; y++)
-      for (let x = 1; x < w - 1; x++) {
-        const i = y * w + x;
-        if (warped[i] > 0) continue;
-        let z = Infinity;
-        // Opposite neighbours: left/right, up/down, and the diagonals (where two cracks cross).
-        for (let k = 0; k < 4; k++) {
-          const o = pairs[k], a = warped[i - o], b = warped[i + o];
-          if (a > 0 && b > 0) z = Math.min(z, a, b);
-        }
-        if (z < Infinity) { crackAt[nc] = i; crackZ[nc++] = z; }
-      }
-    for (let c = 0; c < nc; c++) warped[crackAt[c]] = crackZ[c];
+    splat(prev, M, K, w, h, sx, sy, rayX, rayY, warped);
+    fillCracks(warped, w, h, pairs, crackAt, crackZ);
   }
 
   return {
@@ -106,21 +68,11 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
       const z = zNext;
       const out = into?.length === n && into !== depth ? into : new Float32Array(n);
       // The copy of the frame's depth made in the same pass.
-      for (let i = 0; i < n; i++) {
-        const d = depth[i];
-        out[i] = d;
-        z[i] = d > 0 ? (metric ? d : 1 / d) : 0;
-      }
+      copyDepth(depth, out, z, n, metric);
       if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
         // Previous camera -> current camera.
         warp(prevZ, mul4(invRigid(pose), prevPose));
-        for (let i = 0; i < n; i++) {
-          const a = warped[i], b = z[i];
-          if (a > 0 && b > 0 && Math.abs(a - b) < tol * b) {
-            z[i] = b + weight * (1 - alpha) * (a - b);
-            out[i] = metric ? z[i] : 1 / z[i];
-          }
-        }
+        blend(warped, z, out, n, metric, tol, weight, alpha);
       }
       zNext = prevZ ?? new Float32Array(n);
       prevZ = z;
@@ -129,4 +81,79 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
       return out;
     },
   };
+}
+
+// The per-pixel loops, each a function of typed arrays and numbers rather than a loop inside apply or
+// warp: V8 compiles a long loop on its first run (on-stack replacement) and keeps that code for later
+// calls; apply's first call has no history, so the code after its first loop had never run, and
+// every later frame left that code at the history's test (a deoptimisation a frame, the rest of the
+// frame's filter then running unoptimised). Depth from the filter's kind and back (1/v for inverse
+// depth) is written out in the loops: a double passed to a helper V8 does not inline is boxed.
+// The same operations in the same order as when they were written inline.
+
+/** out = the frame's depth; z = its depth along the ray (the filter's working form). */
+function copyDepth(depth: Float32Array, out: Float32Array, z: Float32Array, n: number, metric: boolean): void {
+  for (let i = 0; i < n; i++) {
+    const d = depth[i];
+    out[i] = d;
+    z[i] = d > 0 ? (metric ? d : 1 / d) : 0;
+  }
+}
+
+/** The warped history averaged into z (and out, in the filter's kind) where the two agree within tol. */
+function blend(warped: Float32Array, z: Float32Array, out: Float32Array, n: number, metric: boolean, tol: number, weight: number, alpha: number): void {
+  for (let i = 0; i < n; i++) {
+    const a = warped[i], b = z[i];
+    if (a > 0 && b > 0 && Math.abs(a - b) < tol * b) {
+      z[i] = b + weight * (1 - alpha) * (a - b);
+      out[i] = metric ? z[i] : 1 / z[i];
+    }
+  }
+}
+
+/** The previous depth `prev` moved by M into the w x h grid of `warped`, nearest surface first; 0 where nothing lands. */
+function splat(prev: Float32Array, M: Mat4, K: Intrinsics, w: number, h: number, sx: number, sy: number, rayX: Float32Array, rayY: Float32Array, warped: Float32Array): void {
+  const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
+  // The transform in locals, not read through the matrix on every pixel (the same values, in the same order).
+  const m0 = M[0], m1 = M[1], m2 = M[2], m3 = M[3], m4 = M[4], m5 = M[5], m6 = M[6], m7 = M[7], m8 = M[8], m9 = M[9], m10 = M[10], m11 = M[11];
+  warped.fill(0);
+  for (let y = 0; y < h; y++) {
+    const ry = rayY[y];
+    for (let x = 0; x < w; x++) {
+      const z = prev[y * w + x];
+      if (!(z > 0)) continue;
+      const X = rayX[x] * z, Y = ry * z;
+      const zc = m8 * X + m9 * Y + m10 * z + m11;
+      if (!(zc > 1e-6)) continue;
+      const xc = m0 * X + m1 * Y + m2 * z + m3;
+      const yc = m4 * X + m5 * Y + m6 * z + m7;
+      const u = Math.floor(((xc / zc) * fx + cx + 0.5) / sx);
+      const v = Math.floor(((yc / zc) * fy + cy + 0.5) / sy);
+      if (u < 0 || v < 0 || u >= w || v >= h) continue;
+      const i = v * w + u;
+      if (warped[i] === 0 || zc < warped[i]) warped[i] = zc; // nearest surface wins
+    }
+  }
+}
+
+/**
+ * Moving toward a surface spreads its pixels apart, and the splat leaves one-pixel cracks: left
+ * unfiltered among filtered neighbours, they showed as a grid of thin lines in the depth. A crack
+ * takes the nearest of two opposite neighbours when both sides of it landed.
+ */
+function fillCracks(warped: Float32Array, w: number, h: number, pairs: Int32Array, crackAt: Int32Array, crackZ: Float32Array): void {
+  let nc = 0;
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      if (warped[i] > 0) continue;
+      let z = Infinity;
+      // Opposite neighbours: left/right, up/down, and the diagonals (where two cracks cross).
+      for (let k = 0; k < 4; k++) {
+        const o = pairs[k], a = warped[i - o], b = warped[i + o];
+        if (a > 0 && b > 0) z = Math.min(z, a, b);
+      }
+      if (z < Infinity) { crackAt[nc] = i; crackZ[nc++] = z; }
+    }
+  for (let c = 0; c < nc; c++) warped[crackAt[c]] = crackZ[c];
 }

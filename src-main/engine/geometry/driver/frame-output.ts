@@ -79,49 +79,34 @@ export function createOutputMaker(o: OutputSettings) {
       buf = { n, x: new Float32Array(n), inv: new Float32Array(n), refined: new Float32Array(n), up: new Float32Array(n), ratio: new Float32Array(k.width * k.height), sample: new Float32Array(Math.ceil(n / 3)) };
     }
     const x = buf.x;
-    // The loops below run on every pixel of the model's grid: no helper is called per pixel (a double
-    // passed to a function V8 did not inline is boxed: a heap number a pixel).
     const metric = j.kind === 'metric';
-    for (let i = 0; i < n; i++) {
-      const v = src[i];
-      x[i] = Math.max(0, metric ? (v > 0 ? 1 / v : 0) : v); // inverseDepthOf
-    }
+    inverseOf(src, x, n, metric);
     // A metric depth of 0 is a failed pixel; a disparity of 0 is legitimately "very far".
     const limit = spikeLimit(x, buf.sample);
     const inv = buf.inv;
-    let maxR = 0, nFailed = 0;
-    for (let i = 0; i < n; i++) {
-      const v = x[i];
-      if (v > limit || (metric && v === 0)) { inv[i] = 0; nFailed++; continue; }
-      const r = v > 0 ? Math.fround(a * v + b) : 0; // as inv[i] holds it
-      inv[i] = r;
-      if (r > maxR) maxR = r;
-    }
+    const maxR = fitInverse(x, inv, n, limit, metric, a, b);
     // Only a guard against infinite depth: a 1% floor (as on the analysis grid) clipped the far field
     // of wide indoor scenes to 100x the nearest depth and measurably cost accuracy.
     const floor = maxR * 1e-3;
-    for (let i = 0; i < n; i++) if (inv[i] !== 0 && inv[i] < floor) inv[i] = floor;
-    if (nFailed) {
+    floorInverse(inv, n, floor);
+    if (failedCount) {
       // The aligned analysis grid, holes filled from around them (the stereo's factor comes on top below).
       const est = resizeWithHoles(fillHoles(j.aligned, k.width, k.height), k.width, k.height, j.outW, j.outH, buf.up);
-      for (let i = 0; i < n; i++) {
-        const v = x[i];
-        if (v > limit || (metric && v === 0)) inv[i] = Math.max(floor, est[i] * j.gain);
-      }
+      fillFailed(x, inv, est, n, limit, metric, floor, j.gain);
     }
     /** The output map; `owned`: `v` is this frame's alone (converted in place), else copied. */
     const toMap = (v: Float32Array, owned: boolean, to?: Float32Array): DepthMap => {
       const d = owned ? v : to?.length === n && to !== v ? (to.set(v), to) : v.slice();
-      if (j.kind === 'metric') for (let i = 0; i < n; i++) d[i] = d[i] > 0 ? 1 / d[i] : 0;
+      if (j.kind === 'metric') invertInPlace(d, n);
       return { index: j.index, width: j.outW, height: j.outH, kind: j.kind, data: d };
     };
     let refined = inv;
     if (j.final) {
       const ratio = buf.ratio, fin = j.final, al = j.aligned;
-      for (let p = 0; p < ratio.length; p++) ratio[p] = al[p] > 0 && fin[p] > 0 ? fin[p] / al[p] : 1;
+      ratioOf(fin, al, ratio);
       const up = resizeWithHoles(ratio, k.width, k.height, j.outW, j.outH, buf.up);
       refined = buf.refined;
-      for (let i = 0; i < n; i++) refined[i] = inv[i] * (up[i] > 0 ? up[i] : 1);
+      scaleBy(inv, up, refined, n);
     }
     // Inverse depth in shot-world units, as the poses: the filter's warp needs exactly that.
     const tp = o.temporal;
@@ -133,6 +118,62 @@ export function createOutputMaker(o: OutputSettings) {
       ...(o.keepAligned ? { aligned: toMap(inv, false) } : {}),
     };
   };
+}
+
+// The per-pixel loops of the maker, each a function of typed arrays and numbers: the job objects reach
+// the maker with several shapes (as posted, or spread with the fusion's result), and every new one
+// deoptimised the whole maker, loops included, which then ran boxed (a heap number a pixel) until
+// V8 optimised it again. No helper is called per pixel (a double passed to a function V8 did not
+// inline is boxed too). The same operations in the same order as when they were written inline.
+
+/** x = the model's value as inverse depth (inverseDepthOf), never negative. */
+function inverseOf(src: Float32Array, x: Float32Array, n: number, metric: boolean): void {
+  for (let i = 0; i < n; i++) {
+    const v = src[i];
+    x[i] = Math.max(0, metric ? (v > 0 ? 1 / v : 0) : v);
+  }
+}
+
+/** fitInverse's count of failed pixels (spikes, and a metric 0). */
+let failedCount = 0;
+
+/** inv = the fit on x, float32 as inv holds it, 0 where failed (counted in failedCount); returns the largest. */
+function fitInverse(x: Float32Array, inv: Float32Array, n: number, limit: number, metric: boolean, a: number, b: number): number {
+  let maxR = 0, nFailed = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (v > limit || (metric && v === 0)) { inv[i] = 0; nFailed++; continue; }
+    const r = v > 0 ? Math.fround(a * v + b) : 0; // as inv[i] holds it
+    inv[i] = r;
+    if (r > maxR) maxR = r;
+  }
+  failedCount = nFailed;
+  return maxR;
+}
+
+function floorInverse(inv: Float32Array, n: number, floor: number): void {
+  for (let i = 0; i < n; i++) if (inv[i] !== 0 && inv[i] < floor) inv[i] = floor;
+}
+
+/** The failed pixels from the analysis grid's estimate (times the smoother's gain), at least `floor`. */
+function fillFailed(x: Float32Array, inv: Float32Array, est: Float32Array, n: number, limit: number, metric: boolean, floor: number, gain: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (v > limit || (metric && v === 0)) inv[i] = Math.max(floor, est[i] * gain);
+  }
+}
+
+function invertInPlace(d: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) d[i] = d[i] > 0 ? 1 / d[i] : 0;
+}
+
+/** The refinement's factor on the analysis grid (1 where either is a hole). */
+function ratioOf(fin: Float32Array, al: Float32Array, ratio: Float32Array): void {
+  for (let p = 0; p < ratio.length; p++) ratio[p] = al[p] > 0 && fin[p] > 0 ? fin[p] / al[p] : 1;
+}
+
+function scaleBy(inv: Float32Array, up: Float32Array, refined: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) refined[i] = inv[i] * (up[i] > 0 ? up[i] : 1);
 }
 
 /** The output settings of the stage's configuration. */

@@ -8,7 +8,6 @@ import { colorHistogram, createCutDetector } from '../shot-cut.ts';
 import type { WindowObservation, WindowProblem } from '../window-ba.ts';
 import type { GeometryParams } from '../params.ts';
 import type { FocalRefiner } from '../focal-refine.ts';
-import { inverseDepthOf } from '../../../common/depth.ts';
 
 /**
  * The state every part of the geometry stage shares (as DROID-SLAM's DepthVideo): the frames held,
@@ -144,16 +143,31 @@ export function prepareFrame(w: FrameWindow, f: GeometryFrame): FrameState {
   const { gray, rgb } = downsampleRgbGray(f.rgb.data, f.rgb.width, f.rgb.height, aw, ah);
   // The resized depth becomes the disparity in place (one plane fewer a frame).
   const x = resizeWithHoles(f.depth.data, f.depth.width, f.depth.height, aw, ah);
-  for (let i = 0; i < x.length; i++) x[i] = Math.max(0, inverseDepthOf(x[i], f.depth.kind));
+  toDisparity(x, f.depth.kind === 'metric');
   // Failed pixels become holes: alignment, tracking depth and stereo ignore them; output fills them.
-  const limit = spikeLimit(x);
-  for (let i = 0; i < x.length; i++) if (x[i] > limit) x[i] = 0;
+  dropAbove(x, spikeLimit(x));
   const hist = colorHistogram(rgb);
   return {
     index: f.index, shotId: w.shotId, kind: f.depth.kind, outW: f.depth.width, outH: f.depth.height, input: f.depth, hist, histCut: w.cuts.push(hist).cut,
     gray, pyr: trackPyramidOf(f, aw), census: NO_CENSUS, x, aligned: new Float32Array(aw * ah), final: null, coarse: null,
     c2w: identity4(), anchor: -1, track: 1, fit: { s: 1, t: 0 },
   };
+}
+
+// The per-pixel loops in functions of typed arrays and numbers: the frames come with more than one
+// shape (the calibrated stage's held frames carry their pyramid), and each new one deoptimised
+// prepareFrame with its loops, which then ran boxed until V8 optimised it again. Same operations.
+
+/** x = max(0, inverseDepthOf(x)) in place. */
+function toDisparity(x: Float32Array, metric: boolean): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    x[i] = Math.max(0, metric ? (v > 0 ? 1 / v : 0) : v);
+  }
+}
+
+function dropAbove(x: Float32Array, limit: number): void {
+  for (let i = 0; i < x.length; i++) if (x[i] > limit) x[i] = 0;
 }
 
 function trackPyramidOf(f: GeometryFrame, aw: number): Plane[] {
