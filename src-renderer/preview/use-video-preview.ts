@@ -30,6 +30,8 @@ let settledScale = 1;
  * frame is set when play stops.
  */
 const PLAYHEAD_EVERY_MS = 100;
+/** How long the playhead rests before Play's first depth block and <video> position are made ready. */
+const WARM_AFTER_MS = 500;
 
 export interface VideoPreviewOptions {
   clip: ProjectClip | null;
@@ -94,6 +96,21 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     const height = Math.max(2, Math.round((width * (media?.height ?? 0)) / (media?.width ?? 1) / 2) * 2);
     return { width, height };
   };
+
+  // Paused a while at a frame: what Play waits for is made ready there (the <video> at that frame, its depth
+  // block), once the exact frame has had the engine to itself (while scrubbing the timer never fires).
+  const playhead = useApp((s) => s.view.playhead);
+  useEffect(() => {
+    if (!vf || !clip || playing) return;
+    // Where Play starts (state/playback.ts): the playhead, or the in point when it is outside in/out.
+    const at = playhead < clip.in || playhead >= clip.out ? clip.in : playhead;
+    const t = setTimeout(() => {
+      depth.current?.warm(at, clip.out);
+      const time = timeFor(clip).timeOf(at) + 0.25 / clip.fps;
+      if (Math.abs(vf.video.currentTime - time) > 1e-3) vf.video.currentTime = time;
+    }, WARM_AFTER_MS);
+    return () => clearTimeout(t);
+  }, [vf, clip, playing, playhead, settings, epoch]);
 
   // Playback at 1x: the video is the clock.
   useEffect(() => {
@@ -179,7 +196,9 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     setExternalClock(true);
     setDriving(true);
     const start = useApp.getState().view.playhead;
-    video.currentTime = ct.timeOf(start) + 0.25 / clip.fps;
+    // Already there when the pause was long enough (above): no second seek.
+    const startTime = ct.timeOf(start) + 0.25 / clip.fps;
+    if (Math.abs(video.currentTime - startTime) > 1e-3) video.currentTime = startTime;
     video.muted = false;
     // The clock starts once the first frames' depth is here (the rest streams in ahead of it).
     void (depth.current?.prime(start, clip.out) ?? Promise.resolve()).then(() => {
