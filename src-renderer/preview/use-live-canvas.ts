@@ -125,7 +125,11 @@ export function useLiveCanvas(
     const p = player.current;
     const { stack, mode } = latest.current;
     if (!p && cpu.current && cpuFogDraws(stack, mode)) return drawCpu(cpu.current, video, index, time, width, height, depth, drawn);
-    if (!p || mode === '3d') return false;
+    if (!p || mode === '3d') {
+      // An effect added, or the view changed, while playing: the viewer's canvas draws, and is what shows.
+      show(false);
+      return false;
+    }
     adapt.current = drawn;
     if (sentAt.current.size > 64) sentAt.current.clear();
     sentAt.current.set(index, performance.now());
