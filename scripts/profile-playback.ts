@@ -64,6 +64,8 @@ async function main() {
       const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement;
       const log: { t: number; steps: string; draw: string; grab: string; w: string; src: string }[] = [];
       Object.assign(window, { __draws: log });
+      // When Play was pressed, on the page's clock: the start's latency is the first playing draw's time after it.
+      document.addEventListener('keydown', (e) => e.key === ' ' && !(window as unknown as { __playAt?: number }).__playAt && Object.assign(window, { __playAt: performance.now() }), { capture: true });
       new MutationObserver(() =>
         log.push({ t: performance.now(), steps: c.dataset.steps ?? '{}', draw: c.dataset.drawMs ?? '', grab: c.dataset.fetchMs ?? '', w: c.dataset.width ?? '', src: c.dataset.source ?? '' }),
       ).observe(c, { attributes: true, attributeFilter: ['data-draw-seq'] });
@@ -118,6 +120,8 @@ async function main() {
     }
     if (cpu0 && cpu1 && draws.length) console.log(`CPU ms per drawn frame: page's main thread ${((cpu1.main - cpu0.main) / draws.length).toFixed(1)}, all browser processes ${((cpu1.all - cpu0.all) / draws.length).toFixed(1)} (${((cpu1.all - cpu0.all) / wall).toFixed(0)} ms per second of play)`);
     const gaps = draws.slice(1).map((d, i) => d.t - draws[i].t);
+    const playAt = await page.evaluate(() => (window as unknown as { __playAt?: number }).__playAt ?? NaN);
+    if (draws.length) console.log(`Play to the first playing frame drawn: ${(draws[0].t - playAt).toFixed(0)} ms`);
     console.log('viewer steps per draw (mean ms):', [...sum].map(([k, v]) => `${k} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(1)}`).join(', '));
     console.log(`gap between draws: mean ${(gaps.reduce((a, b) => a + b, 0) / Math.max(1, gaps.length)).toFixed(1)} ms, max ${Math.max(0, ...gaps).toFixed(0)} ms`);
 

@@ -74,8 +74,10 @@ export function Viewer() {
       setGlError((e as Error).message);
     }
   }, []);
-  const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint, drawVideo: live.drawVideo, stopVideo: live.stop });
+  const [exactAt, setExactAt] = useState<number | null>(null);
+  const video = useVideoPreview({ clip, enabled: mode !== '3d', host: boxRef, maxWidth, draw: paint, drawVideo: live.drawVideo, stopVideo: live.stop, exactAt });
   const data = useFrameData(clip && mode !== '3d' && !video.driving ? clip.path : null, Math.min(playhead, (clip?.frameCount ?? 1) - 1), maxWidth);
+  useEffect(() => setExactAt(data?.source === 'engine' ? data.frame.index : null), [data]);
 
   useLayoutEffect(() => {
     const el = boxRef.current;

@@ -30,6 +30,8 @@ let settledScale = 1;
  * frame is set when play stops.
  */
 const PLAYHEAD_EVERY_MS = 100;
+/** How long the exact frame rests on screen before Play's first depth block and <video> position are made ready. */
+const WARM_AFTER_MS = 300;
 
 export interface VideoPreviewOptions {
   clip: ProjectClip | null;
@@ -43,6 +45,11 @@ export interface VideoPreviewOptions {
    * picture at width x height (false: not taken); `drawn` comes back with the worker's milliseconds.
    */
   drawVideo?(video: HTMLVideoElement, index: number, time: number, width: number, height: number, depth: DepthImage | null, drawn: (index: number, ms: number) => void): boolean;
+  /**
+   * The frame whose exact picture (the engine's) the viewer shows, if any: while paused there, Play's first
+   * depth block and the <video>'s position are made ready.
+   */
+  exactAt?: number | null;
   /** Playback through drawVideo stopped. */
   stopVideo?(): void;
 }
@@ -94,6 +101,23 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     const height = Math.max(2, Math.round((width * (media?.height ?? 0)) / (media?.width ?? 1) / 2) * 2);
     return { width, height };
   };
+
+  // Paused at a frame whose exact picture is on screen: what Play waits for is made ready there (the <video>
+  // at that frame, its depth block), a moment later (scrubbing on moves the playhead first: nothing is fetched
+  // while the engine still works for the viewer).
+  const playhead = useApp((s) => s.view.playhead);
+  const rested = o.exactAt === playhead;
+  useEffect(() => {
+    if (!vf || !clip || playing || !rested) return;
+    // Where Play starts (state/playback.ts): the playhead, or the in point when it is outside in/out.
+    const at = playhead < clip.in || playhead >= clip.out ? clip.in : playhead;
+    const t = setTimeout(() => {
+      depth.current?.warm(at, clip.out);
+      const time = timeFor(clip).timeOf(at) + 0.25 / clip.fps;
+      if (Math.abs(vf.video.currentTime - time) > 1e-3) vf.video.currentTime = time;
+    }, WARM_AFTER_MS);
+    return () => clearTimeout(t);
+  }, [vf, clip, playing, playhead, rested, settings, epoch]);
 
   // Playback at 1x: the video is the clock.
   useEffect(() => {
@@ -179,7 +203,9 @@ export function useVideoPreview(o: VideoPreviewOptions): { active: boolean; driv
     setExternalClock(true);
     setDriving(true);
     const start = useApp.getState().view.playhead;
-    video.currentTime = ct.timeOf(start) + 0.25 / clip.fps;
+    // Already there when the pause was long enough (above): no second seek.
+    const startTime = ct.timeOf(start) + 0.25 / clip.fps;
+    if (Math.abs(video.currentTime - startTime) > 1e-3) video.currentTime = startTime;
     video.muted = false;
     // The clock starts once the first frames' depth is here (the rest streams in ahead of it).
     void (depth.current?.prime(start, clip.out) ?? Promise.resolve()).then(() => {

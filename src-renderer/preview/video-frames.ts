@@ -133,6 +133,16 @@ export function createDepthPrefetch(fetchBlock: (start: number, count: number) =
       for (let d = 1; d <= NEAREST; d++) for (const k of [i - d, i + d]) if (ready.get(k)) return ready.get(k);
       return undefined;
     },
+    /**
+     * While paused at frame i: its block fetched ahead of Play, so the clock starts without waiting for it.
+     * Only that block is kept (scrubbing leaves one block, not one per stop).
+     */
+    warm(i: number, last: number) {
+      if (pending.has(i)) return;
+      pending.clear();
+      ready.clear();
+      void this.prime(i, last);
+    },
     /** Fetches the block starting at frame i (playback waits for it before the clock starts). */
     async prime(i: number, last: number): Promise<void> {
       await (pending.get(i) ?? load(i, Math.max(1, Math.min(block, last - i + 1))));

@@ -5,9 +5,11 @@ import { clickFrame, importClips, tid, waitExact } from './ui.ts';
 
 /**
  * While playing, the viewer says at what size it draws the picture (smaller than the clip when frames
- * drop; full size when paused), and the opt-in playback worker (localStorage 'gemdepth.livePreview' =
- * 'worker', preview/live-worker.ts) draws the <video>'s frames through the effects on a canvas of its
- * own, which gives way to the viewer's exact frame when play stops. realshort.mp4, analysed for real.
+ * drop; full size when paused). With fog alone in software WebGL (this host's) the page's CPU draws the
+ * <video>'s frames on a canvas of their own (preview/cpu-fog.ts); 'gemdepth.livePreview' = 'gl' draws them
+ * through WebGL on the viewer's canvas, and the opt-in playback worker ('worker', preview/live-worker.ts)
+ * through the effects on the playing canvas. Either playing canvas gives way to the viewer's exact frame
+ * when play stops. realshort.mp4, analysed for real.
  */
 const FRAMES = 36;
 const fresh = useFreshHost('gd-live-');
@@ -61,9 +63,27 @@ describe('the playing picture', () => {
     // Stopped: the exact frame is drawn at the viewer's full size again and the label is gone.
     expect(await page.getAttribute(tid('preview-canvas'), 'data-width')).toBe(pausedWidth);
     expect(await style(page, 'play-resolution')).toBe('hidden');
-    // The page's own thread drew (the worker is opt-in).
-    expect(seen.liveShown).toBe(false);
+    // The page's own thread drew fog on the CPU, on the playing canvas (the worker is opt-in), no GL step.
+    for (const d of played) expect(Object.keys(JSON.parse(d.steps))).toEqual(expect.arrayContaining(['fog', 'read', 'put']));
+    for (const d of played) expect(Object.keys(JSON.parse(d.steps))).not.toContain('upload');
+    expect(seen.liveShown).toBe(true);
+    expect(await style(page, 'live-canvas')).toBe('hidden');
+    expect(await style(page, 'preview-canvas')).toBe('');
     expect(page.workers().map((w) => w.url())).not.toEqual(expect.arrayContaining([expect.stringMatching(/live-worker/)]));
+    expect(fresh.host().consoleErrors).toEqual([]);
+  }, 300_000);
+
+  it("with 'gl', the page's own thread draws the playing frames through WebGL on the viewer's canvas", async () => {
+    const page = fresh.host().page;
+    await page.evaluate(() => localStorage.setItem('gemdepth.livePreview', 'gl'));
+    await page.reload();
+    await page.waitForSelector(tid('app-ready'));
+    await openWithFog(false);
+    const seen = await playThrough(page);
+    const played = seen.draws.filter((d) => d.source === 'video-play');
+    expect(played.length).toBeGreaterThanOrEqual(1);
+    for (const d of played) expect(Object.keys(JSON.parse(d.steps))).toEqual(expect.arrayContaining(['upload', 'fog']));
+    expect(seen.liveShown).toBe(false);
     expect(fresh.host().consoleErrors).toEqual([]);
   }, 300_000);
 

@@ -36,4 +36,22 @@ describe("playback's depth prefetch", () => {
     expect(pf.want(20, 99)?.index).toBe(20);
     expect(pf.want(21, 99)?.index).toBe(21);
   });
+
+  it('warms the block where Play will start while paused, keeping one block however often the playhead rests', async () => {
+    const asked: [number, number][] = [];
+    const pf = createDepthPrefetch(async (start, count) => (asked.push([start, count]), Array.from({ length: count }, (_, k) => depthOf(start + k))), 30, 20, 12, 2);
+    pf.warm(40, 99);
+    pf.warm(40, 99);
+    expect(asked).toEqual([[40, 12]]);
+    await new Promise((r) => setTimeout(r, 0));
+    // A later rest elsewhere forgets the first block.
+    pf.warm(70, 99);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked).toEqual([[40, 12], [70, 12]]);
+    // Play from 70: its block is there, no fetch to wait for; 40's was forgotten.
+    await pf.prime(70, 99);
+    expect(asked.length).toBe(2);
+    expect(pf.want(70, 99)?.index).toBe(70);
+    expect(pf.want(40, 99)).toBeUndefined();
+  });
 });
