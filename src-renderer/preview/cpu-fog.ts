@@ -2,7 +2,7 @@ import type { DepthImage } from '../../src-main/common/api/types.ts';
 import type { ViewMode } from '../../src-main/common/project/schema.ts';
 import { scaleIntrinsics } from '../../src-main/common/camera/intrinsics.ts';
 import { depthRangeOf, nearRatioOf, toDistance } from '../../src-main/common/effects/distance.ts';
-import { fogStart, fogSpec } from '../../src-main/common/effects/fog.ts';
+import { fogAddTable, fogAmount, fogAmountTable, fogStart, fogSpec } from '../../src-main/common/effects/fog.ts';
 import { evaluateParams } from '../../src-main/common/effects/keyframes.ts';
 import type { ResolvedParams } from '../../src-main/common/effects/params.ts';
 import type { EffectStack, LowDistance } from '../../src-main/common/effects/types.ts';
@@ -57,6 +57,7 @@ export function createCpuFog(): CpuFog {
   let tx = taps(1, 1), ty = taps(1, 1);
   // The amount table (256 * f for each 1/L of distance) per density, start and falloff.
   const table = new Int32Array(L + 1);
+  const add = new Int32Array(3 * 257);
   let row = new Float32Array(0);
   let tableKey = '';
 
@@ -64,16 +65,14 @@ export function createCpuFog(): CpuFog {
     const { dist: d, width: lw } = low!;
     const [cr, cg, cb] = (p.color as number[]).map((c) => c * 255);
     const density = p.density as number, falloff = p.falloff as number;
-    const amount = (t: number, dn: number) => (t <= 0 ? 0 : 1 - Math.exp(-dn * Math.pow(t, falloff)));
     const height = !!p.heightFog;
     const level = p.heightLevel as number, hFall = p.heightFalloff as number;
     const tk = `${density} ${start} ${falloff}`;
     if (!height && tk !== tableKey) {
-      for (let k = 0; k <= L; k++) table[k] = Math.round(256 * amount(k / L - start, density));
+      fogAmountTable(L, density, start, falloff, table);
       tableKey = tk;
     }
-    // Fog colour times amount, plus the rounding half, per channel and amount 0..256.
-    const [ar, ag, ab] = [cr, cg, cb].map((c) => Int32Array.from({ length: 257 }, (_, f) => Math.round(c * f) + 128));
+    fogAddTable([cr, cg, cb], add);
     const t = table;
     const xi0 = tx.i0, xi1 = tx.i1, xw = tx.w;
     // Without height fog, each pixel read and written whole (opaque RGBA, little-endian: R the low byte).
@@ -91,7 +90,7 @@ export function createCpuFog(): CpuFog {
         if (height) {
           // As fog.glsl: density thinned with height above the camera, the amount computed per pixel.
           const z = nearRatio + s * (1 - nearRatio);
-          const g = amount(s - start, density * Math.exp(-hFall * Math.max(0, -z * ry - level)));
+          const g = fogAmount(s - start, density * Math.exp(-hFall * Math.max(0, -z * ry - level)), falloff);
           const o = i * 4;
           px[o] = px[o] * (1 - g) + cr * g + 0.5;
           px[o + 1] = px[o + 1] * (1 - g) + cg * g + 0.5;
@@ -102,9 +101,9 @@ export function createCpuFog(): CpuFog {
         const f = t[kf >= L ? L : kf > 0 ? kf | 0 : 0];
         const g = 256 - f;
         const v = px32[i];
-        const r = ((v & 0xff) * g + ar[f]) >> 8;
-        const gg = (((v >>> 8) & 0xff) * g + ag[f]) >> 8;
-        const bb = (((v >>> 16) & 0xff) * g + ab[f]) >> 8;
+        const r = ((v & 0xff) * g + add[f]) >> 8;
+        const gg = (((v >>> 8) & 0xff) * g + add[257 + f]) >> 8;
+        const bb = (((v >>> 16) & 0xff) * g + add[514 + f]) >> 8;
         px32[i] = 0xff000000 | (bb << 16) | (gg << 8) | r;
       }
     }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileKernels } from '../../scripts/build-wasm.ts';
 import { applyStack, guidedUpsample, parseEffectSpec, renderFrame, toDistance } from '../../src-main/engine/effects/index.ts';
-import { fogAmount } from '../../src-main/engine/effects/fog.ts';
+import { fogAmount } from '../../src-main/common/effects/fog.ts';
 import { depthPlane } from '../../src-main/engine/effects/upsample.ts';
 import { bspline, cellLuma, extent, guidedCoefficients, luma } from '../../src-main/common/effects/guided-filter.ts';
 import { KERNELS_WASM_BASE64 } from '../../src-main/engine/effects/wasm-binary.ts';

@@ -23,6 +23,26 @@ export function fogStart(p: ResolvedParams, low: LowDistance): number {
   return (p.start as number) + (p.behindSubject ? subjectDistance(low.dist, low.width, low.height) : 0);
 }
 
+/** The fog amount `t` past the start (0 before it), for the given density and falloff. */
+export function fogAmount(t: number, density: number, falloff: number): number {
+  return t <= 0 ? 0 : 1 - Math.exp(-density * Math.pow(t, falloff));
+}
+
+/**
+ * Without height fog the amount depends on the distance alone: `into[k]` = 256 x the amount at distance
+ * k / size (k = 0..size), for a blend in integers (export's kernel, the CPU playback of cpu-fog.ts).
+ */
+export function fogAmountTable(size: number, density: number, start: number, falloff: number, into: Int32Array = new Int32Array(size + 1)): Int32Array {
+  for (let k = 0; k <= size; k++) into[k] = Math.round(256 * fogAmount(k / size - start, density, falloff));
+  return into;
+}
+
+/** The integer blend's fog term with its rounding half: `into[c * 257 + f]` = round(colour_c x f) + 128 for f = 0..256 (colour in 0..255). */
+export function fogAddTable(color: number[], into: Int32Array = new Int32Array(3 * 257)): Int32Array {
+  for (let c = 0; c < 3; c++) for (let f = 0; f <= 256; f++) into[c * 257 + f] = Math.round(color[c] * f) + 128;
+  return into;
+}
+
 export const fogSpec: EffectSpec = {
   id: 'fog',
   label: 'Fog',

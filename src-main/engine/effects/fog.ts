@@ -1,14 +1,10 @@
 import type { ResolvedParams } from '../../common/effects/params.ts';
-import { fogSpec, fogStart } from '../../common/effects/fog.ts';
+import { fogAddTable, fogAmount, fogAmountTable, fogSpec, fogStart } from '../../common/effects/fog.ts';
 import type { EffectDef, EffectInput } from '../../common/effects/types.ts';
 import { FOG_TABLE_SIZE, kernelsFor } from './wasm-kernels.ts';
 
 /** The CPU kernel of fog (common/effects/fog.ts holds its parameters; glsl/fog.glsl the preview's). */
 const L = FOG_TABLE_SIZE;
-
-export function fogAmount(t: number, density: number, falloff: number): number {
-  return t <= 0 ? 0 : 1 - Math.exp(-density * Math.pow(t, falloff));
-}
 
 export function applyFog(inp: EffectInput, p: ResolvedParams, out: Uint8Array): void {
   const { width: W, height: H, rgb, dist, nearRatio: nr, K } = inp;
@@ -47,15 +43,8 @@ function fogByTable(inp: EffectInput, density: number, start: number, falloff: n
   const { rgb, dist, width: W, height: H } = inp;
   const n = W * H;
   const k = kernelsFor({ w: W, h: H, low: 0 });
-  k.fill('amount', `${density} ${start} ${falloff}`, () => {
-    const amount = k.i32('amount', L + 1);
-    for (let i = 0; i <= L; i++) amount[i] = Math.round(256 * fogAmount(i / L - start, density, falloff));
-  });
-  // Fog colour times amount, plus the rounding half, per channel and amount 0..256.
-  k.fill('add', color.join(' '), () => {
-    const add = k.i32('add', 3 * 257);
-    for (let c = 0; c < 3; c++) for (let f = 0; f <= 256; f++) add[c * 257 + f] = Math.round(color[c] * f) + 128;
-  });
+  k.fill('amount', `${density} ${start} ${falloff}`, () => fogAmountTable(L, density, start, falloff, k.i32('amount', L + 1)));
+  k.fill('add', color.join(' '), () => fogAddTable(color, k.i32('add', 3 * 257)));
   const dst = k.owns(out) ? out.byteOffset : k.at('rgbOut');
   k.exports.fogTable(k.input(rgb, 'rgb'), k.input(dist, 'ftmp'), dst, n, k.at('amount'), k.at('add'), L);
   if (!k.owns(out)) out.set(k.u8('rgbOut', n * 3));
