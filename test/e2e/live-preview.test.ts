@@ -73,6 +73,39 @@ describe('the playing picture', () => {
     expect(fresh.host().consoleErrors).toEqual([]);
   }, 300_000);
 
+  it('switching the view while fog plays on the CPU hands the playing frames to WebGL at once', async () => {
+    const page = await openWithFog(false);
+    await page.evaluate(() => {
+      const seen: Seen & { switchedAt: number; liveAfter: string[] } = { labels: [], liveShown: false, draws: [], switchedAt: -1, liveAfter: [] };
+      Object.assign(window, { __seen: seen });
+      const live = document.querySelector('[data-testid="live-canvas"]') as HTMLElement;
+      const c = document.querySelector('[data-testid="preview-canvas"]') as HTMLCanvasElement;
+      const split = document.querySelector('[data-testid="mode-split"]') as HTMLElement;
+      new MutationObserver(() => {
+        seen.draws.push({ frame: Number(c.dataset.frame), source: c.dataset.source ?? '', steps: c.dataset.steps ?? '' });
+        if (seen.switchedAt >= 0) seen.liveAfter.push(live.style.visibility);
+      }).observe(c, { attributes: true, attributeFilter: ['data-draw-seq'] });
+      // The switch counts from when the app shows it (its state committed), not from the click.
+      new MutationObserver(() => {
+        if (seen.switchedAt < 0 && split.classList.contains('active')) seen.switchedAt = seen.draws.length;
+      }).observe(split, { attributes: true, attributeFilter: ['class'] });
+    });
+    await page.keyboard.press(' ');
+    // The first CPU-drawn frame, then Split mid-play (split views are not what the CPU path draws).
+    await page.waitForFunction(() => (window as unknown as { __seen: Seen }).__seen.draws.some((d) => d.source === 'video-play' && d.steps.includes('"read"')), null, { timeout: 30_000 });
+    await page.click(tid('mode-split'));
+    await page.waitForSelector(`${tid('play')}:text-is("Play")`, { timeout: 30_000 });
+    const seen = await page.evaluate(() => (window as unknown as { __seen: Seen & { switchedAt: number; liveAfter: string[] } }).__seen);
+    expect(seen.switchedAt).toBeGreaterThan(0);
+    const after = seen.draws.slice(seen.switchedAt).filter((d) => d.source === 'video-play');
+    // Playing frames after the switch went through WebGL, and the CPU's canvas no longer covered them.
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    for (const d of after) expect(Object.keys(JSON.parse(d.steps))).toContain('upload');
+    expect(seen.liveAfter).not.toContain('visible');
+    expect(fresh.host().consoleErrors).toEqual([]);
+    await page.click(tid('mode-composite'));
+  }, 300_000);
+
   it("with 'gl', the page's own thread draws the playing frames through WebGL on the viewer's canvas", async () => {
     const page = fresh.host().page;
     await page.evaluate(() => localStorage.setItem('gemdepth.livePreview', 'gl'));
