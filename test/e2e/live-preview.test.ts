@@ -49,6 +49,19 @@ async function playThrough(page: Awaited<ReturnType<typeof openWithFog>>): Promi
   return page.evaluate(() => (window as unknown as { __seen: Seen }).__seen);
 }
 
+/** Reloads the app with 'gemdepth.livePreview' = `mode`, opens the clip with fog and plays it through. */
+async function playWith(mode: string) {
+  const page = fresh.host().page;
+  await page.evaluate((v) => localStorage.setItem('gemdepth.livePreview', v), mode);
+  await page.reload();
+  await page.waitForSelector(tid('app-ready'));
+  await openWithFog(false);
+  const seen = await playThrough(page);
+  const played = seen.draws.filter((d) => d.source === 'video-play');
+  expect(played.length).toBeGreaterThanOrEqual(1);
+  return { page, seen, played };
+}
+
 const style = (page: Awaited<ReturnType<typeof openWithFog>>, id: string) => page.evaluate((sel) => (document.querySelector(sel) as HTMLElement).style.visibility, tid(id));
 
 describe('the playing picture', () => {
@@ -107,28 +120,14 @@ describe('the playing picture', () => {
   }, 300_000);
 
   it("with 'gl', the page's own thread draws the playing frames through WebGL on the viewer's canvas", async () => {
-    const page = fresh.host().page;
-    await page.evaluate(() => localStorage.setItem('gemdepth.livePreview', 'gl'));
-    await page.reload();
-    await page.waitForSelector(tid('app-ready'));
-    await openWithFog(false);
-    const seen = await playThrough(page);
-    const played = seen.draws.filter((d) => d.source === 'video-play');
-    expect(played.length).toBeGreaterThanOrEqual(1);
+    const { played, seen } = await playWith('gl');
     for (const d of played) expect(Object.keys(JSON.parse(d.steps))).toEqual(expect.arrayContaining(['upload', 'fog']));
     expect(seen.liveShown).toBe(false);
     expect(fresh.host().consoleErrors).toEqual([]);
   }, 300_000);
 
   it('opted in, a worker draws the playing frames through the effects on its own canvas, then the exact frame shows', async () => {
-    const page = fresh.host().page;
-    await page.evaluate(() => localStorage.setItem('gemdepth.livePreview', 'worker'));
-    await page.reload();
-    await page.waitForSelector(tid('app-ready'));
-    await openWithFog(false);
-    const seen = await playThrough(page);
-    const played = seen.draws.filter((d) => d.source === 'video-play');
-    expect(played.length).toBeGreaterThanOrEqual(1);
+    const { page, played, seen } = await playWith('worker');
     for (const d of played) expect(Object.keys(JSON.parse(d.steps))).toEqual(expect.arrayContaining(['coef', 'fog']));
     for (let i = 1; i < played.length; i++) expect(played[i].frame).toBeGreaterThanOrEqual(played[i - 1].frame);
     expect(page.workers().map((w) => w.url())).toEqual(expect.arrayContaining([expect.stringMatching(/live-worker/)]));
