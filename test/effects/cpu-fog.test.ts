@@ -4,7 +4,7 @@ import { parseEffectSpec } from '../../src-main/engine/effects/index.ts';
 import type { DepthImage } from '../../src-main/common/api/types.ts';
 import { createCpuFog, cpuFogDraws } from '../../src-renderer/preview/cpu-fog.ts';
 import { psnr, realFrame, type RealFrame } from './fixture.ts';
-import { b64, launchSwiftShader, rendererBundle, rendererPage } from './renderer-page.ts';
+import { glPictures, launchSwiftShader, rendererBundle } from './renderer-page.ts';
 
 /**
  * Playing frames of a fog-only stack are drawn on the CPU where WebGL is software (preview/cpu-fog.ts).
@@ -30,31 +30,8 @@ afterAll(async () => {
 });
 
 /** The GL preview's picture (RGB) of each stack, guided or reading the low-res distance. */
-async function glPictures(real: RealFrame, guided: boolean): Promise<Uint8Array[]> {
-  const { frame, depth, range, K } = real;
-  const page = await rendererPage(browser, bundle);
-  try {
-    const res = await page.evaluate(
-      (a) => {
-        const { dec, enc } = (globalThis as any).gdCodec as { dec: (s: string) => Uint8Array; enc: (px: Uint8Array) => string };
-        const GD = (globalThis as any).GD;
-        const gl = (document.getElementById('c') as HTMLCanvasElement).getContext('webgl2')!;
-        const rgb = dec(a.rgb);
-        const d = new Float32Array(dec(a.depth).buffer);
-        const r = GD.createEffectRenderer(gl, GD.sources);
-        return a.stacks.map((stack) => {
-          r.setFrame(rgb, a.W, a.H);
-          r.setDepth(d, a.lw, a.lh, a.range, a.guided);
-          r.render(stack, 0, a.K);
-          return enc(r.readPixels() as Uint8Array);
-        });
-      },
-      { rgb: b64(frame.data), W: frame.width, H: frame.height, depth: b64(depth.data), lw: depth.width, lh: depth.height, range, K, guided, stacks: STACKS.map((s) => s.map((e) => parseEffectSpec(e))) },
-    );
-    return res.map((s) => new Uint8Array(Buffer.from(s, 'base64')));
-  } finally {
-    await page.close();
-  }
+async function glPicturesOf(real: RealFrame, guided: boolean): Promise<Uint8Array[]> {
+  return (await glPictures(browser, bundle, real, STACKS.map((s) => s.map((e) => parseEffectSpec(e))), [guided])).map((p) => p[0]);
 }
 
 /** The CPU playback's picture (RGB) of each stack. */
@@ -75,7 +52,7 @@ describe('playback fog on the CPU', () => {
   it('is the GL playback picture within one level a pass where GL reads the low-res distance', async () => {
     const real = frames[0];
     expect(real.frame.width).toBeLessThanOrEqual(real.depth.width);
-    const [gl, cpu] = [await glPictures(real, false), cpuPictures(real)];
+    const [gl, cpu] = [await glPicturesOf(real, false), cpuPictures(real)];
     cpu.forEach((c, i) => {
       let max = 0, off = 0;
       for (let k = 0; k < c.length; k++) {
@@ -94,7 +71,7 @@ describe('playback fog on the CPU', () => {
   it('at the proxy width (wider than the depth) stays close to the guided picture export draws', async () => {
     const real = frames[1];
     expect(real.frame.width).toBeGreaterThan(real.depth.width);
-    const [guided, cpu] = [await glPictures(real, true), cpuPictures(real)];
+    const [guided, cpu] = [await glPicturesOf(real, true), cpuPictures(real)];
     cpu.forEach((c, i) => {
       const close = psnr(c, guided[i]);
       const toSource = psnr(guided[i], real.frame.data);
