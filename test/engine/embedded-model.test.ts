@@ -88,6 +88,7 @@ describe('the built-in depth model', () => {
     frames.push(await pngFrame(join(dataset('kinect-room-5'), 'color', '3.png')));
     const scores: DepthAgreement[] = [];
     for (const f of frames) scores.push(depthAgreement(await depthOf(int8, f), await depthOf(fp32, f)));
+    console.log(scores.map((s) => `pearson ${s.pearson.toFixed(3)} absRel ${s.absRel.toFixed(3)} mean ${(s.meanOther / s.meanRef - 1).toFixed(4)}`).join('\n'));
     for (const s of scores) {
       expect(s.pearson).toBeGreaterThan(0.9);
       expect(s.absRel).toBeLessThan(0.08);

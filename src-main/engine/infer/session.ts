@@ -5,6 +5,7 @@ import type { ModelManifest } from './manifest.ts';
 import type { RgbFrame } from '../../common/types.ts';
 import type { Size } from '../preprocess/index.ts';
 import { findModelFile } from './model-paths.ts';
+import { fusedInt8Exact } from './int8-exact.ts';
 import { planProviders, type DeviceRequest } from './providers.ts';
 
 /** Static sizes read from the file; null where the model leaves a dimension symbolic. */
@@ -117,6 +118,12 @@ export function verifyModelIo(
   return { batch, T, height, width };
 }
 
+/**
+ * A quantised (QDQ) model runs its dequantised weights in float rather than through onnxruntime's fused
+ * int8 kernels where those would not give its float depth on this CPU (int8-exact.ts). No effect on float models.
+ */
+const QDQ_AS_FLOAT = fusedInt8Exact() ? {} : { disable_quant_qdq: '1' };
+
 async function createSession(path: string, ep: 'cuda' | 'cpu', threads?: number, spin = false) {
   return ort.InferenceSession.create(path, {
     executionProviders: [ep],
@@ -124,7 +131,7 @@ async function createSession(path: string, ep: 'cuda' | 'cpu', threads?: number,
     ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
     // ORT's pool threads busy-wait between runs by default; in a pipeline that steals the cores that
     // decoding and the JS stages need (measured: 8.4 -> 5.5 CPU-s for cockatoo, and a faster wall time).
-    ...(spin ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
+    extra: { session: { ...QDQ_AS_FLOAT, ...(spin ? {} : { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } }) } },
   });
 }
 
