@@ -122,7 +122,7 @@ export function verifyModelIo(
  * A quantised (QDQ) model runs its dequantised weights in float rather than through onnxruntime's fused
  * int8 kernels where those would not give its float depth on this CPU (int8-exact.ts). No effect on float models.
  */
-const QDQ_AS_FLOAT = fusedInt8Exact() ? {} : { disable_quant_qdq: '1' };
+const qdqAsFloat = () => (fusedInt8Exact() ? {} : { disable_quant_qdq: '1' });
 
 async function createSession(path: string, ep: 'cuda' | 'cpu', threads?: number, spin = false) {
   return ort.InferenceSession.create(path, {
@@ -131,7 +131,7 @@ async function createSession(path: string, ep: 'cuda' | 'cpu', threads?: number,
     ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
     // ORT's pool threads busy-wait between runs by default; in a pipeline that steals the cores that
     // decoding and the JS stages need (measured: 8.4 -> 5.5 CPU-s for cockatoo, and a faster wall time).
-    extra: { session: { ...QDQ_AS_FLOAT, ...(spin ? {} : { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } }) } },
+    extra: { session: { ...qdqAsFloat(), ...(spin ? {} : { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } }) } },
   });
 }
 
