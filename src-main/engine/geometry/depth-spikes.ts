@@ -8,6 +8,7 @@
  * handful of wrong pixels. Measured on tartanair-hospital frame 67: the output's "1e-3 of the
  * maximum" floor lifted every pixel to ~2 cm, a flat frame.
  */
+import { selectKth } from '../../common/select.ts';
 import { percentile } from './align.ts';
 
 /** A disparity this many times the frame's 99th percentile is not a near object but a failed pixel. */
@@ -19,6 +20,13 @@ const SPIKE_FACTOR = 4;
  */
 export function spikeLimit(x: Float32Array, scratch?: Float32Array): number {
   const p = percentile(x, 99, true, scratch);
+  return p > 0 ? p * SPIKE_FACTOR : Infinity;
+}
+
+/** spikeLimit of a plane whose sample (percentile's: every third value, the positive ones) is v[0..m), reordered. */
+export function spikeLimitOfSample(v: Float32Array, m: number): number {
+  if (!m) return Infinity;
+  const p = selectKth(v, m, Math.min(m - 1, Math.max(0, Math.round((99 / 100) * (m - 1)))));
   return p > 0 ? p * SPIKE_FACTOR : Infinity;
 }
 

@@ -58,6 +58,21 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
     fillCracks(warped, w, h, pairs, crackAt, crackZ);
   }
 
+  /** The history merged into the frame whose depth along the ray is in zNext and whose output is `out`. */
+  function merge(out: Float32Array<ArrayBuffer>, pose: Mat4, shotId: number, confidence: number, weight: number, flip: boolean): Float32Array<ArrayBuffer> {
+    const z = zNext;
+    if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
+      // Previous camera -> current camera.
+      warp(prevZ, mul4(invRigid(pose), prevPose));
+      blend(warped, z, out, n, metric, tol, weight, alpha, flip);
+    }
+    zNext = prevZ ?? new Float32Array(n);
+    prevZ = z;
+    prevPose = pose;
+    prevShot = shotId;
+    return out;
+  }
+
   return {
     /**
      * The filtered depth for this frame (same kind and grid); frames must come in order. `weight` (0..1)
@@ -65,20 +80,22 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
      * of the grid's size (not `depth`) the result is written to instead of a new one.
      */
     apply(depth: Float32Array, pose: Mat4, shotId: number, confidence: number, weight = 1, into?: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
-      const z = zNext;
       const out = into?.length === n && into !== depth ? into : new Float32Array(n);
       // The copy of the frame's depth made in the same pass.
-      copyDepth(depth, out, z, n, metric);
-      if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
-        // Previous camera -> current camera.
-        warp(prevZ, mul4(invRigid(pose), prevPose));
-        blend(warped, z, out, n, metric, tol, weight, alpha);
-      }
-      zNext = prevZ ?? new Float32Array(n);
-      prevZ = z;
-      prevPose = pose;
-      prevShot = shotId;
-      return out;
+      copyDepth(depth, out, zNext, n, metric);
+      return merge(out, pose, shotId, confidence, weight, false);
+    },
+    /**
+     * `apply` for a caller that makes the frame's depth in a pass of its own: it writes the depth along
+     * the ray (metric: the depth; inverse: 1 / it, 0 where none) into `depthAlongRay()` and the frame's
+     * depth into `out`, in the filter's kind or, with `flip`, in the other (1 / it, 0 where none, as
+     * float32 holds it); `out` is filtered in place and returned. The same values as `apply` followed
+     * by inverting its result, without the copy pass and the inversion pass.
+     */
+    depthAlongRay: (): Float32Array => zNext,
+    applyPrepared(out: Float32Array<ArrayBuffer>, pose: Mat4, shotId: number, confidence: number, weight = 1, flip = false): Float32Array<ArrayBuffer> {
+      if (out.length !== n) throw new Error('temporal filter: the output is not of the grid\'s size');
+      return merge(out, pose, shotId, confidence, weight, flip);
     },
   };
 }
@@ -100,13 +117,18 @@ function copyDepth(depth: Float32Array, out: Float32Array, z: Float32Array, n: n
   }
 }
 
-/** The warped history averaged into z (and out, in the filter's kind) where the two agree within tol. */
-function blend(warped: Float32Array, z: Float32Array, out: Float32Array, n: number, metric: boolean, tol: number, weight: number, alpha: number): void {
+/**
+ * The warped history averaged into z (and out, in the filter's kind) where the two agree within tol;
+ * `flip`: out in the other kind, inverted as inverting the filter's output afterwards would (through
+ * the float32 it was held in).
+ */
+function blend(warped: Float32Array, z: Float32Array, out: Float32Array, n: number, metric: boolean, tol: number, weight: number, alpha: number, flip: boolean): void {
   for (let i = 0; i < n; i++) {
     const a = warped[i], b = z[i];
     if (a > 0 && b > 0 && Math.abs(a - b) < tol * b) {
-      z[i] = b + weight * (1 - alpha) * (a - b);
-      out[i] = metric ? z[i] : 1 / z[i];
+      const zi = Math.fround(b + weight * (1 - alpha) * (a - b));
+      z[i] = zi;
+      out[i] = metric ? (flip ? 1 / zi : zi) : flip ? 1 / Math.fround(1 / zi) : 1 / zi;
     }
   }
 }

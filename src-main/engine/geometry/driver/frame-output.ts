@@ -1,5 +1,5 @@
 import type { DepthMap, Intrinsics, Mat4 } from '../../../common/types.ts';
-import { fillHoles, spikeLimit } from '../depth-spikes.ts';
+import { fillHoles, spikeLimitOfSample } from '../depth-spikes.ts';
 import { resizeWithHoles } from '../image.ts';
 import { createTemporalFilter } from '../temporal-filter.ts';
 import type { FrameState, FrameWindow } from './frame-window.ts';
@@ -61,7 +61,7 @@ export function createOutputMaker(o: OutputSettings) {
   let temporal: ReturnType<typeof createTemporalFilter> | null = null;
   // Work planes on the depth grid (and the ratio on the analysis grid), reused frame after frame: a
   // few MB a frame of fresh typed arrays is what kept V8 collecting (12% of the geometry's time).
-  let buf: { n: number; x: Float32Array; inv: Float32Array; refined: Float32Array; up: Float32Array; ratio: Float32Array; sample: Float32Array } | null = null;
+  let buf: { n: number; inv: Float32Array; refined: Float32Array; up: Float32Array; ratio: Float32Array; sample: Float32Array } | null = null;
 
   /**
    * `into`: an array of the depth grid's size that is the caller's to give away (the output thread's
@@ -76,46 +76,38 @@ export function createOutputMaker(o: OutputSettings) {
     const { a, b } = j;
     const src = j.input, n = src.length;
     if (buf?.n !== n || buf.ratio.length !== k.width * k.height) {
-      buf = { n, x: new Float32Array(n), inv: new Float32Array(n), refined: new Float32Array(n), up: new Float32Array(n), ratio: new Float32Array(k.width * k.height), sample: new Float32Array(Math.ceil(n / 3)) };
+      buf = { n, inv: new Float32Array(n), refined: new Float32Array(n), up: new Float32Array(n), ratio: new Float32Array(k.width * k.height), sample: new Float32Array(Math.ceil(n / 3)) };
     }
-    const x = buf.x;
     const metric = j.kind === 'metric';
-    inverseOf(src, x, n, metric);
     // A metric depth of 0 is a failed pixel; a disparity of 0 is legitimately "very far".
-    const limit = spikeLimit(x, buf.sample);
+    const limit = spikeLimitOfSample(buf.sample, sampleInverse(src, buf.sample, n, metric));
     const inv = buf.inv;
-    const maxR = fitInverse(x, inv, n, limit, metric, a, b);
+    const maxR = fitInverse(src, inv, n, limit, metric, a, b);
     // Only a guard against infinite depth: a 1% floor (as on the analysis grid) clipped the far field
     // of wide indoor scenes to 100x the nearest depth and measurably cost accuracy.
     const floor = maxR * 1e-3;
-    floorInverse(inv, n, floor);
     if (failedCount) {
       // The aligned analysis grid, holes filled from around them (the stereo's factor comes on top below).
       const est = resizeWithHoles(fillHoles(j.aligned, k.width, k.height), k.width, k.height, j.outW, j.outH, buf.up);
-      fillFailed(x, inv, est, n, limit, metric, floor, j.gain);
+      fillFailed(src, inv, est, n, limit, metric, floor, j.gain);
     }
-    /** The output map; `owned`: `v` is this frame's alone (converted in place), else copied. */
-    const toMap = (v: Float32Array, owned: boolean, to?: Float32Array): DepthMap => {
-      const d = owned ? v : to?.length === n && to !== v ? (to.set(v), to) : v.slice();
-      if (j.kind === 'metric') invertInPlace(d, n);
-      return { index: j.index, width: j.outW, height: j.outH, kind: j.kind, data: d };
-    };
-    let refined = inv;
+    // The refinement's factor, on the analysis grid and resampled to the depth grid.
     if (j.final) {
-      const ratio = buf.ratio, fin = j.final, al = j.aligned;
-      ratioOf(fin, al, ratio);
-      const up = resizeWithHoles(ratio, k.width, k.height, j.outW, j.outH, buf.up);
-      refined = buf.refined;
-      scaleBy(inv, up, refined, n);
+      ratioOf(j.final, j.aligned, buf.ratio);
+      resizeWithHoles(buf.ratio, k.width, k.height, j.outW, j.outH, buf.up);
     }
     // Inverse depth in shot-world units, as the poses: the filter's warp needs exactly that.
     const tp = o.temporal;
     if (tp) temporal ??= createTemporalFilter({ K: tp.K, kind: 'relative-inverse', width: j.outW, height: j.outH, alpha: tp.alpha, tolerance: tp.tolerance, minConfidence: tp.minConfidence });
-    // The temporal filter's result is a new array the output keeps; the work planes are copied.
-    const depth = temporal ? toMap(temporal.apply(refined, j.c2w, j.shotId, j.conf, j.wt, into), true) : toMap(refined, false, into);
+    // The output in a new array the output keeps, or in `into` (the model's depth is read no more).
+    const d: Float32Array<ArrayBuffer> = into?.length === n ? into : new Float32Array(n);
+    // One pass: the floor, the refinement's factor, the output in its kind and the filter's depth along the ray.
+    finalPass(inv, o.keepAligned, floor, buf.up, j.final !== null, n, d, metric, temporal?.depthAlongRay() ?? buf.refined);
+    if (temporal) temporal.applyPrepared(d, j.c2w, j.shotId, j.conf, j.wt, metric);
+    const map = (v: Float32Array): DepthMap => ({ index: j.index, width: j.outW, height: j.outH, kind: j.kind, data: v });
     return {
-      index: j.index, depth, pose: j.c2w.slice(), confidence: j.conf, shotId: j.shotId,
-      ...(o.keepAligned ? { aligned: toMap(inv, false) } : {}),
+      index: j.index, depth: map(d), pose: j.c2w.slice(), confidence: j.conf, shotId: j.shotId,
+      ...(o.keepAligned ? { aligned: map(metric ? inverted(inv) : inv.slice()) } : {}),
     };
   };
 }
@@ -124,24 +116,33 @@ export function createOutputMaker(o: OutputSettings) {
 // the maker with several shapes (as posted, or spread with the fusion's result), and every new one
 // deoptimised the whole maker, loops included, which then ran boxed (a heap number a pixel) until
 // V8 optimised it again. No helper is called per pixel (a double passed to a function V8 did not
-// inline is boxed too). The same operations in the same order as when they were written inline.
+// inline is boxed too). The same values as the separate passes they merge (one a step: the model's
+// value as inverse depth, the fit, the floor, the refinement's factor, the copy into the temporal
+// filter and the inversion of its result), in fewer passes over the 0.35 MB planes.
 
-/** x = the model's value as inverse depth (inverseDepthOf), never negative. */
-function inverseOf(src: Float32Array, x: Float32Array, n: number, metric: boolean): void {
-  for (let i = 0; i < n; i++) {
+/** The model's value as inverse depth (inverseDepthOf), never negative, as float32 holds it. */
+const inverseAt = (v: number, metric: boolean): number => Math.fround(Math.max(0, metric ? (v > 0 ? 1 / v : 0) : v));
+
+/** Every third pixel's inverse depth that is positive (percentile's sample) into `sample`; returns how many. */
+function sampleInverse(src: Float32Array, sample: Float32Array, n: number, metric: boolean): number {
+  let m = 0;
+  for (let i = 0; i < n; i += 3) {
     const v = src[i];
-    x[i] = Math.max(0, metric ? (v > 0 ? 1 / v : 0) : v);
+    const x = Math.fround(Math.max(0, metric ? (v > 0 ? 1 / v : 0) : v));
+    if (x > 0) sample[m++] = x;
   }
+  return m;
 }
 
 /** fitInverse's count of failed pixels (spikes, and a metric 0). */
 let failedCount = 0;
 
-/** inv = the fit on x, float32 as inv holds it, 0 where failed (counted in failedCount); returns the largest. */
-function fitInverse(x: Float32Array, inv: Float32Array, n: number, limit: number, metric: boolean, a: number, b: number): number {
+/** inv = the fit on the inverse depth, float32 as inv holds it, 0 where failed (counted in failedCount); returns the largest. */
+function fitInverse(src: Float32Array, inv: Float32Array, n: number, limit: number, metric: boolean, a: number, b: number): number {
   let maxR = 0, nFailed = 0;
   for (let i = 0; i < n; i++) {
-    const v = x[i];
+    const s = src[i];
+    const v = Math.fround(Math.max(0, metric ? (s > 0 ? 1 / s : 0) : s));
     if (v > limit || (metric && v === 0)) { inv[i] = 0; nFailed++; continue; }
     const r = v > 0 ? Math.fround(a * v + b) : 0; // as inv[i] holds it
     inv[i] = r;
@@ -151,29 +152,39 @@ function fitInverse(x: Float32Array, inv: Float32Array, n: number, limit: number
   return maxR;
 }
 
-function floorInverse(inv: Float32Array, n: number, floor: number): void {
-  for (let i = 0; i < n; i++) if (inv[i] !== 0 && inv[i] < floor) inv[i] = floor;
-}
-
 /** The failed pixels from the analysis grid's estimate (times the smoother's gain), at least `floor`. */
-function fillFailed(x: Float32Array, inv: Float32Array, est: Float32Array, n: number, limit: number, metric: boolean, floor: number, gain: number): void {
+function fillFailed(src: Float32Array, inv: Float32Array, est: Float32Array, n: number, limit: number, metric: boolean, floor: number, gain: number): void {
   for (let i = 0; i < n; i++) {
-    const v = x[i];
+    const v = inverseAt(src[i], metric);
     if (v > limit || (metric && v === 0)) inv[i] = Math.max(floor, est[i] * gain);
   }
 }
 
-function invertInPlace(d: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) d[i] = d[i] > 0 ? 1 / d[i] : 0;
+/**
+ * The output `d` from the fitted inverse depth: raised to `floor` where below it (and not 0; kept in
+ * inv with `keep`), times the refinement's factor `up` where positive (none: 1), in the output's kind
+ * (`metric`: 1 / it, 0 where none); `z`: the temporal filter's depth along the ray (1 / it).
+ */
+function finalPass(inv: Float32Array, keep: boolean, floor: number, up: Float32Array, scaled: boolean, n: number, d: Float32Array, metric: boolean, z: Float32Array): void {
+  for (let i = 0; i < n; i++) {
+    let v = inv[i];
+    if (v !== 0 && v < floor) { v = Math.fround(floor); if (keep) inv[i] = v; }
+    if (scaled) { const u = up[i]; v = Math.fround(v * (u > 0 ? u : 1)); }
+    const iv = v > 0 ? Math.fround(1 / v) : 0;
+    d[i] = metric ? iv : v;
+    z[i] = iv;
+  }
+}
+
+function inverted(d: Float32Array): Float32Array {
+  const out = new Float32Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = d[i] > 0 ? 1 / d[i] : 0;
+  return out;
 }
 
 /** The refinement's factor on the analysis grid (1 where either is a hole). */
 function ratioOf(fin: Float32Array, al: Float32Array, ratio: Float32Array): void {
   for (let p = 0; p < ratio.length; p++) ratio[p] = al[p] > 0 && fin[p] > 0 ? fin[p] / al[p] : 1;
-}
-
-function scaleBy(inv: Float32Array, up: Float32Array, refined: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) refined[i] = inv[i] * (up[i] > 0 ? up[i] : 1);
 }
 
 /** The output settings of the stage's configuration. */

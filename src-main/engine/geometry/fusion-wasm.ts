@@ -1,0 +1,90 @@
+import type { Intrinsics, Mat4 } from '../../common/types.ts';
+import { FUSION_WASM_BASE64 } from './fusion-wasm-binary.ts';
+
+/**
+ * The view fusion in WebAssembly (wasm/fusion.as.ts), with the same results as view-fusion.ts: each
+ * view's warp and the gathering of its values, and the per-pixel combination. The values are gathered straight into the module's memory, value k of
+ * pixel p at k * n4 + p (four neighbouring pixels' k-th values side by side, as the sort reads them).
+ */
+interface FusionExports {
+  warpAccumulate(inv: number, from: number, g: number, T: number, fx: number, fy: number, cx: number, cy: number, w: number, h: number, rayX: number, rayY: number,
+    warped: number, grey: number, own: number, refGray: number, vals: number, n4: number, count: number, reachLo: number, reachHi: number, photo: number): void;
+  combine(vals: number, n4: number, count: number, own: number, out: number, n: number, lo: number, hi: number, trim: number, scratch: number, net: number): void;
+}
+
+/** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Most values a pixel the sorting networks take. */
+export const COMBINE_MAX_VALUES = 64;
+
+/**
+ * Batcher's odd-even merge sort for `size` inputs (a power of two) as compare-exchange pairs (lower
+ * index first), in an order that sorts; the pairs touching inputs at or past `m` left out: with those
+ * inputs +inf, no pair ever moves a value there, so the rest sorts the first m.
+ */
+export function sortingNetwork(size: number, m: number): [number, number][] {
+  const pairs: [number, number][] = [];
+  for (let p = 1; p < size; p *= 2)
+    for (let k = p; k >= 1; k = k >> 1)
+      for (let j = k % p; j <= size - 1 - k; j += 2 * k)
+        for (let i = 0; i <= Math.min(k - 1, size - j - k - 1); i++)
+          if (Math.floor((i + j) / (p * 2)) === Math.floor((i + j + k) / (p * 2)) && i + j + k < m) pairs.push([i + j, i + j + k]);
+  return pairs;
+}
+
+let wasmModule: object | null = null;
+
+/**
+ * The fusion's warp, gathering and combination for the grid of `K` (rays as view-fusion.ts makes
+ * them): its own memory (the values' planes, ~0.6 MB for the 64 x 36 fusion grid).
+ */
+export function createWasmFusion(K: Intrinsics, rayX: Float64Array, rayY: Float64Array) {
+  const n = K.width * K.height, n4 = (n + 3) & ~3;
+  // Layout: the networks' table (8 bytes per m) and pairs, the sort's scratch, then the planes.
+  const nets = Array.from({ length: COMBINE_MAX_VALUES + 1 }, (_v, m) => (m < 2 ? [] : sortingNetwork(2 ** Math.ceil(Math.log2(m)), m)));
+  const netBytes = 8 * (COMBINE_MAX_VALUES + 1) + 4 * nets.reduce((s, p) => s + p.length, 0);
+  const scratch = Math.ceil(netBytes / 16) * 16;
+  const count = scratch + 16 * COMBINE_MAX_VALUES, own = count + 4 * n4, out = own + 4 * n4;
+  const rx = out + 4 * n4, ry = rx + 8 * K.width, T = ry + 8 * K.height, inv = T + 96, gray = inv + 4 * n4, warped = gray + 4 * n4, grey = warped + 4 * n4, refGray = grey + 4 * n4;
+  const vals = refGray + 4 * n4;
+  const bytes = vals + 4 * n4 * COMBINE_MAX_VALUES;
+  wasmModule ??= new WebAssemblyApi.Module(Buffer.from(FUSION_WASM_BASE64, 'base64'));
+  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(bytes / 65536) });
+  const exports = new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as FusionExports;
+  const table = new Int32Array(memory.buffer, 0, 2 * (COMBINE_MAX_VALUES + 1)), pairs = new Uint32Array(memory.buffer);
+  let at = 8 * (COMBINE_MAX_VALUES + 1);
+  nets.forEach((net, m) => {
+    table[2 * m] = net.length;
+    table[2 * m + 1] = at;
+    for (const [a, b] of net) { pairs[at >> 2] = (a * 16) | ((b * 16) << 16); at += 4; }
+  });
+  new Float64Array(memory.buffer, rx, K.width).set(rayX);
+  new Float64Array(memory.buffer, ry, K.height).set(rayY);
+  const Tm = new Float64Array(memory.buffer, T, 12), invM = new Float32Array(memory.buffer, inv, n), grayM = new Float32Array(memory.buffer, gray, n);
+  return {
+    n4,
+    /** Value k of pixel p at k * n4 + p. */
+    vals: new Float32Array(memory.buffer, vals, n4 * COMBINE_MAX_VALUES),
+    /** Values per pixel (0 past n). */
+    count: new Int32Array(memory.buffer, count, n4),
+    own: new Float32Array(memory.buffer, own, n),
+    refGray: new Float32Array(memory.buffer, refGray, n),
+    out: new Float32Array(memory.buffer, out, n),
+    /** view-fusion.ts: warp then accumulate, for the view (inv times g, grey levels) moved by M; own and refGray set. */
+    warpAccumulate(viewInv: Float32Array, viewGray: Float32Array, g: number, M: Mat4, reachLo: number, reachHi: number, photo: number): void {
+      invM.set(viewInv);
+      grayM.set(viewGray);
+      for (let i = 0; i < 12; i++) Tm[i] = M[i];
+      exports.warpAccumulate(inv, gray, g, T, K.fx, K.fy, K.cx, K.cy, K.width, K.height, rx, ry, warped, grey, own, refGray, vals, n4, count, reachLo, reachHi, photo);
+    },
+    combine(lo: number, hi: number, trim: number): void {
+      exports.combine(vals, n4, count, own, out, n, lo, hi, trim, scratch, 0);
+    },
+  };
+}
