@@ -9,6 +9,7 @@ import { FUSION_WASM_BASE64 } from './fusion-wasm-binary.ts';
 interface FusionExports {
   warpAccumulate(inv: number, from: number, g: number, T: number, fx: number, fy: number, cx: number, cy: number, w: number, h: number, rayX: number, rayY: number,
     warped: number, grey: number, own: number, refGray: number, vals: number, n4: number, count: number, reachLo: number, reachHi: number, photo: number): void;
+  temporalWarp(prev: number, M: number, fx: number, fy: number, cx: number, cy: number, w: number, h: number, sx: number, sy: number, rayX: number, rayY: number, warped: number, crackAt: number, crackZ: number): void;
   combine(vals: number, n4: number, count: number, own: number, out: number, n: number, lo: number, hi: number, trim: number, scratch: number, net: number): void;
 }
 
@@ -40,6 +41,38 @@ export function sortingNetwork(size: number, m: number): [number, number][] {
 
 let wasmModule: object | null = null;
 
+function instance(bytes: number): { exports: FusionExports; buffer: ArrayBuffer } {
+  wasmModule ??= new WebAssemblyApi.Module(Buffer.from(FUSION_WASM_BASE64, 'base64'));
+  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(bytes / 65536) });
+  return { exports: new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as FusionExports, buffer: memory.buffer };
+}
+
+/**
+ * The temporal filter's warp (temporal-filter.ts: splat and fillCracks) in WebAssembly, the same
+ * values: its two depth planes (this frame's and the history, swapped by the filter) and the warped
+ * plane live in the module's memory. `sx`, `sy`: intrinsics' pixels per grid pixel; rays as the
+ * filter makes them.
+ */
+export function createWasmTemporalWarp(K: Intrinsics, w: number, h: number, sx: number, sy: number, rayX: Float32Array, rayY: Float32Array) {
+  const n = w * h, n4 = (n + 3) & ~3;
+  const M = 0, rx = 96, ry = rx + 4 * ((w + 3) & ~3), z0 = ry + 4 * ((h + 3) & ~3), z1 = z0 + 4 * n4, warped = z1 + 4 * n4, crackAt = warped + 4 * n4, crackZ = crackAt + 4 * n4;
+  const { exports, buffer } = instance(crackZ + 4 * n4);
+  new Float32Array(buffer, rx, w).set(rayX);
+  new Float32Array(buffer, ry, h).set(rayY);
+  const Mm = new Float64Array(buffer, M, 12);
+  const planes = [new Float32Array(buffer, z0, n), new Float32Array(buffer, z1, n)];
+  return {
+    /** The two depth planes. */
+    planes,
+    warped: new Float32Array(buffer, warped, n),
+    /** planes[which] moved by T into `warped`, the cracks filled. */
+    warp(which: number, T: Mat4): void {
+      for (let i = 0; i < 12; i++) Mm[i] = T[i];
+      exports.temporalWarp(which ? z1 : z0, M, K.fx, K.fy, K.cx, K.cy, w, h, sx, sy, rx, ry, warped, crackAt, crackZ);
+    },
+  };
+}
+
 /**
  * The fusion's warp, gathering and combination for the grid of `K` (rays as view-fusion.ts makes
  * them): its own memory (the values' planes, ~0.6 MB for the 64 x 36 fusion grid).
@@ -54,9 +87,8 @@ export function createWasmFusion(K: Intrinsics, rayX: Float64Array, rayY: Float6
   const rx = out + 4 * n4, ry = rx + 8 * K.width, T = ry + 8 * K.height, inv = T + 96, gray = inv + 4 * n4, warped = gray + 4 * n4, grey = warped + 4 * n4, refGray = grey + 4 * n4;
   const vals = refGray + 4 * n4;
   const bytes = vals + 4 * n4 * COMBINE_MAX_VALUES;
-  wasmModule ??= new WebAssemblyApi.Module(Buffer.from(FUSION_WASM_BASE64, 'base64'));
-  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(bytes / 65536) });
-  const exports = new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as FusionExports;
+  const { exports, buffer } = instance(bytes);
+  const memory = { buffer };
   const table = new Int32Array(memory.buffer, 0, 2 * (COMBINE_MAX_VALUES + 1)), pairs = new Uint32Array(memory.buffer);
   let at = 8 * (COMBINE_MAX_VALUES + 1);
   nets.forEach((net, m) => {

@@ -1,4 +1,5 @@
 import type { DepthKind, Intrinsics, Mat4 } from '../../common/types.ts';
+import { createWasmTemporalWarp } from './fusion-wasm.ts';
 import { invRigid, mul4 } from './linalg.ts';
 
 /**
@@ -21,6 +22,8 @@ export interface TemporalFilterOptions {
   tolerance?: number;
   /** Pose confidence under which a frame is not merged with its history (the warp would be a guess). */
   minConfidence?: number;
+  /** false: the warp in TypeScript, not WebAssembly (the same values; for tests). */
+  wasm?: boolean;
 }
 
 export const TEMPORAL_ALPHA = 0.5;
@@ -40,22 +43,26 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
   const rayX = new Float32Array(w), rayY = new Float32Array(h);
   for (let x = 0; x < w; x++) rayX[x] = ((x + 0.5) * sx - 0.5 - K.cx) / K.fx;
   for (let y = 0; y < h; y++) rayY[y] = ((y + 0.5) * sy - 0.5 - K.cy) / K.fy;
-  let prevZ: Float32Array<ArrayBuffer> | null = null;
   let prevPose: Mat4 | null = null;
   let prevShot = -1;
-  const warped = new Float32Array(n);
+  // The warp in WebAssembly (fusion-wasm.ts: the same values, in a third of the time), its planes in
+  // the module's memory; else here.
+  const wasm = o.wasm !== false ? createWasmTemporalWarp(K, w, h, sx, sy, rayX, rayY) : null;
+  const warped = wasm?.warped ?? new Float32Array(n);
   // The cracks found (pixel, depth), applied once all are found: a list, not a plane filled and read whole.
-  const crackAt = new Int32Array(n), crackZ = new Float32Array(n);
+  const crackAt = wasm ? null : new Int32Array(n), crackZ = wasm ? null : new Float32Array(n);
   // This frame's depth and the previous one's (the history), swapped each frame.
-  let zNext = new Float32Array(n);
+  let prevZ: Float32Array<ArrayBuffer> | null = null;
+  let zNext = wasm?.planes[0] ?? new Float32Array(n);
   const pairs = Int32Array.of(1, w, w + 1, w - 1);
 
   const metric = kind === 'metric';
 
   /** Previous filtered depth seen from the current camera; 0 where nothing lands. */
   function warp(prev: Float32Array, M: Mat4): void {
+    if (wasm) return wasm.warp(prev === wasm.planes[0] ? 0 : 1, M);
     splat(prev, M, K, w, h, sx, sy, rayX, rayY, warped);
-    fillCracks(warped, w, h, pairs, crackAt, crackZ);
+    fillCracks(warped, w, h, pairs, crackAt!, crackZ!);
   }
 
   /** The history merged into the frame whose depth along the ray is in zNext and whose output is `out`. */
@@ -66,7 +73,7 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
       warp(prevZ, mul4(invRigid(pose), prevPose));
       blend(warped, z, out, n, metric, tol, weight, alpha, flip);
     }
-    zNext = prevZ ?? new Float32Array(n);
+    zNext = prevZ ?? (wasm ? wasm.planes[1] : new Float32Array(n));
     prevZ = z;
     prevPose = pose;
     prevShot = shotId;

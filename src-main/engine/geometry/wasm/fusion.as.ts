@@ -144,3 +144,80 @@ export function warpAccumulate(inv: usize, from: usize, g: f64, T: usize, fx: f6
     store<i32>(count + o, c + 1);
   }
 }
+
+/** A point of depth zc at (u, v) (pixels, floored) into the z-buffer, where it lands in front (../temporal-filter.ts: splat). */
+// @ts-ignore: decorator
+@inline function splatDepth(z: f64, zc: f64, u: f64, v: f64, w: i32, fw: f64, fh: f64, warped: usize): void {
+  if (!(z > 0) || !(zc > 1e-6)) return;
+  if (!(u >= 0 && v >= 0 && u < fw && v < fh)) return;
+  const i = (<usize>(<i32>v * w + <i32>u)) << 2;
+  const at = <f64>load<f32>(warped + i);
+  if (at == 0 || zc < at) store<f32>(warped + i, <f32>zc);
+}
+
+/**
+ * The temporal filter's warp (../temporal-filter.ts: splat, then fillCracks, operation for operation):
+ * the previous frame's depth `prev` (f32, w x h, along the ray) moved by the 3x4 f64 transform at `M`
+ * into `warped` (zeroed first; nearest surface wins; 0 where nothing lands), intrinsics' pixels
+ * (fx, fy, cx, cy) sx x sy of the grid's, rays (f32) at `rayX`/`rayY`; then the one-pixel cracks
+ * filled, found first into `crackAt` (i32) and `crackZ` (f32).
+ */
+export function temporalWarp(prev: usize, M: usize, fx: f64, fy: f64, cx: f64, cy: f64, w: i32, h: i32, sx: f64, sy: f64, rayX: usize, rayY: usize, warped: usize, crackAt: usize, crackZ: usize): void {
+  memory.fill(warped, 0, <usize>(w * h) << 2);
+  const m0 = load<f64>(M), m1 = load<f64>(M, 8), m2 = load<f64>(M, 16), m3 = load<f64>(M, 24);
+  const m4 = load<f64>(M, 32), m5 = load<f64>(M, 40), m6 = load<f64>(M, 48), m7 = load<f64>(M, 56);
+  const m8 = load<f64>(M, 64), m9 = load<f64>(M, 72), m10 = load<f64>(M, 80), m11 = load<f64>(M, 88);
+  const M0 = f64x2.splat(m0), M1 = f64x2.splat(m1), M2 = f64x2.splat(m2), M3 = f64x2.splat(m3), M4 = f64x2.splat(m4), M5 = f64x2.splat(m5);
+  const M6 = f64x2.splat(m6), M7 = f64x2.splat(m7), M8 = f64x2.splat(m8), M9 = f64x2.splat(m9), M10 = f64x2.splat(m10), M11 = f64x2.splat(m11);
+  const FX = f64x2.splat(fx), FY = f64x2.splat(fy), CX = f64x2.splat(cx), CY = f64x2.splat(cy), HALF = f64x2.splat(0.5), SX = f64x2.splat(sx), SY = f64x2.splat(sy);
+  const fw = <f64>w, fh = <f64>h;
+  for (let y = 0; y < h; y++) {
+    const ry = <f64>load<f32>(rayY + (<usize>y << 2)), RY = f64x2.splat(ry);
+    const row = prev + (<usize>(y * w) << 2);
+    let x = 0;
+    // Two pixels at a time, each lane the scalar code's operations in its order; the z-buffer then
+    // takes them one after the other, as the scalar loop does.
+    for (; x + 1 < w; x += 2) {
+      const z = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>x << 2)));
+      const X = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(rayX + (<usize>x << 2))), z), Y = f64x2.mul(RY, z);
+      const zc = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(M8, X), f64x2.mul(M9, Y)), f64x2.mul(M10, z)), M11);
+      const xc = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(M0, X), f64x2.mul(M1, Y)), f64x2.mul(M2, z)), M3);
+      const yc = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(M4, X), f64x2.mul(M5, Y)), f64x2.mul(M6, z)), M7);
+      const U = f64x2.floor(f64x2.div(f64x2.add(f64x2.add(f64x2.mul(f64x2.div(xc, zc), FX), CX), HALF), SX));
+      const V = f64x2.floor(f64x2.div(f64x2.add(f64x2.add(f64x2.mul(f64x2.div(yc, zc), FY), CY), HALF), SY));
+      splatDepth(f64x2.extract_lane(z, 0), f64x2.extract_lane(zc, 0), f64x2.extract_lane(U, 0), f64x2.extract_lane(V, 0), w, fw, fh, warped);
+      splatDepth(f64x2.extract_lane(z, 1), f64x2.extract_lane(zc, 1), f64x2.extract_lane(U, 1), f64x2.extract_lane(V, 1), w, fw, fh, warped);
+    }
+    for (; x < w; x++) {
+      const z = <f64>load<f32>(row + (<usize>x << 2));
+      const X = <f64>load<f32>(rayX + (<usize>x << 2)) * z, Y = ry * z;
+      const zc = m8 * X + m9 * Y + m10 * z + m11;
+      const xc = m0 * X + m1 * Y + m2 * z + m3;
+      const yc = m4 * X + m5 * Y + m6 * z + m7;
+      splatDepth(z, zc, Math.floor(((xc / zc) * fx + cx + 0.5) / sx), Math.floor(((yc / zc) * fy + cy + 0.5) / sy), w, fw, fh, warped);
+    }
+  }
+  // The cracks: a pixel nothing landed on takes the nearest of two opposite neighbours that both landed.
+  let nc = 0;
+  const W = <usize>w << 2;
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++) {
+      const i = warped + (<usize>(y * w + x) << 2);
+      if (load<f32>(i) > 0) continue;
+      let z = Infinity;
+      let a = <f64>load<f32>(i - 4), b = <f64>load<f32>(i + 4);
+      if (a > 0 && b > 0) z = min(z, min(a, b));
+      a = <f64>load<f32>(i - W); b = <f64>load<f32>(i + W);
+      if (a > 0 && b > 0) z = min(z, min(a, b));
+      a = <f64>load<f32>(i - W - 4); b = <f64>load<f32>(i + W + 4);
+      if (a > 0 && b > 0) z = min(z, min(a, b));
+      a = <f64>load<f32>(i - W + 4); b = <f64>load<f32>(i + W - 4);
+      if (a > 0 && b > 0) z = min(z, min(a, b));
+      if (z < Infinity) {
+        store<i32>(crackAt + (<usize>nc << 2), y * w + x);
+        store<f32>(crackZ + (<usize>nc << 2), <f32>z);
+        nc++;
+      }
+    }
+  for (let c = 0; c < nc; c++) store<f32>(warped + (<usize>load<i32>(crackAt + (<usize>c << 2)) << 2), load<f32>(crackZ + (<usize>c << 2)));
+}
