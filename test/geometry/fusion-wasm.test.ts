@@ -76,6 +76,7 @@ describe('temporal filter warp in WebAssembly', () => {
     for (const [w, h] of [[97, 61], [96, 54]]) {
       const Kt: Intrinsics = { fx: 300, fy: 300, cx: 192, cy: 108, width: 384, height: 216 };
       const [ts, wasm] = [false, true].map((on) => createTemporalFilter({ K: Kt, kind: 'metric', width: w, height: h, wasm: on }));
+      const [tsInv, wasmInv] = [false, true].map((on) => createTemporalFilter({ K: Kt, kind: 'relative-inverse', width: w, height: h, wasm: on }));
       let merged = 0;
       for (let k = 0; k < 6; k++) {
         // A wall with a step and noise, holes; the camera moving toward it (cracks) and turning.
@@ -85,6 +86,13 @@ describe('temporal filter warp in WebAssembly', () => {
         const a = ts.apply(d, p, 0, 1), b = wasm.apply(d, p, 0, 1);
         expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
         for (let i = 0; i < d.length; i++) if (a[i] !== d[i]) merged++;
+        // As the frame's output uses it: inverse depth prepared by the caller, the output flipped to depth.
+        const [ta, wb] = [tsInv, wasmInv].map((f) => {
+          const zr = f.depthAlongRay(), out = new Float32Array(d.length);
+          for (let i = 0; i < d.length; i++) { zr[i] = d[i] > 0 ? Math.fround(1 / d[i]) : 0; out[i] = d[i]; }
+          return f.applyPrepared(out, p, 0, 1, 0.8, true);
+        });
+        expect(Buffer.from(wb.buffer).equals(Buffer.from(ta.buffer))).toBe(true);
       }
       expect(merged, 'the history is merged (the warp is exercised)').toBeGreaterThan(w * h);
     }

@@ -10,6 +10,7 @@ interface FusionExports {
   warpAccumulate(inv: number, from: number, g: number, T: number, fx: number, fy: number, cx: number, cy: number, w: number, h: number, rayX: number, rayY: number,
     warped: number, grey: number, own: number, refGray: number, vals: number, n4: number, count: number, reachLo: number, reachHi: number, photo: number): void;
   temporalWarp(prev: number, M: number, fx: number, fy: number, cx: number, cy: number, w: number, h: number, sx: number, sy: number, rayX: number, rayY: number, warped: number, crackAt: number, crackZ: number): void;
+  blend(warped: number, z: number, out: number, n: number, metric: boolean, tol: number, k: number, flip: boolean): void;
   combine(vals: number, n4: number, count: number, own: number, out: number, n: number, lo: number, hi: number, trim: number, scratch: number, net: number): void;
 }
 
@@ -55,12 +56,12 @@ function instance(bytes: number): { exports: FusionExports; buffer: ArrayBuffer 
  */
 export function createWasmTemporalWarp(K: Intrinsics, w: number, h: number, sx: number, sy: number, rayX: Float32Array, rayY: Float32Array) {
   const n = w * h, n4 = (n + 3) & ~3;
-  const M = 0, rx = 96, ry = rx + 4 * ((w + 3) & ~3), z0 = ry + 4 * ((h + 3) & ~3), z1 = z0 + 4 * n4, warped = z1 + 4 * n4, crackAt = warped + 4 * n4, crackZ = crackAt + 4 * n4;
-  const { exports, buffer } = instance(crackZ + 4 * n4);
+  const M = 0, rx = 96, ry = rx + 4 * ((w + 3) & ~3), z0 = ry + 4 * ((h + 3) & ~3), z1 = z0 + 4 * n4, warped = z1 + 4 * n4, crackAt = warped + 4 * n4, crackZ = crackAt + 4 * n4, out = crackZ + 4 * n4;
+  const { exports, buffer } = instance(out + 4 * n4);
   new Float32Array(buffer, rx, w).set(rayX);
   new Float32Array(buffer, ry, h).set(rayY);
   const Mm = new Float64Array(buffer, M, 12);
-  const planes = [new Float32Array(buffer, z0, n), new Float32Array(buffer, z1, n)];
+  const planes = [new Float32Array(buffer, z0, n), new Float32Array(buffer, z1, n)], outPlane = new Float32Array(buffer, out, n);
   return {
     /** The two depth planes. */
     planes,
@@ -69,6 +70,12 @@ export function createWasmTemporalWarp(K: Intrinsics, w: number, h: number, sx: 
     warp(which: number, T: Mat4): void {
       for (let i = 0; i < 12; i++) Mm[i] = T[i];
       exports.temporalWarp(which ? z1 : z0, M, K.fx, K.fy, K.cx, K.cy, w, h, sx, sy, rx, ry, warped, crackAt, crackZ);
+    },
+    /** temporal-filter.ts: blend of `warped` into planes[which] and `o` (copied through the module's memory); k = weight * (1 - alpha). */
+    blend(which: number, o: Float32Array, metric: boolean, tol: number, k: number, flip: boolean): void {
+      outPlane.set(o);
+      exports.blend(warped, which ? z1 : z0, out, n, metric, tol, k, flip);
+      o.set(outPlane);
     },
   };
 }

@@ -71,7 +71,8 @@ export function createTemporalFilter(o: TemporalFilterOptions) {
     if (prevZ && prevPose && shotId === prevShot && confidence >= minConf && alpha < 1 && weight > 0) {
       // Previous camera -> current camera.
       warp(prevZ, mul4(invRigid(pose), prevPose));
-      blend(warped, z, out, n, metric, tol, weight, alpha, flip);
+      if (wasm) wasm.blend(z === wasm.planes[0] ? 0 : 1, out, metric, tol, weight * (1 - alpha), flip);
+      else blend(warped, z, out, n, metric, tol, weight, alpha, flip);
     }
     zNext = prevZ ?? (wasm ? wasm.planes[1] : new Float32Array(n));
     prevZ = z;

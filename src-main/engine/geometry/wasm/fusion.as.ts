@@ -221,3 +221,38 @@ export function temporalWarp(prev: usize, M: usize, fx: f64, fy: f64, cx: f64, c
     }
   for (let c = 0; c < nc; c++) store<f32>(warped + (<usize>load<i32>(crackAt + (<usize>c << 2)) << 2), load<f32>(crackZ + (<usize>c << 2)));
 }
+
+/**
+ * ../temporal-filter.ts: blend, operation for operation: where the warped history `warped` and this
+ * frame's depth along the ray `z` agree within tol, z moves toward it by k = weight * (1 - alpha) and
+ * `out` takes the result in the filter's kind (`metric`: z, else 1 / z), inverted once more with `flip`.
+ */
+export function blend(warped: usize, z: usize, out: usize, n: i32, metric: bool, tol: f64, k: f64, flip: bool): void {
+  const TOL = f64x2.splat(tol), KK = f64x2.splat(k), ZERO = f64x2.splat(0), ONE = f64x2.splat(1);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const o = <usize>i << 2;
+    const a = f64x2.promote_low_f32x4(v128.load64_zero(warped + o)), b = f64x2.promote_low_f32x4(v128.load64_zero(z + o));
+    const d = f64x2.sub(a, b);
+    const ok = v128.and(v128.and(f64x2.gt(a, ZERO), f64x2.gt(b, ZERO)), f64x2.lt(f64x2.abs(d), f64x2.mul(TOL, b)));
+    if (!v128.any_true(ok)) continue;
+    const zi = f32x4.demote_f64x2_zero(f64x2.add(b, f64x2.mul(KK, d)));
+    const zd = f64x2.promote_low_f32x4(zi);
+    let ov: v128;
+    if (metric) ov = flip ? f32x4.demote_f64x2_zero(f64x2.div(ONE, zd)) : zi;
+    else ov = flip ? f32x4.demote_f64x2_zero(f64x2.div(ONE, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.div(ONE, zd))))) : f32x4.demote_f64x2_zero(f64x2.div(ONE, zd));
+    // The two lanes' f64 mask as the f32 pair's.
+    const m32 = i32x4.shuffle(ok, ok, 0, 2, 1, 3);
+    v128.store64_lane(z + o, v128.bitselect(zi, v128.load64_zero(z + o), m32), 0);
+    v128.store64_lane(out + o, v128.bitselect(ov, v128.load64_zero(out + o), m32), 0);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const a = <f64>load<f32>(warped + o), b = <f64>load<f32>(z + o);
+    if (a > 0 && b > 0 && Math.abs(a - b) < tol * b) {
+      const zi = <f64><f32>(b + k * (a - b));
+      store<f32>(z + o, <f32>zi);
+      store<f32>(out + o, metric ? (flip ? <f32>(1 / zi) : <f32>zi) : flip ? <f32>(1 / <f64><f32>(1 / zi)) : <f32>(1 / zi));
+    }
+  }
+}
