@@ -41,6 +41,8 @@ export function sortingNetwork(size: number, m: number): [number, number][] {
 }
 
 let wasmModule: object | null = null;
+/** The networks for 0..COMBINE_MAX_VALUES values, made once. */
+let nets: [number, number][][] | null = null;
 
 function instance(bytes: number): { exports: FusionExports; buffer: ArrayBuffer } {
   wasmModule ??= new WebAssemblyApi.Module(Buffer.from(FUSION_WASM_BASE64, 'base64'));
@@ -87,7 +89,7 @@ export function createWasmTemporalWarp(K: Intrinsics, w: number, h: number, sx: 
 export function createWasmFusion(K: Intrinsics, rayX: Float64Array, rayY: Float64Array) {
   const n = K.width * K.height, n4 = (n + 3) & ~3;
   // Layout: the networks' table (8 bytes per m) and pairs, the sort's scratch, then the planes.
-  const nets = Array.from({ length: COMBINE_MAX_VALUES + 1 }, (_v, m) => (m < 2 ? [] : sortingNetwork(2 ** Math.ceil(Math.log2(m)), m)));
+  nets ??= Array.from({ length: COMBINE_MAX_VALUES + 1 }, (_v, m) => (m < 2 ? [] : sortingNetwork(2 ** Math.ceil(Math.log2(m)), m)));
   const netBytes = 8 * (COMBINE_MAX_VALUES + 1) + 4 * nets.reduce((s, p) => s + p.length, 0);
   const scratch = Math.ceil(netBytes / 16) * 16;
   const count = scratch + 16 * COMBINE_MAX_VALUES, own = count + 4 * n4, out = own + 4 * n4;
@@ -98,7 +100,7 @@ export function createWasmFusion(K: Intrinsics, rayX: Float64Array, rayY: Float6
   const memory = { buffer };
   const table = new Int32Array(memory.buffer, 0, 2 * (COMBINE_MAX_VALUES + 1)), pairs = new Uint32Array(memory.buffer);
   let at = 8 * (COMBINE_MAX_VALUES + 1);
-  nets.forEach((net, m) => {
+  nets.forEach((net: [number, number][], m: number) => {
     table[2 * m] = net.length;
     table[2 * m + 1] = at;
     for (const [a, b] of net) { pairs[at >> 2] = (a * 16) | ((b * 16) << 16); at += 4; }
