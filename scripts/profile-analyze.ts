@@ -5,6 +5,8 @@
  * V8) and per ffmpeg process it started (decoder, preview encoder). Linux only.
  * Modes: bare (ffmpeg decode to the model size + the model, one process: the reference), cache (no poses,
  * no outputs), outputs (no poses, .npy + preview), default (what `gemdepth analyze` does).
+ * PROF_NODE_ARGS: node / V8 flags for the child, e.g. to try compiler flags (the child then sets
+ * util/v8-tuning.ts's as the CLI does, which win over the same flags given here).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { getManifest } from '../src-main/engine/infer/manifest.ts';
 import { loadModelThreaded } from '../src-main/engine/infer/model-thread.ts';
 import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
 import { depthSize, frameToTensor, modelInputSize } from '../src-main/engine/preprocess/index.ts';
+import { tuneV8 } from '../src-main/util/v8-tuning.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 const SHARED = resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared'));
@@ -25,6 +28,8 @@ const COCKATOO = join(SHARED, 'clips', 'cockatoo.mp4');
 const HZ = 100;
 
 async function child(mode: string): Promise<void> {
+  // As the CLI runs (src-main/cli/run.ts).
+  tuneV8();
   const t0 = performance.now();
   let frames = 0;
   if (mode === 'bare') {
@@ -80,7 +85,7 @@ function stat(line: string) {
 
 function runProfiled(mode: string): Promise<{ frames: number; secs: number; groups: Map<string, number> }> {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...(process.env.PROF_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = p.pid!;
     const threads = new Map<number, { name: string; start: number; cpu: number }>();
     const procs = new Map<number, { name: string; cpu: number }>();
