@@ -37,12 +37,9 @@ export function dequantize(q: Quantized): Float32Array {
 // code after it has run, and a loop sharing its function with another was compiled, thrown away on
 // reaching the other and compiled again, several times a run.
 
-const range = new Float64Array(2);
-
 /** Offset and step of src's range. */
 function quantizeStep(src: Float32Array): { offset: number; scale: number } {
-  minMax(src, range);
-  const lo = range[0], hi = range[1];
+  const lo = minMax(src), hi = maxSeen;
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     throw new Error('depth map holds non-finite values');
   }
@@ -50,7 +47,10 @@ function quantizeStep(src: Float32Array): { offset: number; scale: number } {
   return { offset: Math.fround(lo), scale: Math.fround(hi > lo ? (hi - lo) / 65535 : 1) };
 }
 
-function minMax(src: Float32Array, out: Float64Array): void {
+/** minMax's second result (the maximum): a variable, not an array, so that nothing after its loop needs type feedback. */
+let maxSeen = -Infinity;
+/** src's minimum; its maximum left in maxSeen. */
+function minMax(src: Float32Array): number {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < src.length; i++) {
@@ -58,8 +58,8 @@ function minMax(src: Float32Array, out: Float64Array): void {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  out[0] = lo;
-  out[1] = hi;
+  maxSeen = hi;
+  return lo;
 }
 
 // Values are >= offset, so truncating x + 0.5 rounds.
