@@ -21,7 +21,6 @@ import { getManifest } from '../src-main/engine/infer/manifest.ts';
 import { loadModel } from '../src-main/engine/infer/session.ts';
 import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
 import { depthSize, frameToTensor, modelInputSize } from '../src-main/engine/preprocess/index.ts';
-import { tuneV8 } from '../src-main/util/v8-tuning.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 const SHARED = resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared'));
@@ -180,8 +179,6 @@ function runChild(input: string, poses: boolean): Promise<{ frames: number; secs
 }
 
 async function main() {
-  // As the CLI runs (src-main/cli/run.ts).
-  tuneV8();
   const args = process.argv.slice(2);
   if (args[0] === '--child') return child(args[1], args.includes('--poses'));
   const poses = args.includes('--poses');

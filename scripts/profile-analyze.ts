@@ -5,8 +5,7 @@
  * V8) and per ffmpeg process it started (decoder, preview encoder). Linux only.
  * Modes: bare (ffmpeg decode to the model size + the model, one process: the reference), cache (no poses,
  * no outputs), outputs (no poses, .npy + preview), default (what `gemdepth analyze` does).
- * PROF_NODE_ARGS: node / V8 flags for the child, e.g. to try compiler flags (the child then sets
- * util/v8-tuning.ts's as the CLI does, which win over the same flags given here).
+ * PROF_NODE_ARGS: node / V8 flags for the child, e.g. to try compiler flags (`PROF_NODE_ARGS=--interrupt-budget=270336`).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -20,7 +19,6 @@ import { getManifest } from '../src-main/engine/infer/manifest.ts';
 import { loadModelThreaded } from '../src-main/engine/infer/model-thread.ts';
 import { runAnalysis } from '../src-main/engine/jobs/analyze.ts';
 import { depthSize, frameToTensor, modelInputSize } from '../src-main/engine/preprocess/index.ts';
-import { tuneV8 } from '../src-main/util/v8-tuning.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 const SHARED = resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared'));
@@ -28,8 +26,6 @@ const COCKATOO = join(SHARED, 'clips', 'cockatoo.mp4');
 const HZ = 100;
 
 async function child(mode: string): Promise<void> {
-  // As the CLI runs (src-main/cli/run.ts).
-  tuneV8();
   const t0 = performance.now();
   let frames = 0;
   if (mode === 'bare') {

@@ -13,14 +13,11 @@ import { APP_INDEX_URL, CSP, dialogOptions, externalUrlAllowed, isAppUrl, naviga
 import { registerAppScheme, serveApp } from './app-protocol.ts';
 import { createMediaFiles } from '../app/media-files.ts';
 import { handleMediaProtocol, MEDIA_SCHEME_PRIVILEGES } from './media-protocol.ts';
-import { tuneV8 } from '../util/v8-tuning.ts';
 
 /**
  * Electron main: the only code that imports 'electron'. It owns the window, the menu and the native
  * dialogs, and forwards every renderer request through api/dispatch.ts (zod-validated) to the engine.
  */
-// The engine's compiler settings (util/v8-tuning.ts), before any job runs.
-tuneV8();
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
 const rendererIndex = process.env.GEMDEPTH_RENDERER ?? join(repoRoot, 'dist-renderer', 'index.html');
