@@ -5,6 +5,7 @@
  * V8) and per ffmpeg process it started (decoder, preview encoder). Linux only.
  * Modes: bare (ffmpeg decode to the model size + the model, one process: the reference), cache (no poses,
  * no outputs), outputs (no poses, .npy + preview), default (what `gemdepth analyze` does).
+ * PROF_NODE_ARGS: node / V8 flags for the child, e.g. to try compiler flags (`PROF_NODE_ARGS=--interrupt-budget=270336`).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -80,7 +81,7 @@ function stat(line: string) {
 
 function runProfiled(mode: string): Promise<{ frames: number; secs: number; groups: Map<string, number> }> {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...(process.env.PROF_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = p.pid!;
     const threads = new Map<number, { name: string; start: number; cpu: number }>();
     const procs = new Map<number, { name: string; cpu: number }>();

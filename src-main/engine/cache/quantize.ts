@@ -1,4 +1,4 @@
-import { dequantize, quantize, type Quantized } from '../../common/quantize.ts';
+import { dequantize, quantize, quantizeRoundTrip, type Quantized } from '../../common/quantize.ts';
 
 export { dequantize, quantize, type Quantized };
 
@@ -16,8 +16,5 @@ export function roundTrip(src: Float32Array): { depth: Float32Array; quantized: 
  * values as dequantize: the analysis makes one 0.35 MB array a frame fewer for V8 to collect.
  */
 export function roundTripInPlace(src: Float32Array, into?: Uint16Array): Quantized {
-  const quantized = quantize(src, into);
-  const { offset, scale, data } = quantized;
-  for (let i = 0; i < src.length; i++) src[i] = offset + data[i] * scale;
-  return quantized;
+  return quantizeRoundTrip(src, into);
 }

@@ -144,38 +144,12 @@ const rdR = new Float64Array(9), rR = new Float64Array(9);
  * R (9) and t (3) are refined in place.
  */
 function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Array, K: Intrinsics, thr: number, fixT = false): void {
-  const n = uv.length / 2;
-  const H = rH, g = rg, J = rJ;
+  const H = rH, g = rg;
   // The intrinsics' callers pass objects of several shapes: read once, the loop reads no object.
   const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
   for (let it = 0; it < 8; it++) {
     H.fill(0); g.fill(0);
-    let used = 0;
-    for (let i = 0; i < n; i++) {
-      const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
-      const X = R[0] * x + R[1] * y + R[2] * z + t[0];
-      const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
-      const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
-      if (Zc <= 1e-6) continue;
-      const iz = 1 / Zc;
-      const eu = fx * X * iz + cx - uv[2 * i], ev = fy * Y * iz + cy - uv[2 * i + 1];
-      const e = hypot2(eu, ev);
-      if (e > thr * 3) continue;
-      const w = e <= thr ? 1 : thr / e;
-      used++;
-      // d(u,v)/d(X,Y,Z) times d(X,Y,Z)/d(omega, v) = [-[Xc]x | I]. Written out (no arrays a point: this
-      // runs for every corner of every frame), the zero terms kept so the sums round as they always did.
-      const du0 = fx * iz, du1 = 0, du2 = -fx * X * iz * iz, dv0 = 0, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
-      // Rows of d(X, Y, Z)/d omega: (0, Zc, -Y), (-Zc, 0, X), (Y, -X, 0).
-      J[0] = du0 * 0 + du1 * -Zc + du2 * Y; J[1] = du0 * Zc + du1 * 0 + du2 * -X; J[2] = du0 * -Y + du1 * X + du2 * 0;
-      J[6] = dv0 * 0 + dv1 * -Zc + dv2 * Y; J[7] = dv0 * Zc + dv1 * 0 + dv2 * -X; J[8] = dv0 * -Y + dv1 * X + dv2 * 0;
-      J[3] = du0; J[4] = du1; J[5] = du2;
-      J[9] = dv0; J[10] = dv1; J[11] = dv2;
-      for (let a = 0; a < 6; a++) {
-        g[a] -= w * (J[a] * eu + J[6 + a] * ev);
-        for (let b = 0; b < 6; b++) H[a * 6 + b] += w * (J[a] * J[b] + J[6 + a] * J[6 + b]);
-      }
-    }
+    const used = normalEquations(P, uv, R, t, fx, fy, cx, cy, thr, H, g);
     if (used < 6) break;
     for (let a = 0; a < 6; a++) H[a * 7] += 1e-6 + H[a * 7] * 1e-4 + (fixT && a >= 3 ? 1e12 : 0);
     const d = solveSPD(H, g, 6, rL, rd);
@@ -188,6 +162,43 @@ function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Ar
     t[0] = tt0 + d[3]; t[1] = tt1 + d[4]; t[2] = tt2 + d[5];
     if (hypot3(d[0], d[1], d[2]) < 1e-7 && hypot3(d[3], d[4], d[5]) < 1e-7) break;
   }
+}
+
+/**
+ * refine's Gauss-Newton system at (R, t), added into H (6x6) and g; the number of points used. A function
+ * of its own: V8 compiles this loop while its first call runs, and with the step's code after it in the
+ * same function, that code was compiled before it had ever run, thrown away and compiled again.
+ */
+function normalEquations(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Array, fx: number, fy: number, cx: number, cy: number, thr: number, H: Float64Array, g: Float64Array): number {
+  const n = uv.length / 2;
+  const J = rJ;
+  let used = 0;
+  for (let i = 0; i < n; i++) {
+    const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
+    const X = R[0] * x + R[1] * y + R[2] * z + t[0];
+    const Y = R[3] * x + R[4] * y + R[5] * z + t[1];
+    const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
+    if (Zc <= 1e-6) continue;
+    const iz = 1 / Zc;
+    const eu = fx * X * iz + cx - uv[2 * i], ev = fy * Y * iz + cy - uv[2 * i + 1];
+    const e = hypot2(eu, ev);
+    if (e > thr * 3) continue;
+    const w = e <= thr ? 1 : thr / e;
+    used++;
+    // d(u,v)/d(X,Y,Z) times d(X,Y,Z)/d(omega, v) = [-[Xc]x | I]. Written out (no arrays a point: this
+    // runs for every corner of every frame), the zero terms kept so the sums round as they always did.
+    const du0 = fx * iz, du1 = 0, du2 = -fx * X * iz * iz, dv0 = 0, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
+    // Rows of d(X, Y, Z)/d omega: (0, Zc, -Y), (-Zc, 0, X), (Y, -X, 0).
+    J[0] = du0 * 0 + du1 * -Zc + du2 * Y; J[1] = du0 * Zc + du1 * 0 + du2 * -X; J[2] = du0 * -Y + du1 * X + du2 * 0;
+    J[6] = dv0 * 0 + dv1 * -Zc + dv2 * Y; J[7] = dv0 * Zc + dv1 * 0 + dv2 * -X; J[8] = dv0 * -Y + dv1 * X + dv2 * 0;
+    J[3] = du0; J[4] = du1; J[5] = du2;
+    J[9] = dv0; J[10] = dv1; J[11] = dv2;
+    for (let a = 0; a < 6; a++) {
+      g[a] -= w * (J[a] * eu + J[6 + a] * ev);
+      for (let b = 0; b < 6; b++) H[a * 6 + b] += w * (J[a] * J[b] + J[6 + a] * J[6 + b]);
+    }
+  }
+  return used;
 }
 
 /** Mean pixel shift that the translation part alone causes for the given points (observability of depth). */

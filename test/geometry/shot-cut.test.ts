@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { colorHistogram, createCutDetector, histogramDistance } from '../../src-main/engine/geometry/shot-cut.ts';
+
+/** The histogram's definition: a float32 bin per joint 3-bit colour, incremented per pixel, then divided by the count. */
+function reference(rgb: Uint8Array): Float32Array {
+  const h = new Float32Array(512);
+  const n = rgb.length / 3;
+  for (let i = 0; i < n; i++) h[((rgb[i * 3] >> 5) << 6) | ((rgb[i * 3 + 1] >> 5) << 3) | (rgb[i * 3 + 2] >> 5)]++;
+  for (let i = 0; i < 512; i++) h[i] /= n;
+  return h;
+}
+
+describe('shot-cut colour histograms', () => {
+  it('integer counting gives the float32 definition bit for bit, call after call', () => {
+    let s = 7;
+    const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24);
+    for (const n of [1, 333, 398 * 224]) {
+      // Skewed colours so that some bins hold most pixels (large counts) and others a few.
+      const rgb = Uint8Array.from({ length: 3 * n }, (_v, i) => (i % 3 === 0 ? rand() & 0x3f : rand()));
+      const got = colorHistogram(rgb);
+      expect(Buffer.from(got.buffer).equals(Buffer.from(reference(rgb).buffer))).toBe(true);
+      // The counts are scratch: a second call starts from zero.
+      expect(Buffer.from(colorHistogram(rgb).buffer).equals(Buffer.from(got.buffer))).toBe(true);
+    }
+  });
+
+  it('a hard cut stands out, the same picture does not', () => {
+    const a = new Uint8Array(3 * 1000).fill(20), b = new Uint8Array(3 * 1000).fill(230);
+    expect(histogramDistance(colorHistogram(a), colorHistogram(a))).toBe(0);
+    const cuts = createCutDetector();
+    expect(cuts.push(colorHistogram(a)).cut).toBe(false);
+    expect(cuts.push(colorHistogram(a)).cut).toBe(false);
+    expect(cuts.push(colorHistogram(b)).cut).toBe(true);
+  });
+});
