@@ -1,4 +1,5 @@
 /** Typed-array image helpers at analysis resolution (single-channel float planes). */
+import { pyramidWasm } from './klt-wasm.ts';
 
 export interface Plane {
   width: number;
@@ -180,9 +181,14 @@ export function trackingSize(w: number, h: number, analysisWidth: number): { wid
   return { width, height: Math.round((width * h) / w) };
 }
 
-/** The tracker's pyramid of a frame analysed at `analysisWidth` (4 levels, gain-normalised grey). */
-export function trackingPyramid(rgb: Uint8Array, w: number, h: number, analysisWidth: number): Plane[] {
+/**
+ * The tracker's pyramid of a frame analysed at `analysisWidth` (4 levels, gain-normalised grey). At the
+ * frame's own size (the analysis's frames come at the depth's size) the same operations run in
+ * WebAssembly (klt-wasm.ts: pyramidWasm) unless `wasm` is false (the reference, for the test of their bits).
+ */
+export function trackingPyramid(rgb: Uint8Array, w: number, h: number, analysisWidth: number, wasm = true): Plane[] {
   const { width: tw, height: th } = trackingSize(w, h, analysisWidth);
+  if (wasm && tw === w && th === h) return pyramidWasm(rgb, w, h, TRACK_LEVELS);
   const { sum, ...p } = trackingGray(rgb, w, h, tw, th);
   normalizeGain(p.data, sum);
   return pyramid(p, TRACK_LEVELS);

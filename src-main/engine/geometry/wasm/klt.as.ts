@@ -147,3 +147,68 @@ export function lk(lv: usize, levels: i32, pts: usize, n: i32, r: i32, out: usiz
     store<u8>(ok + <usize>i, good ? 1 : 0);
   }
 }
+
+/**
+ * ../image.ts: trackingPyramid at the frame's own size, the same operations in the same order (f64,
+ * stored as f32), so the same bits: the grey of n interleaved RGB8 pixels at `src` (grayPlane) into the
+ * f32 plane at `out`, returning the stored values' sum (in order).
+ */
+const R_W: f64 = 0.299, G_W: f64 = 0.587, B_W: f64 = 0.114;
+export function grayPlane(src: usize, n: i32, out: usize): f64 {
+  let m: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = src + <usize>(3 * i);
+    // The weights typed f64: under the f32 cast AssemblyScript would take the first literal as f32.
+    const g = <f32>(R_W * <f64>load<u8>(o) + G_W * <f64>load<u8>(o + 1) + B_W * <f64>load<u8>(o + 2) + 1);
+    const v = <f32>(<f64>g - 1);
+    store<f32>(out + (<usize>i << 2), v);
+    m += <f64>v;
+  }
+  return m;
+}
+
+/** ../image.ts: normalizeGain of the n values at `d`, whose sum is `sum`. */
+export function normalizeGain(d: usize, n: i32, sum: f64): void {
+  const m = sum / <f64>n;
+  let v: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const t = <f64>load<f32>(d + (<usize>i << 2)) - m;
+    v += t * t;
+  }
+  const g = 40 / Math.sqrt(v / <f64>n + 1e-6);
+  for (let i = 0; i < n; i++) {
+    const p = d + (<usize>i << 2);
+    store<f32>(p, <f32>((<f64>load<f32>(p) - m) * g + 128));
+  }
+}
+
+/** ../image.ts: pyrDown of the w x h plane at `s` into `out` (max(1, w >> 1) x max(1, h >> 1)). */
+export function pyrDown(s: usize, w: i32, h: i32, out: usize): void {
+  const dw = w >> 1 > 1 ? w >> 1 : 1, dh = h >> 1 > 1 ? h >> 1 : 1;
+  const W = <usize>w << 2;
+  for (let y = 0; y < dh; y++) {
+    const Y = 2 * y;
+    const inner = Y >= 1 && Y + 1 <= h - 1;
+    for (let x = 0; x < dw; x++) {
+      const X = 2 * x;
+      let v: f64;
+      if (inner && X >= 1 && X + 1 <= w - 1) {
+        const c = s + (<usize>(Y * w + X) << 2), u = c - W, d = c + W;
+        v = (<f64>load<f32>(u - 4) + 2 * <f64>load<f32>(u) + <f64>load<f32>(u + 4) +
+          2 * <f64>load<f32>(c - 4) + 4 * <f64>load<f32>(c) + 2 * <f64>load<f32>(c + 4) +
+          <f64>load<f32>(d - 4) + 2 * <f64>load<f32>(d) + <f64>load<f32>(d + 4)) / 16;
+      } else {
+        v = (px(s, w, h, X - 1, Y - 1) + 2 * px(s, w, h, X, Y - 1) + px(s, w, h, X + 1, Y - 1) +
+          2 * px(s, w, h, X - 1, Y) + 4 * px(s, w, h, X, Y) + 2 * px(s, w, h, X + 1, Y) +
+          px(s, w, h, X - 1, Y + 1) + 2 * px(s, w, h, X, Y + 1) + px(s, w, h, X + 1, Y + 1)) / 16;
+      }
+      store<f32>(out + (<usize>(y * dw + x) << 2), <f32>v);
+    }
+  }
+}
+
+/** The w x h plane's pixel at the nearest place inside to (x, y). */
+@inline function px(s: usize, w: i32, h: i32, x: i32, y: i32): f64 {
+  const cx = x < 0 ? 0 : x > w - 1 ? w - 1 : x, cy = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+  return <f64>load<f32>(s + (<usize>(cy * w + cx) << 2));
+}
