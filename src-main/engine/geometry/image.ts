@@ -1,5 +1,5 @@
 /** Typed-array image helpers at analysis resolution (single-channel float planes). */
-import { pyramidWasm } from './klt-wasm.ts';
+import { downsampleWasm, pyramidWasm } from './klt-wasm.ts';
 
 export interface Plane {
   width: number;
@@ -8,10 +8,15 @@ export interface Plane {
 }
 
 /** Area-average resize of interleaved RGB to a grey plane (0..255) and an RGB copy at the new size. */
-export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): { gray: Plane; rgb: Uint8Array } {
+export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, wasm = true): { gray: Plane; rgb: Uint8Array } {
+  const fx = sw / dw, fy = sh / dh;
+  if (wasm && !(fx > 2 || fy > 2)) {
+    // The same in WebAssembly (klt-wasm.ts); `wasm` false: this reference, for the test of their bits.
+    const r = downsampleWasm(src, sw, sh, dw, dh);
+    return { gray: { width: dw, height: dh, data: r.gray }, rgb: r.rgb };
+  }
   const gray = new Float32Array(dw * dh);
   const rgb = new Uint8Array(dw * dh * 3);
-  const fx = sw / dw, fy = sh / dh;
   if (fx > 2 || fy > 2) return areaBlocks(src, sw, sh, dw, dh, gray, rgb);
   // Made before the loops: V8 compiles the loops during the first call, and code after them that had
   // not run yet cost a deoptimisation on later calls.

@@ -212,3 +212,40 @@ export function pyrDown(s: usize, w: i32, h: i32, out: usize): void {
   const cx = x < 0 ? 0 : x > w - 1 ? w - 1 : x, cy = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
   return <f64>load<f32>(s + (<usize>(cy * w + cx) << 2));
 }
+
+/**
+ * ../image.ts: downsampleRgbGray for blocks of one or two rows and columns (sw <= 2 dw, sh <= 2 dh):
+ * interleaved RGB8 sw x sh at `src` to the grey f32 plane `gray` and RGB8 `rgb` at dw x dh, the same
+ * integer sums and f64 operations, so the same bits. `acc`: scratch of 3 sw i32, `cols` of dw i32.
+ */
+export function downsampleRgbGray(src: usize, sw: i32, sh: i32, dw: i32, dh: i32, gray: usize, rgb: usize, acc: usize, cols: usize): void {
+  const fx = <f64>sw / <f64>dw, fy = <f64>sh / <f64>dh;
+  const rw = 3 * sw;
+  for (let x = 0; x < dw; x++) {
+    const x0 = <i32>Math.floor(<f64>x * fx);
+    const x1 = min(sw, max(x0 + 1, <i32>Math.floor(<f64>(x + 1) * fx)));
+    store<i32>(cols + (<usize>x << 2), x1 - x0 === 2 ? -1 - x0 : x0);
+  }
+  for (let y = 0; y < dh; y++) {
+    const y0 = <i32>Math.floor(<f64>y * fy);
+    const y1 = min(sh, max(y0 + 1, <i32>Math.floor(<f64>(y + 1) * fy)));
+    const o = src + <usize>(y0 * rw), rows = y1 - y0;
+    if (rows === 2) for (let j = 0; j < rw; j++) store<i32>(acc + (<usize>j << 2), <i32>load<u8>(o + <usize>j) + <i32>load<u8>(o + <usize>(rw + j)));
+    else for (let j = 0; j < rw; j++) store<i32>(acc + (<usize>j << 2), <i32>load<u8>(o + <usize>j));
+    for (let x = 0, i = y * dw; x < dw; x++, i++) {
+      const c = load<i32>(cols + (<usize>x << 2));
+      let r: i32, g: i32, b: i32, n: i32;
+      if (c >= 0) {
+        const k = acc + (<usize>(3 * c) << 2);
+        r = load<i32>(k); g = load<i32>(k, 4); b = load<i32>(k, 8); n = rows;
+      } else {
+        const k = acc + (<usize>(-3 * (c + 1)) << 2);
+        r = load<i32>(k) + load<i32>(k, 12); g = load<i32>(k, 4) + load<i32>(k, 16); b = load<i32>(k, 8) + load<i32>(k, 20); n = 2 * rows;
+      }
+      // n is 1, 2 or 4: the integer quotient is the reference's truncated r / n.
+      const q = rgb + <usize>(3 * i);
+      store<u8>(q, r / n); store<u8>(q, g / n, 1); store<u8>(q, b / n, 2);
+      store<f32>(gray + (<usize>i << 2), <f32>((R_W * <f64>r + G_W * <f64>g + B_W * <f64>b) / <f64>n));
+    }
+  }
+}
