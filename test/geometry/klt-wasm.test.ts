@@ -56,6 +56,15 @@ describe('KLT in WebAssembly', () => {
     }
   }, 60_000);
 
+  it('corners from the WebAssembly score plane are the reference corners, at every size tracked', () => {
+    for (const p of [...pyr.map((q) => q[0]), pyr[0][1], pyr[0][3]])
+      for (const cell of [12, 7]) {
+        const got = detectCorners(p, cell), ref = detectCorners(p, cell, 8, false);
+        expect(ref.length).toBeGreaterThan(p.width < 100 ? 5 : 100);
+        expect(Array.from(got)).toEqual(Array.from(ref));
+      }
+  });
+
   it('trackKLT (which runs the WebAssembly) follows a known shift of a real frame', () => {
     // Frame 10 moved 3.25 px right and 1.5 px down by resampling level 0 (the pyramid rebuilt from it).
     const src = pyr[0][0];

@@ -1,13 +1,21 @@
 import type { Intrinsics } from '../../common/types.ts';
 import { boxFilter, gradients, type Plane } from './image.ts';
 import { scaleIntrinsics } from '../../common/camera/intrinsics.ts';
-import { lkWasm, wasmTakes } from './klt-wasm.ts';
+import { cornerScoreWasm, lkWasm, wasmTakes } from './klt-wasm.ts';
 
 /**
  * Shi-Tomasi corners, at most one per grid cell so features spread over the whole image: pose
  * estimation is far better conditioned by many well-spread points than by a cluster of strong ones.
  */
-export function detectCorners(p: Plane, cell = 10, border = 8): Float32Array {
+export function detectCorners(p: Plane, cell = 10, border = 8, wasm = true): Float32Array {
+  const w = p.width, h = p.height;
+  // The score plane in WebAssembly (the same bits, about half the time); `wasm` false: the reference.
+  const { score, max } = wasm ? cornerScoreWasm(p) : cornerScore(p);
+  return bestPerCell(score, w, h, max, cell, border);
+}
+
+/** detectCorners' score plane (the structure tensor's smaller eigenvalue, 5x5 boxes) and its largest value (0 at least). */
+function cornerScore(p: Plane): { score: Float32Array; max: number } {
   const w = p.width, h = p.height;
   // The planes below are scratch, reused from call to call (a keyframe's corners used to allocate
   // ten planes of the tracking image, which kept the collector busy).
@@ -27,6 +35,10 @@ export function detectCorners(p: Plane, cell = 10, border = 8): Float32Array {
     score[i] = tr - d;
     if (score[i] > maxS) maxS = score[i];
   }
+  return { score, max: maxS };
+}
+
+function bestPerCell(score: Float32Array, w: number, h: number, maxS: number, cell: number, border: number): Float32Array {
   // Relative threshold (like OpenCV's qualityLevel) plus an absolute floor so flat frames give none.
   const thr = Math.max(maxS * 0.01, 4);
   const pts: number[] = [];

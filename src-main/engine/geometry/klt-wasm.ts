@@ -18,6 +18,7 @@ interface KltExports {
   normalizeGain(d: number, n: number, sum: number): void;
   pyrDown(s: number, w: number, h: number, out: number): void;
   downsampleRgbGray(src: number, sw: number, sh: number, dw: number, dh: number, gray: number, rgb: number, acc: number, cols: number): void;
+  cornerScore(src: number, w: number, h: number, xx: number, yy: number, xy: number, a: number, c: number, b: number, tmp: number, sums: number, score: number): number;
 }
 
 /** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
@@ -149,6 +150,20 @@ export function pyramidWasm(rgb: Uint8Array, w: number, h: number, levels: numbe
   x.normalizeGain(at[0], w * h, x.grayPlane(0, w * h, at[0]));
   for (let l = 1; l < levels; l++) x.pyrDown(at[l - 1], sizes[l - 1][0], sizes[l - 1][1], at[l]);
   return sizes.map(([pw, ph], l) => ({ width: pw, height: ph, data: new Float32Array(buffer, at[l], pw * ph).slice() }));
+}
+
+/**
+ * features.ts: detectCorners' score plane and its largest value, in WebAssembly: the same operations,
+ * the same bits (test/geometry/geometry-kernels.test.ts). The plane is a view of the module's memory,
+ * valid until the next call here.
+ */
+export function cornerScoreWasm(p: Plane): { score: Float32Array; max: number } {
+  const n = p.width * p.height, planes = Array.from({ length: 9 }, (_v, i) => 4 * n * i);
+  const { exports: x, buffer } = prepOf(4 * n * 9 + 8 * p.width + 64);
+  new Float32Array(buffer, 0, n).set(p.data);
+  const [src, xx, yy, xy, a, c, b, tmp, score] = planes;
+  const max = x.cornerScore(src, p.width, p.height, xx, yy, xy, a, c, b, tmp, 4 * n * 9, score);
+  return { score: new Float32Array(buffer, score, n), max };
 }
 
 /** Whether lkWasm takes these pyramids and window. */

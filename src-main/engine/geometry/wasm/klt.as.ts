@@ -249,3 +249,63 @@ export function downsampleRgbGray(src: usize, sw: i32, sh: i32, dw: i32, dh: i32
     }
   }
 }
+
+/**
+ * ../features.ts: detectCorners' score plane (the structure tensor's smaller eigenvalue over 5x5
+ * boxes) of the w x h plane at `src` into `score`, the same operations in the same order (so the same
+ * bits); returns its largest value (0 at least). `xx` .. `tmp`: scratch planes, `sums` w f64.
+ */
+export function cornerScore(src: usize, w: i32, h: i32, xx: usize, yy: usize, xy: usize, a: usize, c: usize, b: usize, tmp: usize, sums: usize, score: usize): f64 {
+  const n = w * h, bytes = <usize>n << 2, W = <usize>w << 2;
+  memory.fill(xx, 0, bytes); memory.fill(yy, 0, bytes); memory.fill(xy, 0, bytes);
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++) {
+      const i = <usize>(y * w + x) << 2;
+      const gx = <f32>((<f64>load<f32>(src + i + 4) - <f64>load<f32>(src + i - 4)) * 0.5);
+      const gy = <f32>((<f64>load<f32>(src + i + W) - <f64>load<f32>(src + i - W)) * 0.5);
+      store<f32>(xx + i, <f32>(<f64>gx * <f64>gx)); store<f32>(yy + i, <f32>(<f64>gy * <f64>gy)); store<f32>(xy + i, <f32>(<f64>gx * <f64>gy));
+    }
+  boxFilter2(xx, w, h, a, tmp, sums); boxFilter2(yy, w, h, c, tmp, sums); boxFilter2(xy, w, h, b, tmp, sums);
+  let maxS: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const k = <usize>i << 2;
+    const A = <f64>load<f32>(a + k), C = <f64>load<f32>(c + k), B = <f64>load<f32>(b + k);
+    const t = (A - C) / 2;
+    const s = <f32>((A + C) / 2 - Math.sqrt(t * t + B * B));
+    store<f32>(score + k, s);
+    if (<f64>s > maxS) maxS = <f64>s;
+  }
+  return maxS;
+}
+
+/** ../image.ts: boxFilter with r = 2 (running sums in f64, stored as f32), rows then columns. */
+function boxFilter2(src: usize, w: i32, h: i32, out: usize, tmp: usize, sums: usize): void {
+  const r = 2;
+  for (let y = 0; y < h; y++) {
+    const o = src + (<usize>(y * w) << 2), t = tmp + (<usize>(y * w) << 2);
+    let s: f64 = 0;
+    for (let x = -r; x <= r; x++) s += <f64>load<f32>(o + (<usize>clampI(x, w) << 2));
+    for (let x = 0; x < w; x++) {
+      store<f32>(t + (<usize>x << 2), <f32>s);
+      s += <f64>load<f32>(o + (<usize>min(w - 1, x + r + 1) << 2)) - <f64>load<f32>(o + (<usize>max(0, x - r) << 2));
+    }
+  }
+  const nb: f64 = <f64>((2 * r + 1) * (2 * r + 1));
+  memory.fill(sums, 0, <usize>w << 3);
+  for (let y = -r; y <= r; y++) {
+    const o = tmp + (<usize>(clampI(y, h) * w) << 2);
+    for (let x = 0; x < w; x++) store<f64>(sums + (<usize>x << 3), load<f64>(sums + (<usize>x << 3)) + <f64>load<f32>(o + (<usize>x << 2)));
+  }
+  for (let y = 0; y < h; y++) {
+    const o = out + (<usize>(y * w) << 2), add = tmp + (<usize>(min(h - 1, y + r + 1) * w) << 2), sub = tmp + (<usize>(max(0, y - r) * w) << 2);
+    for (let x = 0; x < w; x++) {
+      const q = sums + (<usize>x << 3), v = load<f64>(q);
+      store<f32>(o + (<usize>x << 2), <f32>(v / nb));
+      store<f64>(q, v + (<f64>load<f32>(add + (<usize>x << 2)) - <f64>load<f32>(sub + (<usize>x << 2))));
+    }
+  }
+}
+
+@inline function clampI(v: i32, n: i32): i32 {
+  return v < 0 ? 0 : v > n - 1 ? n - 1 : v;
+}
