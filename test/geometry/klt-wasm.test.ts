@@ -46,6 +46,25 @@ describe('KLT in WebAssembly', () => {
     }
   });
 
+  it('a tracking pyramid at the frame size (as the analysis makes it) has the bits of the reference', async () => {
+    const info = await probe(clip('cockatoo.mp4'));
+    for (const i of [0, 30]) {
+      const f = await readFrame(info, i, { width: 398, height: 224 });
+      const got = trackingPyramid(f.data, f.width, f.height, 256), ref = trackingPyramid(f.data, f.width, f.height, 256, false);
+      expect(got.map((l) => [l.width, l.height])).toEqual([[398, 224], [199, 112], [99, 56], [49, 28]]);
+      for (let l = 0; l < ref.length; l++) expect(Buffer.from(got[l].data.buffer).equals(Buffer.from(ref[l].data.buffer)), `level ${l}`).toBe(true);
+    }
+  }, 60_000);
+
+  it('corners from the WebAssembly score plane are the reference corners, at every size tracked', () => {
+    for (const p of [...pyr.map((q) => q[0]), pyr[0][1], pyr[0][3]])
+      for (const cell of [12, 7]) {
+        const got = detectCorners(p, cell), ref = detectCorners(p, cell, 8, false);
+        expect(ref.length).toBeGreaterThan(p.width < 100 ? 5 : 100);
+        expect(Array.from(got)).toEqual(Array.from(ref));
+      }
+  });
+
   it('trackKLT (which runs the WebAssembly) follows a known shift of a real frame', () => {
     // Frame 10 moved 3.25 px right and 1.5 px down by resampling level 0 (the pyramid rebuilt from it).
     const src = pyr[0][0];

@@ -1,13 +1,21 @@
 import type { Intrinsics } from '../../common/types.ts';
-import { boxFilter, gradients, sample, type Plane } from './image.ts';
+import { boxFilter, gradients, type Plane } from './image.ts';
 import { scaleIntrinsics } from '../../common/camera/intrinsics.ts';
-import { lkWasm, wasmTakes } from './klt-wasm.ts';
+import { cornerScoreWasm, lkWasm, wasmTakes } from './klt-wasm.ts';
 
 /**
  * Shi-Tomasi corners, at most one per grid cell so features spread over the whole image: pose
  * estimation is far better conditioned by many well-spread points than by a cluster of strong ones.
  */
-export function detectCorners(p: Plane, cell = 10, border = 8): Float32Array {
+export function detectCorners(p: Plane, cell = 10, border = 8, wasm = true): Float32Array {
+  const w = p.width, h = p.height;
+  // The score plane in WebAssembly (the same bits, about half the time); `wasm` false: the reference.
+  const { score, max } = wasm ? cornerScoreWasm(p) : cornerScore(p);
+  return bestPerCell(score, w, h, max, cell, border);
+}
+
+/** detectCorners' score plane (the structure tensor's smaller eigenvalue, 5x5 boxes) and its largest value (0 at least). */
+function cornerScore(p: Plane): { score: Float32Array; max: number } {
   const w = p.width, h = p.height;
   // The planes below are scratch, reused from call to call (a keyframe's corners used to allocate
   // ten planes of the tracking image, which kept the collector busy).
@@ -27,6 +35,10 @@ export function detectCorners(p: Plane, cell = 10, border = 8): Float32Array {
     score[i] = tr - d;
     if (score[i] > maxS) maxS = score[i];
   }
+  return { score, max: maxS };
+}
+
+function bestPerCell(score: Float32Array, w: number, h: number, maxS: number, cell: number, border: number): Float32Array {
   // Relative threshold (like OpenCV's qualityLevel) plus an absolute floor so flat frames give none.
   const thr = Math.max(maxS * 0.01, 4);
   const pts: number[] = [];
@@ -89,75 +101,55 @@ function gradientsOf(p: Plane) {
   return g;
 }
 
-/** The reference Lucas-Kanade (klt-wasm.ts runs the same arithmetic in WebAssembly, which trackKLT uses where it can). */
+/**
+ * The reference Lucas-Kanade (klt-wasm.ts runs the same arithmetic in WebAssembly, which trackKLT uses
+ * where it can). Samples read the planes as if their edges repeated outward (a clamped pixel index);
+ * samples, products and sums are float32 (Math.fround after each operation, which gives float32's
+ * bits), a window row is taken four columns at a time (the WebAssembly's f32x4 lanes: column c adds to
+ * lane c mod 4, columns past the window's side with zero gradients), the lanes added last as
+ * (l0 + l1) + (l2 + l3); weights, positions and the 2x2 solve are float64.
+ */
 export function lk(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): { pts: Float32Array; ok: Uint8Array } {
+  const f = Math.fround;
   const n = pts.length / 2;
   const out = new Float32Array(pts.length);
   const ok = new Uint8Array(n).fill(1);
   const L = pa.length;
   const grads = pa.map(gradientsOf);
-  const side = 2 * r + 1, win = side * side;
-  const Ix = new Float32Array(win), Iy = new Float32Array(win), I0 = new Float32Array(win);
+  const side = 2 * r + 1, cols = 4 * Math.ceil(side / 4), win = side * side;
+  const Ix = new Float32Array(side * cols), Iy = new Float32Array(side * cols), I0 = new Float32Array(side * cols);
+  const s1 = new Float32Array(4), s2 = new Float32Array(4), s3 = new Float32Array(4);
+  const lanes = (s: Float32Array) => f(f(s[0] + s[1]) + f(s[2] + s[3]));
   for (let i = 0; i < n; i++) {
     let gx = 0, gy = 0; // flow guess at the current level
     for (let l = L - 1; l >= 0; l--) {
-      const A = pa[l], B = pb[l], sc = 1 / (1 << l);
+      const A = pa[l], B = pb[l], sc = 1 / (1 << l), w = A.width, h = A.height;
       const px = pts[2 * i] * sc, py = pts[2 * i + 1] * sc;
-      let a11 = 0, a12 = 0, a22 = 0;
-      if (inside(A, px, py, r)) {
-        // The whole window inside: one set of bilinear weights for every pixel of it.
-        const W = A.width, x0 = Math.floor(px), y0 = Math.floor(py), ax = px - x0, ay = py - y0;
-        const w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
-        const dA = A.data, dX = grads[l].gx, dY = grads[l].gy;
-        let k = 0;
-        for (let dy = -r; dy <= r; dy++) {
-          let j = (y0 + dy) * W + x0 - r;
-          for (let dx = -r; dx <= r; dx++, k++, j++) {
-            const ix = dX[j] * w00 + dX[j + 1] * w01 + dX[j + W] * w10 + dX[j + W + 1] * w11;
-            const iy = dY[j] * w00 + dY[j + 1] * w01 + dY[j + W] * w10 + dY[j + W + 1] * w11;
-            Ix[k] = ix; Iy[k] = iy; I0[k] = dA[j] * w00 + dA[j + 1] * w01 + dA[j + W] * w10 + dA[j + W + 1] * w11;
-            a11 += ix * ix; a12 += ix * iy; a22 += iy * iy;
-          }
+      if (px < -r || py < -r || px > w + r || py > h + r) { ok[i] = 0; break; }
+      let bil = bilinearAt(w, h, px, py);
+      s1.fill(0); s2.fill(0); s3.fill(0);
+      for (let dy = 0, k = 0; dy < side; dy++)
+        for (let c = 0; c < cols; c++, k++) {
+          const ix = c < side ? bil(grads[l].gx, c - r, dy - r) : 0, iy = c < side ? bil(grads[l].gy, c - r, dy - r) : 0;
+          Ix[k] = ix; Iy[k] = iy; I0[k] = bil(A.data, c - r, dy - r);
+          s1[c & 3] = f(s1[c & 3] + f(ix * ix)); s2[c & 3] = f(s2[c & 3] + f(ix * iy)); s3[c & 3] = f(s3[c & 3] + f(iy * iy));
         }
-      } else {
-        const gxPlane = { width: A.width, height: A.height, data: grads[l].gx };
-        const gyPlane = { width: A.width, height: A.height, data: grads[l].gy };
-        let k = 0;
-        for (let dy = -r; dy <= r; dy++)
-          for (let dx = -r; dx <= r; dx++, k++) {
-            const ix = sample(gxPlane, px + dx, py + dy), iy = sample(gyPlane, px + dx, py + dy);
-            Ix[k] = ix; Iy[k] = iy; I0[k] = sample(A, px + dx, py + dy);
-            a11 += ix * ix; a12 += ix * iy; a22 += iy * iy;
-          }
-      }
+      const a11 = lanes(s1), a12 = lanes(s2), a22 = lanes(s3);
       const det = a11 * a22 - a12 * a12;
-      const minEig = (a11 + a22 - Math.sqrt((a11 - a22) ** 2 + 4 * a12 * a12)) / 2 / win;
+      const minEig = (a11 + a22 - Math.sqrt((a11 - a22) * (a11 - a22) + 4 * a12 * a12)) / 2 / win;
       if (det < 1e-6 || minEig < 1e-3) { ok[i] = 0; break; }
       let vx = 0, vy = 0;
       for (let it = 0; it < 12; it++) {
-        let b1 = 0, b2 = 0;
         const qx = px + gx + vx, qy = py + gy + vy;
-        if (qx < -r || qy < -r || qx > B.width + r || qy > B.height + r) { ok[i] = 0; break; }
-        if (inside(B, qx, qy, r)) {
-          const W = B.width, x0 = Math.floor(qx), y0 = Math.floor(qy), ax = qx - x0, ay = qy - y0;
-          const w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
-          const dB = B.data;
-          let k = 0;
-          for (let dy = -r; dy <= r; dy++) {
-            let j = (y0 + dy) * W + x0 - r;
-            for (let dx = -r; dx <= r; dx++, k++, j++) {
-              const e = I0[k] - (dB[j] * w00 + dB[j + 1] * w01 + dB[j + W] * w10 + dB[j + W + 1] * w11);
-              b1 += e * Ix[k]; b2 += e * Iy[k];
-            }
+        if (qx < -r || qy < -r || qx > w + r || qy > h + r) { ok[i] = 0; break; }
+        bil = bilinearAt(w, h, qx, qy);
+        s1.fill(0); s2.fill(0);
+        for (let dy = 0, k = 0; dy < side; dy++)
+          for (let c = 0; c < cols; c++, k++) {
+            const e = f(I0[k] - bil(B.data, c - r, dy - r));
+            s1[c & 3] = f(s1[c & 3] + f(e * Ix[k])); s2[c & 3] = f(s2[c & 3] + f(e * Iy[k]));
           }
-        } else {
-          let k = 0;
-          for (let dy = -r; dy <= r; dy++)
-            for (let dx = -r; dx <= r; dx++, k++) {
-              const e = I0[k] - sample(B, qx + dx, qy + dy);
-              b1 += e * Ix[k]; b2 += e * Iy[k];
-            }
-        }
+        const b1 = lanes(s1), b2 = lanes(s2);
         const ux = (a22 * b1 - a12 * b2) / det, uy = (a11 * b2 - a12 * b1) / det;
         vx += ux; vy += uy;
         if (ux * ux + uy * uy < 1e-4) break;
@@ -171,8 +163,21 @@ export function lk(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): { pt
   return { pts: out, ok };
 }
 
-/** Whether a (2r+1)^2 window around (x, y) samples without border clamping (sample()'s bounds). */
-const inside = (p: Plane, x: number, y: number, r: number) => x - r >= 0 && y - r >= 0 && x + r <= p.width - 1.001 && y + r <= p.height - 1.001;
+/**
+ * lk's float32 bilinear sample of a w x h plane at (x + dx, y + dy) for whole offsets (dx, dy): the
+ * weights of (x, y) rounded to float32, ((d00 w00 + d01 w01) + d10 w10) + d11 w11, pixels outside read
+ * at the nearest edge.
+ */
+function bilinearAt(w: number, h: number, x: number, y: number) {
+  const f = Math.fround;
+  const x0 = Math.floor(x), y0 = Math.floor(y), ax = x - x0, ay = y - y0;
+  const w00 = f((1 - ax) * (1 - ay)), w01 = f(ax * (1 - ay)), w10 = f((1 - ax) * ay), w11 = f(ax * ay);
+  const cx = (v: number) => (v < 0 ? 0 : v >= w ? w - 1 : v), cy = (v: number) => (v < 0 ? 0 : v >= h ? h - 1 : v) * w;
+  return (d: Float32Array, dx: number, dy: number) => {
+    const xa = cx(x0 + dx), xb = cx(x0 + dx + 1), ya = cy(y0 + dy), yb = cy(y0 + dy + 1);
+    return f(f(f(f(d[ya + xa] * w00) + f(d[ya + xb] * w01)) + f(d[yb + xa] * w10)) + f(d[yb + xb] * w11));
+  };
+}
 
 /**
  * Corners of a tracking image with the depth under them: normalised rays, inverse depth (from `inv`

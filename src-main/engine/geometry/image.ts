@@ -1,4 +1,5 @@
 /** Typed-array image helpers at analysis resolution (single-channel float planes). */
+import { downsampleWasm, pyramidWasm } from './klt-wasm.ts';
 
 export interface Plane {
   width: number;
@@ -7,10 +8,15 @@ export interface Plane {
 }
 
 /** Area-average resize of interleaved RGB to a grey plane (0..255) and an RGB copy at the new size. */
-export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): { gray: Plane; rgb: Uint8Array } {
+export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, wasm = true): { gray: Plane; rgb: Uint8Array } {
+  const fx = sw / dw, fy = sh / dh;
+  if (wasm && !(fx > 2 || fy > 2)) {
+    // The same in WebAssembly (klt-wasm.ts); `wasm` false: this reference, for the test of their bits.
+    const r = downsampleWasm(src, sw, sh, dw, dh);
+    return { gray: { width: dw, height: dh, data: r.gray }, rgb: r.rgb };
+  }
   const gray = new Float32Array(dw * dh);
   const rgb = new Uint8Array(dw * dh * 3);
-  const fx = sw / dw, fy = sh / dh;
   if (fx > 2 || fy > 2) return areaBlocks(src, sw, sh, dw, dh, gray, rgb);
   // Made before the loops: V8 compiles the loops during the first call, and code after them that had
   // not run yet cost a deoptimisation on later calls.
@@ -100,11 +106,14 @@ export function resizeWithHoles(src: Float32Array, sw: number, sh: number, dw: n
  * a quarter pixel in a periodic pattern; KLT turns that into track jitter, which is measured to cost
  * several tenths of a degree of rotation accuracy.
  */
-export function trackingGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Plane {
+function trackingGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Plane & { sum?: number } {
   const f = Math.max(1, Math.floor(Math.min(sw / dw, sh / dh)));
   const bw = Math.floor(sw / f), bh = Math.floor(sh / f);
   const same = bw === dw && bh === dh;
-  if (f === 1 && same) return { width: dw, height: dh, data: grayPlane(src, dw * dh) };
+  if (f === 1 && same) {
+    const data = new Float32Array(dw * dh);
+    return { width: dw, height: dh, data, sum: grayPlane(src, data) };
+  }
   // Resized, the block means are scratch: one plane reused (a fresh 640 x 360 a 720p frame was garbage at once).
   const into = same ? undefined : (boxScratch = boxScratch.length === bw * bh ? boxScratch : new Float32Array(bw * bh));
   const box = f === 2 ? boxGray2(src, sw, sh, into) : boxGray(src, sw, sh, f, into);
@@ -115,13 +124,17 @@ export function trackingGray(src: Uint8Array, sw: number, sh: number, dw: number
 
 /**
  * trackingGray at the frame's own size (the analysis's frames at the depth's size are tracked as
- * they are): boxGray with f = 1 and the 1 taken off again, in one pass; the same roundings (the
- * block mean stored as float32, then 1 less stored as float32).
+ * they are) into `out`: boxGray with f = 1 and the 1 taken off again, in one pass; the same roundings
+ * (the block mean stored as float32, then 1 less stored as float32). Returns the stored values' sum in
+ * order (normalizeGain's first pass, done here while the values are at hand).
  */
-function grayPlane(src: Uint8Array, n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0, o = 0; i < n; i++, o += 3) out[i] = Math.fround(0.299 * src[o] + 0.587 * src[o + 1] + 0.114 * src[o + 2] + 1) - 1;
-  return out;
+function grayPlane(src: Uint8Array, out: Float32Array): number {
+  let m = 0;
+  for (let i = 0, o = 0; i < out.length; i++, o += 3) {
+    out[i] = Math.fround(0.299 * src[o] + 0.587 * src[o + 1] + 0.114 * src[o + 2] + 1) - 1;
+    m += out[i];
+  }
+  return m;
 }
 
 /**
@@ -173,21 +186,30 @@ export function trackingSize(w: number, h: number, analysisWidth: number): { wid
   return { width, height: Math.round((width * h) / w) };
 }
 
-/** The tracker's pyramid of a frame analysed at `analysisWidth` (4 levels, gain-normalised grey). */
-export function trackingPyramid(rgb: Uint8Array, w: number, h: number, analysisWidth: number): Plane[] {
+/**
+ * The tracker's pyramid of a frame analysed at `analysisWidth` (4 levels, gain-normalised grey). At the
+ * frame's own size (the analysis's frames come at the depth's size) the same operations run in
+ * WebAssembly (klt-wasm.ts: pyramidWasm) unless `wasm` is false (the reference, for the test of their bits).
+ */
+export function trackingPyramid(rgb: Uint8Array, w: number, h: number, analysisWidth: number, wasm = true): Plane[] {
   const { width: tw, height: th } = trackingSize(w, h, analysisWidth);
-  const p = trackingGray(rgb, w, h, tw, th);
-  normalizeGain(p);
+  if (wasm && tw === w && th === h) return pyramidWasm(rgb, w, h, TRACK_LEVELS);
+  const { sum, ...p } = trackingGray(rgb, w, h, tw, th);
+  normalizeGain(p.data, sum);
   return pyramid(p, TRACK_LEVELS);
 }
 
-/** Zero-mean, fixed-contrast grey: KLT assumes constant brightness, real cameras and renderers adjust exposure. */
-function normalizeGain(p: Plane) {
-  const d = p.data;
+/**
+ * Zero-mean, fixed-contrast grey: KLT assumes constant brightness, real cameras and renderers adjust
+ * exposure. `sum`: the values' sum in order, where the grey's pass made it.
+ */
+function normalizeGain(d: Float32Array, sum?: number) {
   let m = 0, v = 0;
-  for (let i = 0; i < d.length; i++) m += d[i];
+  if (sum === undefined) for (let i = 0; i < d.length; i++) m += d[i];
+  else m = sum;
   m /= d.length;
-  for (let i = 0; i < d.length; i++) v += (d[i] - m) ** 2;
+  // t * t: what ** 2 gives (V8's pow returns x * x for a power of 2), without the call.
+  for (let i = 0; i < d.length; i++) { const t = d[i] - m; v += t * t; }
   const g = 40 / Math.sqrt(v / d.length + 1e-6);
   for (let i = 0; i < d.length; i++) d[i] = (d[i] - m) * g + 128;
 }

@@ -4,14 +4,21 @@ import type { Plane } from './image.ts';
 /**
  * The tracker's Lucas-Kanade in WebAssembly (wasm/klt.as.ts), with the same results as features.ts: lk.
  *
- * A pyramid is copied into the module's memory (with its gradients, computed there) the first time it is
+ * A pyramid is copied into the module's memory (with its gradients, computed there; every plane with a
+ * border of 2r + 4 pixels repeating its edge, so that no window needs clamped reads) the first time it is
  * tracked from or to, and stays in one of SLOTS slots until the least recently used is needed: a frame is
  * tracked from and to several times (forward and back, the keyframe, the unit transfer's chain), so most
  * calls copy nothing. A larger pyramid or point count gets a new memory and instance (slots emptied).
  */
 interface KltExports {
-  gradients(src: number, w: number, h: number, gx: number, gy: number): void;
-  lk(lv: number, levels: number, pts: number, n: number, r: number, out: number, ok: number, ix: number, iy: number, i0: number, tab: number): void;
+  padCopy(src: number, w: number, h: number, pad: number, dst: number): void;
+  gradients(src: number, w: number, h: number, pad: number, gx: number, gy: number): void;
+  lk(lv: number, levels: number, pts: number, n: number, r: number, out: number, ok: number, tpl: number): void;
+  grayPlane(src: number, n: number, out: number): number;
+  normalizeGain(d: number, n: number, sum: number): void;
+  pyrDown(s: number, w: number, h: number, out: number): void;
+  downsampleRgbGray(src: number, sw: number, sh: number, dw: number, dh: number, gray: number, rgb: number, acc: number, cols: number): void;
+  cornerScore(src: number, w: number, h: number, xx: number, yy: number, xy: number, a: number, c: number, b: number, tmp: number, sums: number, score: number): number;
 }
 
 /** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
@@ -26,17 +33,21 @@ const SLOTS = 8;
 /** Largest window radius and pyramid depth the layout leaves room for (larger: the TypeScript path). */
 export const KLT_MAX_RADIUS = 31;
 const MAX_LEVELS = 8;
-const SCRATCH = ((2 * KLT_MAX_RADIUS + 1) ** 2 + 2) * 4;
-const TAB = 24 * (2 * KLT_MAX_RADIUS + 1);
-const HEADER = MAX_LEVELS * 32 + 3 * SCRATCH + TAB;
+/** The window's template (gradients and values), rows of whole v128. */
+const SCRATCH = 3 * (2 * KLT_MAX_RADIUS + 1) * 16 * Math.ceil((2 * KLT_MAX_RADIUS + 1) / 4);
+const HEADER = MAX_LEVELS * 32 + SCRATCH;
 
-interface Slot { key: Plane | null; levels: number; used: number; at: number[] }
+/** The border a window of radius r needs: tracks end within r of the image, a row's last vector reads up to 3 pixels past the window, bilinear one more. */
+const padFor = (r: number) => 2 * r + 4;
+
+interface Slot { key: Plane | null; levels: number; pad: number; used: number; at: number[] }
 interface State { exports: KltExports; buffer: ArrayBuffer; slotBytes: number; points: number; slots: Slot[]; clock: number }
 
 let wasmModule: object | null = null;
 let state: State | null = null;
 
-const pyramidBytes = (p: Plane[]) => p.reduce((s, l) => s + 3 * 4 * l.width * l.height, 0);
+const paddedSize = (l: Plane, pad: number) => (l.width + 2 * pad) * (l.height + 2 * pad);
+const pyramidBytes = (p: Plane[], pad: number) => p.reduce((s, l) => s + 3 * 4 * paddedSize(l, pad), 0);
 
 function ensure(slotBytes: number, points: number): State {
   if (state && state.slotBytes >= slotBytes && state.points >= points) return state;
@@ -47,29 +58,33 @@ function ensure(slotBytes: number, points: number): State {
   wasmModule ??= new WebAssemblyApi.Module(Buffer.from(KLT_WASM_BASE64, 'base64'));
   const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(bytes / 65536) });
   const instance = new WebAssemblyApi.Instance(wasmModule, { env: { memory } });
-  const slots = Array.from({ length: SLOTS }, () => ({ key: null, levels: 0, used: 0, at: [] }));
+  const slots = Array.from({ length: SLOTS }, () => ({ key: null, levels: 0, pad: 0, used: 0, at: [] }));
   state = { exports: instance.exports as KltExports, buffer: memory.buffer, slotBytes, points, slots, clock: 0 };
   return state;
 }
 
-/** Byte offsets of each level's data, gx and gy for pyramid `p`, copying it in when no slot holds it. */
-function place(s: State, p: Plane[]): number[] {
+/** Byte offsets of each level's data, gx and gy (their pixels (0, 0)) for pyramid `p`, copying it in when no slot holds it. */
+function place(s: State, p: Plane[], pad: number): number[] {
   s.clock++;
-  let slot = s.slots.find((x) => x.key === p[0] && x.levels === p.length);
+  let slot = s.slots.find((x) => x.key === p[0] && x.levels === p.length && x.pad === pad);
   if (!slot) {
     const i = s.slots.reduce((b, x, j) => (x.used < s.slots[b].used ? j : b), 0);
     slot = s.slots[i];
     let o = HEADER + i * s.slotBytes;
     slot.at = [];
     for (const l of p) {
-      const n = l.width * l.height;
-      new Float32Array(s.buffer, o, n).set(l.data);
-      s.exports.gradients(o, l.width, l.height, o + 4 * n, o + 8 * n);
-      slot.at.push(o, o + 4 * n, o + 8 * n);
-      o += 12 * n;
+      const n = 4 * paddedSize(l, pad), origin = 4 * (pad * (l.width + 2 * pad) + pad);
+      const [d, gx, gy] = [o + origin, o + n + origin, o + 2 * n + origin];
+      // The plane comes in where gy will be (written last), then is padded into place.
+      new Float32Array(s.buffer, o + 2 * n, l.width * l.height).set(l.data);
+      s.exports.padCopy(o + 2 * n, l.width, l.height, pad, d);
+      s.exports.gradients(d, l.width, l.height, pad, gx, gy);
+      slot.at.push(d, gx, gy);
+      o += 3 * n;
     }
     slot.key = p[0];
     slot.levels = p.length;
+    slot.pad = pad;
   }
   slot.used = s.clock;
   return slot.at;
@@ -78,16 +93,77 @@ function place(s: State, p: Plane[]): number[] {
 /** features.ts: lk in WebAssembly: pyramid `pa` to `pb` (same sizes), window radius r. */
 export function lkWasm(pa: Plane[], pb: Plane[], pts: Float32Array, r: number): { pts: Float32Array; ok: Uint8Array } {
   const n = pts.length / 2;
-  const s = ensure(Math.max(pyramidBytes(pa), pyramidBytes(pb)), n);
-  const a = place(s, pa);
-  const b = place(s, pb);
+  const pad = padFor(r);
+  const s = ensure(Math.max(pyramidBytes(pa, pad), pyramidBytes(pb, pad)), n);
+  const a = place(s, pa, pad);
+  const b = place(s, pb, pad);
   const lv = new Int32Array(s.buffer, 0, MAX_LEVELS * 8);
-  for (let l = 0; l < pa.length; l++) lv.set([a[3 * l], a[3 * l + 1], a[3 * l + 2], b[3 * l], pa[l].width, pa[l].height, 0, 0], 8 * l);
-  const ix = MAX_LEVELS * 32, iy = ix + SCRATCH, i0 = iy + SCRATCH;
+  for (let l = 0; l < pa.length; l++) lv.set([a[3 * l], a[3 * l + 1], a[3 * l + 2], b[3 * l], pa[l].width, pa[l].height, pa[l].width + 2 * pad, 0], 8 * l);
   const ptsAt = HEADER + SLOTS * s.slotBytes, outAt = ptsAt + 8 * s.points, okAt = outAt + 8 * s.points;
   new Float32Array(s.buffer, ptsAt, 2 * n).set(pts);
-  s.exports.lk(0, pa.length, ptsAt, n, r, outAt, okAt, ix, iy, i0, i0 + SCRATCH);
+  s.exports.lk(0, pa.length, ptsAt, n, r, outAt, okAt, MAX_LEVELS * 32);
   return { pts: new Float32Array(s.buffer, outAt, 2 * n).slice(), ok: new Uint8Array(s.buffer, okAt, n).slice() };
+}
+
+let prep: { exports: KltExports; buffer: ArrayBuffer; bytes: number } | null = null;
+
+/** The frame-preparation instance (its own memory, apart from the tracker's slots), with at least `need` bytes. */
+function prepOf(need: number) {
+  if (!prep || prep.bytes < need) {
+    // Grown to at least the old size: callers with other frame sizes must not rebuild it by turns.
+    need = Math.max(need, prep?.bytes ?? 0);
+    wasmModule ??= new WebAssemblyApi.Module(Buffer.from(KLT_WASM_BASE64, 'base64'));
+    const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(need / 65536) });
+    const instance = new WebAssemblyApi.Instance(wasmModule, { env: { memory } });
+    prep = { exports: instance.exports as KltExports, buffer: memory.buffer, bytes: need };
+  }
+  return prep;
+}
+
+/**
+ * image.ts: downsampleRgbGray's blocks of one or two rows and columns in WebAssembly: the same
+ * integer sums and operations, the same bits (test/geometry/geometry-kernels.test.ts). Why: as
+ * pyramidWasm, about twice as fast as V8 ran it in the analysis.
+ */
+export function downsampleWasm(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): { gray: Float32Array; rgb: Uint8Array } {
+  const n = 3 * sw * sh, gAt = (n + 3) & ~3, rgbAt = gAt + 4 * dw * dh, accAt = (rgbAt + 3 * dw * dh + 3) & ~3, colsAt = accAt + 12 * sw;
+  const { exports: x, buffer } = prepOf(colsAt + 4 * dw + 64);
+  new Uint8Array(buffer, 0, n).set(src.subarray(0, n));
+  x.downsampleRgbGray(0, sw, sh, dw, dh, gAt, rgbAt, accAt, colsAt);
+  return { gray: new Float32Array(buffer, gAt, dw * dh).slice(), rgb: new Uint8Array(buffer, rgbAt, 3 * dw * dh).slice() };
+}
+
+/**
+ * image.ts: trackingPyramid of a w x h RGB8 frame tracked at its own size, in WebAssembly (its own
+ * instance and memory): the same operations, the same bits. Why: in the analysis these loops cost
+ * about twice as much in V8 as here (they ran well below their speed in a loop of their own).
+ */
+export function pyramidWasm(rgb: Uint8Array, w: number, h: number, levels: number): Plane[] {
+  const sizes: [number, number][] = [[w, h]];
+  for (let l = 1; l < levels; l++) { const [pw, ph] = sizes[l - 1]; sizes.push([Math.max(1, pw >> 1), Math.max(1, ph >> 1)]); }
+  const planes = sizes.reduce((s, [pw, ph]) => s + 4 * pw * ph, 0);
+  const { exports: x, buffer } = prepOf(3 * w * h + planes + 64);
+  new Uint8Array(buffer, 0, 3 * w * h).set(rgb.subarray(0, 3 * w * h));
+  // Planes from a 4-aligned offset after the frame, one after another.
+  const at = [(3 * w * h + 3) & ~3];
+  for (let l = 1; l < levels; l++) at.push(at[l - 1] + 4 * sizes[l - 1][0] * sizes[l - 1][1]);
+  x.normalizeGain(at[0], w * h, x.grayPlane(0, w * h, at[0]));
+  for (let l = 1; l < levels; l++) x.pyrDown(at[l - 1], sizes[l - 1][0], sizes[l - 1][1], at[l]);
+  return sizes.map(([pw, ph], l) => ({ width: pw, height: ph, data: new Float32Array(buffer, at[l], pw * ph).slice() }));
+}
+
+/**
+ * features.ts: detectCorners' score plane and its largest value, in WebAssembly: the same operations,
+ * the same bits (test/geometry/geometry-kernels.test.ts). The plane is a view of the module's memory,
+ * valid until the next call here.
+ */
+export function cornerScoreWasm(p: Plane): { score: Float32Array; max: number } {
+  const n = p.width * p.height, planes = Array.from({ length: 9 }, (_v, i) => 4 * n * i);
+  const { exports: x, buffer } = prepOf(4 * n * 9 + 8 * p.width + 64);
+  new Float32Array(buffer, 0, n).set(p.data);
+  const [src, xx, yy, xy, a, c, b, tmp, score] = planes;
+  const max = x.cornerScore(src, p.width, p.height, xx, yy, xy, a, c, b, tmp, 4 * n * 9, score);
+  return { score: new Float32Array(buffer, score, n), max };
 }
 
 /** Whether lkWasm takes these pyramids and window. */

@@ -133,7 +133,7 @@ export const GEOMETRY_PARAMS: Readonly<GeometryParams> = Object.freeze({
  * Bump when the geometry's CODE changes its output (a new step, a fixed bug); changed parameters
  * change the cache version by themselves.
  */
-export const GEOMETRY_ALGORITHM_VERSION = 15;
+export const GEOMETRY_ALGORITHM_VERSION = 16;
 
 /** Rejects parameters that cannot work (negative sizes, fractions outside 0..1), naming the first bad one. */
 export function checkGeometryParams(p: GeometryParams): GeometryParams {
