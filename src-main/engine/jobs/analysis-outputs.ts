@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { createBufferPool } from '../../util/buffer-pool.ts';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { withAtomicDir } from '../../util/atomic.ts';
 import type { OutputPolicy } from '../../util/output-guard.ts';
@@ -37,9 +36,8 @@ export async function openOutputs(dir: string, p: Plan, preview: boolean, signal
     // cockatoo's preview); the file is a third larger, about 5 KB a frame.
     encoder = await openVideoEncoder(join(dir, 'depth_preview.mp4'), { width, height, frameRate: p.info.frameRate, crf: 20, preset: 'superfast', signal });
   }
-  // The preview frames' buffers, reused once in the encoder's pipe: the analysis has a few frames under
-  // way at once (analyze.ts), so one buffer could be coloured again before ffmpeg has read it.
-  const colours = createBufferPool(width * height * 3, 8);
+  // The preview frame's buffer, reused: a frame is in the encoder's pipe before the next is coloured.
+  const colours = new Uint8Array(width * height * 3);
   return {
     async frame(rel, depth) {
       const index = p.start + rel;
@@ -53,8 +51,7 @@ export async function openOutputs(dir: string, p: Plan, preview: boolean, signal
           const disp = toInverseDepth(depth, kind);
           range = depthRange(disp);
         }
-        const buf = colours.take();
-        colour = encoder.write(colorizeDepth(depth, width, height, kind, range, buf)).then(() => colours.give(buf));
+        colour = encoder.write(colorizeDepth(depth, width, height, kind, range, colours));
       }
       await Promise.all([npy, colour]);
     },

@@ -150,11 +150,6 @@ async function analyse(
   const spareDepth: Float32Array[] = [];
   // The chunk's quantised frames, made here into arrays a written chunk gives back (chunk-file.ts would make new ones).
   const qPool = createBufferPool(2 * p.depthSize.width * p.depthSize.height, 32);
-  const writing: Promise<void>[] = [];
-  const SINK_AHEAD = 4;
-  const drainWrites = async () => {
-    while (writing.length) await writing.shift();
-  };
   const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }) => {
     let written: ChunkFrame[] = [];
     if (g) {
@@ -166,16 +161,7 @@ async function analyse(
         chunk = [];
       }
     }
-    if (sink) {
-      // The .npy and the preview frame are written while this thread tracks the next frames (awaited
-      // here, each frame would wait for its file's open, write and close): a few frames under way at
-      // most, so memory stays bounded, and every one done before its depth array is recycled below.
-      const w = sink.frame(rel, depth);
-      w.catch(() => {});
-      writing.push(w);
-      if (writing.length > SINK_AHEAD) await writing.shift();
-      if (written.length) await drainWrites();
-    }
+    await sink?.frame(rel, depth);
     for (const c of written) {
       if (spareDepth.length < 16 && isWholeBuffer(c.depth)) spareDepth.push(c.depth);
       qPool.give(c.quantized && new Uint8Array(c.quantized.data.buffer));
@@ -238,7 +224,6 @@ async function analyse(
     }
     if (signal?.aborted) throw new CancelledError();
     if (stage) await onGeometry(await stage.flush());
-    await drainWrites();
     if (finished !== p.length) throw new Error(`analysis produced ${finished} of ${p.length} frames`);
     const cam = stage?.camera();
     const rec: FinalRecord = {
@@ -256,8 +241,6 @@ async function analyse(
     if (opts.pointcloud && g && fused) await writeShotPlys(opts.pointcloud, fused, { unit: depthUnit(p.manifest.outputKind).label, policy });
     return rec;
   } catch (e) {
-    // Files still being written go into the folder that is about to be removed: let them end first.
-    await Promise.allSettled(writing);
     await sink?.abort();
     throw e;
   }
