@@ -8,6 +8,7 @@ import { findModelFile } from '../../src-main/engine/infer/model-paths.ts';
 import { loadModel } from '../../src-main/engine/infer/session.ts';
 import { loadModelThreaded } from '../../src-main/engine/infer/model-thread.ts';
 import { depthAtResolution } from '../../src-main/engine/infer/postprocess.ts';
+import { roundTripInPlace } from '../../src-main/engine/cache/quantize.ts';
 import { frameToTensor } from '../../src-main/engine/preprocess/index.ts';
 import { planProviders } from '../../src-main/engine/infer/providers.ts';
 import { sharedModels } from '../helpers/shared.ts';
@@ -176,6 +177,19 @@ describe('the inference thread (analysis runs the session off the main thread)',
     expect(Buffer.from(inSpare.buffer).equals(Buffer.from(wantDepth.buffer))).toBe(true);
     const [afterSpare] = await remote.runFrames!([{ ...other, data: other.data.slice() }], size, depthSize, 1);
     expect(Buffer.from(afterSpare.buffer).equals(Buffer.from(wantOther.buffer))).toBe(true);
+    // With the cache's round trip on the thread (analysis): the same bits as roundTripInPlace here, for
+    // the depth and its quantised form, also into recycled uint16 arrays (moved; the wrong size unused).
+    const wantCached = wantDepth.slice();
+    const wantQ = roundTripInPlace(wantCached);
+    expect(Buffer.from(wantCached.buffer).equals(Buffer.from(wantDepth.buffer))).toBe(false);
+    const spareQ = [new Uint16Array(398 * 224).fill(9), new Uint16Array(10)];
+    for (const q of [spareQ, undefined]) {
+      const [c] = await remote.runFramesCached!([{ ...frame, data: pixels.slice() }], size, depthSize, 1, [], q);
+      expect(Buffer.from(c.depth.buffer).equals(Buffer.from(wantCached.buffer))).toBe(true);
+      expect([c.quantized.offset, c.quantized.scale]).toEqual([wantQ.offset, wantQ.scale]);
+      expect(Buffer.from(c.quantized.data.buffer).equals(Buffer.from(wantQ.data.buffer))).toBe(true);
+    }
+    expect(spareQ.map((s) => s.length)).toEqual([0, 0]);
     await remote.close();
     await expect(remote.run(input, [1, 3, 224, 224])).rejects.toThrow(/closed/);
   });

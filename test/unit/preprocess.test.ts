@@ -39,6 +39,33 @@ describe('network input: resize and normalise in one pass', () => {
     });
   }
 
+  it('the fused pass keeps the bits of the channel-by-channel expression, for every size and normalisation', () => {
+    for (const [sw, sh, dw, dh] of [[398, 224, 224, 224], [64, 48, 32, 40], [30, 20, 50, 33], [17, 9, 17, 9]]) {
+      const src = picture(sw, sh);
+      for (const norm of ['imagenet', 'unit'] as const) {
+        const got = new Float32Array(3 * dw * dh);
+        frameToTensor({ index: 0, width: sw, height: sh, data: src, pts: 0 } as never, { width: dw, height: dh }, { normalisation: norm } as ModelManifest, got, 0);
+        const want = new Float32Array(3 * dw * dh);
+        const at = (n: number, i: number, outN: number) => Math.min(Math.max((i + 0.5) * (n / outN) - 0.5, 0), n - 1);
+        for (let c = 0; c < 3; c++) {
+          const k = norm === 'imagenet' ? 1 / (255 * STD[c]) : 1 / 255;
+          const b = norm === 'imagenet' ? -MEAN[c] / STD[c] : 0;
+          for (let y = 0; y < dh; y++) {
+            const fy = at(sh, y, dh), y0 = Math.floor(fy), y1 = Math.min(y0 + 1, sh - 1), wy = Math.fround(fy - y0);
+            for (let x = 0; x < dw; x++) {
+              const fx = at(sw, x, dw), x0 = Math.floor(fx), x1 = Math.min(x0 + 1, sw - 1), wx = Math.fround(fx - x0);
+              const px = (yy: number, xx: number) => src[(yy * sw + xx) * 3 + c];
+              const top = px(y0, x0) + (px(y0, x1) - px(y0, x0)) * wx;
+              const bot = px(y1, x0) + (px(y1, x1) - px(y1, x0)) * wx;
+              want[c * dw * dh + y * dw + x] = (top + (bot - top) * wy) * k + b;
+            }
+          }
+        }
+        expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${sw}x${sh} -> ${dw}x${dh} ${norm}`).toBe(true);
+      }
+    }
+  });
+
   it('resizePlane: same-height rows interpolate along x only, exactly as the general path would', () => {
     const src = Float32Array.from({ length: 6 * 4 }, (_v, i) => Math.sin(i) * 10);
     const out = resizePlane(src, 6, 4, 11, 4);

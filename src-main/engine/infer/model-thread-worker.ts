@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../../common/errors.ts';
+import { quantize, type Quantized } from '../../common/quantize.ts';
 import type { ModelManifest } from './manifest.ts';
 import { depthAtResolution } from './postprocess.ts';
 import { frameToTensor } from '../preprocess/index.ts';
@@ -12,7 +13,20 @@ let model: LoadedModel | null = null;
 const inputs: Float32Array[] = [];
 /** Finished frames' depth arrays sent back to hold later outputs (a few batches' worth at most). */
 const spares: Float32Array[] = [];
+/** Finished frames' uint16 arrays sent back to hold later quantised outputs (runFramesCached). */
+const quantizedSpares: Uint16Array[] = [];
 const port = parentPort!;
+
+/**
+ * The cache's round trip (cache/quantize.ts: roundTripInPlace, which this stage may not import): `d`
+ * becomes what the cache gives back, the same expression there and here (test/engine/model-verify.test.ts).
+ */
+function roundTrip(d: Float32Array, into?: Uint16Array): Quantized {
+  const q = quantize(d, into);
+  const { offset, scale, data } = q;
+  for (let i = 0; i < d.length; i++) d[i] = offset + data[i] * scale;
+  return q;
+}
 const send = (m: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const failure = (e: unknown) => ({ message: e instanceof Error ? e.message : String(e), code: e instanceof UserError ? e.code : null });
 
@@ -56,7 +70,13 @@ port.on('message', async (m: ToWorker) => {
       const [, oh, ow] = r.dims;
       const depths = frames.map((_f, i) => depthAtResolution(r.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, depthSize, model!.manifest, spares.pop()));
       const pixels = frames.map((f) => f.data);
-      send({ type: 'frames', id: m.id, depths, pixels }, [...depths.map((d) => d.buffer as ArrayBuffer), ...pixels.map((p) => p.buffer as ArrayBuffer)]);
+      let quantized: Quantized[] | null = null;
+      if (m.cached) {
+        for (const q of m.cached) if (quantizedSpares.length < 16) quantizedSpares.push(q);
+        quantized = depths.map((d) => roundTrip(d, quantizedSpares.pop()));
+      }
+      const moved = [...depths, ...pixels, ...(quantized ?? []).map((q) => q.data)].map((d) => d.buffer as ArrayBuffer);
+      send({ type: 'frames', id: m.id, depths, pixels, quantized }, moved);
     } catch (e) {
       send({ type: 'error', id: m.id, error: failure(e) });
     }

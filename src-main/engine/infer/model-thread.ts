@@ -5,6 +5,7 @@ import { startWorkerWithNatives } from '../../util/worker-bundle.ts';
 import type { ModelManifest } from './manifest.ts';
 import type { LoadedModel, LoadOptions, ModelIo } from './session.ts';
 import type { RgbFrame } from '../../common/types.ts';
+import type { Quantized } from '../../common/quantize.ts';
 import type { Size } from '../preprocess/index.ts';
 
 /**
@@ -16,7 +17,7 @@ import type { Size } from '../preprocess/index.ts';
 export type ToWorker =
   | { type: 'load'; manifest: ModelManifest; opts: Omit<LoadOptions, 'onWarning'> }
   | { type: 'run'; id: number; input: Float32Array; dims: number[] }
-  | { type: 'runFrames'; id: number; frames: RgbFrame[]; inputSize: Size; depthSize: Size; rows: number; spare: Float32Array[] }
+  | { type: 'runFrames'; id: number; frames: RgbFrame[]; inputSize: Size; depthSize: Size; rows: number; spare: Float32Array[]; cached?: Uint16Array[] }
   | { type: 'close' };
 
 type Failure = { message: string; code: string | null };
@@ -24,7 +25,7 @@ export type ToMain =
   | { type: 'loaded'; path: string; sha256: string; device: 'cuda' | 'cpu'; deviceLabel: string; io: ModelIo }
   | { type: 'warning'; message: string }
   | { type: 'result'; id: number; depth: Float32Array; dims: [number, number, number]; poses: Float32Array | null }
-  | { type: 'frames'; id: number; depths: Float32Array[]; pixels: Uint8Array[] }
+  | { type: 'frames'; id: number; depths: Float32Array[]; pixels: Uint8Array[]; quantized: Quantized[] | null }
   | { type: 'error'; id: number | null; error: Failure }
   | { type: 'closed' };
 
@@ -80,6 +81,33 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
     onLoadError = null;
   }
 
+  const runFrames = (frames: RgbFrame[], inputSize: Size, depthSize: Size, rows: number, spare: Float32Array[], cached: Uint16Array[] | null) => {
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    return new Promise<Extract<ToMain, { type: 'frames' }>>((resolve, reject) => {
+      const done = (m: Answer) => {
+        if (m.type !== 'frames') return;
+        // The pixels come back in place: the frames go on to tracking as if they had never left.
+        m.pixels.forEach((px, i) => (frames[i].data = px));
+        resolve(m);
+      };
+      pending.set(id, { resolve: done, reject });
+      // Lent, not copied (0.27 MB a 720p analysis frame); views into a larger buffer are copied.
+      const lent = frames.map((f) => f.data).filter((d) => d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer);
+      // Finished frames' depth (and quantised) arrays, moved (the caller gives them away): the thread's next outputs.
+      const given = spare.filter((d) => isWholeBuffer(d));
+      const givenQ = cached?.filter((d) => isWholeBuffer(d));
+      try {
+        const moved = [...lent, ...given, ...(givenQ ?? [])].map((d) => d.buffer as ArrayBuffer);
+        w.postMessage({ type: 'runFrames', id, frames, inputSize, depthSize, rows, spare: given, ...(givenQ ? { cached: givenQ } : {}) } satisfies ToWorker, moved);
+      } catch (e) {
+        // E.g. a frame whose pixels are already lent: nothing was sent.
+        pending.delete(id);
+        reject(e as Error);
+      }
+    });
+  };
+
   return {
     manifest,
     path: info.path,
@@ -98,28 +126,10 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
       });
     },
     runFrames(frames, inputSize, depthSize, rows, spare = []) {
-      if (dead) return Promise.reject(dead);
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        const done = (m: Answer) => {
-          if (m.type !== 'frames') return;
-          // The pixels come back in place: the frames go on to tracking as if they had never left.
-          m.pixels.forEach((px, i) => (frames[i].data = px));
-          resolve(m.depths);
-        };
-        pending.set(id, { resolve: done, reject });
-        // Lent, not copied (0.27 MB a 720p analysis frame); views into a larger buffer are copied.
-        const lent = frames.map((f) => f.data).filter((d) => d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer);
-        // Finished frames' depth arrays, moved (the caller gives them away): the thread's next outputs.
-        const given = spare.filter((d) => isWholeBuffer(d));
-        try {
-          w.postMessage({ type: 'runFrames', id, frames, inputSize, depthSize, rows, spare: given } satisfies ToWorker, [...lent, ...given].map((d) => d.buffer as ArrayBuffer));
-        } catch (e) {
-          // E.g. a frame whose pixels are already lent: nothing was sent.
-          pending.delete(id);
-          reject(e as Error);
-        }
-      });
+      return runFrames(frames, inputSize, depthSize, rows, spare, null).then((m) => m.depths);
+    },
+    runFramesCached(frames, inputSize, depthSize, rows, spare = [], spareQuantized = []) {
+      return runFrames(frames, inputSize, depthSize, rows, spare, spareQuantized).then((m) => m.depths.map((depth, i) => ({ depth, quantized: m.quantized![i] })));
     },
     async close() {
       if (!dead) {

@@ -3,6 +3,7 @@ import { UserError } from '../../common/errors.ts';
 import { cachedSha256 } from '../../util/file-hash.ts';
 import type { ModelManifest } from './manifest.ts';
 import type { RgbFrame } from '../../common/types.ts';
+import type { Quantized } from '../../common/quantize.ts';
 import type { Size } from '../preprocess/index.ts';
 import { findModelFile } from './model-paths.ts';
 import { fusedInt8Exact } from './int8-exact.ts';
@@ -40,6 +41,12 @@ export interface LoadedModel {
    * `depthSize` nothing reads any more (finished frames'), moved to the thread to hold later outputs.
    */
   runFrames?(frames: RgbFrame[], inputSize: Size, depthSize: Size, rows: number, spare?: Float32Array[]): Promise<Float32Array[]>;
+  /**
+   * runFrames, each depth then put through the cache's uint16 round trip on the thread too (the values
+   * the cache will give back, with the quantised form it writes; the same bits as cache/quantize.ts's
+   * roundTripInPlace here). `spareQuantized`: finished frames' uint16 arrays of `depthSize`, moved there.
+   */
+  runFramesCached?(frames: RgbFrame[], inputSize: Size, depthSize: Size, rows: number, spare?: Float32Array[], spareQuantized?: Uint16Array[]): Promise<{ depth: Float32Array; quantized: Quantized }[]>;
   close(): Promise<void>;
 }
 

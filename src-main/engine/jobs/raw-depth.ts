@@ -96,21 +96,26 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
   let chunk: { first: number; frames: { depth: Float32Array; quantized: Quantized }[] } | null = null;
   // Batches sent to the model and not yet collected: with a threaded model the next batch is
   // preprocessed, and the last one postprocessed and cached, while this one runs.
-  const inflight: { frames: RgbFrame[]; depths: Promise<Float32Array[]> }[] = [];
+  const inflight: { frames: RgbFrame[]; depths: Promise<(Float32Array | { depth: Float32Array; quantized: Quantized })[]> }[] = [];
   // Three: the model thread always has the next batch queued while this thread stitches, caches and
   // hands frames on, even when a frame's downstream work takes longer than one inference.
   const MAX_INFLIGHT = 3;
   // The quantised frames' arrays, back once their chunk is written: a chunk's worth, not one a frame.
   const qPool = createBufferPool(2 * ctx.depthSize.width * ctx.depthSize.height, 2 * chunkSize);
+  // With the model on its thread, the round trip runs there too and these go back to it instead.
+  const spareQuantized: Uint16Array[] = [];
 
   const startBatch = () => {
     if (!model) throw new Error('model needed for uncached frames');
     const n = pending.length;
     // A static batch dim (e.g. FastDepth's 1) is padded rather than changed.
     const rows = model.io.batch ?? n;
-    let depths: Promise<Float32Array[]>;
-    if (model.runFrames) {
-      // Preprocessing and the output's resize on the model thread: this thread also tracks the camera.
+    let depths: Promise<(Float32Array | { depth: Float32Array; quantized: Quantized })[]>;
+    if (model.runFramesCached) {
+      // Preprocessing, the output's resize and the cache's round trip on the model thread: this thread
+      // also tracks the camera.
+      depths = model.runFramesCached(pending, ctx.inputSize, ctx.depthSize, rows, ctx.spareDepth?.splice(-n, n), spareQuantized.splice(-n, n));
+    } else if (model.runFrames) {
       depths = model.runFrames(pending, ctx.inputSize, ctx.depthSize, rows, ctx.spareDepth?.splice(-n, n));
     } else {
       const input = new Float32Array(rows * per);
@@ -132,7 +137,8 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
     for (let i = 0; i < b.frames.length; i++) {
       const f = b.frames[i];
       const rel = f.index - ctx.start;
-      const d = asCached(depths[i], qPool);
+      const got = depths[i];
+      const d = got instanceof Float32Array ? asCached(got, qPool) : got;
       if (!chunk) chunk = { first: rel, frames: [] };
       chunk.frames.push(d);
       yield { rel, rgb: f, depth: d.depth, pose: null };
@@ -140,7 +146,11 @@ async function* perFrame(frames: AsyncIterable<RgbFrame>, ctx: RawDepthContext, 
     const c = chunk as { first: number; frames: { depth: Float32Array; quantized: Quantized }[] } | null;
     if (c && (c.frames.length >= chunkSize || c.first + c.frames.length >= ctx.length)) {
       await ctx.layer.write(c.first, ctx.depthSize.width, ctx.depthSize.height, c.frames);
-      for (const f of c.frames) qPool.give(new Uint8Array(f.quantized.data.buffer));
+      for (const f of c.frames) {
+        if (model?.runFramesCached) {
+          if (spareQuantized.length < 2 * chunkSize) spareQuantized.push(f.quantized.data);
+        } else qPool.give(new Uint8Array(f.quantized.data.buffer));
+      }
       chunk = null;
     }
   };
