@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../../common/errors.ts';
-import { quantize, type Quantized } from '../../common/quantize.ts';
+import { quantizeRoundTrip, type Quantized } from '../../common/quantize.ts';
 import type { ModelManifest } from './manifest.ts';
 import { depthAtResolution } from './postprocess.ts';
 import { frameToTensor } from '../preprocess/index.ts';
@@ -17,16 +17,6 @@ const spares: Float32Array[] = [];
 const quantizedSpares: Uint16Array[] = [];
 const port = parentPort!;
 
-/**
- * The cache's round trip (cache/quantize.ts: roundTripInPlace, which this stage may not import): `d`
- * becomes what the cache gives back, the same expression there and here (test/engine/model-verify.test.ts).
- */
-function roundTrip(d: Float32Array, into?: Uint16Array): Quantized {
-  const q = quantize(d, into);
-  const { offset, scale, data } = q;
-  for (let i = 0; i < d.length; i++) d[i] = offset + data[i] * scale;
-  return q;
-}
 const send = (m: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const failure = (e: unknown) => ({ message: e instanceof Error ? e.message : String(e), code: e instanceof UserError ? e.code : null });
 
@@ -73,7 +63,7 @@ port.on('message', async (m: ToWorker) => {
       let quantized: Quantized[] | null = null;
       if (m.cached) {
         for (const q of m.cached) if (quantizedSpares.length < 16) quantizedSpares.push(q);
-        quantized = depths.map((d) => roundTrip(d, quantizedSpares.pop()));
+        quantized = depths.map((d) => quantizeRoundTrip(d, quantizedSpares.pop()));
       }
       const moved = [...depths, ...pixels, ...(quantized ?? []).map((q) => q.data)].map((d) => d.buffer as ArrayBuffer);
       send({ type: 'frames', id: m.id, depths, pixels, quantized }, moved);
