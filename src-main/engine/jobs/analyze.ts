@@ -150,6 +150,8 @@ async function analyse(
   const spareDepth: Float32Array[] = [];
   // The chunk's quantised frames, made here into arrays a written chunk gives back (chunk-file.ts would make new ones).
   const qPool = createBufferPool(2 * p.depthSize.width * p.depthSize.height, 32);
+  // Preview frames in the encoder's pipe since the last chunk was written (at most a chunk's).
+  const shown: Uint8Array[] = [];
   // With poses the output thread quantises and colour-maps each output (stage: outputExtras); its arrays go back to it once written.
   const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }, made?: GeometryOutput) => {
     let written: ChunkFrame[] = [];
@@ -164,9 +166,11 @@ async function analyse(
       }
     }
     await sink?.frame(rel, depth, made?.preview);
+    if (made?.preview) shown.push(made.preview);
     for (const c of written) if (spareDepth.length < 16 && isWholeBuffer(c.depth)) spareDepth.push(c.depth);
-    if (made) stage?.recycle(written.map((c) => c.quantized!.data), made.preview ? [made.preview] : []);
-    else for (const c of written) qPool.give(c.quantized && new Uint8Array(c.quantized.data.buffer));
+    // Given back a chunk at a time: one message per chunk, not one per frame.
+    if (made?.quantized && written.length) stage?.recycle(written.map((c) => c.quantized!.data), shown.splice(0));
+    else if (!made?.quantized) for (const c of written) qPool.give(c.quantized && new Uint8Array(c.quantized.data.buffer));
     finished++;
     report();
   };
