@@ -2,16 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { createGeometryStage, type GeometryOutput } from '../../src-main/engine/geometry/stage.ts';
 import { intrinsicsFor } from '../../src-main/common/camera/intrinsics.ts';
 import { corruptDepth, poseYaw, renderRoom } from './synthetic.ts';
+import { quantize } from '../../src-main/common/quantize.ts';
+import { colorizeDepth, depthRange } from '../../src-main/common/effects/colormap.ts';
+import { toInverseDepth } from '../../src-main/common/depth.ts';
+import type { OutputExtras } from '../../src-main/engine/geometry/driver/frame-output.ts';
 
 // The frame output reuses its work planes from frame to frame: what it hands out must never be one of
 // them (a later frame would overwrite an earlier frame's depth while the cache or the .npy writer holds it).
 const K = intrinsicsFor(160, 120, { fovDeg: 70 });
 
-async function run(o: { temporal: boolean; keepAligned: boolean; outputThread?: boolean }) {
+async function run(o: { temporal: boolean; keepAligned: boolean; outputThread?: boolean; outputExtras?: OutputExtras }) {
   const stage = createGeometryStage({ intrinsics: K, analysisWidth: 160, mvs: false, ...o });
-  const kept: { out: GeometryOutput; depth: Float32Array; aligned?: Float32Array }[] = [];
+  const kept: { out: GeometryOutput; depth: Float32Array; aligned?: Float32Array; quantized?: Uint16Array; preview?: Uint8Array }[] = [];
   const take = (outs: GeometryOutput[]) => {
-    for (const out of outs) kept.push({ out, depth: out.depth.data.slice(), aligned: out.aligned?.data.slice() });
+    for (const out of outs) {
+      kept.push({ out, depth: out.depth.data.slice(), aligned: out.aligned?.data.slice(), quantized: out.quantized?.data.slice(), preview: out.preview?.slice() });
+      // Given back at once (as the analysis does once written): later frames' extras are made in them.
+      if (out.quantized || out.preview) stage.recycle(out.quantized ? [out.quantized.data] : [], out.preview ? [out.preview] : []);
+    }
   };
   for (let i = 0; i < 10; i++) {
     const f = renderRoom(poseYaw(0.01 * i, [0.05 * i, 0, 0.04 * i]), K, i);
@@ -52,5 +60,23 @@ describe('geometry output buffers', () => {
       expect(there[i].out.pose).toEqual(here[i].out.pose);
       expect([there[i].out.confidence, there[i].out.shotId]).toEqual([here[i].out.confidence, here[i].out.shotId]);
     }
+  });
+
+  // The cache's quantised form and the preview's colours made on the output thread (outputExtras), in
+  // arrays given back frame after frame: what the analysis's thread made from the same depth before.
+  it('the output thread quantises and colour-maps each output as the caller would', async () => {
+    const kept = await run({ temporal: true, keepAligned: false, outputThread: true, outputExtras: { quantize: true, preview: true } });
+    expect(kept.length).toBe(10);
+    const first = kept[0].depth;
+    const range = depthRange(toInverseDepth(first, kept[0].out.depth.kind));
+    for (const k of kept) {
+      const q = quantize(k.depth);
+      expect([k.out.quantized!.offset, k.out.quantized!.scale]).toEqual([q.offset, q.scale]);
+      expect(k.quantized).toEqual(q.data);
+      expect(k.preview).toEqual(colorizeDepth(k.depth, k.out.depth.width, k.out.depth.height, k.out.depth.kind, range));
+    }
+    expect(kept[0].preview).not.toEqual(kept[9].preview);
+    const none = await run({ temporal: true, keepAligned: false, outputThread: true });
+    expect(none.every((k) => k.out.quantized === undefined && k.out.preview === undefined)).toBe(true);
   });
 });

@@ -101,6 +101,10 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
       const out = stage ? [] : await decide(true);
       return [...out, ...(await stage!.flush())];
     },
+    /** Outputs' arrays the caller reads no more (stage.ts: recycle). */
+    recycle(quantized: Uint16Array[], preview: Uint8Array[]) {
+      stage?.recycle(quantized, preview);
+    },
     /** The camera in use; null until it is decided (the first output comes after); with the refinement so far. */
     camera: (): CameraInfo | null => withRefinement(camera, stage?.focal() ?? null),
   };

@@ -1,7 +1,7 @@
 import { throwIfAborted } from '../../common/errors.ts';
 import type { Intrinsics } from '../../common/types.ts';
 import { createFrameWindow, prepareFrame, NO_CENSUS, type GeometryFrame } from './driver/frame-window.ts';
-import { createFrameOutput, outputJob, outputSettings, type GeometryOutput } from './driver/frame-output.ts';
+import { createFrameOutput, outputJob, outputSettings, type GeometryOutput, type OutputExtras } from './driver/frame-output.ts';
 import { createOutputThread, type OutputThread } from './driver/output-thread.ts';
 import { createMultiView } from './driver/multiview.ts';
 import { align, createScalePath, linkScale } from './driver/scale-path.ts';
@@ -66,6 +66,8 @@ export interface GeometryStageOptions {
    * output (unusable here after). Default false (the analysis job turns it on).
    */
   outputThread?: boolean;
+  /** With `outputThread`: what that thread also makes from each output (frame-output.ts: OutputExtras). */
+  outputExtras?: OutputExtras;
 }
 
 /** Outputs under way on the output thread before a push waits for them: memory stays a few frames. */
@@ -95,7 +97,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
   const path = createScalePath(w);
   const multi = createMultiView(w, path);
   const output = createFrameOutput(w, path);
-  const thread = opts.outputThread ? createOutputThread(outputSettings(w)) : null;
+  const thread = opts.outputThread ? createOutputThread({ ...outputSettings(w), ...(opts.outputExtras ? { extras: opts.outputExtras } : {}) }) : null;
   const threadFusion = w.cfg.scale;
   const unlisten = thread && opts.signal ? closeOnAbort(opts.signal, thread) : null;
 
@@ -160,6 +162,10 @@ export function createGeometryStage(opts: GeometryStageOptions) {
         await thread?.close();
       }
       return out;
+    },
+    /** Outputs' `quantized` and `preview` arrays the caller reads no more, for the output thread to reuse. */
+    recycle(quantized: Uint16Array[], preview: Uint8Array[]) {
+      thread?.spare(quantized, preview);
     },
     /** The focal length refined so far along the shot (null: held fixed). */
     focal: () => w.focal?.result() ?? null,

@@ -21,7 +21,8 @@ import { toInverseDepth } from '../../common/depth.ts';
  */
 
 export interface OutputSink {
-  frame(rel: number, depth: Float32Array): Promise<void>;
+  /** `colours`: the frame's preview already colour-mapped (the output thread's, colorizeDepth over the first frame's range); read until this resolves. */
+  frame(rel: number, depth: Float32Array, colours?: Uint8Array): Promise<void>;
   finish(meta: Record<string, unknown>, rec: FinalRecord): Promise<void>;
   abort(): Promise<void>;
 }
@@ -39,13 +40,14 @@ export async function openOutputs(dir: string, p: Plan, preview: boolean, signal
   // The preview frame's buffer, reused: a frame is in the encoder's pipe before the next is coloured.
   const colours = new Uint8Array(width * height * 3);
   return {
-    async frame(rel, depth) {
+    async frame(rel, depth, coloured) {
       const index = p.start + rel;
       // Header and the depth's own bytes written as they are (no 0.35 MB copy a frame), while the
       // preview's frame goes into the encoder's pipe.
       const npy = writeFile(join(dir, `depth_${String(index).padStart(6, '0')}.npy`), npyParts(depth, [height, width]));
       let colour: Promise<void> | undefined;
-      if (encoder) {
+      if (encoder && coloured) colour = encoder.write(coloured);
+      else if (encoder) {
         // One colour range for the whole preview (from its first frame) so colours do not flicker.
         if (!range) {
           const disp = toInverseDepth(depth, kind);

@@ -150,22 +150,27 @@ async function analyse(
   const spareDepth: Float32Array[] = [];
   // The chunk's quantised frames, made here into arrays a written chunk gives back (chunk-file.ts would make new ones).
   const qPool = createBufferPool(2 * p.depthSize.width * p.depthSize.height, 32);
-  const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }) => {
+  // Preview frames in the encoder's pipe since the last chunk was written (at most a chunk's).
+  const shown: Uint8Array[] = [];
+  // With poses the output thread quantises and colour-maps each output (stage: outputExtras); its arrays go back to it once written.
+  const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }, made?: GeometryOutput) => {
     let written: ChunkFrame[] = [];
     if (g) {
       if (chunk.length === 0) chunkFirst = rel;
-      chunk.push({ depth, quantized: quantize(depth, new Uint16Array(qPool.take().buffer)), pose: extra?.pose ?? null, extra: extra ? { confidence: extra.confidence, shotId: extra.shotId } : undefined });
+      const quantized = made?.quantized ?? quantize(depth, new Uint16Array(qPool.take().buffer));
+      chunk.push({ depth, quantized, pose: extra?.pose ?? null, extra: extra ? { confidence: extra.confidence, shotId: extra.shotId } : undefined });
       if (chunk.length >= 16 || rel === p.length - 1) {
         await p.final.write(chunkFirst, p.depthSize.width, p.depthSize.height, chunk);
         written = chunk;
         chunk = [];
       }
     }
-    await sink?.frame(rel, depth);
-    for (const c of written) {
-      if (spareDepth.length < 16 && isWholeBuffer(c.depth)) spareDepth.push(c.depth);
-      qPool.give(c.quantized && new Uint8Array(c.quantized.data.buffer));
-    }
+    await sink?.frame(rel, depth, made?.preview);
+    if (made?.preview) shown.push(made.preview);
+    for (const c of written) if (spareDepth.length < 16 && isWholeBuffer(c.depth)) spareDepth.push(c.depth);
+    // Given back a chunk at a time: one message per chunk, not one per frame.
+    if (made?.quantized && written.length) stage?.recycle(written.map((c) => c.quantized!.data), shown.splice(0));
+    else if (!made?.quantized) for (const c of written) qPool.give(c.quantized && new Uint8Array(c.quantized.data.buffer));
     finished++;
     report();
   };
@@ -185,7 +190,7 @@ async function analyse(
       // Nothing reads the frame's pixels after its output (the geometry keeps its own planes).
       buffers?.give(rgbs.get(rel)?.data);
       rgbs.delete(rel);
-      await emit(rel, o.depth.data, { pose: o.pose, confidence: o.confidence, shotId: o.shotId });
+      await emit(rel, o.depth.data, { pose: o.pose, confidence: o.confidence, shotId: o.shotId }, o);
     }
   };
 
@@ -214,7 +219,7 @@ async function analyse(
       if (!stage) {
         const c = cameraOf(p, opts, r.pose);
         // The outputs on a thread of their own, beside the tracking (geometry/driver/output-thread.ts).
-        stage = createCalibratedStage({ intrinsics: c.K, source: c.source, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? DEFAULT_FUSION, outputThread: true });
+        stage = createCalibratedStage({ intrinsics: c.K, source: c.source, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? DEFAULT_FUSION, outputThread: true, outputExtras: { quantize: true, preview: !!sink && preview } });
       }
       if (opts.pointcloud || buffers) rgbs.set(r.rel, r.rgb);
       const depth: DepthMap = { index: p.start + r.rel, width: p.depthSize.width, height: p.depthSize.height, kind: p.manifest.outputKind, data: r.depth };

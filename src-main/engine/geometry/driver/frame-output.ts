@@ -6,6 +6,7 @@ import type { FrameState, FrameWindow } from './frame-window.ts';
 import type { ScalePath } from './scale-path.ts';
 import type { FusionPlan } from './frame-fusion.ts';
 import type { GeometryParams } from '../params.ts';
+import type { Quantized } from '../../../common/quantize.ts';
 
 export interface GeometryOutput {
   index: number;
@@ -18,6 +19,10 @@ export interface GeometryOutput {
   shotId: number;
   /** With `keepAligned`: the depth after scale/shift alignment only (no multi-view refinement), for evaluation. */
   aligned?: DepthMap;
+  /** With the output thread's `extras.quantize`: `depth` quantised as the cache stores it (quantize), made there. */
+  quantized?: Quantized;
+  /** With the output thread's `extras.preview`: `depth` colour-mapped for the preview video (RGB, colorizeDepth over the first output's range), made there. */
+  preview?: Uint8Array;
 }
 
 /**
@@ -54,6 +59,16 @@ export interface OutputSettings {
   keepAligned: boolean;
   /** The view fusion's parameters and reach (frames each side), for fusion run beside the output. */
   fusion: { params: GeometryParams['fusion']; radius: number };
+  /**
+   * What the output thread also makes from each output, off the stage's thread (output-worker.ts):
+   * the cache's quantised form and the preview's colours. Absent: the caller makes them.
+   */
+  extras?: OutputExtras;
+}
+
+export interface OutputExtras {
+  quantize: boolean;
+  preview: boolean;
 }
 
 /** The frame's output from its job; frames in order (the temporal filter carries from one to the next). */

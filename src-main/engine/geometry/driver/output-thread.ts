@@ -5,7 +5,8 @@ import type { GeometryOutput, OutputJob, OutputSettings } from './frame-output.t
 import type { CoarsePlanes } from './frame-fusion.ts';
 
 export type FromOutputWorker = { type: 'output'; out: GeometryOutput } | { type: 'error'; message: string };
-export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | { type: 'planes'; index: number; planes: CoarsePlanes } | { type: 'job'; job: OutputJob };
+export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | { type: 'planes'; index: number; planes: CoarsePlanes } | { type: 'job'; job: OutputJob }
+  | { type: 'spare'; quantized: Uint16Array[]; preview: Uint8Array[] };
 
 /**
  * The frames' outputs (frame-output.ts: the fit on the model's grid, the fusion's factor, the temporal
@@ -14,7 +15,8 @@ export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | { 
  * and the second core waits for it; fusion and output are a fifth to a third of the geometry's work. Memory stays bounded:
  * the caller waits (`settle`) while more than a few jobs are under way. The model's depth moves to the
  * thread (nothing on the stage's thread reads it after the frame's output); the frame's other arrays
- * are copied (later frames read them); the outputs move back without copying.
+ * are copied (later frames read them); the outputs move back without copying, with their cache form
+ * and preview colours when `settings.extras` asks (made there, off the stage's thread).
  */
 export function createOutputThread(settings: OutputSettings) {
   const worker: Worker = startWorker(import.meta.url, './output-worker.ts', { bundle: true });
@@ -44,6 +46,15 @@ export function createOutputThread(settings: OutputSettings) {
     /** A frame's coarse planes, for the jobs whose fusion reads them (sent once, when the frame is aligned). */
     planes(index: number, planes: CoarsePlanes) {
       send({ type: 'planes', index, planes });
+    },
+    /**
+     * Arrays of outputs' `quantized` and `preview` the caller has written and reads no more, moved back
+     * for later frames' (no new 0.2 + 0.3 MB a frame on either thread); views into larger buffers are dropped.
+     */
+    spare(quantized: Uint16Array[], preview: Uint8Array[]) {
+      const q = quantized.filter(isWholeBuffer), c = preview.filter(isWholeBuffer);
+      if (q.length + c.length === 0) return;
+      worker.postMessage({ type: 'spare', quantized: q, preview: c } satisfies ToOutputWorker, [...q, ...c].map((a) => a.buffer as ArrayBuffer));
     },
     /** Waits until at most `maxPending` jobs are under way; returns the outputs finished so far, in order. */
     async settle(maxPending: number): Promise<GeometryOutput[]> {

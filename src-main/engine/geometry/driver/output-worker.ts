@@ -2,6 +2,9 @@ import { parentPort } from 'node:worker_threads';
 import { createOutputMaker, type GeometryOutput, type OutputJob, type OutputSettings } from './frame-output.ts';
 import { createFrameFusion, type CoarsePlanes } from './frame-fusion.ts';
 import type { FromOutputWorker, ToOutputWorker } from './output-thread.ts';
+import { quantize } from '../../../common/quantize.ts';
+import { colorizeDepth, depthRange } from '../../../common/effects/colormap.ts';
+import { toInverseDepth } from '../../../common/depth.ts';
 
 /**
  * Worker side of output-thread.ts: fuses and makes the frames' outputs in order (frame-fusion.ts,
@@ -15,6 +18,13 @@ let fuse: ReturnType<typeof createFrameFusion> | null = null;
 const planes = new Map<number, CoarsePlanes>();
 // The fused copy of a frame's aligned depth: read by its output only (frame-output.ts), so one buffer serves every frame.
 let fused = new Float32Array(0);
+// The caller's written arrays, given back (output-thread.ts: spare) for later frames' quantised and
+// coloured forms; a few, as many as a cache chunk and the queue hold.
+const spareQ: Uint16Array[] = [];
+const spareRgb: Uint8Array[] = [];
+const SPARE_MAX = 32;
+// One colour range for the whole preview, from its first frame, so colours do not flicker (as analysis-outputs.ts did).
+let range: [number, number] | null = null;
 const planesOf = (i: number) => {
   const p = planes.get(i);
   if (!p) throw new Error(`frame ${i}'s fusion planes were not sent`);
@@ -34,12 +44,38 @@ function run(j: OutputJob): GeometryOutput {
   return make!(j, j.input as Float32Array<ArrayBuffer>);
 }
 
+/**
+ * The output's quantised form for the cache and its preview colours, as the stage's thread made them
+ * before (the same functions on the same depth: the same bytes), here where the output is made.
+ */
+function addExtras(out: GeometryOutput): ArrayBuffer[] {
+  const x = settings!.extras;
+  if (!x) return [];
+  const d = out.depth, moved: ArrayBuffer[] = [];
+  if (x.quantize) {
+    out.quantized = quantize(d.data, spareQ.pop());
+    moved.push(out.quantized.data.buffer as ArrayBuffer);
+  }
+  if (x.preview) {
+    range ??= depthRange(toInverseDepth(d.data, d.kind));
+    const rgb = spareRgb.pop();
+    out.preview = colorizeDepth(d.data, d.width, d.height, d.kind, range, rgb?.length === d.width * d.height * 3 ? rgb : undefined);
+    moved.push(out.preview.buffer as ArrayBuffer);
+  }
+  return moved;
+}
+
 port.on('message', (m: ToOutputWorker) => {
   try {
     if (m.type === 'settings') { settings = m.settings; make = createOutputMaker(m.settings); return; }
     if (m.type === 'planes') { planes.set(m.index, m.planes); return; }
+    if (m.type === 'spare') {
+      for (const q of m.quantized) if (spareQ.length < SPARE_MAX) spareQ.push(q);
+      for (const c of m.preview) if (spareRgb.length < SPARE_MAX) spareRgb.push(c);
+      return;
+    }
     const out = run(m.job);
-    const transfer = [out.depth.data.buffer as ArrayBuffer, ...(out.aligned ? [out.aligned.data.buffer as ArrayBuffer] : [])];
+    const transfer = [out.depth.data.buffer as ArrayBuffer, ...(out.aligned ? [out.aligned.data.buffer as ArrayBuffer] : []), ...addExtras(out)];
     port.postMessage({ type: 'output', out } satisfies FromOutputWorker, transfer);
   } catch (e) {
     port.postMessage({ type: 'error', message: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) } satisfies FromOutputWorker);
