@@ -124,13 +124,20 @@ export function align(w: FrameWindow, cur: FrameState) {
     cur.fit = f && f.inlierFrac > w.cfg.params.scale.fitInliers ? { s: f.s, t: f.t } : { ...prev.fit };
   }
   const { s, t } = cur.fit;
-  // Disparity cannot go below a small floor: the far field would become infinite depth.
-  // The planes in locals: read through the frame's record, each access in the loops was a property load.
-  const x = cur.x, aligned = cur.aligned;
-  let maxR = 0;
-  for (let q = 0; q < x.length; q++) if (x[q] > 0) maxR = Math.max(maxR, s * x[q] + t);
-  const floor = maxR * w.cfg.params.scale.floor;
-  for (let q = 0; q < x.length; q++) aligned[q] = x[q] > 0 ? Math.max(floor, s * x[q] + t) : 0;
+  fitPlane(cur.x, cur.aligned, s, t, w.cfg.params.scale.floor);
   const step = w.cfg.params.fusion.step;
   if (w.cfg.fusion) cur.coarse = { inv: boxDown(cur.aligned, k.width, k.height, step, true), gray: boxDown(cur.gray.data, k.width, k.height, step) };
+}
+
+/**
+ * `aligned` = s x + t where x > 0, never below `floorFrac` of its largest value (disparity cannot go
+ * below a small floor: the far field would become infinite depth). A function of its own, reading no
+ * object: with the loops inside align, V8 compiled them on-stack before the code after them had run,
+ * and threw that code away on reaching it, frame after frame.
+ */
+function fitPlane(x: Float32Array, aligned: Float32Array, s: number, t: number, floorFrac: number): void {
+  let maxR = 0;
+  for (let q = 0; q < x.length; q++) if (x[q] > 0) maxR = Math.max(maxR, s * x[q] + t);
+  const floor = maxR * floorFrac;
+  for (let q = 0; q < x.length; q++) aligned[q] = x[q] > 0 ? Math.max(floor, s * x[q] + t) : 0;
 }
