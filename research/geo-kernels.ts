@@ -81,17 +81,21 @@ const kernels: Record<string, (m: Mods) => ArrayLike<number>> = {
   windowBA: (m) => windowBA(m, false),
   // The same with the focal length free, as the tracker runs it while the field of view is estimated.
   windowBAFocal: (m) => windowBA(m, true),
-  linkScale: (m) => {
-    // Three links' warps of a 398x224 inverse depth and their median ratios, as the scale path takes them.
+  linkScale: (() => {
+    // Three links' warps of a 398x224 inverse depth and their median ratios, as the scale path takes them
+    // (the planes made once: only the links are timed).
     const w = 398, h = 224, K = { fx: 300, fy: 300, cx: 199, cy: 112, width: w, height: h };
     const x = invPlane(w, h).map((v, i) => (i % 211 === 0 ? 0 : v));
-    const cur = { index: 10, shotId: 0, track: 1, x, c2w: pose(m, 0), disagree: 0 };
-    const frames = [1, 2, 4].map((k) => ({ index: 10 - k, shotId: 0, track: 1, x: x.map((v, i) => v * (1 + 0.01 * k * Math.sin(i / 300))), c2w: pose(m, -k) }));
-    const links: number[] = [];
-    const win = { scaled: true, K, cfg: { params: m.params.GEOMETRY_PARAMS }, frames, smoother: { link: (_a: number, _b: number, v: number) => links.push(v) } };
-    m.scalePath.linkScale(win as never, cur as never);
-    return [...links, cur.disagree];
-  },
+    const xs = [1, 2, 4].map((k) => x.map((v, i) => v * (1 + 0.01 * k * Math.sin(i / 300))));
+    return (m: Mods) => {
+      const cur = { index: 10, shotId: 0, track: 1, x, c2w: pose(m, 0), disagree: 0 };
+      const frames = [1, 2, 4].map((k, j) => ({ index: 10 - k, shotId: 0, track: 1, x: xs[j], c2w: pose(m, -k) }));
+      const links: number[] = [];
+      const win = { scaled: true, K, cfg: { params: m.params.GEOMETRY_PARAMS }, frames, smoother: { link: (_a: number, _b: number, v: number) => links.push(v) } };
+      m.scalePath.linkScale(win as never, cur as never);
+      return [...links, cur.disagree];
+    };
+  })(),
 };
 function windowBA(m: Mods, focal: boolean): ArrayLike<number> {
   {
