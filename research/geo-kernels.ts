@@ -28,6 +28,7 @@ async function load(root: string) {
     output: await import(`${g}/driver/frame-output.ts`) as typeof import('../src-main/engine/geometry/driver/frame-output.ts'),
     frameFusion: await import(`${g}/driver/frame-fusion.ts`) as typeof import('../src-main/engine/geometry/driver/frame-fusion.ts'),
     params: await import(`${g}/params.ts`) as typeof import('../src-main/engine/geometry/params.ts'),
+    scalePath: await import(`${g}/driver/scale-path.ts`) as typeof import('../src-main/engine/geometry/driver/scale-path.ts'),
   };
 }
 
@@ -77,7 +78,27 @@ const kernels: Record<string, (m: Mods) => ArrayLike<number>> = {
       return m.features.trackKLT(c.a, c.b, c.pts, 7, 2).pts;
     };
   })(),
-  windowBA: (m) => {
+  windowBA: (m) => windowBA(m, false),
+  // The same with the focal length free, as the tracker runs it while the field of view is estimated.
+  windowBAFocal: (m) => windowBA(m, true),
+  linkScale: (() => {
+    // Three links' warps of a 398x224 inverse depth and their median ratios, as the scale path takes them
+    // (the planes made once: only the links are timed).
+    const w = 398, h = 224, K = { fx: 300, fy: 300, cx: 199, cy: 112, width: w, height: h };
+    const x = invPlane(w, h).map((v, i) => (i % 211 === 0 ? 0 : v));
+    const xs = [1, 2, 4].map((k) => x.map((v, i) => v * (1 + 0.01 * k * Math.sin(i / 300))));
+    return (m: Mods) => {
+      const cur = { index: 10, shotId: 0, track: 1, x, c2w: pose(m, 0), disagree: 0 };
+      const frames = [1, 2, 4].map((k, j) => ({ index: 10 - k, shotId: 0, track: 1, x: xs[j], c2w: pose(m, -k) }));
+      const links: number[] = [];
+      const win = { scaled: true, K, cfg: { params: m.params.GEOMETRY_PARAMS }, frames, smoother: { link: (_a: number, _b: number, v: number) => links.push(v) } };
+      m.scalePath.linkScale(win as never, cur as never);
+      return [...links, cur.disagree];
+    };
+  })(),
+};
+function windowBA(m: Mods, focal: boolean): ArrayLike<number> {
+  {
     // A window as the tracker makes one: ~800 corners seen in 6 frames, the poses started off by a little.
     const n = 800, M = 6, K = { fx: 400, fy: 400, cx: 256, cy: 144, width: 512, height: 288 };
     const rays = new Float32Array(2 * n), q = new Float64Array(n);
@@ -93,9 +114,12 @@ const kernels: Record<string, (m: Mods) => ArrayLike<number>> = {
       return { T: pose(m, j + 1.2), ids, uv };
     });
     const pb = { rays, q: q.map((v, i) => v * (1 + 0.05 * Math.sin(i))), q0: q.slice() };
-    m.ba.bundleAdjustWindow(pb, obs, K, { priorSigma: 2 });
-    return pb.q;
-  },
+    const fo = { s: 0.02, s0: 0, sigma: 0.1, info: 0 };
+    m.ba.bundleAdjustWindow(pb, obs, K, { priorSigma: 2, focal: focal ? fo : undefined });
+    return concat([pb.q, ...obs.map((o) => o.T), [fo.s, fo.info]]);
+  }
+}
+const kernels2: Record<string, (m: Mods) => ArrayLike<number>> = {
   viewFusion: (m) => {
     const K = m.fusion.fusionGrid({ fx: 200, fy: 200, cx: 128, cy: 72, width: AW, height: 144 });
     const f = m.fusion.createViewFusion(K);
@@ -144,6 +168,8 @@ const kernels: Record<string, (m: Mods) => ArrayLike<number>> = {
     };
   })(),
 };
+
+Object.assign(kernels, kernels2);
 
 // CLOCK=cpu: the process's CPU time instead of the wall clock (on a loaded machine the wall clock
 // counts the time the kernel waited for a core).

@@ -49,11 +49,20 @@ export function median(a: Float32Array, n = a.length): number {
 export function percentile(a: Float32Array, p: number, skipZero = true, scratch?: Float32Array): number {
   // `scratch`: at least ceil(a.length / 3) values to reuse.
   const v = scratch ?? new Float32Array(Math.ceil(a.length / 3));
-  let n = 0;
-  for (let i = 0; i < a.length; i += 3) if (!skipZero || a[i] > 0) v[n++] = a[i];
+  const n = sampleThirds(a, skipZero, v);
   if (!n) return 0;
   // The same order statistic a full sort gives, in linear time (it runs twice a frame on full maps).
   return selectKth(v, n, Math.min(n - 1, Math.max(0, Math.round((p / 100) * (n - 1)))));
+}
+
+/**
+ * percentile's samples into v; their count. A function of its own: V8 compiled the loop on-stack inside
+ * percentile before the code after it had run, and threw that away on reaching it, call after call.
+ */
+function sampleThirds(a: Float32Array, skipZero: boolean, v: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i += 3) if (!skipZero || a[i] > 0) v[n++] = a[i];
+  return n;
 }
 
 /**
@@ -88,4 +97,36 @@ export function warpInvDepth(
       }
     }
   return out;
+}
+
+/**
+ * warpInvDepth for a statistic over the pixels it reaches: `out` must hold zeros, gets warpInvDepth's
+ * value at every pixel reached (the same arithmetic, the nearest surface winning), and the reached
+ * pixels are listed in `at` (room for one per sampled A pixel); returns their count. The caller reads
+ * them through `at` and zeroes them, so neither a fill nor a scan of the whole plane is needed.
+ */
+export function warpReached(invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB: Mat4, stride: number, out: Float32Array, at: Int32Array): number {
+  const w = K.width, h = K.height, cx = K.cx, cy = K.cy, fx = K.fx, fy = K.fy;
+  const T = mul4(invRigid(c2wB), c2wA); // A camera -> B camera
+  const T0 = T[0], T1 = T[1], T2 = T[2], T3 = T[3], T4 = T[4], T5 = T[5], T6 = T[6], T7 = T[7], T8 = T[8], T9 = T[9], T10 = T[10], T11 = T[11];
+  let n = 0;
+  for (let y = 0; y < h; y += stride)
+    for (let x = 0; x < w; x += stride) {
+      const r = invA[y * w + x];
+      if (!(r > 0)) continue;
+      const z = 1 / r;
+      const X = ((x - cx) / fx) * z, Y = ((y - cy) / fy) * z;
+      const Xb = T0 * X + T1 * Y + T2 * z + T3;
+      const Yb = T4 * X + T5 * Y + T6 * z + T7;
+      const Zb = T8 * X + T9 * Y + T10 * z + T11;
+      if (Zb <= 1e-6) continue;
+      const u = Math.round((fx * Xb) / Zb + cx), v = Math.round((fy * Yb) / Zb + cy);
+      if (u < 0 || v < 0 || u >= w || v >= h) continue;
+      const i = v * w + u, rb = 1 / Zb;
+      if (rb > out[i]) {
+        if (out[i] === 0) at[n++] = i;
+        out[i] = rb;
+      }
+    }
+  return n;
 }

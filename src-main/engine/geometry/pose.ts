@@ -136,7 +136,7 @@ function reprojErr2(P: ArrayLike<number>, uv: ArrayLike<number>, i: number, R: A
 }
 
 // refine's scratch (it returns nothing that points into it).
-const rH = new Float64Array(36), rg = new Float64Array(6), rJ = new Float64Array(12), rL = new Float64Array(36), rd = new Float64Array(6);
+const rH = new Float64Array(36), rg = new Float64Array(6), rL = new Float64Array(36), rd = new Float64Array(6);
 const rdR = new Float64Array(9), rR = new Float64Array(9);
 
 /**
@@ -148,7 +148,6 @@ function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Ar
   // The intrinsics' callers pass objects of several shapes: read once, the loop reads no object.
   const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
   for (let it = 0; it < 8; it++) {
-    H.fill(0); g.fill(0);
     const used = normalEquations(P, uv, R, t, fx, fy, cx, cy, thr, H, g);
     if (used < 6) break;
     for (let a = 0; a < 6; a++) H[a * 7] += 1e-6 + H[a * 7] * 1e-4 + (fixT && a >= 3 ? 1e12 : 0);
@@ -171,8 +170,12 @@ function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Ar
  */
 function normalEquations(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Array, fx: number, fy: number, cx: number, cy: number, thr: number, H: Float64Array, g: Float64Array): number {
   const n = uv.length / 2;
-  const J = rJ;
   let used = 0;
+  // The sums in locals (stored once at the end): from 0 and in the same order as summing into H and g,
+  // so the same bits. The lower triangle takes the upper's values: each term is a product of the same
+  // two numbers (J[a] J[b] = J[b] J[a] exactly), so it always held the same bits.
+  let h00 = 0, h01 = 0, h02 = 0, h03 = 0, h04 = 0, h05 = 0, h11 = 0, h12 = 0, h13 = 0, h14 = 0, h15 = 0, h22 = 0, h23 = 0, h24 = 0, h25 = 0, h33 = 0, h34 = 0, h35 = 0, h44 = 0, h45 = 0, h55 = 0;
+  let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0;
   for (let i = 0; i < n; i++) {
     const x = P[i * 3], y = P[i * 3 + 1], z = P[i * 3 + 2];
     const X = R[0] * x + R[1] * y + R[2] * z + t[0];
@@ -188,16 +191,26 @@ function normalEquations(P: Float32Array, uv: Float32Array, R: Float64Array, t: 
     // d(u,v)/d(X,Y,Z) times d(X,Y,Z)/d(omega, v) = [-[Xc]x | I]. Written out (no arrays a point: this
     // runs for every corner of every frame), the zero terms kept so the sums round as they always did.
     const du0 = fx * iz, du1 = 0, du2 = -fx * X * iz * iz, dv0 = 0, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
-    // Rows of d(X, Y, Z)/d omega: (0, Zc, -Y), (-Zc, 0, X), (Y, -X, 0).
-    J[0] = du0 * 0 + du1 * -Zc + du2 * Y; J[1] = du0 * Zc + du1 * 0 + du2 * -X; J[2] = du0 * -Y + du1 * X + du2 * 0;
-    J[6] = dv0 * 0 + dv1 * -Zc + dv2 * Y; J[7] = dv0 * Zc + dv1 * 0 + dv2 * -X; J[8] = dv0 * -Y + dv1 * X + dv2 * 0;
-    J[3] = du0; J[4] = du1; J[5] = du2;
-    J[9] = dv0; J[10] = dv1; J[11] = dv2;
-    for (let a = 0; a < 6; a++) {
-      g[a] -= w * (J[a] * eu + J[6 + a] * ev);
-      for (let b = 0; b < 6; b++) H[a * 6 + b] += w * (J[a] * J[b] + J[6 + a] * J[6 + b]);
-    }
+    // Rows of d(X, Y, Z)/d omega: (0, Zc, -Y), (-Zc, 0, X), (Y, -X, 0). J: the u row, K: the v row.
+    const J0 = du0 * 0 + du1 * -Zc + du2 * Y, J1 = du0 * Zc + du1 * 0 + du2 * -X, J2 = du0 * -Y + du1 * X + du2 * 0;
+    const K0 = dv0 * 0 + dv1 * -Zc + dv2 * Y, K1 = dv0 * Zc + dv1 * 0 + dv2 * -X, K2 = dv0 * -Y + dv1 * X + dv2 * 0;
+    const J3 = du0, J4 = du1, J5 = du2, K3 = dv0, K4 = dv1, K5 = dv2;
+    g0 -= w * (J0 * eu + K0 * ev); g1 -= w * (J1 * eu + K1 * ev); g2 -= w * (J2 * eu + K2 * ev);
+    g3 -= w * (J3 * eu + K3 * ev); g4 -= w * (J4 * eu + K4 * ev); g5 -= w * (J5 * eu + K5 * ev);
+    h00 += w * (J0 * J0 + K0 * K0); h01 += w * (J0 * J1 + K0 * K1); h02 += w * (J0 * J2 + K0 * K2); h03 += w * (J0 * J3 + K0 * K3); h04 += w * (J0 * J4 + K0 * K4); h05 += w * (J0 * J5 + K0 * K5);
+    h11 += w * (J1 * J1 + K1 * K1); h12 += w * (J1 * J2 + K1 * K2); h13 += w * (J1 * J3 + K1 * K3); h14 += w * (J1 * J4 + K1 * K4); h15 += w * (J1 * J5 + K1 * K5);
+    h22 += w * (J2 * J2 + K2 * K2); h23 += w * (J2 * J3 + K2 * K3); h24 += w * (J2 * J4 + K2 * K4); h25 += w * (J2 * J5 + K2 * K5);
+    h33 += w * (J3 * J3 + K3 * K3); h34 += w * (J3 * J4 + K3 * K4); h35 += w * (J3 * J5 + K3 * K5);
+    h44 += w * (J4 * J4 + K4 * K4); h45 += w * (J4 * J5 + K4 * K5);
+    h55 += w * (J5 * J5 + K5 * K5);
   }
+  H[0] = h00; H[1] = h01; H[2] = h02; H[3] = h03; H[4] = h04; H[5] = h05;
+  H[6] = h01; H[7] = h11; H[8] = h12; H[9] = h13; H[10] = h14; H[11] = h15;
+  H[12] = h02; H[13] = h12; H[14] = h22; H[15] = h23; H[16] = h24; H[17] = h25;
+  H[18] = h03; H[19] = h13; H[20] = h23; H[21] = h33; H[22] = h34; H[23] = h35;
+  H[24] = h04; H[25] = h14; H[26] = h24; H[27] = h34; H[28] = h44; H[29] = h45;
+  H[30] = h05; H[31] = h15; H[32] = h25; H[33] = h35; H[34] = h45; H[35] = h55;
+  g[0] = g0; g[1] = g1; g[2] = g2; g[3] = g3; g[4] = g4; g[5] = g5;
   return used;
 }
 

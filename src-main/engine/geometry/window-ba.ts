@@ -72,7 +72,7 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
     H: f64(1, D * D), g: f64(2, D), Hqq: f64(3, nP), gq: f64(4, nP), qf: f64(0, fo ? nP : 0),
     // Per point, its observations' pose-point coupling blocks (frame, 6 values), in frame order: a
     // point is seen at most once a frame, so M slots each.
-    cpN: i32(0, nP), cpJ: i32(1, nP * M), cpV: f64(10, nP * M * 6), Jp: f64(11, 12),
+    cpN: i32(0, nP), cpJ: i32(1, nP * M), cpV: f64(10, nP * M * 6),
   };
   const S = f64(5, D * D), r = f64(6, D), A = f64(7, D * D), L = f64(8, D * D), nq = f64(9, nP), d = f64(13, D);
   // Each view's pose as R (9, row-major) then t (3); the candidate step's beside it.
@@ -133,7 +133,7 @@ interface Ctx {
   ids: Int32Array[]; uvs: Float32Array[]; rays: Float32Array; q0: Float64Array; w0: Float64Array;
   Kfx: number; Kfy: number; cx: number; cy: number; thr: number; lam: number; lamF: number; s0: number;
   H: Float64Array; g: Float64Array; Hqq: Float64Array; gq: Float64Array; qf: Float64Array;
-  cpN: Int32Array; cpJ: Int32Array; cpV: Float64Array; Jp: Float64Array;
+  cpN: Int32Array; cpJ: Int32Array; cpV: Float64Array;
 }
 
 /** The robust cost (Huber reprojection error, depth prior, focal prior) of poses P, inverse depths ql and focal scale sc. */
@@ -162,7 +162,7 @@ function robustCost(c: Ctx, P: Float64Array, ql: Float64Array, sc: number): numb
 
 /** The normal equations at poses P, depths q and focal scale sf: the pose block H, g; the depths' diagonal Hqq, gq; the couplings. */
 function linearize(c: Ctx, P: Float64Array, q: Float64Array, sf: number): void {
-  const { M, nP, D, hasF, rays, q0, w0, cx, cy, thr, lam, H, g, Hqq, gq, qf, cpN, cpJ, cpV, Jp } = c;
+  const { M, nP, D, hasF, rays, q0, w0, cx, cy, thr, lam, H, g, Hqq, gq, qf, cpN, cpJ, cpV } = c;
   const F = D - 1;
   H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0); qf.fill(0); cpN.fill(0);
   const fx = c.Kfx * sf, fy = c.Kfy * sf;
@@ -170,6 +170,11 @@ function linearize(c: Ctx, P: Float64Array, q: Float64Array, sf: number): void {
     const ids = c.ids[j], uv = c.uvs[j], base = 6 * j, p = 12 * j;
     const R0 = P[p], R1 = P[p + 1], R2 = P[p + 2], R3 = P[p + 3], R4 = P[p + 4], R5 = P[p + 5], R6 = P[p + 6], R7 = P[p + 7], R8 = P[p + 8];
     const t0 = P[p + 9], t1 = P[p + 10], t2 = P[p + 11];
+    // This frame's pose block (its upper triangle) and gradient summed in locals, then stored: only this
+    // frame's observations touch them, so the sums (from 0, in the same order) are the same bits as
+    // summing into H and g directly, without a load and store of H per term.
+    let h00 = 0, h01 = 0, h02 = 0, h03 = 0, h04 = 0, h05 = 0, h11 = 0, h12 = 0, h13 = 0, h14 = 0, h15 = 0, h22 = 0, h23 = 0, h24 = 0, h25 = 0, h33 = 0, h34 = 0, h35 = 0, h44 = 0, h45 = 0, h55 = 0;
+    let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0;
     for (let k = 0; k < ids.length; k++) {
       const i = ids[k], z = 1 / q[i], rx = rays[2 * i] / sf, ry = rays[2 * i + 1] / sf;
       const x = rx * z, y = ry * z;
@@ -183,21 +188,24 @@ function linearize(c: Ctx, P: Float64Array, q: Float64Array, sf: number): void {
       if (e > thr * 3) continue;
       const w = e <= thr ? 1 : thr / e;
       const du0 = fx * iz, du2 = -fx * X * iz * iz, dv1 = fy * iz, dv2 = -fy * Y * iz * iz;
-      // d(X,Y,Z)/d omega = -[Xc]x ; d/dv = I
-      Jp[0] = du2 * Y; Jp[1] = du0 * Zc - du2 * X; Jp[2] = -du0 * Y;
-      Jp[6] = -dv1 * Zc + dv2 * Y; Jp[7] = -dv2 * X; Jp[8] = dv1 * X;
-      Jp[3] = du0; Jp[4] = 0; Jp[5] = du2;
-      Jp[9] = 0; Jp[10] = dv1; Jp[11] = dv2;
+      // The rows of the pose Jacobian (u: J, v: K). d(X,Y,Z)/d omega = -[Xc]x ; d/dv = I
+      const J0 = du2 * Y, J1 = du0 * Zc - du2 * X, J2 = -du0 * Y, J3 = du0, J4 = 0, J5 = du2;
+      const K0 = -dv1 * Zc + dv2 * Y, K1 = -dv2 * X, K2 = dv1 * X, K3 = 0, K4 = dv1, K5 = dv2;
       const s2 = -z * z;
       const dqx = s2 * (R0 * rx + R1 * ry + R2), dqy = s2 * (R3 * rx + R4 * ry + R5), dqz = s2 * (R6 * rx + R7 * ry + R8);
       const Jqu = du0 * dqx + du2 * dqz, Jqv = dv1 * dqy + dv2 * dqz;
       const slot = i * M + cpN[i]++, v = 6 * slot;
       cpJ[slot] = j;
-      for (let a = 0; a < 6; a++) {
-        g[base + a] -= w * (Jp[a] * eu + Jp[6 + a] * ev);
-        cpV[v + a] = w * (Jp[a] * Jqu + Jp[6 + a] * Jqv);
-        for (let b = a; b < 6; b++) H[(base + a) * D + base + b] += w * (Jp[a] * Jp[b] + Jp[6 + a] * Jp[6 + b]);
-      }
+      g0 -= w * (J0 * eu + K0 * ev); g1 -= w * (J1 * eu + K1 * ev); g2 -= w * (J2 * eu + K2 * ev);
+      g3 -= w * (J3 * eu + K3 * ev); g4 -= w * (J4 * eu + K4 * ev); g5 -= w * (J5 * eu + K5 * ev);
+      cpV[v] = w * (J0 * Jqu + K0 * Jqv); cpV[v + 1] = w * (J1 * Jqu + K1 * Jqv); cpV[v + 2] = w * (J2 * Jqu + K2 * Jqv);
+      cpV[v + 3] = w * (J3 * Jqu + K3 * Jqv); cpV[v + 4] = w * (J4 * Jqu + K4 * Jqv); cpV[v + 5] = w * (J5 * Jqu + K5 * Jqv);
+      h00 += w * (J0 * J0 + K0 * K0); h01 += w * (J0 * J1 + K0 * K1); h02 += w * (J0 * J2 + K0 * K2); h03 += w * (J0 * J3 + K0 * K3);
+      h04 += w * (J0 * J4 + K0 * K4); h05 += w * (J0 * J5 + K0 * K5); h11 += w * (J1 * J1 + K1 * K1); h12 += w * (J1 * J2 + K1 * K2);
+      h13 += w * (J1 * J3 + K1 * K3); h14 += w * (J1 * J4 + K1 * K4); h15 += w * (J1 * J5 + K1 * K5); h22 += w * (J2 * J2 + K2 * K2);
+      h23 += w * (J2 * J3 + K2 * K3); h24 += w * (J2 * J4 + K2 * K4); h25 += w * (J2 * J5 + K2 * K5); h33 += w * (J3 * J3 + K3 * K3);
+      h34 += w * (J3 * J4 + K3 * K4); h35 += w * (J3 * J5 + K3 * K5); h44 += w * (J4 * J4 + K4 * K4); h45 += w * (J4 * J5 + K4 * K5);
+      h55 += w * (J5 * J5 + K5 * K5);
       Hqq[i] += w * (Jqu * Jqu + Jqv * Jqv);
       gq[i] -= w * (Jqu * eu + Jqv * ev);
       if (hasF) {
@@ -206,10 +214,18 @@ function linearize(c: Ctx, P: Float64Array, q: Float64Array, sf: number): void {
         const Jfu = fx * X * iz + du0 * dX + du2 * dZ, Jfv = fy * Y * iz + dv1 * dY + dv2 * dZ;
         H[F * D + F] += w * (Jfu * Jfu + Jfv * Jfv);
         g[F] -= w * (Jfu * eu + Jfv * ev);
-        for (let a = 0; a < 6; a++) H[(base + a) * D + F] += w * (Jp[a] * Jfu + Jp[6 + a] * Jfv);
+        const cF = base * D + F;
+        H[cF] += w * (J0 * Jfu + K0 * Jfv); H[cF + D] += w * (J1 * Jfu + K1 * Jfv); H[cF + 2 * D] += w * (J2 * Jfu + K2 * Jfv);
+        H[cF + 3 * D] += w * (J3 * Jfu + K3 * Jfv); H[cF + 4 * D] += w * (J4 * Jfu + K4 * Jfv); H[cF + 5 * D] += w * (J5 * Jfu + K5 * Jfv);
         qf[i] += w * (Jfu * Jqu + Jfv * Jqv);
       }
     }
+    const r0 = base * D + base, r1 = r0 + D, r2 = r1 + D, r3 = r2 + D, r4 = r3 + D, r5 = r4 + D;
+    H[r0] = h00; H[r0 + 1] = h01; H[r0 + 2] = h02; H[r0 + 3] = h03; H[r0 + 4] = h04; H[r0 + 5] = h05;
+    H[r1 + 1] = h11; H[r1 + 2] = h12; H[r1 + 3] = h13; H[r1 + 4] = h14; H[r1 + 5] = h15;
+    H[r2 + 2] = h22; H[r2 + 3] = h23; H[r2 + 4] = h24; H[r2 + 5] = h25;
+    H[r3 + 3] = h33; H[r3 + 4] = h34; H[r3 + 5] = h35; H[r4 + 4] = h44; H[r4 + 5] = h45; H[r5 + 5] = h55;
+    g[base] = g0; g[base + 1] = g1; g[base + 2] = g2; g[base + 3] = g3; g[base + 4] = g4; g[base + 5] = g5;
   }
   for (let i = 0; i < nP; i++) {
     const lr = Math.log(q[i] / q0[i]);
@@ -231,22 +247,33 @@ function reduceDepths(c: Ctx, S: Float64Array, r: Float64Array): void {
   for (let i = 0; i < nP; i++) {
     const nc = cpN[i];
     if (!nc) continue;
-    const inv = 1 / Hqq[i];
+    const inv = 1 / Hqq[i], gi = gq[i];
     for (let ca = 0; ca < nc; ca++) {
-      const ja = cpJ[i * M + ca], va = 6 * (i * M + ca);
-      for (let a = 0; a < 6; a++) {
-        const av = cpV[va + a] * inv, row = (6 * ja + a) * D;
-        r[6 * ja + a] -= av * gq[i];
-        // The blocks of earlier frames whole (six entries written out: the hottest loop of the
-        // adjustment), then this frame's lower triangle; each entry's terms in the same order.
-        for (let cb = 0; cb < ca; cb++) {
-          const vb = 6 * (i * M + cb), col = row + 6 * cpJ[i * M + cb];
-          S[col] -= av * cpV[vb]; S[col + 1] -= av * cpV[vb + 1]; S[col + 2] -= av * cpV[vb + 2];
-          S[col + 3] -= av * cpV[vb + 3]; S[col + 4] -= av * cpV[vb + 4]; S[col + 5] -= av * cpV[vb + 5];
-        }
-        const col = row + 6 * ja;
-        for (let b = 0; b <= a; b++) S[col + b] -= av * cpV[va + b];
+      const ja = cpJ[i * M + ca], va = 6 * (i * M + ca), ra = 6 * ja;
+      const v0 = cpV[va], v1 = cpV[va + 1], v2 = cpV[va + 2], v3 = cpV[va + 3], v4 = cpV[va + 4], v5 = cpV[va + 5];
+      const a0 = v0 * inv, a1 = v1 * inv, a2 = v2 * inv, a3 = v3 * inv, a4 = v4 * inv, a5 = v5 * inv;
+      r[ra] -= a0 * gi; r[ra + 1] -= a1 * gi; r[ra + 2] -= a2 * gi; r[ra + 3] -= a3 * gi; r[ra + 4] -= a4 * gi; r[ra + 5] -= a5 * gi;
+      // The blocks of earlier frames whole (the hottest loop of the adjustment), then this frame's lower
+      // triangle. A point adds to each entry once, so the order within a point is free; across points
+      // it is kept (point by point), and each term is the product it always was: the same bits.
+      const d0 = ra * D + ra, d1 = d0 + D, d2 = d1 + D, d3 = d2 + D, d4 = d3 + D, d5 = d4 + D;
+      for (let cb = 0; cb < ca; cb++) {
+        const vb = 6 * (i * M + cb), jb = 6 * cpJ[i * M + cb];
+        const b0 = cpV[vb], b1 = cpV[vb + 1], b2 = cpV[vb + 2], b3 = cpV[vb + 3], b4 = cpV[vb + 4], b5 = cpV[vb + 5];
+        const c0 = ra * D + jb, c1 = c0 + D, c2 = c1 + D, c3 = c2 + D, c4 = c3 + D, c5 = c4 + D;
+        S[c0] -= a0 * b0; S[c0 + 1] -= a0 * b1; S[c0 + 2] -= a0 * b2; S[c0 + 3] -= a0 * b3; S[c0 + 4] -= a0 * b4; S[c0 + 5] -= a0 * b5;
+        S[c1] -= a1 * b0; S[c1 + 1] -= a1 * b1; S[c1 + 2] -= a1 * b2; S[c1 + 3] -= a1 * b3; S[c1 + 4] -= a1 * b4; S[c1 + 5] -= a1 * b5;
+        S[c2] -= a2 * b0; S[c2 + 1] -= a2 * b1; S[c2 + 2] -= a2 * b2; S[c2 + 3] -= a2 * b3; S[c2 + 4] -= a2 * b4; S[c2 + 5] -= a2 * b5;
+        S[c3] -= a3 * b0; S[c3 + 1] -= a3 * b1; S[c3 + 2] -= a3 * b2; S[c3 + 3] -= a3 * b3; S[c3 + 4] -= a3 * b4; S[c3 + 5] -= a3 * b5;
+        S[c4] -= a4 * b0; S[c4 + 1] -= a4 * b1; S[c4 + 2] -= a4 * b2; S[c4 + 3] -= a4 * b3; S[c4 + 4] -= a4 * b4; S[c4 + 5] -= a4 * b5;
+        S[c5] -= a5 * b0; S[c5 + 1] -= a5 * b1; S[c5 + 2] -= a5 * b2; S[c5 + 3] -= a5 * b3; S[c5 + 4] -= a5 * b4; S[c5 + 5] -= a5 * b5;
       }
+      S[d0] -= a0 * v0;
+      S[d1] -= a1 * v0; S[d1 + 1] -= a1 * v1;
+      S[d2] -= a2 * v0; S[d2 + 1] -= a2 * v1; S[d2 + 2] -= a2 * v2;
+      S[d3] -= a3 * v0; S[d3 + 1] -= a3 * v1; S[d3 + 2] -= a3 * v2; S[d3 + 3] -= a3 * v3;
+      S[d4] -= a4 * v0; S[d4 + 1] -= a4 * v1; S[d4 + 2] -= a4 * v2; S[d4 + 3] -= a4 * v3; S[d4 + 4] -= a4 * v4;
+      S[d5] -= a5 * v0; S[d5 + 1] -= a5 * v1; S[d5 + 2] -= a5 * v2; S[d5 + 3] -= a5 * v3; S[d5 + 4] -= a5 * v4; S[d5 + 5] -= a5 * v5;
     }
     if (hasF) {
       r[F] -= qf[i] * inv * gq[i];

@@ -1,5 +1,5 @@
 import type { Mat4 } from '../../../common/types.ts';
-import { fitScaleShift, median, warpInvDepth } from '../align.ts';
+import { fitScaleShift, median, warpInvDepth, warpReached } from '../align.ts';
 import { boxDown } from '../image.ts';
 import { fromRt, rotOf, transOf } from '../linalg.ts';
 import { bestInv, frameAt, type FrameState, type FrameWindow } from './frame-window.ts';
@@ -60,27 +60,34 @@ export function linkScale(w: FrameWindow, cur: FrameState) {
   for (const k of p.links) {
     const o = frameAt(w, cur.index - k);
     if (!o || o.shotId !== cur.shotId || o.track === 0) continue;
-    // A sparse grid is plenty for one median ratio (and keeps this a few ms a frame).
-    const { warped, logs } = linkScratch(o.x.length);
-    warpInvDepth(o.x, w.K!, o.c2w, cur.c2w, p.stride, { out: warped });
-    let n = 0, seen = 0;
-    for (let q = 0; q < warped.length; q++) {
-      if (!(warped[q] > 0)) continue;
-      seen++;
-      if (cur.x[q] > 0) logs[n++] = Math.log(warped[q] / cur.x[q]);
+    // A sparse grid is plenty for one median ratio (and keeps this a few ms a frame). Only the pixels the
+    // warp reaches are visited (and cleared after): the ratios come in another order than a scan of the
+    // plane gives, and a median does not depend on the order.
+    const { warped, at, logs } = linkScratch(o.x.length);
+    const seen = warpReached(o.x, w.K!, o.c2w, cur.c2w, p.stride, warped, at);
+    const x = cur.x;
+    let n = 0;
+    for (let j = 0; j < seen; j++) {
+      const q = at[j];
+      if (x[q] > 0) logs[n++] = Math.log(warped[q] / x[q]);
+      warped[q] = 0;
     }
     // Little overlap (a fast turn): no trustworthy ratio.
     if (n < p.minOverlap * seen || n < p.minPixels) continue;
     const med = median(logs, n);
-    if (k === 1) cur.disagree = median(logs.subarray(0, n).map((v) => Math.abs(v - med)));
+    if (k === 1) {
+      const dev = scratch.dev;
+      for (let q = 0; q < n; q++) dev[q] = Math.abs(logs[q] - med);
+      cur.disagree = median(dev, n);
+    }
     w.smoother.link(o.index, cur.index, med);
   }
 }
 
-/** linkScale's two planes, reused from link to link (fresh ones a link kept the collector busy). */
-let scratch = { warped: new Float32Array(0), logs: new Float32Array(0) };
+/** linkScale's planes, reused from link to link (fresh ones a link kept the collector busy); `warped` is all zeros between links. */
+let scratch = { warped: new Float32Array(0), at: new Int32Array(0), logs: new Float32Array(0), dev: new Float32Array(0) };
 function linkScratch(n: number) {
-  if (scratch.warped.length !== n) scratch = { warped: new Float32Array(n), logs: new Float32Array(n) };
+  if (scratch.warped.length !== n) scratch = { warped: new Float32Array(n), at: new Int32Array(n), logs: new Float32Array(n), dev: new Float32Array(n) };
   return scratch;
 }
 
@@ -117,11 +124,20 @@ export function align(w: FrameWindow, cur: FrameState) {
     cur.fit = f && f.inlierFrac > w.cfg.params.scale.fitInliers ? { s: f.s, t: f.t } : { ...prev.fit };
   }
   const { s, t } = cur.fit;
-  // Disparity cannot go below a small floor: the far field would become infinite depth.
-  let maxR = 0;
-  for (let q = 0; q < cur.x.length; q++) if (cur.x[q] > 0) maxR = Math.max(maxR, s * cur.x[q] + t);
-  const floor = maxR * w.cfg.params.scale.floor;
-  for (let q = 0; q < cur.x.length; q++) cur.aligned[q] = cur.x[q] > 0 ? Math.max(floor, s * cur.x[q] + t) : 0;
+  fitPlane(cur.x, cur.aligned, s, t, w.cfg.params.scale.floor);
   const step = w.cfg.params.fusion.step;
   if (w.cfg.fusion) cur.coarse = { inv: boxDown(cur.aligned, k.width, k.height, step, true), gray: boxDown(cur.gray.data, k.width, k.height, step) };
+}
+
+/**
+ * `aligned` = s x + t where x > 0, never below `floorFrac` of its largest value (disparity cannot go
+ * below a small floor: the far field would become infinite depth). A function of its own, reading no
+ * object: with the loops inside align, V8 compiled them on-stack before the code after them had run,
+ * and threw that code away on reaching it, frame after frame.
+ */
+function fitPlane(x: Float32Array, aligned: Float32Array, s: number, t: number, floorFrac: number): void {
+  let maxR = 0;
+  for (let q = 0; q < x.length; q++) if (x[q] > 0) maxR = Math.max(maxR, s * x[q] + t);
+  const floor = maxR * floorFrac;
+  for (let q = 0; q < x.length; q++) aligned[q] = x[q] > 0 ? Math.max(floor, s * x[q] + t) : 0;
 }
