@@ -67,45 +67,20 @@ function sampleThirds(a: Float32Array, skipZero: boolean, v: Float32Array): numb
 
 /**
  * Forward-warps inverse depth `invA` of camera A (pose c2wA) into camera B: the inverse depth each
- * B pixel sees of A's surface, nearest surface wins (0 = nothing lands there).
+ * B pixel sees of A's surface, nearest surface wins (0 = nothing lands there). `out`: a buffer to reuse.
  */
-export function warpInvDepth(
-  invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB: Mat4, stride = 1,
-  /** `out`: a buffer to reuse; `carry`: a value per A pixel (e.g. its grey level) moved along with the surface that wins. */
-  o: { out?: Float32Array; carry?: { from: Float32Array; to: Float32Array } } = {},
-): Float32Array {
-  const w = K.width, h = K.height;
-  const T = mul4(invRigid(c2wB), c2wA); // A camera -> B camera
-  const out = o.out ? o.out.fill(0) : new Float32Array(w * h);
-  const carry = o.carry;
-  for (let y = 0; y < h; y += stride)
-    for (let x = 0; x < w; x += stride) {
-      const r = invA[y * w + x];
-      if (!(r > 0)) continue;
-      const z = 1 / r;
-      const X = ((x - K.cx) / K.fx) * z, Y = ((y - K.cy) / K.fy) * z;
-      const Xb = T[0] * X + T[1] * Y + T[2] * z + T[3];
-      const Yb = T[4] * X + T[5] * Y + T[6] * z + T[7];
-      const Zb = T[8] * X + T[9] * Y + T[10] * z + T[11];
-      if (Zb <= 1e-6) continue;
-      const u = Math.round((K.fx * Xb) / Zb + K.cx), v = Math.round((K.fy * Yb) / Zb + K.cy);
-      if (u < 0 || v < 0 || u >= w || v >= h) continue;
-      const i = v * w + u, rb = 1 / Zb;
-      if (rb > out[i]) {
-        out[i] = rb;
-        if (carry) carry.to[i] = carry.from[y * w + x];
-      }
-    }
+export function warpInvDepth(invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB: Mat4, stride = 1, o: { out?: Float32Array } = {}): Float32Array {
+  const out = o.out ? o.out.fill(0) : new Float32Array(K.width * K.height);
+  warpReached(invA, K, c2wA, c2wB, stride, out, null);
   return out;
 }
 
 /**
- * warpInvDepth for a statistic over the pixels it reaches: `out` must hold zeros, gets warpInvDepth's
- * value at every pixel reached (the same arithmetic, the nearest surface winning), and the reached
- * pixels are listed in `at` (room for one per sampled A pixel); returns their count. The caller reads
+ * warpInvDepth into `out`, which must hold zeros; with `at` (room for one per sampled A pixel), the
+ * pixels reached are listed there and their count returned: a caller after a statistic over them reads
  * them through `at` and zeroes them, so neither a fill nor a scan of the whole plane is needed.
  */
-export function warpReached(invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB: Mat4, stride: number, out: Float32Array, at: Int32Array): number {
+export function warpReached(invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB: Mat4, stride: number, out: Float32Array, at: Int32Array | null): number {
   const w = K.width, h = K.height, cx = K.cx, cy = K.cy, fx = K.fx, fy = K.fy;
   const T = mul4(invRigid(c2wB), c2wA); // A camera -> B camera
   const T0 = T[0], T1 = T[1], T2 = T[2], T3 = T[3], T4 = T[4], T5 = T[5], T6 = T[6], T7 = T[7], T8 = T[8], T9 = T[9], T10 = T[10], T11 = T[11];
@@ -124,7 +99,7 @@ export function warpReached(invA: Float32Array, K: Intrinsics, c2wA: Mat4, c2wB:
       if (u < 0 || v < 0 || u >= w || v >= h) continue;
       const i = v * w + u, rb = 1 / Zb;
       if (rb > out[i]) {
-        if (out[i] === 0) at[n++] = i;
+        if (at && out[i] === 0) at[n++] = i;
         out[i] = rb;
       }
     }
