@@ -4,7 +4,9 @@
  * every layout (tsx, the compiled build, app.asar) with no file to find at run time; likewise the
  * tracker's KLT, src-main/engine/geometry/wasm/klt.as.ts -> geometry/klt-wasm-binary.ts; the view fusion's
  * combination, geometry/wasm/fusion.as.ts -> geometry/fusion-wasm-binary.ts; export's colour
- * conversions, effects/wasm/yuv.as.ts -> effects/yuv-wasm-binary.ts.
+ * conversions, effects/wasm/yuv.as.ts -> effects/yuv-wasm-binary.ts; the model thread's resize and round trip,
+ * infer/wasm/postprocess.as.ts -> infer/postprocess-wasm-binary.ts; the network input, preprocess/wasm/planar.as.ts ->
+ * preprocess/planar-wasm-binary.ts.
  * test/effects/wasm.test.ts and test/geometry/klt-wasm.test.ts fail when an embedded module is not the current source's.
  */
 import { writeFileSync } from 'node:fs';
@@ -20,6 +22,10 @@ export const FUSION_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm'
 export const FUSION_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'fusion-wasm-binary.ts');
 export const YUV_SOURCE = join(ROOT, 'src-main', 'engine', 'effects', 'wasm', 'yuv.as.ts');
 export const YUV_MODULE = join(ROOT, 'src-main', 'engine', 'effects', 'yuv-wasm-binary.ts');
+export const POSTPROCESS_SOURCE = join(ROOT, 'src-main', 'engine', 'infer', 'wasm', 'postprocess.as.ts');
+export const POSTPROCESS_MODULE = join(ROOT, 'src-main', 'engine', 'infer', 'postprocess-wasm-binary.ts');
+export const PLANAR_SOURCE = join(ROOT, 'src-main', 'engine', 'preprocess', 'wasm', 'planar.as.ts');
+export const PLANAR_MODULE = join(ROOT, 'src-main', 'engine', 'preprocess', 'planar-wasm-binary.ts');
 
 /** The compiled module. Memory is imported (the caller sizes it); no runtime, no asserts, no imports else. */
 export async function compileKernels(source = KERNELS_SOURCE): Promise<Uint8Array> {
@@ -50,6 +56,8 @@ export function moduleText(binary: Uint8Array, from = 'wasm/kernels.as.ts', test
 export const kltModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/klt.as.ts', 'test/geometry/klt-wasm.test.ts', 'KLT_WASM_BASE64');
 export const fusionModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/fusion.as.ts', 'test/geometry/fusion-wasm.test.ts', 'FUSION_WASM_BASE64');
 export const yuvModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/yuv.as.ts', 'test/effects/yuv.test.ts', 'YUV_WASM_BASE64');
+export const planarModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/planar.as.ts', 'test/unit/preprocess.test.ts', 'PLANAR_WASM_BASE64');
+export const postprocessModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/postprocess.as.ts', 'test/engine/postprocess-wasm.test.ts', 'POSTPROCESS_WASM_BASE64');
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const binary = await compileKernels();
@@ -64,4 +72,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const yuv = await compileKernels(YUV_SOURCE);
   writeFileSync(YUV_MODULE, yuvModuleText(yuv));
   console.log(`wrote ${YUV_MODULE} (${yuv.length} bytes of WebAssembly)`);
+  const post = await compileKernels(POSTPROCESS_SOURCE);
+  writeFileSync(POSTPROCESS_MODULE, postprocessModuleText(post));
+  console.log(`wrote ${POSTPROCESS_MODULE} (${post.length} bytes of WebAssembly)`);
+  const planar = await compileKernels(PLANAR_SOURCE);
+  writeFileSync(PLANAR_MODULE, planarModuleText(planar));
+  console.log(`wrote ${PLANAR_MODULE} (${planar.length} bytes of WebAssembly)`);
 }

@@ -39,7 +39,11 @@ export function dequantize(q: Quantized): Float32Array {
 
 /** Offset and step of src's range. */
 function quantizeStep(src: Float32Array): { offset: number; scale: number } {
-  const lo = minMax(src), hi = maxSeen;
+  return quantizeStepOf(minMax(src), maxSeen);
+}
+
+/** Offset and step of the range lo..hi (a map's minimum and maximum, found by whoever wrote it). */
+export function quantizeStepOf(lo: number, hi: number): { offset: number; scale: number } {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     throw new Error('depth map holds non-finite values');
   }
@@ -49,8 +53,8 @@ function quantizeStep(src: Float32Array): { offset: number; scale: number } {
 
 /** minMax's second result (the maximum): a variable, not an array, so that nothing after its loop needs type feedback. */
 let maxSeen = -Infinity;
-/** src's minimum; its maximum left in maxSeen. */
-function minMax(src: Float32Array): number {
+/** src's minimum; its maximum left in maxSeen (read it with maxOfLastMinMax). */
+export function minMax(src: Float32Array): number {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < src.length; i++) {
@@ -61,6 +65,8 @@ function minMax(src: Float32Array): number {
   maxSeen = hi;
   return lo;
 }
+
+export const maxOfLastMinMax = (): number => maxSeen;
 
 // Values are >= offset, so truncating x + 0.5 rounds.
 function quantizeInto(src: Float32Array, offset: number, inv: number, data: Uint16Array): void {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { frameToTensor } from '../../src-main/engine/preprocess/index.ts';
 import { resizePlane, resizeRgb } from '../../src-main/engine/preprocess/resize.ts';
 import type { ModelManifest } from '../../src-main/engine/infer/manifest.ts';
+import { compileKernels, PLANAR_SOURCE } from '../../scripts/build-wasm.ts';
+import { PLANAR_WASM_BASE64 } from '../../src-main/engine/preprocess/planar-wasm-binary.ts';
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
@@ -39,8 +41,13 @@ describe('network input: resize and normalise in one pass', () => {
     });
   }
 
+  it('the embedded module is the one built from preprocess/wasm/planar.as.ts (run npm run build:wasm after editing it)', async () => {
+    const fresh = await compileKernels(PLANAR_SOURCE);
+    expect(Buffer.from(fresh).toString('base64')).toBe(PLANAR_WASM_BASE64);
+  }, 60_000);
+
   it('the fused pass keeps the bits of the channel-by-channel expression, for every size and normalisation', () => {
-    for (const [sw, sh, dw, dh] of [[398, 224, 224, 224], [64, 48, 32, 40], [30, 20, 50, 33], [17, 9, 17, 9]]) {
+    for (const [sw, sh, dw, dh] of [[398, 224, 224, 224], [64, 48, 32, 40], [30, 20, 50, 33], [17, 9, 17, 9], [5, 3, 2, 7], [1, 1, 3, 2]]) {
       const src = picture(sw, sh);
       for (const norm of ['imagenet', 'unit'] as const) {
         const got = new Float32Array(3 * dw * dh);

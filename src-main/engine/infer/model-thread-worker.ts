@@ -1,8 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../../common/errors.ts';
-import { quantizeRoundTrip, type Quantized } from '../../common/quantize.ts';
+import type { Quantized } from '../../common/quantize.ts';
 import type { ModelManifest } from './manifest.ts';
-import { depthAtResolution } from './postprocess.ts';
+import { depthAtResolution, depthAtResolutionCached } from './postprocess.ts';
 import { frameToTensor } from '../preprocess/index.ts';
 import { loadModel, type LoadedModel, type LoadOptions } from './session.ts';
 import type { ToMain, ToWorker } from './model-thread.ts';
@@ -58,13 +58,18 @@ port.on('message', async (m: ToWorker) => {
         if (inputs.length < 4) inputs.push(input);
       }
       const [, oh, ow] = r.dims;
-      const depths = frames.map((_f, i) => depthAtResolution(r.depth.subarray(i * oh * ow, (i + 1) * oh * ow), ow, oh, depthSize, model!.manifest, spares.pop()));
-      const pixels = frames.map((f) => f.data);
+      const map = (i: number) => r.depth.subarray(i * oh * ow, (i + 1) * oh * ow);
+      let depths: Float32Array[];
       let quantized: Quantized[] | null = null;
       if (m.cached) {
         for (const q of m.cached) if (quantizedSpares.length < 16) quantizedSpares.push(q);
-        quantized = depths.map((d) => quantizeRoundTrip(d, quantizedSpares.pop()));
+        const both = frames.map((_f, i) => depthAtResolutionCached(map(i), ow, oh, depthSize, model!.manifest, spares.pop(), quantizedSpares.pop()));
+        depths = both.map((b) => b.depth);
+        quantized = both.map((b) => b.quantized);
+      } else {
+        depths = frames.map((_f, i) => depthAtResolution(map(i), ow, oh, depthSize, model!.manifest, spares.pop()));
       }
+      const pixels = frames.map((f) => f.data);
       const moved = [...depths, ...pixels, ...(quantized ?? []).map((q) => q.data)].map((d) => d.buffer as ArrayBuffer);
       send({ type: 'frames', id: m.id, depths, pixels, quantized }, moved);
     } catch (e) {
