@@ -53,6 +53,13 @@ describe('KLT in WebAssembly', () => {
       const got = trackingPyramid(f.data, f.width, f.height, 256), ref = trackingPyramid(f.data, f.width, f.height, 256, false);
       expect(got.map((l) => [l.width, l.height])).toEqual([[398, 224], [199, 112], [99, 56], [49, 28]]);
       for (let l = 0; l < ref.length; l++) expect(Buffer.from(got[l].data.buffer).equals(Buffer.from(ref[l].data.buffer)), `level ${l}`).toBe(true);
+      // Into recycled levels (another frame's values in them; one of the wrong size is replaced): the same bits.
+      const into = got.map((l, k) => (k === 2 ? new Float32Array(7) : new Float32Array(l.data.length).fill(3.25)));
+      const again = trackingPyramid(f.data, f.width, f.height, 256, true, into);
+      for (let l = 0; l < ref.length; l++) {
+        expect(again[l].data === into[l], `level ${l} reused`).toBe(l !== 2);
+        expect(Buffer.from(again[l].data.buffer).equals(Buffer.from(ref[l].data.buffer)), `level ${l} into`).toBe(true);
+      }
     }
   }, 60_000);
 
