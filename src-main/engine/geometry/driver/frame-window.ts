@@ -199,7 +199,8 @@ export function prepareFrame(w: FrameWindow, f: GeometryFrame): FrameState {
   const x = resizeWithHoles(f.depth.data, f.depth.width, f.depth.height, aw, ah, take(w.pool, n));
   toDisparity(x, f.depth.kind === 'metric');
   // Failed pixels become holes: alignment, tracking depth and stereo ignore them; output fills them.
-  dropAbove(x, spikeLimit(x));
+  if (spikeScratch.length < Math.ceil(n / 3)) spikeScratch = new Float32Array(Math.ceil(n / 3));
+  dropAbove(x, spikeLimit(x, spikeScratch));
   // `aligned` is written whole by the scale path's align before anything reads it.
   return {
     index: f.index, shotId: w.shotId, kind: f.depth.kind, outW: f.depth.width, outH: f.depth.height, input: f.depth, hist, histCut: w.cuts.push(hist).cut,
@@ -207,6 +208,9 @@ export function prepareFrame(w: FrameWindow, f: GeometryFrame): FrameState {
     c2w: identity4(), anchor: -1, track: 1, fit: { s: 1, t: 0 },
   };
 }
+
+/** spikeLimit's sample, reused from frame to frame (read only within the call). */
+let spikeScratch = new Float32Array(0);
 
 // The per-pixel loops in functions of typed arrays and numbers: the frames come with more than one
 // shape (the calibrated stage's held frames carry their pyramid), and each new one deoptimised
