@@ -120,7 +120,7 @@ export interface FrameWindow {
  * The window slides: the planes a frame made (grey, disparity, aligned depth, its tracking pyramid) go to
  * a later frame once it is dropped, instead of new arrays every frame. Why: those were most of what the
  * stage's thread allocated (about 1 MB a 720p frame), and their backing stores, outside V8's heap,
- * triggered a full GC every ~64 MB. Only arrays the pool handed out come back to it (a pyramid the
+ * drove its isolate's full GCs. Only arrays the pool handed out come back to it (a pyramid the
  * calibrated stage made stays with the focal search's tracks), and each at most once.
  */
 interface PlanePool { free: Map<number, Float32Array[]>; lent: WeakSet<Float32Array> }
@@ -235,7 +235,9 @@ function trackPyramidOf(w: FrameWindow, f: GeometryFrame, aw: number): Plane[] {
   const into: Float32Array[] = [];
   for (let l = 0, pw = t.width, ph = t.height; l < TRACK_LEVELS; l++, pw = Math.max(1, pw >> 1), ph = Math.max(1, ph >> 1)) into.push(take(w.pool, pw * ph));
   const pyr = trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, aw, true, into);
-  // Those not used (the TypeScript path) go straight back.
+  // Those not used (the TypeScript path) go straight back. The levels are new Plane objects around the
+  // recycled arrays: the KLT's slots (klt-wasm.ts) know a pyramid by its level-0 Plane, so an array never
+  // passes for the pyramid it held before.
   for (let l = 0; l < into.length; l++) if (pyr[l]?.data !== into[l]) give(w.pool, into[l]);
   return pyr;
 }
