@@ -46,6 +46,17 @@ describe('KLT in WebAssembly', () => {
     }
   });
 
+  it("a pyramid made in another frame's recycled arrays is tracked as itself, not as the pyramid its slot held", () => {
+    // The frame window recycles level arrays (frame-window.ts); each new pyramid wraps them in new Planes.
+    const arrays = pyr[1].map((l) => l.data.slice());
+    const pts = points(pyr[0]);
+    lkWasm(pyr[0], pyr[1].map((l, k) => ({ ...l, data: arrays[k] })), pts, 7);
+    pyr[2].forEach((l, k) => arrays[k].set(l.data));
+    const got = lkWasm(pyr[0], pyr[2].map((l, k) => ({ ...l, data: arrays[k] })), pts, 7), ref = lk(pyr[0], pyr[2], pts, 7);
+    expect(Array.from(got.ok)).toEqual(Array.from(ref.ok));
+    expect(Buffer.from(got.pts.buffer).equals(Buffer.from(ref.pts.buffer))).toBe(true);
+  });
+
   it('a tracking pyramid at the frame size (as the analysis makes it) has the bits of the reference', async () => {
     const info = await probe(clip('cockatoo.mp4'));
     for (const i of [0, 30]) {
@@ -53,6 +64,13 @@ describe('KLT in WebAssembly', () => {
       const got = trackingPyramid(f.data, f.width, f.height, 256), ref = trackingPyramid(f.data, f.width, f.height, 256, false);
       expect(got.map((l) => [l.width, l.height])).toEqual([[398, 224], [199, 112], [99, 56], [49, 28]]);
       for (let l = 0; l < ref.length; l++) expect(Buffer.from(got[l].data.buffer).equals(Buffer.from(ref[l].data.buffer)), `level ${l}`).toBe(true);
+      // Into recycled levels (another frame's values in them; one of the wrong size is replaced): the same bits.
+      const into = got.map((l, k) => (k === 2 ? new Float32Array(7) : new Float32Array(l.data.length).fill(3.25)));
+      const again = trackingPyramid(f.data, f.width, f.height, 256, true, into);
+      for (let l = 0; l < ref.length; l++) {
+        expect(again[l].data === into[l], `level ${l} reused`).toBe(l !== 2);
+        expect(Buffer.from(again[l].data.buffer).equals(Buffer.from(ref[l].data.buffer)), `level ${l} into`).toBe(true);
+      }
     }
   }, 60_000);
 

@@ -7,15 +7,19 @@ export interface Plane {
   data: Float32Array;
 }
 
-/** Area-average resize of interleaved RGB to a grey plane (0..255) and an RGB copy at the new size. */
-export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, wasm = true): { gray: Plane; rgb: Uint8Array } {
+/**
+ * Area-average resize of interleaved RGB to a grey plane (0..255) and an RGB copy at the new size.
+ * `into`: a dw * dh plane for the grey (every value written); with it the RGB may be a view valid only
+ * until the next call (klt-wasm.ts: downsampleWasm), to be read at once.
+ */
+export function downsampleRgbGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, wasm = true, into?: Float32Array): { gray: Plane; rgb: Uint8Array } {
   const fx = sw / dw, fy = sh / dh;
   if (wasm && !(fx > 2 || fy > 2)) {
     // The same in WebAssembly (klt-wasm.ts); `wasm` false: this reference, for the test of their bits.
-    const r = downsampleWasm(src, sw, sh, dw, dh);
+    const r = downsampleWasm(src, sw, sh, dw, dh, into);
     return { gray: { width: dw, height: dh, data: r.gray }, rgb: r.rgb };
   }
-  const gray = new Float32Array(dw * dh);
+  const gray = into?.length === dw * dh ? into : new Float32Array(dw * dh);
   const rgb = new Uint8Array(dw * dh * 3);
   if (fx > 2 || fy > 2) return areaBlocks(src, sw, sh, dw, dh, gray, rgb);
   // Made before the loops: V8 compiles the loops during the first call, and code after them that had
@@ -191,9 +195,10 @@ export function trackingSize(w: number, h: number, analysisWidth: number): { wid
  * frame's own size (the analysis's frames come at the depth's size) the same operations run in
  * WebAssembly (klt-wasm.ts: pyramidWasm) unless `wasm` is false (the reference, for the test of their bits).
  */
-export function trackingPyramid(rgb: Uint8Array, w: number, h: number, analysisWidth: number, wasm = true): Plane[] {
+export function trackingPyramid(rgb: Uint8Array, w: number, h: number, analysisWidth: number, wasm = true, into?: (Float32Array | undefined)[]): Plane[] {
   const { width: tw, height: th } = trackingSize(w, h, analysisWidth);
-  if (wasm && tw === w && th === h) return pyramidWasm(rgb, w, h, TRACK_LEVELS);
+  // `into`: the levels' arrays to reuse (pyramidWasm); the TypeScript path makes new ones.
+  if (wasm && tw === w && th === h) return pyramidWasm(rgb, w, h, TRACK_LEVELS, into);
   const { sum, ...p } = trackingGray(rgb, w, h, tw, th);
   normalizeGain(p.data, sum);
   return pyramid(p, TRACK_LEVELS);

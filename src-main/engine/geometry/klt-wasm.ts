@@ -125,20 +125,26 @@ function prepOf(need: number) {
  * integer sums and operations, the same bits (test/geometry/geometry-kernels.test.ts). Why: as
  * pyramidWasm, about twice as fast as V8 ran it in the analysis.
  */
-export function downsampleWasm(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): { gray: Float32Array; rgb: Uint8Array } {
+export function downsampleWasm(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, into?: Float32Array): { gray: Float32Array; rgb: Uint8Array } {
   const n = 3 * sw * sh, gAt = (n + 3) & ~3, rgbAt = gAt + 4 * dw * dh, accAt = (rgbAt + 3 * dw * dh + 3) & ~3, colsAt = accAt + 12 * sw;
   const { exports: x, buffer } = prepOf(colsAt + 4 * dw + 64);
   new Uint8Array(buffer, 0, n).set(src.subarray(0, n));
   x.downsampleRgbGray(0, sw, sh, dw, dh, gAt, rgbAt, accAt, colsAt);
-  return { gray: new Float32Array(buffer, gAt, dw * dh).slice(), rgb: new Uint8Array(buffer, rgbAt, 3 * dw * dh).slice() };
+  const gray = new Float32Array(buffer, gAt, dw * dh);
+  const rgb = new Uint8Array(buffer, rgbAt, 3 * dw * dh);
+  // With `into`, the grey goes there and the colours stay a view of the module's memory (valid until the
+  // next call here): the analysis reads them once (the cut detector's histogram), so no copy is made.
+  if (into?.length === dw * dh) { into.set(gray); return { gray: into, rgb }; }
+  return { gray: gray.slice(), rgb: rgb.slice() };
 }
 
 /**
  * image.ts: trackingPyramid of a w x h RGB8 frame tracked at its own size, in WebAssembly (its own
- * instance and memory): the same operations, the same bits. Why: in the analysis these loops cost
+ * instance and memory): the same operations, the same bits. `into`: arrays the levels are copied to
+ * (the analysis recycles those of frames that left its window: no new 0.47 MB a 720p frame). Why: in the analysis these loops cost
  * about twice as much in V8 as here (they ran well below their speed in a loop of their own).
  */
-export function pyramidWasm(rgb: Uint8Array, w: number, h: number, levels: number): Plane[] {
+export function pyramidWasm(rgb: Uint8Array, w: number, h: number, levels: number, into?: (Float32Array | undefined)[]): Plane[] {
   const sizes: [number, number][] = [[w, h]];
   for (let l = 1; l < levels; l++) { const [pw, ph] = sizes[l - 1]; sizes.push([Math.max(1, pw >> 1), Math.max(1, ph >> 1)]); }
   const planes = sizes.reduce((s, [pw, ph]) => s + 4 * pw * ph, 0);
@@ -149,7 +155,11 @@ export function pyramidWasm(rgb: Uint8Array, w: number, h: number, levels: numbe
   for (let l = 1; l < levels; l++) at.push(at[l - 1] + 4 * sizes[l - 1][0] * sizes[l - 1][1]);
   x.normalizeGain(at[0], w * h, x.grayPlane(0, w * h, at[0]));
   for (let l = 1; l < levels; l++) x.pyrDown(at[l - 1], sizes[l - 1][0], sizes[l - 1][1], at[l]);
-  return sizes.map(([pw, ph], l) => ({ width: pw, height: ph, data: new Float32Array(buffer, at[l], pw * ph).slice() }));
+  // `into`: planes to reuse, by level (one of another size, or none, gets a new array).
+  return sizes.map(([pw, ph], l) => {
+    const v = new Float32Array(buffer, at[l], pw * ph), d = into?.[l];
+    return { width: pw, height: ph, data: d?.length === pw * ph ? (d.set(v), d) : v.slice() };
+  });
 }
 
 /**

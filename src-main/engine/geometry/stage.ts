@@ -1,6 +1,6 @@
 import { throwIfAborted } from '../../common/errors.ts';
 import type { Intrinsics } from '../../common/types.ts';
-import { createFrameWindow, prepareFrame, NO_CENSUS, type GeometryFrame } from './driver/frame-window.ts';
+import { createFrameWindow, dropImages, prepareFrame, releaseFrame, type GeometryFrame } from './driver/frame-window.ts';
 import { createFrameOutput, outputJob, outputSettings, type GeometryOutput, type OutputExtras } from './driver/frame-output.ts';
 import { createOutputThread, type OutputThread } from './driver/output-thread.ts';
 import { createMultiView } from './driver/multiview.ts';
@@ -121,7 +121,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       }
       w.nextEmit = s.index;
     }
-    while (w.frames.length > w.windowSize) w.frames.shift();
+    while (w.frames.length > w.windowSize) releaseFrame(w, w.frames.shift()!);
     path.prune(Math.min(...w.frames.map((f) => (f.anchor >= 0 ? f.anchor : f.index)), w.kf?.frame.index ?? Infinity));
   }
 
@@ -147,7 +147,7 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       linkScale(w, cur);
       // Tracking images are only needed for the newest frames (the unit transfer's, and the stereo's neighbours).
       const keepImages = w.cfg.unitTransfer ? params.units.history : 1;
-      if (!w.cfg.mvs) for (const s of w.frames) if (s.index < cur.index - keepImages && s !== w.kf?.frame) { s.pyr = []; s.census = NO_CENSUS; }
+      if (!w.cfg.mvs) for (const s of w.frames) if (s.index < cur.index - keepImages && s !== w.kf?.frame) dropImages(w, s);
       emitUpTo(cur.index - w.outLag, out);
       if (thread) out.push(...(await thread.settle(OUTPUT_QUEUE)));
       return out;

@@ -112,7 +112,57 @@ export interface FrameWindow {
   readonly cuts: ReturnType<typeof createCutDetector>;
   /** The focal length refined along the shot by the window bundle adjustments (focal-refine.ts); null: K is held fixed. */
   focal: FocalRefiner | null;
+  /** Planes of frames that left the window (or their tracking images), for the next frames' (releaseFrame). */
+  readonly pool: PlanePool;
 }
+
+/**
+ * The window slides: the planes a frame made (grey, disparity, aligned depth, its tracking pyramid) go to
+ * a later frame once it is dropped, instead of new arrays every frame. Why: those were most of what the
+ * stage's thread allocated (about 1 MB a 720p frame), and their backing stores, outside V8's heap,
+ * drove its isolate's full GCs. Only arrays the pool handed out come back to it (a pyramid the
+ * calibrated stage made stays with the focal search's tracks), and each at most once.
+ */
+interface PlanePool { free: Map<number, Float32Array[]>; lent: WeakSet<Float32Array> }
+
+/** A Float32Array of n values from the pool (its old values still there: the caller writes every one). */
+function take(pool: PlanePool, n: number): Float32Array {
+  const a = pool.free.get(n)?.pop() ?? new Float32Array(n);
+  pool.lent.add(a);
+  return a;
+}
+
+function give(pool: PlanePool, a: Float32Array): void {
+  if (!pool.lent.delete(a)) return;
+  const list = pool.free.get(a.length);
+  if (list) list.push(a); else pool.free.set(a.length, [a]);
+}
+
+/** A frame's tracking images dropped (the pyramid's levels to the pool): only the newest frames are tracked. */
+export function dropImages(w: FrameWindow, s: FrameState): void {
+  for (const l of s.pyr) give(w.pool, l.data);
+  s.pyr = [];
+  s.census = NO_CENSUS;
+}
+
+/**
+ * A frame that left the window: its planes to the pool. Nothing reads them after (its output was made or
+ * sent, later frames read only the held ones); the tracking keyframe's are left alone (it may outlive
+ * its place in the window). The fields are emptied so that a read after this shows, not another frame's values.
+ */
+export function releaseFrame(w: FrameWindow, s: FrameState): void {
+  if (s === w.kf?.frame) return;
+  dropImages(w, s);
+  give(w.pool, s.gray.data);
+  give(w.pool, s.x);
+  // `final` is `aligned` itself or an array of its own (the stereo's, the fusion's), never lent.
+  give(w.pool, s.aligned);
+  s.final = null;
+  s.gray = { ...s.gray, data: EMPTY };
+  s.x = EMPTY;
+  s.aligned = EMPTY;
+}
+const EMPTY = new Float32Array(0);
 
 export function createFrameWindow(cfg: WindowConfig, window?: number): FrameWindow {
   const outLag = Math.max(cfg.lag, cfg.fusionRadius);
@@ -129,6 +179,7 @@ export function createFrameWindow(cfg: WindowConfig, window?: number): FrameWind
     smoother: createScaleSmoother({ pull: cfg.params.scale.pull, lookahead: cfg.params.scale.lookahead }),
     cuts: createCutDetector(),
     focal: null,
+    pool: { free: new Map(), lent: new WeakSet() },
   };
 }
 
@@ -140,19 +191,26 @@ export function prepareFrame(w: FrameWindow, f: GeometryFrame): FrameState {
   const aw = w.cfg.params.analysisWidth;
   const ah = Math.max(8, Math.round((aw * f.rgb.height) / f.rgb.width));
   if (!w.K) w.K = scaleIntrinsics(w.cfg.intrinsics, aw, ah);
-  const { gray, rgb } = downsampleRgbGray(f.rgb.data, f.rgb.width, f.rgb.height, aw, ah);
+  const n = aw * ah;
+  // `rgb` may be a view into the downsampler's memory: read here at once.
+  const { gray, rgb } = downsampleRgbGray(f.rgb.data, f.rgb.width, f.rgb.height, aw, ah, true, take(w.pool, n));
+  const hist = colorHistogram(rgb);
   // The resized depth becomes the disparity in place (one plane fewer a frame).
-  const x = resizeWithHoles(f.depth.data, f.depth.width, f.depth.height, aw, ah);
+  const x = resizeWithHoles(f.depth.data, f.depth.width, f.depth.height, aw, ah, take(w.pool, n));
   toDisparity(x, f.depth.kind === 'metric');
   // Failed pixels become holes: alignment, tracking depth and stereo ignore them; output fills them.
-  dropAbove(x, spikeLimit(x));
-  const hist = colorHistogram(rgb);
+  if (spikeScratch.length < Math.ceil(n / 3)) spikeScratch = new Float32Array(Math.ceil(n / 3));
+  dropAbove(x, spikeLimit(x, spikeScratch));
+  // `aligned` is written whole by the scale path's align before anything reads it.
   return {
     index: f.index, shotId: w.shotId, kind: f.depth.kind, outW: f.depth.width, outH: f.depth.height, input: f.depth, hist, histCut: w.cuts.push(hist).cut,
-    gray, pyr: trackPyramidOf(f, aw), census: NO_CENSUS, x, aligned: new Float32Array(aw * ah), final: null, coarse: null,
+    gray, pyr: trackPyramidOf(w, f, aw), census: NO_CENSUS, x, aligned: take(w.pool, n), final: null, coarse: null,
     c2w: identity4(), anchor: -1, track: 1, fit: { s: 1, t: 0 },
   };
 }
+
+/** spikeLimit's sample, reused from frame to frame (read only within the call). */
+let spikeScratch = new Float32Array(0);
 
 // The per-pixel loops in functions of typed arrays and numbers: the frames come with more than one
 // shape (the calibrated stage's held frames carry their pyramid), and each new one deoptimised
@@ -170,9 +228,18 @@ function dropAbove(x: Float32Array, limit: number): void {
   for (let i = 0; i < x.length; i++) if (x[i] > limit) x[i] = 0;
 }
 
-function trackPyramidOf(f: GeometryFrame, aw: number): Plane[] {
+function trackPyramidOf(w: FrameWindow, f: GeometryFrame, aw: number): Plane[] {
   const t = trackingSize(f.rgb.width, f.rgb.height, aw), p = f.trackPyr;
-  return p?.length === TRACK_LEVELS && p[0].width === t.width && p[0].height === t.height ? p : trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, aw);
+  if (p?.length === TRACK_LEVELS && p[0].width === t.width && p[0].height === t.height) return p;
+  // The levels' sizes as trackingPyramid halves them; a TypeScript-made level (another size) is new, not lent.
+  const into: Float32Array[] = [];
+  for (let l = 0, pw = t.width, ph = t.height; l < TRACK_LEVELS; l++, pw = Math.max(1, pw >> 1), ph = Math.max(1, ph >> 1)) into.push(take(w.pool, pw * ph));
+  const pyr = trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, aw, true, into);
+  // Those not used (the TypeScript path) go straight back. The levels are new Plane objects around the
+  // recycled arrays: the KLT's slots (klt-wasm.ts) know a pyramid by its level-0 Plane, so an array never
+  // passes for the pyramid it held before.
+  for (let l = 0; l < into.length; l++) if (pyr[l]?.data !== into[l]) give(w.pool, into[l]);
+  return pyr;
 }
 
 /** The held frame with this index, if any. */
