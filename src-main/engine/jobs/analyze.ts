@@ -209,8 +209,8 @@ async function analyse(
       signal,
       ...(g ? { spareDepth } : {}),
     });
-    // Inference runs ahead of geometry and writing by a few frames: the stages overlap, memory stays bounded.
-    for await (const r of prefetch(raw, 4) as AsyncGenerator<RawDepthFrame>) {
+    // Inference runs ahead of geometry and writing: the stages overlap, memory stays bounded (RUN_AHEAD).
+    for await (const r of prefetch(raw, g ? RUN_AHEAD : 4) as AsyncGenerator<RawDepthFrame>) {
       if (signal?.aborted) break;
       if (!g) {
         await emit(r.rel, r.depth);
@@ -250,3 +250,12 @@ async function analyse(
     throw e;
   }
 }
+
+/**
+ * Frames of model depth made ahead of the geometry (with poses). Why this many: the geometry's thread
+ * comes in bursts (the held frames tracked at once when the camera is decided, a second or two), and
+ * the model thread works through a burst only with that much room to run ahead; fewer and it waits,
+ * then the geometry waits for it. Each costs its pixels and depth at the depth grid (about 0.6 MB at 720p):
+ * bounded, whatever the clip's length.
+ */
+const RUN_AHEAD = 24;
