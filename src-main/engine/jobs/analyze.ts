@@ -9,7 +9,7 @@ import { leaseEntry } from '../cache/lease.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
 import { quantize } from '../cache/quantize.ts';
 import { readFrames } from '../decode/frame-reader.ts';
-import { createCalibratedStage } from '../geometry/calibrated-stage.ts';
+import { CALIB_MAX_FRAMES, createCalibratedStage } from '../geometry/calibrated-stage.ts';
 import type { GeometryOutput } from '../geometry/stage.ts';
 import { createShotClouds, writeShotPlys } from '../geometry/shot-clouds.ts';
 import { depthUnit } from '../geometry/units.ts';
@@ -210,7 +210,7 @@ async function analyse(
       ...(g ? { spareDepth } : {}),
     });
     // Inference runs ahead of geometry and writing: the stages overlap, memory stays bounded (RUN_AHEAD).
-    for await (const r of prefetch(raw, g ? RUN_AHEAD : 4) as AsyncGenerator<RawDepthFrame>) {
+    for await (const r of prefetch(raw, g ? runAhead(p.depthSize.width * p.depthSize.height) : 4) as AsyncGenerator<RawDepthFrame>) {
       if (signal?.aborted) break;
       if (!g) {
         await emit(r.rel, r.depth);
@@ -252,10 +252,14 @@ async function analyse(
 }
 
 /**
- * Frames of model depth made ahead of the geometry (with poses). Why this many: the geometry's thread
- * comes in bursts (the held frames tracked at once when the camera is decided, a second or two), and
- * the model thread works through a burst only with that much room to run ahead; fewer and it waits,
- * then the geometry waits for it. Each costs its pixels and depth at the depth grid (about 0.6 MB at 720p):
- * bounded, whatever the clip's length.
+ * Frames of model depth made ahead of the geometry, with poses. Why so many: the geometry's thread
+ * comes in bursts (when the camera is decided, the held frames are tracked at once: a second or two
+ * with nothing new taken), and only with room to run ahead does the model thread work through a burst
+ * instead of waiting, then making the geometry wait for it. Up to the longest burst, CALIB_MAX_FRAMES,
+ * within RUN_AHEAD_BYTES of pixels and depth (about 0.6 MB a frame at FastDepth's grid): bounded,
+ * whatever the clip's length.
  */
-const RUN_AHEAD = 24;
+function runAhead(depthPixels: number): number {
+  return Math.max(4, Math.min(CALIB_MAX_FRAMES, Math.floor(RUN_AHEAD_BYTES / (7 * depthPixels))));
+}
+const RUN_AHEAD_BYTES = 64 * 2 ** 20;
