@@ -7,7 +7,8 @@
  * no outputs), outputs (no poses, .npy + preview), default (what `gemdepth analyze` does).
  * PROF_NODE_ARGS: node / V8 flags for the child, e.g. to try compiler flags (`PROF_NODE_ARGS=--interrupt-budget=270336`).
  * `--timeline`: also CPU per thread group per 250 ms and the frames done at its end, to see where a core
- * waits (the stages' idle gaps), not only how much CPU each thread spends in all.
+ * waits (the stages' idle gaps), not only how much CPU each thread spends in all; and per busy thread
+ * the time it slept (had nothing to do), apart from the time it waited for a CPU (the machine's load).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -84,11 +85,13 @@ function stat(line: string) {
 
 type Timeline = { t: number; done: number; threads: Map<number, number>; procs: Map<number, number> }[];
 
-function runProfiled(mode: string): Promise<{ frames: number; secs: number; groups: Map<string, number>; timeline: { t: number; done: number; groups: Map<string, number> }[] }> {
+function runProfiled(mode: string): Promise<{ frames: number; secs: number; groups: Map<string, number>; timeline: { t: number; done: number; groups: Map<string, number> }[]; waits: { name: string; run: number; wait: number; slept: number }[] }> {
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, [...(process.env.PROF_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = p.pid!;
     const threads = new Map<number, { name: string; start: number; cpu: number }>();
+    // Per thread from schedstat: ns on a CPU, ns runnable but waiting for one, and when it was first and last seen.
+    const sched = new Map<number, { run0: number; wait0: number; run: number; wait: number; first: number; last: number }>();
     const procs = new Map<number, { name: string; cpu: number }>();
     const sample = () => {
       let tids: string[];
@@ -103,6 +106,11 @@ function runProfiled(mode: string): Promise<{ frames: number; secs: number; grou
         const comm = (read(`/proc/${pid}/task/${t}/comm`) ?? '?').trim();
         const st = stat(s);
         threads.set(Number(t), { name: comm, start: st.start, cpu: st.cpu });
+        const ss = read(`/proc/${pid}/task/${t}/schedstat`)?.split(' ').map(Number);
+        if (ss && base) {
+          const now = performance.now(), was = sched.get(Number(t));
+          sched.set(Number(t), { run0: was?.run0 ?? ss[0] / 1e6, wait0: was?.wait0 ?? ss[1] / 1e6, run: ss[0] / 1e6, wait: ss[1] / 1e6, first: was?.first ?? now, last: now });
+        }
       }
       for (const d of readdirSync('/proc')) {
         if (!/^\d+$/.test(d)) continue;
@@ -162,8 +170,13 @@ function runProfiled(mode: string): Promise<{ frames: number; secs: number; grou
         const a = marks[i];
         return { t: (m.t - marks[0].t) / 1000, done: m.done, groups: grouped((tid) => (m.threads.get(tid) ?? 0) - (a.threads.get(tid) ?? base?.get(tid) ?? 0), (d) => (m.procs.get(d) ?? procs.get(d)!.cpu) - (a.procs.get(d) ?? 0)) };
       });
+      // Seconds each busy thread ran, waited for a CPU (the machine's load) and slept (nothing to do: the pipeline) while it was seen.
+      const waits = [...sched].filter(([, x]) => x.run - x.run0 >= 300).map(([tid, x]) => {
+        const run = x.run - x.run0, wait = x.wait - x.wait0;
+        return { name: groupOf(tid, threads.get(tid)!), run: run / 1000, wait: wait / 1000, slept: Math.max(0, x.last - x.first - run - wait) / 1000 };
+      });
       const r = JSON.parse(out.trim().split('\n').pop()!);
-      res({ ...r, groups, timeline });
+      res({ ...r, groups, timeline, waits });
     });
   });
 }
@@ -180,7 +193,11 @@ async function main() {
     for (const [k, v] of [...r.groups.entries()].sort((a, b) => b[1] - a[1])) {
       if (v >= 0.01) console.log(`  ${k.padEnd(40)} ${v.toFixed(2).padStart(6)} s  ${((1000 * v) / r.frames).toFixed(1).padStart(5)} ms/frame`);
     }
-    if (args.includes('--timeline')) printTimeline(r.timeline, r.groups);
+    if (args.includes('--timeline')) {
+      printTimeline(r.timeline, r.groups);
+      console.log('\n  thread: s on a CPU / s waiting for one (load) / s asleep (nothing to do), from /proc/<pid>/task/<tid>/schedstat');
+      for (const w of r.waits) console.log(`  ${w.name.padEnd(24)} ${w.run.toFixed(2)} / ${w.wait.toFixed(2)} / ${w.slept.toFixed(2)}`);
+    }
   }
 }
 
