@@ -142,7 +142,7 @@ function runProfiled(mode: string): Promise<{ frames: number; secs: number; grou
       sample();
       if (!base && out.includes('start\n')) {
         base = new Map([...threads.entries()].map(([t, x]) => [t, x.cpu]));
-        marks.push({ t: performance.now(), done: 0, threads: new Map(base), procs: new Map() });
+        marks.push({ t: performance.now(), done: 0, threads: new Map(base), procs: new Map([...procs].map(([k, v]) => [k, v.cpu])) });
       }
       const m = /progress (\d+)\n(?![\s\S]*progress)/.exec(out);
       if (m) done = Number(m[1]);
@@ -168,7 +168,7 @@ function runProfiled(mode: string): Promise<{ frames: number; secs: number; grou
       const groups = grouped((tid) => threads.get(tid)!.cpu - (base?.get(tid) ?? 0), (d) => procs.get(d)!.cpu);
       const timeline = marks.slice(1).map((m, i) => {
         const a = marks[i];
-        return { t: (m.t - marks[0].t) / 1000, done: m.done, groups: grouped((tid) => (m.threads.get(tid) ?? 0) - (a.threads.get(tid) ?? base?.get(tid) ?? 0), (d) => (m.procs.get(d) ?? procs.get(d)!.cpu) - (a.procs.get(d) ?? 0)) };
+        return { t: (m.t - marks[0].t) / 1000, done: m.done, groups: grouped((tid) => (m.threads.get(tid) ?? 0) - (a.threads.get(tid) ?? base?.get(tid) ?? 0), (d) => (m.procs.get(d) ?? 0) - (a.procs.get(d) ?? 0)) };
       });
       // Seconds each busy thread ran, waited for a CPU (the machine's load) and slept (nothing to do: the pipeline) while it was seen.
       const waits = [...sched].filter(([, x]) => x.run - x.run0 >= 300).map(([tid, x]) => {
