@@ -6,6 +6,9 @@
  * Modes: bare (ffmpeg decode to the model size + the model, one process: the reference), cache (no poses,
  * no outputs), outputs (no poses, .npy + preview), default (what `gemdepth analyze` does).
  * PROF_NODE_ARGS: node / V8 flags for the child, e.g. to try compiler flags (`PROF_NODE_ARGS=--interrupt-budget=270336`).
+ * `--timeline`: also CPU per thread group per 250 ms and the frames done at its end, to see where a core
+ * waits (the stages' idle gaps), not only how much CPU each thread spends in all; and per busy thread
+ * the time it slept (had nothing to do), apart from the time it waited for a CPU (the machine's load).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -57,7 +60,8 @@ async function child(mode: string): Promise<void> {
   try {
     const withOut = mode === 'outputs' || mode === 'default';
     process.stdout.write('start\n');
-    const r = await runAnalysis({ input: COCKATOO, out: withOut ? join(out, 'a') : undefined, poses: mode === 'default', cacheDir, device: 'cpu' });
+    const onProgress = (p: { done: number }) => process.stdout.write(`progress ${p.done}\n`);
+    const r = await runAnalysis({ input: COCKATOO, out: withOut ? join(out, 'a') : undefined, poses: mode === 'default', cacheDir, device: 'cpu' }, { onProgress });
     frames = r.end - r.start + 1;
     process.stdout.write(JSON.stringify({ frames, secs: (performance.now() - t0) / 1000 }) + '\n');
   } finally {
@@ -79,11 +83,15 @@ function stat(line: string) {
   return { cpu: (Number(f[11]) + Number(f[12])) / HZ, ppid: Number(f[1]), start: Number(f[19]) };
 }
 
-function runProfiled(mode: string): Promise<{ frames: number; secs: number; groups: Map<string, number> }> {
+type Timeline = { t: number; done: number; threads: Map<number, number>; procs: Map<number, number> }[];
+
+function runProfiled(mode: string): Promise<{ frames: number; secs: number; groups: Map<string, number>; timeline: { t: number; done: number; groups: Map<string, number> }[]; waits: { name: string; run: number; wait: number; slept: number }[] }> {
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, [...(process.env.PROF_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = p.pid!;
     const threads = new Map<number, { name: string; start: number; cpu: number }>();
+    // Per thread from schedstat: ns on a CPU, ns runnable but waiting for one, and when it was first and last seen.
+    const sched = new Map<number, { run0: number; wait0: number; run: number; wait: number; first: number; last: number }>();
     const procs = new Map<number, { name: string; cpu: number }>();
     const sample = () => {
       let tids: string[];
@@ -98,6 +106,11 @@ function runProfiled(mode: string): Promise<{ frames: number; secs: number; grou
         const comm = (read(`/proc/${pid}/task/${t}/comm`) ?? '?').trim();
         const st = stat(s);
         threads.set(Number(t), { name: comm, start: st.start, cpu: st.cpu });
+        const ss = read(`/proc/${pid}/task/${t}/schedstat`)?.split(' ').map(Number);
+        if (ss && base) {
+          const now = performance.now(), was = sched.get(Number(t));
+          sched.set(Number(t), { run0: was?.run0 ?? ss[0] / 1e6, wait0: was?.wait0 ?? ss[1] / 1e6, run: ss[0] / 1e6, wait: ss[1] / 1e6, first: was?.first ?? now, last: now });
+        }
       }
       for (const d of readdirSync('/proc')) {
         if (!/^\d+$/.test(d)) continue;
@@ -111,32 +124,59 @@ function runProfiled(mode: string): Promise<{ frames: number; secs: number; grou
         procs.set(Number(d), { name, cpu: st.cpu });
       }
     };
-    const timer = setInterval(sample, 50);
+    // Every 5th sample (250 ms) the threads' and children's CPU so far, for --timeline.
+    const marks: Timeline = [];
+    let done = 0;
+    let ticks = 0;
+    const timer = setInterval(() => {
+      sample();
+      if (base && ++ticks % 5 === 0) {
+        marks.push({ t: performance.now(), done, threads: new Map([...threads].map(([k, v]) => [k, v.cpu])), procs: new Map([...procs].map(([k, v]) => [k, v.cpu])) });
+      }
+    }, 50);
     let out = '';
     // CPU spent before the job starts (loading modules) is not the job's.
     let base: Map<number, number> | null = null;
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       sample();
-      if (!base && out.includes('start\n')) base = new Map([...threads.entries()].map(([t, x]) => [t, x.cpu]));
+      if (!base && out.includes('start\n')) {
+        base = new Map([...threads.entries()].map(([t, x]) => [t, x.cpu]));
+        marks.push({ t: performance.now(), done: 0, threads: new Map(base), procs: new Map([...procs].map(([k, v]) => [k, v.cpu])) });
+      }
+      const m = /progress (\d+)\n(?![\s\S]*progress)/.exec(out);
+      if (m) done = Number(m[1]);
     });
     p.on('close', (code) => {
       clearInterval(timer);
       if (code !== 0) return rej(new Error(`child exited ${code}`));
-      const groups = new Map<string, number>();
-      const add = (k: string, v: number) => groups.set(k, (groups.get(k) ?? 0) + v);
       // Worker threads (model thread, geometry's output thread) carry the name "node" like the main thread;
       // ORT's pool threads are created by the model thread after it: all named by their start order.
       const nodes = [...threads.entries()].filter(([, t]) => t.name === 'node').sort((a, b) => a[1].start - b[1].start || a[0] - b[0]);
-      for (const [tid, t] of threads) {
-        const cpu = t.cpu - (base?.get(tid) ?? 0);
-        if (tid === pid) add('node main thread', cpu);
-        else if (t.name === 'node') add(`thread #${nodes.findIndex(([x]) => x === tid)} (${(base?.has(tid) ? 'before start' : 'new')})`, cpu);
-        else add(`${t.name.replace(/[0-9]+$/, '')} threads`, cpu);
-      }
-      for (const pr of procs.values()) add(pr.name, pr.cpu);
+      const groupOf = (tid: number, t: { name: string }) => {
+        if (tid === pid) return 'node main thread';
+        if (t.name === 'node') return `thread #${nodes.findIndex(([x]) => x === tid)} (${(base?.has(tid) ? 'before start' : 'new')})`;
+        return `${t.name.replace(/[0-9]+$/, '')} threads`;
+      };
+      const grouped = (cpuOf: (tid: number) => number, procCpu: (pid: number) => number) => {
+        const groups = new Map<string, number>();
+        const add = (k: string, v: number) => groups.set(k, (groups.get(k) ?? 0) + v);
+        for (const [tid, t] of threads) add(groupOf(tid, t), cpuOf(tid));
+        for (const [d, pr] of procs) add(pr.name, procCpu(d));
+        return groups;
+      };
+      const groups = grouped((tid) => threads.get(tid)!.cpu - (base?.get(tid) ?? 0), (d) => procs.get(d)!.cpu);
+      const timeline = marks.slice(1).map((m, i) => {
+        const a = marks[i];
+        return { t: (m.t - marks[0].t) / 1000, done: m.done, groups: grouped((tid) => (m.threads.get(tid) ?? 0) - (a.threads.get(tid) ?? base?.get(tid) ?? 0), (d) => (m.procs.get(d) ?? 0) - (a.procs.get(d) ?? 0)) };
+      });
+      // Seconds each busy thread ran, waited for a CPU (the machine's load) and slept (nothing to do: the pipeline) while it was seen.
+      const waits = [...sched].filter(([, x]) => x.run - x.run0 >= 300).map(([tid, x]) => {
+        const run = x.run - x.run0, wait = x.wait - x.wait0;
+        return { name: groupOf(tid, threads.get(tid)!), run: run / 1000, wait: wait / 1000, slept: Math.max(0, x.last - x.first - run - wait) / 1000 };
+      });
       const r = JSON.parse(out.trim().split('\n').pop()!);
-      res({ ...r, groups });
+      res({ ...r, groups, timeline, waits });
     });
   });
 }
@@ -153,6 +193,26 @@ async function main() {
     for (const [k, v] of [...r.groups.entries()].sort((a, b) => b[1] - a[1])) {
       if (v >= 0.01) console.log(`  ${k.padEnd(40)} ${v.toFixed(2).padStart(6)} s  ${((1000 * v) / r.frames).toFixed(1).padStart(5)} ms/frame`);
     }
+    if (args.includes('--timeline')) {
+      printTimeline(r.timeline, r.groups);
+      console.log('\n  thread: s on a CPU / s waiting for one (load) / s asleep (nothing to do), from /proc/<pid>/task/<tid>/schedstat');
+      for (const w of r.waits) console.log(`  ${w.name.padEnd(24)} ${w.run.toFixed(2)} / ${w.wait.toFixed(2)} / ${w.slept.toFixed(2)}`);
+    }
+  }
+}
+
+/** One row per 250 ms: the frames done and each busy group's share of a core (100 = one core all the time). */
+function printTimeline(rows: { t: number; done: number; groups: Map<string, number> }[], totals: Map<string, number>) {
+  const cols = [...totals.entries()].filter(([, v]) => v >= 0.2).sort((a, b) => b[1] - a[1]).map(([k]) => k);
+  const short = (k: string) => k.replace('node main thread', 'main').replace(/thread #(\d+) \((new|before start)\)/, '#$1').replace(/ffmpeg (\w+).*/, 'ff-$1').replace(' threads', '').slice(0, 8);
+  console.log(`\n  ${'t s'.padStart(6)} ${'frames'.padStart(6)} ${cols.map((k) => short(k).padStart(8)).join(' ')} ${'all'.padStart(5)}  (% of a core per 250 ms)`);
+  let prevT = 0;
+  for (const r of rows) {
+    const dt = r.t - prevT;
+    prevT = r.t;
+    const pct = (v: number) => Math.round((100 * v) / dt);
+    const all = [...r.groups.values()].reduce((a, b) => a + b, 0);
+    console.log(`  ${r.t.toFixed(2).padStart(6)} ${String(r.done).padStart(6)} ${cols.map((k) => String(pct(r.groups.get(k) ?? 0)).padStart(8)).join(' ')} ${String(pct(all)).padStart(5)}`);
   }
 }
 

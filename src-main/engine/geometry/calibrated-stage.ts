@@ -1,11 +1,12 @@
 import type { Intrinsics } from '../../common/types.ts';
 import { createGeometryStage, type GeometryFrame, type GeometryOutput, type GeometryStageOptions } from './stage.ts';
 import { createFocalTracks } from './focal-tracks.ts';
-import { estimateFocal } from './focal-search.ts';
+import { createFocalThread } from './focal-thread.ts';
 import { trackingPyramid } from './image.ts';
 import { DEFAULT_FOV_DEG, fovDegOf, type IntrinsicsSource } from '../../common/camera/intrinsics.ts';
 import { inverseDepthOf } from '../../common/depth.ts';
 import type { FocalRefinement } from './focal-refine.ts';
+import { setImmediate as turn } from 'node:timers/promises';
 
 /** The camera an analysis used, as meta.json and poses.json record it. */
 export interface CameraInfo {
@@ -55,15 +56,20 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
   const held: GeometryFrame[] = [];
   const tracks = createFocalTracks();
   let grid: { width: number; height: number } | null = null;
+  // Started with the stage so it has booted by the first search; ended once the camera is decided.
+  let search = camera ? null : createFocalThread(opts.signal);
 
   /** Decides the camera once the footage held tells it, or when no more may be held (`last`). */
   async function decide(last: boolean): Promise<GeometryOutput[]> {
     // The span under way ends here (the next frame starts another): the search sees all the frames held.
     tracks.finish();
-    const est = estimateFocal(tracks.spans, grid?.width ?? 1, grid?.height ?? 1);
+    const est = await search!.estimate(tracks.spans, grid?.width ?? 1, grid?.height ?? 1);
     // The start cannot tell (a static or blurred opening, a subject moving through it): hold on to
     // CALIB_MAX_FRAMES, whose later stretches may.
     if (!last && est.confidence < ACCEPT) return [];
+    search!.close();
+    search = null;
+    orphans.unregister(self);
     const K0 = opts.intrinsics;
     const warnings: string[] = [];
     if (est.confidence >= ACCEPT) {
@@ -79,11 +85,16 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
     const sigma = camera.source === 'estimated' ? ((est.sigmaDeg * Math.PI) / 180) / Math.sin(fovRad) : Infinity;
     stage = createGeometryStage({ ...opts, intrinsics: camera.K, ...(opts.refineAlongShot ? { refineFocal: { sigma } } : {}) });
     const out: GeometryOutput[] = [];
-    for (const f of held.splice(0)) out.push(...(await stage.push(f)));
+    for (const f of held.splice(0)) {
+      out.push(...(await stage.push(f)));
+      // The held frames are a second or two of this thread's work: between them its event loop turns,
+      // so decoding and the model thread are fed meanwhile (they run ahead of the geometry, analyze.ts).
+      await turn();
+    }
     return out;
   }
 
-  return {
+  const self = {
     async push(f: GeometryFrame): Promise<GeometryOutput[]> {
       if (stage) return stage.push(f);
       const pyr = trackingPyramid(f.rgb.data, f.rgb.width, f.rgb.height, opts.analysisWidth ?? 256);
@@ -108,7 +119,12 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
     /** The camera in use; null until it is decided (the first output comes after); with the refinement so far. */
     camera: (): CameraInfo | null => withRefinement(camera, stage?.focal() ?? null),
   };
+  if (search) orphans.register(self, search, self);
+  return self;
 }
+
+/** Ends the search's thread of a stage dropped before its camera was decided (an analysis that failed elsewhere). */
+const orphans = new FinalizationRegistry<{ close(): void }>((t) => t.close());
 
 /** The camera with the shot's refined focal length, and a warning when it drifted (a zoom later than the held frames). */
 function withRefinement(camera: CameraInfo | null, r: FocalRefinement | null): CameraInfo | null {

@@ -9,7 +9,7 @@ import { leaseEntry } from '../cache/lease.ts';
 import type { ChunkFrame } from '../cache/chunk-file.ts';
 import { quantize } from '../cache/quantize.ts';
 import { readFrames } from '../decode/frame-reader.ts';
-import { createCalibratedStage } from '../geometry/calibrated-stage.ts';
+import { CALIB_MAX_FRAMES, createCalibratedStage } from '../geometry/calibrated-stage.ts';
 import type { GeometryOutput } from '../geometry/stage.ts';
 import { createShotClouds, writeShotPlys } from '../geometry/shot-clouds.ts';
 import { depthUnit } from '../geometry/units.ts';
@@ -209,8 +209,8 @@ async function analyse(
       signal,
       ...(g ? { spareDepth } : {}),
     });
-    // Inference runs ahead of geometry and writing by a few frames: the stages overlap, memory stays bounded.
-    for await (const r of prefetch(raw, 4) as AsyncGenerator<RawDepthFrame>) {
+    // Inference runs ahead of geometry and writing: the stages overlap, memory stays bounded (RUN_AHEAD).
+    for await (const r of prefetch(raw, g ? runAhead(p.depthSize.width * p.depthSize.height) : 4) as AsyncGenerator<RawDepthFrame>) {
       if (signal?.aborted) break;
       if (!g) {
         await emit(r.rel, r.depth);
@@ -250,3 +250,16 @@ async function analyse(
     throw e;
   }
 }
+
+/**
+ * Frames of model depth made ahead of the geometry, with poses. Why so many: the geometry's thread
+ * comes in bursts (when the camera is decided, the held frames are tracked at once: a second or two
+ * with nothing new taken), and only with room to run ahead does the model thread work through a burst
+ * instead of waiting, then making the geometry wait for it. Up to the longest burst, CALIB_MAX_FRAMES,
+ * within RUN_AHEAD_BYTES of pixels and depth (about 0.6 MB a frame at FastDepth's grid): bounded,
+ * whatever the clip's length.
+ */
+function runAhead(depthPixels: number): number {
+  return Math.max(4, Math.min(CALIB_MAX_FRAMES, Math.floor(RUN_AHEAD_BYTES / (7 * depthPixels))));
+}
+const RUN_AHEAD_BYTES = 64 * 2 ** 20;
