@@ -36,8 +36,13 @@ export function rng(seed: number): () => number {
  * P: previous-camera points xyz; uv: current pixels; Z: current depth at uv (0 = unknown).
  */
 export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intrinsics, o: { thresholdPx?: number; iterations?: number; seed?: number; init?: Mat4; confidence?: number } = {}): PoseEstimate {
+  // The options come in a shape per caller (the focal search's arrive once the tracker's code is
+  // optimised): read here, in a function small enough to recompile cheaply, not in the RANSAC's.
+  return ransacPose(P, uv, Z, K, o.thresholdPx ?? 1.5, o.iterations ?? 150, o.seed ?? 12345, o.init, o.confidence);
+}
+
+function ransacPose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intrinsics, thr: number, iters: number, seed: number, init: Mat4 | undefined, confidence: number | undefined): PoseEstimate {
   const n = uv.length / 2;
-  const thr = o.thresholdPx ?? 1.5;
   const fail: PoseEstimate = { T: fromRt(identity3(), [0, 0, 0]), inliers: 0, ratio: 0, rms: Infinity, ok: false };
   if (n < 8) return fail;
   const Q = new Float32Array(n * 3); // current-camera points from the current depth
@@ -57,20 +62,19 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
   const bestR = Float64Array.from(identity3()), bestT = new Float64Array(3);
   let best = score(bestR, bestT);
   // A motion prior (the last pose against the same keyframe) is usually closest of all.
-  if (o.init) {
-    const R0 = rotOf(o.init), t0 = transOf(o.init), sc0 = score(R0, t0);
+  if (init) {
+    const R0 = rotOf(init), t0 = transOf(init), sc0 = score(R0, t0);
     if (sc0 > best) { best = sc0; bestR.set(R0); bestT.set(t0); }
   }
-  const rand = rng(o.seed ?? 12345);
-  const iters = o.iterations ?? 150;
+  const rand = rng(seed);
   const src = new Float64Array(9), dst = new Float64Array(9);
   const fR = new Float64Array(9), ft = new Float64Array(3), tH = new Float64Array(3);
   // With `confidence`, the sampling stops once a three-point sample of inliers would have been drawn
   // that surely (the usual adaptive count from the best inlier ratio so far).
   const enough = (count: number) => {
-    if (o.confidence === undefined) return iters;
+    if (confidence === undefined) return iters;
     const w3 = Math.min(1, count / n) ** 3;
-    return w3 >= 1 ? 0 : w3 <= 0 ? iters : Math.ceil(Math.log(1 - o.confidence) / Math.log(1 - w3));
+    return w3 >= 1 ? 0 : w3 <= 0 ? iters : Math.ceil(Math.log(1 - confidence) / Math.log(1 - w3));
   };
   if (withZ.length >= 3) {
     for (let it = 0; it < Math.min(iters, Math.max(MIN_ITERATIONS, enough(best))); it++) {
@@ -228,7 +232,7 @@ export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): nu
     const du = K.fx * ((X0 + t[0]) / Z1 - X0 / X2), dv = K.fy * ((X1 + t[1]) / Z1 - X1 / X2);
     ds.push(hypot2(du, dv));
   }
-  ds.sort((a, b) => a - b);
+  ds.sort(ascending);
   return ds.length ? ds[ds.length >> 1] : 0;
 }
 
@@ -238,18 +242,31 @@ export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): nu
  * nearly ambiguous without parallax), so it is dropped. Keeps tripod pans and static shots clean.
  */
 export function preferRotationOnly(P: Float32Array, uv: Float32Array, T: Mat4, K: Intrinsics, thr = 1.5): { T: Mat4; rotationOnly: boolean } {
-  const n = uv.length / 2;
-  const rmsOf = (R: ArrayLike<number>, t: ArrayLike<number>) => {
-    const e: number[] = [];
-    for (let i = 0; i < n; i++) e.push(Math.min(thr * thr * 4, reprojErr2(P, uv, i, R, t, K)));
-    e.sort((a, b) => a - b);
-    const m = e.slice(0, Math.max(1, Math.floor(e.length * 0.8)));
-    return Math.sqrt(m.reduce((a, b) => a + b, 0) / m.length);
-  };
   // Each pass starts from t = 0 (the rotation only is carried over).
   const R = Float64Array.from(rotOf(T)), t = new Float64Array(3);
   const t0: Vec3 = [0, 0, 0];
   for (const th of [thr * 2, thr, thr]) { t.fill(0); refine(P, uv, R, t, K, th, true); }
-  const full = rmsOf(rotOf(T), transOf(T)), rot = rmsOf(R, t0);
+  const full = trimmedRms(P, uv, rotOf(T), transOf(T), K, thr), rot = trimmedRms(P, uv, R, t0, K, thr);
   return rot <= full * 1.15 + 0.08 ? { T: fromRt(R, t0), rotationOnly: true } : { T, rotationOnly: false };
+}
+
+/**
+ * RMS of the best 80% of the reprojection errors (each capped at twice thr). Module functions, not closures
+ * made per call: V8 holds a closure's optimised code weakly, so each collection threw it away and the next
+ * call's closure was compiled again (a dozen times a clip).
+ */
+function trimmedRms(P: Float32Array, uv: Float32Array, R: ArrayLike<number>, t: ArrayLike<number>, K: Intrinsics, thr: number): number {
+  const n = uv.length / 2;
+  const e: number[] = [];
+  for (let i = 0; i < n; i++) e.push(Math.min(thr * thr * 4, reprojErr2(P, uv, i, R, t, K)));
+  e.sort(ascending);
+  // The sum from 0 in index order, as reduce added them.
+  const m = Math.min(e.length, Math.max(1, Math.floor(e.length * 0.8)));
+  let s = 0;
+  for (let i = 0; i < m; i++) s += e[i];
+  return Math.sqrt(s / m);
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }
