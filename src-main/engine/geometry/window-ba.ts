@@ -169,6 +169,9 @@ function robustCost(c: Ctx, P: Float64Array, ql: Float64Array, sc: number): numb
   const { M, nP, rays, q0, w0, cx, cy, thr, lam } = c;
   let cost = 0;
   const fx = c.Kfx * sc, fy = c.Kfy * sc;
+  // A point behind the camera costs the cap, computed on every call and added where every point's term
+  // is: arithmetic only the first point behind had reached found no type feedback and threw the code away.
+  const behind = (3 * thr) ** 2;
   for (let j = 0; j < M; j++) {
     const ids = c.ids[j], uv = c.uvs[j], p = 12 * j;
     const R0 = P[p], R1 = P[p + 1], R2 = P[p + 2], R3 = P[p + 3], R4 = P[p + 4], R5 = P[p + 5], R6 = P[p + 6], R7 = P[p + 7], R8 = P[p + 8];
@@ -176,11 +179,14 @@ function robustCost(c: Ctx, P: Float64Array, ql: Float64Array, sc: number): numb
     for (let k = 0; k < ids.length; k++) {
       const i = ids[k], z = 1 / ql[i], x = (rays[2 * i] * z) / sc, y = (rays[2 * i + 1] * z) / sc;
       const Zc = R6 * x + R7 * y + R8 * z + t2;
-      if (Zc <= 1e-6) { cost += (3 * thr) ** 2; continue; }
-      const eu = (fx * (R0 * x + R1 * y + R2 * z + t0)) / Zc + cx - uv[2 * k];
-      const ev = (fy * (R3 * x + R4 * y + R5 * z + t1)) / Zc + cy - uv[2 * k + 1];
-      const e = Math.min(3 * thr, hypot2(eu, ev));
-      cost += e <= thr ? e * e : thr * (2 * e - thr);
+      let term = behind;
+      if (!(Zc <= 1e-6)) {
+        const eu = (fx * (R0 * x + R1 * y + R2 * z + t0)) / Zc + cx - uv[2 * k];
+        const ev = (fy * (R3 * x + R4 * y + R5 * z + t1)) / Zc + cy - uv[2 * k + 1];
+        const e = Math.min(3 * thr, hypot2(eu, ev));
+        term = e <= thr ? e * e : thr * (2 * e - thr);
+      }
+      cost += term;
     }
   }
   for (let i = 0; i < nP; i++) cost += lam * w0[i] * Math.log(ql[i] / q0[i]) ** 2;
@@ -376,10 +382,14 @@ function frameErrors(ids: Int32Array, uv: Float32Array, rays: Float32Array, q: F
   for (let k = 0; k < ids.length; k++) {
     const i = ids[k], z = 1 / q[i], x = (rays[2 * i] * z) / focalScale, y = (rays[2 * i + 1] * z) / focalScale;
     const Zc = Rt[6] * x + Rt[7] * y + Rt[8] * z + Rt[11];
-    if (Zc <= 1e-6) { e[k] = Infinity; continue; }
-    const eu = (fx * (Rt[0] * x + Rt[1] * y + Rt[2] * z + Rt[9])) / Zc + cx - uv[2 * k];
-    const ev = (fy * (Rt[3] * x + Rt[4] * y + Rt[5] * z + Rt[10])) / Zc + cy - uv[2 * k + 1];
-    e[k] = hypot2(eu, ev);
+    // One store for both cases (as robustCost's one add): a store only a point behind reached had no feedback.
+    let err = Infinity;
+    if (!(Zc <= 1e-6)) {
+      const eu = (fx * (Rt[0] * x + Rt[1] * y + Rt[2] * z + Rt[9])) / Zc + cx - uv[2 * k];
+      const ev = (fy * (Rt[3] * x + Rt[4] * y + Rt[5] * z + Rt[10])) / Zc + cy - uv[2 * k + 1];
+      err = hypot2(eu, ev);
+    }
+    e[k] = err;
   }
   return e;
 }

@@ -120,10 +120,18 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
 /** Every third value of `a` times `gain` (rounded to float32, as a scaled copy holds it) that is positive. */
 function positiveSample(a: Float32Array, gain: number): Float32Array {
   const v = new Float32Array(Math.ceil(a.length / 3));
+  return v.subarray(0, samplePositive(a, gain, v));
+}
+
+/**
+ * positiveSample's loop; how many it wrote. A function of its own: V8 compiles a long loop on-stack in its
+ * first call, and code after the loop that had never run was thrown away on reaching it, and compiled again.
+ */
+function samplePositive(a: Float32Array, gain: number, v: Float32Array): number {
   let n = 0;
   for (let i = 0; i < a.length; i += 3) {
     const x = gain === 1 ? a[i] : Math.fround(a[i] * gain);
     if (x > 0) v[n++] = x;
   }
-  return v.subarray(0, n);
+  return n;
 }

@@ -139,8 +139,13 @@ export function align(w: FrameWindow, cur: FrameState) {
  * and threw that code away on reaching it, frame after frame.
  */
 function fitPlane(x: Float32Array, aligned: Float32Array, s: number, t: number, floorFrac: number): void {
+  const floor = largestFit(x, s, t) * floorFrac;
+  for (let q = 0; q < x.length; q++) aligned[q] = x[q] > 0 ? Math.max(floor, s * x[q] + t) : 0;
+}
+
+/** The largest s x + t where x > 0 (0 if none); its own function for the reason fitPlane is one. */
+function largestFit(x: Float32Array, s: number, t: number): number {
   let maxR = 0;
   for (let q = 0; q < x.length; q++) if (x[q] > 0) maxR = Math.max(maxR, s * x[q] + t);
-  const floor = maxR * floorFrac;
-  for (let q = 0; q < x.length; q++) aligned[q] = x[q] > 0 ? Math.max(floor, s * x[q] + t) : 0;
+  return maxR;
 }
