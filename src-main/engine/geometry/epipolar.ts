@@ -14,33 +14,39 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
   const h = o.hypotheses ?? ransacHypotheses(a, b, o.iterations ?? 300, o.seed ?? 1);
   const { na, nb, pa, pb } = h;
   let best: { F: Mat3; inliers: Uint8Array; count: number } | null = null;
-  // A hypothesis' inliers are kept only when it is the best so far (hundreds are scored a pair of views).
-  // F is made in scratch and copied out only when kept.
-  const score = (Fn: Mat3, unless = -1) => {
-    const F = o.K ? essentialOnlyInto(denormaliseInto(Fn, na, nb, fDen), o.K, fEss) : denormaliseInto(Fn, na, nb, fDen);
-    const c = countSampson(F, a, b, n, thr2);
-    if (c <= unless) return null;
-    const inl = new Uint8Array(n);
-    for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) inl[i] = 1;
-    return { F: Array.from(F), inliers: inl, count: c };
-  };
+  const K = o.K;
   for (const Fn of h.Fn) {
     if (!Fn) continue;
-    const s = score(Fn, best ? best.count : -1);
+    const s = scoreF(Fn, best ? best.count : -1, K, na, nb, a, b, n, thr2);
     if (s) best = s;
   }
   if (!best || best.count < 8) return null;
   // Refit on the consensus twice: the sample's F is noisy, the consensus' is not.
   for (let pass = 0; pass < 2; pass++) {
     const ids: number[] = [];
-    best.inliers.forEach((v, i) => { if (v) ids.push(i); });
+    for (let i = 0; i < best.inliers.length; i++) if (best.inliers[i]) ids.push(i);
     const Fn = eightPoint(pa, pb, ids);
     if (!Fn) break;
-    const s = score(Fn)!;
+    const s = scoreF(Fn, -1, K, na, nb, a, b, n, thr2)!;
     if (s.count < best.count) break;
     best = s;
   }
   return best;
+}
+
+/**
+ * A hypothesis scored: its F in pixels, inliers and their count, or null when it has no more than `unless`
+ * (its inliers are found only then: hundreds are scored a pair of views). F is made in scratch and copied
+ * out only when kept. This and the helpers below are module functions, not closures made per call: V8
+ * holds a closure's optimised code weakly, so each collection dropped it and the next call compiled it again.
+ */
+function scoreF(Fn: Mat3, unless: number, K: Mat3 | undefined, na: Norm, nb: Norm, a: ArrayLike<number>, b: ArrayLike<number>, n: number, thr2: number): { F: Mat3; inliers: Uint8Array; count: number } | null {
+  const F = K ? essentialOnlyInto(denormaliseInto(Fn, na, nb, fDen), K, fEss) : denormaliseInto(Fn, na, nb, fDen);
+  const c = countSampson(F, a, b, n, thr2);
+  if (c <= unless) return null;
+  const inl = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) inl[i] = 1;
+  return { F: Array.from(F), inliers: inl, count: c };
 }
 
 /**
@@ -56,22 +62,24 @@ export function ransacHypotheses(a: ArrayLike<number>, b: ArrayLike<number>, ite
   const pa = apply(na, a), pb = apply(nb, b);
   const rand = rng(seed);
   const sample = new Int32Array(8);
-  const drawn = (j: number, k: number) => {
-    for (let m = 0; m < k; m++) if (sample[m] === j) return true;
-    return false;
-  };
   const ids = new Array<number>(8);
   const Fn: (Mat3 | null)[] = [];
   for (let it = 0; it < iterations && n >= 8; it++) {
     for (let k = 0; k < 8; k++) {
       let j: number;
-      do j = Math.floor(rand() * n); while (drawn(j, k));
+      do j = Math.floor(rand() * n); while (drawn(sample, j, k));
       sample[k] = j;
       ids[k] = j;
     }
     Fn.push(eightPoint(pa, pb, ids));
   }
   return { na, nb, pa, pb, Fn };
+}
+
+/** Whether corner j is among the sample's first k. */
+function drawn(sample: Int32Array, j: number, k: number): boolean {
+  for (let m = 0; m < k; m++) if (sample[m] === j) return true;
+  return false;
 }
 
 /**
@@ -136,7 +144,11 @@ function normaliser(p: ArrayLike<number>): Norm {
   return { s: d > 0 ? (Math.SQRT2 * n) / d : 1, mx, my };
 }
 
-const apply = (t: Norm, p: ArrayLike<number>) => Float64Array.from(p, (v, i) => t.s * (v - (i % 2 ? t.my : t.mx)));
+function apply(t: Norm, p: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) out[i] = t.s * (p[i] - (i % 2 ? t.my : t.mx));
+  return out;
+}
 
 const setT = (T: Out, t: Norm): Out => {
   T[0] = t.s; T[1] = 0; T[2] = -t.s * t.mx; T[3] = 0; T[4] = t.s; T[5] = -t.s * t.my; T[6] = 0; T[7] = 0; T[8] = 1;

@@ -33,13 +33,16 @@ export function rigidSpan(s: FocalSpan, minCorners: number, width: number, heigh
     for (const [j, uv] of s.views.entries()) {
       const r = fundamentalRansac(s.ref, uv, { thresholdPx: EPIPOLAR_PX, K, hypotheses: hyp[j] });
       if (!r) { ok.fill(0); break; }
-      r.inliers.forEach((v, i) => { if (!v) ok[i] = 0; });
+      // Loops, not closures made per call (here and below): V8 holds a closure's optimised code weakly,
+      // so a collection dropped it and the next call's closure was compiled again.
+      for (let i = 0; i < r.inliers.length; i++) if (!r.inliers[i]) ok[i] = 0;
     }
-    const count = ok.reduce((t, v) => t + v, 0);
+    let count = 0;
+    for (let i = 0; i < ok.length; i++) count += ok[i];
     if (!best || count > best.count) best = { ok, count };
   }
   const keep: number[] = [];
-  best!.ok.forEach((v, i) => { if (v) keep.push(i); });
+  for (let i = 0; i < best!.ok.length; i++) if (best!.ok[i]) keep.push(i);
   if (keep.length < minCorners) return null;
   const span = keep.length === n ? s : subsetSpan(s, keep);
   // The focal-free geometry of the rigid corners, for the focal length's own search.
@@ -71,7 +74,12 @@ export function epipolarFocal(rigid: RigidSpan[], width: number, height: number)
   for (let a = FOV_MIN; a <= FOV_MAX + 1e-9; a += STEP) grid.push(a);
   const own: SpanFocal[] = [];
   for (const r of rigid) {
-    const curve = grid.map((a) => r.F.reduce((t, F) => t + essentialGap(F, width / 2 / Math.tan((a * Math.PI) / 360), width / 2, height / 2), 0));
+    const curve: number[] = [];
+    for (const a of grid) {
+      let t = 0;
+      for (const F of r.F) t = t + essentialGap(F, width / 2 / Math.tan((a * Math.PI) / 360), width / 2, height / 2);
+      curve.push(t);
+    }
     const k = curve.indexOf(Math.min(...curve));
     if (k < 2 || k > grid.length - 3) continue;
     // A clear dip: the minimum well below the curve at both ends of the search.
@@ -93,8 +101,12 @@ export function epipolarFocal(rigid: RigidSpan[], width: number, height: number)
 /** (s1 - s2) / (s1 + s2) of K^T F K: 0 for an essential matrix. */
 function essentialGap(F: Mat3, f: number, cx: number, cy: number): number {
   const K: Mat3 = [f, 0, cx, 0, f, cy, 0, 0, 1];
-  const S = svd3(mul3(mul3(transpose3(K), F), K)).S.slice().sort((x, y) => y - x);
+  const S = svd3(mul3(mul3(transpose3(K), F), K)).S.slice().sort(descending);
   return S[0] + S[1] > 0 ? (S[0] - S[1]) / (S[0] + S[1]) : 1;
+}
+
+function descending(x: number, y: number): number {
+  return y - x;
 }
 
 const median = (sorted: number[]) => {

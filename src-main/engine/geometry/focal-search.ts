@@ -205,8 +205,11 @@ const bearing = (x: number, y: number, f: number, cx: number, cy: number): [numb
 function fitRotation(ref: Float32Array, uv: Float32Array, f: number, cx: number, cy: number): { R: Mat3; e: Float64Array } {
   const n = ref.length / 2;
   const w = new Float64Array(n).fill(1), e = new Float64Array(n);
-  const b1 = Array.from({ length: n }, (_v, i) => bearing(ref[2 * i], ref[2 * i + 1], f, cx, cy));
-  const b2 = Array.from({ length: n }, (_v, i) => bearing(uv[2 * i], uv[2 * i + 1], f, cx, cy));
+  // Loops here and in baFit, not closures made per call (Array.from's, forEach's): V8 holds a closure's
+  // optimised code weakly, so a collection dropped it and the next call's closures were compiled again.
+  const b1: [number, number, number][] = [], b2: [number, number, number][] = [];
+  for (let i = 0; i < n; i++) b1.push(bearing(ref[2 * i], ref[2 * i + 1], f, cx, cy));
+  for (let i = 0; i < n; i++) b2.push(bearing(uv[2 * i], uv[2 * i + 1], f, cx, cy));
   let R: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
   for (let pass = 0; pass < 3; pass++) {
     const C = new Array<number>(9).fill(0);
@@ -233,7 +236,10 @@ function rotationCost(s: FocalSpan, f: number, cx: number, cy: number): number {
 /** Each corner's largest error over the span's views under the rotation. */
 function rotationErrors(s: FocalSpan, f: number, cx: number, cy: number): Float64Array {
   const worst = new Float64Array(s.q0.length);
-  for (const uv of s.views) fitRotation(s.ref, uv, f, cx, cy).e.forEach((e, i) => { worst[i] = Math.max(worst[i], e); });
+  for (const uv of s.views) {
+    const e = fitRotation(s.ref, uv, f, cx, cy).e;
+    for (let i = 0; i < e.length; i++) worst[i] = Math.max(worst[i], e[i]);
+  }
   return worst;
 }
 
@@ -278,14 +284,15 @@ function baFit(s: FocalSpan, f: number, width: number, height: number, start?: B
   // The model's depth starts the corners (a far better start than one depth where the camera moves
   // forward) but its prior is loose: a small model's depth shapes are wrong enough to bend the cost curve.
   const pb = { rays, q: start ? start.q.slice() : s.q0.slice(), q0: s.q0 };
-  const ids = Int32Array.from({ length: n }, (_v, i) => i);
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = i;
   // Views added one at a time, each starting from the one before: the motion grows along the span, and a
   // far view started from a rotation alone can end in a wrong minimum.
   const obs: WindowObservation[] = [];
   const P = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) { const z = 1 / s.q0[i]; P[3 * i] = rays[2 * i] * z; P[3 * i + 1] = rays[2 * i + 1] * z; P[3 * i + 2] = z; }
   if (start) {
-    s.views.forEach((uv, j) => obs.push({ T: start.T[j], ids, uv }));
+    for (let j = 0; j < s.views.length; j++) obs.push({ T: start.T[j], ids, uv: s.views[j] });
     bundleAdjustWindow(pb, obs, K, { priorSigma: PRIOR_SIGMA, iterations: BA_ITERATIONS, thresholdPx: 1.5, stop: BA_STOP });
   } else for (const [j, uv] of s.views.entries()) {
     // Started as the tracker starts a frame: RANSAC on the model's depth at both ends, from the view before.
@@ -299,12 +306,16 @@ function baFit(s: FocalSpan, f: number, width: number, height: number, start?: B
   let c = 0;
   const worst = new Float64Array(n);
   for (const ob of obs) {
-    windowErrors(pb, ob, K).forEach((e, i) => {
+    const err = windowErrors(pb, ob, K);
+    for (let i = 0; i < err.length; i++) {
+      const e = err[i];
       c += rho(Number.isFinite(e) ? e : 3 * CAUCHY);
       worst[i] = Math.max(worst[i], Number.isFinite(e) ? e : Infinity);
-    });
+    }
   }
-  return { cost: c, err: worst, state: { T: obs.map((o) => o.T), q: pb.q.slice() } };
+  const T: Mat4[] = [];
+  for (const o of obs) T.push(o.T);
+  return { cost: c, err: worst, state: { T, q: pb.q.slice() } };
 }
 
 /** Searched horizontal fields of view (degrees): from a long lens to an action camera's. */

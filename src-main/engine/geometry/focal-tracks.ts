@@ -79,12 +79,16 @@ export function createFocalTracks() {
       if (ref) {
         const ids: number[] = [];
         for (let i = 0; i < alive.length; i++) if (alive[i]) ids.push(i);
-        const from = Float32Array.from(ids.flatMap((i) => [pos[2 * i], pos[2 * i + 1]]));
+        // Loops, not closures made per frame (flatMap's, forEach's, the sort's, from's): V8 holds a closure's
+        // optimised code weakly, so a collection dropped it and the next frame's was compiled again.
+        const from = new Float32Array(2 * ids.length);
+        for (let j = 0; j < ids.length; j++) { from[2 * j] = pos[2 * ids[j]]; from[2 * j + 1] = pos[2 * ids[j] + 1]; }
         const tr = trackKLT(prev!, pyr, from, 7, 1.0);
-        ids.forEach((id, j) => {
-          if (!tr.ok[j]) { alive[id] = 0; return; }
+        for (let j = 0; j < ids.length; j++) {
+          const id = ids[j];
+          if (!tr.ok[j]) { alive[id] = 0; continue; }
           pos[2 * id] = tr.pts[2 * j]; pos[2 * id + 1] = tr.pts[2 * j + 1];
-        });
+        }
         let n = 0;
         const flows: number[] = [];
         for (let i = 0; i < alive.length; i++) {
@@ -92,12 +96,14 @@ export function createFocalTracks() {
           n++;
           flows.push(hypot2(pos[2 * i] - ref.pix[2 * i], pos[2 * i + 1] - ref.pix[2 * i + 1]));
         }
-        flows.sort((a, b) => a - b);
+        flows.sort(ascending);
         // Lost (a cut, a blur): the span ends at the frame before.
         if (n < MIN_TRACKS || n < KEEP * alive.length) { close(); }
         else {
           views.push(pos.slice());
-          depths.push(Float32Array.from({ length: alive.length }, (_v, i) => { const r = alive[i] ? inv(pos[2 * i], pos[2 * i + 1]) : 0; return r > 0 ? 1 / r : 0; }));
+          const depth = new Float32Array(alive.length);
+          for (let i = 0; i < alive.length; i++) { const r = alive[i] ? inv(pos[2 * i], pos[2 * i + 1]) : 0; depth[i] = r > 0 ? 1 / r : 0; }
+          depths.push(depth);
           if (flows[flows.length >> 1] > MAX_FLOW * pyr[0].width || views.length >= MAX_SPAN) close();
         }
       }
@@ -120,3 +126,7 @@ const MAX_SPAN = 12;
 const MAX_CORNERS = 150;
 /** Views per span. */
 const VIEWS = 4;
+
+function ascending(a: number, b: number): number {
+  return a - b;
+}

@@ -36,8 +36,25 @@ export function rng(seed: number): () => number {
  * P: previous-camera points xyz; uv: current pixels; Z: current depth at uv (0 = unknown).
  */
 export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intrinsics, o: { thresholdPx?: number; iterations?: number; seed?: number; init?: Mat4; confidence?: number } = {}): PoseEstimate {
+  // The options come in a shape per caller (the focal search's arrive once the tracker's code is
+  // optimised), the prior pose as arrays of several element kinds (an identity's small integers, doubles):
+  // read here, in a function small enough to recompile cheaply, not in the RANSAC's, which sees the
+  // prior's rotation and translation copied into Float64Arrays (the same values).
+  const T = o.init;
+  let hasInit = false;
+  if (T) {
+    const R = initR, t = initT;
+    R[0] = T[0]; R[1] = T[1]; R[2] = T[2]; R[3] = T[4]; R[4] = T[5]; R[5] = T[6]; R[6] = T[8]; R[7] = T[9]; R[8] = T[10];
+    t[0] = T[3]; t[1] = T[7]; t[2] = T[11];
+    hasInit = true;
+  }
+  return ransacPose(P, uv, Z, K, o.thresholdPx ?? 1.5, o.iterations ?? 150, o.seed ?? 12345, hasInit, o.confidence);
+}
+/** estimatePose's prior (when `hasInit`): rotation (row-major) and translation. */
+const initR = new Float64Array(9), initT = new Float64Array(3);
+
+function ransacPose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intrinsics, thr: number, iters: number, seed: number, hasInit: boolean, confidence: number | undefined): PoseEstimate {
   const n = uv.length / 2;
-  const thr = o.thresholdPx ?? 1.5;
   const fail: PoseEstimate = { T: fromRt(identity3(), [0, 0, 0]), inliers: 0, ratio: 0, rms: Infinity, ok: false };
   if (n < 8) return fail;
   const Q = new Float32Array(n * 3); // current-camera points from the current depth
@@ -49,31 +66,20 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
       withZ.push(i);
     }
   }
-  const score = (R: ArrayLike<number>, t: ArrayLike<number>) => {
-    return countWithin(P, uv, n, R, t, K, thr * thr);
-  };
   // Identity is a hypothesis too: static shots and tiny motions must not be talked into a random pose.
   // The best hypothesis so far, copied in (the fits below write into scratch).
   const bestR = Float64Array.from(identity3()), bestT = new Float64Array(3);
-  let best = score(bestR, bestT);
+  let best = countWithin(P, uv, n, bestR, bestT, K, thr * thr);
   // A motion prior (the last pose against the same keyframe) is usually closest of all.
-  if (o.init) {
-    const R0 = rotOf(o.init), t0 = transOf(o.init), sc0 = score(R0, t0);
+  if (hasInit) {
+    const R0 = initR, t0 = initT, sc0 = countWithin(P, uv, n, R0, t0, K, thr * thr);
     if (sc0 > best) { best = sc0; bestR.set(R0); bestT.set(t0); }
   }
-  const rand = rng(o.seed ?? 12345);
-  const iters = o.iterations ?? 150;
+  const rand = rng(seed);
   const src = new Float64Array(9), dst = new Float64Array(9);
   const fR = new Float64Array(9), ft = new Float64Array(3), tH = new Float64Array(3);
-  // With `confidence`, the sampling stops once a three-point sample of inliers would have been drawn
-  // that surely (the usual adaptive count from the best inlier ratio so far).
-  const enough = (count: number) => {
-    if (o.confidence === undefined) return iters;
-    const w3 = Math.min(1, count / n) ** 3;
-    return w3 >= 1 ? 0 : w3 <= 0 ? iters : Math.ceil(Math.log(1 - o.confidence) / Math.log(1 - w3));
-  };
   if (withZ.length >= 3) {
-    for (let it = 0; it < Math.min(iters, Math.max(MIN_ITERATIONS, enough(best))); it++) {
+    for (let it = 0; it < Math.min(iters, Math.max(MIN_ITERATIONS, enough(best, n, iters, confidence))); it++) {
       const a = withZ[(rand() * withZ.length) | 0], b = withZ[(rand() * withZ.length) | 0], c = withZ[(rand() * withZ.length) | 0];
       if (a === b || b === c || a === c) continue;
       for (let d = 0; d < 3; d++) {
@@ -84,7 +90,7 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
       const fs = umeyamaInto(src, dst, 3, true, fR, ft);
       if (!(fs > 0.2 && fs < 5)) continue;
       tH[0] = ft[0] / fs; tH[1] = ft[1] / fs; tH[2] = ft[2] / fs;
-      const sc = score(fR, tH);
+      const sc = countWithin(P, uv, n, fR, tH, K, thr * thr);
       if (sc > best) { best = sc; bestR.set(fR); bestT.set(tH); }
     }
   }
@@ -100,6 +106,16 @@ export function estimatePose(P: Float32Array, uv: Float32Array, Z: Float32Array,
   const rms = inl ? Math.sqrt(se / inl) : Infinity;
   const ratio = inl / n;
   return { T: fromRt(R, t), inliers: inl, ratio, rms, ok: inl >= 12 && ratio >= 0.25 };
+}
+
+/**
+ * With `confidence`, the sampling stops once a three-point sample of inliers would have been drawn that
+ * surely (the usual adaptive count from the best inlier ratio so far). A module function, as trimmedRms.
+ */
+function enough(count: number, n: number, iters: number, confidence: number | undefined): number {
+  if (confidence === undefined) return iters;
+  const w3 = Math.min(1, count / n) ** 3;
+  return w3 >= 1 ? 0 : w3 <= 0 ? iters : Math.ceil(Math.log(1 - confidence) / Math.log(1 - w3));
 }
 
 /** Fewest samples an adaptive RANSAC draws. */
@@ -147,10 +163,13 @@ function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Ar
   const H = rH, g = rg;
   // The intrinsics' callers pass objects of several shapes: read once, the loop reads no object.
   const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
+  // The translation's rows pinned from fixFrom on (6: none). A comparison made on every call: with
+  // `fixT && a >= 3`, the first call with fixT found no type feedback there and threw the code away.
+  const fixFrom = fixT ? 3 : 6;
   for (let it = 0; it < 8; it++) {
     const used = normalEquations(P, uv, R, t, fx, fy, cx, cy, thr, H, g);
     if (used < 6) break;
-    for (let a = 0; a < 6; a++) H[a * 7] += 1e-6 + H[a * 7] * 1e-4 + (fixT && a >= 3 ? 1e12 : 0);
+    for (let a = 0; a < 6; a++) H[a * 7] += 1e-6 + H[a * 7] * 1e-4 + (a >= fixFrom ? 1e12 : 0);
     const d = solveSPD(H, g, 6, rL, rd);
     if (!d) break;
     const dR = expSO3Into(d[0], d[1], d[2], rdR);
@@ -228,7 +247,7 @@ export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): nu
     const du = K.fx * ((X0 + t[0]) / Z1 - X0 / X2), dv = K.fy * ((X1 + t[1]) / Z1 - X1 / X2);
     ds.push(hypot2(du, dv));
   }
-  ds.sort((a, b) => a - b);
+  ds.sort(ascending);
   return ds.length ? ds[ds.length >> 1] : 0;
 }
 
@@ -238,18 +257,31 @@ export function translationParallax(P: Float32Array, T: Mat4, K: Intrinsics): nu
  * nearly ambiguous without parallax), so it is dropped. Keeps tripod pans and static shots clean.
  */
 export function preferRotationOnly(P: Float32Array, uv: Float32Array, T: Mat4, K: Intrinsics, thr = 1.5): { T: Mat4; rotationOnly: boolean } {
-  const n = uv.length / 2;
-  const rmsOf = (R: ArrayLike<number>, t: ArrayLike<number>) => {
-    const e: number[] = [];
-    for (let i = 0; i < n; i++) e.push(Math.min(thr * thr * 4, reprojErr2(P, uv, i, R, t, K)));
-    e.sort((a, b) => a - b);
-    const m = e.slice(0, Math.max(1, Math.floor(e.length * 0.8)));
-    return Math.sqrt(m.reduce((a, b) => a + b, 0) / m.length);
-  };
   // Each pass starts from t = 0 (the rotation only is carried over).
   const R = Float64Array.from(rotOf(T)), t = new Float64Array(3);
   const t0: Vec3 = [0, 0, 0];
   for (const th of [thr * 2, thr, thr]) { t.fill(0); refine(P, uv, R, t, K, th, true); }
-  const full = rmsOf(rotOf(T), transOf(T)), rot = rmsOf(R, t0);
+  const full = trimmedRms(P, uv, rotOf(T), transOf(T), K, thr), rot = trimmedRms(P, uv, R, t0, K, thr);
   return rot <= full * 1.15 + 0.08 ? { T: fromRt(R, t0), rotationOnly: true } : { T, rotationOnly: false };
+}
+
+/**
+ * RMS of the best 80% of the reprojection errors (each capped at twice thr). Module functions, not closures
+ * made per call: V8 holds a closure's optimised code weakly, so each collection threw it away and the next
+ * call's closure was compiled again (a dozen times a clip).
+ */
+function trimmedRms(P: Float32Array, uv: Float32Array, R: ArrayLike<number>, t: ArrayLike<number>, K: Intrinsics, thr: number): number {
+  const n = uv.length / 2;
+  const e: number[] = [];
+  for (let i = 0; i < n; i++) e.push(Math.min(thr * thr * 4, reprojErr2(P, uv, i, R, t, K)));
+  e.sort(ascending);
+  // The sum from 0 in index order, as reduce added them.
+  const m = Math.min(e.length, Math.max(1, Math.floor(e.length * 0.8)));
+  let s = 0;
+  for (let i = 0; i < m; i++) s += e[i];
+  return Math.sqrt(s / m);
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }

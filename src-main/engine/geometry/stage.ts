@@ -122,7 +122,11 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       w.nextEmit = s.index;
     }
     while (w.frames.length > w.windowSize) releaseFrame(w, w.frames.shift()!);
-    path.prune(Math.min(...w.frames.map((f) => (f.anchor >= 0 ? f.anchor : f.index)), w.kf?.frame.index ?? Infinity));
+    // A loop, not map's closure and array: V8 drops a per-call closure's code at each collection, and map's
+    // array changed kind once this function ran optimised (its code thrown away).
+    let oldest = w.kf?.frame.index ?? Infinity;
+    for (const f of w.frames) oldest = Math.min(oldest, f.anchor >= 0 ? f.anchor : f.index);
+    path.prune(oldest);
   }
 
   const stage = {

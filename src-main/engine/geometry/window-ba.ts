@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { expSO3Into, fromRt, rotOf, solveSPD, transOf, hypot2 } from './linalg.ts';
+import { expSO3Into, fromRt, solveSPD, hypot2 } from './linalg.ts';
 
 /** One frame's view of the keyframe's corners. */
 export interface WindowObservation {
@@ -50,11 +50,8 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   const M = obs.length, nP = pb.q.length;
   if (!M) return;
   const fo = o.focal;
-  // The focal's scale, applied to the projection (sf) and, inverted, to the keyframe's rays.
-  let sf = fo ? Math.exp(fo.s) : 1;
   // With the focal free, its unknown is the last one of the reduced system.
-  const DP = 6 * M, D = DP + (fo ? 1 : 0);
-  const F = DP;
+  const D = 6 * M + (fo ? 1 : 0);
   // Work buffers (the system, the reduced one, its damped copy, the Cholesky factor, the candidate
   // depths): module scratch reused from call to call, each cleared or written whole before it is read
   // (the tracker and the focal search run thousands of adjustments a clip; fresh arrays kept the
@@ -62,45 +59,65 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   const w0 = f64(12, nP);
   if (pb.w0) w0.set(pb.w0);
   else w0.fill(1);
-  // The callers' observations, poses and options come in several shapes (and a pose's array in several
-  // element kinds): the kernels below read only this one shape and typed arrays, so V8 keeps them
-  // optimised; a new shape reaching one large function had it recompiled (about a second each time).
-  const c: Ctx = {
-    M, nP, D, hasF: fo !== undefined, ids: obs.map((ob) => ob.ids), uvs: obs.map((ob) => ob.uv), rays: pb.rays, q0: pb.q0, w0,
-    Kfx: K.fx, Kfy: K.fy, cx: K.cx, cy: K.cy, thr: o.thresholdPx ?? 1.5, lam: 1 / (o.priorSigma ?? 2) ** 2,
-    lamF: fo ? 1 / fo.sigma ** 2 : 0, s0: fo ? fo.s0 : 0,
-    H: f64(1, D * D), g: f64(2, D), Hqq: f64(3, nP), gq: f64(4, nP), qf: f64(0, fo ? nP : 0),
-    // Per point, its observations' pose-point coupling blocks (frame, 6 values), in frame order: a
-    // point is seen at most once a frame, so M slots each.
-    cpN: i32(0, nP), cpJ: i32(1, nP * M), cpV: f64(10, nP * M * 6),
-  };
-  const S = f64(5, D * D), r = f64(6, D), A = f64(7, D * D), L = f64(8, D * D), nq = f64(9, nP), d = f64(13, D);
-  // Each view's pose as R (9, row-major) then t (3); the candidate step's beside it.
-  const P = f64(14, 12 * M), nPose = f64(15, 12 * M);
+  // The callers' problems, observations, poses and options come in several shapes (and a pose's array in
+  // several element kinds; the focal search brings new ones once the tracker's code is optimised): only
+  // this function reads them, and it is small, so a new shape recompiles only it. The iterations
+  // (adjust) and the kernels read one object shape and typed arrays.
+  // Lists pushed, not obs.map's: map's array was holey or packed depending on whether this function ran
+  // optimised, and each change of kind threw the kernels' code away.
+  const ids: Int32Array[] = [], uvs: Float32Array[] = [];
+  for (let j = 0; j < M; j++) { ids.push(obs[j].ids); uvs.push(obs[j].uv); }
+  const c = makeCtx(M, nP, D, fo !== undefined, ids, uvs, pb.rays, pb.q0, w0, K.fx, K.fy, K.cx, K.cy,
+    o.thresholdPx ?? 1.5, 1 / (o.priorSigma ?? 2) ** 2, fo ? 1 / fo.sigma ** 2 : 0, fo ? fo.s0 : 0);
+  // Each view's pose as R (9, row-major) then t (3).
+  const P = f64(14, 12 * M);
   for (let j = 0; j < M; j++) {
     const T = obs[j].T;
     P[12 * j] = T[0]; P[12 * j + 1] = T[1]; P[12 * j + 2] = T[2]; P[12 * j + 3] = T[4]; P[12 * j + 4] = T[5]; P[12 * j + 5] = T[6];
     P[12 * j + 6] = T[8]; P[12 * j + 7] = T[9]; P[12 * j + 8] = T[10]; P[12 * j + 9] = T[3]; P[12 * j + 10] = T[7]; P[12 * j + 11] = T[11];
   }
-  const q = pb.q, lamF = c.lamF;
+  // The focal's scale, applied to the projection (sf) and, inverted, to the keyframe's rays.
+  const iterations = o.iterations ?? 8;
+  adjust(c, P, pb.q, fo ? Math.exp(fo.s) : 1, iterations, o.stop ?? 0);
+  for (let j = 0; j < M; j++) obs[j].T = fromRt(P.subarray(12 * j, 12 * j + 9), P.subarray(12 * j + 9, 12 * j + 12));
+  if (fo) {
+    // The first iteration always sets the focal's information (there is one unless iterations is 0).
+    if (iterations > 0) fo.info = adjusted[1];
+    fo.s = Math.log(adjusted[0]);
+  }
+}
+
+/** adjust's results: the focal's final scale and its marginal information. */
+const adjusted = new Float64Array(2);
+
+/**
+ * Levenberg-Marquardt on poses P (refined in place), inverse depths q (in place) and the focal scale sf
+ * (out: adjusted[0], the information on it: adjusted[1]).
+ */
+function adjust(c: Ctx, P: Float64Array, q: Float64Array, sf: number, iterations: number, stop: number): void {
+  const { M, nP, D, hasF, lamF, s0 } = c;
+  const F = 6 * M;
+  const S = f64(5, D * D), r = f64(6, D), A = f64(7, D * D), L = f64(8, D * D), nq = f64(9, nP), d = f64(13, D);
+  // The candidate step's poses beside P.
+  const nPose = f64(15, 12 * M);
   let mu = 1e-3;
   let cost = robustCost(c, P, q, sf);
   let converged = false;
-  for (let it = 0; it < (o.iterations ?? 8) && !converged; it++) {
+  for (let it = 0; it < iterations && !converged; it++) {
     linearize(c, P, q, sf);
     // Schur complement over the inverse depths.
     S.set(c.H); r.set(c.g);
     reduceDepths(c, S, r);
-    if (fo) {
+    if (hasF) {
       // The marginal information on s (the observations' own, before the prior): 1 / (S^-1)[F][F].
       const e = new Float64Array(D); e[F] = 1;
       A.set(S);
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9;
       const col = solveSPD(A, e, D, L, d);
-      fo.info = col && col[F] > 0 ? 1 / col[F] : 0;
+      adjusted[1] = col && col[F] > 0 ? 1 / col[F] : 0;
       const ls = Math.log(sf);
       S[F * D + F] += lamF;
-      r[F] -= lamF * (ls - fo.s0);
+      r[F] -= lamF * (ls - s0);
     }
     let improved = false;
     for (let tries = 0; tries < 5 && !improved; tries++) {
@@ -108,12 +125,12 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9 + mu * Math.max(A[a * D + a], 1e-6);
       if (!solveSPD(A, r, D, L, d)) { mu *= 10; continue; }
       stepDepths(c, d, q, nq);
-      const nsf = fo ? sf * Math.exp(Math.max(-0.2, Math.min(0.2, d[F]))) : 1;
+      const nsf = hasF ? sf * Math.exp(Math.max(-0.2, Math.min(0.2, d[F]))) : 1;
       stepPoses(M, d, P, nPose);
       const nc = robustCost(c, nPose, nq, nsf);
       if (nc < cost) {
         improved = true;
-        converged = cost - nc < (o.stop ?? 0) * cost;
+        converged = cost - nc < stop * cost;
         cost = nc;
         sf = nsf;
         P.set(nPose);
@@ -123,8 +140,7 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
     }
     if (!improved) break;
   }
-  for (let j = 0; j < M; j++) obs[j].T = fromRt(P.subarray(12 * j, 12 * j + 9), P.subarray(12 * j + 9, 12 * j + 12));
-  if (fo) fo.s = Math.log(sf);
+  adjusted[0] = sf;
 }
 
 /** What the adjustment's kernels read (one object shape for every caller). */
@@ -136,11 +152,26 @@ interface Ctx {
   cpN: Int32Array; cpJ: Int32Array; cpV: Float64Array;
 }
 
+/** A Ctx from one object literal (one shape); the system's buffers are module scratch. */
+function makeCtx(M: number, nP: number, D: number, hasF: boolean, ids: Int32Array[], uvs: Float32Array[], rays: Float32Array, q0: Float64Array, w0: Float64Array,
+  Kfx: number, Kfy: number, cx: number, cy: number, thr: number, lam: number, lamF: number, s0: number): Ctx {
+  return {
+    M, nP, D, hasF, ids, uvs, rays, q0, w0, Kfx, Kfy, cx, cy, thr, lam, lamF, s0,
+    H: f64(1, D * D), g: f64(2, D), Hqq: f64(3, nP), gq: f64(4, nP), qf: f64(0, hasF ? nP : 0),
+    // Per point, its observations' pose-point coupling blocks (frame, 6 values), in frame order: a
+    // point is seen at most once a frame, so M slots each.
+    cpN: i32(0, nP), cpJ: i32(1, nP * M), cpV: f64(10, nP * M * 6),
+  };
+}
+
 /** The robust cost (Huber reprojection error, depth prior, focal prior) of poses P, inverse depths ql and focal scale sc. */
 function robustCost(c: Ctx, P: Float64Array, ql: Float64Array, sc: number): number {
   const { M, nP, rays, q0, w0, cx, cy, thr, lam } = c;
   let cost = 0;
   const fx = c.Kfx * sc, fy = c.Kfy * sc;
+  // A point behind the camera costs the cap, computed on every call and added where every point's term
+  // is: arithmetic only the first point behind had reached found no type feedback and threw the code away.
+  const behind = (3 * thr) ** 2;
   for (let j = 0; j < M; j++) {
     const ids = c.ids[j], uv = c.uvs[j], p = 12 * j;
     const R0 = P[p], R1 = P[p + 1], R2 = P[p + 2], R3 = P[p + 3], R4 = P[p + 4], R5 = P[p + 5], R6 = P[p + 6], R7 = P[p + 7], R8 = P[p + 8];
@@ -148,11 +179,14 @@ function robustCost(c: Ctx, P: Float64Array, ql: Float64Array, sc: number): numb
     for (let k = 0; k < ids.length; k++) {
       const i = ids[k], z = 1 / ql[i], x = (rays[2 * i] * z) / sc, y = (rays[2 * i + 1] * z) / sc;
       const Zc = R6 * x + R7 * y + R8 * z + t2;
-      if (Zc <= 1e-6) { cost += (3 * thr) ** 2; continue; }
-      const eu = (fx * (R0 * x + R1 * y + R2 * z + t0)) / Zc + cx - uv[2 * k];
-      const ev = (fy * (R3 * x + R4 * y + R5 * z + t1)) / Zc + cy - uv[2 * k + 1];
-      const e = Math.min(3 * thr, hypot2(eu, ev));
-      cost += e <= thr ? e * e : thr * (2 * e - thr);
+      let term = behind;
+      if (!(Zc <= 1e-6)) {
+        const eu = (fx * (R0 * x + R1 * y + R2 * z + t0)) / Zc + cx - uv[2 * k];
+        const ev = (fy * (R3 * x + R4 * y + R5 * z + t1)) / Zc + cy - uv[2 * k + 1];
+        const e = Math.min(3 * thr, hypot2(eu, ev));
+        term = e <= thr ? e * e : thr * (2 * e - thr);
+      }
+      cost += term;
     }
   }
   for (let i = 0; i < nP; i++) cost += lam * w0[i] * Math.log(ql[i] / q0[i]) ** 2;
@@ -325,17 +359,37 @@ function i32(k: number, n: number): Int32Array {
   return i32Pool[k].subarray(0, n);
 }
 
+// One Ctx made at load with fractions in its number fields: a field first given a small integer (an
+// intrinsic's cx = 320, lamF = 0 without the focal) and later a fraction changes the shape of every Ctx
+// after it, and the kernels' code, compiled for the first, was thrown away and compiled again. Made
+// first with fractions, the fields hold either.
+makeCtx(1, 0, 1, false, [new Int32Array(0)], [new Float32Array(0)], new Float32Array(0), new Float64Array(0), new Float64Array(0), 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
+
 /** Reprojection error (pixels) of each observation of one frame under the problem's current depths (and the window's focal scale, exp(s)). */
 export function windowErrors(pb: WindowProblem, ob: WindowObservation, K: Intrinsics, focalScale = 1): Float32Array {
-  const R = rotOf(ob.T), t = transOf(ob.T), e = new Float32Array(ob.ids.length);
-  const fx = K.fx * focalScale, fy = K.fy * focalScale;
-  for (let k = 0; k < ob.ids.length; k++) {
-    const i = ob.ids[k], z = 1 / pb.q[i], x = (pb.rays[2 * i] * z) / focalScale, y = (pb.rays[2 * i + 1] * z) / focalScale;
-    const Zc = R[6] * x + R[7] * y + R[8] * z + t[2];
-    if (Zc <= 1e-6) { e[k] = Infinity; continue; }
-    const eu = (fx * (R[0] * x + R[1] * y + R[2] * z + t[0])) / Zc + K.cx - ob.uv[2 * k];
-    const ev = (fy * (R[3] * x + R[4] * y + R[5] * z + t[1])) / Zc + K.cy - ob.uv[2 * k + 1];
-    e[k] = hypot2(eu, ev);
+  // The pose copied into typed scratch (the same values): callers' observations and poses come in several
+  // shapes and element kinds, read here; the loop (frameErrors) reads only typed arrays and numbers.
+  const T = ob.T, Rt = weRt;
+  Rt[0] = T[0]; Rt[1] = T[1]; Rt[2] = T[2]; Rt[3] = T[4]; Rt[4] = T[5]; Rt[5] = T[6]; Rt[6] = T[8]; Rt[7] = T[9]; Rt[8] = T[10];
+  Rt[9] = T[3]; Rt[10] = T[7]; Rt[11] = T[11];
+  return frameErrors(ob.ids, ob.uv, pb.rays, pb.q, Rt, K.fx, K.fy, K.cx, K.cy, focalScale);
+}
+const weRt = new Float64Array(12);
+
+function frameErrors(ids: Int32Array, uv: Float32Array, rays: Float32Array, q: Float64Array, Rt: Float64Array, Kfx: number, Kfy: number, cx: number, cy: number, focalScale: number): Float32Array {
+  const e = new Float32Array(ids.length);
+  const fx = Kfx * focalScale, fy = Kfy * focalScale;
+  for (let k = 0; k < ids.length; k++) {
+    const i = ids[k], z = 1 / q[i], x = (rays[2 * i] * z) / focalScale, y = (rays[2 * i + 1] * z) / focalScale;
+    const Zc = Rt[6] * x + Rt[7] * y + Rt[8] * z + Rt[11];
+    // One store for both cases (as robustCost's one add): a store only a point behind reached had no feedback.
+    let err = Infinity;
+    if (!(Zc <= 1e-6)) {
+      const eu = (fx * (Rt[0] * x + Rt[1] * y + Rt[2] * z + Rt[9])) / Zc + cx - uv[2 * k];
+      const ev = (fy * (Rt[3] * x + Rt[4] * y + Rt[5] * z + Rt[10])) / Zc + cy - uv[2 * k + 1];
+      err = hypot2(eu, ev);
+    }
+    e[k] = err;
   }
   return e;
 }

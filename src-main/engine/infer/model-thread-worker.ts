@@ -16,6 +16,11 @@ const spares: Float32Array[] = [];
 /** Finished frames' uint16 arrays sent back to hold later quantised outputs (runFramesCached). */
 const quantizedSpares: Uint16Array[] = [];
 const port = parentPort!;
+// The first ArrayBuffer an isolate detaches (transfers) makes V8 throw away all its optimised typed-array
+// code: one empty buffer detached now, before any kernel is compiled, rather than the first results sent
+// back after the kernels were hot (each recompiled once a run).
+const detached = new ArrayBuffer(0);
+structuredClone(detached, { transfer: [detached] });
 
 const send = (m: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const failure = (e: unknown) => ({ message: e instanceof Error ? e.message : String(e), code: e instanceof UserError ? e.code : null });

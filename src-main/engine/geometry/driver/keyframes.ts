@@ -53,11 +53,13 @@ function transferUnits(w: FrameWindow, s: FrameState, rays: Float32Array, q: Flo
     const tr = trackKLT(from, f.pyr, pts, w.cfg.params.tracking.kltWindow, u.kltBackError);
     const uv = new Float32Array(2 * n).fill(NaN);
     const kept: number[] = [], next: number[] = [];
-    ids.forEach((id, j) => {
-      if (!tr.ok[j]) return;
+    // A loop, not a forEach closure made per step: V8 drops such a closure's code at each collection.
+    for (let j = 0; j < ids.length; j++) {
+      const id = ids[j];
+      if (!tr.ok[j]) continue;
       uv[2 * id] = tr.pts[2 * j]; uv[2 * id + 1] = tr.pts[2 * j + 1];
       kept.push(id); next.push(tr.pts[2 * j], tr.pts[2 * j + 1]);
-    });
+    }
     views.push({ T: mul4(invRigid(f.c2w), s.c2w), uv });
     ids = kept; pts = Float32Array.from(next); from = f.pyr;
   }
@@ -65,11 +67,15 @@ function transferUnits(w: FrameWindow, s: FrameState, rays: Float32Array, q: Flo
   if (tri.count < u.minCorners) return null;
   const logs: number[] = [];
   for (let i = 0; i < n; i++) if (tri.q[i] > 0) logs.push(Math.log(tri.q[i] / q[i]));
-  const unit = Math.exp(logs.sort((a, b) => a - b)[logs.length >> 1]);
+  const unit = Math.exp(logs.sort(ascending)[logs.length >> 1]);
   const q0 = new Float64Array(n), w0 = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     q0[i] = tri.q[i] > 0 ? tri.q[i] : q[i] * unit;
     w0[i] = tri.q[i] > 0 ? u.weight : 1;
   }
   return { rays, q: q0.slice(), q0, w0 };
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }

@@ -1,3 +1,4 @@
+import type { Mat4 } from '../../../common/types.ts';
 import { selectKth } from '../../../common/select.ts';
 import { averagingWeight } from '../averaging-weight.ts';
 import { fuseWithPrior } from '../fuse.ts';
@@ -30,14 +31,16 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
     const farRho = selectKth(rs, rs.length, Math.floor(rs.length * sp.parallaxQuantile));
     const midRho = selectKth(rs, rs.length, rs.length >> 1);
     // Choose neighbours whose baseline gives useful parallax (too little: no depth signal; too much: occlusion, distortion).
-    const cands = w.frames
-      .filter((s) => s.shotId === ref.shotId && s !== ref && Math.abs(s.index - ref.index) <= w.cfg.lag + 4 && s.track > 0)
-      .map((s) => {
-        const T = mul4(invRigid(path.poseOf(s)), refPose);
-        const b = Math.hypot(...transOf(T));
-        return { s, T, px: k.fx * b * farRho };
-      })
-      .filter((c) => c.px > 1.5);
+    // Loops, not filter and map closures, here and in weightOf: V8 holds a closure's optimised code weakly,
+    // so a collection dropped it and the next frame's closures were compiled again.
+    const cands: { s: FrameState; T: Mat4; px: number }[] = [];
+    for (const s of w.frames) {
+      if (!(s.shotId === ref.shotId && s !== ref && Math.abs(s.index - ref.index) <= w.cfg.lag + 4 && s.track > 0)) continue;
+      const T = mul4(invRigid(path.poseOf(s)), refPose);
+      const b = Math.hypot(...transOf(T));
+      const c = { s, T, px: k.fx * b * farRho };
+      if (c.px > 1.5) cands.push(c);
+    }
     const pick = (list: typeof cands) => list.sort((a, b) => Math.abs(Math.log(a.px / sp.targetPx)) - Math.abs(Math.log(b.px / sp.targetPx))).slice(0, 2);
     const chosen = [...pick(cands.filter((c) => c.s.index < ref.index)), ...pick(cands.filter((c) => c.s.index > ref.index))];
     const maxPx = chosen.reduce((m, c) => Math.max(m, c.px), 0);
@@ -106,8 +109,9 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
 
   /** The view fusion's and the temporal filter's strength for this frame (averaging-weight.ts). */
   function weightOf(s: FrameState): number {
-    const near = w.frames.filter((f) => f.shotId === s.shotId && f.disagree !== undefined && Math.abs(f.index - s.index) <= w.cfg.params.fusion.radius);
-    return averagingWeight(near.map((f) => f.disagree!));
+    const near: number[] = [];
+    for (const f of w.frames) if (f.shotId === s.shotId && f.disagree !== undefined && Math.abs(f.index - s.index) <= w.cfg.params.fusion.radius) near.push(f.disagree);
+    return averagingWeight(near);
   }
 
   return { refine, fusionPlan, fuseNeighbours, weightOf };
@@ -116,10 +120,18 @@ export function createMultiView(w: FrameWindow, path: ScalePath) {
 /** Every third value of `a` times `gain` (rounded to float32, as a scaled copy holds it) that is positive. */
 function positiveSample(a: Float32Array, gain: number): Float32Array {
   const v = new Float32Array(Math.ceil(a.length / 3));
+  return v.subarray(0, samplePositive(a, gain, v));
+}
+
+/**
+ * positiveSample's loop; how many it wrote. A function of its own: V8 compiles a long loop on-stack in its
+ * first call, and code after the loop that had never run was thrown away on reaching it, and compiled again.
+ */
+function samplePositive(a: Float32Array, gain: number, v: Float32Array): number {
   let n = 0;
   for (let i = 0; i < a.length; i += 3) {
     const x = gain === 1 ? a[i] : Math.fround(a[i] * gain);
     if (x > 0) v[n++] = x;
   }
-  return v.subarray(0, n);
+  return n;
 }

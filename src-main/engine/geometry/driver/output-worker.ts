@@ -12,6 +12,11 @@ import { toInverseDepth } from '../../../common/depth.ts';
  * without copying. Keeps each frame's coarse planes while a later frame may still fuse it.
  */
 const port = parentPort!;
+// The first ArrayBuffer an isolate detaches (transfers) makes V8 throw away all its optimised typed-array
+// code: one empty buffer detached now, before any kernel is compiled, rather than the first results sent
+// back after the kernels were hot (each recompiled once a run).
+const detached = new ArrayBuffer(0);
+structuredClone(detached, { transfer: [detached] });
 let settings: OutputSettings | null = null;
 let make: ReturnType<typeof createOutputMaker> | null = null;
 let fuse: ReturnType<typeof createFrameFusion> | null = null;

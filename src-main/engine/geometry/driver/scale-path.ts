@@ -94,7 +94,10 @@ function linkScratch(n: number) {
 /** The frame's aligned inverse depth (and its fusion-grid copy): the model's own scale, or with `scale: false` chained to the frames before it. */
 export function align(w: FrameWindow, cur: FrameState) {
   const k = w.K!;
-  const past = w.frames.filter((s) => s.shotId === cur.shotId && s.index < cur.index);
+  // A loop, not a filter's closure: V8 holds a closure's optimised code weakly and compiled it again after
+  // each collection.
+  const past: FrameState[] = [];
+  for (const s of w.frames) if (s.shotId === cur.shotId && s.index < cur.index) past.push(s);
   // Each frame keeps its model's scale here: a chain of frame-to-frame fits random-walks in scale (local
   // scale errors up to 1.5x between neighbours on tartanair-hospital), and even pulled back toward the
   // model's scale by 30% a frame it cost accuracy (AbsRel/delta1 0.404/0.317 against 0.393/0.351 with
@@ -136,8 +139,13 @@ export function align(w: FrameWindow, cur: FrameState) {
  * and threw that code away on reaching it, frame after frame.
  */
 function fitPlane(x: Float32Array, aligned: Float32Array, s: number, t: number, floorFrac: number): void {
+  const floor = largestFit(x, s, t) * floorFrac;
+  for (let q = 0; q < x.length; q++) aligned[q] = x[q] > 0 ? Math.max(floor, s * x[q] + t) : 0;
+}
+
+/** The largest s x + t where x > 0 (0 if none); its own function for the reason fitPlane is one. */
+function largestFit(x: Float32Array, s: number, t: number): number {
   let maxR = 0;
   for (let q = 0; q < x.length; q++) if (x[q] > 0) maxR = Math.max(maxR, s * x[q] + t);
-  const floor = maxR * floorFrac;
-  for (let q = 0; q < x.length; q++) aligned[q] = x[q] > 0 ? Math.max(floor, s * x[q] + t) : 0;
+  return maxR;
 }

@@ -1,3 +1,4 @@
+import type { Mat4 } from '../../../common/types.ts';
 import { trackKLT } from '../features.ts';
 import { scaleIntrinsics } from '../../../common/camera/intrinsics.ts';
 import { identity4, invRigid, mul4, rotationAngle, rotOf, hypot2 } from '../linalg.ts';
@@ -40,7 +41,7 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   const ids: number[] = [];
   for (let i = 0; i < key.n0; i++) if (key.alive[i]) ids.push(i);
   const from = new Float32Array(ids.length * 2);
-  ids.forEach((id, j) => { from[2 * j] = key.pos[2 * id]; from[2 * j + 1] = key.pos[2 * id + 1]; });
+  for (let j = 0; j < ids.length; j++) { const id = ids[j]; from[2 * j] = key.pos[2 * id]; from[2 * j + 1] = key.pos[2 * id + 1]; }
   const tr = trackKLT(prev.pyr, cur.pyr, from, p.kltWindow, p.kltBackError);
   const W = k.width, H = k.height;
   const at = (x: number, y: number) => Math.min(H - 1, Math.round(y * sc)) * W + Math.min(W - 1, Math.round(x * sc));
@@ -68,7 +69,11 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
   // The last pose against the keyframe usually wins at once: the sampling stops when a better one is unlikely.
   const est = estimatePose(P32, uv32, Float32Array.from(Z), tk, { seed: cur.index + 1, init: key.lastT, confidence: POSE_RANSAC_CONFIDENCE });
   const ob: KeyframeObservation = { frame: cur, T: est.ok ? est.T : key.lastT, ids: Int32Array.from(used), uv: uv32 };
-  const saved = { q: key.pb.q.slice(), T: key.obs.map((o) => o.T) };
+  // Pushed, not key.obs.map's (holey when this function runs optimised, packed before: the change of kind
+  // threw its code away); loops, not closures made per call, whose code V8 drops at each collection.
+  const savedT: Mat4[] = [];
+  for (const o of key.obs) savedT.push(o.T);
+  const saved = { q: key.pb.q.slice(), T: savedT };
   key.obs.push(ob);
   if (key.obs.length > p.baWindow) key.obs.shift();
   const focal: WindowFocal | undefined = key.focal ? { ...key.focal } : undefined;
@@ -97,11 +102,11 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
     if (!(err[j] < p.dropPx) && key.obs.length >= p.dropAfterViews) { key.alive[used[j]] = 0; continue; }
     flows.push(hypot2(uv32[2 * j] - key.pix[2 * used[j]], uv32[2 * j + 1] - key.pix[2 * used[j] + 1]));
   }
-  flows.sort((a, b) => a - b);
+  flows.sort(ascending);
   const flow = flows.length ? flows[flows.length >> 1] : 0;
   const z = new Float32Array(used.length * 3);
   const fs1 = focal ? Math.exp(focal.s) : 1, tk1 = fs1 === 1 ? tk0 : { ...tk0, fx: tk0.fx * fs1, fy: tk0.fy * fs1 };
-  used.forEach((id, j) => { const d = 1 / key.pb.q[id] / fs1; z[3 * j] = key.pb.rays[2 * id] * d; z[3 * j + 1] = key.pb.rays[2 * id + 1] * d; z[3 * j + 2] = d * fs1; });
+  for (let j = 0; j < used.length; j++) { const id = used[j], d = 1 / key.pb.q[id] / fs1; z[3 * j] = key.pb.rays[2 * id] * d; z[3 * j + 1] = key.pb.rays[2 * id + 1] * d; z[3 * j + 2] = d * fs1; }
   ob.T = preferRotationOnly(z, uv32, ob.T, tk1).T;
   if (focal && w.focal) {
     w.focal.set(key.frame.index, cur.index, { s: focal.s, info: focal.info ?? 0, s0: focal.s0, sigma: focal.sigma });
@@ -124,3 +129,7 @@ function trackAgainst(w: FrameWindow, key: Keyframe, prev: FrameState, cur: Fram
 
 /** Probability that the pose RANSAC has drawn an all-inlier sample when it stops (adaptive count). */
 const POSE_RANSAC_CONFIDENCE = 0.999;
+
+function ascending(a: number, b: number): number {
+  return a - b;
+}
