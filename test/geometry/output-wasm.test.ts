@@ -13,6 +13,8 @@ import { colorizeDepth, depthRange } from '../../src-main/common/effects/colorma
 import { toInverseDepth } from '../../src-main/common/depth.ts';
 import type { DepthKind, Intrinsics, Mat4 } from '../../src-main/common/types.ts';
 import { dataset } from '../helpers/shared.ts';
+import { compileKernels, OUTPUT_SOURCE } from '../../scripts/build-wasm.ts';
+import { OUTPUT_WASM_BASE64 } from '../../src-main/engine/geometry/output-wasm-binary.ts';
 
 // The output thread's passes in WebAssembly (driver/output-wasm.ts, wasm/fusion.as.ts) against their
 // TypeScript on real data: kinect-room-5's five Kinect frames (their invalid pixels, 0, are the
@@ -52,6 +54,11 @@ function poses(): Mat4[] {
 const bits = (a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 describe('the output thread in WebAssembly, on real Kinect frames', () => {
+  it('the embedded module is the one built from geometry/wasm/output.as.ts (run npm run build:wasm after editing it)', async () => {
+    const fresh = await compileKernels(OUTPUT_SOURCE);
+    expect(Buffer.from(fresh).toString('base64')).toBe(OUTPUT_WASM_BASE64);
+  }, 60_000);
+
   const c2w = poses();
   const frames = [1, 2, 3, 4, 5].map((k, i) => {
     const depth = depthOf(k);

@@ -12,14 +12,6 @@ interface FusionExports {
   temporalWarp(prev: number, M: number, fx: number, fy: number, cx: number, cy: number, w: number, h: number, sx: number, sy: number, rayX: number, rayY: number, warped: number, crackAt: number, crackZ: number): void;
   blend(warped: number, z: number, out: number, n: number, metric: boolean, tol: number, k: number, flip: boolean): void;
   combine(vals: number, n4: number, count: number, own: number, out: number, n: number, lo: number, hi: number, trim: number, scratch: number, net: number): void;
-  minMax(d: number, n: number, res: number): void;
-  quantize(d: number, n: number, offset: number, inv: number, q: number): void;
-  colorize(d: number, n: number, metric: boolean, lo: number, scale: number, lut: number, rgb: number): void;
-  fitInverse(src: number, inv: number, n: number, limit: number, metric: boolean, a: number, b: number, res: number): void;
-  finalPass(inv: number, keep: boolean, floor: number, up: number, scaled: boolean, n: number, d: number, metric: boolean, z: number): void;
-  resizeWithHoles(src: number, sw: number, sh: number, dw: number, dh: number, out: number, taps: number): void;
-  ratioOf(fin: number, al: number, ratio: number, n: number): void;
-  scaleBy(base: number, up: number, out: number, n: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
@@ -52,8 +44,7 @@ let wasmModule: object | null = null;
 /** The networks for 0..COMBINE_MAX_VALUES values, made once. */
 let nets: [number, number][][] | null = null;
 
-/** A new instance of the module with `bytes` of memory of its own (driver/output-wasm.ts lays out its own). */
-export function instance(bytes: number): { exports: FusionExports; buffer: ArrayBuffer } {
+function instance(bytes: number): { exports: FusionExports; buffer: ArrayBuffer } {
   wasmModule ??= new WebAssemblyApi.Module(Buffer.from(FUSION_WASM_BASE64, 'base64'));
   const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(bytes / 65536) });
   return { exports: new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as FusionExports, buffer: memory.buffer };

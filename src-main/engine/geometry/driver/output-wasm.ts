@@ -1,10 +1,38 @@
 import { quantize, type Quantized } from '../../../common/quantize.ts';
 import { LUT } from '../../../common/effects/colormap.ts';
 import type { DepthKind } from '../../../common/types.ts';
-import { instance } from '../fusion-wasm.ts';
+import { OUTPUT_WASM_BASE64 } from '../output-wasm-binary.ts';
+
+/** The module's exports (wasm/output.as.ts); pointers are byte offsets into its memory. */
+interface OutputExports {
+  minMax(d: number, n: number, res: number): void;
+  quantize(d: number, n: number, offset: number, inv: number, q: number): void;
+  colorize(d: number, n: number, metric: boolean, lo: number, scale: number, lut: number, rgb: number): void;
+  fitInverse(src: number, inv: number, n: number, limit: number, metric: boolean, a: number, b: number, res: number): void;
+  finalPass(inv: number, keep: boolean, floor: number, up: number, scaled: boolean, n: number, d: number, metric: boolean, z: number): void;
+  resizeWithHoles(src: number, sw: number, sh: number, dw: number, dh: number, out: number, taps: number): void;
+  ratioOf(fin: number, al: number, ratio: number, n: number): void;
+  scaleBy(base: number, up: number, out: number, n: number): void;
+}
+
+/** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let wasmModule: object | null = null;
+/** An instance with `bytes` of memory of its own (never grown: views on it stay valid). */
+function instance(bytes: number): { exports: OutputExports; buffer: ArrayBuffer } {
+  wasmModule ??= new WebAssemblyApi.Module(Buffer.from(OUTPUT_WASM_BASE64, 'base64'));
+  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(bytes / 65536) });
+  return { exports: new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as OutputExports, buffer: memory.buffer };
+}
 
 /**
- * The output thread's extras (output-worker.ts) in WebAssembly (wasm/fusion.as.ts: minMax, quantize,
+ * The output thread's extras (output-worker.ts) in WebAssembly (wasm/output.as.ts: minMax, quantize,
  * colorize): the cache's quantised form (common/quantize.ts: quantize) and the preview's colours
  * (common/effects/colormap.ts: colorizeDepth over a fixed range), the same bytes, four pixels at a
  * time. The frame's depth is copied into the module's memory once for both (`load`); in TypeScript
