@@ -4,7 +4,8 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { createFrameFusion, type CoarsePlanes, type FusionPlan } from '../../src-main/engine/geometry/driver/frame-fusion.ts';
 import { createOutputMaker, type OutputJob, type OutputSettings } from '../../src-main/engine/geometry/driver/frame-output.ts';
-import { createWasmExtras } from '../../src-main/engine/geometry/driver/output-wasm.ts';
+import { createWasmExtras, createWasmOutputPasses } from '../../src-main/engine/geometry/driver/output-wasm.ts';
+import { spikeLimitOfSample } from '../../src-main/engine/geometry/depth-spikes.ts';
 import { boxDown } from '../../src-main/engine/geometry/image.ts';
 import { quatToMat3 } from '../../src-main/engine/geometry/linalg.ts';
 import { GEOMETRY_PARAMS } from '../../src-main/engine/geometry/params.ts';
@@ -90,6 +91,7 @@ describe('the output thread in WebAssembly, on real Kinect frames', () => {
       const ts = createOutputMaker(settings, false), wasm = createOutputMaker(settings);
       const extras = createWasmExtras(DW * DH);
       const fuse = createFrameFusion(KA, fp);
+      const passes = createWasmOutputPasses(DW * DH, AW * AH, DW);
       let range: [number, number] | null = null, failed = 0;
       for (const f of frames) {
         const others = frames.filter((o) => o !== f);
@@ -107,6 +109,15 @@ describe('the output thread in WebAssembly, on real Kinect frames', () => {
           index: f.index, shotId: 0, kind, outW: DW, outH: DH, input: input.slice(), a: 1.07, b: 0.0005, gain: 1.03, K: KA,
           aligned: f.aligned, final: f.index === 2 ? null : final, c2w: f.c2w, conf: 0.8, wt: 0.9,
         });
+        // The spike limit (the sample's 99th percentile, selected by its bits there), as the TypeScript's.
+        const sample = new Float32Array(input.length);
+        let m = 0;
+        for (let p = 0; p < input.length; p += 3) {
+          const x = Math.fround(Math.max(0, kind === 'metric' ? (input[p] > 0 ? 1 / input[p] : 0) : input[p]));
+          if (x > 0) sample[m++] = x;
+        }
+        passes.load(input);
+        expect(passes.spikeLimit(kind === 'metric')).toBe(spikeLimitOfSample(sample, m));
         const a = ts(job()), b = wasm(job());
         expect(bits(b.depth.data).equals(bits(a.depth.data))).toBe(true);
         expect(bits(b.aligned!.data).equals(bits(a.aligned!.data))).toBe(true);
@@ -124,6 +135,18 @@ describe('the output thread in WebAssembly, on real Kinect frames', () => {
       if (kind === 'metric') expect(failed).toBeGreaterThan(1000);
     });
   }
+
+  it('selects the spike limit as the TypeScript does, on samples with many equal values', () => {
+    let seed = 3;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const n = 3000, passes = createWasmOutputPasses(n, 4, 2);
+    for (const levels of [1, 3, 50, 0]) {
+      const d = Float32Array.from({ length: n }, () => (levels ? 0.5 + Math.floor(rand() * levels) / 7 : rand() * 10));
+      passes.load(d);
+      const sample = new Float32Array(n), m = d.filter((_v, i) => i % 3 === 0).reduce((k, v) => ((sample[k] = v), k + 1), 0);
+      expect(passes.spikeLimit(false)).toBe(spikeLimitOfSample(sample, m));
+    }
+  });
 
   it('colours and quantises values at the edges as the TypeScript does (range ends, zeros, NaN, an odd length)', () => {
     const n = 4 * 97 + 3, d = new Float32Array(n);

@@ -103,11 +103,17 @@ export function createOutputMaker(o: OutputSettings, wasm = true) {
     }
     const metric = j.kind === 'metric';
     // A metric depth of 0 is a failed pixel; a disparity of 0 is legitimately "very far".
-    const limit = spikeLimitOfSample(buf.sample, sampleInverse(src, buf.sample, n, metric));
     const inv = buf.inv;
-    let maxR: number;
-    if (wp?.dw === j.outW) { maxR = wp.fitInverse(src, limit, metric, a, b); failedCount = wp.failed; }
-    else maxR = fitInverse(src, inv, n, limit, metric, a, b);
+    let maxR: number, limit: number;
+    if (wp?.dw === j.outW) {
+      wp.load(src);
+      limit = wp.spikeLimit(metric);
+      maxR = wp.fitInverse(limit, metric, a, b);
+      failedCount = wp.failed;
+    } else {
+      limit = spikeLimitOfSample(buf.sample, sampleInverse(src, buf.sample, n, metric));
+      maxR = fitInverse(src, inv, n, limit, metric, a, b);
+    }
     // Only a guard against infinite depth: a 1% floor (as on the analysis grid) clipped the far field
     // of wide indoor scenes to 100x the nearest depth and measurably cost accuracy.
     const floor = maxR * 1e-3;

@@ -2,6 +2,7 @@ import { quantize, type Quantized } from '../../../common/quantize.ts';
 import { LUT } from '../../../common/effects/colormap.ts';
 import type { DepthKind } from '../../../common/types.ts';
 import { OUTPUT_WASM_BASE64 } from '../output-wasm-binary.ts';
+import { spikeLimitOfValue, spikeRank } from '../depth-spikes.ts';
 
 /** The module's exports (wasm/output.as.ts); pointers are byte offsets into its memory. */
 interface OutputExports {
@@ -13,6 +14,8 @@ interface OutputExports {
   resizeWithHoles(src: number, sw: number, sh: number, dw: number, dh: number, out: number, taps: number): void;
   ratioOf(fin: number, al: number, ratio: number, n: number): void;
   scaleBy(base: number, up: number, out: number, n: number): void;
+  spikeSample(src: number, n: number, metric: boolean, sample: number): number;
+  kthPositive(v: number, m: number, k: number, hist: number): number;
 }
 
 /** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
@@ -85,7 +88,8 @@ export function createWasmExtras(n: number) {
 export function createWasmOutputPasses(n: number, na: number, dw: number) {
   const n4 = (n + 3) & ~3, na4 = (na + 3) & ~3;
   const res = 0, src = 16, inv = src + 4 * n4, up = inv + 4 * n4, d = up + 4 * n4, z = d + 4 * n4;
-  const fin = z + 4 * n4, al = fin + 4 * na4, ratio = al + 4 * na4, taps = ratio + 4 * na4, bytes = taps + 16 * dw + 16;
+  const fin = z + 4 * n4, al = fin + 4 * na4, ratio = al + 4 * na4, taps = ratio + 4 * na4, hist = taps + 16 * dw + 16, sample = hist + 4 * 2048;
+  const bytes = sample + 4 * Math.ceil(n / 3) + 16;
   const { exports, buffer } = instance(bytes);
   const resF = new Float64Array(buffer, res, 1), resI = new Int32Array(buffer, res + 8, 1);
   const srcM = new Float32Array(buffer, src, n), finM = new Float32Array(buffer, fin, na), alM = new Float32Array(buffer, al, na);
@@ -94,9 +98,17 @@ export function createWasmOutputPasses(n: number, na: number, dw: number) {
     n, na, dw,
     inv: new Float32Array(buffer, inv, n),
     up: new Float32Array(buffer, up, n),
-    /** fitInverse of the model's depth `s` (copied in) into `inv`; returns the largest, the failed count in `failed`. */
-    fitInverse(s: Float32Array, limit: number, metric: boolean, a: number, b: number): number {
+    /** The model's depth (n values) into the module: what spikeLimit and fitInverse read. */
+    load(s: Float32Array): void {
       srcM.set(s);
+    },
+    /** depth-spikes.ts: spikeLimitOfSample of the loaded depth's sample (frame-output.ts: sampleInverse). */
+    spikeLimit(metric: boolean): number {
+      const m = exports.spikeSample(src, n, metric, sample);
+      return m ? spikeLimitOfValue(exports.kthPositive(sample, m, spikeRank(m), hist)) : Infinity;
+    },
+    /** fitInverse of the loaded depth into `inv`; returns the largest, the failed count in `failed`. */
+    fitInverse(limit: number, metric: boolean, a: number, b: number): number {
       exports.fitInverse(src, inv, n, limit, metric, a, b, res);
       this.failed = resI[0];
       return resF[0];

@@ -118,6 +118,49 @@ export function colorize(d: usize, n: i32, metric: bool, lo: f64, scale: f64, lu
 // resizeWithHoles, finalPass).
 
 /**
+ * frame-output.ts: sampleInverse: every third pixel's inverse depth (`metric`: 1 / v, 0 where v is not
+ * positive; never negative; as float32) that is positive, into `sample`; returns how many.
+ */
+export function spikeSample(src: usize, n: i32, metric: bool, sample: usize): i32 {
+  let m = 0;
+  for (let i = 0; i < n; i += 3) {
+    const v = load<f32>(src + (<usize>i << 2));
+    const x = max<f32>(0, metric ? (v > 0 ? <f32>1 / v : 0) : v);
+    if (x > 0) { store<f32>(sample + (<usize>m << 2), x); m++; }
+  }
+  return m;
+}
+
+/**
+ * The k-th smallest (0-based, k < m) of the m positive f32 values at `v` (none NaN): the value a sort
+ * would put at k, which is what common/select.ts: selectKth returns, whatever the way there. A radix
+ * selection on the bits (positive floats order as their bits do): 11, 11 and 10 bits, each pass
+ * counting the values that share the bits fixed so far. `hist`: 2048 u32 of scratch.
+ */
+export function kthPositive(v: usize, m: i32, k: i32, hist: usize): f64 {
+  let prefix: u32 = 0, fixed: u32 = 0, rank = <u32>k;
+  for (let pass = 0; pass < 3; pass++) {
+    const shift: u32 = pass == 0 ? 21 : pass == 1 ? 10 : 0, size: u32 = pass == 2 ? 1024 : 2048;
+    memory.fill(hist, 0, <usize>size << 2);
+    for (let i = 0; i < m; i++) {
+      const u = load<u32>(v + (<usize>i << 2));
+      if ((u & fixed) != prefix) continue;
+      const h = hist + (<usize>((u >>> shift) & (size - 1)) << 2);
+      store<u32>(h, load<u32>(h) + 1);
+    }
+    let b: u32 = 0;
+    for (; b < size - 1; b++) {
+      const c = load<u32>(hist + (<usize>b << 2));
+      if (rank < c) break;
+      rank -= c;
+    }
+    prefix |= b << shift;
+    fixed |= (size - 1) << shift;
+  }
+  return <f64>reinterpret<f32>(prefix);
+}
+
+/**
  * frame-output.ts: fitInverse: `inv` (f32) = fround(a * v + b) of each pixel's inverse depth v (0 where
  * v is not positive), 0 and counted where it failed (v > limit, or a metric 0); the largest stored as
  * f64 at `res`, the count as i32 at `res + 8`.
