@@ -4,9 +4,9 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { createFrameFusion, type CoarsePlanes, type FusionPlan } from '../../src-main/engine/geometry/driver/frame-fusion.ts';
 import { createOutputMaker, type OutputJob, type OutputSettings } from '../../src-main/engine/geometry/driver/frame-output.ts';
-import { createWasmExtras, createWasmOutputPasses } from '../../src-main/engine/geometry/driver/output-wasm.ts';
+import { createWasmExtras, createWasmFactorUp, createWasmOutputPasses } from '../../src-main/engine/geometry/driver/output-wasm.ts';
 import { spikeLimitOfSample } from '../../src-main/engine/geometry/depth-spikes.ts';
-import { boxDown } from '../../src-main/engine/geometry/image.ts';
+import { boxDown, resizeWithHoles } from '../../src-main/engine/geometry/image.ts';
 import { quatToMat3 } from '../../src-main/engine/geometry/linalg.ts';
 import { GEOMETRY_PARAMS } from '../../src-main/engine/geometry/params.ts';
 import { quantize } from '../../src-main/common/quantize.ts';
@@ -145,6 +145,20 @@ describe('the output thread in WebAssembly, on real Kinect frames', () => {
       passes.load(d);
       const sample = new Float32Array(n), m = d.filter((_v, i) => i % 3 === 0).reduce((k, v) => ((sample[k] = v), k + 1), 0);
       expect(passes.spikeLimit(false)).toBe(spikeLimitOfSample(sample, m));
+    }
+  });
+
+  it('resizes with holes as image.ts does, up and down, odd sizes, with and without holes', () => {
+    let seed = 11;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (const [sw, sh, dw, dh, holes] of [[64, 36, 160, 90, 0.3], [63, 37, 397, 223, 0], [161, 121, 64, 36, 0.5], [7, 5, 9, 3, 0.2], [1, 4, 5, 6, 0]]) {
+      const src = Float32Array.from({ length: sw * sh }, () => (rand() < holes ? -rand() : 0.2 + 3 * rand()));
+      const want = resizeWithHoles(src, sw, sh, dw, dh);
+      // The factor applied to ones: the resized value where positive, else 1.
+      const got = new Float32Array(dw * dh).fill(1);
+      createWasmFactorUp(sw, sh, dw, dh).apply(src, got, got);
+      for (let i = 0; i < want.length; i++) if (!(want[i] > 0)) want[i] = 1;
+      expect(bits(got).equals(bits(want))).toBe(true);
     }
   });
 

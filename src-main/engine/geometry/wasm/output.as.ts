@@ -244,12 +244,15 @@ export function finalPass(inv: usize, keep: bool, floor: f64, up: usize, scaled:
 export function resizeWithHoles(src: usize, sw: i32, sh: i32, dw: i32, dh: i32, out: usize, taps: usize): void {
   const sx = <f64>sw / <f64>dw, sy = <f64>sh / <f64>dh;
   const tx0 = taps, tx1 = taps + (<usize>dw << 2), twx = taps + (<usize>dw << 3);
+  // The columns before `xe` read two neighbouring source columns (x1 = x0 + 1): one 8-byte load a row.
+  let xe = dw;
   for (let x = 0; x < dw; x++) {
     const fx = min<f64>(<f64>(sw - 1), max<f64>(0, (<f64>x + 0.5) * sx - 0.5));
-    const x0 = <i32>Math.floor(fx);
+    const x0 = <i32>Math.floor(fx), x1 = min(sw - 1, x0 + 1);
     store<i32>(tx0 + (<usize>x << 2), x0);
-    store<i32>(tx1 + (<usize>x << 2), min(sw - 1, x0 + 1));
+    store<i32>(tx1 + (<usize>x << 2), x1);
     store<f64>(twx + (<usize>x << 3), fx - <f64>x0);
+    if (x1 != x0 + 1 && x < xe) xe = x;
   }
   const ONE = f64x2.splat(1), Z2 = f64x2.splat(0), EPS = f64x2.splat(1e-6);
   for (let y = 0; y < dh; y++) {
@@ -258,24 +261,28 @@ export function resizeWithHoles(src: usize, sw: i32, sh: i32, dw: i32, dh: i32, 
     const r0 = src + (<usize>(y0 * sw) << 2), r1 = src + (<usize>(y1 * sw) << 2), row = out + (<usize>(y * dw) << 2);
     const WY = f64x2.splat(wy), WY1 = f64x2.splat(1 - wy);
     let x = 0;
-    for (; x + 1 < dw; x += 2) {
-      const xa0 = <usize>load<i32>(tx0 + (<usize>x << 2)) << 2, xb0 = <usize>load<i32>(tx0 + (<usize>x << 2), 4) << 2;
-      const xa1 = <usize>load<i32>(tx1 + (<usize>x << 2)) << 2, xb1 = <usize>load<i32>(tx1 + (<usize>x << 2), 4) << 2;
+    // Two pixels at a time, each lane the scalar code's operations in its order.
+    for (; x + 1 < xe; x += 2) {
+      const xa = <usize>load<i32>(tx0 + (<usize>x << 2)) << 2, xb = <usize>load<i32>(tx0 + (<usize>x << 2), 4) << 2;
+      // Each pixel's two columns as a pair, then the pairs' first and second values side by side.
+      const pa0 = f64x2.promote_low_f32x4(v128.load64_zero(r0 + xa)), pb0 = f64x2.promote_low_f32x4(v128.load64_zero(r0 + xb));
+      const pa1 = f64x2.promote_low_f32x4(v128.load64_zero(r1 + xa)), pb1 = f64x2.promote_low_f32x4(v128.load64_zero(r1 + xb));
+      const a = i64x2.shuffle(pa0, pb0, 0, 2), b = i64x2.shuffle(pa0, pb0, 1, 3), c = i64x2.shuffle(pa1, pb1, 0, 2), e = i64x2.shuffle(pa1, pb1, 1, 3);
       const WX = v128.load(twx + (<usize>x << 3)), WX1 = f64x2.sub(ONE, WX);
-      const a = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(r0 + xa0)), 1, <f64>load<f32>(r0 + xb0));
-      const b = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(r0 + xa1)), 1, <f64>load<f32>(r0 + xb1));
-      const c = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(r1 + xa0)), 1, <f64>load<f32>(r1 + xb0));
-      const e = f64x2.replace_lane(f64x2.splat(<f64>load<f32>(r1 + xa1)), 1, <f64>load<f32>(r1 + xb1));
       const wa = f64x2.mul(WX1, WY1), wb = f64x2.mul(WX, WY1), wc = f64x2.mul(WX1, WY), wd = f64x2.mul(WX, WY);
-      let s = Z2, w = Z2;
-      let m = f64x2.gt(a, Z2);
-      s = v128.bitselect(f64x2.add(s, f64x2.mul(a, wa)), s, m); w = v128.bitselect(f64x2.add(w, wa), w, m);
-      m = f64x2.gt(b, Z2);
-      s = v128.bitselect(f64x2.add(s, f64x2.mul(b, wb)), s, m); w = v128.bitselect(f64x2.add(w, wb), w, m);
-      m = f64x2.gt(c, Z2);
-      s = v128.bitselect(f64x2.add(s, f64x2.mul(c, wc)), s, m); w = v128.bitselect(f64x2.add(w, wc), w, m);
-      m = f64x2.gt(e, Z2);
-      s = v128.bitselect(f64x2.add(s, f64x2.mul(e, wd)), s, m); w = v128.bitselect(f64x2.add(w, wd), w, m);
+      const ma = f64x2.gt(a, Z2), mb = f64x2.gt(b, Z2), mc = f64x2.gt(c, Z2), md = f64x2.gt(e, Z2);
+      let s: v128, w: v128;
+      if (i64x2.all_true(v128.and(v128.and(ma, mb), v128.and(mc, md)))) {
+        // No hole: 0 + a * wa is a * wa (it is not -0), and so on.
+        s = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(a, wa), f64x2.mul(b, wb)), f64x2.mul(c, wc)), f64x2.mul(e, wd));
+        w = f64x2.add(f64x2.add(f64x2.add(wa, wb), wc), wd);
+      } else {
+        s = Z2; w = Z2;
+        s = v128.bitselect(f64x2.add(s, f64x2.mul(a, wa)), s, ma); w = v128.bitselect(f64x2.add(w, wa), w, ma);
+        s = v128.bitselect(f64x2.add(s, f64x2.mul(b, wb)), s, mb); w = v128.bitselect(f64x2.add(w, wb), w, mb);
+        s = v128.bitselect(f64x2.add(s, f64x2.mul(c, wc)), s, mc); w = v128.bitselect(f64x2.add(w, wc), w, mc);
+        s = v128.bitselect(f64x2.add(s, f64x2.mul(e, wd)), s, md); w = v128.bitselect(f64x2.add(w, wd), w, md);
+      }
       const r = v128.bitselect(f64x2.div(s, w), Z2, f64x2.gt(w, EPS));
       v128.store64_lane(row + (<usize>x << 2), f32x4.demote_f64x2_zero(r), 0);
     }
