@@ -170,7 +170,7 @@ export function temporalWarp(prev: usize, M: usize, fx: f64, fy: f64, cx: f64, c
   const M0 = f64x2.splat(m0), M1 = f64x2.splat(m1), M2 = f64x2.splat(m2), M3 = f64x2.splat(m3), M4 = f64x2.splat(m4), M5 = f64x2.splat(m5);
   const M6 = f64x2.splat(m6), M7 = f64x2.splat(m7), M8 = f64x2.splat(m8), M9 = f64x2.splat(m9), M10 = f64x2.splat(m10), M11 = f64x2.splat(m11);
   const FX = f64x2.splat(fx), FY = f64x2.splat(fy), CX = f64x2.splat(cx), CY = f64x2.splat(cy), HALF = f64x2.splat(0.5), SX = f64x2.splat(sx), SY = f64x2.splat(sy);
-  const fw = <f64>w, fh = <f64>h;
+  const fw = <f64>w, fh = <f64>h, unit = sx == 1 && sy == 1;
   for (let y = 0; y < h; y++) {
     const ry = <f64>load<f32>(rayY + (<usize>y << 2)), RY = f64x2.splat(ry);
     const row = prev + (<usize>(y * w) << 2);
@@ -183,8 +183,10 @@ export function temporalWarp(prev: usize, M: usize, fx: f64, fy: f64, cx: f64, c
       const zc = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(M8, X), f64x2.mul(M9, Y)), f64x2.mul(M10, z)), M11);
       const xc = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(M0, X), f64x2.mul(M1, Y)), f64x2.mul(M2, z)), M3);
       const yc = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(M4, X), f64x2.mul(M5, Y)), f64x2.mul(M6, z)), M7);
-      const U = f64x2.floor(f64x2.div(f64x2.add(f64x2.add(f64x2.mul(f64x2.div(xc, zc), FX), CX), HALF), SX));
-      const V = f64x2.floor(f64x2.div(f64x2.add(f64x2.add(f64x2.mul(f64x2.div(yc, zc), FY), CY), HALF), SY));
+      // The grid at the intrinsics' own size (the analysis's): a division by 1 is the value itself, left out.
+      const pu = f64x2.add(f64x2.add(f64x2.mul(f64x2.div(xc, zc), FX), CX), HALF), pv = f64x2.add(f64x2.add(f64x2.mul(f64x2.div(yc, zc), FY), CY), HALF);
+      const U = f64x2.floor(unit ? pu : f64x2.div(pu, SX));
+      const V = f64x2.floor(unit ? pv : f64x2.div(pv, SY));
       splatDepth(f64x2.extract_lane(z, 0), f64x2.extract_lane(zc, 0), f64x2.extract_lane(U, 0), f64x2.extract_lane(V, 0), w, fw, fh, warped);
       splatDepth(f64x2.extract_lane(z, 1), f64x2.extract_lane(zc, 1), f64x2.extract_lane(U, 1), f64x2.extract_lane(V, 1), w, fw, fh, warped);
     }
