@@ -3,7 +3,8 @@
  * the module in src-main/engine/effects/wasm-binary.ts, so the engine loads it from its own sources in
  * every layout (tsx, the compiled build, app.asar) with no file to find at run time; likewise the
  * tracker's KLT, src-main/engine/geometry/wasm/klt.as.ts -> geometry/klt-wasm-binary.ts; the view fusion's
- * combination, geometry/wasm/fusion.as.ts -> geometry/fusion-wasm-binary.ts; export's colour
+ * combination, geometry/wasm/fusion.as.ts -> geometry/fusion-wasm-binary.ts; the output thread's
+ * passes, geometry/wasm/output.as.ts -> geometry/output-wasm-binary.ts; export's colour
  * conversions, effects/wasm/yuv.as.ts -> effects/yuv-wasm-binary.ts; the model thread's resize and round trip,
  * infer/wasm/postprocess.as.ts -> infer/postprocess-wasm-binary.ts; the network input, preprocess/wasm/planar.as.ts ->
  * preprocess/planar-wasm-binary.ts.
@@ -20,6 +21,8 @@ export const KLT_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm', '
 export const KLT_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'klt-wasm-binary.ts');
 export const FUSION_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm', 'fusion.as.ts');
 export const FUSION_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'fusion-wasm-binary.ts');
+export const OUTPUT_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm', 'output.as.ts');
+export const OUTPUT_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'output-wasm-binary.ts');
 export const YUV_SOURCE = join(ROOT, 'src-main', 'engine', 'effects', 'wasm', 'yuv.as.ts');
 export const YUV_MODULE = join(ROOT, 'src-main', 'engine', 'effects', 'yuv-wasm-binary.ts');
 export const POSTPROCESS_SOURCE = join(ROOT, 'src-main', 'engine', 'infer', 'wasm', 'postprocess.as.ts');
@@ -55,6 +58,7 @@ export function moduleText(binary: Uint8Array, from = 'wasm/kernels.as.ts', test
 
 export const kltModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/klt.as.ts', 'test/geometry/klt-wasm.test.ts', 'KLT_WASM_BASE64');
 export const fusionModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/fusion.as.ts', 'test/geometry/fusion-wasm.test.ts', 'FUSION_WASM_BASE64');
+export const outputModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/output.as.ts', 'test/geometry/output-wasm.test.ts', 'OUTPUT_WASM_BASE64');
 export const yuvModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/yuv.as.ts', 'test/effects/yuv.test.ts', 'YUV_WASM_BASE64');
 export const planarModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/planar.as.ts', 'test/unit/preprocess.test.ts', 'PLANAR_WASM_BASE64');
 export const postprocessModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/postprocess.as.ts', 'test/engine/postprocess-wasm.test.ts', 'POSTPROCESS_WASM_BASE64');
@@ -69,6 +73,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const fusion = await compileKernels(FUSION_SOURCE);
   writeFileSync(FUSION_MODULE, fusionModuleText(fusion));
   console.log(`wrote ${FUSION_MODULE} (${fusion.length} bytes of WebAssembly)`);
+  const output = await compileKernels(OUTPUT_SOURCE);
+  writeFileSync(OUTPUT_MODULE, outputModuleText(output));
+  console.log(`wrote ${OUTPUT_MODULE} (${output.length} bytes of WebAssembly)`);
   const yuv = await compileKernels(YUV_SOURCE);
   writeFileSync(YUV_MODULE, yuvModuleText(yuv));
   console.log(`wrote ${YUV_MODULE} (${yuv.length} bytes of WebAssembly)`);

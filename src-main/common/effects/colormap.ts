@@ -11,8 +11,9 @@ function turbo(x: number): [number, number, number] {
   return [c(r), c(g), c(b)];
 }
 
-// Flat RGB triples: this runs per pixel of every preview frame.
-const LUT = Uint8Array.from(Array.from({ length: 256 }, (_v, i) => turbo(i / 255)).flat());
+// Flat RGB triples: this runs per pixel of every preview frame. Exported for the output thread's
+// WebAssembly colouring (engine/geometry/driver/output-wasm.ts), which must give the same bytes.
+export const LUT = Uint8Array.from(Array.from({ length: 256 }, (_v, i) => turbo(i / 255)).flat());
 
 /** Robust display range: percentiles, so a few outliers do not flatten the picture. */
 export function depthRange(depth: Float32Array, lo = 0.02, hi = 0.98): [number, number] {

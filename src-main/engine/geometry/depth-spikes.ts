@@ -26,9 +26,13 @@ export function spikeLimit(x: Float32Array, scratch?: Float32Array): number {
 /** spikeLimit of a plane whose sample (percentile's: every third value, the positive ones) is v[0..m), reordered. */
 export function spikeLimitOfSample(v: Float32Array, m: number): number {
   if (!m) return Infinity;
-  const p = selectKth(v, m, Math.min(m - 1, Math.max(0, Math.round((99 / 100) * (m - 1)))));
-  return p > 0 ? p * SPIKE_FACTOR : Infinity;
+  return spikeLimitOfValue(selectKth(v, m, spikeRank(m)));
 }
+
+/** The rank in a sample of m (m > 0) whose value spikeLimitOfValue takes (for a caller selecting it itself). */
+export const spikeRank = (m: number): number => Math.min(m - 1, Math.max(0, Math.round((99 / 100) * (m - 1))));
+/** The spike limit from the sample's value of spikeRank. */
+export const spikeLimitOfValue = (p: number): number => (p > 0 ? p * SPIKE_FACTOR : Infinity);
 
 /**
  * Fills holes (values <= 0) of a plane from the valid pixels around them (push-pull: average down a

@@ -7,6 +7,7 @@ import type { ScalePath } from './scale-path.ts';
 import type { FusionPlan } from './frame-fusion.ts';
 import type { GeometryParams } from '../params.ts';
 import type { Quantized } from '../../../common/quantize.ts';
+import { createWasmOutputPasses } from './output-wasm.ts';
 
 export interface GeometryOutput {
   index: number;
@@ -71,12 +72,18 @@ export interface OutputExtras {
   preview: boolean;
 }
 
-/** The frame's output from its job; frames in order (the temporal filter carries from one to the next). */
-export function createOutputMaker(o: OutputSettings) {
+/**
+ * The frame's output from its job; frames in order (the temporal filter carries from one to the next).
+ * `wasm` false: the per-pixel passes in TypeScript (the reference, for the test of their bits), not in
+ * WebAssembly (output-wasm.ts: the same values).
+ */
+export function createOutputMaker(o: OutputSettings, wasm = true) {
   let temporal: ReturnType<typeof createTemporalFilter> | null = null;
   // Work planes on the depth grid (and the ratio on the analysis grid), reused frame after frame: a
   // few MB a frame of fresh typed arrays is what kept V8 collecting (12% of the geometry's time).
   let buf: { n: number; inv: Float32Array; refined: Float32Array; up: Float32Array; ratio: Float32Array; sample: Float32Array } | null = null;
+  // The passes in WebAssembly, `inv` and `up` in its memory (buf's are then those).
+  let wp: ReturnType<typeof createWasmOutputPasses> | null = null;
 
   /**
    * `into`: an array of the depth grid's size that is the caller's to give away (the output thread's
@@ -91,13 +98,22 @@ export function createOutputMaker(o: OutputSettings) {
     const { a, b } = j;
     const src = j.input, n = src.length;
     if (buf?.n !== n || buf.ratio.length !== k.width * k.height) {
-      buf = { n, inv: new Float32Array(n), refined: new Float32Array(n), up: new Float32Array(n), ratio: new Float32Array(k.width * k.height), sample: new Float32Array(Math.ceil(n / 3)) };
+      wp = wasm ? createWasmOutputPasses(n, k.width * k.height, j.outW) : null;
+      buf = { n, inv: wp?.inv ?? new Float32Array(n), refined: new Float32Array(n), up: wp?.up ?? new Float32Array(n), ratio: new Float32Array(k.width * k.height), sample: new Float32Array(Math.ceil(n / 3)) };
     }
     const metric = j.kind === 'metric';
     // A metric depth of 0 is a failed pixel; a disparity of 0 is legitimately "very far".
-    const limit = spikeLimitOfSample(buf.sample, sampleInverse(src, buf.sample, n, metric));
     const inv = buf.inv;
-    const maxR = fitInverse(src, inv, n, limit, metric, a, b);
+    let maxR: number, limit: number;
+    if (wp?.dw === j.outW) {
+      wp.load(src);
+      limit = wp.spikeLimit(metric);
+      maxR = wp.fitInverse(limit, metric, a, b);
+      failedCount = wp.failed;
+    } else {
+      limit = spikeLimitOfSample(buf.sample, sampleInverse(src, buf.sample, n, metric));
+      maxR = fitInverse(src, inv, n, limit, metric, a, b);
+    }
     // Only a guard against infinite depth: a 1% floor (as on the analysis grid) clipped the far field
     // of wide indoor scenes to 100x the nearest depth and measurably cost accuracy.
     const floor = maxR * 1e-3;
@@ -108,8 +124,11 @@ export function createOutputMaker(o: OutputSettings) {
     }
     // The refinement's factor, on the analysis grid and resampled to the depth grid.
     if (j.final) {
-      ratioOf(j.final, j.aligned, buf.ratio);
-      resizeWithHoles(buf.ratio, k.width, k.height, j.outW, j.outH, buf.up);
+      if (wp?.dw === j.outW) wp.ratioUp(j.final, j.aligned, k.width, k.height, j.outH);
+      else {
+        ratioOf(j.final, j.aligned, buf.ratio);
+        resizeWithHoles(buf.ratio, k.width, k.height, j.outW, j.outH, buf.up);
+      }
     }
     // Inverse depth in shot-world units, as the poses: the filter's warp needs exactly that.
     const tp = o.temporal;
@@ -117,7 +136,8 @@ export function createOutputMaker(o: OutputSettings) {
     // The output in a new array the output keeps, or in `into` (the model's depth is read no more).
     const d: Float32Array<ArrayBuffer> = into?.length === n ? into : new Float32Array(n);
     // One pass: the floor, the refinement's factor, the output in its kind and the filter's depth along the ray.
-    finalPass(inv, o.keepAligned, floor, buf.up, j.final !== null, n, d, metric, temporal?.depthAlongRay() ?? buf.refined);
+    if (wp?.dw === j.outW) wp.finalPass(o.keepAligned, floor, j.final !== null, metric, d, temporal?.depthAlongRay() ?? null);
+    else finalPass(inv, o.keepAligned, floor, buf.up, j.final !== null, n, d, metric, temporal?.depthAlongRay() ?? buf.refined);
     if (temporal) temporal.applyPrepared(d, j.c2w, j.shotId, j.conf, j.wt, metric);
     const map = (v: Float32Array): DepthMap => ({ index: j.index, width: j.outW, height: j.outH, kind: j.kind, data: v });
     return {

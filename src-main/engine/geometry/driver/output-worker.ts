@@ -2,9 +2,9 @@ import { parentPort } from 'node:worker_threads';
 import { createOutputMaker, type GeometryOutput, type OutputJob, type OutputSettings } from './frame-output.ts';
 import { createFrameFusion, type CoarsePlanes } from './frame-fusion.ts';
 import type { FromOutputWorker, ToOutputWorker } from './output-thread.ts';
-import { quantize } from '../../../common/quantize.ts';
-import { colorizeDepth, depthRange } from '../../../common/effects/colormap.ts';
+import { depthRange } from '../../../common/effects/colormap.ts';
 import { toInverseDepth } from '../../../common/depth.ts';
+import { createWasmExtras } from './output-wasm.ts';
 
 /**
  * Worker side of output-thread.ts: fuses and makes the frames' outputs in order (frame-fusion.ts,
@@ -30,6 +30,8 @@ const spareRgb: Uint8Array[] = [];
 const SPARE_MAX = 32;
 // One colour range for the whole preview, from its first frame, so colours do not flicker (as analysis-outputs.ts did).
 let range: [number, number] | null = null;
+// The quantising and colouring in WebAssembly (output-wasm.ts: the same bytes), for the depth grid's size.
+let wasm: (ReturnType<typeof createWasmExtras> & { n: number }) | null = null;
 const planesOf = (i: number) => {
   const p = planes.get(i);
   if (!p) throw new Error(`frame ${i}'s fusion planes were not sent`);
@@ -57,14 +59,17 @@ function addExtras(out: GeometryOutput): ArrayBuffer[] {
   const x = settings!.extras;
   if (!x) return [];
   const d = out.depth, moved: ArrayBuffer[] = [];
+  if (!x.quantize && !x.preview) return moved;
+  const n = d.width * d.height;
+  if (wasm?.n !== n) wasm = { n, ...createWasmExtras(n) };
+  wasm.load(d.data);
   if (x.quantize) {
-    out.quantized = quantize(d.data, spareQ.pop());
+    out.quantized = wasm.quantize(spareQ.pop());
     moved.push(out.quantized.data.buffer as ArrayBuffer);
   }
   if (x.preview) {
     range ??= depthRange(toInverseDepth(d.data, d.kind));
-    const rgb = spareRgb.pop();
-    out.preview = colorizeDepth(d.data, d.width, d.height, d.kind, range, rgb?.length === d.width * d.height * 3 ? rgb : undefined);
+    out.preview = wasm.colorize(d.kind, range, spareRgb.pop());
     moved.push(out.preview.buffer as ArrayBuffer);
   }
   return moved;

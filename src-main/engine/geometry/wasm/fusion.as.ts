@@ -93,7 +93,7 @@ export function warpAccumulate(inv: usize, from: usize, g: f64, T: usize, fx: f6
   const t4 = load<f64>(T, 32), t5 = load<f64>(T, 40), t6 = load<f64>(T, 48), t7 = load<f64>(T, 56);
   const t8 = load<f64>(T, 64), t9 = load<f64>(T, 72), t10 = load<f64>(T, 80), t11 = load<f64>(T, 88);
   const fw = <f64>w, fh = <f64>h;
-  const G = f64x2.splat(g), ONE = f64x2.splat(1), HALF = f64x2.splat(0.5);
+  const G = f64x2.splat(g), ONE = f64x2.splat(1), HALF = f64x2.splat(0.5), NEAR = f64x2.splat(1e-6), FAR = f64x2.splat(1e6);
   const T0 = f64x2.splat(t0), T1 = f64x2.splat(t1), T2 = f64x2.splat(t2), T3 = f64x2.splat(t3), T4 = f64x2.splat(t4), T5 = f64x2.splat(t5);
   const T6 = f64x2.splat(t6), T7 = f64x2.splat(t7), T8 = f64x2.splat(t8), T9 = f64x2.splat(t9), T10 = f64x2.splat(t10), T11 = f64x2.splat(t11);
   const FX = f64x2.splat(fx), FY = f64x2.splat(fy), CX = f64x2.splat(cx), CY = f64x2.splat(cy);
@@ -110,12 +110,22 @@ export function warpAccumulate(inv: usize, from: usize, g: f64, T: usize, fx: f6
       const Zb = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(T8, X), f64x2.mul(T9, Y)), f64x2.mul(T10, z)), T11);
       const Xb = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(T0, X), f64x2.mul(T1, Y)), f64x2.mul(T2, z)), T3);
       const Yb = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(T4, X), f64x2.mul(T5, Y)), f64x2.mul(T6, z)), T7);
-      const su = f64x2.add(f64x2.div(f64x2.mul(FX, Xb), Zb), CX), sv = f64x2.add(f64x2.div(f64x2.mul(FY, Yb), Zb), CY);
+      const RB = f64x2.div(ONE, Zb);
+      // Only the rounded pixel (roundJs) is used, and it changes only at half-integers: the projection
+      // times 1 / Zb is within 1e-9 of its quotient (2 ulps, for |u| < 1e6), so where that is more than
+      // 1e-6 from a half-integer it rounds the same; elsewhere (or for NaN and infinities) the quotient.
+      let su = f64x2.add(f64x2.mul(f64x2.mul(FX, Xb), RB), CX), sv = f64x2.add(f64x2.mul(f64x2.mul(FY, Yb), RB), CY);
+      let fu = f64x2.floor(su), fv = f64x2.floor(sv);
+      const clear = v128.and(
+        v128.and(f64x2.gt(f64x2.abs(f64x2.sub(f64x2.sub(su, fu), HALF)), NEAR), f64x2.lt(f64x2.abs(su), FAR)),
+        v128.and(f64x2.gt(f64x2.abs(f64x2.sub(f64x2.sub(sv, fv), HALF)), NEAR), f64x2.lt(f64x2.abs(sv), FAR)));
+      if (!i64x2.all_true(clear)) {
+        su = f64x2.add(f64x2.div(f64x2.mul(FX, Xb), Zb), CX); sv = f64x2.add(f64x2.div(f64x2.mul(FY, Yb), Zb), CY);
+        fu = f64x2.floor(su); fv = f64x2.floor(sv);
+      }
       // roundJs lane by lane.
-      const fu = f64x2.floor(su), fv = f64x2.floor(sv);
       const U = v128.bitselect(f64x2.add(fu, ONE), fu, f64x2.ge(f64x2.sub(su, fu), HALF));
       const V = v128.bitselect(f64x2.add(fv, ONE), fv, f64x2.ge(f64x2.sub(sv, fv), HALF));
-      const RB = f64x2.div(ONE, Zb);
       splatOne(f64x2.extract_lane(r, 0), f64x2.extract_lane(Zb, 0), f64x2.extract_lane(U, 0), f64x2.extract_lane(V, 0), f64x2.extract_lane(RB, 0), w, fw, fh, warped, grey, from + (<usize>p << 2));
       splatOne(f64x2.extract_lane(r, 1), f64x2.extract_lane(Zb, 1), f64x2.extract_lane(U, 1), f64x2.extract_lane(V, 1), f64x2.extract_lane(RB, 1), w, fw, fh, warped, grey, from + (<usize>(p + 1) << 2));
     }
@@ -170,7 +180,7 @@ export function temporalWarp(prev: usize, M: usize, fx: f64, fy: f64, cx: f64, c
   const M0 = f64x2.splat(m0), M1 = f64x2.splat(m1), M2 = f64x2.splat(m2), M3 = f64x2.splat(m3), M4 = f64x2.splat(m4), M5 = f64x2.splat(m5);
   const M6 = f64x2.splat(m6), M7 = f64x2.splat(m7), M8 = f64x2.splat(m8), M9 = f64x2.splat(m9), M10 = f64x2.splat(m10), M11 = f64x2.splat(m11);
   const FX = f64x2.splat(fx), FY = f64x2.splat(fy), CX = f64x2.splat(cx), CY = f64x2.splat(cy), HALF = f64x2.splat(0.5), SX = f64x2.splat(sx), SY = f64x2.splat(sy);
-  const fw = <f64>w, fh = <f64>h;
+  const fw = <f64>w, fh = <f64>h, unit = sx == 1 && sy == 1;
   for (let y = 0; y < h; y++) {
     const ry = <f64>load<f32>(rayY + (<usize>y << 2)), RY = f64x2.splat(ry);
     const row = prev + (<usize>(y * w) << 2);
@@ -183,8 +193,10 @@ export function temporalWarp(prev: usize, M: usize, fx: f64, fy: f64, cx: f64, c
       const zc = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(M8, X), f64x2.mul(M9, Y)), f64x2.mul(M10, z)), M11);
       const xc = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(M0, X), f64x2.mul(M1, Y)), f64x2.mul(M2, z)), M3);
       const yc = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(M4, X), f64x2.mul(M5, Y)), f64x2.mul(M6, z)), M7);
-      const U = f64x2.floor(f64x2.div(f64x2.add(f64x2.add(f64x2.mul(f64x2.div(xc, zc), FX), CX), HALF), SX));
-      const V = f64x2.floor(f64x2.div(f64x2.add(f64x2.add(f64x2.mul(f64x2.div(yc, zc), FY), CY), HALF), SY));
+      // The grid at the intrinsics' own size (the analysis's): a division by 1 is the value itself, left out.
+      const pu = f64x2.add(f64x2.add(f64x2.mul(f64x2.div(xc, zc), FX), CX), HALF), pv = f64x2.add(f64x2.add(f64x2.mul(f64x2.div(yc, zc), FY), CY), HALF);
+      const U = f64x2.floor(unit ? pu : f64x2.div(pu, SX));
+      const V = f64x2.floor(unit ? pv : f64x2.div(pv, SY));
       splatDepth(f64x2.extract_lane(z, 0), f64x2.extract_lane(zc, 0), f64x2.extract_lane(U, 0), f64x2.extract_lane(V, 0), w, fw, fh, warped);
       splatDepth(f64x2.extract_lane(z, 1), f64x2.extract_lane(zc, 1), f64x2.extract_lane(U, 1), f64x2.extract_lane(V, 1), w, fw, fh, warped);
     }
