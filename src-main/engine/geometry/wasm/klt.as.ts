@@ -58,6 +58,11 @@ export function gradients(src: usize, w: i32, h: i32, P: i32, gx: usize, gy: usi
   return f32x4.add(f32x4.add(f32x4.add(f32x4.mul(v128.load(p), w00), f32x4.mul(v128.load(p, 4), w01)), f32x4.mul(v128.load(p + W), w10)), f32x4.mul(v128.load(p + W, 4), w11));
 }
 
+/** bilinear4 of loaded samples (upper row, one pixel right, lower row, one pixel right). */
+@inline function bil(d00: v128, d01: v128, d10: v128, d11: v128, w00: v128, w01: v128, w10: v128, w11: v128): v128 {
+  return f32x4.add(f32x4.add(f32x4.add(f32x4.mul(d00, w00), f32x4.mul(d01, w01)), f32x4.mul(d10, w10)), f32x4.mul(d11, w11));
+}
+
 /** The four lanes' sum, (l0 + l1) + (l2 + l3), widened. */
 @inline function lanes(v: v128): f64 {
   return <f64>((f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
@@ -103,13 +108,18 @@ export function lk(lv: usize, levels: i32, pts: usize, n: i32, r: i32, out: usiz
         let k: usize = 0;
         for (let dy = -r; dy <= r; dy++) {
           let j = at(<i32>x0f - r, <i32>y0f + dy, S);
-          for (let v = 0; v < vecs; v++, k += 16, j += 16) {
-            let vx = bilinear4(dX + j, W, w00, w01, w10, w11), vy = bilinear4(dY + j, W, w00, w01, w10, w11);
-            if (v === vecs - 1) { vx = v128.and(vx, mask); vy = v128.and(vy, mask); }
+          // The row's last vector apart: its lanes past the window's side get zero gradients.
+          for (let v = 0; v < vecs - 1; v++, k += 16, j += 16) {
+            const vx = bilinear4(dX + j, W, w00, w01, w10, w11), vy = bilinear4(dY + j, W, w00, w01, w10, w11);
             v128.store(ixP + k, vx); v128.store(iyP + k, vy);
             v128.store(i0P + k, bilinear4(dA + j, W, w00, w01, w10, w11));
             s11 = f32x4.add(s11, f32x4.mul(vx, vx)); s12 = f32x4.add(s12, f32x4.mul(vx, vy)); s22 = f32x4.add(s22, f32x4.mul(vy, vy));
           }
+          const vx = v128.and(bilinear4(dX + j, W, w00, w01, w10, w11), mask), vy = v128.and(bilinear4(dY + j, W, w00, w01, w10, w11), mask);
+          v128.store(ixP + k, vx); v128.store(iyP + k, vy);
+          v128.store(i0P + k, bilinear4(dA + j, W, w00, w01, w10, w11));
+          s11 = f32x4.add(s11, f32x4.mul(vx, vx)); s12 = f32x4.add(s12, f32x4.mul(vx, vy)); s22 = f32x4.add(s22, f32x4.mul(vy, vy));
+          k += 16;
         }
         a11 = lanes(s11); a12 = lanes(s12); a22 = lanes(s22);
       }
@@ -126,12 +136,34 @@ export function lk(lv: usize, levels: i32, pts: usize, n: i32, r: i32, out: usiz
         const w10 = f32x4.splat(<f32>((1 - ax) * ay)), w11 = f32x4.splat(<f32>(ax * ay));
         let b1 = f32x4.splat(0), b2 = f32x4.splat(0);
         let k: usize = 0;
-        for (let dy = -r; dy <= r; dy++) {
-          let j = dB + at(<i32>x0f - r, <i32>y0f + dy, S);
-          for (let v = 0; v < vecs; v++, k += 16, j += 16) {
-            const ev = f32x4.sub(v128.load(i0P + k), bilinear4(j, W, w00, w01, w10, w11));
-            b1 = f32x4.add(b1, f32x4.mul(ev, v128.load(ixP + k)));
-            b2 = f32x4.add(b2, f32x4.mul(ev, v128.load(iyP + k)));
+        if (vecs === 4) {
+          // The tracker's window (r = 7): a row's four vectors written out, the same operations in the same
+          // order; a row's lower samples are the next row's upper ones, loaded once.
+          let j = dB + at(<i32>x0f - r, <i32>y0f - r, S);
+          let u0 = v128.load(j), u0r = v128.load(j, 4), u1 = v128.load(j, 16), u1r = v128.load(j, 20);
+          let u2 = v128.load(j, 32), u2r = v128.load(j, 36), u3 = v128.load(j, 48), u3r = v128.load(j, 52);
+          for (let dy = -r; dy <= r; dy++, k += 64) {
+            j += W;
+            const d0 = v128.load(j), d0r = v128.load(j, 4), d1 = v128.load(j, 16), d1r = v128.load(j, 20);
+            const d2 = v128.load(j, 32), d2r = v128.load(j, 36), d3 = v128.load(j, 48), d3r = v128.load(j, 52);
+            let ev = f32x4.sub(v128.load(i0P + k), bil(u0, u0r, d0, d0r, w00, w01, w10, w11));
+            b1 = f32x4.add(b1, f32x4.mul(ev, v128.load(ixP + k))); b2 = f32x4.add(b2, f32x4.mul(ev, v128.load(iyP + k)));
+            ev = f32x4.sub(v128.load(i0P + k, 16), bil(u1, u1r, d1, d1r, w00, w01, w10, w11));
+            b1 = f32x4.add(b1, f32x4.mul(ev, v128.load(ixP + k, 16))); b2 = f32x4.add(b2, f32x4.mul(ev, v128.load(iyP + k, 16)));
+            ev = f32x4.sub(v128.load(i0P + k, 32), bil(u2, u2r, d2, d2r, w00, w01, w10, w11));
+            b1 = f32x4.add(b1, f32x4.mul(ev, v128.load(ixP + k, 32))); b2 = f32x4.add(b2, f32x4.mul(ev, v128.load(iyP + k, 32)));
+            ev = f32x4.sub(v128.load(i0P + k, 48), bil(u3, u3r, d3, d3r, w00, w01, w10, w11));
+            b1 = f32x4.add(b1, f32x4.mul(ev, v128.load(ixP + k, 48))); b2 = f32x4.add(b2, f32x4.mul(ev, v128.load(iyP + k, 48)));
+            u0 = d0; u0r = d0r; u1 = d1; u1r = d1r; u2 = d2; u2r = d2r; u3 = d3; u3r = d3r;
+          }
+        } else {
+          for (let dy = -r; dy <= r; dy++) {
+            let j = dB + at(<i32>x0f - r, <i32>y0f + dy, S);
+            for (let v = 0; v < vecs; v++, k += 16, j += 16) {
+              const ev = f32x4.sub(v128.load(i0P + k), bilinear4(j, W, w00, w01, w10, w11));
+              b1 = f32x4.add(b1, f32x4.mul(ev, v128.load(ixP + k)));
+              b2 = f32x4.add(b2, f32x4.mul(ev, v128.load(iyP + k)));
+            }
           }
         }
         const c1 = lanes(b1), c2 = lanes(b2);
