@@ -106,7 +106,23 @@ export function lk(lv: usize, levels: i32, pts: usize, n: i32, r: i32, out: usiz
         const w10 = f32x4.splat(<f32>((1 - ax) * ay)), w11 = f32x4.splat(<f32>(ax * ay));
         let s11 = f32x4.splat(0), s12 = f32x4.splat(0), s22 = f32x4.splat(0);
         let k: usize = 0;
-        for (let dy = -r; dy <= r; dy++) {
+        if (vecs === 4) {
+          // The tracker's window: a row's three whole vectors written out, then the masked one.
+          for (let dy = -r, j = at(<i32>x0f - r, <i32>y0f - r, S); dy <= r; dy++, k += 64, j += W) {
+            let vx = bilinear4(dX + j, W, w00, w01, w10, w11), vy = bilinear4(dY + j, W, w00, w01, w10, w11);
+            v128.store(ixP + k, vx); v128.store(iyP + k, vy); v128.store(i0P + k, bilinear4(dA + j, W, w00, w01, w10, w11));
+            s11 = f32x4.add(s11, f32x4.mul(vx, vx)); s12 = f32x4.add(s12, f32x4.mul(vx, vy)); s22 = f32x4.add(s22, f32x4.mul(vy, vy));
+            vx = bilinear4(dX + j + 16, W, w00, w01, w10, w11); vy = bilinear4(dY + j + 16, W, w00, w01, w10, w11);
+            v128.store(ixP + k, vx, 16); v128.store(iyP + k, vy, 16); v128.store(i0P + k, bilinear4(dA + j + 16, W, w00, w01, w10, w11), 16);
+            s11 = f32x4.add(s11, f32x4.mul(vx, vx)); s12 = f32x4.add(s12, f32x4.mul(vx, vy)); s22 = f32x4.add(s22, f32x4.mul(vy, vy));
+            vx = bilinear4(dX + j + 32, W, w00, w01, w10, w11); vy = bilinear4(dY + j + 32, W, w00, w01, w10, w11);
+            v128.store(ixP + k, vx, 32); v128.store(iyP + k, vy, 32); v128.store(i0P + k, bilinear4(dA + j + 32, W, w00, w01, w10, w11), 32);
+            s11 = f32x4.add(s11, f32x4.mul(vx, vx)); s12 = f32x4.add(s12, f32x4.mul(vx, vy)); s22 = f32x4.add(s22, f32x4.mul(vy, vy));
+            vx = v128.and(bilinear4(dX + j + 48, W, w00, w01, w10, w11), mask); vy = v128.and(bilinear4(dY + j + 48, W, w00, w01, w10, w11), mask);
+            v128.store(ixP + k, vx, 48); v128.store(iyP + k, vy, 48); v128.store(i0P + k, bilinear4(dA + j + 48, W, w00, w01, w10, w11), 48);
+            s11 = f32x4.add(s11, f32x4.mul(vx, vx)); s12 = f32x4.add(s12, f32x4.mul(vx, vy)); s22 = f32x4.add(s22, f32x4.mul(vy, vy));
+          }
+        } else for (let dy = -r; dy <= r; dy++) {
           let j = at(<i32>x0f - r, <i32>y0f + dy, S);
           // The row's last vector apart: its lanes past the window's side get zero gradients.
           for (let v = 0; v < vecs - 1; v++, k += 16, j += 16) {
