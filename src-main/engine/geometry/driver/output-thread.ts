@@ -3,9 +3,10 @@ import { isWholeBuffer } from '../../../util/buffer-pool.ts';
 import { startWorker } from '../../../util/worker-entry.ts';
 import type { GeometryOutput, OutputJob, OutputSettings } from './frame-output.ts';
 import type { CoarsePlanes } from './frame-fusion.ts';
+import { packViews, type SentJob } from './output-message.ts';
 
 export type FromOutputWorker = { type: 'output'; out: GeometryOutput } | { type: 'error'; message: string };
-export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | { type: 'planes'; index: number; planes: CoarsePlanes } | { type: 'job'; job: OutputJob }
+export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | ({ type: 'job' } & SentJob)
   | { type: 'spare'; quantized: Uint16Array[]; preview: Uint8Array[] };
 
 /**
@@ -35,17 +36,25 @@ export function createOutputThread(settings: OutputSettings) {
   worker.on('exit', (code) => { if (pending > 0) failure ??= new Error(`geometry output thread exited (${code}) with ${pending} frames under way`); notify(); });
   const send = (m: ToOutputWorker) => worker.postMessage(m);
   send({ type: 'settings', settings });
+  // Planes not yet sent: they go with the next job (each job fuses only frames whose planes came before it).
+  let planes: [number, CoarsePlanes][] = [];
 
   return {
     submit(job: OutputJob) {
       if (failure) throw failure;
       if (pending++ === 0) worker.ref();
       // Moved, not copied (0.36 MB a 720p analysis frame); a view into a larger buffer is copied.
-      worker.postMessage({ type: 'job', job } satisfies ToOutputWorker, isWholeBuffer(job.input) ? [job.input.buffer as ArrayBuffer] : []);
+      const fusion = job.fusion ? { ...job.fusion, views: packViews(job.fusion.views) } : job.fusion;
+      const m = { type: 'job', job: { ...job, fusion }, planes } satisfies ToOutputWorker;
+      planes = [];
+      worker.postMessage(m, [...(isWholeBuffer(job.input) ? [job.input.buffer as ArrayBuffer] : []), ...(fusion ? [fusion.views.buffer as ArrayBuffer] : [])]);
     },
-    /** A frame's coarse planes, for the jobs whose fusion reads them (sent once, when the frame is aligned). */
-    planes(index: number, planes: CoarsePlanes) {
-      send({ type: 'planes', index, planes });
+    /**
+     * A frame's coarse planes, for the jobs whose fusion reads them (sent once, with the next job: one
+     * message a frame, not two, each of which wakes the thread).
+     */
+    planes(index: number, p: CoarsePlanes) {
+      planes.push([index, p]);
     },
     /**
      * Arrays of outputs' `quantized` and `preview` the caller has written and reads no more, moved back
