@@ -3,6 +3,7 @@ import { createOutputMaker, type GeometryOutput, type OutputJob, type OutputSett
 import { createFrameFusion, type CoarsePlanes } from './frame-fusion.ts';
 import type { FromOutputWorker, ToOutputWorker } from './output-thread.ts';
 import { jobOf } from './output-message.ts';
+import { isWholeBuffer } from '../../../util/buffer-pool.ts';
 import { depthRange } from '../../../common/effects/colormap.ts';
 import { toInverseDepth } from '../../../common/depth.ts';
 import { createWasmExtras } from './output-wasm.ts';
@@ -85,9 +86,12 @@ port.on('message', (m: ToOutputWorker) => {
       return;
     }
     for (const [i, p] of m.planes) planes.set(i, p);
-    const out = run(jobOf(m));
+    const job = jobOf(m);
+    const out = run(job);
     const transfer = [out.depth.data.buffer as ArrayBuffer, ...(out.aligned ? [out.aligned.data.buffer as ArrayBuffer] : []), ...addExtras(out)];
-    port.postMessage({ type: 'output', out } satisfies FromOutputWorker, transfer);
+    // The job's copy of its aligned depth is read by nothing here once the output is made: back, for a later job's.
+    const spare = isWholeBuffer(job.aligned) && !transfer.includes(job.aligned.buffer as ArrayBuffer) ? job.aligned : null;
+    port.postMessage({ type: 'output', out, spare } satisfies FromOutputWorker, spare ? [...transfer, spare.buffer as ArrayBuffer] : transfer);
   } catch (e) {
     port.postMessage({ type: 'error', message: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) } satisfies FromOutputWorker);
   }
