@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { cachedBundleSync } from './bundle-cache.ts';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -22,9 +22,8 @@ function bundled(entry: URL): URL | null {
   if (known) return known;
   try {
     // Only ever reached from TypeScript sources, where esbuild (tsx's compiler) is installed.
-    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-    const r = buildSync({ entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent' });
-    const url = new URL(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].contents).toString('base64')}`);
+    // Kept on disk while its sources are unchanged (bundle-cache.ts): no build at each start.
+    const url = new URL(`data:text/javascript;base64,${Buffer.from(cachedBundleSync(fileURLToPath(entry))).toString('base64')}`);
     bundles.set(key, url);
     return url;
   } catch {

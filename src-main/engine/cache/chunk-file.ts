@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { withAtomicFile } from '../../util/atomic.ts';
 import { dequantize, quantize, type Quantized } from './quantize.ts';
+import { writeParts } from './write-parts.ts';
 
 const MAGIC = Buffer.from('GDC1');
 
@@ -99,7 +100,7 @@ export function decodeChunk(buf: Buffer): Chunk | null {
 export async function writeChunk(path: string, c: Chunk): Promise<void> {
   // Written piece by piece: the 2.8 MB of a 16-frame chunk is never copied into one buffer (twice, before).
   const parts = chunkParts(c);
-  await withAtomicFile(path, (tmp) => writeFile(tmp, parts));
+  await withAtomicFile(path, (tmp) => writeParts(tmp, parts));
 }
 
 export async function readChunk(path: string): Promise<Chunk | null> {

@@ -7,6 +7,7 @@ import { prefetch } from '../../util/pipeline.ts';
 import { readFrames } from '../decode/frame-reader.ts';
 import { colorizeDepth, depthRange } from '../../common/effects/colormap.ts';
 import { npyParts } from '../encode/npy.ts';
+import { writeParts } from '../cache/write-parts.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
 import { createShotClouds, writeShotPlys } from '../geometry/shot-clouds.ts';
 import { depthMeaning, depthUnit } from '../geometry/units.ts';
@@ -44,7 +45,7 @@ export async function openOutputs(dir: string, p: Plan, preview: boolean, signal
       const index = p.start + rel;
       // Header and the depth's own bytes written as they are (no 0.35 MB copy a frame), while the
       // preview's frame goes into the encoder's pipe.
-      const npy = writeFile(join(dir, `depth_${String(index).padStart(6, '0')}.npy`), npyParts(depth, [height, width]));
+      const npy = writeParts(join(dir, `depth_${String(index).padStart(6, '0')}.npy`), npyParts(depth, [height, width]));
       let colour: Promise<void> | undefined;
       if (encoder && coloured) colour = encoder.write(coloured);
       else if (encoder) {

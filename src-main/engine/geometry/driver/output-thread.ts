@@ -3,9 +3,10 @@ import { isWholeBuffer } from '../../../util/buffer-pool.ts';
 import { startWorker } from '../../../util/worker-entry.ts';
 import type { GeometryOutput, OutputJob, OutputSettings } from './frame-output.ts';
 import type { CoarsePlanes } from './frame-fusion.ts';
+import { packViews, type SentJob } from './output-message.ts';
 
-export type FromOutputWorker = { type: 'output'; out: GeometryOutput } | { type: 'error'; message: string };
-export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | { type: 'planes'; index: number; planes: CoarsePlanes } | { type: 'job'; job: OutputJob }
+export type FromOutputWorker = { type: 'output'; out: GeometryOutput; spare: Float32Array | null } | { type: 'error'; message: string };
+export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | ({ type: 'job' } & SentJob)
   | { type: 'spare'; quantized: Uint16Array[]; preview: Uint8Array[] };
 
 /**
@@ -23,29 +24,51 @@ export function createOutputThread(settings: OutputSettings) {
   // Held only while frames are under way: an analysis that fails elsewhere must not keep the process alive.
   worker.unref();
   const done: GeometryOutput[] = [];
+  // The jobs' copies of their aligned depth, back from the thread once their outputs are made: the next
+  // jobs' copies go into them and move (a clone of 0.15 MB allocated and paged in a new buffer on both
+  // sides a frame, before).
+  const spareAligned: Float32Array[] = [];
   let pending = 0;
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
   const notify = () => { const f = wake; wake = null; f?.(); };
   worker.on('message', (m: FromOutputWorker) => {
-    if (m.type === 'output') { done.push(m.out); if (--pending === 0) worker.unref(); } else failure ??= new Error(`geometry output thread: ${m.message}`);
+    if (m.type === 'output') {
+      done.push(m.out);
+      if (m.spare && spareAligned.length < SPARE_ALIGNED) spareAligned.push(m.spare);
+      if (--pending === 0) worker.unref();
+    } else failure ??= new Error(`geometry output thread: ${m.message}`);
     notify();
   });
   worker.on('error', (e) => { failure ??= e; notify(); });
   worker.on('exit', (code) => { if (pending > 0) failure ??= new Error(`geometry output thread exited (${code}) with ${pending} frames under way`); notify(); });
   const send = (m: ToOutputWorker) => worker.postMessage(m);
   send({ type: 'settings', settings });
+  // Planes not yet sent: they go with the next job (each job fuses only frames whose planes came before it).
+  let planes: [number, CoarsePlanes][] = [];
 
   return {
     submit(job: OutputJob) {
       if (failure) throw failure;
       if (pending++ === 0) worker.ref();
       // Moved, not copied (0.36 MB a 720p analysis frame); a view into a larger buffer is copied.
-      worker.postMessage({ type: 'job', job } satisfies ToOutputWorker, isWholeBuffer(job.input) ? [job.input.buffer as ArrayBuffer] : []);
+      const fusion = job.fusion ? { ...job.fusion, views: packViews(job.fusion.views) } : job.fusion;
+      // The frame's aligned depth is read here by later frames: a copy moves (the same values).
+      let aligned = spareAligned.pop();
+      if (aligned?.length !== job.aligned.length) aligned = new Float32Array(job.aligned.length);
+      aligned.set(job.aligned);
+      const final = job.final === job.aligned ? aligned : job.final;
+      const m = { type: 'job', job: { ...job, aligned, final, fusion }, planes } satisfies ToOutputWorker;
+      planes = [];
+      const moved = [aligned.buffer as ArrayBuffer, ...(fusion ? [fusion.views.buffer as ArrayBuffer] : [])];
+      worker.postMessage(m, isWholeBuffer(job.input) ? [job.input.buffer as ArrayBuffer, ...moved] : moved);
     },
-    /** A frame's coarse planes, for the jobs whose fusion reads them (sent once, when the frame is aligned). */
-    planes(index: number, planes: CoarsePlanes) {
-      send({ type: 'planes', index, planes });
+    /**
+     * A frame's coarse planes, for the jobs whose fusion reads them (sent once, with the next job: one
+     * message a frame, not two, each of which wakes the thread).
+     */
+    planes(index: number, p: CoarsePlanes) {
+      planes.push([index, p]);
     },
     /**
      * Arrays of outputs' `quantized` and `preview` the caller has written and reads no more, moved back
@@ -66,5 +89,7 @@ export function createOutputThread(settings: OutputSettings) {
     close: () => worker.terminate(),
   };
 }
+
+const SPARE_ALIGNED = 8;
 
 export type OutputThread = ReturnType<typeof createOutputThread>;

@@ -2,6 +2,8 @@ import { parentPort } from 'node:worker_threads';
 import { createOutputMaker, type GeometryOutput, type OutputJob, type OutputSettings } from './frame-output.ts';
 import { createFrameFusion, type CoarsePlanes } from './frame-fusion.ts';
 import type { FromOutputWorker, ToOutputWorker } from './output-thread.ts';
+import { jobOf } from './output-message.ts';
+import { isWholeBuffer } from '../../../util/buffer-pool.ts';
 import { depthRange } from '../../../common/effects/colormap.ts';
 import { toInverseDepth } from '../../../common/depth.ts';
 import { createWasmExtras } from './output-wasm.ts';
@@ -78,15 +80,18 @@ function addExtras(out: GeometryOutput): ArrayBuffer[] {
 port.on('message', (m: ToOutputWorker) => {
   try {
     if (m.type === 'settings') { settings = m.settings; make = createOutputMaker(m.settings); return; }
-    if (m.type === 'planes') { planes.set(m.index, m.planes); return; }
     if (m.type === 'spare') {
       for (const q of m.quantized) if (spareQ.length < SPARE_MAX) spareQ.push(q);
       for (const c of m.preview) if (spareRgb.length < SPARE_MAX) spareRgb.push(c);
       return;
     }
-    const out = run(m.job);
+    for (const [i, p] of m.planes) planes.set(i, p);
+    const job = jobOf(m);
+    const out = run(job);
     const transfer = [out.depth.data.buffer as ArrayBuffer, ...(out.aligned ? [out.aligned.data.buffer as ArrayBuffer] : []), ...addExtras(out)];
-    port.postMessage({ type: 'output', out } satisfies FromOutputWorker, transfer);
+    // The job's copy of its aligned depth is read by nothing here once the output is made: back, for a later job's.
+    const spare = isWholeBuffer(job.aligned) && !transfer.includes(job.aligned.buffer as ArrayBuffer) ? job.aligned : null;
+    port.postMessage({ type: 'output', out, spare } satisfies FromOutputWorker, spare ? [...transfer, spare.buffer as ArrayBuffer] : transfer);
   } catch (e) {
     port.postMessage({ type: 'error', message: e instanceof Error ? `${e.message}\n${e.stack}` : String(e) } satisfies FromOutputWorker);
   }
