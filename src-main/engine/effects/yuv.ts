@@ -1,5 +1,6 @@
 import { YUV_WASM_BASE64 } from './yuv-wasm-binary.ts';
 import { frameBytes, type YuvColour, type YuvLayout } from '../decode/pipe-format.ts';
+import { embeddedWasm, wasmInstance } from '../wasm-instance.ts';
 
 /**
  * Export's colour conversions between the pipes' planar YUV and the effects' RGB8 (wasm/yuv.as.ts), one
@@ -12,27 +13,17 @@ interface YuvExports {
   yuvToRgb(y: number, u: number, v: number, W: number, H: number, sub: boolean, out: number): void;
   rgbToYuv420(rgb: number, W: number, H: number, y: number, u: number, v: number): void;
 }
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 /** Bytes after each buffer: a group's 16-byte load or store may reach 4 past its row. */
 const SLACK = 64;
-let wasmModule: object | null = null;
+const yuvModule = embeddedWasm(YUV_WASM_BASE64);
 let mem: { exports: YuvExports; buffer: ArrayBuffer; pixels: number; yuv: number; rgb: number; key: string } | null = null;
 
 /** Memory for frames of `pixels`: a YUV slot (4:4:4 size) then an RGB slot; replaced (not grown) when larger. */
 function memoryFor(pixels: number) {
   if (mem && mem.pixels >= pixels) return mem;
-  wasmModule ??= new WebAssemblyApi.Module(Uint8Array.from(atob(YUV_WASM_BASE64), (c) => c.charCodeAt(0)));
   const yuv = 1024;
   const rgb = yuv + pixels * 3 + SLACK;
-  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil((rgb + pixels * 3 + SLACK) / 65536) });
-  const exports = new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as unknown as YuvExports;
-  mem = { exports, buffer: memory.buffer, pixels, yuv, rgb, key: '' };
+  mem = { ...wasmInstance<YuvExports>(yuvModule(), rgb + pixels * 3 + SLACK), pixels, yuv, rgb, key: '' };
   return mem;
 }
 

@@ -1,5 +1,6 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { FUSION_WASM_BASE64 } from './fusion-wasm-binary.ts';
+import { embeddedWasm, wasmInstance } from '../wasm-instance.ts';
 
 /**
  * The view fusion in WebAssembly (wasm/fusion.as.ts), with the same results as view-fusion.ts: each
@@ -14,13 +15,6 @@ interface FusionExports {
   combine(vals: number, n4: number, count: number, own: number, out: number, n: number, lo: number, hi: number, trim: number, scratch: number, net: number): void;
 }
 
-/** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** Most values a pixel the sorting networks take. */
 export const COMBINE_MAX_VALUES = 64;
@@ -40,14 +34,12 @@ export function sortingNetwork(size: number, m: number): [number, number][] {
   return pairs;
 }
 
-let wasmModule: object | null = null;
+const fusionModule = embeddedWasm(FUSION_WASM_BASE64);
 /** The networks for 0..COMBINE_MAX_VALUES values, made once. */
 let nets: [number, number][][] | null = null;
 
 function instance(bytes: number): { exports: FusionExports; buffer: ArrayBuffer } {
-  wasmModule ??= new WebAssemblyApi.Module(Buffer.from(FUSION_WASM_BASE64, 'base64'));
-  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(bytes / 65536) });
-  return { exports: new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as FusionExports, buffer: memory.buffer };
+  return wasmInstance<FusionExports>(fusionModule(), bytes);
 }
 
 /**

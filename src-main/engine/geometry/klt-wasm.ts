@@ -1,5 +1,6 @@
 import { KLT_WASM_BASE64 } from './klt-wasm-binary.ts';
 import type { Plane } from './image.ts';
+import { embeddedWasm, wasmInstance } from '../wasm-instance.ts';
 
 /**
  * The tracker's Lucas-Kanade in WebAssembly (wasm/klt.as.ts), with the same results as features.ts: lk.
@@ -21,14 +22,6 @@ interface KltExports {
   cornerScore(src: number, w: number, h: number, xx: number, yy: number, xy: number, a: number, c: number, b: number, tmp: number, sums: number, score: number): number;
 }
 
-/** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 const SLOTS = 8;
 /** Largest window radius and pyramid depth the layout leaves room for (larger: the TypeScript path). */
 export const KLT_MAX_RADIUS = 31;
@@ -43,7 +36,7 @@ const padFor = (r: number) => 2 * r + 4;
 interface Slot { key: Plane | null; levels: number; pad: number; used: number; at: number[] }
 interface State { exports: KltExports; buffer: ArrayBuffer; slotBytes: number; points: number; slots: Slot[]; clock: number }
 
-let wasmModule: object | null = null;
+const kltModule = embeddedWasm(KLT_WASM_BASE64);
 let state: State | null = null;
 
 const paddedSize = (l: Plane, pad: number) => (l.width + 2 * pad) * (l.height + 2 * pad);
@@ -55,11 +48,9 @@ function ensure(slotBytes: number, points: number): State {
   slotBytes = Math.max(slotBytes, state?.slotBytes ?? 0);
   points = Math.max(points, state?.points ?? 0, 4096);
   const bytes = HEADER + SLOTS * slotBytes + points * 17 + 64;
-  wasmModule ??= new WebAssemblyApi.Module(Buffer.from(KLT_WASM_BASE64, 'base64'));
-  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(bytes / 65536) });
-  const instance = new WebAssemblyApi.Instance(wasmModule, { env: { memory } });
+  const { exports, buffer } = wasmInstance<KltExports>(kltModule(), bytes);
   const slots = Array.from({ length: SLOTS }, () => ({ key: null, levels: 0, pad: 0, used: 0, at: [] }));
-  state = { exports: instance.exports as KltExports, buffer: memory.buffer, slotBytes, points, slots, clock: 0 };
+  state = { exports, buffer, slotBytes, points, slots, clock: 0 };
   return state;
 }
 
@@ -112,10 +103,7 @@ function prepOf(need: number) {
   if (!prep || prep.bytes < need) {
     // Grown to at least the old size: callers with other frame sizes must not rebuild it by turns.
     need = Math.max(need, prep?.bytes ?? 0);
-    wasmModule ??= new WebAssemblyApi.Module(Buffer.from(KLT_WASM_BASE64, 'base64'));
-    const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(need / 65536) });
-    const instance = new WebAssemblyApi.Instance(wasmModule, { env: { memory } });
-    prep = { exports: instance.exports as KltExports, buffer: memory.buffer, bytes: need };
+    prep = { ...wasmInstance<KltExports>(kltModule(), need), bytes: need };
   }
   return prep;
 }

@@ -2,6 +2,7 @@ import { maxOfLastMinMax, minMax, quantizeStepOf, type Quantized } from '../../c
 import { axis } from '../preprocess/resize.ts';
 import type { Size } from '../preprocess/index.ts';
 import { POSTPROCESS_WASM_BASE64 } from './postprocess-wasm-binary.ts';
+import { embeddedWasm, wasmInstance } from '../wasm-instance.ts';
 
 /**
  * The model thread's per-frame work on an output map in WebAssembly (wasm/postprocess.as.ts): the resize to
@@ -13,15 +14,7 @@ interface Exports {
   roundTrip(src: number, q: number, n: number, offset: number, scale: number, inv: number): void;
 }
 
-/** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-let wasmModule: object | null = null;
+const postprocessModule = embeddedWasm(POSTPROCESS_WASM_BASE64);
 
 /** One module instance with its buffers laid out for one pair of sizes (a clip's frames all share it). */
 interface Resizer {
@@ -38,10 +31,7 @@ function resizer(sw: number, sh: number, dw: number, dh: number): Resizer {
   // Byte layout: the range (40), the rows' and columns' grids, the source map, the output, its uint16 form.
   const range = 0, ya = 64, yb = ya + up8(4 * dh), yw = yb + up8(4 * dh), xa = yw + 8 * dh, xb = xa + up8(4 * dw), xw = xb + up8(4 * dw), xw1 = xw + 8 * dw;
   const src = xw1 + 8 * dw, out = src + up8(4 * sw * sh), q = out + up8(4 * n), end = q + up8(2 * n);
-  wasmModule ??= new WebAssemblyApi.Module(Buffer.from(POSTPROCESS_WASM_BASE64, 'base64'));
-  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(end / 65536) });
-  const exports = new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as Exports;
-  const buf = memory.buffer;
+  const { exports, buffer: buf } = wasmInstance<Exports>(postprocessModule(), end);
   // The grids as resizePlane reads them: source offsets (bytes here), weights widened to f64, 1 - w in f64.
   const X = axis(dw, sw), Y = axis(dh, sh);
   new Int32Array(buf, ya, dh).set(Y.i0.map((i) => 4 * sw * i));

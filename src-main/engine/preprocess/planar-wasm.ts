@@ -1,20 +1,13 @@
 import { axis } from './resize.ts';
 import { PLANAR_WASM_BASE64 } from './planar-wasm-binary.ts';
+import { embeddedWasm, wasmInstance } from '../wasm-instance.ts';
 
 /** The network input's resize and normalisation in WebAssembly (wasm/planar.as.ts); normalize.ts: rgbToPlanar. */
 interface Exports {
   planar(rgb: number, dw: number, dh: number, ya: number, yb: number, yw: number, xa: number, xb: number, xw: number, out: number, k0: number, k1: number, k2: number, b0: number, b1: number, b2: number): void;
 }
 
-/** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-let wasmModule: object | null = null;
+const planarModule = embeddedWasm(PLANAR_WASM_BASE64);
 
 type Planar = (rgb: Uint8Array, k: readonly number[], b: readonly number[], out: Float32Array, offset: number) => void;
 /** One instance per pair of sizes, its buffers laid out for them (every frame of a clip has the same). */
@@ -28,10 +21,7 @@ function planarFor(sw: number, sh: number, dw: number, dh: number): Planar {
   // Byte layout: the rows' and columns' grids, the picture (and 4 bytes: a pixel is read as a 32-bit word), the planes.
   const ya = 0, yb = up8(4 * dh), yw = yb + up8(4 * dh), xa = yw + 8 * dh, xb = xa + up8(4 * dw), xw = xb + up8(4 * dw);
   const rgb = xw + 8 * dw, out = rgb + up8(3 * sw * sh + 4), end = out + 12 * dw * dh;
-  wasmModule ??= new WebAssemblyApi.Module(Buffer.from(PLANAR_WASM_BASE64, 'base64'));
-  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(end / 65536) });
-  const exports = new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as Exports;
-  const buf = memory.buffer;
+  const { exports, buffer: buf } = wasmInstance<Exports>(planarModule(), end);
   const X = axis(dw, sw), Y = axis(dh, sh);
   new Int32Array(buf, ya, dh).set(Y.i0.map((i) => 3 * sw * i));
   new Int32Array(buf, yb, dh).set(Y.i1.map((i) => 3 * sw * i));

@@ -3,6 +3,7 @@ import { LUT } from '../../../common/effects/colormap.ts';
 import type { DepthKind } from '../../../common/types.ts';
 import { OUTPUT_WASM_BASE64 } from '../output-wasm-binary.ts';
 import { spikeLimitOfValue, spikeRank } from '../depth-spikes.ts';
+import { embeddedWasm, wasmInstance } from '../../wasm-instance.ts';
 
 /** The module's exports (wasm/output.as.ts); pointers are byte offsets into its memory. */
 interface OutputExports {
@@ -18,20 +19,11 @@ interface OutputExports {
   kthPositive(v: number, m: number, k: number, hist: number): number;
 }
 
-/** The part of the WebAssembly JS API used here (the engine compiles without the DOM library, where TypeScript declares it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-let wasmModule: object | null = null;
+const outputModule = embeddedWasm(OUTPUT_WASM_BASE64);
 /** An instance with `bytes` of memory of its own (never grown: views on it stay valid). */
 function instance(bytes: number): { exports: OutputExports; buffer: ArrayBuffer } {
-  wasmModule ??= new WebAssemblyApi.Module(Buffer.from(OUTPUT_WASM_BASE64, 'base64'));
-  const memory = new WebAssemblyApi.Memory({ initial: Math.ceil(bytes / 65536) });
-  return { exports: new WebAssemblyApi.Instance(wasmModule, { env: { memory } }).exports as OutputExports, buffer: memory.buffer };
+  return wasmInstance<OutputExports>(outputModule(), bytes);
 }
 
 /**
