@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { isWholeBuffer } from '../../util/buffer-pool.ts';
 import { startWorker } from '../../util/worker-entry.ts';
 import { renderFrame, type FrameJob, type FrameResult } from './frame-job.ts';
+import { endWorker } from '../../util/worker-messages.ts';
 
 /**
  * A small pool of worker threads rendering whole frames in parallel (frames are independent, so
@@ -79,7 +80,7 @@ export function createEffectPool(size = defaultPoolSize()): EffectPool {
       });
     },
     async close() {
-      await Promise.all(workers.map((x) => x.w.terminate()));
+      await Promise.all(workers.map((x) => endWorker(x.w)));
     },
   };
 }

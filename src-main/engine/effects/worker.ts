@@ -1,8 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { renderFrame, type FrameJob } from './frame-job.ts';
+import { workerMessages } from '../../util/worker-messages.ts';
 
 /** Worker side of pool.ts: one frame at a time, results handed back without copying. */
-parentPort!.on('message', (msg: { id: number; job: FrameJob }) => {
+workerMessages<{ id: number; job: FrameJob }>(parentPort!, (msg) => {
   try {
     const r = renderFrame(msg.job);
     const transfer = [r.rgb, r.depth, r.source].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : []));

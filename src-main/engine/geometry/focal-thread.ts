@@ -3,6 +3,7 @@ import { CancelledError } from '../../common/errors.ts';
 import { startWorker } from '../../util/worker-entry.ts';
 import { estimateFocal, type FocalEstimate } from './focal-search.ts';
 import type { FocalSpan } from './focal-tracks.ts';
+import { endWorker } from '../../util/worker-messages.ts';
 
 export type FocalThreadRequest = { spans: FocalSpan[]; width: number; height: number };
 export type FocalThreadReply = { type: 'estimate'; estimate: FocalEstimate } | { type: 'error'; message: string };
@@ -64,7 +65,7 @@ export function createFocalThread(signal?: AbortSignal) {
   // A cancelled job ends the thread; the listener holds the thread alone, not the stage's frames.
   const close = () => {
     signal?.removeEventListener('abort', close);
-    void worker?.terminate();
+    if (worker) void endWorker(worker);
   };
   signal?.addEventListener('abort', close, { once: true });
 

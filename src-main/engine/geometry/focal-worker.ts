@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { estimateFocal } from './focal-search.ts';
 import type { FocalSpan } from './focal-tracks.ts';
 import type { FocalThreadReply, FocalThreadRequest } from './focal-thread.ts';
+import { workerMessages } from '../../util/worker-messages.ts';
 
 /**
  * Worker side of focal-thread.ts: the focal search (focal-search.ts, the same code) on the spans sent so
@@ -10,7 +11,7 @@ import type { FocalThreadReply, FocalThreadRequest } from './focal-thread.ts';
  */
 const port = parentPort!;
 const spans: FocalSpan[] = [];
-port.on('message', (m: FocalThreadRequest) => {
+workerMessages<FocalThreadRequest>(port, (m) => {
   spans.push(...m.spans);
   let reply: FocalThreadReply;
   try {

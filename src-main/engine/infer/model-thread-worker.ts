@@ -6,6 +6,7 @@ import { depthAtResolution, depthAtResolutionCached } from './postprocess.ts';
 import { frameToTensor } from '../preprocess/index.ts';
 import { loadModel, type LoadedModel, type LoadOptions } from './session.ts';
 import type { ToMain, ToWorker } from './model-thread.ts';
+import { workerMessages } from '../../util/worker-messages.ts';
 
 /** Worker side of model-thread.ts: owns one ORT session; inputs and outputs move without copying. */
 let model: LoadedModel | null = null;
@@ -25,7 +26,7 @@ structuredClone(detached, { transfer: [detached] });
 const send = (m: ToMain, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const failure = (e: unknown) => ({ message: e instanceof Error ? e.message : String(e), code: e instanceof UserError ? e.code : null });
 
-port.on('message', async (m: ToWorker) => {
+workerMessages<ToWorker>(port, async (m) => {
   if (m.type === 'load') {
     try {
       const opts: LoadOptions = { ...m.opts, onWarning: (message) => send({ type: 'warning', message }) };

@@ -7,6 +7,7 @@ import type { LoadedModel, LoadOptions, ModelIo } from './session.ts';
 import type { RgbFrame } from '../../common/types.ts';
 import type { Quantized } from '../../common/quantize.ts';
 import type { Size } from '../preprocess/index.ts';
+import { endWorker } from '../../util/worker-messages.ts';
 
 /**
  * A model whose session runs on its own thread. onnxruntime-node runs a session synchronously on the
@@ -74,7 +75,7 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
       w.postMessage({ type: 'load', manifest, opts } satisfies ToWorker);
     });
   } catch (e) {
-    await w.terminate();
+    await endWorker(w);
     throw e;
   } finally {
     onLoaded = null;
@@ -139,7 +140,7 @@ export async function loadModelThreaded(manifest: ModelManifest, o: LoadOptions 
         });
       }
       dead = dead ?? new Error('model closed');
-      await w.terminate();
+      await endWorker(w);
     },
   };
 }

@@ -4,6 +4,7 @@ import { startWorker } from '../../../util/worker-entry.ts';
 import type { GeometryOutput, OutputJob, OutputSettings } from './frame-output.ts';
 import type { CoarsePlanes } from './frame-fusion.ts';
 import { packViews, type SentJob } from './output-message.ts';
+import { endWorker } from '../../../util/worker-messages.ts';
 
 export type FromOutputWorker = { type: 'output'; out: GeometryOutput; spare: Float32Array | null } | { type: 'error'; message: string };
 export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | ({ type: 'job' } & SentJob)
@@ -86,7 +87,7 @@ export function createOutputThread(settings: OutputSettings) {
       return done.splice(0);
     },
     /** Ends the thread (after `settle(0)`, or to give up). */
-    close: () => worker.terminate(),
+    close: () => endWorker(worker),
   };
 }
 

@@ -7,6 +7,7 @@ import { isWholeBuffer } from '../../../util/buffer-pool.ts';
 import { depthRange } from '../../../common/effects/colormap.ts';
 import { toInverseDepth } from '../../../common/depth.ts';
 import { createWasmExtras } from './output-wasm.ts';
+import { workerMessages } from '../../../util/worker-messages.ts';
 
 /**
  * Worker side of output-thread.ts: fuses and makes the frames' outputs in order (frame-fusion.ts,
@@ -77,7 +78,7 @@ function addExtras(out: GeometryOutput): ArrayBuffer[] {
   return moved;
 }
 
-port.on('message', (m: ToOutputWorker) => {
+workerMessages<ToOutputWorker>(port, (m) => {
   try {
     if (m.type === 'settings') { settings = m.settings; make = createOutputMaker(m.settings); return; }
     if (m.type === 'spare') {
