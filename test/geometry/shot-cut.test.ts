@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { colorHistogram, createCutDetector, histogramDistance } from '../../src-main/engine/geometry/shot-cut.ts';
 
@@ -22,6 +23,20 @@ describe('shot-cut colour histograms', () => {
       // The counts are scratch: a second call starts from zero.
       expect(Buffer.from(colorHistogram(rgb).buffer).equals(Buffer.from(got.buffer))).toBe(true);
     }
+  });
+
+  it('stays optimised from frame to frame: no deopt at every call', () => {
+    // 60 analysis-size frames through V8's tiers, as an analysis does; --trace-deopt names each bailout.
+    // One or two while warming up are V8's way (the first call runs before it keeps type feedback); the
+    // loop compiled on-stack with code after it left without feedback bailed out again and again (4-61).
+    const src = new URL('../../src-main/engine/geometry/shot-cut.ts', import.meta.url).href;
+    const code = `import { colorHistogram } from ${JSON.stringify(src)};
+      const rgb = new Uint8Array(3 * 398 * 224).map((_v, i) => (i * 7) & 255);
+      for (let k = 0; k < 60; k++) colorHistogram(rgb);`;
+    const r = spawnSync(process.execPath, ['--trace-deopt', '--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const bailouts = r.stdout.split('\n').filter((l) => l.includes('bailout') && /colorHistogram|countBins/.test(l));
+    expect(bailouts.length).toBeLessThanOrEqual(2);
   });
 
   it('a hard cut stands out, the same picture does not', () => {
