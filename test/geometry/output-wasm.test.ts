@@ -123,7 +123,7 @@ describe('the output thread in WebAssembly, on real Kinect frames', () => {
         expect(bits(b.aligned!.data).equals(bits(a.aligned!.data))).toBe(true);
         const d = a.depth.data;
         expect(d.some((v) => v > 0)).toBe(true);
-        // The extras of the output, as output-worker.ts makes them.
+        // The extras of the output, as output-serve.ts makes them.
         range ??= depthRange(toInverseDepth(d, kind));
         extras.load(d);
         const q = quantize(d), wq = extras.quantize();

@@ -48,7 +48,7 @@ describe('geometry output buffers', () => {
     });
   }
 
-  // The thread writes each output into its own copy of the model's depth (output-worker.ts), with the
+  // The thread writes each output into its own copy of the model's depth (output-serve.ts), with the
   // temporal filter and without.
   it.each([true, false])('the output thread makes the same outputs, bit for bit, in order (temporal %s)', async (temporal) => {
     const here = await run({ temporal, keepAligned: true });

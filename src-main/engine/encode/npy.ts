@@ -1,3 +1,8 @@
+/** The analysis's file for source frame `index` (depth_000042.npy). */
+export function depthFileName(index: number): string {
+  return `depth_${String(index).padStart(6, '0')}.npy`;
+}
+
 /** NumPy .npy v1.0, little-endian float32, C order: what `numpy.load` reads with no extra options. */
 export function encodeNpy(data: Float32Array, shape: number[]): Buffer {
   return Buffer.concat(npyParts(data, shape));

@@ -112,6 +112,11 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
       const out = stage ? [] : await decide(true);
       return [...out, ...(await stage!.flush())];
     },
+    /** Gives up: the threads ended, and what the output thread's writes left half-written removed (stage.ts: close). */
+    async close(): Promise<void> {
+      search?.close();
+      await stage?.close();
+    },
     /** Outputs' arrays the caller reads no more (stage.ts: recycle). */
     recycle(quantized: Uint16Array[], preview: Uint8Array[]) {
       stage?.recycle(quantized, preview);

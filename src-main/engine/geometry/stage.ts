@@ -161,11 +161,21 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       try {
         if (w.frames.length) emitUpTo(w.frames[w.frames.length - 1].index, out);
         if (thread) out.push(...(await thread.settle(0)));
+        // The output thread's writes (OutputExtras.writes) complete and in place before its outputs count as done.
+        await thread?.finish();
       } finally {
         unlisten?.();
         await thread?.close();
       }
       return out;
+    },
+    /**
+     * Gives up (cancelled, or failed elsewhere): the output thread ended, and what its writes left
+     * half-written removed, when this resolves.
+     */
+    async close(): Promise<void> {
+      unlisten?.();
+      await thread?.close();
     },
     /** Outputs' `quantized` and `preview` arrays the caller reads no more, for the output thread to reuse. */
     recycle(quantized: Uint16Array[], preview: Uint8Array[]) {

@@ -6,9 +6,11 @@ import { CancelledError, UserError } from '../../common/errors.ts';
 import { prefetch } from '../../util/pipeline.ts';
 import { readFrames } from '../decode/frame-reader.ts';
 import { colorizeDepth, depthRange } from '../../common/effects/colormap.ts';
-import { npyParts } from '../encode/npy.ts';
+import { depthFileName, npyParts } from '../encode/npy.ts';
 import { writeParts } from '../cache/write-parts.ts';
 import { openVideoEncoder, type VideoEncoder } from '../encode/video-encoder.ts';
+import { resolveFfmpeg } from '../decode/ffmpeg-path.ts';
+import { outputWrites } from './output-writes.ts';
 import { createShotClouds, writeShotPlys } from '../geometry/shot-clouds.ts';
 import { depthMeaning, depthUnit } from '../geometry/units.ts';
 import type { DepthMap, RgbFrame } from '../../common/types.ts';
@@ -24,20 +26,34 @@ import { toInverseDepth } from '../../common/depth.ts';
 export interface OutputSink {
   /** `colours`: the frame's preview already colour-mapped (the output thread's, colorizeDepth over the first frame's range); read until this resolves. */
   frame(rel: number, depth: Float32Array, colours?: Uint8Array): Promise<void>;
+  /** After every frame: the preview finished, meta.json and poses.json written. */
   finish(meta: Record<string, unknown>, rec: FinalRecord): Promise<void>;
   abort(): Promise<void>;
 }
 
-export async function openOutputs(dir: string, p: Plan, preview: boolean, signal?: AbortSignal): Promise<OutputSink> {
+/** The preview video's encoder settings (wherever it is fed from: here, or the output thread, output-writes.ts). */
+export function previewEncoder(p: Plan) {
+  // superfast: a third less of the encoder's CPU than veryfast at the same quality (47 dB both on
+  // cockatoo's preview); the file is a third larger, about 5 KB a frame.
+  return { width: p.depthSize.width, height: p.depthSize.height, frameRate: p.info.frameRate, crf: 20, preset: 'superfast' as const };
+}
+
+/**
+ * The geometry's output thread writes the frames' files (.npy, the preview's feed) into `dir`, as
+ * openOutputs would here (output-writes.ts); the sink then writes the rest, its `frame` unused.
+ */
+export function outputThreadWrites(dir: string, p: Plan, preview: boolean) {
+  const { ffmpeg, ffprobe } = resolveFfmpeg();
+  return outputWrites({ dir, preview: preview ? { encoder: previewEncoder(p), tools: { ffmpeg, ffprobe } } : null });
+}
+
+/** `perFrame` false: the frames' files are written elsewhere (outputThreadWrites); no encoder is started here. */
+export async function openOutputs(dir: string, p: Plan, preview: boolean, signal?: AbortSignal, perFrame = true): Promise<OutputSink> {
   const { width, height } = p.depthSize;
   const kind = p.manifest.outputKind;
   let encoder: VideoEncoder | null = null;
   let range: [number, number] | null = null;
-  if (preview) {
-    // superfast: a third less of the encoder's CPU than veryfast at the same quality (47 dB both on
-    // cockatoo's preview); the file is a third larger, about 5 KB a frame.
-    encoder = await openVideoEncoder(join(dir, 'depth_preview.mp4'), { width, height, frameRate: p.info.frameRate, crf: 20, preset: 'superfast', signal });
-  }
+  if (preview && perFrame) encoder = await openVideoEncoder(join(dir, 'depth_preview.mp4'), { ...previewEncoder(p), signal });
   // The preview frame's buffer, reused: a frame is in the encoder's pipe before the next is coloured.
   const colours = new Uint8Array(width * height * 3);
   return {
@@ -45,7 +61,7 @@ export async function openOutputs(dir: string, p: Plan, preview: boolean, signal
       const index = p.start + rel;
       // Header and the depth's own bytes written as they are (no 0.35 MB copy a frame), while the
       // preview's frame goes into the encoder's pipe.
-      const npy = writeParts(join(dir, `depth_${String(index).padStart(6, '0')}.npy`), npyParts(depth, [height, width]));
+      const npy = writeParts(join(dir, depthFileName(index)), npyParts(depth, [height, width]));
       let colour: Promise<void> | undefined;
       if (encoder && coloured) colour = encoder.write(coloured);
       else if (encoder) {

@@ -20,7 +20,7 @@ import type { DepthMap, Intrinsics, Mat4, RgbFrame } from '../../common/types.ts
 import type { JobControl } from '../job-control.ts';
 import { importDepth, openImportedDepth } from './import-depth.ts';
 import { cameraOf, cloudStrideOf, intrinsicsOf, plan, resultOf, type AnalysisResult, type AnalyzeOptions, type FinalRecord, type Plan } from './analysis-plan.ts';
-import { cloudTarget, metaOf, openOutputs, relativeInside, writeCloudFromCache, writeOutputsFromCache } from './analysis-outputs.ts';
+import { cloudTarget, metaOf, openOutputs, outputThreadWrites, relativeInside, writeCloudFromCache, writeOutputsFromCache } from './analysis-outputs.ts';
 import { DEFAULT_FUSION } from '../../common/api/geometry.ts';
 
 export { recordedIntrinsics, type AnalysisResult, type AnalyzeOptions, type GeometrySettings } from './analysis-plan.ts';
@@ -121,8 +121,9 @@ async function analyse(
 ): Promise<FinalRecord> {
   const signal = control.signal;
   const meter = createProgressMeter(p.length, 'analyze', device);
-  const sink = outDir ? await openOutputs(outDir, p, preview, signal) : null;
   const g = p.geometry;
+  // With poses the output thread writes the frames' files (output-writes.ts); the sink the rest.
+  const sink = outDir ? await openOutputs(outDir, p, preview, signal, !g) : null;
   // Geometry depends on every earlier frame, so it is redone from the start: its layer is rewritten whole.
   if (g) await p.final.truncate(0);
   let stage: ReturnType<typeof createCalibratedStage> | null = null;
@@ -148,11 +149,13 @@ async function analyse(
   // it goes back to the model thread for a later frame's depth (rawDepthFrames: spareDepth), so the
   // depth's arrays go round (model thread, this thread, output thread, back) instead of two new 0.35 MB a frame.
   const spareDepth: Float32Array[] = [];
+  // As many as the model may run ahead (each of its frames takes one; fewer, and it allocates new ones while
+  // it is ahead): bounded in bytes with the run-ahead (RUN_AHEAD_BYTES).
+  const spareMax = runAhead(p.depthSize.width * p.depthSize.height);
   // The chunk's quantised frames, made here into arrays a written chunk gives back (chunk-file.ts would make new ones).
   const qPool = createBufferPool(2 * p.depthSize.width * p.depthSize.height, 32);
-  // Preview frames in the encoder's pipe since the last chunk was written (at most a chunk's).
-  const shown: Uint8Array[] = [];
-  // With poses the output thread quantises and colour-maps each output (stage: outputExtras); its arrays go back to it once written.
+  // With poses the output thread quantises each output (stage: outputExtras), its arrays go back to it once
+  // written; it colour-maps and writes the frame's files itself.
   const emit = async (rel: number, depth: Float32Array, extra?: { pose: Mat4; confidence: number; shotId: number }, made?: GeometryOutput) => {
     let written: ChunkFrame[] = [];
     if (g) {
@@ -165,11 +168,10 @@ async function analyse(
         chunk = [];
       }
     }
-    await sink?.frame(rel, depth, made?.preview);
-    if (made?.preview) shown.push(made.preview);
-    for (const c of written) if (spareDepth.length < 16 && isWholeBuffer(c.depth)) spareDepth.push(c.depth);
+    if (!made) await sink?.frame(rel, depth);
+    for (const c of written) if (spareDepth.length < spareMax && isWholeBuffer(c.depth)) spareDepth.push(c.depth);
     // Given back a chunk at a time: one message per chunk, not one per frame.
-    if (made?.quantized && written.length) stage?.recycle(written.map((c) => c.quantized!.data), shown.splice(0));
+    if (made?.quantized && written.length) stage?.recycle(written.map((c) => c.quantized!.data), []);
     else if (!made?.quantized) for (const c of written) qPool.give(c.quantized && new Uint8Array(c.quantized.data.buffer));
     finished++;
     report();
@@ -219,7 +221,7 @@ async function analyse(
       if (!stage) {
         const c = cameraOf(p, opts, r.pose);
         // The outputs on a thread of their own, beside the tracking (geometry/driver/output-thread.ts).
-        stage = createCalibratedStage({ intrinsics: c.K, source: c.source, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? DEFAULT_FUSION, outputThread: true, outputExtras: { quantize: true, preview: !!sink && preview } });
+        stage = createCalibratedStage({ intrinsics: c.K, source: c.source, signal, mvs: opts.multiview ?? false, fusion: opts.fusion ?? DEFAULT_FUSION, outputThread: true, outputExtras: { quantize: true, preview: !!sink && preview, ...(outDir ? { writes: outputThreadWrites(outDir, p, preview) } : {}) } });
       }
       if (opts.pointcloud || buffers) rgbs.set(r.rel, r.rgb);
       const depth: DepthMap = { index: p.start + r.rel, width: p.depthSize.width, height: p.depthSize.height, kind: p.manifest.outputKind, data: r.depth };
@@ -246,6 +248,8 @@ async function analyse(
     if (opts.pointcloud && g && fused) await writeShotPlys(opts.pointcloud, fused, { unit: depthUnit(p.manifest.outputKind).label, policy });
     return rec;
   } catch (e) {
+    // The output thread's writes stopped and their partial files removed before the folder is (withAtomicDir).
+    await stage?.close();
     await sink?.abort();
     throw e;
   }

@@ -70,6 +70,12 @@ export interface OutputSettings {
 export interface OutputExtras {
   quantize: boolean;
   preview: boolean;
+  /**
+   * The thread also writes each output, and feeds the preview its colours (which then stay there):
+   * it runs the caller's worker module (`base` and `path` as util/worker-entry.ts's startWorker takes
+   * them), which serves the outputs with its writer (output-serve.ts), given `options`.
+   */
+  writes?: { base: string; path: string; options: unknown };
 }
 
 /**

@@ -5,10 +5,12 @@ import type { GeometryOutput, OutputJob, OutputSettings } from './frame-output.t
 import type { CoarsePlanes } from './frame-fusion.ts';
 import { packViews, type SentJob } from './output-message.ts';
 import { endWorker } from '../../../util/worker-messages.ts';
+import { UserError } from '../../../common/errors.ts';
 
-export type FromOutputWorker = { type: 'output'; out: GeometryOutput; spare: Float32Array | null } | { type: 'error'; message: string };
+export type FromOutputWorker = { type: 'output'; out: GeometryOutput; spare: Float32Array | null } | { type: 'finished' }
+  | { type: 'error'; message: string; code?: string; user?: boolean };
 export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | ({ type: 'job' } & SentJob)
-  | { type: 'spare'; quantized: Uint16Array[]; preview: Uint8Array[] };
+  | { type: 'spare'; quantized: Uint16Array[]; preview: Uint8Array[] } | { type: 'finish' };
 
 /**
  * The frames' outputs (frame-output.ts: the fit on the model's grid, the fusion's factor, the temporal
@@ -21,7 +23,8 @@ export type ToOutputWorker = { type: 'settings'; settings: OutputSettings } | ({
  * and preview colours when `settings.extras` asks (made there, off the stage's thread).
  */
 export function createOutputThread(settings: OutputSettings) {
-  const worker: Worker = startWorker(import.meta.url, './output-worker.ts', { bundle: true });
+  const writes = settings.extras?.writes;
+  const worker: Worker = writes ? startWorker(writes.base, writes.path, { bundle: true }) : startWorker(import.meta.url, './output-worker.ts', { bundle: true });
   // Held only while frames are under way: an analysis that fails elsewhere must not keep the process alive.
   worker.unref();
   const done: GeometryOutput[] = [];
@@ -31,6 +34,7 @@ export function createOutputThread(settings: OutputSettings) {
   const spareAligned: Float32Array[] = [];
   let pending = 0;
   let failure: Error | null = null;
+  let finished = false;
   let wake: (() => void) | null = null;
   const notify = () => { const f = wake; wake = null; f?.(); };
   worker.on('message', (m: FromOutputWorker) => {
@@ -38,7 +42,10 @@ export function createOutputThread(settings: OutputSettings) {
       done.push(m.out);
       if (m.spare && spareAligned.length < SPARE_ALIGNED) spareAligned.push(m.spare);
       if (--pending === 0) worker.unref();
-    } else failure ??= new Error(`geometry output thread: ${m.message}`);
+    } else if (m.type === 'finished') {
+      finished = true;
+      if (--pending === 0) worker.unref();
+    } else failure ??= errorOf(m);
     notify();
   });
   worker.on('error', (e) => { failure ??= e; notify(); });
@@ -86,11 +93,29 @@ export function createOutputThread(settings: OutputSettings) {
       if (failure) throw failure;
       return done.splice(0);
     },
-    /** Ends the thread (after `settle(0)`, or to give up). */
+    /**
+     * With `extras.writes`, after `settle(0)`: the writes finished (the files complete and in place), or
+     * their failure thrown.
+     */
+    async finish(): Promise<void> {
+      if (!writes) return;
+      if (failure) throw failure;
+      if (pending++ === 0) worker.ref();
+      send({ type: 'finish' });
+      while (!finished && !failure) await new Promise<void>((r) => { wake = r; });
+      if (failure) throw failure;
+    },
+    /** Ends the thread (after `settle(0)` and `finish`, or to give up: then the writes' files go). */
     close: () => endWorker(worker),
   };
 }
 
 const SPARE_ALIGNED = 8;
+
+/** The thread's failure as it was there: a user's error stays one (a full disk, the encoder's), with its code. */
+function errorOf(m: Extract<FromOutputWorker, { type: 'error' }>): Error {
+  if (m.user) return new UserError(m.message, m.code);
+  return Object.assign(new Error(`geometry output thread: ${m.message}`), m.code ? { code: m.code } : {});
+}
 
 export type OutputThread = ReturnType<typeof createOutputThread>;
