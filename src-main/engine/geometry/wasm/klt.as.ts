@@ -41,15 +41,16 @@ export function padCopy(src: usize, w: i32, h: i32, P: i32, dst: usize): void {
  */
 export function gradients(src: usize, w: i32, h: i32, P: i32, gx: usize, gy: usize): void {
   const S = w + 2 * P;
-  const back = <usize>((P * S + P) << 2), band = <usize>((P + 1) * S) << 2, edge = <usize>(P + 1) << 2;
+  const back = <usize>((P * S + P) << 2), band = <usize>((P + 1) * S) << 2;
   // The rows above and below (the image's first and last among them), then each row's ends.
   memory.fill(gx - back, 0, band); memory.fill(gy - back, 0, band);
   const low = <usize>((h - 1) * S - P) << 2;
   memory.fill(gx + low, 0, band); memory.fill(gy + low, 0, band);
+  // A row's ends by vector stores (a memory.fill each was a call into the engine).
   for (let y = 1; y < h - 1; y++) {
     const l = <usize>(y * S - P) << 2, r = <usize>(y * S + w - 1) << 2;
-    memory.fill(gx + l, 0, edge); memory.fill(gy + l, 0, edge);
-    memory.fill(gx + r, 0, edge); memory.fill(gy + r, 0, edge);
+    splatRun(gx + l, P + 1, 0); splatRun(gy + l, P + 1, 0);
+    splatRun(gx + r, P + 1, 0); splatRun(gy + r, P + 1, 0);
   }
   const W = <usize>S << 2, half = f32x4.splat(0.5);
   for (let y = 1; y < h - 1; y++) {
