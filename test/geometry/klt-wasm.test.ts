@@ -2,10 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileKernels, KLT_SOURCE } from '../../scripts/build-wasm.ts';
 import { readFrame } from '../../src-main/engine/decode/frame-reader.ts';
 import { probe } from '../../src-main/engine/decode/probe.ts';
-import { detectCorners, lk, trackKLT } from '../../src-main/engine/geometry/features.ts';
-import { trackingPyramid, type Plane } from '../../src-main/engine/geometry/image.ts';
+import { cornerScore, detectCorners, lk, trackKLT } from '../../src-main/engine/geometry/features.ts';
+import { gradients, trackingPyramid, type Plane } from '../../src-main/engine/geometry/image.ts';
 import { KLT_WASM_BASE64 } from '../../src-main/engine/geometry/klt-wasm-binary.ts';
-import { lkWasm } from '../../src-main/engine/geometry/klt-wasm.ts';
+import { cornerScoreWasm, lkWasm } from '../../src-main/engine/geometry/klt-wasm.ts';
+import { embeddedWasm, wasmInstance } from '../../src-main/engine/wasm-instance.ts';
 import { clip } from '../helpers/shared.ts';
 
 /** Tracking pyramids of real frames of a handheld clip (the analysis's 256-wide grid, so 512-wide tracking). */
@@ -59,20 +60,55 @@ describe('KLT in WebAssembly', () => {
 
   it('a tracking pyramid at the frame size (as the analysis makes it) has the bits of the reference', async () => {
     const info = await probe(clip('cockatoo.mp4'));
-    for (const i of [0, 30]) {
-      const f = await readFrame(info, i, { width: 398, height: 224 });
-      const got = trackingPyramid(f.data, f.width, f.height, 256), ref = trackingPyramid(f.data, f.width, f.height, 256, false);
-      expect(got.map((l) => [l.width, l.height])).toEqual([[398, 224], [199, 112], [99, 56], [49, 28]]);
-      for (let l = 0; l < ref.length; l++) expect(Buffer.from(got[l].data.buffer).equals(Buffer.from(ref[l].data.buffer)), `level ${l}`).toBe(true);
-      // Into recycled levels (another frame's values in them; one of the wrong size is replaced): the same bits.
-      const into = got.map((l, k) => (k === 2 ? new Float32Array(7) : new Float32Array(l.data.length).fill(3.25)));
-      const again = trackingPyramid(f.data, f.width, f.height, 256, true, into);
-      for (let l = 0; l < ref.length; l++) {
-        expect(again[l].data === into[l], `level ${l} reused`).toBe(l !== 2);
-        expect(Buffer.from(again[l].data.buffer).equals(Buffer.from(ref[l].data.buffer)), `level ${l} into`).toBe(true);
+    // The analysis's size, and an odd one (the vector loops' tails: n % 4 = 1, odd level widths).
+    for (const [w, h, sizes] of [[398, 224, [[398, 224], [199, 112], [99, 56], [49, 28]]], [203, 115, [[203, 115], [101, 57], [50, 28], [25, 14]]]] as const)
+      for (const i of [0, 30]) {
+        const f = await readFrame(info, i, { width: w, height: h });
+        const got = trackingPyramid(f.data, f.width, f.height, 256), ref = trackingPyramid(f.data, f.width, f.height, 256, false);
+        expect(got.map((l) => [l.width, l.height])).toEqual(sizes);
+        for (let l = 0; l < ref.length; l++) expect(Buffer.from(got[l].data.buffer).equals(Buffer.from(ref[l].data.buffer)), `level ${l}`).toBe(true);
+        // Into recycled levels (another frame's values in them; one of the wrong size is replaced): the same bits.
+        const into = got.map((l, k) => (k === 2 ? new Float32Array(7) : new Float32Array(l.data.length).fill(3.25)));
+        const again = trackingPyramid(f.data, f.width, f.height, 256, true, into);
+        for (let l = 0; l < ref.length; l++) {
+          expect(again[l].data === into[l], `level ${l} reused`).toBe(l !== 2);
+          expect(Buffer.from(again[l].data.buffer).equals(Buffer.from(ref[l].data.buffer)), `level ${l} into`).toBe(true);
+        }
       }
-    }
   }, 60_000);
+
+  it('the padded planes the tracker reads: the level with its edges repeated, and its gradients (zero on the border), over memory holding other values', () => {
+    const mod = embeddedWasm(KLT_WASM_BASE64);
+    for (const p of [pyr[0][0], pyr[1][1], pyr[2][3]]) {
+      const w = p.width, h = p.height, P = 18, S = w + 2 * P, N = S * (h + 2 * P);
+      const { exports: x, buffer } = wasmInstance<{ padCopy(...a: number[]): void; gradients(...a: number[]): void }>(mod(), 4 * (4 * N + w * h) + 64);
+      new Uint8Array(buffer).fill(0x41); // 12.1 in every float: what a slot's last pyramid left
+      const src = 4 * 3 * N, origin = 4 * (P * S + P);
+      new Float32Array(buffer, src, w * h).set(p.data);
+      x.padCopy(src, w, h, P, origin);
+      x.gradients(origin, w, h, P, 4 * N + origin, 8 * N + origin);
+      const [d, gx, gy] = [0, 1, 2].map((k) => new Float32Array(buffer, 4 * k * N, N));
+      const ref = gradients(p);
+      const at = (v: number, n: number) => Math.min(n - 1, Math.max(0, v));
+      const want = { d: new Float32Array(N), gx: new Float32Array(N), gy: new Float32Array(N) };
+      for (let y = -P; y < h + P; y++)
+        for (let c = -P; c < w + P; c++) {
+          const i = (y + P) * S + c + P, inside = y >= 0 && y < h && c >= 0 && c < w;
+          want.d[i] = p.data[at(y, h) * w + at(c, w)];
+          if (inside) { want.gx[i] = ref.gx[y * w + c]; want.gy[i] = ref.gy[y * w + c]; }
+        }
+      for (const [k, got] of [['d', d], ['gx', gx], ['gy', gy]] as const) expect(Buffer.from(got.slice().buffer).equals(Buffer.from(want[k].buffer)), `${k} ${w}x${h}`).toBe(true);
+    }
+  });
+
+  it('the WebAssembly score plane and its largest value have the bits of the reference, at every size tracked', () => {
+    for (const p of [...pyr.map((q) => q[0]), pyr[0][1], pyr[1][2], pyr[0][3]]) {
+      const got = cornerScoreWasm(p), ref = cornerScore(p);
+      expect(got.max).toBe(ref.max);
+      expect(got.max).toBeGreaterThan(0);
+      expect(Buffer.from(got.score.slice().buffer).equals(Buffer.from(ref.score.slice(0, p.width * p.height).buffer)), `${p.width}x${p.height}`).toBe(true);
+    }
+  });
 
   it('corners from the WebAssembly score plane are the reference corners, at every size tracked', () => {
     for (const p of [...pyr.map((q) => q[0]), pyr[0][1], pyr[0][3]])

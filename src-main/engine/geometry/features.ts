@@ -14,8 +14,8 @@ export function detectCorners(p: Plane, cell = 10, border = 8, wasm = true): Flo
   return bestPerCell(score, w, h, max, cell, border);
 }
 
-/** detectCorners' score plane (the structure tensor's smaller eigenvalue, 5x5 boxes) and its largest value (0 at least). */
-function cornerScore(p: Plane): { score: Float32Array; max: number } {
+/** detectCorners' score plane (the structure tensor's smaller eigenvalue, 5x5 boxes) and its largest value (0 at least): the reference klt-wasm.ts is held to. */
+export function cornerScore(p: Plane): { score: Float32Array; max: number } {
   const w = p.width, h = p.height;
   // The planes below are scratch, reused from call to call (a keyframe's corners used to allocate
   // ten planes of the tracking image, which kept the collector busy).

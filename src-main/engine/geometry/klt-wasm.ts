@@ -19,7 +19,7 @@ interface KltExports {
   normalizeGain(d: number, n: number, sum: number): void;
   pyrDown(s: number, w: number, h: number, out: number): void;
   downsampleRgbGray(src: number, sw: number, sh: number, dw: number, dh: number, gray: number, rgb: number, acc: number, cols: number): void;
-  cornerScore(src: number, w: number, h: number, xx: number, yy: number, xy: number, a: number, c: number, b: number, tmp: number, sums: number, score: number): number;
+  cornerScore(src: number, w: number, h: number, scratch: number, score: number): number;
 }
 
 const SLOTS = 8;
@@ -156,11 +156,11 @@ export function pyramidWasm(rgb: Uint8Array, w: number, h: number, levels: numbe
  * valid until the next call here.
  */
 export function cornerScoreWasm(p: Plane): { score: Float32Array; max: number } {
-  const n = p.width * p.height, planes = Array.from({ length: 9 }, (_v, i) => 4 * n * i);
-  const { exports: x, buffer } = prepOf(4 * n * 9 + 8 * p.width + 64);
+  const n = p.width * p.height, score = 4 * n, scratch = 8 * n;
+  // The scratch: three planes, three rows of f32 and (8-aligned) three of f64.
+  const { exports: x, buffer } = prepOf(scratch + 12 * n + 12 * p.width + 24 * p.width + 64);
   new Float32Array(buffer, 0, n).set(p.data);
-  const [src, xx, yy, xy, a, c, b, tmp, score] = planes;
-  const max = x.cornerScore(src, p.width, p.height, xx, yy, xy, a, c, b, tmp, 4 * n * 9, score);
+  const max = x.cornerScore(0, p.width, p.height, scratch, score);
   return { score: new Float32Array(buffer, score, n), max };
 }
 

@@ -17,25 +17,41 @@ export function padCopy(src: usize, w: i32, h: i32, P: i32, dst: usize): void {
   for (let y = -P; y < h + P; y++) {
     const s = src + (<usize>((y < 0 ? 0 : y >= h ? h - 1 : y) * w) << 2);
     const d = dst + <usize>((y * S) << 2);
-    const left = load<f32>(s), right = load<f32>(s + (<usize>(w - 1) << 2));
-    for (let x = -P; x < 0; x++) store<f32>(d + <usize>(x << 2), left);
+    splatRun(d - (<usize>P << 2), P, load<f32>(s));
     memory.copy(d, s, <usize>w << 2);
-    for (let x = w; x < w + P; x++) store<f32>(d + <usize>(x << 2), right);
+    splatRun(d + (<usize>w << 2), P, load<f32>(s + (<usize>(w - 1) << 2)));
   }
+}
+
+/** n copies of v from `d`, four a store (the last store overlapping the one before where n is not a multiple of 4). */
+@inline function splatRun(d: usize, n: i32, v: f32): void {
+  if (n < 4) { for (let x = 0; x < n; x++) store<f32>(d + (<usize>x << 2), v); return; }
+  const V = f32x4.splat(v);
+  for (let x = 0; x + 4 <= n; x += 4) v128.store(d + (<usize>x << 2), V);
+  v128.store(d + (<usize>(n - 4) << 2), V);
 }
 
 /**
  * Central-difference gradients of the padded w x h plane at `src` into the padded planes `gx` and `gy`
- * (../image.ts: gradients: zero on the image's border, so zero on the padding too). Four pixels at a
- * time in f32: (a - b) rounded to f32 and halved is the reference's f64 (a - b) * 0.5 rounded to f32
- * (the difference of two f32 is exact in f64, or rounded once where f32 then rounds it again: the same
- * as one rounding, f64 having more than twice f32's bits).
+ * (../image.ts: gradients: zero on the image's border, so zero on the padding too: only those pixels
+ * are cleared, the rest written). Four pixels at a time in f32: (a - b) rounded to f32 and halved is
+ * the reference's f64 (a - b) * 0.5 rounded to f32 (the difference of two f32 is exact in f64, or
+ * rounded once where f32 then rounds it again: the same as one rounding, f64 having more than twice
+ * f32's bits).
  */
 export function gradients(src: usize, w: i32, h: i32, P: i32, gx: usize, gy: usize): void {
   const S = w + 2 * P;
-  const bytes = <usize>(S * (h + 2 * P)) << 2, back = <usize>((P * S + P) << 2);
-  memory.fill(gx - back, 0, bytes);
-  memory.fill(gy - back, 0, bytes);
+  const back = <usize>((P * S + P) << 2), band = <usize>((P + 1) * S) << 2;
+  // The rows above and below (the image's first and last among them), then each row's ends.
+  memory.fill(gx - back, 0, band); memory.fill(gy - back, 0, band);
+  const low = <usize>((h - 1) * S - P) << 2;
+  memory.fill(gx + low, 0, band); memory.fill(gy + low, 0, band);
+  // A row's ends by vector stores (a memory.fill each was a call into the engine).
+  for (let y = 1; y < h - 1; y++) {
+    const l = <usize>(y * S - P) << 2, r = <usize>(y * S + w - 1) << 2;
+    splatRun(gx + l, P + 1, 0); splatRun(gy + l, P + 1, 0);
+    splatRun(gx + r, P + 1, 0); splatRun(gy + r, P + 1, 0);
+  }
   const W = <usize>S << 2, half = f32x4.splat(0.5);
   for (let y = 1; y < h - 1; y++) {
     const row = <usize>(y * S) << 2;
@@ -196,164 +212,5 @@ export function lk(lv: usize, levels: i32, pts: usize, n: i32, r: i32, out: usiz
   }
 }
 
-/**
- * ../image.ts: trackingPyramid at the frame's own size, the same operations in the same order (f64,
- * stored as f32), so the same bits: the grey of n interleaved RGB8 pixels at `src` (grayPlane) into the
- * f32 plane at `out`, returning the stored values' sum (in order).
- */
-const R_W: f64 = 0.299, G_W: f64 = 0.587, B_W: f64 = 0.114;
-export function grayPlane(src: usize, n: i32, out: usize): f64 {
-  let m: f64 = 0;
-  for (let i = 0; i < n; i++) {
-    const o = src + <usize>(3 * i);
-    // The weights typed f64: under the f32 cast AssemblyScript would take the first literal as f32.
-    const g = <f32>(R_W * <f64>load<u8>(o) + G_W * <f64>load<u8>(o + 1) + B_W * <f64>load<u8>(o + 2) + 1);
-    const v = <f32>(<f64>g - 1);
-    store<f32>(out + (<usize>i << 2), v);
-    m += <f64>v;
-  }
-  return m;
-}
-
-/** ../image.ts: normalizeGain of the n values at `d`, whose sum is `sum`. */
-export function normalizeGain(d: usize, n: i32, sum: f64): void {
-  const m = sum / <f64>n;
-  let v: f64 = 0;
-  for (let i = 0; i < n; i++) {
-    const t = <f64>load<f32>(d + (<usize>i << 2)) - m;
-    v += t * t;
-  }
-  const g = 40 / Math.sqrt(v / <f64>n + 1e-6);
-  for (let i = 0; i < n; i++) {
-    const p = d + (<usize>i << 2);
-    store<f32>(p, <f32>((<f64>load<f32>(p) - m) * g + 128));
-  }
-}
-
-/** ../image.ts: pyrDown of the w x h plane at `s` into `out` (max(1, w >> 1) x max(1, h >> 1)). */
-export function pyrDown(s: usize, w: i32, h: i32, out: usize): void {
-  const dw = w >> 1 > 1 ? w >> 1 : 1, dh = h >> 1 > 1 ? h >> 1 : 1;
-  const W = <usize>w << 2;
-  for (let y = 0; y < dh; y++) {
-    const Y = 2 * y;
-    const inner = Y >= 1 && Y + 1 <= h - 1;
-    for (let x = 0; x < dw; x++) {
-      const X = 2 * x;
-      let v: f64;
-      if (inner && X >= 1 && X + 1 <= w - 1) {
-        const c = s + (<usize>(Y * w + X) << 2), u = c - W, d = c + W;
-        v = (<f64>load<f32>(u - 4) + 2 * <f64>load<f32>(u) + <f64>load<f32>(u + 4) +
-          2 * <f64>load<f32>(c - 4) + 4 * <f64>load<f32>(c) + 2 * <f64>load<f32>(c + 4) +
-          <f64>load<f32>(d - 4) + 2 * <f64>load<f32>(d) + <f64>load<f32>(d + 4)) / 16;
-      } else {
-        v = (px(s, w, h, X - 1, Y - 1) + 2 * px(s, w, h, X, Y - 1) + px(s, w, h, X + 1, Y - 1) +
-          2 * px(s, w, h, X - 1, Y) + 4 * px(s, w, h, X, Y) + 2 * px(s, w, h, X + 1, Y) +
-          px(s, w, h, X - 1, Y + 1) + 2 * px(s, w, h, X, Y + 1) + px(s, w, h, X + 1, Y + 1)) / 16;
-      }
-      store<f32>(out + (<usize>(y * dw + x) << 2), <f32>v);
-    }
-  }
-}
-
-/** The w x h plane's pixel at the nearest place inside to (x, y). */
-@inline function px(s: usize, w: i32, h: i32, x: i32, y: i32): f64 {
-  const cx = x < 0 ? 0 : x > w - 1 ? w - 1 : x, cy = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
-  return <f64>load<f32>(s + (<usize>(cy * w + cx) << 2));
-}
-
-/**
- * ../image.ts: downsampleRgbGray for blocks of one or two rows and columns (sw <= 2 dw, sh <= 2 dh):
- * interleaved RGB8 sw x sh at `src` to the grey f32 plane `gray` and RGB8 `rgb` at dw x dh, the same
- * integer sums and f64 operations, so the same bits. `acc`: scratch of 3 sw i32, `cols` of dw i32.
- */
-export function downsampleRgbGray(src: usize, sw: i32, sh: i32, dw: i32, dh: i32, gray: usize, rgb: usize, acc: usize, cols: usize): void {
-  const fx = <f64>sw / <f64>dw, fy = <f64>sh / <f64>dh;
-  const rw = 3 * sw;
-  for (let x = 0; x < dw; x++) {
-    const x0 = <i32>Math.floor(<f64>x * fx);
-    const x1 = min(sw, max(x0 + 1, <i32>Math.floor(<f64>(x + 1) * fx)));
-    store<i32>(cols + (<usize>x << 2), x1 - x0 === 2 ? -1 - x0 : x0);
-  }
-  for (let y = 0; y < dh; y++) {
-    const y0 = <i32>Math.floor(<f64>y * fy);
-    const y1 = min(sh, max(y0 + 1, <i32>Math.floor(<f64>(y + 1) * fy)));
-    const o = src + <usize>(y0 * rw), rows = y1 - y0;
-    if (rows === 2) for (let j = 0; j < rw; j++) store<i32>(acc + (<usize>j << 2), <i32>load<u8>(o + <usize>j) + <i32>load<u8>(o + <usize>(rw + j)));
-    else for (let j = 0; j < rw; j++) store<i32>(acc + (<usize>j << 2), <i32>load<u8>(o + <usize>j));
-    for (let x = 0, i = y * dw; x < dw; x++, i++) {
-      const c = load<i32>(cols + (<usize>x << 2));
-      let r: i32, g: i32, b: i32, n: i32;
-      if (c >= 0) {
-        const k = acc + (<usize>(3 * c) << 2);
-        r = load<i32>(k); g = load<i32>(k, 4); b = load<i32>(k, 8); n = rows;
-      } else {
-        const k = acc + (<usize>(-3 * (c + 1)) << 2);
-        r = load<i32>(k) + load<i32>(k, 12); g = load<i32>(k, 4) + load<i32>(k, 16); b = load<i32>(k, 8) + load<i32>(k, 20); n = 2 * rows;
-      }
-      // n is 1, 2 or 4: the integer quotient is the reference's truncated r / n.
-      const q = rgb + <usize>(3 * i);
-      store<u8>(q, r / n); store<u8>(q, g / n, 1); store<u8>(q, b / n, 2);
-      store<f32>(gray + (<usize>i << 2), <f32>((R_W * <f64>r + G_W * <f64>g + B_W * <f64>b) / <f64>n));
-    }
-  }
-}
-
-/**
- * ../features.ts: detectCorners' score plane (the structure tensor's smaller eigenvalue over 5x5
- * boxes) of the w x h plane at `src` into `score`, the same operations in the same order (so the same
- * bits); returns its largest value (0 at least). `xx` .. `tmp`: scratch planes, `sums` w f64.
- */
-export function cornerScore(src: usize, w: i32, h: i32, xx: usize, yy: usize, xy: usize, a: usize, c: usize, b: usize, tmp: usize, sums: usize, score: usize): f64 {
-  const n = w * h, bytes = <usize>n << 2, W = <usize>w << 2;
-  memory.fill(xx, 0, bytes); memory.fill(yy, 0, bytes); memory.fill(xy, 0, bytes);
-  for (let y = 1; y < h - 1; y++)
-    for (let x = 1; x < w - 1; x++) {
-      const i = <usize>(y * w + x) << 2;
-      const gx = <f32>((<f64>load<f32>(src + i + 4) - <f64>load<f32>(src + i - 4)) * 0.5);
-      const gy = <f32>((<f64>load<f32>(src + i + W) - <f64>load<f32>(src + i - W)) * 0.5);
-      store<f32>(xx + i, <f32>(<f64>gx * <f64>gx)); store<f32>(yy + i, <f32>(<f64>gy * <f64>gy)); store<f32>(xy + i, <f32>(<f64>gx * <f64>gy));
-    }
-  boxFilter2(xx, w, h, a, tmp, sums); boxFilter2(yy, w, h, c, tmp, sums); boxFilter2(xy, w, h, b, tmp, sums);
-  let maxS: f64 = 0;
-  for (let i = 0; i < n; i++) {
-    const k = <usize>i << 2;
-    const A = <f64>load<f32>(a + k), C = <f64>load<f32>(c + k), B = <f64>load<f32>(b + k);
-    const t = (A - C) / 2;
-    const s = <f32>((A + C) / 2 - Math.sqrt(t * t + B * B));
-    store<f32>(score + k, s);
-    if (<f64>s > maxS) maxS = <f64>s;
-  }
-  return maxS;
-}
-
-/** ../image.ts: boxFilter with r = 2 (running sums in f64, stored as f32), rows then columns. */
-function boxFilter2(src: usize, w: i32, h: i32, out: usize, tmp: usize, sums: usize): void {
-  const r = 2;
-  for (let y = 0; y < h; y++) {
-    const o = src + (<usize>(y * w) << 2), t = tmp + (<usize>(y * w) << 2);
-    let s: f64 = 0;
-    for (let x = -r; x <= r; x++) s += <f64>load<f32>(o + (<usize>clampI(x, w) << 2));
-    for (let x = 0; x < w; x++) {
-      store<f32>(t + (<usize>x << 2), <f32>s);
-      s += <f64>load<f32>(o + (<usize>min(w - 1, x + r + 1) << 2)) - <f64>load<f32>(o + (<usize>max(0, x - r) << 2));
-    }
-  }
-  const nb: f64 = <f64>((2 * r + 1) * (2 * r + 1));
-  memory.fill(sums, 0, <usize>w << 3);
-  for (let y = -r; y <= r; y++) {
-    const o = tmp + (<usize>(clampI(y, h) * w) << 2);
-    for (let x = 0; x < w; x++) store<f64>(sums + (<usize>x << 3), load<f64>(sums + (<usize>x << 3)) + <f64>load<f32>(o + (<usize>x << 2)));
-  }
-  for (let y = 0; y < h; y++) {
-    const o = out + (<usize>(y * w) << 2), add = tmp + (<usize>(min(h - 1, y + r + 1) * w) << 2), sub = tmp + (<usize>(max(0, y - r) * w) << 2);
-    for (let x = 0; x < w; x++) {
-      const q = sums + (<usize>x << 3), v = load<f64>(q);
-      store<f32>(o + (<usize>x << 2), <f32>(v / nb));
-      store<f64>(q, v + (<f64>load<f32>(add + (<usize>x << 2)) - <f64>load<f32>(sub + (<usize>x << 2))));
-    }
-  }
-}
-
-@inline function clampI(v: i32, n: i32): i32 {
-  return v < 0 ? 0 : v > n - 1 ? n - 1 : v;
-}
+// The per-frame image functions (the tracking pyramid, the analysis grid, the corner score), in one module with lk.
+export { grayPlane, normalizeGain, pyrDown, downsampleRgbGray, cornerScore } from './klt-image.as';
