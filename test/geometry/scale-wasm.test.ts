@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { depthDisparity } from '../../src-main/engine/geometry/driver/frame-window.ts';
-import { alignedPlanes, linkRatios } from '../../src-main/engine/geometry/driver/scale-path.ts';
+import { alignedPlanes, linkMedians, linkRatios } from '../../src-main/engine/geometry/driver/scale-path.ts';
 import type { FrameState } from '../../src-main/engine/geometry/driver/frame-window.ts';
 import { createScaleKernels } from '../../src-main/engine/geometry/scale-wasm.ts';
 import { quatToMat3 } from '../../src-main/engine/geometry/linalg.ts';
@@ -113,7 +113,8 @@ describe('the scale path and depth passes in WebAssembly, on real Kinect frames'
   it('measures the scale links between frames (warp, ratios in the order reached), the same bits', () => {
     const frame = (i: number) => ({ index: i, x: xs[i], c2w: c2w[i] }) as FrameState;
     let pairs = 0;
-    for (const stride of [3, 1, 2])
+    // Stride 7: an odd count of samples a row (the last one past the pairs).
+    for (const stride of [3, 1, 2, 7])
       for (let j = 1; j < xs.length; j++)
         for (const k of [1, 2, 4]) {
           const i = j - k;
@@ -126,10 +127,15 @@ describe('the scale path and depth passes in WebAssembly, on real Kinect frames'
           const wasmLogs = new Float32Array(AW * AH);
           for (let q = 0; q < wasm.n; q++) wasmLogs[q] = Math.log(wasm.ratios[q]);
           expect(bits(wasmLogs).equals(bits(logs))).toBe(true);
+          // The link's median log ratio and the median deviation from it (the frame's `disagree`).
+          const want = linkMedians(logs, ts.n), med = kernels.medianLog(wasm.n);
+          expect(Object.is(med, want.med)).toBe(true);
+          expect(Object.is(kernels.spread(wasm.n, med), want.spread)).toBe(true);
+          expect(want.spread).toBeGreaterThan(0);
           // The frames overlap: many of the sampled pixels land and compare (the Kinect's holes are not sampled).
           expect(ts.n).toBeGreaterThan(0.1 * (AW / stride) * (AH / stride));
           pairs++;
         }
-    expect(pairs).toBe(3 * 8);
+    expect(pairs).toBe(4 * 8);
   });
 });

@@ -56,18 +56,20 @@ export function createScaleSmoother(o: { pull: number; lookahead: number }): Sca
       for (const i of x.keys()) { if (i < base) base = i; if (i > top) top = i; }
       const vals = new Float64Array(top - base + 1);
       for (const [i, v] of x) vals[i - base] = v;
+      let nl = 0;
+      for (const i of live) nl += links.get(i)?.length ?? 0;
       const start = new Int32Array(live.length + 1), as = new Float64Array(live.length);
-      const slots: number[] = [], ms: number[] = [];
-      for (let k = 0; k < live.length; k++) {
+      const slots = new Int32Array(nl), ms = new Float64Array(nl);
+      for (let k = 0, j = 0; k < live.length; k++) {
         let a = o.pull;
         for (const l of links.get(live[k]) ?? []) {
           if (!x.has(l.other)) continue;
           a += 1;
-          slots.push(l.other - base);
-          ms.push(l.m);
+          slots[j] = l.other - base;
+          ms[j++] = l.m;
         }
         as[k] = a;
-        start[k + 1] = slots.length;
+        start[k + 1] = j;
       }
       // Gauss-Seidel: a few sweeps a frame, warm-started from the last frame's solution.
       for (let it = 0; it < SWEEPS; it++) sweep(vals, live, base, start, slots, ms, as);
@@ -96,7 +98,7 @@ export function createScaleSmoother(o: { pull: number; lookahead: number }): Sca
 }
 
 /** One Gauss-Seidel sweep: each live frame's value b / a, b the sum of (neighbour's value + m) over its links. */
-function sweep(vals: Float64Array, live: number[], base: number, start: Int32Array, slots: number[], ms: number[], as: Float64Array): void {
+function sweep(vals: Float64Array, live: number[], base: number, start: Int32Array, slots: Int32Array, ms: Float64Array, as: Float64Array): void {
   for (let k = 0; k < live.length; k++) {
     let b = 0;
     for (let j = start[k]; j < start[k + 1]; j++) b += vals[slots[j]] + ms[j];

@@ -15,6 +15,7 @@ interface ScaleExports {
   reachedRatios(at: number, seen: number, warped: number, x: number, ratio: number): number;
   fitPlane(x: number, aligned: number, n: number, s: number, t: number, floorFrac: number): void;
   boxDown(src: number, w: number, h: number, f: number, holes: boolean, out: number): void;
+  kthF64(v: number, m: number, k: number): number;
 }
 
 const scaleModule = embeddedWasm(SCALE_WASM_BASE64);
@@ -31,11 +32,11 @@ export function createScaleKernels(w: number, h: number, nd: number) {
   const na = w * h, na4 = (na + 3) & ~3, nd4 = (nd + 3) & ~3;
   const T = 0, res = T + 96, src = res + 16, x = src + 4 * nd4, inv = x + 4 * na4, warped = inv + 4 * na4, at = warped + 4 * na4;
   const ratio = at + 4 * na4, al = ratio + 8 * na4, g = al + 4 * na4, coarse = g + 4 * na4, taps = coarse + 4 * na4;
-  const sample = taps + 16 * w + 16, hist = sample + 4 * Math.ceil(na / 3) + 16, bytes = hist + 4 * 2048;
+  const sample = taps + 16 * w + 16, hist = sample + 4 * Math.ceil(na / 3) + 16, dev = hist + 4 * 2048, bytes = dev + 4 * na4;
   const { exports: e, buffer } = wasmInstance<ScaleExports>(scaleModule(), bytes);
   const Tm = new Float64Array(buffer, T, 12), srcM = new Float32Array(buffer, src, nd);
   const xM = new Float32Array(buffer, x, na), invM = new Float32Array(buffer, inv, na), alM = new Float32Array(buffer, al, na), gM = new Float32Array(buffer, g, na);
-  const ratioM = new Float64Array(buffer, ratio, na), coarseM = new Float32Array(buffer, coarse, na);
+  const ratioM = new Float64Array(buffer, ratio, na), coarseM = new Float32Array(buffer, coarse, na), devM = new Float32Array(buffer, dev, na);
   return {
     w, h, nd,
     /**
@@ -83,6 +84,20 @@ export function createScaleKernels(w: number, h: number, nd: number) {
       const seen = e.warpReached(inv, w, h, K.cx, K.cy, K.fx, K.fy, T, stride, warped, true, at);
       const n = e.reachedRatios(at, seen, warped, x, ratio);
       return { seen, n, ratios: ratioM };
+    },
+    /**
+     * align.ts: median of the last link's n ratios' logarithms as float32 (what linkScale's Float32Array
+     * of them holds): the logarithm of their median ratio, one Math.log instead of n, as rounding the
+     * logarithm to float32 never puts a larger ratio below a smaller one (a median moves with a
+     * function that keeps order). Reorders the ratios.
+     */
+    medianLog(n: number): number {
+      return Math.fround(Math.log(e.kthF64(ratio, n, n >> 1)));
+    },
+    /** align.ts: median of |log ratio - med| over the last link's n ratios (each logarithm as float32, as medianLog). */
+    spread(n: number, med: number): number {
+      for (let j = 0; j < n; j++) devM[j] = Math.abs(Math.fround(Math.log(ratioM[j])) - med);
+      return e.kthPositive(dev, n, n >> 1, hist);
     },
   };
 }

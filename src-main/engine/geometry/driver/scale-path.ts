@@ -63,19 +63,14 @@ export function linkScale(w: FrameWindow, cur: FrameState) {
   for (const k of p.links) {
     const o = frameAt(w, cur.index - k);
     if (!o || o.shotId !== cur.shotId || o.track === 0) continue;
-    // A sparse grid is plenty for one median ratio. The warp and the ratios in WebAssembly (scale-wasm.ts:
-    // link; linkRatios is their definition), the logarithms here: V8's Math.log, which WebAssembly lacks.
-    const { logs } = linkScratch(o.x.length);
-    const { seen, n, ratios } = kernels.link(o.x, w.K!, o.c2w, cur.c2w, p.stride);
-    for (let j = 0; j < n; j++) logs[j] = Math.log(ratios[j]);
+    // A sparse grid is plenty for one median ratio. The warp, the ratios and their selection in
+    // WebAssembly (scale-wasm.ts: link, medianLog, spread; linkRatios and linkMedians are their
+    // definition), the logarithms in JavaScript: V8's Math.log, which WebAssembly lacks.
+    const { seen, n } = kernels.link(o.x, w.K!, o.c2w, cur.c2w, p.stride);
     // Little overlap (a fast turn): no trustworthy ratio.
     if (n < p.minOverlap * seen || n < p.minPixels) continue;
-    const med = median(logs, n);
-    if (k === 1) {
-      const dev = scratch.dev;
-      for (let q = 0; q < n; q++) dev[q] = Math.abs(logs[q] - med);
-      cur.disagree = median(dev, n);
-    }
+    const med = kernels.medianLog(n);
+    if (k === 1) cur.disagree = kernels.spread(n, med);
     w.smoother.link(o.index, cur.index, med);
   }
 }
@@ -99,10 +94,18 @@ export function linkRatios(K: Intrinsics, o: FrameState, cur: FrameState, stride
   return { seen, n };
 }
 
-/** linkScale's planes, reused from link to link (fresh ones a link kept the collector busy); `warped` is all zeros between links. */
-let scratch = { warped: new Float32Array(0), at: new Int32Array(0), logs: new Float32Array(0), dev: new Float32Array(0) };
+/** linkScale's median log ratio of a link and (its `disagree`) the median deviation from it: their definition. */
+export function linkMedians(logs: Float32Array, n: number): { med: number; spread: number } {
+  const med = median(logs, n);
+  const dev = new Float32Array(n);
+  for (let q = 0; q < n; q++) dev[q] = Math.abs(logs[q] - med);
+  return { med, spread: median(dev, n) };
+}
+
+/** linkRatios' planes, reused from link to link; `warped` is all zeros between links. */
+let scratch = { warped: new Float32Array(0), at: new Int32Array(0) };
 function linkScratch(n: number) {
-  if (scratch.warped.length !== n) scratch = { warped: new Float32Array(n), at: new Int32Array(n), logs: new Float32Array(n), dev: new Float32Array(n) };
+  if (scratch.warped.length !== n) scratch = { warped: new Float32Array(n), at: new Int32Array(n) };
   return scratch;
 }
 
