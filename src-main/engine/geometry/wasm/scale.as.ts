@@ -53,65 +53,35 @@ export function dropAbove(x: usize, n: i32, limit: f64): void {
  * align.ts: warpReached: the inverse depth `invA` (f32, w x h) of camera A forward-warped into camera
  * B by `T` (12 f64: A camera -> B camera, row-major 3 x 4) into `out` (f32, zeros where nothing landed
  * yet), nearest surface wins; every `stride`-th pixel. With `list`, the pixels newly reached are listed
- * at `at` (i32); returns their count. Two sampled pixels of a row at a time (their divisions side by
- * side, each lane the scalar code's operations), each then landed in pixel order, so the nearest
- * surface and the listing's order are the scalar loop's.
+ * at `at` (i32); returns their count.
  */
 export function warpReached(invA: usize, w: i32, h: i32, cx: f64, cy: f64, fx: f64, fy: f64, T: usize, stride: i32, out: usize, list: bool, at: usize): i32 {
   const T0 = load<f64>(T), T1 = load<f64>(T, 8), T2 = load<f64>(T, 16), T3 = load<f64>(T, 24);
   const T4 = load<f64>(T, 32), T5 = load<f64>(T, 40), T6 = load<f64>(T, 48), T7 = load<f64>(T, 56);
   const T8 = load<f64>(T, 64), T9 = load<f64>(T, 72), T10 = load<f64>(T, 80), T11 = load<f64>(T, 88);
-  const V0 = f64x2.splat(T0), V1 = f64x2.splat(T1), V2 = f64x2.splat(T2), V3 = f64x2.splat(T3);
-  const V4 = f64x2.splat(T4), V5 = f64x2.splat(T5), V6 = f64x2.splat(T6), V7 = f64x2.splat(T7);
-  const V8 = f64x2.splat(T8), V9 = f64x2.splat(T9), V10 = f64x2.splat(T10), V11 = f64x2.splat(T11);
-  const ONE = f64x2.splat(1), CX = f64x2.splat(cx), CY = f64x2.splat(cy), FX = f64x2.splat(fx), FY = f64x2.splat(fy);
+  const W = <f64>w, H = <f64>h;
   let n = 0;
   for (let y = 0; y < h; y += stride) {
-    const py = (<f64>y - cy) / fy, PY = f64x2.splat(py);
-    const row = invA + (<usize>(y * w) << 2);
-    let x = 0;
-    for (; x + stride < w; x += 2 * stride) {
-      const r0 = <f64>load<f32>(row + (<usize>x << 2)), r1 = <f64>load<f32>(row + (<usize>(x + stride) << 2));
-      if (!(r0 > 0) && !(r1 > 0)) continue;
-      // A lane whose r is not positive computes what it may (no float operation traps) and is not landed.
-      const Z = f64x2.div(ONE, f64x2.replace_lane(f64x2.splat(r0), 1, r1));
-      const X = f64x2.mul(f64x2.div(f64x2.sub(f64x2.replace_lane(f64x2.splat(<f64>x), 1, <f64>(x + stride)), CX), FX), Z), Y = f64x2.mul(PY, Z);
-      const XB = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(V0, X), f64x2.mul(V1, Y)), f64x2.mul(V2, Z)), V3);
-      const YB = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(V4, X), f64x2.mul(V5, Y)), f64x2.mul(V6, Z)), V7);
-      const ZB = f64x2.add(f64x2.add(f64x2.add(f64x2.mul(V8, X), f64x2.mul(V9, Y)), f64x2.mul(V10, Z)), V11);
-      const U = f64x2.add(f64x2.div(f64x2.mul(FX, XB), ZB), CX), V = f64x2.add(f64x2.div(f64x2.mul(FY, YB), ZB), CY), RB = f64x2.div(ONE, ZB);
-      if (r0 > 0) n = land(f64x2.extract_lane(ZB, 0), f64x2.extract_lane(U, 0), f64x2.extract_lane(V, 0), f64x2.extract_lane(RB, 0), w, h, out, list, at, n);
-      if (r1 > 0) n = land(f64x2.extract_lane(ZB, 1), f64x2.extract_lane(U, 1), f64x2.extract_lane(V, 1), f64x2.extract_lane(RB, 1), w, h, out, list, at, n);
-    }
-    for (; x < w; x += stride) {
-      const r = <f64>load<f32>(row + (<usize>x << 2));
+    const py = (<f64>y - cy) / fy;
+    for (let x = 0; x < w; x += stride) {
+      const r = <f64>load<f32>(invA + (<usize>(y * w + x) << 2));
       if (!(r > 0)) continue;
       const z = 1 / r;
       const X = ((<f64>x - cx) / fx) * z, Y = py * z;
       const Xb = T0 * X + T1 * Y + T2 * z + T3;
       const Yb = T4 * X + T5 * Y + T6 * z + T7;
       const Zb = T8 * X + T9 * Y + T10 * z + T11;
-      n = land(Zb, (fx * Xb) / Zb + cx, (fy * Yb) / Zb + cy, 1 / Zb, w, h, out, list, at, n);
+      if (Zb <= 1e-6) continue;
+      const u = jsRound((fx * Xb) / Zb + cx), v = jsRound((fy * Yb) / Zb + cy);
+      // Written so that a NaN is skipped as well (in the TypeScript it indexes nothing).
+      if (!(u >= 0 && v >= 0 && u < W && v < H)) continue;
+      const i = <i32>v * w + <i32>u, o = out + (<usize>i << 2);
+      const rb = 1 / Zb, cur = load<f32>(o);
+      if (rb > <f64>cur) {
+        if (list && cur == 0) { store<i32>(at + (<usize>n << 2), i); n++; }
+        store<f32>(o, <f32>rb);
+      }
     }
-  }
-  return n;
-}
-
-/**
- * A warped pixel at depth Zb landing at (u, v) before rounding with inverse depth rb: kept where in
- * front of the camera, inside the image, and nearer than what landed there; the count listed so far, updated.
- */
-// @ts-expect-error: AssemblyScript's decorator
-@inline function land(Zb: f64, uf: f64, vf: f64, rb: f64, w: i32, h: i32, out: usize, list: bool, at: usize, n: i32): i32 {
-  if (Zb <= 1e-6) return n;
-  const u = jsRound(uf), v = jsRound(vf);
-  // Written so that a NaN is skipped as well (in the TypeScript it indexes nothing).
-  if (!(u >= 0 && v >= 0 && u < <f64>w && v < <f64>h)) return n;
-  const i = <i32>v * w + <i32>u, o = out + (<usize>i << 2);
-  const cur = load<f32>(o);
-  if (rb > <f64>cur) {
-    if (list && cur == 0) { store<i32>(at + (<usize>n << 2), i); n++; }
-    store<f32>(o, <f32>rb);
   }
   return n;
 }
