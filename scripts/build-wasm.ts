@@ -7,7 +7,8 @@
  * passes, geometry/wasm/output.as.ts -> geometry/output-wasm-binary.ts; export's colour
  * conversions, effects/wasm/yuv.as.ts -> effects/yuv-wasm-binary.ts; the model thread's resize and round trip,
  * infer/wasm/postprocess.as.ts -> infer/postprocess-wasm-binary.ts; the network input, preprocess/wasm/planar.as.ts ->
- * preprocess/planar-wasm-binary.ts.
+ * preprocess/planar-wasm-binary.ts; the geometry thread's scale path and depth passes, geometry/wasm/scale.as.ts ->
+ * geometry/scale-wasm-binary.ts.
  * test/effects/wasm.test.ts and test/geometry/klt-wasm.test.ts fail when an embedded module is not the current source's.
  */
 import { writeFileSync } from 'node:fs';
@@ -29,6 +30,8 @@ export const POSTPROCESS_SOURCE = join(ROOT, 'src-main', 'engine', 'infer', 'was
 export const POSTPROCESS_MODULE = join(ROOT, 'src-main', 'engine', 'infer', 'postprocess-wasm-binary.ts');
 export const PLANAR_SOURCE = join(ROOT, 'src-main', 'engine', 'preprocess', 'wasm', 'planar.as.ts');
 export const PLANAR_MODULE = join(ROOT, 'src-main', 'engine', 'preprocess', 'planar-wasm-binary.ts');
+export const SCALE_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm', 'scale.as.ts');
+export const SCALE_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'scale-wasm-binary.ts');
 
 /** The compiled module. Memory is imported (the caller sizes it); no runtime, no asserts, no imports else. */
 export async function compileKernels(source = KERNELS_SOURCE): Promise<Uint8Array> {
@@ -61,6 +64,7 @@ export const fusionModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm
 export const outputModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/output.as.ts', 'test/geometry/output-wasm.test.ts', 'OUTPUT_WASM_BASE64');
 export const yuvModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/yuv.as.ts', 'test/effects/yuv.test.ts', 'YUV_WASM_BASE64');
 export const planarModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/planar.as.ts', 'test/unit/preprocess.test.ts', 'PLANAR_WASM_BASE64');
+export const scaleModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/scale.as.ts', 'test/geometry/scale-wasm.test.ts', 'SCALE_WASM_BASE64');
 export const postprocessModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/postprocess.as.ts', 'test/engine/postprocess-wasm.test.ts', 'POSTPROCESS_WASM_BASE64');
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -85,4 +89,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const planar = await compileKernels(PLANAR_SOURCE);
   writeFileSync(PLANAR_MODULE, planarModuleText(planar));
   console.log(`wrote ${PLANAR_MODULE} (${planar.length} bytes of WebAssembly)`);
+  const scale = await compileKernels(SCALE_SOURCE);
+  writeFileSync(SCALE_MODULE, scaleModuleText(scale));
+  console.log(`wrote ${SCALE_MODULE} (${scale.length} bytes of WebAssembly)`);
 }

@@ -67,6 +67,36 @@ describe('scale smoother', () => {
     s.reset();
     expect(s.value(N - 1)).toBe(0);
   });
+
+  it('solves to the bits of plain Gauss-Seidel over its links (frames forgotten, links to them left out, a frame linked twice)', () => {
+    const lookahead = 10, keep = 3 * lookahead + 8, pull = 0.03;
+    const s = createScaleSmoother({ pull, lookahead });
+    // The definition: every frame still held, in order, takes (sum of neighbour + m) / (pull + links), 30 sweeps.
+    const x = new Map<number, number>(), links = new Map<number, [number, number][]>();
+    const add = (i: number, o: number, m: number) => {
+      links.set(i, [...(links.get(i) ?? []), [o, m]]);
+      if (!x.has(i)) x.set(i, 0);
+    };
+    for (let j = 0; j < N; j++) {
+      [1, 2, 4].forEach((k, q) => {
+        if (j < k || (j % 17 === 5 && k === 2)) return;
+        const m = truth[j - k] - truth[j] + noise[3 * j + q];
+        s.link(j - k, j, m); add(j - k, j, -m); add(j, j - k, m);
+        if (j % 23 === 0) { s.link(j - k, j, m / 2); add(j - k, j, -m / 2); add(j, j - k, m / 2); }
+      });
+      s.solve(j);
+      const lo = j - keep;
+      for (const i of [...x.keys()]) if (i < lo - keep) { x.delete(i); links.delete(i); }
+      const live = [...x.keys()].filter((i) => i >= lo).sort((a, b) => a - b);
+      for (let it = 0; it < 30; it++)
+        for (const i of live) {
+          let a = pull, b = 0;
+          for (const [o, m] of links.get(i) ?? []) if (x.has(o)) { a += 1; b += x.get(o)! + m; }
+          x.set(i, b / a);
+        }
+      for (const i of live) expect(Object.is(s.value(i), x.get(i))).toBe(true);
+    }
+  });
 });
 
 describe('geometry stage with a wandering metric scale', () => {

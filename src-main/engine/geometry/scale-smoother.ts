@@ -47,19 +47,33 @@ export function createScaleSmoother(o: { pull: number; lookahead: number }): Sca
         links.delete(i);
       }
       const live = [...x.keys()].filter((i) => i >= lo).sort((a, b) => a - b);
-      // Gauss-Seidel: a few sweeps a frame, warm-started from the last frame's solution.
-      for (let it = 0; it < SWEEPS; it++) {
-        for (const i of live) {
-          let a = o.pull, b = 0;
-          for (const l of links.get(i) ?? []) {
-            const v = x.get(l.other);
-            if (v === undefined) continue;
-            a += 1;
-            b += v + l.m;
-          }
-          x.set(i, b / a);
+      if (!live.length) return;
+      // The sweeps on arrays, not the maps: each frame's value at (index - base), its links that reach a
+      // frame still held (the set held does not change within a solve) as (slot, m) in their order, and
+      // its a = pull + 1 per such link, summed as the sweep summed it. The same operations in the same
+      // order, so the same values; a map lookup per link and sweep was most of the solve's time.
+      let base = live[0], top = live[live.length - 1];
+      for (const i of x.keys()) { if (i < base) base = i; if (i > top) top = i; }
+      const vals = new Float64Array(top - base + 1);
+      for (const [i, v] of x) vals[i - base] = v;
+      let nl = 0;
+      for (const i of live) nl += links.get(i)?.length ?? 0;
+      const start = new Int32Array(live.length + 1), as = new Float64Array(live.length);
+      const slots = new Int32Array(nl), ms = new Float64Array(nl);
+      for (let k = 0, j = 0; k < live.length; k++) {
+        let a = o.pull;
+        for (const l of links.get(live[k]) ?? []) {
+          if (!x.has(l.other)) continue;
+          a += 1;
+          slots[j] = l.other - base;
+          ms[j++] = l.m;
         }
+        as[k] = a;
+        start[k + 1] = j;
       }
+      // Gauss-Seidel: a few sweeps a frame, warm-started from the last frame's solution.
+      for (let it = 0; it < SWEEPS; it++) sweep(vals, live, base, start, slots, ms, as);
+      for (const i of live) x.set(i, vals[i - base]);
     },
     value(i) {
       const v = x.get(i);
@@ -81,6 +95,15 @@ export function createScaleSmoother(o: { pull: number; lookahead: number }): Sca
       links.clear();
     },
   };
+}
+
+/** One Gauss-Seidel sweep: each live frame's value b / a, b the sum of (neighbour's value + m) over its links. */
+function sweep(vals: Float64Array, live: number[], base: number, start: Int32Array, slots: Int32Array, ms: Float64Array, as: Float64Array): void {
+  for (let k = 0; k < live.length; k++) {
+    let b = 0;
+    for (let j = start[k]; j < start[k + 1]; j++) b += vals[slots[j]] + ms[j];
+    vals[live[k] - base] = b / as[k];
+  }
 }
 
 /** Gauss-Seidel sweeps per solve: warm-started, a few suffice. */

@@ -4,6 +4,7 @@ import { downsampleRgbGray, resizeWithHoles, trackingPyramid, trackingSize, TRAC
 import { scaleIntrinsics } from '../../../common/camera/intrinsics.ts';
 import { identity4 } from '../linalg.ts';
 import { createScaleSmoother, type ScaleSmoother } from '../scale-smoother.ts';
+import { scaleKernels } from '../scale-wasm.ts';
 import { colorHistogram, createCutDetector } from '../shot-cut.ts';
 import type { WindowObservation, WindowProblem } from '../window-ba.ts';
 import type { GeometryParams } from '../params.ts';
@@ -195,18 +196,28 @@ export function prepareFrame(w: FrameWindow, f: GeometryFrame): FrameState {
   // `rgb` may be a view into the downsampler's memory: read here at once.
   const { gray, rgb } = downsampleRgbGray(f.rgb.data, f.rgb.width, f.rgb.height, aw, ah, true, take(w.pool, n));
   const hist = colorHistogram(rgb);
-  // The resized depth becomes the disparity in place (one plane fewer a frame).
-  const x = resizeWithHoles(f.depth.data, f.depth.width, f.depth.height, aw, ah, take(w.pool, n));
-  toDisparity(x, f.depth.kind === 'metric');
-  // Failed pixels become holes: alignment, tracking depth and stereo ignore them; output fills them.
-  if (spikeScratch.length < Math.ceil(n / 3)) spikeScratch = new Float32Array(Math.ceil(n / 3));
-  dropAbove(x, spikeLimit(x, spikeScratch));
+  const x = take(w.pool, n);
+  scaleKernels(aw, ah, f.depth.data.length).disparity(f.depth.data, f.depth.width, f.depth.height, f.depth.kind === 'metric', x);
   // `aligned` is written whole by the scale path's align before anything reads it.
   return {
     index: f.index, shotId: w.shotId, kind: f.depth.kind, outW: f.depth.width, outH: f.depth.height, input: f.depth, hist, histCut: w.cuts.push(hist).cut,
     gray, pyr: trackPyramidOf(w, f, aw), census: NO_CENSUS, x, aligned: take(w.pool, n), final: null, coarse: null,
     c2w: identity4(), anchor: -1, track: 1, fit: { s: 1, t: 0 },
   };
+}
+
+/**
+ * The model's depth on the w x h analysis grid as disparity, failed pixels as holes (alignment, tracking
+ * depth and stereo ignore them; output fills them), into `into`. The definition: prepareFrame runs the
+ * same operations in WebAssembly (scale-wasm.ts: disparity), the same bits (test/geometry/scale-wasm.test.ts).
+ */
+export function depthDisparity(depth: DepthMap, w: number, h: number, into?: Float32Array): Float32Array {
+  // The resized depth becomes the disparity in place (one plane fewer a frame).
+  const x = resizeWithHoles(depth.data, depth.width, depth.height, w, h, into);
+  toDisparity(x, depth.kind === 'metric');
+  if (spikeScratch.length < Math.ceil(x.length / 3)) spikeScratch = new Float32Array(Math.ceil(x.length / 3));
+  dropAbove(x, spikeLimit(x, spikeScratch));
+  return x;
 }
 
 /** spikeLimit's sample, reused from frame to frame (read only within the call). */

@@ -1,7 +1,8 @@
-import type { Mat4 } from '../../../common/types.ts';
+import type { Intrinsics, Mat4 } from '../../../common/types.ts';
 import { fitScaleShift, median, warpInvDepth, warpReached } from '../align.ts';
 import { boxDown } from '../image.ts';
 import { fromRt, rotOf, transOf } from '../linalg.ts';
+import { scaleKernels } from '../scale-wasm.ts';
 import { bestInv, frameAt, type FrameState, type FrameWindow } from './frame-window.ts';
 
 /**
@@ -57,37 +58,54 @@ export type ScalePath = ReturnType<typeof createScalePath>;
 export function linkScale(w: FrameWindow, cur: FrameState) {
   const p = w.cfg.params.scale;
   if (!w.scaled || cur.track === 0) return;
+  const kernels = scaleKernels(w.K!.width, w.K!.height, 0);
+  kernels.loadCurrent(cur.x);
   for (const k of p.links) {
     const o = frameAt(w, cur.index - k);
     if (!o || o.shotId !== cur.shotId || o.track === 0) continue;
-    // A sparse grid is plenty for one median ratio (and keeps this a few ms a frame). Only the pixels the
-    // warp reaches are visited (and cleared after): the ratios come in another order than a scan of the
-    // plane gives, and a median does not depend on the order.
-    const { warped, at, logs } = linkScratch(o.x.length);
-    const seen = warpReached(o.x, w.K!, o.c2w, cur.c2w, p.stride, warped, at);
-    const x = cur.x;
-    let n = 0;
-    for (let j = 0; j < seen; j++) {
-      const q = at[j];
-      if (x[q] > 0) logs[n++] = Math.log(warped[q] / x[q]);
-      warped[q] = 0;
-    }
+    // A sparse grid is plenty for one median ratio. The warp, the ratios and their selection in
+    // WebAssembly (scale-wasm.ts: link, medianLog, spread; linkRatios and linkMedians are their
+    // definition), the logarithms in JavaScript: V8's Math.log, which WebAssembly lacks.
+    const { seen, n } = kernels.link(o.x, w.K!, o.c2w, cur.c2w, p.stride);
     // Little overlap (a fast turn): no trustworthy ratio.
     if (n < p.minOverlap * seen || n < p.minPixels) continue;
-    const med = median(logs, n);
-    if (k === 1) {
-      const dev = scratch.dev;
-      for (let q = 0; q < n; q++) dev[q] = Math.abs(logs[q] - med);
-      cur.disagree = median(dev, n);
-    }
+    const med = kernels.medianLog(n);
+    if (k === 1) cur.disagree = kernels.spread(n, med);
     w.smoother.link(o.index, cur.index, med);
   }
 }
 
-/** linkScale's planes, reused from link to link (fresh ones a link kept the collector busy); `warped` is all zeros between links. */
-let scratch = { warped: new Float32Array(0), at: new Int32Array(0), logs: new Float32Array(0), dev: new Float32Array(0) };
+/**
+ * linkScale's ratios of frame `o`'s depth moved into `cur` over `cur`'s own, into `logs` as their
+ * logarithms; their count, and in `seen` the pixels reached. The definition of what linkScale does in
+ * WebAssembly (scale-wasm.ts: link), the same bits (test/geometry/scale-wasm.test.ts): only the pixels
+ * the warp reaches are visited (and cleared after), in the order reached.
+ */
+export function linkRatios(K: Intrinsics, o: FrameState, cur: FrameState, stride: number, logs: Float32Array): { seen: number; n: number } {
+  const { warped, at } = linkScratch(o.x.length);
+  const seen = warpReached(o.x, K, o.c2w, cur.c2w, stride, warped, at);
+  const x = cur.x;
+  let n = 0;
+  for (let j = 0; j < seen; j++) {
+    const q = at[j];
+    if (x[q] > 0) logs[n++] = Math.log(warped[q] / x[q]);
+    warped[q] = 0;
+  }
+  return { seen, n };
+}
+
+/** linkScale's median log ratio of a link and (its `disagree`) the median deviation from it: their definition. */
+export function linkMedians(logs: Float32Array, n: number): { med: number; spread: number } {
+  const med = median(logs, n);
+  const dev = new Float32Array(n);
+  for (let q = 0; q < n; q++) dev[q] = Math.abs(logs[q] - med);
+  return { med, spread: median(dev, n) };
+}
+
+/** linkRatios' planes, reused from link to link; `warped` is all zeros between links. */
+let scratch = { warped: new Float32Array(0), at: new Int32Array(0) };
 function linkScratch(n: number) {
-  if (scratch.warped.length !== n) scratch = { warped: new Float32Array(n), at: new Int32Array(n), logs: new Float32Array(n), dev: new Float32Array(n) };
+  if (scratch.warped.length !== n) scratch = { warped: new Float32Array(n), at: new Int32Array(n) };
   return scratch;
 }
 
@@ -127,9 +145,20 @@ export function align(w: FrameWindow, cur: FrameState) {
     cur.fit = f && f.inlierFrac > w.cfg.params.scale.fitInliers ? { s: f.s, t: f.t } : { ...prev.fit };
   }
   const { s, t } = cur.fit;
-  fitPlane(cur.x, cur.aligned, s, t, w.cfg.params.scale.floor);
-  const step = w.cfg.params.fusion.step;
-  if (w.cfg.fusion) cur.coarse = { inv: boxDown(cur.aligned, k.width, k.height, step, true), gray: boxDown(cur.gray.data, k.width, k.height, step) };
+  // fitPlane and the fusion grid's boxDown in WebAssembly (scale-wasm.ts), the same values (alignedPlanes: their definition).
+  const kernels = scaleKernels(k.width, k.height, 0);
+  kernels.fitPlane(cur.x, cur.aligned, s, t, w.cfg.params.scale.floor);
+  if (w.cfg.fusion) cur.coarse = kernels.fusionGrid(cur.gray.data, w.cfg.params.fusion.step);
+}
+
+/**
+ * align's planes from the fit (s, t): the aligned inverse depth into `aligned`, and with `step` its and
+ * the grey's copies on the fusion grid. The definition of what align does in WebAssembly, the same
+ * bits (test/geometry/scale-wasm.test.ts).
+ */
+export function alignedPlanes(K: Intrinsics, x: Float32Array, gray: Float32Array, aligned: Float32Array, s: number, t: number, floorFrac: number, step: number | null) {
+  fitPlane(x, aligned, s, t, floorFrac);
+  return step === null ? null : { inv: boxDown(aligned, K.width, K.height, step, true), gray: boxDown(gray, K.width, K.height, step) };
 }
 
 /**
