@@ -167,6 +167,11 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       }
       return out;
     },
+    /** Drops the stage without its outputs (calibrated-stage.ts: a camera tried and not kept): its output thread ends. */
+    async close() {
+      unlisten?.();
+      await thread?.close();
+    },
     /** Outputs' `quantized` and `preview` arrays the caller reads no more, for the output thread to reuse. */
     recycle(quantized: Uint16Array[], preview: Uint8Array[]) {
       thread?.spare(quantized, preview);
