@@ -6,6 +6,7 @@ import { trackingPyramid } from './image.ts';
 import { DEFAULT_FOV_DEG, fovDegOf, type IntrinsicsSource } from '../../common/camera/intrinsics.ts';
 import { inverseDepthOf } from '../../common/depth.ts';
 import type { FocalRefinement } from './focal-refine.ts';
+import type { FocalEstimate } from './focal-search.ts';
 import { setImmediate as turn } from 'node:timers/promises';
 
 /** The camera an analysis used, as meta.json and poses.json record it. */
@@ -59,39 +60,96 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
   // Started with the stage so it has booted by the first search; ended once the camera is decided.
   let search = camera ? null : createFocalThread(opts.signal);
 
-  /** Decides the camera once the footage held tells it, or when no more may be held (`last`). */
-  async function decide(last: boolean): Promise<GeometryOutput[]> {
-    // The span under way ends here (the next frame starts another): the search sees all the frames held.
+  // The first search runs on its thread while this one goes on tracking the frames that follow (they
+  // would be held anyway): its answer is taken at the next push after it comes (see `push`).
+  let first: { result: FocalEstimate | null; done: Promise<FocalEstimate> } | null = null;
+
+  /** Starts a search on the tracks so far. The span under way ends here (the next frame starts another): the search sees all the frames held. */
+  function startSearch(): Promise<FocalEstimate> {
     tracks.finish();
-    const est = await search!.estimate(tracks.spans, grid?.width ?? 1, grid?.height ?? 1);
-    // The start cannot tell (a static or blurred opening, a subject moving through it): hold on to
-    // CALIB_MAX_FRAMES, whose later stretches may.
-    if (!last && est.confidence < ACCEPT) return [];
+    const p = search!.estimate(tracks.spans, grid?.width ?? 1, grid?.height ?? 1);
+    p.catch(() => {}); // awaited where it is needed; a cancelled job may drop it
+    return p;
+  }
+
+  /** The stage the held frames go through once the camera is decided from `est` (the default when it cannot tell). */
+  function stageFor(est: FocalEstimate): { camera: CameraInfo; opts: GeometryStageOptions } {
     search!.close();
     search = null;
     orphans.unregister(self);
     const K0 = opts.intrinsics;
     const warnings: string[] = [];
+    let cam: CameraInfo;
     if (est.confidence >= ACCEPT) {
       const fx = K0.width / 2 / Math.tan((est.fovDeg * Math.PI) / 360);
-      camera = { K: { ...K0, fx, fy: fx * (K0.fy / K0.fx) }, fovDeg: est.fovDeg, source: 'estimated', confidence: est.confidence, warnings };
+      cam = { K: { ...K0, fx, fy: fx * (K0.fy / K0.fx) }, fovDeg: est.fovDeg, source: 'estimated', confidence: est.confidence, warnings };
       if (est.zoom) warnings.push(`the focal length seems to change within the clip (a zoom?): the poses assume one field of view, ${est.fovDeg.toFixed(1)} degrees`);
     } else {
-      camera = { K: K0, fovDeg: fovDegOf(K0), source: 'default', confidence: est.confidence, warnings };
+      cam = { K: K0, fovDeg: fovDegOf(K0), source: 'default', confidence: est.confidence, warnings };
       warnings.push(`the footage cannot tell its field of view (too little camera motion, or too much of the picture moving by itself, in its first ${held.length} frames): assuming ${DEFAULT_FOV_DEG} degrees; give it (--fov, or the clip's camera settings) if you know it`);
     }
-    // Refined along the shot from here, the held frames' spread as its prior (log focal length).
-    const fovRad = (camera.fovDeg * Math.PI) / 180;
-    const sigma = camera.source === 'estimated' ? ((est.sigmaDeg * Math.PI) / 180) / Math.sin(fovRad) : Infinity;
-    stage = createGeometryStage({ ...opts, intrinsics: camera.K, ...(opts.refineAlongShot ? { refineFocal: { sigma } } : {}) });
-    const out: GeometryOutput[] = [];
-    for (const f of held.splice(0)) {
+    return { camera: cam, opts: stageOptions(cam.K, cam.source === 'estimated' ? est.sigmaDeg : Infinity, cam.fovDeg) };
+  }
+
+  /** Options of the stage for intrinsics K; refined along the shot from here, the held frames' spread as its prior (log focal length). */
+  function stageOptions(K: Intrinsics, sigmaDeg: number, fovDeg: number): GeometryStageOptions {
+    const sigma = Number.isFinite(sigmaDeg) ? ((sigmaDeg * Math.PI) / 180) / Math.sin((fovDeg * Math.PI) / 180) : Infinity;
+    return { ...opts, intrinsics: K, ...(opts.refineAlongShot ? { refineFocal: { sigma } } : {}) };
+  }
+
+  /** The held frames through the stage decided from `est`, from the `from`th on (those before went through it already). */
+  async function catchUp(est: FocalEstimate, made?: { stage: ReturnType<typeof createGeometryStage>; from: number; out: GeometryOutput[] }): Promise<GeometryOutput[]> {
+    const decided = stageFor(est);
+    camera = decided.camera;
+    stage = made?.stage ?? createGeometryStage(decided.opts);
+    const out = made?.out ?? [];
+    for (const f of held.splice(0).slice(made?.from ?? 0)) {
       out.push(...(await stage.push(f)));
       // The held frames are a second or two of this thread's work: between them its event loop turns,
       // so decoding and the model thread are fed meanwhile (they run ahead of the geometry, analyze.ts).
       await turn();
     }
     return out;
+  }
+
+  /**
+   * The last search (no more frames may be held, or the clip ended): the camera is its estimate or, when
+   * it cannot tell, the default. While it runs the held frames go through a stage with the default
+   * camera (this thread would only wait): when the search keeps the default, that work is the catch-up's;
+   * when it finds the camera, that stage is dropped and the held frames go through the estimate's. The
+   * held frames lend that stage copies of their depth (the output thread takes a pushed depth's data):
+   * the same values, so the same outputs either way. Not when the stage's output thread writes files
+   * itself (OutputExtras.writes: the .npy files and the preview's encoder in the output folder): a
+   * dropped stage's thread, still finishing, would write the held frames' files and run its own encoder
+   * on the same names as the kept one's; then this thread waits for the search, as before.
+   */
+  async function decideLast(): Promise<GeometryOutput[]> {
+    let est: FocalEstimate | null = null;
+    const searching = startSearch().then((e) => (est = e));
+    searching.catch(() => {});
+    if (opts.outputExtras?.writes) return catchUp(await searching);
+    const K0 = opts.intrinsics;
+    const guess = createGeometryStage(stageOptions(K0, Infinity, fovDegOf(K0)));
+    const out: GeometryOutput[] = [];
+    let i = 0;
+    try {
+      for (; i < held.length && est === null; i++) {
+        const f = held[i];
+        out.push(...(await guess.push({ ...f, depth: { ...f.depth, data: f.depth.data.slice() } })));
+        await turn();
+      }
+      await searching;
+    } catch (e) {
+      void guess.close();
+      throw e;
+    }
+    const e = est!;
+    if (e.confidence >= ACCEPT) {
+      // Not awaited: the thread ends after the outputs it has under way, while this one starts over.
+      void guess.close();
+      return catchUp(e);
+    }
+    return catchUp(e, { stage: guess, from: i, out });
   }
 
   const self = {
@@ -106,10 +164,19 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
       };
       tracks.push(pyr, inv, f.index);
       held.push({ ...f, trackPyr: pyr });
-      return held.length === CALIB_FRAMES || held.length >= CALIB_MAX_FRAMES ? decide(held.length >= CALIB_MAX_FRAMES) : [];
+      if (held.length === CALIB_FRAMES) {
+        const started: { result: FocalEstimate | null; done: Promise<FocalEstimate> } = { result: null, done: startSearch() };
+        started.done.then((e) => (started.result = e), () => {});
+        first = started;
+        return [];
+      }
+      // The first frames told the camera: the frames held since go through the stage with the rest.
+      if (first?.result && first.result.confidence >= ACCEPT) return catchUp(first.result);
+      if (held.length >= CALIB_MAX_FRAMES) return decide();
+      return [];
     },
     async flush(): Promise<GeometryOutput[]> {
-      const out = stage ? [] : await decide(true);
+      const out = stage ? [] : await decide();
       return [...out, ...(await stage!.flush())];
     },
     /** Gives up: the threads ended, and what the output thread's writes left half-written removed (stage.ts: close). */
@@ -124,6 +191,14 @@ export function createCalibratedStage(opts: CalibratedStageOptions) {
     /** The camera in use; null until it is decided (the first output comes after); with the refinement so far. */
     camera: (): CameraInfo | null => withRefinement(camera, stage?.focal() ?? null),
   };
+
+  /** No more frames may be held (or the clip ended): the first search's answer if it told, else the last search. */
+  async function decide(): Promise<GeometryOutput[]> {
+    const e1 = first ? await first.done : null;
+    first = null;
+    // The start cannot tell (a static or blurred opening, a subject moving through it): the later stretches may.
+    return e1 && e1.confidence >= ACCEPT ? catchUp(e1) : decideLast();
+  }
   if (search) orphans.register(self, search, self);
   return self;
 }

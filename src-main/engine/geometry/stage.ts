@@ -170,8 +170,8 @@ export function createGeometryStage(opts: GeometryStageOptions) {
       return out;
     },
     /**
-     * Gives up (cancelled, or failed elsewhere): the output thread ended, and what its writes left
-     * half-written removed, when this resolves.
+     * Gives up (cancelled, failed elsewhere, or a camera tried and not kept: calibrated-stage.ts): the
+     * output thread ended, and what its writes left half-written removed, when this resolves.
      */
     async close(): Promise<void> {
       unlisten?.();
