@@ -85,4 +85,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const planar = await compileKernels(PLANAR_SOURCE);
   writeFileSync(PLANAR_MODULE, planarModuleText(planar));
   console.log(`wrote ${PLANAR_MODULE} (${planar.length} bytes of WebAssembly)`);
+  writeFileSync(join(ROOT, 'src-main/engine/geometry/ba-wasm-binary.ts'), moduleText(await compileKernels(join(ROOT, 'src-main/engine/geometry/wasm/ba.as.ts')), 'wasm/ba.as.ts', 'test/geometry/ba-wasm.test.ts', 'BA_WASM_BASE64'));
 }
