@@ -56,13 +56,15 @@ export function baWindow(M: number, nP: number, D: number, hasF: boolean, ids: I
   fx: number, fy: number, cx: number, cy: number, thr: number, behind: number): BaWindow {
   let nObs = 0;
   for (let j = 0; j < M; j++) nObs += ids[j].length;
-  // Sizes in bytes, in the order laid out; offsets computed twice (to size the memory, then to place).
-  const sizes = [128, 12 * M, 4 * nObs, 8 * nObs, 8 * nP, 8 * D * D, 8 * D, 8 * nP, 8 * nP, 8 * nP, 4 * nP, 4 * nP * M, 48 * nP * M,
-    8 * D * D, 8 * D, 8 * D * D, 8 * D * D, 8 * D, 8 * D, 8 * nP, 96 * M, 96 * M, 8 * nP];
+  // Sizes in bytes, in the order laid out, the observations last: every other offset depends on M, nP
+  // and D only, so a window of the last one's sizes (the field-of-view search adjusts the same window
+  // for each candidate) keeps its views.
+  const sizes = [128, 12 * M, 8 * nP, 8 * D * D, 8 * D, 8 * nP, 8 * nP, 8 * nP, 4 * nP, 4 * nP * M, 48 * nP * M,
+    8 * D * D, 8 * D, 8 * D * D, 8 * D * D, 8 * D, 8 * D, 8 * nP, 96 * M, 96 * M, 8 * nP, 4 * nObs, 8 * nObs];
   const total = sizes.reduce((s, b) => s + ((b + 15) & ~15), 0);
   const { exports: x, buffer } = ensure(total);
-  const next = allocator();
-  const [h, frames, idsAt, uvAt, raysAt, H, g, Hqq, gq, qf, cpN, cpJ, cpV, S, r, A, L, d, e, nq, P, nPose, q] = sizes.map(next);
+  const offsets = sizes.map(allocator());
+  const [h, frames, raysAt, H, g, Hqq, gq, qf, cpN, cpJ, cpV, S, r, A, L, d, e, nq, P, nPose, q, idsAt, uvAt] = offsets;
   const fr = new Int32Array(buffer, frames, 3 * M);
   let io = idsAt, uo = uvAt;
   for (let j = 0; j < M; j++) {
@@ -76,12 +78,16 @@ export function baWindow(M: number, nP: number, D: number, hasF: boolean, ids: I
   const hi = new Int32Array(buffer, h, 16), hf = new Float64Array(buffer, h + 64, 6);
   hi.set([M, nP, D, hasF ? 1 : 0, frames, raysAt, H, g, Hqq, gq, qf, cpN, cpJ, cpV]);
   hf.set([fx, fy, cx, cy, thr, behind]);
+  if (last && last.buffer === buffer && last.M === M && last.nP === nP && last.D === D && last.hasF === hasF) return last.win;
   const f = (at: number, n: number) => new Float64Array(buffer, at, n);
-  return {
+  const win = {
     x, h, H: f(H, D * D), g: f(g, D), Hqq: f(Hqq, nP), gq: f(gq, nP), qf: f(qf, hasF ? nP : 0), cpN: new Int32Array(buffer, cpN, nP), cpJ: new Int32Array(buffer, cpJ, nP * M),
     cpV: f(cpV, 6 * nP * M), S: f(S, D * D), r: f(r, D), A: f(A, D * D), L: f(L, D * D), d: f(d, D), e: f(e, D), nq: f(nq, nP), nPose: f(nPose, 12 * M), P: f(P, 12 * M), q: f(q, nP),
   };
+  last = { buffer, M, nP, D, hasF, win };
+  return win;
 }
+let last: { buffer: ArrayBuffer; M: number; nP: number; D: number; hasF: boolean; win: BaWindow } | null = null;
 
 /** A pose estimate's points in the module's memory: P (xyz, f32) and uv (f32), the pose's scratch Rt and the system H, g. */
 export interface BaPoints { x: BaExports; P: number; uv: number; n: number; Rt: Float64Array; H: Float64Array; g: Float64Array }
