@@ -23,13 +23,25 @@ export interface BaExports {
 export const baWasm = { on: true };
 
 const baModule = embeddedWasm(BA_WASM_BASE64);
-let state: { exports: BaExports; buffer: ArrayBuffer; bytes: number } | null = null;
+/** The thread's instance, views on its whole memory (copies in without a view made per copy) and the pose estimate's fixed buffers. */
+interface State {
+  exports: BaExports; buffer: ArrayBuffer; bytes: number; i32: Int32Array; f32: Float32Array; f64: Float64Array;
+  Rt: Float64Array; H: Float64Array; g: Float64Array;
+}
+let state: State | null = null;
 
-function ensure(bytes: number): { exports: BaExports; buffer: ArrayBuffer } {
+/** baPoints' layout: the pose (R, t), the system H, g, then the points. */
+const RT_AT = 0, H_AT = 96, G_AT = H_AT + 288, POINTS_AT = G_AT + 48;
+
+function ensure(bytes: number): State {
   if (!state || state.bytes < bytes) {
     // At least twice the old size: windows grow a little at a time, each growth a new instance.
     const size = Math.max(bytes, 2 * (state?.bytes ?? 0), 1 << 18);
-    state = { ...wasmInstance<BaExports>(baModule(), size), bytes: size };
+    const { exports, buffer } = wasmInstance<BaExports>(baModule(), size);
+    state = {
+      exports, buffer, bytes: size, i32: new Int32Array(buffer), f32: new Float32Array(buffer), f64: new Float64Array(buffer),
+      Rt: new Float64Array(buffer, RT_AT, 12), H: new Float64Array(buffer, H_AT, 36), g: new Float64Array(buffer, G_AT, 6),
+    };
   }
   return state;
 }
@@ -62,22 +74,24 @@ export function baWindow(M: number, nP: number, D: number, hasF: boolean, ids: I
   const sizes = [128, 12 * M, 8 * nP, 8 * D * D, 8 * D, 8 * nP, 8 * nP, 8 * nP, 4 * nP, 4 * nP * M, 48 * nP * M,
     8 * D * D, 8 * D, 8 * D * D, 8 * D * D, 8 * D, 8 * D, 8 * nP, 96 * M, 96 * M, 8 * nP, 4 * nObs, 8 * nObs];
   const total = sizes.reduce((s, b) => s + ((b + 15) & ~15), 0);
-  const { exports: x, buffer } = ensure(total);
+  const { exports: x, buffer, i32, f32, f64 } = ensure(total);
   const offsets = sizes.map(allocator());
   const [h, frames, raysAt, H, g, Hqq, gq, qf, cpN, cpJ, cpV, S, r, A, L, d, e, nq, P, nPose, q, idsAt, uvAt] = offsets;
-  const fr = new Int32Array(buffer, frames, 3 * M);
   let io = idsAt, uo = uvAt;
   for (let j = 0; j < M; j++) {
-    const n = ids[j].length;
-    new Int32Array(buffer, io, n).set(ids[j]);
-    new Float32Array(buffer, uo, 2 * n).set(uvs[j].subarray(0, 2 * n));
-    fr[3 * j] = io; fr[3 * j + 1] = uo; fr[3 * j + 2] = n;
+    const n = ids[j].length, uv = uvs[j];
+    i32.set(ids[j], io >> 2);
+    f32.set(uv.length === 2 * n ? uv : uv.subarray(0, 2 * n), uo >> 2);
+    const fr = (frames >> 2) + 3 * j;
+    i32[fr] = io; i32[fr + 1] = uo; i32[fr + 2] = n;
     io += 4 * n; uo += 8 * n;
   }
-  new Float32Array(buffer, raysAt, 2 * nP).set(rays.subarray(0, 2 * nP));
-  const hi = new Int32Array(buffer, h, 16), hf = new Float64Array(buffer, h + 64, 6);
-  hi.set([M, nP, D, hasF ? 1 : 0, frames, raysAt, H, g, Hqq, gq, qf, cpN, cpJ, cpV]);
-  hf.set([fx, fy, cx, cy, thr, behind]);
+  f32.set(rays.length === 2 * nP ? rays : rays.subarray(0, 2 * nP), raysAt >> 2);
+  // The header (wasm/ba.as.ts): i32 fields from h, f64 ones from h + 64.
+  const hi = h >> 2, hf = (h + 64) >> 3;
+  i32[hi] = M; i32[hi + 1] = nP; i32[hi + 2] = D; i32[hi + 3] = hasF ? 1 : 0; i32[hi + 4] = frames; i32[hi + 5] = raysAt; i32[hi + 6] = H;
+  i32[hi + 7] = g; i32[hi + 8] = Hqq; i32[hi + 9] = gq; i32[hi + 10] = qf; i32[hi + 11] = cpN; i32[hi + 12] = cpJ; i32[hi + 13] = cpV;
+  f64[hf] = fx; f64[hf + 1] = fy; f64[hf + 2] = cx; f64[hf + 3] = cy; f64[hf + 4] = thr; f64[hf + 5] = behind;
   if (last && last.buffer === buffer && last.M === M && last.nP === nP && last.D === D && last.hasF === hasF) return last.win;
   const f = (at: number, n: number) => new Float64Array(buffer, at, n);
   const win = {
@@ -94,9 +108,9 @@ export interface BaPoints { x: BaExports; P: number; uv: number; n: number; Rt: 
 
 /** Copies n points (P: 3n values, uv: 2n) in for countWithin and normalEquations. */
 export function baPoints(P: Float32Array, uv: Float32Array, n: number): BaPoints {
-  const RtAt = 0, HAt = 96, gAt = HAt + 288, PAt = gAt + 48, uvAt = PAt + ((12 * n + 15) & ~15);
-  const { exports: x, buffer } = ensure(uvAt + 8 * n);
-  new Float32Array(buffer, PAt, 3 * n).set(P.subarray(0, 3 * n));
-  new Float32Array(buffer, uvAt, 2 * n).set(uv.subarray(0, 2 * n));
-  return { x, P: PAt, uv: uvAt, n, Rt: new Float64Array(buffer, RtAt, 12), H: new Float64Array(buffer, HAt, 36), g: new Float64Array(buffer, gAt, 6) };
+  const uvAt = POINTS_AT + ((12 * n + 15) & ~15);
+  const s = ensure(uvAt + 8 * n);
+  s.f32.set(P.length === 3 * n ? P : P.subarray(0, 3 * n), POINTS_AT >> 2);
+  s.f32.set(uv.length === 2 * n ? uv : uv.subarray(0, 2 * n), uvAt >> 2);
+  return { x: s.exports, P: POINTS_AT, uv: uvAt, n, Rt: s.Rt, H: s.H, g: s.g };
 }
