@@ -92,4 +92,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const scale = await compileKernels(SCALE_SOURCE);
   writeFileSync(SCALE_MODULE, scaleModuleText(scale));
   console.log(`wrote ${SCALE_MODULE} (${scale.length} bytes of WebAssembly)`);
+  writeFileSync(join(ROOT, 'src-main/engine/geometry/ba-wasm-binary.ts'), moduleText(await compileKernels(join(ROOT, 'src-main/engine/geometry/wasm/ba.as.ts')), 'wasm/ba.as.ts', 'test/geometry/ba-wasm.test.ts', 'BA_WASM_BASE64'));
 }

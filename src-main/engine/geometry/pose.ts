@@ -1,4 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
+import { baPoints, baWasm, type BaPoints } from './ba-wasm.ts';
 import { expSO3Into, fromRt, identity3, mul3Into, rotOf, transOf, umeyamaInto, solveSPD, type Vec3, hypot2, hypot3 } from './linalg.ts';
 
 export interface PoseEstimate {
@@ -57,6 +58,8 @@ function ransacPose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intri
   const n = uv.length / 2;
   const fail: PoseEstimate = { T: fromRt(identity3(), [0, 0, 0]), inliers: 0, ratio: 0, rms: Infinity, ok: false };
   if (n < 8) return fail;
+  // The points in WebAssembly's memory for the counts and refinements below (null: the TypeScript's).
+  const wp = baWasm.on ? baPoints(P, uv, n) : null;
   const Q = new Float32Array(n * 3); // current-camera points from the current depth
   const withZ: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -69,10 +72,10 @@ function ransacPose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intri
   // Identity is a hypothesis too: static shots and tiny motions must not be talked into a random pose.
   // The best hypothesis so far, copied in (the fits below write into scratch).
   const bestR = Float64Array.from(identity3()), bestT = new Float64Array(3);
-  let best = countWithin(P, uv, n, bestR, bestT, K, thr * thr);
+  let best = count(wp, P, uv, n, bestR, bestT, K, thr * thr);
   // A motion prior (the last pose against the same keyframe) is usually closest of all.
   if (hasInit) {
-    const R0 = initR, t0 = initT, sc0 = countWithin(P, uv, n, R0, t0, K, thr * thr);
+    const R0 = initR, t0 = initT, sc0 = count(wp, P, uv, n, R0, t0, K, thr * thr);
     if (sc0 > best) { best = sc0; bestR.set(R0); bestT.set(t0); }
   }
   const rand = rng(seed);
@@ -90,14 +93,14 @@ function ransacPose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intri
       const fs = umeyamaInto(src, dst, 3, true, fR, ft);
       if (!(fs > 0.2 && fs < 5)) continue;
       tH[0] = ft[0] / fs; tH[1] = ft[1] / fs; tH[2] = ft[2] / fs;
-      const sc = countWithin(P, uv, n, fR, tH, K, thr * thr);
+      const sc = count(wp, P, uv, n, fR, tH, K, thr * thr);
       if (sc > best) { best = sc; bestR.set(fR); bestT.set(tH); }
     }
   }
   const R = bestR, t = bestT;
   // Refine with a shrinking robust threshold; the first passes may pull in near-inliers of the seed.
   let inl = 0;
-  for (const th of [thr * 3, thr * 2, thr, thr]) refine(P, uv, R, t, K, th);
+  for (const th of [thr * 3, thr * 2, thr, thr]) refine(P, uv, R, t, K, th, false, wp);
   let se = 0;
   for (let i = 0; i < n; i++) {
     const e2 = reprojErr2(P, uv, i, R, t, K);
@@ -120,6 +123,13 @@ function enough(count: number, n: number, iters: number, confidence: number | un
 
 /** Fewest samples an adaptive RANSAC draws. */
 const MIN_ITERATIONS = 10;
+
+/** countWithin, in WebAssembly where the points are placed there (wp). */
+function count(wp: BaPoints | null, P: Float32Array, uv: Float32Array, n: number, R: Float64Array, t: Float64Array, K: Intrinsics, thr2: number): number {
+  if (!wp) return countWithin(P, uv, n, R, t, K, thr2);
+  wp.Rt.set(R); wp.Rt.set(t, 9);
+  return wp.x.countWithin(wp.P, wp.uv, n, wp.Rt.byteOffset, K.fx, K.fy, K.cx, K.cy, thr2);
+}
 
 /**
  * How many points reproject within thr2 (squared pixels). reprojErr2's arithmetic written out: V8 does not
@@ -159,7 +169,7 @@ const rdR = new Float64Array(9), rR = new Float64Array(9);
  * Gauss-Newton on SE(3) (left perturbation) with Huber weights; points beyond 3x the threshold are ignored.
  * R (9) and t (3) are refined in place.
  */
-function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Array, K: Intrinsics, thr: number, fixT = false): void {
+function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Array, K: Intrinsics, thr: number, fixT: boolean, wp: BaPoints | null): void {
   const H = rH, g = rg;
   // The intrinsics' callers pass objects of several shapes: read once, the loop reads no object.
   const fx = K.fx, fy = K.fy, cx = K.cx, cy = K.cy;
@@ -167,7 +177,12 @@ function refine(P: Float32Array, uv: Float32Array, R: Float64Array, t: Float64Ar
   // `fixT && a >= 3`, the first call with fixT found no type feedback there and threw the code away.
   const fixFrom = fixT ? 3 : 6;
   for (let it = 0; it < 8; it++) {
-    const used = normalEquations(P, uv, R, t, fx, fy, cx, cy, thr, H, g);
+    let used: number;
+    if (wp) {
+      wp.Rt.set(R); wp.Rt.set(t, 9);
+      used = wp.x.normalEquations(wp.P, wp.uv, wp.n, wp.Rt.byteOffset, fx, fy, cx, cy, thr, wp.H.byteOffset, wp.g.byteOffset);
+      H.set(wp.H); g.set(wp.g);
+    } else used = normalEquations(P, uv, R, t, fx, fy, cx, cy, thr, H, g);
     if (used < 6) break;
     for (let a = 0; a < 6; a++) H[a * 7] += 1e-6 + H[a * 7] * 1e-4 + (a >= fixFrom ? 1e12 : 0);
     const d = solveSPD(H, g, 6, rL, rd);
@@ -260,7 +275,8 @@ export function preferRotationOnly(P: Float32Array, uv: Float32Array, T: Mat4, K
   // Each pass starts from t = 0 (the rotation only is carried over).
   const R = Float64Array.from(rotOf(T)), t = new Float64Array(3);
   const t0: Vec3 = [0, 0, 0];
-  for (const th of [thr * 2, thr, thr]) { t.fill(0); refine(P, uv, R, t, K, th, true); }
+  const wp = baWasm.on ? baPoints(P, uv, uv.length / 2) : null;
+  for (const th of [thr * 2, thr, thr]) { t.fill(0); refine(P, uv, R, t, K, th, true, wp); }
   const full = trimmedRms(P, uv, rotOf(T), transOf(T), K, thr), rot = trimmedRms(P, uv, R, t0, K, thr);
   return rot <= full * 1.15 + 0.08 ? { T: fromRt(R, t0), rotationOnly: true } : { T, rotationOnly: false };
 }

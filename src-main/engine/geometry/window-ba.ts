@@ -1,5 +1,9 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
 import { expSO3Into, fromRt, solveSPD, hypot2 } from './linalg.ts';
+import { baWasm, baWindow, type BaExports, type BaWindow } from './ba-wasm.ts';
+
+// The window's reprojection errors, kept beside it in a file of their own.
+export { windowErrors } from './window-errors.ts';
 
 /** One frame's view of the keyframe's corners. */
 export interface WindowObservation {
@@ -67,10 +71,13 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   // optimised, and each change of kind threw the kernels' code away.
   const ids: Int32Array[] = [], uvs: Float32Array[] = [];
   for (let j = 0; j < M; j++) { ids.push(obs[j].ids); uvs.push(obs[j].uv); }
+  const thr = o.thresholdPx ?? 1.5;
+  // The kernels' buffers: in WebAssembly's memory (the window's data copied in once), or module scratch.
+  const bufs = baWasm.on ? baWindow(M, nP, D, fo !== undefined, ids, uvs, pb.rays, K.fx, K.fy, K.cx, K.cy, thr, (3 * thr) ** 2) : scratch(M, nP, D, fo !== undefined, pb.q);
   const c = makeCtx(M, nP, D, fo !== undefined, ids, uvs, pb.rays, pb.q0, w0, K.fx, K.fy, K.cx, K.cy,
-    o.thresholdPx ?? 1.5, 1 / (o.priorSigma ?? 2) ** 2, fo ? 1 / fo.sigma ** 2 : 0, fo ? fo.s0 : 0);
+    thr, 1 / (o.priorSigma ?? 2) ** 2, fo ? 1 / fo.sigma ** 2 : 0, fo ? fo.s0 : 0, bufs);
   // Each view's pose as R (9, row-major) then t (3).
-  const P = f64(14, 12 * M);
+  const P = c.P;
   for (let j = 0; j < M; j++) {
     const T = obs[j].T;
     P[12 * j] = T[0]; P[12 * j + 1] = T[1]; P[12 * j + 2] = T[2]; P[12 * j + 3] = T[4]; P[12 * j + 4] = T[5]; P[12 * j + 5] = T[6];
@@ -78,7 +85,9 @@ export function bundleAdjustWindow(pb: WindowProblem, obs: WindowObservation[], 
   }
   // The focal's scale, applied to the projection (sf) and, inverted, to the keyframe's rays.
   const iterations = o.iterations ?? 8;
-  adjust(c, P, pb.q, fo ? Math.exp(fo.s) : 1, iterations, o.stop ?? 0);
+  if (c.q !== pb.q) c.q.set(pb.q);
+  adjust(c, P, c.q, fo ? Math.exp(fo.s) : 1, iterations, o.stop ?? 0);
+  if (c.q !== pb.q) pb.q.set(c.q);
   for (let j = 0; j < M; j++) obs[j].T = fromRt(P.subarray(12 * j, 12 * j + 9), P.subarray(12 * j + 9, 12 * j + 12));
   if (fo) {
     // The first iteration always sets the focal's information (there is one unless iterations is 0).
@@ -95,11 +104,8 @@ const adjusted = new Float64Array(2);
  * (out: adjusted[0], the information on it: adjusted[1]).
  */
 function adjust(c: Ctx, P: Float64Array, q: Float64Array, sf: number, iterations: number, stop: number): void {
-  const { M, nP, D, hasF, lamF, s0 } = c;
+  const { M, D, hasF, lamF, s0, S, r, A, nq, d, nPose } = c;
   const F = 6 * M;
-  const S = f64(5, D * D), r = f64(6, D), A = f64(7, D * D), L = f64(8, D * D), nq = f64(9, nP), d = f64(13, D);
-  // The candidate step's poses beside P.
-  const nPose = f64(15, 12 * M);
   let mu = 1e-3;
   let cost = robustCost(c, P, q, sf);
   let converged = false;
@@ -110,10 +116,10 @@ function adjust(c: Ctx, P: Float64Array, q: Float64Array, sf: number, iterations
     reduceDepths(c, S, r);
     if (hasF) {
       // The marginal information on s (the observations' own, before the prior): 1 / (S^-1)[F][F].
-      const e = new Float64Array(D); e[F] = 1;
+      const e = c.e; e.fill(0); e[F] = 1;
       A.set(S);
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9;
-      const col = solveSPD(A, e, D, L, d);
+      const col = solve(c, A, e);
       adjusted[1] = col && col[F] > 0 ? 1 / col[F] : 0;
       const ls = Math.log(sf);
       S[F * D + F] += lamF;
@@ -123,7 +129,7 @@ function adjust(c: Ctx, P: Float64Array, q: Float64Array, sf: number, iterations
     for (let tries = 0; tries < 5 && !improved; tries++) {
       A.set(S);
       for (let a = 0; a < D; a++) A[a * D + a] += 1e-9 + mu * Math.max(A[a * D + a], 1e-6);
-      if (!solveSPD(A, r, D, L, d)) { mu *= 10; continue; }
+      if (!solve(c, A, r)) { mu *= 10; continue; }
       stepDepths(c, d, q, nq);
       const nsf = hasF ? sf * Math.exp(Math.max(-0.2, Math.min(0.2, d[F]))) : 1;
       stepPoses(M, d, P, nPose);
@@ -150,23 +156,56 @@ interface Ctx {
   Kfx: number; Kfy: number; cx: number; cy: number; thr: number; lam: number; lamF: number; s0: number;
   H: Float64Array; g: Float64Array; Hqq: Float64Array; gq: Float64Array; qf: Float64Array;
   cpN: Int32Array; cpJ: Int32Array; cpV: Float64Array;
+  /** adjust's: the reduced system S, r, its damped copy A, the factor L, the step d, a unit vector e, the candidate depths and poses, the poses P and depths q. */
+  S: Float64Array; r: Float64Array; A: Float64Array; L: Float64Array; d: Float64Array; e: Float64Array; nq: Float64Array; nPose: Float64Array; P: Float64Array; q: Float64Array;
+  /** The WebAssembly kernels and the window's header there (null, 0: the TypeScript's). */
+  x: BaExports | null; h: number;
 }
 
-/** A Ctx from one object literal (one shape); the system's buffers are module scratch. */
+/** A Ctx from one object literal (one shape) over the buffers `b` (module scratch, or WebAssembly memory). */
 function makeCtx(M: number, nP: number, D: number, hasF: boolean, ids: Int32Array[], uvs: Float32Array[], rays: Float32Array, q0: Float64Array, w0: Float64Array,
-  Kfx: number, Kfy: number, cx: number, cy: number, thr: number, lam: number, lamF: number, s0: number): Ctx {
+  Kfx: number, Kfy: number, cx: number, cy: number, thr: number, lam: number, lamF: number, s0: number, b: Omit<BaWindow, 'x' | 'h'> & { x: BaExports | null; h: number }): Ctx {
   return {
     M, nP, D, hasF, ids, uvs, rays, q0, w0, Kfx, Kfy, cx, cy, thr, lam, lamF, s0,
-    H: f64(1, D * D), g: f64(2, D), Hqq: f64(3, nP), gq: f64(4, nP), qf: f64(0, hasF ? nP : 0),
+    H: b.H, g: b.g, Hqq: b.Hqq, gq: b.gq, qf: b.qf, cpN: b.cpN, cpJ: b.cpJ, cpV: b.cpV,
+    S: b.S, r: b.r, A: b.A, L: b.L, d: b.d, e: b.e, nq: b.nq, nPose: b.nPose, P: b.P, q: b.q, x: b.x, h: b.h,
+  };
+}
+
+/** The TypeScript kernels' buffers: module scratch (q: the problem's own depths, refined in place). */
+function scratch(M: number, nP: number, D: number, hasF: boolean, q: Float64Array) {
+  return {
+    x: null, h: 0, H: f64(1, D * D), g: f64(2, D), Hqq: f64(3, nP), gq: f64(4, nP), qf: f64(0, hasF ? nP : 0),
     // Per point, its observations' pose-point coupling blocks (frame, 6 values), in frame order: a
     // point is seen at most once a frame, so M slots each.
     cpN: i32(0, nP), cpJ: i32(1, nP * M), cpV: f64(10, nP * M * 6),
+    S: f64(5, D * D), r: f64(6, D), A: f64(7, D * D), L: f64(8, D * D), d: f64(13, D), e: f64(11, D), nq: f64(9, nP),
+    // The candidate step's poses beside P.
+    nPose: f64(15, 12 * M), P: f64(14, 12 * M), q,
   };
+}
+
+/** solveSPD of A x = b into c.d, in the kernels' language: c.d, or null where A is not positive definite. */
+function solve(c: Ctx, A: Float64Array, b: Float64Array): Float64Array | null {
+  const x = c.x;
+  if (!x) return solveSPD(A, b, c.D, c.L, c.d);
+  return x.solveSPD(A.byteOffset, b.byteOffset, c.D, c.L.byteOffset, c.d.byteOffset) ? c.d : null;
 }
 
 /** The robust cost (Huber reprojection error, depth prior, focal prior) of poses P, inverse depths ql and focal scale sc. */
 function robustCost(c: Ctx, P: Float64Array, ql: Float64Array, sc: number): number {
-  const { M, nP, rays, q0, w0, cx, cy, thr, lam } = c;
+  const x = c.x;
+  let cost = x ? x.reprojCost(c.h, P.byteOffset, ql.byteOffset, sc) : reprojCost(c, P, ql, sc);
+  // The prior's terms (their logarithms V8's) summed on, in the same order.
+  const { nP, q0, w0, lam } = c;
+  for (let i = 0; i < nP; i++) cost += lam * w0[i] * Math.log(ql[i] / q0[i]) ** 2;
+  if (c.hasF) cost += c.lamF * (Math.log(sc) - c.s0) ** 2;
+  return cost;
+}
+
+/** robustCost's reprojection terms (wasm/ba.as.ts: reprojCost). */
+function reprojCost(c: Ctx, P: Float64Array, ql: Float64Array, sc: number): number {
+  const { M, rays, cx, cy, thr } = c;
   let cost = 0;
   const fx = c.Kfx * sc, fy = c.Kfy * sc;
   // A point behind the camera costs the cap, computed on every call and added where every point's term
@@ -189,14 +228,27 @@ function robustCost(c: Ctx, P: Float64Array, ql: Float64Array, sc: number): numb
       cost += term;
     }
   }
-  for (let i = 0; i < nP; i++) cost += lam * w0[i] * Math.log(ql[i] / q0[i]) ** 2;
-  if (c.hasF) cost += c.lamF * (Math.log(sc) - c.s0) ** 2;
   return cost;
 }
 
 /** The normal equations at poses P, depths q and focal scale sf: the pose block H, g; the depths' diagonal Hqq, gq; the couplings. */
 function linearize(c: Ctx, P: Float64Array, q: Float64Array, sf: number): void {
-  const { M, nP, D, hasF, rays, q0, w0, cx, cy, thr, lam, H, g, Hqq, gq, qf, cpN, cpJ, cpV } = c;
+  const x = c.x;
+  if (x) x.linearize(c.h, P.byteOffset, q.byteOffset, sf);
+  else linearizeViews(c, P, q, sf);
+  // The prior's terms (their logarithms V8's), onto the views' sums.
+  const { nP, q0, w0, lam, Hqq, gq } = c;
+  for (let i = 0; i < nP; i++) {
+    const lr = Math.log(q[i] / q0[i]);
+    const li = lam * w0[i];
+    Hqq[i] += li / (q[i] * q[i]);
+    gq[i] -= (li * lr) / q[i];
+  }
+}
+
+/** linearize's observation terms (wasm/ba.as.ts: linearize), H mirrored into its lower triangle. */
+function linearizeViews(c: Ctx, P: Float64Array, q: Float64Array, sf: number): void {
+  const { M, D, hasF, rays, cx, cy, thr, H, g, Hqq, gq, qf, cpN, cpJ, cpV } = c;
   const F = D - 1;
   H.fill(0); g.fill(0); Hqq.fill(0); gq.fill(0); qf.fill(0); cpN.fill(0);
   const fx = c.Kfx * sf, fy = c.Kfy * sf;
@@ -261,12 +313,6 @@ function linearize(c: Ctx, P: Float64Array, q: Float64Array, sf: number): void {
     H[r3 + 3] = h33; H[r3 + 4] = h34; H[r3 + 5] = h35; H[r4 + 4] = h44; H[r4 + 5] = h45; H[r5 + 5] = h55;
     g[base] = g0; g[base + 1] = g1; g[base + 2] = g2; g[base + 3] = g3; g[base + 4] = g4; g[base + 5] = g5;
   }
-  for (let i = 0; i < nP; i++) {
-    const lr = Math.log(q[i] / q0[i]);
-    const li = lam * w0[i];
-    Hqq[i] += li / (q[i] * q[i]);
-    gq[i] -= (li * lr) / q[i];
-  }
   for (let a = 0; a < D; a++) for (let b = 0; b < a; b++) H[a * D + b] = H[b * D + a];
 }
 
@@ -276,6 +322,7 @@ function linearize(c: Ctx, P: Float64Array, q: Float64Array, sf: number): void {
  * focal's information reads it).
  */
 function reduceDepths(c: Ctx, S: Float64Array, r: Float64Array): void {
+  if (c.x) { c.x.reduceDepths(c.h, S.byteOffset, r.byteOffset); return; }
   const { M, nP, D, hasF, Hqq, gq, qf, cpN, cpJ, cpV } = c;
   const F = D - 1;
   for (let i = 0; i < nP; i++) {
@@ -322,6 +369,7 @@ function reduceDepths(c: Ctx, S: Float64Array, r: Float64Array): void {
 
 /** The candidate inverse depths of the pose (and focal) step d, by back-substitution, each within a factor 2 of its value. */
 function stepDepths(c: Ctx, d: Float64Array, q: Float64Array, nq: Float64Array): void {
+  if (c.x) { c.x.stepDepths(c.h, d.byteOffset, q.byteOffset, nq.byteOffset); return; }
   const { M, nP, D, hasF, Hqq, gq, qf, cpN, cpJ, cpV } = c;
   for (let i = 0; i < nP; i++) {
     let s = gq[i];
@@ -363,33 +411,5 @@ function i32(k: number, n: number): Int32Array {
 // intrinsic's cx = 320, lamF = 0 without the focal) and later a fraction changes the shape of every Ctx
 // after it, and the kernels' code, compiled for the first, was thrown away and compiled again. Made
 // first with fractions, the fields hold either.
-makeCtx(1, 0, 1, false, [new Int32Array(0)], [new Float32Array(0)], new Float32Array(0), new Float64Array(0), new Float64Array(0), 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
-
-/** Reprojection error (pixels) of each observation of one frame under the problem's current depths (and the window's focal scale, exp(s)). */
-export function windowErrors(pb: WindowProblem, ob: WindowObservation, K: Intrinsics, focalScale = 1): Float32Array {
-  // The pose copied into typed scratch (the same values): callers' observations and poses come in several
-  // shapes and element kinds, read here; the loop (frameErrors) reads only typed arrays and numbers.
-  const T = ob.T, Rt = weRt;
-  Rt[0] = T[0]; Rt[1] = T[1]; Rt[2] = T[2]; Rt[3] = T[4]; Rt[4] = T[5]; Rt[5] = T[6]; Rt[6] = T[8]; Rt[7] = T[9]; Rt[8] = T[10];
-  Rt[9] = T[3]; Rt[10] = T[7]; Rt[11] = T[11];
-  return frameErrors(ob.ids, ob.uv, pb.rays, pb.q, Rt, K.fx, K.fy, K.cx, K.cy, focalScale);
-}
-const weRt = new Float64Array(12);
-
-function frameErrors(ids: Int32Array, uv: Float32Array, rays: Float32Array, q: Float64Array, Rt: Float64Array, Kfx: number, Kfy: number, cx: number, cy: number, focalScale: number): Float32Array {
-  const e = new Float32Array(ids.length);
-  const fx = Kfx * focalScale, fy = Kfy * focalScale;
-  for (let k = 0; k < ids.length; k++) {
-    const i = ids[k], z = 1 / q[i], x = (rays[2 * i] * z) / focalScale, y = (rays[2 * i + 1] * z) / focalScale;
-    const Zc = Rt[6] * x + Rt[7] * y + Rt[8] * z + Rt[11];
-    // One store for both cases (as robustCost's one add): a store only a point behind reached had no feedback.
-    let err = Infinity;
-    if (!(Zc <= 1e-6)) {
-      const eu = (fx * (Rt[0] * x + Rt[1] * y + Rt[2] * z + Rt[9])) / Zc + cx - uv[2 * k];
-      const ev = (fy * (Rt[3] * x + Rt[4] * y + Rt[5] * z + Rt[10])) / Zc + cy - uv[2 * k + 1];
-      err = hypot2(eu, ev);
-    }
-    e[k] = err;
-  }
-  return e;
-}
+makeCtx(1, 0, 1, false, [new Int32Array(0)], [new Float32Array(0)], new Float32Array(0), new Float64Array(0), new Float64Array(0), 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+  scratch(1, 0, 1, false, new Float64Array(0)));
