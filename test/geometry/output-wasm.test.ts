@@ -7,13 +7,13 @@ import { createOutputMaker, type OutputJob, type OutputSettings } from '../../sr
 import { createWasmExtras, createWasmFactorUp, createWasmOutputPasses } from '../../src-main/engine/geometry/driver/output-wasm.ts';
 import { spikeLimitOfSample } from '../../src-main/engine/geometry/depth-spikes.ts';
 import { boxDown, resizeWithHoles } from '../../src-main/engine/geometry/image.ts';
-import { quatToMat3 } from '../../src-main/engine/geometry/linalg.ts';
 import { GEOMETRY_PARAMS } from '../../src-main/engine/geometry/params.ts';
 import { quantize } from '../../src-main/common/quantize.ts';
 import { colorizeDepth, depthRange } from '../../src-main/common/effects/colormap.ts';
 import { toInverseDepth } from '../../src-main/common/depth.ts';
-import type { DepthKind, Intrinsics, Mat4 } from '../../src-main/common/types.ts';
+import type { DepthKind, Intrinsics } from '../../src-main/common/types.ts';
 import { dataset } from '../helpers/shared.ts';
+import { bits, kinectDepth, kinectPoses } from '../helpers/kinect.ts';
 import { compileKernels, OUTPUT_SOURCE } from '../../scripts/build-wasm.ts';
 import { OUTPUT_WASM_BASE64 } from '../../src-main/engine/geometry/output-wasm-binary.ts';
 
@@ -27,15 +27,8 @@ const KA: Intrinsics = { fx: 518 / 4, fy: 519 / 4, cx: (325.5 + 0.5) / 4 - 0.5, 
 const KD: Intrinsics = { fx: 518 / 2, fy: 519 / 2, cx: (325.5 + 0.5) / 2 - 0.5, cy: (253.5 + 0.5) / 2 - 0.5, width: DW, height: DH };
 const fp = GEOMETRY_PARAMS.fusion;
 
-/** Frame k's depth in metres on the depth grid (every other pixel of the 16-bit PGM, mm), 0 where invalid. */
-function depthOf(k: number): Float32Array {
-  const buf = readFileSync(join(DIR, 'depth', `${k}.pgm`));
-  const header = buf.toString('latin1', 0, 20).match(/^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/)!;
-  const w = Number(header[1]), at = header[0].length;
-  const out = new Float32Array(DW * DH);
-  for (let y = 0; y < DH; y++) for (let x = 0; x < DW; x++) out[y * DW + x] = buf.readUInt16BE(at + 2 * (2 * y * w + 2 * x)) / 1000;
-  return out;
-}
+/** Frame k's depth in metres on the depth grid, 0 where invalid. */
+const depthOf = (k: number): Float32Array => kinectDepth(DIR, k, DW, DH);
 
 function grayOf(k: number): Float32Array {
   const png = PNG.sync.read(readFileSync(join(DIR, 'color', `${k}.png`)));
@@ -44,15 +37,6 @@ function grayOf(k: number): Float32Array {
   return boxDown(g, png.width, png.height, 4);
 }
 
-function poses(): Mat4[] {
-  return readFileSync(join(DIR, 'pose.txt'), 'utf8').trim().split('\n').map((l) => {
-    const [tx, ty, tz, qx, qy, qz, qw] = l.trim().split(/\s+/).map(Number);
-    const R = quatToMat3(qx, qy, qz, qw);
-    return [R[0], R[1], R[2], tx, R[3], R[4], R[5], ty, R[6], R[7], R[8], tz, 0, 0, 0, 1];
-  });
-}
-
-const bits = (a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 describe('the output thread in WebAssembly, on real Kinect frames', () => {
   it('the embedded module is the one built from geometry/wasm/output.as.ts (run npm run build:wasm after editing it)', async () => {
@@ -60,7 +44,7 @@ describe('the output thread in WebAssembly, on real Kinect frames', () => {
     expect(Buffer.from(fresh).toString('base64')).toBe(OUTPUT_WASM_BASE64);
   }, 60_000);
 
-  const c2w = poses();
+  const c2w = kinectPoses(DIR);
   const frames = [1, 2, 3, 4, 5].map((k, i) => {
     const depth = depthOf(k);
     const inv = new Float32Array(depth.length);

@@ -6,10 +6,10 @@ import { depthDisparity } from '../../src-main/engine/geometry/driver/frame-wind
 import { alignedPlanes, linkMedians, linkRatios } from '../../src-main/engine/geometry/driver/scale-path.ts';
 import type { FrameState } from '../../src-main/engine/geometry/driver/frame-window.ts';
 import { createScaleKernels } from '../../src-main/engine/geometry/scale-wasm.ts';
-import { quatToMat3 } from '../../src-main/engine/geometry/linalg.ts';
 import { scaleIntrinsics } from '../../src-main/common/camera/intrinsics.ts';
-import type { DepthKind, Intrinsics, Mat4 } from '../../src-main/common/types.ts';
+import type { DepthKind, Intrinsics } from '../../src-main/common/types.ts';
 import { dataset } from '../helpers/shared.ts';
+import { bits, kinectDepth, kinectPoses } from '../helpers/kinect.ts';
 import { compileKernels, SCALE_SOURCE } from '../../scripts/build-wasm.ts';
 import { SCALE_WASM_BASE64 } from '../../src-main/engine/geometry/scale-wasm-binary.ts';
 
@@ -21,14 +21,7 @@ const DIR = dataset('kinect-room-5');
 const DW = 320, DH = 240, AW = 256, AH = 192;
 const K: Intrinsics = scaleIntrinsics({ fx: 518, fy: 519, cx: 325.5, cy: 253.5, width: 640, height: 480 }, AW, AH);
 
-function depthOf(k: number): Float32Array {
-  const buf = readFileSync(join(DIR, 'depth', `${k}.pgm`));
-  const header = buf.toString('latin1', 0, 20).match(/^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/)!;
-  const w = Number(header[1]), at = header[0].length;
-  const out = new Float32Array(DW * DH);
-  for (let y = 0; y < DH; y++) for (let x = 0; x < DW; x++) out[y * DW + x] = buf.readUInt16BE(at + 2 * (2 * y * w + 2 * x)) / 1000;
-  return out;
-}
+const depthOf = (k: number): Float32Array => kinectDepth(DIR, k, DW, DH);
 
 /** The colour's grey levels at the analysis grid's size (nearest pixel: only real values are wanted). */
 function grayOf(k: number): Float32Array {
@@ -42,15 +35,6 @@ function grayOf(k: number): Float32Array {
   return g;
 }
 
-function poses(): Mat4[] {
-  return readFileSync(join(DIR, 'pose.txt'), 'utf8').trim().split('\n').map((l) => {
-    const [tx, ty, tz, qx, qy, qz, qw] = l.trim().split(/\s+/).map(Number);
-    const R = quatToMat3(qx, qy, qz, qw);
-    return [R[0], R[1], R[2], tx, R[3], R[4], R[5], ty, R[6], R[7], R[8], tz, 0, 0, 0, 1];
-  });
-}
-
-const bits = (a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 describe('the scale path and depth passes in WebAssembly, on real Kinect frames', () => {
   it('the embedded module is the one built from geometry/wasm/scale.as.ts (run npm run build:wasm after editing it)', async () => {
@@ -58,7 +42,7 @@ describe('the scale path and depth passes in WebAssembly, on real Kinect frames'
     expect(Buffer.from(fresh).toString('base64')).toBe(SCALE_WASM_BASE64);
   }, 60_000);
 
-  const c2w = poses();
+  const c2w = kinectPoses(DIR);
   const depths = [1, 2, 3, 4, 5].map(depthOf);
   const kernels = createScaleKernels(AW, AH, DW * DH);
 
