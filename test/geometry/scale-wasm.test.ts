@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { depthDisparity } from '../../src-main/engine/geometry/driver/frame-window.ts';
 import { alignedPlanes, linkMedians, linkRatios } from '../../src-main/engine/geometry/driver/scale-path.ts';
 import type { FrameState } from '../../src-main/engine/geometry/driver/frame-window.ts';
-import { createScaleKernels } from '../../src-main/engine/geometry/scale-wasm.ts';
+import { createScaleKernels, scaleKernels } from '../../src-main/engine/geometry/scale-wasm.ts';
 import { scaleIntrinsics } from '../../src-main/common/camera/intrinsics.ts';
 import type { DepthKind, Intrinsics } from '../../src-main/common/types.ts';
 import { dataset } from '../helpers/shared.ts';
@@ -41,6 +41,15 @@ describe('the scale path and depth passes in WebAssembly, on real Kinect frames'
     const fresh = await compileKernels(SCALE_SOURCE);
     expect(Buffer.from(fresh).toString('base64')).toBe(SCALE_WASM_BASE64);
   }, 60_000);
+
+  it('keeps one instance a grid size for the last few sizes, not every size a process has seen', () => {
+    const first = scaleKernels(40, 30, 0);
+    expect(scaleKernels(40, 30, 0)).toBe(first);
+    for (let i = 1; i <= 4; i++) scaleKernels(40 + 8 * i, 30, 0);
+    expect(scaleKernels(40, 30, 0)).not.toBe(first);
+    const kept = scaleKernels(72, 30, 0);
+    expect(scaleKernels(72, 30, 0)).toBe(kept);
+  });
 
   const c2w = kinectPoses(DIR);
   const depths = [1, 2, 3, 4, 5].map(depthOf);

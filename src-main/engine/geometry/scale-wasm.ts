@@ -104,11 +104,20 @@ export function createScaleKernels(w: number, h: number, nd: number) {
 
 export type ScaleKernels = ReturnType<typeof createScaleKernels>;
 
-/** This thread's kernels for a w x h grid and depth of up to nd pixels: one instance a grid size, made again for larger depth. */
+/**
+ * This thread's kernels for a w x h grid and depth of up to nd pixels: one instance a grid size, made again
+ * for larger depth. The app's process analyses clip after clip: the last few sizes are kept (analyses
+ * running side by side), not every size it has seen.
+ */
 export function scaleKernels(w: number, h: number, nd: number): ScaleKernels {
   const key = `${w}x${h}`;
   let k = made.get(key);
-  if (!k || k.nd < nd) made.set(key, (k = createScaleKernels(w, h, nd)));
+  if (!k || k.nd < nd) k = createScaleKernels(w, h, nd);
+  // Most recently used last (a Map keeps insertion order); the least recently used goes past KEPT.
+  made.delete(key);
+  made.set(key, k);
+  if (made.size > KEPT) made.delete(made.keys().next().value!);
   return k;
 }
 const made = new Map<string, ScaleKernels>();
+const KEPT = 4;
