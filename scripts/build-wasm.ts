@@ -1,37 +1,43 @@
 /**
- * `npm run build:wasm`: compiles src-main/engine/effects/wasm/kernels.as.ts (AssemblyScript) and embeds
- * the module in src-main/engine/effects/wasm-binary.ts, so the engine loads it from its own sources in
- * every layout (tsx, the compiled build, app.asar) with no file to find at run time; likewise the
- * tracker's KLT, src-main/engine/geometry/wasm/klt.as.ts -> geometry/klt-wasm-binary.ts; the view fusion's
- * combination, geometry/wasm/fusion.as.ts -> geometry/fusion-wasm-binary.ts; the output thread's
- * passes, geometry/wasm/output.as.ts -> geometry/output-wasm-binary.ts; export's colour
- * conversions, effects/wasm/yuv.as.ts -> effects/yuv-wasm-binary.ts; the model thread's resize and round trip,
- * infer/wasm/postprocess.as.ts -> infer/postprocess-wasm-binary.ts; the network input, preprocess/wasm/planar.as.ts ->
- * preprocess/planar-wasm-binary.ts; the geometry thread's scale path and depth passes, geometry/wasm/scale.as.ts ->
- * geometry/scale-wasm-binary.ts.
- * test/effects/wasm.test.ts and test/geometry/klt-wasm.test.ts fail when an embedded module is not the current source's.
+ * `npm run build:wasm`: compiles the engine's AssemblyScript kernels (MODULES below: each `wasm/*.as.ts`)
+ * and embeds each module as base64 in a TypeScript file beside its folder, so the engine loads it from its
+ * own sources in every layout (tsx, the compiled build, app.asar) with no file to find at run time. Each
+ * module's test fails when its embedded module is not the current source's.
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
-export const KERNELS_SOURCE = join(ROOT, 'src-main', 'engine', 'effects', 'wasm', 'kernels.as.ts');
-export const KERNELS_MODULE = join(ROOT, 'src-main', 'engine', 'effects', 'wasm-binary.ts');
-export const KLT_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm', 'klt.as.ts');
-export const KLT_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'klt-wasm-binary.ts');
-export const FUSION_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm', 'fusion.as.ts');
-export const FUSION_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'fusion-wasm-binary.ts');
-export const OUTPUT_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm', 'output.as.ts');
-export const OUTPUT_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'output-wasm-binary.ts');
-export const YUV_SOURCE = join(ROOT, 'src-main', 'engine', 'effects', 'wasm', 'yuv.as.ts');
-export const YUV_MODULE = join(ROOT, 'src-main', 'engine', 'effects', 'yuv-wasm-binary.ts');
-export const POSTPROCESS_SOURCE = join(ROOT, 'src-main', 'engine', 'infer', 'wasm', 'postprocess.as.ts');
-export const POSTPROCESS_MODULE = join(ROOT, 'src-main', 'engine', 'infer', 'postprocess-wasm-binary.ts');
-export const PLANAR_SOURCE = join(ROOT, 'src-main', 'engine', 'preprocess', 'wasm', 'planar.as.ts');
-export const PLANAR_MODULE = join(ROOT, 'src-main', 'engine', 'preprocess', 'planar-wasm-binary.ts');
-export const SCALE_SOURCE = join(ROOT, 'src-main', 'engine', 'geometry', 'wasm', 'scale.as.ts');
-export const SCALE_MODULE = join(ROOT, 'src-main', 'engine', 'geometry', 'scale-wasm-binary.ts');
+const ENGINE = join(ROOT, 'src-main', 'engine');
+
+/** One embedded module: its source, the file it is embedded in, the constant's name, the test that checks it. */
+interface WasmModule { source: string; module: string; name: string; test: string }
+const wasmModule = (dir: string, file: string, embedded: string, name: string, test: string): WasmModule => ({
+  source: join(ENGINE, dir, 'wasm', file), module: join(ENGINE, dir, embedded), name, test,
+});
+
+const MODULES = {
+  kernels: wasmModule('effects', 'kernels.as.ts', 'wasm-binary.ts', 'KERNELS_WASM_BASE64', 'test/effects/wasm.test.ts'),
+  klt: wasmModule('geometry', 'klt.as.ts', 'klt-wasm-binary.ts', 'KLT_WASM_BASE64', 'test/geometry/klt-wasm.test.ts'),
+  fusion: wasmModule('geometry', 'fusion.as.ts', 'fusion-wasm-binary.ts', 'FUSION_WASM_BASE64', 'test/geometry/fusion-wasm.test.ts'),
+  output: wasmModule('geometry', 'output.as.ts', 'output-wasm-binary.ts', 'OUTPUT_WASM_BASE64', 'test/geometry/output-wasm.test.ts'),
+  yuv: wasmModule('effects', 'yuv.as.ts', 'yuv-wasm-binary.ts', 'YUV_WASM_BASE64', 'test/effects/yuv.test.ts'),
+  postprocess: wasmModule('infer', 'postprocess.as.ts', 'postprocess-wasm-binary.ts', 'POSTPROCESS_WASM_BASE64', 'test/engine/postprocess-wasm.test.ts'),
+  planar: wasmModule('preprocess', 'planar.as.ts', 'planar-wasm-binary.ts', 'PLANAR_WASM_BASE64', 'test/unit/preprocess.test.ts'),
+  scale: wasmModule('geometry', 'scale.as.ts', 'scale-wasm-binary.ts', 'SCALE_WASM_BASE64', 'test/geometry/scale-wasm.test.ts'),
+  ba: wasmModule('geometry', 'ba.as.ts', 'ba-wasm-binary.ts', 'BA_WASM_BASE64', 'test/geometry/ba-wasm.test.ts'),
+} satisfies Record<string, WasmModule>;
+
+export const KERNELS_SOURCE = MODULES.kernels.source;
+export const KLT_SOURCE = MODULES.klt.source;
+export const FUSION_SOURCE = MODULES.fusion.source;
+export const OUTPUT_SOURCE = MODULES.output.source;
+export const YUV_SOURCE = MODULES.yuv.source;
+export const POSTPROCESS_SOURCE = MODULES.postprocess.source;
+export const PLANAR_SOURCE = MODULES.planar.source;
+export const SCALE_SOURCE = MODULES.scale.source;
+export const BA_SOURCE = MODULES.ba.source;
 
 /** The compiled module. Memory is imported (the caller sizes it); no runtime, no asserts, no imports else. */
 export async function compileKernels(source = KERNELS_SOURCE): Promise<Uint8Array> {
@@ -48,49 +54,23 @@ export async function compileKernels(source = KERNELS_SOURCE): Promise<Uint8Arra
   return binary;
 }
 
-export function moduleText(binary: Uint8Array, from = 'wasm/kernels.as.ts', test = 'test/effects/wasm.test.ts', name = 'KERNELS_WASM_BASE64'): string {
+/** The embedded module's TypeScript file. */
+function moduleText(binary: Uint8Array, m: WasmModule): string {
   const b64 = Buffer.from(binary).toString('base64');
   const lines = b64.match(/.{1,100}/g) ?? [];
+  const from = m.source.slice(m.source.lastIndexOf('/wasm/') + 1);
   return [
-    `// Generated by \`npm run build:wasm\` from ${from}: do not edit (${test} checks it).`,
-    `export const ${name} =`,
+    `// Generated by \`npm run build:wasm\` from ${from}: do not edit (${m.test} checks it).`,
+    `export const ${m.name} =`,
     lines.map((l) => `  '${l}'`).join(' +\n') + ';',
     '',
   ].join('\n');
 }
 
-export const kltModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/klt.as.ts', 'test/geometry/klt-wasm.test.ts', 'KLT_WASM_BASE64');
-export const fusionModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/fusion.as.ts', 'test/geometry/fusion-wasm.test.ts', 'FUSION_WASM_BASE64');
-export const outputModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/output.as.ts', 'test/geometry/output-wasm.test.ts', 'OUTPUT_WASM_BASE64');
-export const yuvModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/yuv.as.ts', 'test/effects/yuv.test.ts', 'YUV_WASM_BASE64');
-export const planarModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/planar.as.ts', 'test/unit/preprocess.test.ts', 'PLANAR_WASM_BASE64');
-export const scaleModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/scale.as.ts', 'test/geometry/scale-wasm.test.ts', 'SCALE_WASM_BASE64');
-export const postprocessModuleText = (binary: Uint8Array) => moduleText(binary, 'wasm/postprocess.as.ts', 'test/engine/postprocess-wasm.test.ts', 'POSTPROCESS_WASM_BASE64');
-
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const binary = await compileKernels();
-  writeFileSync(KERNELS_MODULE, moduleText(binary));
-  console.log(`wrote ${KERNELS_MODULE} (${binary.length} bytes of WebAssembly)`);
-  const klt = await compileKernels(KLT_SOURCE);
-  writeFileSync(KLT_MODULE, kltModuleText(klt));
-  console.log(`wrote ${KLT_MODULE} (${klt.length} bytes of WebAssembly)`);
-  const fusion = await compileKernels(FUSION_SOURCE);
-  writeFileSync(FUSION_MODULE, fusionModuleText(fusion));
-  console.log(`wrote ${FUSION_MODULE} (${fusion.length} bytes of WebAssembly)`);
-  const output = await compileKernels(OUTPUT_SOURCE);
-  writeFileSync(OUTPUT_MODULE, outputModuleText(output));
-  console.log(`wrote ${OUTPUT_MODULE} (${output.length} bytes of WebAssembly)`);
-  const yuv = await compileKernels(YUV_SOURCE);
-  writeFileSync(YUV_MODULE, yuvModuleText(yuv));
-  console.log(`wrote ${YUV_MODULE} (${yuv.length} bytes of WebAssembly)`);
-  const post = await compileKernels(POSTPROCESS_SOURCE);
-  writeFileSync(POSTPROCESS_MODULE, postprocessModuleText(post));
-  console.log(`wrote ${POSTPROCESS_MODULE} (${post.length} bytes of WebAssembly)`);
-  const planar = await compileKernels(PLANAR_SOURCE);
-  writeFileSync(PLANAR_MODULE, planarModuleText(planar));
-  console.log(`wrote ${PLANAR_MODULE} (${planar.length} bytes of WebAssembly)`);
-  const scale = await compileKernels(SCALE_SOURCE);
-  writeFileSync(SCALE_MODULE, scaleModuleText(scale));
-  console.log(`wrote ${SCALE_MODULE} (${scale.length} bytes of WebAssembly)`);
-  writeFileSync(join(ROOT, 'src-main/engine/geometry/ba-wasm-binary.ts'), moduleText(await compileKernels(join(ROOT, 'src-main/engine/geometry/wasm/ba.as.ts')), 'wasm/ba.as.ts', 'test/geometry/ba-wasm.test.ts', 'BA_WASM_BASE64'));
+  for (const m of Object.values(MODULES)) {
+    const binary = await compileKernels(m.source);
+    writeFileSync(m.module, moduleText(binary, m));
+    console.log(`wrote ${m.module} (${binary.length} bytes of WebAssembly)`);
+  }
 }

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { join } from 'node:path';
-import { compileKernels } from '../../scripts/build-wasm.ts';
+import { BA_SOURCE, compileKernels } from '../../scripts/build-wasm.ts';
 import { probe } from '../../src-main/engine/decode/probe.ts';
 import { readFrames } from '../../src-main/engine/decode/frame-reader.ts';
 import { createGeometryStage } from '../../src-main/engine/geometry/stage.ts';
@@ -11,7 +10,7 @@ import type * as WindowBa from '../../src-main/engine/geometry/window-ba.ts';
 import type * as Pose from '../../src-main/engine/geometry/pose.ts';
 import type { Intrinsics, Mat4 } from '../../src-main/common/types.ts';
 import { openFrameDepthModel } from '../../research/eval/depth-model.ts';
-import { clip, REPO_ROOT } from '../helpers/shared.ts';
+import { clip } from '../helpers/shared.ts';
 
 type WindowCall = Parameters<typeof WindowBa.bundleAdjustWindow>;
 type PoseCall = Parameters<typeof Pose.estimatePose>;
@@ -85,7 +84,7 @@ beforeAll(async () => {
 
 describe('the window bundle adjustment and pose kernels in WebAssembly', () => {
   it('the embedded module is the one built from geometry/wasm/ba.as.ts (run npm run build:wasm after editing it)', async () => {
-    const fresh = await compileKernels(join(REPO_ROOT, 'src-main/engine/geometry/wasm/ba.as.ts'));
+    const fresh = await compileKernels(BA_SOURCE);
     expect(Buffer.from(fresh).toString('base64')).toBe(BA_WASM_BASE64);
   }, 60_000);
 
