@@ -5,6 +5,7 @@
  * V8) and per ffmpeg process it started (decoder, preview encoder). Linux only.
  * Modes: bare (ffmpeg decode to the model size + the model, one process: the reference), cache (no poses,
  * no outputs), outputs (no poses, .npy + preview), default (what `gemdepth analyze` does).
+ * PROF_FOV: a field of view (degrees) to give the analysis, so the search for it is left out (its cost is the difference).
  * PROF_NODE_ARGS: node / V8 flags for the child, e.g. to try compiler flags (`PROF_NODE_ARGS=--interrupt-budget=270336`).
  * `--timeline`: also CPU per thread group per 250 ms and the frames done at its end, to see where a core
  * waits (the stages' idle gaps), not only how much CPU each thread spends in all; and per busy thread
@@ -61,7 +62,7 @@ async function child(mode: string): Promise<void> {
     const withOut = mode === 'outputs' || mode === 'default';
     process.stdout.write('start\n');
     const onProgress = (p: { done: number }) => process.stdout.write(`progress ${p.done}\n`);
-    const r = await runAnalysis({ input: COCKATOO, out: withOut ? join(out, 'a') : undefined, poses: mode === 'default', cacheDir, device: 'cpu' }, { onProgress });
+    const r = await runAnalysis({ input: COCKATOO, out: withOut ? join(out, 'a') : undefined, poses: mode === 'default', cacheDir, device: 'cpu', ...(process.env.PROF_FOV ? { intrinsics: { fovDeg: Number(process.env.PROF_FOV) } } : {}) }, { onProgress });
     frames = r.end - r.start + 1;
     process.stdout.write(JSON.stringify({ frames, secs: (performance.now() - t0) / 1000 }) + '\n');
   } finally {
