@@ -1,5 +1,6 @@
 import { mul3, mul3Into, svd3Into, transpose3Into, type Mat3, type Out, hypot2 } from './linalg.ts';
 import { rng } from './pose.ts';
+import { bestHypothesisWasm, epipolarWasm } from './epipolar-wasm.ts';
 
 /**
  * Fundamental matrix between two views of the same corners by RANSAC on the normalised eight-point
@@ -15,10 +16,16 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
   const { na, nb, pa, pb } = h;
   let best: { F: Mat3; inliers: Uint8Array; count: number } | null = null;
   const K = o.K;
-  for (const Fn of h.Fn) {
-    if (!Fn) continue;
-    const s = scoreF(Fn, best ? best.count : -1, K, na, nb, a, b, n, thr2);
-    if (s) best = s;
+  if (epipolarWasm.on) {
+    // The module picks the same hypothesis (the first with the most inliers); its F and inliers are made here.
+    const k = bestHypothesisWasm(h.Fn, na, nb, a, b, n, thr2, K).index;
+    if (k >= 0) best = scoreF(h.Fn[k]!, -1, K, na, nb, a, b, n, thr2);
+  } else {
+    for (const Fn of h.Fn) {
+      if (!Fn) continue;
+      const s = scoreF(Fn, best ? best.count : -1, K, na, nb, a, b, n, thr2);
+      if (s) best = s;
+    }
   }
   if (!best || best.count < 8) return null;
   // Refit on the consensus twice: the sample's F is noisy, the consensus' is not.
@@ -41,13 +48,21 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
  * holds a closure's optimised code weakly, so each collection dropped it and the next call compiled it again.
  */
 function scoreF(Fn: Mat3, unless: number, K: Mat3 | undefined, na: Norm, nb: Norm, a: ArrayLike<number>, b: ArrayLike<number>, n: number, thr2: number): { F: Mat3; inliers: Uint8Array; count: number } | null {
-  const F = K ? essentialOnlyInto(denormaliseInto(Fn, na, nb, fDen), K, fEss) : denormaliseInto(Fn, na, nb, fDen);
+  const F = pixelFInto(Fn, K, na, nb);
   const c = countSampson(F, a, b, n, thr2);
   if (c <= unless) return null;
   const inl = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) inl[i] = 1;
   return { F: Array.from(F), inliers: inl, count: c };
 }
+
+/** The F in pixels a hypothesis (normalised coordinates) is scored by, made essential for K when given (in scratch). */
+function pixelFInto(Fn: ArrayLike<number>, K: Mat3 | undefined, na: Norm, nb: Norm): Out {
+  return K ? essentialOnlyInto(denormaliseInto(Fn, na, nb, fDen), K, fEss) : denormaliseInto(Fn, na, nb, fDen);
+}
+
+/** pixelFInto, copied out (for the tests, which hold the WebAssembly module's F to it). */
+export const pixelF = (Fn: ArrayLike<number>, na: Norm, nb: Norm, K?: Mat3): Float64Array => Float64Array.from(pixelFInto(Fn, K, na, nb));
 
 /**
  * RANSAC's minimal-sample hypotheses for two views of the same corners (normalised coordinates): they
@@ -132,7 +147,7 @@ export function sampson(F: ArrayLike<number>, x1: number, y1: number, x2: number
   return d > 0 ? (r * r) / d : Infinity;
 }
 
-interface Norm { s: number; mx: number; my: number }
+export interface Norm { s: number; mx: number; my: number }
 
 function normaliser(p: ArrayLike<number>): Norm {
   const n = p.length / 2;
@@ -156,7 +171,7 @@ const setT = (T: Out, t: Norm): Out => {
 };
 
 /** F in pixels from F between normalised points: Tb^T Fn Ta, into out. */
-function denormaliseInto(Fn: Mat3, ta: Norm, tb: Norm, out: Out): Out {
+function denormaliseInto(Fn: ArrayLike<number>, ta: Norm, tb: Norm, out: Out): Out {
   return mul3Into(mul3Into(transpose3Into(setT(eD, tb), eT), Fn, eA), setT(eD, ta), out);
 }
 
