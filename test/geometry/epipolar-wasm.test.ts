@@ -5,9 +5,9 @@ import { readFrames } from '../../src-main/engine/decode/frame-reader.ts';
 import { trackingPyramid } from '../../src-main/engine/geometry/image.ts';
 import { createFocalTracks, type FocalSpan } from '../../src-main/engine/geometry/focal-tracks.ts';
 import { rigidSpan } from '../../src-main/engine/geometry/focal-epipolar.ts';
-import { fundamentalRansac, pixelF, ransacHypotheses, sampson, type Norm } from '../../src-main/engine/geometry/epipolar.ts';
+import { eightPoint, fundamentalRansac, pixelF, ransacHypotheses, sampson, type Norm } from '../../src-main/engine/geometry/epipolar.ts';
 import { EPIPOLAR_WASM_BASE64 } from '../../src-main/engine/geometry/epipolar-wasm-binary.ts';
-import { bestHypothesisWasm, epipolarWasm, pixelFWasm } from '../../src-main/engine/geometry/epipolar-wasm.ts';
+import { bestHypothesisWasm, eightPointWasm, epipolarWasm, pixelFWasm } from '../../src-main/engine/geometry/epipolar-wasm.ts';
 import { rng } from '../../src-main/engine/geometry/pose.ts';
 import { clip } from '../helpers/shared.ts';
 
@@ -102,12 +102,43 @@ describe('the epipolar RANSAC scoring in WebAssembly', () => {
     expect(bestHypothesisWasm([null, null], h.na, h.nb, a, b, n, 1, undefined).index).toBe(-1);
   });
 
+  it('solves the eight-point samples and the least-squares refits to the bit, degenerate samples null', () => {
+    const rand = rng(5);
+    const n = 60, pa = new Float64Array(2 * n), pb = new Float64Array(2 * n);
+    for (let i = 0; i < 2 * n; i++) { pa[i] = (rand() - 0.5) * 3; pb[i] = pa[i] * 0.9 + (rand() - 0.5) * 0.2; }
+    // Degenerate corners: 40..47 on one line in both views, 48..55 all one corner.
+    for (let i = 40; i < 48; i++) { pa[2 * i + 1] = 0.5 * pa[2 * i]; pb[2 * i + 1] = 0.5 * pb[2 * i]; }
+    for (let i = 48; i < 56; i++) { pa[2 * i] = pa[96]; pa[2 * i + 1] = pa[97]; pb[2 * i] = pb[96]; pb[2 * i + 1] = pb[97]; }
+    const samples: number[][] = [];
+    for (let t = 0; t < 300; t++) {
+      const ids = new Set<number>();
+      while (ids.size < 8) ids.add(Math.floor(rand() * 40));
+      samples.push([...ids]);
+    }
+    samples.push([40, 41, 42, 43, 44, 45, 46, 47], [48, 49, 50, 51, 52, 53, 54, 55], [0, 1, 2, 48, 49, 50, 51, 52]);
+    // The refits: all corners, the first 9, the first 40, the line and the repeated corner with a few others.
+    samples.push(Array.from({ length: n }, (_v, i) => i), Array.from({ length: 9 }, (_v, i) => i), Array.from({ length: 40 }, (_v, i) => i), [0, 1, 2, ...Array.from({ length: 16 }, (_v, i) => 40 + i)]);
+    let nulls = 0;
+    for (const ids of samples) {
+      const ts = eightPoint(pa, pb, ids);
+      const w = eightPointWasm(pa, pb, ids);
+      expect(w && bits(w)).toBe(ts && bits(ts));
+      if (!ts) nulls++;
+    }
+    expect(nulls).toBeGreaterThanOrEqual(2);
+    // A whole hypothesis list, drawn and solved in one call.
+    const on = withWasm(true, () => ransacHypotheses(pa, pb, 150, 9)), off = withWasm(false, () => ransacHypotheses(pa, pb, 150, 9));
+    expect(on.Fn.map((F) => F && bits(F))).toEqual(off.Fn.map((F) => F && bits(F)));
+  });
+
   it('gives the rigid corners and fundamental matrices the TypeScript gives on cockatoo\'s spans', () => {
     expect(spans.length).toBeGreaterThan(2);
     let compared = 0;
     for (const s of spans) {
       for (const [j, uv] of s.views.entries()) {
         const hyp = ransacHypotheses(s.ref, uv, 150, s.start * 31 + j + 1);
+        const fromWasm = withWasm(true, () => ransacHypotheses(s.ref, uv, 150, s.start * 31 + j + 1));
+        expect(fromWasm.Fn.map((F) => F && bits(F))).toEqual(withWasm(false, () => ransacHypotheses(s.ref, uv, 150, s.start * 31 + j + 1)).Fn.map((F) => F && bits(F)));
         for (const K of [undefined, ...[35, 55, 75, 95, 115].map((fov) => lens(fov, W, H))]) {
           const o = { thresholdPx: 1, hypotheses: hyp, ...(K ? { K } : {}) };
           const ts = withWasm(false, () => fundamentalRansac(s.ref, uv, o));

@@ -5,16 +5,18 @@ import { embeddedWasm, wasmInstance } from '../wasm-instance.ts';
 interface EpipolarExports {
   bestHypothesis(hyp: number, nh: number, a: number, b: number, n: number, thr2: number,
     sa: number, mxa: number, mya: number, sb: number, mxb: number, myb: number, K: number, hasK: boolean, sc: number): number;
+  eightPoint(a: number, b: number, ids: number, m: number, out: number, sc: number, s2: number): number;
+  sampleHypotheses(a: number, b: number, ids: number, nh: number, hyp: number, ok: number, sc: number, s2: number): void;
   pixelF(Fn: number, sa: number, mxa: number, mya: number, sb: number, mxb: number, myb: number, K: number, hasK: boolean, sc: number): number;
 }
 
-/** Whether the hypotheses are scored in WebAssembly (the tests turn it off for the TypeScript reference). */
+/** Whether the eight-point solves and the scoring run in WebAssembly (the tests turn it off for the TypeScript reference, which stays their definition). */
 export const epipolarWasm = { on: true };
 
 const epipolarModule = embeddedWasm(EPIPOLAR_WASM_BASE64);
 
-/** The memory's layout: K (9 values), the kernels' scratch, then the hypotheses and both views' corners. */
-const K_AT = 0, SCRATCH_AT = 128, COUNT_AT = SCRATCH_AT + 1136, HYP_AT = 2048;
+/** The memory's layout: K (9 values), the kernels' scratch, the eight-point solves' scratch, then each call's buffers. */
+const K_AT = 0, SCRATCH_AT = 128, COUNT_AT = SCRATCH_AT + 1136, S2_AT = 1280, HYP_AT = 4096;
 
 /** The thread's instance and a view on its whole memory (one call at a time: each is placed, run and done). */
 let state: { exports: EpipolarExports; bytes: number; f64: Float64Array; i32: Int32Array } | null = null;
@@ -67,4 +69,38 @@ export function pixelFWasm(Fn: ArrayLike<number>, na: Norm, nb: Norm, K: ArrayLi
   if (K) for (let c = 0; c < 9; c++) f64[(K_AT >> 3) + c] = K[c];
   const at = x.pixelF(HYP_AT, na.s, na.mx, na.my, nb.s, nb.mx, nb.my, K_AT, K !== undefined, SCRATCH_AT);
   return f64.slice(at >> 3, (at >> 3) + 9);
+}
+
+/** Copies both views' normalised corners in at HYP_AT; the byte offset after them. */
+function placeCorners(f64: Float64Array, pa: Float64Array, pb: Float64Array): number {
+  f64.set(pa, HYP_AT >> 3);
+  f64.set(pb, (HYP_AT >> 3) + pa.length);
+  return HYP_AT + 16 * pa.length;
+}
+
+/** epipolar.ts: eightPoint in WebAssembly (pa, pb: normalised corners; ids: the chosen ones). */
+export function eightPointWasm(pa: Float64Array, pb: Float64Array, ids: ArrayLike<number>): number[] | null {
+  const m = ids.length;
+  const idsAt = HYP_AT + 16 * pa.length, outAt = idsAt + ((4 * m + 15) & ~15);
+  const { exports: x, f64, i32 } = ensure(outAt + 72);
+  placeCorners(f64, pa, pb);
+  for (let k = 0; k < m; k++) i32[(idsAt >> 2) + k] = ids[k];
+  if (!x.eightPoint(HYP_AT, HYP_AT + 8 * pa.length, idsAt, m, outAt, SCRATCH_AT, S2_AT)) return null;
+  const o = outAt >> 3;
+  return [f64[o], f64[o + 1], f64[o + 2], f64[o + 3], f64[o + 4], f64[o + 5], f64[o + 6], f64[o + 7], f64[o + 8]];
+}
+
+/** epipolar.ts: ransacHypotheses' eight-point solves of nh minimal samples (samples: 8 corner indices each) in one call. */
+export function sampleHypothesesWasm(pa: Float64Array, pb: Float64Array, samples: Int32Array, nh: number): (number[] | null)[] {
+  const idsAt = HYP_AT + 16 * pa.length, hypAt = idsAt + 32 * nh, okAt = hypAt + 72 * nh;
+  const { exports: x, f64, i32 } = ensure(okAt + 4 * nh);
+  placeCorners(f64, pa, pb);
+  i32.set(samples.subarray(0, 8 * nh), idsAt >> 2);
+  x.sampleHypotheses(HYP_AT, HYP_AT + 8 * pa.length, idsAt, nh, hypAt, okAt, SCRATCH_AT, S2_AT);
+  const Fn: (number[] | null)[] = [];
+  for (let h = 0; h < nh; h++) {
+    const o = (hypAt >> 3) + 9 * h;
+    Fn.push(i32[(okAt >> 2) + h] ? [f64[o], f64[o + 1], f64[o + 2], f64[o + 3], f64[o + 4], f64[o + 5], f64[o + 6], f64[o + 7], f64[o + 8]] : null);
+  }
+  return Fn;
 }

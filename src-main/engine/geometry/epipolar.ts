@@ -1,6 +1,6 @@
 import { mul3, mul3Into, svd3Into, transpose3Into, type Mat3, type Out, hypot2 } from './linalg.ts';
 import { rng } from './pose.ts';
-import { bestHypothesisWasm, epipolarWasm } from './epipolar-wasm.ts';
+import { bestHypothesisWasm, eightPointWasm, epipolarWasm, sampleHypothesesWasm } from './epipolar-wasm.ts';
 
 /**
  * Fundamental matrix between two views of the same corners by RANSAC on the normalised eight-point
@@ -32,7 +32,7 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
   for (let pass = 0; pass < 2; pass++) {
     const ids: number[] = [];
     for (let i = 0; i < best.inliers.length; i++) if (best.inliers[i]) ids.push(i);
-    const Fn = eightPoint(pa, pb, ids);
+    const Fn = epipolarWasm.on ? eightPointWasm(pa, pb, ids) : eightPoint(pa, pb, ids);
     if (!Fn) break;
     const s = scoreF(Fn, -1, K, na, nb, a, b, n, thr2)!;
     if (s.count < best.count) break;
@@ -78,7 +78,11 @@ export function ransacHypotheses(a: ArrayLike<number>, b: ArrayLike<number>, ite
   const rand = rng(seed);
   const sample = new Int32Array(8);
   const ids = new Array<number>(8);
+  const wasm = epipolarWasm.on;
+  // In WebAssembly the samples are drawn first (the draws do not depend on the solves), then solved in one call.
+  const samples = wasm ? new Int32Array(8 * iterations) : sample;
   const Fn: (Mat3 | null)[] = [];
+  let drawnCount = 0;
   for (let it = 0; it < iterations && n >= 8; it++) {
     for (let k = 0; k < 8; k++) {
       let j: number;
@@ -86,9 +90,10 @@ export function ransacHypotheses(a: ArrayLike<number>, b: ArrayLike<number>, ite
       sample[k] = j;
       ids[k] = j;
     }
-    Fn.push(eightPoint(pa, pb, ids));
+    if (wasm) samples.set(sample, 8 * drawnCount++);
+    else Fn.push(eightPoint(pa, pb, ids));
   }
-  return { na, nb, pa, pb, Fn };
+  return { na, nb, pa, pb, Fn: wasm ? sampleHypothesesWasm(pa, pb, samples, drawnCount) : Fn };
 }
 
 /** Whether corner j is among the sample's first k. */
@@ -176,7 +181,7 @@ function denormaliseInto(Fn: ArrayLike<number>, ta: Norm, tb: Norm, out: Out): O
 }
 
 /** Least-squares F of the chosen correspondences (normalised coordinates), rank 2 enforced. */
-function eightPoint(a: Float64Array, b: Float64Array, ids: number[]): Mat3 | null {
+export function eightPoint(a: Float64Array, b: Float64Array, ids: number[]): Mat3 | null {
   const f = ids.length === 8 ? sampleNullVector(a, b, ids, eF) : leastSquaresVector(a, b, ids, eF);
   for (let k = 0; k < 9; k++) if (!Number.isFinite(f[k])) return null;
   const U = eU, S = eS, V = eV;
