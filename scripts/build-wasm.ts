@@ -27,6 +27,7 @@ const MODULES = {
   planar: wasmModule('preprocess', 'planar.as.ts', 'planar-wasm-binary.ts', 'PLANAR_WASM_BASE64', 'test/unit/preprocess.test.ts'),
   scale: wasmModule('geometry', 'scale.as.ts', 'scale-wasm-binary.ts', 'SCALE_WASM_BASE64', 'test/geometry/scale-wasm.test.ts'),
   ba: wasmModule('geometry', 'ba.as.ts', 'ba-wasm-binary.ts', 'BA_WASM_BASE64', 'test/geometry/ba-wasm.test.ts'),
+  epipolar: wasmModule('geometry', 'epipolar.as.ts', 'epipolar-wasm-binary.ts', 'EPIPOLAR_WASM_BASE64', 'test/geometry/epipolar-wasm.test.ts'),
 } satisfies Record<string, WasmModule>;
 
 export const KERNELS_SOURCE = MODULES.kernels.source;
@@ -38,6 +39,7 @@ export const POSTPROCESS_SOURCE = MODULES.postprocess.source;
 export const PLANAR_SOURCE = MODULES.planar.source;
 export const SCALE_SOURCE = MODULES.scale.source;
 export const BA_SOURCE = MODULES.ba.source;
+export const EPIPOLAR_SOURCE = MODULES.epipolar.source;
 
 /** The compiled module. Memory is imported (the caller sizes it); no runtime, no asserts, no imports else. */
 export async function compileKernels(source = KERNELS_SOURCE): Promise<Uint8Array> {

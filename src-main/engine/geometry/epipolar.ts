@@ -1,5 +1,6 @@
 import { mul3, mul3Into, svd3Into, transpose3Into, type Mat3, type Out, hypot2 } from './linalg.ts';
 import { rng } from './pose.ts';
+import { bestHypothesisWasm, eightPointWasm, epipolarWasm, sampleHypothesesWasm } from './epipolar-wasm.ts';
 
 /**
  * Fundamental matrix between two views of the same corners by RANSAC on the normalised eight-point
@@ -15,17 +16,23 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
   const { na, nb, pa, pb } = h;
   let best: { F: Mat3; inliers: Uint8Array; count: number } | null = null;
   const K = o.K;
-  for (const Fn of h.Fn) {
-    if (!Fn) continue;
-    const s = scoreF(Fn, best ? best.count : -1, K, na, nb, a, b, n, thr2);
-    if (s) best = s;
+  if (epipolarWasm.on) {
+    // The module picks the same hypothesis (the first with the most inliers); its F and inliers are made here.
+    const k = bestHypothesisWasm(h.Fn, na, nb, a, b, n, thr2, K).index;
+    if (k >= 0) best = scoreF(h.Fn[k]!, -1, K, na, nb, a, b, n, thr2);
+  } else {
+    for (const Fn of h.Fn) {
+      if (!Fn) continue;
+      const s = scoreF(Fn, best ? best.count : -1, K, na, nb, a, b, n, thr2);
+      if (s) best = s;
+    }
   }
   if (!best || best.count < 8) return null;
   // Refit on the consensus twice: the sample's F is noisy, the consensus' is not.
   for (let pass = 0; pass < 2; pass++) {
     const ids: number[] = [];
     for (let i = 0; i < best.inliers.length; i++) if (best.inliers[i]) ids.push(i);
-    const Fn = eightPoint(pa, pb, ids);
+    const Fn = epipolarWasm.on ? eightPointWasm(pa, pb, ids) : eightPoint(pa, pb, ids);
     if (!Fn) break;
     const s = scoreF(Fn, -1, K, na, nb, a, b, n, thr2)!;
     if (s.count < best.count) break;
@@ -41,13 +48,21 @@ export function fundamentalRansac(a: ArrayLike<number>, b: ArrayLike<number>, o:
  * holds a closure's optimised code weakly, so each collection dropped it and the next call compiled it again.
  */
 function scoreF(Fn: Mat3, unless: number, K: Mat3 | undefined, na: Norm, nb: Norm, a: ArrayLike<number>, b: ArrayLike<number>, n: number, thr2: number): { F: Mat3; inliers: Uint8Array; count: number } | null {
-  const F = K ? essentialOnlyInto(denormaliseInto(Fn, na, nb, fDen), K, fEss) : denormaliseInto(Fn, na, nb, fDen);
+  const F = pixelFInto(Fn, K, na, nb);
   const c = countSampson(F, a, b, n, thr2);
   if (c <= unless) return null;
   const inl = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (sampson(F, a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]) < thr2) inl[i] = 1;
   return { F: Array.from(F), inliers: inl, count: c };
 }
+
+/** The F in pixels a hypothesis (normalised coordinates) is scored by, made essential for K when given (in scratch). */
+function pixelFInto(Fn: ArrayLike<number>, K: Mat3 | undefined, na: Norm, nb: Norm): Out {
+  return K ? essentialOnlyInto(denormaliseInto(Fn, na, nb, fDen), K, fEss) : denormaliseInto(Fn, na, nb, fDen);
+}
+
+/** pixelFInto, copied out (for the tests, which hold the WebAssembly module's F to it). */
+export const pixelF = (Fn: ArrayLike<number>, na: Norm, nb: Norm, K?: Mat3): Float64Array => Float64Array.from(pixelFInto(Fn, K, na, nb));
 
 /**
  * RANSAC's minimal-sample hypotheses for two views of the same corners (normalised coordinates): they
@@ -63,7 +78,11 @@ export function ransacHypotheses(a: ArrayLike<number>, b: ArrayLike<number>, ite
   const rand = rng(seed);
   const sample = new Int32Array(8);
   const ids = new Array<number>(8);
+  const wasm = epipolarWasm.on;
+  // In WebAssembly the samples are drawn first (the draws do not depend on the solves), then solved in one call.
+  const samples = wasm ? new Int32Array(8 * iterations) : sample;
   const Fn: (Mat3 | null)[] = [];
+  let drawnCount = 0;
   for (let it = 0; it < iterations && n >= 8; it++) {
     for (let k = 0; k < 8; k++) {
       let j: number;
@@ -71,9 +90,10 @@ export function ransacHypotheses(a: ArrayLike<number>, b: ArrayLike<number>, ite
       sample[k] = j;
       ids[k] = j;
     }
-    Fn.push(eightPoint(pa, pb, ids));
+    if (wasm) samples.set(sample, 8 * drawnCount++);
+    else Fn.push(eightPoint(pa, pb, ids));
   }
-  return { na, nb, pa, pb, Fn };
+  return { na, nb, pa, pb, Fn: wasm ? sampleHypothesesWasm(pa, pb, samples, drawnCount) : Fn };
 }
 
 /** Whether corner j is among the sample's first k. */
@@ -132,7 +152,7 @@ export function sampson(F: ArrayLike<number>, x1: number, y1: number, x2: number
   return d > 0 ? (r * r) / d : Infinity;
 }
 
-interface Norm { s: number; mx: number; my: number }
+export interface Norm { s: number; mx: number; my: number }
 
 function normaliser(p: ArrayLike<number>): Norm {
   const n = p.length / 2;
@@ -156,12 +176,12 @@ const setT = (T: Out, t: Norm): Out => {
 };
 
 /** F in pixels from F between normalised points: Tb^T Fn Ta, into out. */
-function denormaliseInto(Fn: Mat3, ta: Norm, tb: Norm, out: Out): Out {
+function denormaliseInto(Fn: ArrayLike<number>, ta: Norm, tb: Norm, out: Out): Out {
   return mul3Into(mul3Into(transpose3Into(setT(eD, tb), eT), Fn, eA), setT(eD, ta), out);
 }
 
 /** Least-squares F of the chosen correspondences (normalised coordinates), rank 2 enforced. */
-function eightPoint(a: Float64Array, b: Float64Array, ids: number[]): Mat3 | null {
+export function eightPoint(a: Float64Array, b: Float64Array, ids: number[]): Mat3 | null {
   const f = ids.length === 8 ? sampleNullVector(a, b, ids, eF) : leastSquaresVector(a, b, ids, eF);
   for (let k = 0; k < 9; k++) if (!Number.isFinite(f[k])) return null;
   const U = eU, S = eS, V = eV;
