@@ -1,5 +1,6 @@
 import { EPIPOLAR_WASM_BASE64 } from './epipolar-wasm-binary.ts';
 import { embeddedWasm, wasmInstance } from '../wasm-instance.ts';
+import type { Norm } from './epipolar.ts';
 
 /** The module's exports (wasm/epipolar.as.ts); pointers are byte offsets into its memory. */
 interface EpipolarExports {
@@ -31,8 +32,6 @@ function ensure(bytes: number) {
   return state;
 }
 
-/** A normaliser (epipolar.ts: Norm). */
-interface Norm { s: number; mx: number; my: number }
 
 /** What bestHypothesisWasm found: the hypothesis' index in Fn (-1: none) and its count (one object, reused). */
 export const picked = { index: -1, count: -1 };
