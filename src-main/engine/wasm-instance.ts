@@ -18,8 +18,11 @@ export function embeddedWasm(base64: string): () => object {
   return () => (compiled ??= new api.Module(Buffer.from(base64, 'base64')));
 }
 
-/** An instance of `module` with at least `bytes` of memory of its own. */
-export function wasmInstance<E>(module: object, bytes: number): { exports: E; buffer: ArrayBuffer } {
+/**
+ * An instance of `module` with at least `bytes` of memory of its own; `functions`: what else it imports
+ * from `env` (JavaScript's own functions where a kernel must round as V8 does, e.g. Math.log).
+ */
+export function wasmInstance<E>(module: object, bytes: number, functions: Record<string, (...a: number[]) => number> = {}): { exports: E; buffer: ArrayBuffer } {
   const memory = new api.Memory({ initial: Math.ceil(bytes / 65536) });
-  return { exports: new api.Instance(module, { env: { memory } }).exports as E, buffer: memory.buffer };
+  return { exports: new api.Instance(module, { env: { ...functions, memory } }).exports as E, buffer: memory.buffer };
 }

@@ -17,6 +17,8 @@ export interface BaExports {
   solveSPD(A: number, b: number, n: number, L: number, out: number): number;
   countWithin(P: number, uv: number, n: number, Rt: number, fx: number, fy: number, cx: number, cy: number, thr2: number): number;
   normalEquations(P: number, uv: number, n: number, Rt: number, fx: number, fy: number, cx: number, cy: number, thr: number, H: number, g: number): number;
+  poseRansac(P: number, uv: number, n: number, Q: number, withZ: number, m: number, fx: number, fy: number, cx: number, cy: number, thr2: number,
+    iters: number, seed: number, hasConf: boolean, conf: number, best: number, w: number): number;
 }
 
 /** Whether the kernels run in WebAssembly (the tests turn it off for the TypeScript reference). */
@@ -26,21 +28,26 @@ const baModule = embeddedWasm(BA_WASM_BASE64);
 /** The thread's instance, views on its whole memory (copies in without a view made per copy) and the pose estimate's fixed buffers. */
 interface State {
   exports: BaExports; buffer: ArrayBuffer; bytes: number; i32: Int32Array; f32: Float32Array; f64: Float64Array;
-  Rt: Float64Array; H: Float64Array; g: Float64Array;
+  Rt: Float64Array; H: Float64Array; g: Float64Array; best: Float64Array;
 }
 let state: State | null = null;
 
-/** baPoints' layout: the pose (R, t), the system H, g, then the points. */
-const RT_AT = 0, H_AT = 96, G_AT = H_AT + 288, POINTS_AT = G_AT + 48;
+/**
+ * baPoints' layout: the pose (R, t), the system H, g, poseRansac's scratch (wasm/pose-ransac.as.ts:
+ * 1296 bytes, its best pose (R, t) at 864), then the points.
+ */
+const RT_AT = 0, H_AT = 96, G_AT = H_AT + 288, RANSAC_AT = G_AT + 48, BEST_AT = RANSAC_AT + 864, POINTS_AT = RANSAC_AT + 1296;
 
 function ensure(bytes: number): State {
   if (!state || state.bytes < bytes) {
     // At least twice the old size: windows grow a little at a time, each growth a new instance.
     const size = Math.max(bytes, 2 * (state?.bytes ?? 0), 1 << 18);
-    const { exports, buffer } = wasmInstance<BaExports>(baModule(), size);
+    // V8's own logarithm and power for the RANSAC's bound (pose.ts: enough), so it rounds as the TypeScript's.
+    const { exports, buffer } = wasmInstance<BaExports>(baModule(), size, { log: Math.log, pow: Math.pow });
     state = {
       exports, buffer, bytes: size, i32: new Int32Array(buffer), f32: new Float32Array(buffer), f64: new Float64Array(buffer),
       Rt: new Float64Array(buffer, RT_AT, 12), H: new Float64Array(buffer, H_AT, 36), g: new Float64Array(buffer, G_AT, 6),
+      best: new Float64Array(buffer, BEST_AT, 12),
     };
   }
   return state;
@@ -106,11 +113,33 @@ let last: { buffer: ArrayBuffer; M: number; nP: number; D: number; hasF: boolean
 /** A pose estimate's points in the module's memory: P (xyz, f32) and uv (f32), the pose's scratch Rt and the system H, g. */
 export interface BaPoints { x: BaExports; P: number; uv: number; n: number; Rt: Float64Array; H: Float64Array; g: Float64Array }
 
-/** Copies n points (P: 3n values, uv: 2n) in for countWithin and normalEquations. */
-export function baPoints(P: Float32Array, uv: Float32Array, n: number): BaPoints {
+/**
+ * Copies n points (P: 3n values, uv: 2n) in for countWithin and normalEquations; with Q (3n, the current
+ * camera's points), room after them for Q and n indices, for poseRansac (ransacInto).
+ */
+export function baPoints(P: Float32Array, uv: Float32Array, n: number, withRansac = false): BaPoints {
   const uvAt = POINTS_AT + ((12 * n + 15) & ~15);
-  const s = ensure(uvAt + 8 * n);
+  const end = uvAt + ((8 * n + 15) & ~15);
+  const s = ensure(withRansac ? end + ((12 * n + 15) & ~15) + 4 * n : end);
   s.f32.set(P.length === 3 * n ? P : P.subarray(0, 3 * n), POINTS_AT >> 2);
   s.f32.set(uv.length === 2 * n ? uv : uv.subarray(0, 2 * n), uvAt >> 2);
   return { x: s.exports, P: POINTS_AT, uv: uvAt, n, Rt: s.Rt, H: s.H, g: s.g };
+}
+
+/**
+ * pose.ts: ransacPose's hypothesis loop in WebAssembly, on the points baPoints placed (with room for the
+ * RANSAC): Q (current-camera points, 3n), withZ (the m indices with depth), the best pose so far (bestR,
+ * bestT, updated in place) and its count (returned, updated). seed: the generator's, as rng takes it.
+ */
+export function ransacInto(wp: BaPoints, Q: Float32Array, withZ: ArrayLike<number>, m: number, fx: number, fy: number, cx: number, cy: number, thr2: number,
+  iters: number, seed: number, confidence: number | undefined, best: number, bestR: Float64Array, bestT: Float64Array): number {
+  const s = state!, n = wp.n;
+  const qAt = wp.uv + ((8 * n + 15) & ~15), zAt = qAt + ((12 * n + 15) & ~15);
+  s.f32.set(Q, qAt >> 2);
+  const zo = zAt >> 2;
+  for (let k = 0; k < m; k++) s.i32[zo + k] = withZ[k];
+  s.best.set(bestR); s.best.set(bestT, 9);
+  const got = wp.x.poseRansac(wp.P, wp.uv, n, qAt, zAt, m, fx, fy, cx, cy, thr2, iters, seed >>> 0, confidence !== undefined, confidence ?? 0, best, RANSAC_AT);
+  bestR.set(s.best.subarray(0, 9)); bestT.set(s.best.subarray(9, 12));
+  return got;
 }

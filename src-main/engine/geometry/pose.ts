@@ -1,5 +1,5 @@
 import type { Intrinsics, Mat4 } from '../../common/types.ts';
-import { baPoints, baWasm, type BaPoints } from './ba-wasm.ts';
+import { baPoints, baWasm, ransacInto, type BaPoints } from './ba-wasm.ts';
 import { expSO3Into, fromRt, identity3, mul3Into, rotOf, transOf, umeyamaInto, solveSPD, type Vec3, hypot2, hypot3 } from './linalg.ts';
 
 export interface PoseEstimate {
@@ -59,7 +59,7 @@ function ransacPose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intri
   const fail: PoseEstimate = { T: fromRt(identity3(), [0, 0, 0]), inliers: 0, ratio: 0, rms: Infinity, ok: false };
   if (n < 8) return fail;
   // The points in WebAssembly's memory for the counts and refinements below (null: the TypeScript's).
-  const wp = baWasm.on ? baPoints(P, uv, n) : null;
+  const wp = baWasm.on ? baPoints(P, uv, n, true) : null;
   const Q = new Float32Array(n * 3); // current-camera points from the current depth
   const withZ: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -78,10 +78,13 @@ function ransacPose(P: Float32Array, uv: Float32Array, Z: Float32Array, K: Intri
     const R0 = initR, t0 = initT, sc0 = count(wp, P, uv, n, R0, t0, K, thr * thr);
     if (sc0 > best) { best = sc0; bestR.set(R0); bestT.set(t0); }
   }
-  const rand = rng(seed);
-  const src = new Float64Array(9), dst = new Float64Array(9);
-  const fR = new Float64Array(9), ft = new Float64Array(3), tH = new Float64Array(3);
-  if (withZ.length >= 3) {
+  // The hypotheses: in WebAssembly where the points are (the same draws, fits and counts; ransacInto
+  // updates bestR and bestT), else the TypeScript's loop, which stays their definition.
+  if (wp && withZ.length >= 3) ransacInto(wp, Q, withZ, withZ.length, K.fx, K.fy, K.cx, K.cy, thr * thr, iters, seed, confidence, best, bestR, bestT);
+  else if (withZ.length >= 3) {
+    const rand = rng(seed);
+    const src = new Float64Array(9), dst = new Float64Array(9);
+    const fR = new Float64Array(9), ft = new Float64Array(3), tH = new Float64Array(3);
     for (let it = 0; it < Math.min(iters, Math.max(MIN_ITERATIONS, enough(best, n, iters, confidence))); it++) {
       const a = withZ[(rand() * withZ.length) | 0], b = withZ[(rand() * withZ.length) | 0], c = withZ[(rand() * withZ.length) | 0];
       if (a === b || b === c || a === c) continue;

@@ -1,9 +1,9 @@
 /**
  * The window bundle adjustment's and the pose refinement's kernels (../window-ba.ts: the reprojection
  * part of robustCost, linearize, reduceDepths, stepDepths; ../linalg.ts: solveSPD; ../pose.ts:
- * countWithin, normalEquations) in AssemblyScript, compiled to WebAssembly by `npm run build:wasm` and
- * embedded in ../ba-wasm-binary.ts. Why: they are the tracker's and the focal search's adjustment loops,
- * V8 checked every typed-array access and kept little in registers; here the window's data sit in the
+ * normalEquations; from pose-ransac.as.ts the RANSAC's loop and countWithin) in AssemblyScript,
+ * compiled to WebAssembly by `npm run build:wasm` and embedded in ../ba-wasm-binary.ts. Why: they are
+ * the tracker's and the focal search's adjustment loops, V8 checked every typed-array access and kept little in registers; here the window's data sit in the
  * module's memory for the whole adjustment. Operation for operation the TypeScript's, in f64, in the
  * same order (no fused multiply-add; vectors only across independent entries of the Schur complement,
  * never inside a sum); the logarithms of the depth prior stay in the TypeScript: the same bits
@@ -243,24 +243,8 @@ export function solveSPD(A: usize, b: usize, n: i32, L: usize, out: usize): i32 
 }
 
 // ../pose.ts's kernels: P (f32, xyz per point) and uv (f32) placed once per estimate, the pose at Rt
-// (R row-major then t, f64).
-
-/** countWithin: how many of the n points reproject within thr2 (squared pixels). */
-export function countWithin(P: usize, uv: usize, n: i32, Rt: usize, fx: f64, fy: f64, cx: f64, cy: f64, thr2: f64): i32 {
-  const R0 = f64At(Rt, 0), R1 = f64At(Rt, 1), R2 = f64At(Rt, 2), R3 = f64At(Rt, 3), R4 = f64At(Rt, 4), R5 = f64At(Rt, 5), R6 = f64At(Rt, 6), R7 = f64At(Rt, 7), R8 = f64At(Rt, 8);
-  const t0 = f64At(Rt, 9), t1 = f64At(Rt, 10), t2 = f64At(Rt, 11);
-  let c = 0;
-  for (let i = 0; i < n; i++) {
-    const x = f32At(P, i * 3), y = f32At(P, i * 3 + 1), z = f32At(P, i * 3 + 2);
-    const X = R0 * x + R1 * y + R2 * z + t0;
-    const Y = R3 * x + R4 * y + R5 * z + t1;
-    const Zc = R6 * x + R7 * y + R8 * z + t2;
-    if (Zc <= 1e-6) continue;
-    const du = fx * X / Zc + cx - f32At(uv, 2 * i), dv = fy * Y / Zc + cy - f32At(uv, 2 * i + 1);
-    if (du * du + dv * dv < thr2) c++;
-  }
-  return c;
-}
+// (R row-major then t, f64). The RANSAC's loop and its count are in pose-ransac.as.ts.
+export { countWithin, poseRansac } from './pose-ransac.as';
 
 /** normalEquations: refine's Gauss-Newton system at Rt into H (36, f64) and g (6); the number of points used. */
 export function normalEquations(P: usize, uv: usize, n: i32, Rt: usize, fx: f64, fy: f64, cx: f64, cy: f64, thr: f64, H: usize, g: usize): i32 {
