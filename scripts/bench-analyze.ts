@@ -7,8 +7,8 @@
  * 2. Peak RSS of an analysis of a 1-minute and a 10-minute 720p clip (cockatoo looped), each in a
  *    child process that reports its own maxRSS (target: 10-minute within 15% of 1-minute, < 1 GiB).
  * 3. The default analysis of cockatoo looped three times (840 frames) against the bare model with decoding
- *    on it, and the default's time split into what it spends once (start-up, the compilers' warm-up, the
- *    field of view's search) and per frame, from the two lengths.
+ *    on it: what the one-time costs (start-up, the compilers' warm-up, the field of view's search) weigh on
+ *    a longer clip.
  * Options: --skip-rss, --skip-long, --minutes a,b (default 1,10), --poses (run the geometry stage in the RSS runs).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -220,10 +220,6 @@ async function main() {
   if (t.long) {
     const { frames, bareDecode, dflt } = t.long;
     rows.push([`throughput: analyze with its defaults, cockatoo looped 3x (${frames} frames, 2 cuts)`, `${dflt.toFixed(1)} fps`, `ratio ${(dflt / bareDecode).toFixed(2)} of bare with decoding on it (${bareDecode.toFixed(1)} fps)`]);
-    // Seconds = once + frames x each, from the two lengths: the one-time costs and the rate past them.
-    const each = (frames / dflt - t.frames / t.dflt) / (frames - t.frames);
-    const once = t.frames / t.dflt - t.frames * each;
-    rows.push(['the default analysis split (from its 280- and 840-frame runs)', `${once.toFixed(2)} s once + ${(each * 1000).toFixed(1)} ms a frame`, `past the start ${(1 / each).toFixed(1)} fps = ratio ${(1 / each / t.bareDecode).toFixed(2)} of bare with decoding`]);
   }
   rows.push(['throughput: decode + scale alone (ffmpeg, no model)', `${t.decode.toFixed(1)} fps`, `${availableParallelism()} cores`]);
   rows.push([
