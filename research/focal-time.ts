@@ -21,7 +21,7 @@ const args = process.argv.slice(2);
 const FRAMES = 48, WIDTH = 256;
 
 if (args[0] === '--save') {
-  const clip = args[2] ?? join(ROOT, '..', 'shared', 'clips', 'cockatoo.mp4');
+  const clip = args[2] ?? join(resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared')), 'clips', 'cockatoo.mp4');
   const model = await openFrameDepthModel('fastdepth');
   const tracks = createFocalTracks();
   let size = { width: 0, height: 0 };
