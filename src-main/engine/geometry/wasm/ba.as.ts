@@ -11,14 +11,13 @@
  * lays the buffers out and writes the window's header.
  */
 
+import { ld as f64At, st as setF64, f32At } from './linalg3.as';
+
 // The window's header (../ba-wasm.ts: writeHeader): i32 fields, then f64 ones.
 const M_ = 0, NP_ = 4, D_ = 8, HASF_ = 12, FRAMES_ = 16, RAYS_ = 20, H_ = 24, G_ = 28, HQQ_ = 32, GQ_ = 36, QF_ = 40, CPN_ = 44, CPJ_ = 48, CPV_ = 52;
 const KFX_ = 64, KFY_ = 72, CX_ = 80, CY_ = 88, THR_ = 96, BEHIND_ = 104;
 
-@inline function f64At(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
-@inline function setF64(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
 @inline function i32At(p: usize, i: i32): i32 { return load<i32>(p + (<usize>i << 2)); }
-@inline function f32At(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2)); }
 @inline function ptr(h: usize, at: usize): usize { return <usize>load<i32>(h + at); }
 
 /** ../linalg.ts: hypot2, the same operations. */

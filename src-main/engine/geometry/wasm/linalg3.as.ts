@@ -1,13 +1,15 @@
 /**
  * The 3x3 linear algebra that several modules' kernels share (../linalg.ts: mul3Into, transpose3Into,
- * hypot3, jacobi3, eigSym3Into, svd3Into) in AssemblyScript, imported at build time by epipolar.as.ts and
- * ba.as.ts (each module gets its own copy). Operation for operation the TypeScript's, in f64, in the same
+ * hypot3, jacobi3, eigSym3Into, svd3Into) and the memory accessors in AssemblyScript, imported at build time by epipolar.as.ts,
+ * pose-ransac.as.ts and ba.as.ts (each module gets its own copy). Operation for operation the TypeScript's, in f64, in the same
  * order (no fused multiply-add; x * 0 kept, as NaN and infinities need): the same bits
  * (test/geometry/epipolar-wasm.test.ts, ba-wasm.test.ts). Matrices are 9 f64, row-major, at byte offsets.
  */
 
 @inline export function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
 @inline export function st(p: usize, i: i32, v: f64): void { store<f64>(p + (<usize>i << 3), v); }
+/** A float32 entry, widened to f64 as the TypeScript's reads of a Float32Array are. */
+@inline export function f32At(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2)); }
 
 /** The bytes of scratch svd3 works in: AtA, its eigenvalues, eigenvectors, eigSym3's copy, the order (3 i32). */
 export const SVD3_SCRATCH: usize = 336;

@@ -9,12 +9,10 @@
  * port might round otherwise): the same bits (test/geometry/pose-ransac-wasm.test.ts).
  */
 
-import { ld, st, mul3, transpose3, svd3 } from './linalg3.as';
+import { ld, st, f32At, mul3, transpose3, svd3 } from './linalg3.as';
 
 @external('env', 'log') declare function jsLog(x: f64): f64;
 @external('env', 'pow') declare function jsPow(x: f64, y: f64): f64;
-
-@inline function f32At(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2)); }
 
 /** countWithin: how many of the n points reproject within thr2 (squared pixels). */
 export function countWithin(P: usize, uv: usize, n: i32, Rt: usize, fx: f64, fy: f64, cx: f64, cy: f64, thr2: f64): i32 {
