@@ -4,6 +4,8 @@
  * calibrated stage does (the built-in model's depth under the corners) and saves the spans;
  * `npx tsx research/focal-time.ts SPANS.json` times one estimateFocal on them in this fresh process, as
  * the search's worker meets it (its compiles included), and prints the estimate to compare runs by.
+ * FRAMES=96 saves that many frames' spans instead (the held frames extended, as when the first 48 cannot
+ * tell); EXPLAIN=1 also prints the search's account of each span (what `explain` collects).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,7 +20,7 @@ import { openFrameDepthModel } from './eval/depth-model.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
 const args = process.argv.slice(2);
-const FRAMES = 48, WIDTH = 256;
+const FRAMES = Number(process.env.FRAMES ?? 48), WIDTH = 256;
 
 if (args[0] === '--save') {
   const clip = args[2] ?? join(resolve(process.env.GEMDEPTH_SHARED ?? join(ROOT, '..', 'shared')), 'clips', 'cockatoo.mp4');
@@ -48,7 +50,9 @@ if (args[0] === '--save') {
     start: s.start, ref: Float32Array.from(s.ref), q0: Float64Array.from(s.q0), views: s.views.map((v) => Float32Array.from(v)), viewDepth: s.viewDepth.map((v) => Float32Array.from(v)),
   }));
   const c0 = process.cpuUsage(), t0 = performance.now();
-  const est = estimateFocal(spans, saved.width, saved.height);
+  const explain: string[] | undefined = process.env.EXPLAIN ? [] : undefined;
+  const est = estimateFocal(spans, saved.width, saved.height, explain);
   const wall = performance.now() - t0, cpu = process.cpuUsage(c0);
+  if (explain) console.log(`${explain.join('\n')}\n${JSON.stringify(est)}`);
   console.log(`estimateFocal: ${wall.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU; fov ${est.fovDeg} (${JSON.stringify(est).length} chars of estimate)`);
 }
