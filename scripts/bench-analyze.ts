@@ -12,7 +12,7 @@
  * 4. The same on footage whose field of view the search finds (cockatoo's cannot tell it: its search ends at
  *    the default): tartanair-hospital's frames as an H.264 clip, also with the field of view given (what the
  *    search costs there).
- * Options: --skip-rss, --skip-long, --minutes a,b (default 1,10), --poses (run the geometry stage in the RSS runs).
+ * Options: --skip-rss, --skip-long (3 and 4), --minutes a,b (default 1,10), --poses (run the geometry stage in the RSS runs).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -149,7 +149,7 @@ async function throughput(withLong: boolean) {
   };
 }
 
-type Tells = { frames: number; bareDecode: number; dflt: number; given: number; fovDeg: number; source: string };
+type Tells = { frames: number; width: number; height: number; bareDecode: number; dflt: number; given: number; fovDeg: number; source: string };
 
 /**
  * The default analysis on footage whose field of view the search finds (tartanair-hospital, true 90 deg,
@@ -175,7 +175,7 @@ async function footageThatTells(dir: string, models: LoadedModel[], manifest: Mo
       await rm(out, { recursive: true, force: true });
     }
   }
-  return { frames: info.frameCount, bareDecode: Math.max(...bares), dflt: Math.max(...dflts), given: Math.max(...givens), ...camera };
+  return { frames: info.frameCount, width: info.width, height: info.height, bareDecode: Math.max(...bares), dflt: Math.max(...dflts), given: Math.max(...givens), ...camera };
 }
 
 /** Frames a second of the bare model with decoding: ffmpeg to the model's size, preprocessing, onnxruntime, each frame run as it arrives. */
@@ -254,7 +254,7 @@ async function main() {
     const { frames, bareDecode, dflt } = t.long;
     rows.push([`throughput: analyze with its defaults, cockatoo looped 3x (${frames} frames, 2 cuts)`, `${dflt.toFixed(1)} fps`, `ratio ${(dflt / bareDecode).toFixed(2)} of bare with decoding on it (${bareDecode.toFixed(1)} fps)`]);
     const h = t.long.tells;
-    rows.push([`throughput: analyze with its defaults, tartanair-hospital as H.264 (${h.frames} frames 640x480; field of view ${h.fovDeg.toFixed(1)} deg, ${h.source})`, `${h.dflt.toFixed(1)} fps`, `ratio ${(h.dflt / h.bareDecode).toFixed(2)} of bare with decoding on it (${h.bareDecode.toFixed(1)} fps); told 90 deg: ${h.given.toFixed(1)} fps, ${(h.given / h.bareDecode).toFixed(2)}`]);
+    rows.push([`throughput: analyze with its defaults, tartanair-hospital as H.264 (${h.frames} frames ${h.width}x${h.height}; field of view ${h.fovDeg.toFixed(1)} deg, ${h.source})`, `${h.dflt.toFixed(1)} fps`, `ratio ${(h.dflt / h.bareDecode).toFixed(2)} of bare with decoding on it (${h.bareDecode.toFixed(1)} fps); told 90 deg: ${h.given.toFixed(1)} fps, ${(h.given / h.bareDecode).toFixed(2)}`]);
   }
   rows.push(['throughput: decode + scale alone (ffmpeg, no model)', `${t.decode.toFixed(1)} fps`, `${availableParallelism()} cores`]);
   rows.push([
