@@ -1,9 +1,10 @@
 /**
  * The 3x3 linear algebra that several modules' kernels share (../linalg.ts: mul3Into, transpose3Into,
- * hypot3, jacobi3, eigSym3Into, svd3Into) and the memory accessors in AssemblyScript, imported at build time by epipolar.as.ts,
- * pose-ransac.as.ts and ba.as.ts (each module gets its own copy). Operation for operation the TypeScript's, in f64, in the same
- * order (no fused multiply-add; x * 0 kept, as NaN and infinities need): the same bits
- * (test/geometry/epipolar-wasm.test.ts, ba-wasm.test.ts). Matrices are 9 f64, row-major, at byte offsets.
+ * hypot3, jacobi3, eigSym3Into, svd3Into), and their memory accessors, in AssemblyScript; imported at build
+ * time by epipolar.as.ts, pose-ransac.as.ts and ba.as.ts (each module gets its own copy). Operation for
+ * operation the TypeScript's, in f64, in the same order (no fused multiply-add; x * 0 kept, as NaN and
+ * infinities need): the same bits (test/geometry/epipolar-wasm.test.ts, ba-wasm.test.ts). Matrices are
+ * 9 f64, row-major, at byte offsets.
  */
 
 @inline export function ld(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
